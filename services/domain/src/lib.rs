@@ -1,0 +1,1 @@
+//! Estelam domain value types.

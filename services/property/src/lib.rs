@@ -1,0 +1,1 @@
+//! Estelam property service.
