@@ -1,1 +1,7 @@
-//! Estelam runtime.
+//! What every Estelam service process needs, so that a service crate holds only its domain:
+//! configuration, storage, the event bus with its outbox and inbox, the gRPC server and
+//! clients, telemetry, caller authentication, and the one error vocabulary shared by gRPC
+//! and HTTP.
+
+pub mod db;
+pub mod testing;
