@@ -5,3 +5,10 @@
 
 pub mod db;
 pub mod testing;
+pub mod config;
+pub mod error;
+pub mod auth;
+pub mod telemetry;
+pub mod admin;
+pub mod metrics;
+pub mod shutdown;

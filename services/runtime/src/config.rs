@@ -1,0 +1,407 @@
+//! Typed settings: built-in defaults, then an optional TOML file (`--config` or
+//! `ESTELAM_CONFIG`), then `ESTELAM_…` environment variables, validated once at start with a
+//! message that names the wrong setting.
+//!
+//! Nested keys use a double underscore in the environment (`ESTELAM_GRPC__REQUEST_TIMEOUT_MS`);
+//! the two settings operators set most have short forms: `ESTELAM_DATABASE_URL` and
+//! `ESTELAM_AMQP_URL`. Secrets are wrapped so they never appear in logs or `Debug` output.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::db::DatabaseTarget;
+
+/// The services of the system, in start order; also their config keys, schema names and
+/// SQLite file names.
+pub const SERVICES: [&str; 5] = ["identity", "property", "documents", "fees", "inquiry"];
+
+/// Everything a process reads at start.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Where the embedded default keeps its files (SQLite databases, documents, keys).
+    pub data_dir: PathBuf,
+    /// Storage.
+    pub database: DatabaseSettings,
+    /// Event bus.
+    pub bus: BusSettings,
+    /// Addresses this process listens on (`estelam serve`).
+    pub listen: ListenSettings,
+    /// Where each service is reached by its callers.
+    pub endpoints: Endpoints,
+    /// gRPC server and client limits.
+    pub grpc: GrpcSettings,
+    /// Access-token checks.
+    pub auth: AuthSettings,
+    /// Logs and traces.
+    pub telemetry: TelemetrySettings,
+}
+
+/// Storage settings. With no URL, each service keeps a SQLite file under `data_dir`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// A PostgreSQL URL shared by every service, each in its own schema.
+    #[serde(serialize_with = "expose_opt")]
+    pub url: Option<SecretString>,
+    /// Per-service URL overrides (`identity = "postgres://…"`), for a database per service.
+    #[serde(serialize_with = "expose_map")]
+    pub services: BTreeMap<String, SecretString>,
+    /// Pooled connections per service.
+    pub max_connections: Option<u32>,
+}
+
+/// Event bus settings. With no AMQP URL the bus is in-process.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BusSettings {
+    /// `amqp://user:password@host:5672/vhost` of the RabbitMQ broker.
+    #[serde(serialize_with = "expose_opt")]
+    pub amqp_url: Option<SecretString>,
+    /// Unacknowledged deliveries a consumer holds at once.
+    pub prefetch: u16,
+    /// Deliveries of one message before it goes to the dead-letter queue.
+    pub delivery_limit: u32,
+}
+
+impl Default for BusSettings {
+    fn default() -> Self {
+        Self { amqp_url: None, prefetch: 32, delivery_limit: 5 }
+    }
+}
+
+/// Listen addresses of a single-service process.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ListenSettings {
+    /// gRPC port of `estelam serve <service>`.
+    pub grpc: SocketAddr,
+    /// HTTP port of the gateway.
+    pub http: SocketAddr,
+    /// Admin port: `/healthz`, `/readyz`, `/metrics`.
+    pub admin: SocketAddr,
+}
+
+impl Default for ListenSettings {
+    fn default() -> Self {
+        Self {
+            grpc: SocketAddr::from(([0, 0, 0, 0], 50051)),
+            http: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            admin: SocketAddr::from(([0, 0, 0, 0], 9090)),
+        }
+    }
+}
+
+/// The gRPC address of every service, as `http://host:port`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Endpoints {
+    /// Identity service.
+    pub identity: String,
+    /// Property and GIS service.
+    pub property: String,
+    /// Document store.
+    pub documents: String,
+    /// Fee-and-debt service.
+    pub fees: String,
+    /// Inquiry orchestrator.
+    pub inquiry: String,
+}
+
+impl Default for Endpoints {
+    fn default() -> Self {
+        Self {
+            identity: "http://127.0.0.1:50051".into(),
+            property: "http://127.0.0.1:50052".into(),
+            documents: "http://127.0.0.1:50053".into(),
+            fees: "http://127.0.0.1:50054".into(),
+            inquiry: "http://127.0.0.1:50055".into(),
+        }
+    }
+}
+
+impl Endpoints {
+    /// The endpoint of a service by name.
+    pub fn of(&self, service: &str) -> Option<&str> {
+        match service {
+            "identity" => Some(&self.identity),
+            "property" => Some(&self.property),
+            "documents" => Some(&self.documents),
+            "fees" => Some(&self.fees),
+            "inquiry" => Some(&self.inquiry),
+            _ => None,
+        }
+    }
+
+    /// Sets the endpoint of a service by name (used by `estelam run`, which picks the ports).
+    pub fn set(&mut self, service: &str, endpoint: String) {
+        match service {
+            "identity" => self.identity = endpoint,
+            "property" => self.property = endpoint,
+            "documents" => self.documents = endpoint,
+            "fees" => self.fees = endpoint,
+            "inquiry" => self.inquiry = endpoint,
+            _ => {}
+        }
+    }
+}
+
+/// gRPC limits, shared by the server stack and the clients.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GrpcSettings {
+    /// Longest a request may run before it is cut off.
+    pub request_timeout_ms: u64,
+    /// Requests a server handles at once; past this, new ones are shed with `Unavailable`.
+    pub concurrency_limit: usize,
+    /// Longest a client waits to open a connection.
+    pub connect_timeout_ms: u64,
+}
+
+impl Default for GrpcSettings {
+    fn default() -> Self {
+        Self { request_timeout_ms: 15_000, concurrency_limit: 512, connect_timeout_ms: 3_000 }
+    }
+}
+
+impl GrpcSettings {
+    /// The request timeout as a duration.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+    /// The connect timeout as a duration.
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_millis(self.connect_timeout_ms)
+    }
+}
+
+/// What an access token must say to be accepted.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    /// `iss` of tokens issued by the identity service.
+    pub issuer: String,
+    /// `aud` every Estelam service accepts.
+    pub audience: String,
+    /// How often services refresh identity's public keys.
+    pub key_refresh_secs: u64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self { issuer: "estelam-identity".into(), audience: "estelam".into(), key_refresh_secs: 300 }
+    }
+}
+
+/// Log format and trace export.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetrySettings {
+    /// `json` (one object per line, for collectors) or `pretty` (for people at a terminal).
+    pub log_format: LogFormat,
+    /// `RUST_LOG`-style filter.
+    pub log_filter: String,
+    /// OTLP/gRPC collector address; usually taken from `OTEL_EXPORTER_OTLP_ENDPOINT`.
+    pub otlp_endpoint: Option<String>,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self { log_format: LogFormat::Json, log_filter: "info".into(), otlp_endpoint: None }
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One JSON object per line.
+    Json,
+    /// Human-readable lines.
+    Pretty,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            database: DatabaseSettings::default(),
+            bus: BusSettings::default(),
+            listen: ListenSettings::default(),
+            endpoints: Endpoints::default(),
+            grpc: GrpcSettings::default(),
+            auth: AuthSettings::default(),
+            telemetry: TelemetrySettings::default(),
+        }
+    }
+}
+
+/// A setting that could not be read or makes no sense; names the setting.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+fn expose_opt<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    v.as_ref().map(|x| x.expose_secret().to_owned()).serialize(s)
+}
+
+fn expose_map<S: serde::Serializer>(
+    v: &BTreeMap<String, SecretString>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    v.iter().map(|(k, x)| (k.clone(), x.expose_secret().to_owned())).collect::<BTreeMap<_, _>>().serialize(s)
+}
+
+impl Settings {
+    /// Loads defaults, then `file` (or `ESTELAM_CONFIG`) if given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let env_file = std::env::var_os("ESTELAM_CONFIG").map(PathBuf::from);
+        let file = file.map(Path::to_path_buf).or(env_file);
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = &file {
+            if !path.exists() {
+                return Err(ConfigError(format!("config file {} does not exist", path.display())));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        Self::from_figment(figment.merge(Self::env()))
+    }
+
+    fn env() -> Env {
+        Env::prefixed("ESTELAM_").ignore(&["CONFIG"]).map(|key| {
+            match key.as_str().to_ascii_lowercase().as_str() {
+                "database_url" => "database.url".into(),
+                "amqp_url" => "bus.amqp_url".into(),
+                other => other.replace("__", ".").into(),
+            }
+        })
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let mut settings: Settings = figment.extract().map_err(|e| ConfigError(e.to_string()))?;
+        if settings.telemetry.otlp_endpoint.is_none() {
+            settings.telemetry.otlp_endpoint =
+                std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().filter(|v| !v.is_empty());
+        }
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what types alone cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let urls = self.database.url.iter().map(|u| ("database.url".to_owned(), u)).chain(
+            self.database.services.iter().map(|(k, u)| (format!("database.services.{k}"), u)),
+        );
+        for (name, url) in urls {
+            let url = url.expose_secret();
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:")) {
+                return Err(ConfigError(format!("{name} must be a postgres:// or sqlite: URL")));
+            }
+        }
+        for name in self.database.services.keys() {
+            if !SERVICES.contains(&name.as_str()) {
+                return Err(ConfigError(format!(
+                    "database.services.{name} names no service (known: {})",
+                    SERVICES.join(", ")
+                )));
+            }
+        }
+        if let Some(url) = &self.bus.amqp_url {
+            let url = url.expose_secret();
+            if !(url.starts_with("amqp://") || url.starts_with("amqps://")) {
+                return Err(ConfigError("bus.amqp_url must be an amqp:// or amqps:// URL".into()));
+            }
+        }
+        for service in SERVICES {
+            let endpoint = self.endpoints.of(service).unwrap_or_default();
+            if endpoint.parse::<http::Uri>().map(|u| u.host().is_none()).unwrap_or(true) {
+                return Err(ConfigError(format!("endpoints.{service} must be a URL like http://host:port")));
+            }
+        }
+        if self.grpc.concurrency_limit == 0 {
+            return Err(ConfigError("grpc.concurrency_limit must be at least 1".into()));
+        }
+        if self.bus.delivery_limit == 0 || self.bus.prefetch == 0 {
+            return Err(ConfigError("bus.delivery_limit and bus.prefetch must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// Where `service` keeps its data: its own URL, else the shared PostgreSQL URL with a
+    /// schema named after the service, else a SQLite file under `data_dir`.
+    pub fn database_for(&self, service: &str) -> DatabaseTarget {
+        let max = self.database.max_connections.unwrap_or(8);
+        if let Some(url) = self.database.services.get(service) {
+            return DatabaseTarget { url: url.expose_secret().to_owned(), schema: None, max_connections: max };
+        }
+        if let Some(url) = &self.database.url {
+            return DatabaseTarget {
+                url: url.expose_secret().to_owned(),
+                schema: Some(service.to_owned()),
+                max_connections: max,
+            };
+        }
+        let mut target = DatabaseTarget::sqlite_file(&self.data_dir, service);
+        target.max_connections = max;
+        target
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults_run_embedded() {
+        Jail::expect_with(|_jail| {
+            let s = Settings::load(None).expect("defaults are valid");
+            assert!(s.database.url.is_none() && s.bus.amqp_url.is_none());
+            let target = s.database_for("fees");
+            assert!(target.url.starts_with("sqlite://") && target.url.contains("fees.sqlite"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_and_secrets_stay_hidden() {
+        Jail::expect_with(|jail| {
+            jail.create_file("estelam.toml", "[grpc]\nrequest_timeout_ms = 1000\nconcurrency_limit = 7\n")?;
+            jail.set_env("ESTELAM_DATABASE_URL", "postgres://u:hunter2@db/estelam");
+            jail.set_env("ESTELAM_GRPC__REQUEST_TIMEOUT_MS", "2500");
+            let s = Settings::load(Some(Path::new("estelam.toml"))).expect("valid");
+            assert_eq!(s.grpc.request_timeout_ms, 2500);
+            assert_eq!(s.grpc.concurrency_limit, 7);
+            let target = s.database_for("inquiry");
+            assert_eq!(target.schema.as_deref(), Some("inquiry"));
+            assert!(!format!("{s:?}").contains("hunter2"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_wrong_setting_is_named() {
+        Jail::expect_with(|jail| {
+            jail.set_env("ESTELAM_AMQP_URL", "http://broker");
+            let err = Settings::load(None).expect_err("must refuse");
+            assert!(err.to_string().contains("bus.amqp_url"), "{err}");
+            jail.set_env("ESTELAM_AMQP_URL", "");
+            jail.create_file("a.toml", "[grpc]\nrequest_timeout_ms = \"soon\"\n")?;
+            let err = Settings::load(Some(Path::new("a.toml"))).expect_err("must refuse");
+            assert!(err.to_string().contains("request_timeout_ms"), "{err}");
+            jail.create_file("b.toml", "[grpc]\nrequest_timeot_ms = 5\n")?;
+            let err = Settings::load(Some(Path::new("b.toml"))).expect_err("must refuse");
+            assert!(err.to_string().contains("request_timeot_ms"), "{err}");
+            let err = Settings::load(Some(Path::new("missing.toml"))).expect_err("must refuse");
+            assert!(err.to_string().contains("missing.toml"), "{err}");
+            Ok(())
+        });
+    }
+}
