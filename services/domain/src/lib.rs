@@ -11,6 +11,26 @@
 //!
 //! The crate reads no clock and no random source of its own: "today" and random codes take the
 //! instant and the generator as arguments, so every function is deterministic under test.
+//!
+//! ```
+//! use estelam_domain::{JalaliDate, NationalCode, RenovationCode, Rial};
+//!
+//! let owner: NationalCode = "۰۰۷-۶۲۲۹۶۴-۵".parse()?;
+//! assert_eq!(owner.as_str(), "0076229645");
+//!
+//! let parcel = RenovationCode::parse("03/12/405/7/0/0")?;
+//! assert_eq!(parcel.to_string(), "3-12-405-7-0-0");
+//!
+//! let levy = Rial::new(2_450_000_000).per_mille(5)?;
+//! assert_eq!(levy.format_persian(), "۱۲٬۲۵۰٬۰۰۰");
+//!
+//! let letter_date = JalaliDate::parse("۱۴۰۳/۰۱/۰۱")?;
+//! assert_eq!(letter_date.to_gregorian(), (2024, 3, 20));
+//!
+//! let typo = NationalCode::parse("0076229646").unwrap_err();
+//! assert!(typo.message_fa().starts_with("کد ملی معتبر نیست"));
+//! # Ok::<(), estelam_domain::DomainError>(())
+//! ```
 
 pub mod check_code;
 pub mod digits;
