@@ -70,7 +70,7 @@ impl Rial {
     ///
     /// Computed in `i128`, so the intermediate product never overflows; only a result that does
     /// not fit in `i64` is [`DomainError::Overflow`]. Tariff rates with fractions are written
-    /// as a ratio: 2.5 per thousand is `mul_ratio(2_5, 10_000)`.
+    /// as a ratio: 2.5 per thousand is numerator 25 over denominator 10,000.
     pub fn mul_ratio(self, numerator: i64, denominator: NonZeroU32) -> Result<Rial, DomainError> {
         let product = i128::from(self.0) * i128::from(numerator);
         let den = i128::from(denominator.get());
