@@ -1,1 +1,215 @@
-//! Estelam launcher library.
+//! The Estelam launcher: assembles the services into one running system.
+//!
+//! [`start`] brings up every service, each on its own loopback gRPC port and talking real
+//! gRPC, plus the gateway, and returns a [`RunningSystem`] with their addresses. It is what
+//! `estelam run` (and so plain `cargo run`) does, and what the end-to-end tests in `tests/`
+//! use. [`serve_one`] hosts a single service, as each Kubernetes Deployment does.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use estelam_runtime::admin::{AdminServer, Readiness};
+use estelam_runtime::auth::TokenVerifier;
+use estelam_runtime::config::{SERVICES, Settings};
+use estelam_runtime::db::Migrations;
+use estelam_runtime::grpc::{GrpcListener, GrpcServer};
+use estelam_runtime::host::{ServiceContext, open_store};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// The migrations of `service`, or an error naming the known services.
+pub fn migrations_of(service: &str) -> anyhow::Result<Migrations> {
+    Ok(match service {
+        "identity" => estelam_identity::migrations(),
+        "property" => estelam_property::migrations(),
+        "documents" => estelam_documents::migrations(),
+        "fees" => estelam_fees::migrations(),
+        "inquiry" => estelam_inquiry::migrations(),
+        other => anyhow::bail!("unknown service {other:?}; known: {}", SERVICES.join(", ")),
+    })
+}
+
+async fn build_server(service: &str, ctx: &ServiceContext) -> anyhow::Result<GrpcServer> {
+    match service {
+        "identity" => estelam_identity::build(ctx).await,
+        "property" => estelam_property::build(ctx).await,
+        "documents" => estelam_documents::build(ctx).await,
+        "fees" => estelam_fees::build(ctx).await,
+        "inquiry" => estelam_inquiry::build(ctx).await,
+        other => anyhow::bail!("unknown service {other:?}; known: {}", SERVICES.join(", ")),
+    }
+}
+
+fn verifier(settings: &Settings) -> TokenVerifier {
+    TokenVerifier::new(&settings.auth.issuer, &settings.auth.audience)
+}
+
+/// Applies every service's migrations (`estelam migrate`), or only `only`'s.
+pub async fn migrate(settings: &Settings, only: Option<&str>) -> anyhow::Result<()> {
+    for service in SERVICES.iter().filter(|s| only.is_none_or(|o| o == **s)) {
+        let db = open_store(settings, service, &migrations_of(service)?)
+            .await
+            .with_context(|| format!("migrating the {service} store"))?;
+        db.close().await;
+        tracing::info!(service, "store is up to date");
+    }
+    if let Some(o) = only {
+        migrations_of(o)?;
+    }
+    Ok(())
+}
+
+/// Where to listen when starting the whole system.
+#[derive(Debug, Clone)]
+pub struct SystemAddrs {
+    /// gRPC listen address per service, in [`SERVICES`] order.
+    pub grpc: [SocketAddr; 5],
+    /// The gateway's HTTP address.
+    pub http: SocketAddr,
+    /// The admin port (`/healthz`, `/readyz`, `/metrics`).
+    pub admin: SocketAddr,
+}
+
+impl SystemAddrs {
+    /// Loopback, the conventional ports: gRPC 50051–50055, HTTP 8080, admin 9090.
+    pub fn conventional() -> Self {
+        let lo = |port| SocketAddr::from(([127, 0, 0, 1], port));
+        Self { grpc: [lo(50051), lo(50052), lo(50053), lo(50054), lo(50055)], http: lo(8080), admin: lo(9090) }
+    }
+
+    /// Loopback, every port chosen by the OS: for tests running side by side.
+    pub fn ephemeral() -> Self {
+        let lo = SocketAddr::from(([127, 0, 0, 1], 0));
+        Self { grpc: [lo; 5], http: lo, admin: lo }
+    }
+}
+
+/// The whole system, running in this process.
+pub struct RunningSystem {
+    /// Each service's name and gRPC endpoint (`http://127.0.0.1:port`).
+    pub endpoints: Vec<(&'static str, String)>,
+    /// The gateway (and portal) URL.
+    pub gateway_url: String,
+    /// The admin URL.
+    pub admin_url: String,
+    shutdown: CancellationToken,
+    tasks: JoinSet<anyhow::Result<()>>,
+}
+
+impl RunningSystem {
+    /// The shutdown token; cancelling it stops everything.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Waits until every part has stopped (after shutdown, or when one fails, which then
+    /// stops the rest); returns the first failure.
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        let mut first_error = None;
+        while let Some(joined) = self.tasks.join_next().await {
+            let result = joined.map_err(anyhow::Error::from).and_then(|r| r);
+            if let Err(err) = result {
+                tracing::error!(error = ?err, "a part of the system failed; stopping the rest");
+                self.shutdown.cancel();
+                first_error.get_or_insert(err);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Requests shutdown and waits for every part to stop.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        self.wait().await
+    }
+}
+
+/// Starts every service and the gateway on `addrs`, stopping when `shutdown` is cancelled.
+/// Every listener is bound before anything serves, so the returned addresses accept
+/// connections at once.
+pub async fn start(settings: Settings, addrs: SystemAddrs, shutdown: CancellationToken) -> anyhow::Result<RunningSystem> {
+    let mut settings = settings;
+    let mut listeners = Vec::new();
+    for (service, addr) in SERVICES.iter().zip(addrs.grpc) {
+        let listener = GrpcListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} for the {service} service (is the port in use?)"))?;
+        settings.endpoints.set(service, listener.endpoint());
+        listeners.push((*service, listener));
+    }
+    let settings = Arc::new(settings);
+    let verifier = verifier(&settings);
+    let mut readiness = Readiness::new(shutdown.clone());
+    let mut servers = Vec::new();
+    for (service, listener) in listeners {
+        let db = open_store(&settings, service, &migrations_of(service)?)
+            .await
+            .with_context(|| format!("opening the {service} store"))?;
+        let probe = db.clone();
+        readiness.add(format!("{service} store"), move || {
+            let db = probe.clone();
+            async move { db.is_reachable().await }
+        });
+        let ctx = ServiceContext { settings: settings.clone(), db, verifier: verifier.clone(), shutdown: shutdown.clone() };
+        servers.push((service, listener, build_server(service, &ctx).await?));
+    }
+    let gateway = estelam_gateway::Gateway::bind(addrs.http, &settings)
+        .await
+        .with_context(|| format!("cannot listen on {} for the gateway (is the port in use?)", addrs.http))?;
+    let admin = AdminServer::bind(addrs.admin, readiness)
+        .await
+        .with_context(|| format!("cannot listen on {} for the admin port (is the port in use?)", addrs.admin))?;
+
+    let gateway_url = format!("http://{}", gateway.local_addr()?);
+    let admin_url = format!("http://{}", admin.local_addr()?);
+    let mut endpoints = Vec::new();
+    let mut tasks = JoinSet::new();
+    for (service, listener, server) in servers {
+        endpoints.push((service, listener.endpoint()));
+        let stop = shutdown.clone();
+        tasks.spawn(async move { server.run_until_stopped(listener, stop).await });
+    }
+    let stop = shutdown.clone();
+    tasks.spawn(async move { Ok(gateway.run_until_stopped(stop).await?) });
+    let stop = shutdown.clone();
+    tasks.spawn(async move { Ok(admin.run_until_stopped(stop).await?) });
+    Ok(RunningSystem { endpoints, gateway_url, admin_url, shutdown, tasks })
+}
+
+/// Hosts one service (`estelam serve <service>`): its gRPC port and its admin port.
+pub async fn serve_one(settings: Settings, service: &str, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let listener = GrpcListener::bind(settings.listen.grpc)
+        .await
+        .with_context(|| format!("cannot listen on {} (listen.grpc)", settings.listen.grpc))?;
+    let settings = Arc::new(settings);
+    let db = open_store(&settings, service, &migrations_of(service)?)
+        .await
+        .with_context(|| format!("opening the {service} store"))?;
+    let mut readiness = Readiness::new(shutdown.clone());
+    let probe = db.clone();
+    readiness.add("store", move || {
+        let db = probe.clone();
+        async move { db.is_reachable().await }
+    });
+    let admin = AdminServer::bind(settings.listen.admin, readiness)
+        .await
+        .with_context(|| format!("cannot listen on {} (listen.admin)", settings.listen.admin))?;
+    let ctx = ServiceContext { settings: settings.clone(), db, verifier: verifier(&settings), shutdown: shutdown.clone() };
+    let server = build_server(service, &ctx).await?;
+    let stop = shutdown.clone();
+    let admin_task = tokio::spawn(async move { admin.run_until_stopped(stop).await });
+    let result = server.run_until_stopped(listener, shutdown.clone()).await;
+    shutdown.cancel();
+    admin_task.await??;
+    result
+}
+
+/// Hosts only the gateway (`estelam serve gateway`).
+pub async fn serve_gateway(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let gateway = estelam_gateway::Gateway::bind(settings.listen.http, &settings)
+        .await
+        .with_context(|| format!("cannot listen on {} (listen.http)", settings.listen.http))?;
+    gateway.run_until_stopped(shutdown).await?;
+    Ok(())
+}

@@ -12,3 +12,5 @@ pub mod telemetry;
 pub mod admin;
 pub mod metrics;
 pub mod shutdown;
+pub mod grpc;
+pub mod host;

@@ -1,0 +1,83 @@
+//! The token verifier every service runs refuses anything identity did not issue for it.
+
+use base64::Engine as _;
+use estelam_runtime::auth::Role;
+use estelam_runtime::testing::TokenMint;
+
+fn b64(json: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+#[test]
+fn a_valid_token_yields_the_caller_with_roles_and_organization() {
+    let mint = TokenMint::new();
+    let mut claims = mint.claims("user-1", &[Role::Authority]);
+    claims.org = Some("notary-12".into());
+    let caller = mint.verifier().verify(&mint.sign(&claims)).expect("valid token");
+    assert_eq!(caller.subject, "user-1");
+    assert_eq!(caller.roles, vec![Role::Authority]);
+    assert_eq!(caller.organization.as_deref(), Some("notary-12"));
+}
+
+#[test]
+fn alg_none_is_refused() {
+    let mint = TokenMint::new();
+    let claims = serde_json::to_string(&mint.claims("user-1", &[Role::Admin])).unwrap();
+    let token = format!("{}.{}.", b64(r#"{"alg":"none","typ":"JWT"}"#), b64(&claims));
+    assert!(mint.verifier().verify(&token).is_err());
+}
+
+#[test]
+fn an_hmac_token_signed_with_the_public_key_is_refused() {
+    let mint = TokenMint::new();
+    let claims = mint.claims("user-1", &[Role::Admin]);
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.kid = Some(mint.public_key().kid);
+    let key = jsonwebtoken::EncodingKey::from_secret(&mint.public_key().key).unwrap();
+    let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+    assert!(mint.verifier().verify(&token).is_err());
+}
+
+#[test]
+fn the_wrong_audience_or_issuer_is_refused() {
+    let mint = TokenMint::new();
+    let mut claims = mint.claims("user-1", &[Role::Citizen]);
+    claims.aud = "another-system".into();
+    assert!(mint.verifier().verify(&mint.sign(&claims)).is_err());
+    let mut claims = mint.claims("user-1", &[Role::Citizen]);
+    claims.iss = "someone-else".into();
+    assert!(mint.verifier().verify(&mint.sign(&claims)).is_err());
+}
+
+#[test]
+fn an_expired_or_not_yet_valid_token_is_refused() {
+    let mint = TokenMint::new();
+    let mut claims = mint.claims("user-1", &[Role::Citizen]);
+    claims.exp = claims.iat - 120;
+    assert!(mint.verifier().verify(&mint.sign(&claims)).is_err());
+    let mut claims = mint.claims("user-1", &[Role::Citizen]);
+    claims.nbf = claims.iat + 600;
+    assert!(mint.verifier().verify(&mint.sign(&claims)).is_err());
+}
+
+#[test]
+fn a_signature_by_an_unknown_key_is_refused_and_rotation_keeps_the_previous_key() {
+    let trusted = TokenMint::new();
+    let stranger = TokenMint::new();
+    let verifier = trusted.verifier();
+    assert!(verifier.verify(&stranger.token("user-1", &[Role::Admin])).is_err());
+    // After a rotation identity publishes the new key and the previous one.
+    verifier.set_keys(&[stranger.public_key(), trusted.public_key()]);
+    assert!(verifier.verify(&stranger.token("user-1", &[Role::Admin])).is_ok());
+    assert!(verifier.verify(&trusted.token("user-1", &[Role::Admin])).is_ok());
+}
+
+#[test]
+fn a_tampered_payload_is_refused() {
+    let mint = TokenMint::new();
+    let token = mint.token("user-1", &[Role::Citizen]);
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    let forged = serde_json::to_string(&mint.claims("user-1", &[Role::Admin])).unwrap();
+    parts[1] = b64(&forged);
+    assert!(mint.verifier().verify(&parts.join(".")).is_err());
+}
