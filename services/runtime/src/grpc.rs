@@ -89,7 +89,9 @@ impl GrpcServer {
         for set in &self.descriptor_sets {
             reflection = reflection.register_encoded_file_descriptor_set(set);
         }
-        reflection = reflection.with_service_name("grpc.health.v1.Health");
+        reflection = reflection
+            .with_service_name("grpc.health.v1.Health")
+            .with_service_name("grpc.reflection.v1.ServerReflection");
         for name in &self.service_names {
             reflection = reflection.with_service_name(*name);
             health.set_service_status(*name, ServingStatus::Serving).await;
