@@ -18,6 +18,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::DatabaseTarget;
 
+mod documents;
+mod fees;
+mod identity;
+mod inquiry;
+mod property;
+
+pub use documents::DocumentsSettings;
+pub use fees::FeesSettings;
+pub use identity::IdentitySettings;
+pub use inquiry::InquirySettings;
+pub use property::PropertySettings;
+
 /// The services of the system, in start order; also their config keys, schema names and
 /// SQLite file names.
 pub const SERVICES: [&str; 5] = ["identity", "property", "documents", "fees", "inquiry"];
@@ -42,6 +54,16 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Logs and traces.
     pub telemetry: TelemetrySettings,
+    /// Identity service settings.
+    pub identity: IdentitySettings,
+    /// Property service settings.
+    pub property: PropertySettings,
+    /// Document store settings.
+    pub documents: DocumentsSettings,
+    /// Fee-and-debt service settings.
+    pub fees: FeesSettings,
+    /// Inquiry service settings.
+    pub inquiry: InquirySettings,
 }
 
 /// Storage settings. With no URL, each service keeps a SQLite file under `data_dir`.
@@ -239,6 +261,11 @@ impl Default for Settings {
             grpc: GrpcSettings::default(),
             auth: AuthSettings::default(),
             telemetry: TelemetrySettings::default(),
+            identity: IdentitySettings::default(),
+            property: PropertySettings::default(),
+            documents: DocumentsSettings::default(),
+            fees: FeesSettings::default(),
+            inquiry: InquirySettings::default(),
         }
     }
 }
