@@ -14,3 +14,4 @@ pub mod metrics;
 pub mod shutdown;
 pub mod grpc;
 pub mod host;
+pub mod bus;
