@@ -15,3 +15,5 @@ pub mod shutdown;
 pub mod grpc;
 pub mod host;
 pub mod bus;
+pub mod inbox;
+pub mod outbox;
