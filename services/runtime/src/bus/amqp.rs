@@ -16,6 +16,7 @@
 //! by the inbox.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -27,7 +28,9 @@ use lapin::options::{
 };
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::uri::AMQPUri;
-use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, ExchangeKind};
+use lapin::{
+    BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, ExchangeKind,
+};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tokio_util::sync::{CancellationToken, DropGuard};
@@ -85,6 +88,7 @@ pub struct AmqpBus {
 
 struct Inner {
     link: watch::Receiver<Option<Link>>,
+    connections: Arc<AtomicU64>,
     options: AmqpOptions,
     stop: CancellationToken,
     _close_on_drop: DropGuard,
@@ -112,7 +116,8 @@ impl AmqpBus {
     pub async fn connect(url: &str, options: AmqpOptions) -> Result<Self, BusError> {
         let mut uri: AMQPUri = url.parse().map_err(BusError::InvalidUrl)?;
         if uri.query.heartbeat.is_none() {
-            uri.query.heartbeat = Some(u16::try_from(options.heartbeat.as_secs().max(1)).unwrap_or(u16::MAX));
+            uri.query.heartbeat =
+                Some(u16::try_from(options.heartbeat.as_secs().max(1)).unwrap_or(u16::MAX));
         }
         if uri.query.connection_timeout.is_none() {
             uri.query.connection_timeout =
@@ -121,15 +126,30 @@ impl AmqpBus {
         let first = establish(&uri, &options, 1).await?;
         let (tx, rx) = watch::channel(Some(first.clone()));
         let stop = CancellationToken::new();
-        tokio::spawn(supervise(uri, options.clone(), tx, stop.clone(), first));
+        let connections = Arc::new(AtomicU64::new(1));
+        tokio::spawn(supervise(
+            uri,
+            options.clone(),
+            tx,
+            stop.clone(),
+            first,
+            connections.clone(),
+        ));
         Ok(Self {
             inner: Arc::new(Inner {
                 link: rx,
+                connections,
                 options,
                 stop: stop.clone(),
                 _close_on_drop: stop.drop_guard(),
             }),
         })
+    }
+
+    /// How many connections this bus has established so far: 1 until the first
+    /// reconnect. For metrics and tests.
+    pub fn connections_established(&self) -> u64 {
+        self.inner.connections.load(Ordering::Relaxed)
     }
 
     /// Closes the connection and ends every subscription of this bus.
@@ -148,12 +168,17 @@ impl AmqpBus {
     /// Takes up to `max` events from `queue`'s dead-letter queue (`<queue>.dlq`),
     /// acknowledging them; for operator tooling and tests.
     pub async fn take_dead_letters(&self, queue: &str, max: usize) -> Result<Vec<Event>, BusError> {
-        let link = self.inner.usable_link(Some(Instant::now() + self.inner.options.confirm_timeout)).await?;
+        let link = self
+            .inner
+            .usable_link(Some(Instant::now() + self.inner.options.confirm_timeout))
+            .await?;
         let channel = link.connection.create_channel().await?;
         let dlq = short(&dead_letter_queue(queue))?;
         let mut out = Vec::new();
         while out.len() < max {
-            let Some(message) = channel.basic_get(dlq.clone(), BasicGetOptions { no_ack: false }).await?
+            let Some(message) = channel
+                .basic_get(dlq.clone(), BasicGetOptions { no_ack: false })
+                .await?
             else {
                 break;
             };
@@ -170,10 +195,15 @@ impl AmqpBus {
     /// Deletes `queue` and its dead-letter queue with everything in them; for retiring a
     /// consumer and for tests, which must not leave durable queues behind.
     pub async fn delete_queue(&self, queue: &str) -> Result<(), BusError> {
-        let link = self.inner.usable_link(Some(Instant::now() + self.inner.options.confirm_timeout)).await?;
+        let link = self
+            .inner
+            .usable_link(Some(Instant::now() + self.inner.options.confirm_timeout))
+            .await?;
         let channel = link.connection.create_channel().await?;
         for name in [queue.to_owned(), dead_letter_queue(queue)] {
-            channel.queue_delete(short(&name)?, QueueDeleteOptions::default()).await?;
+            channel
+                .queue_delete(short(&name)?, QueueDeleteOptions::default())
+                .await?;
         }
         let _ = channel.close(200, "OK".into()).await;
         Ok(())
@@ -213,21 +243,42 @@ impl Inner {
 }
 
 /// Opens a connection, a confirm-mode publishing channel, and declares both exchanges.
-async fn establish(uri: &AMQPUri, options: &AmqpOptions, generation: u64) -> Result<Link, BusError> {
+async fn establish(
+    uri: &AMQPUri,
+    options: &AmqpOptions,
+    generation: u64,
+) -> Result<Link, BusError> {
     let props = ConnectionProperties::default()
         .with_connection_name(options.connection_name.clone().into());
-    let connection = tokio::time::timeout(options.connect_timeout, Connection::connect_uri(uri.clone(), props))
-        .await
-        .map_err(|_| BusError::Disconnected)??;
+    let connection = tokio::time::timeout(
+        options.connect_timeout,
+        Connection::connect_uri(uri.clone(), props),
+    )
+    .await
+    .map_err(|_| BusError::Disconnected)??;
     let publisher = connection.create_channel().await?;
-    publisher.confirm_select(ConfirmSelectOptions::default()).await?;
-    let durable = ExchangeDeclareOptions { durable: true, ..ExchangeDeclareOptions::default() };
+    publisher
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
+    let durable = ExchangeDeclareOptions {
+        durable: true,
+        ..ExchangeDeclareOptions::default()
+    };
     for exchange in [EXCHANGE, DEAD_LETTER_EXCHANGE] {
         publisher
-            .exchange_declare(exchange.into(), ExchangeKind::Topic, durable, FieldTable::default())
+            .exchange_declare(
+                exchange.into(),
+                ExchangeKind::Topic,
+                durable,
+                FieldTable::default(),
+            )
             .await?;
     }
-    Ok(Link { generation, connection: Arc::new(connection), publisher })
+    Ok(Link {
+        generation,
+        connection: Arc::new(connection),
+        publisher,
+    })
 }
 
 /// Owns the connection: waits until it breaks, then replaces it with backoff and jitter,
@@ -238,19 +289,31 @@ async fn supervise(
     tx: watch::Sender<Option<Link>>,
     stop: CancellationToken,
     mut link: Link,
+    connections: Arc<AtomicU64>,
 ) {
     loop {
         wait_until_broken(&link, &stop).await;
         if stop.is_cancelled() {
             tx.send_replace(None);
-            let _ = tokio::time::timeout(Duration::from_secs(2), link.connection.close(200, "shutting down".into())).await;
+            let _ = tokio::time::timeout(
+                Duration::from_secs(2),
+                link.connection.close(200, "shutting down".into()),
+            )
+            .await;
             return;
         }
-        tracing::warn!(generation = link.generation, "AMQP connection lost; reconnecting");
+        tracing::warn!(
+            generation = link.generation,
+            "AMQP connection lost; reconnecting"
+        );
         tx.send_replace(None);
         if link.connection.status().connected() {
             // Only the publishing channel died; retire the whole connection.
-            let _ = tokio::time::timeout(Duration::from_secs(2), link.connection.close(200, "replacing".into())).await;
+            let _ = tokio::time::timeout(
+                Duration::from_secs(2),
+                link.connection.close(200, "replacing".into()),
+            )
+            .await;
         }
         let generation = link.generation + 1;
         let mut attempt = 0;
@@ -258,7 +321,8 @@ async fn supervise(
             match establish(&uri, &options, generation).await {
                 Ok(new_link) => break new_link,
                 Err(error) => {
-                    let delay = backoff_delay(attempt, options.reconnect_min, options.reconnect_max);
+                    let delay =
+                        backoff_delay(attempt, options.reconnect_min, options.reconnect_max);
                     tracing::warn!(%error, attempt, ?delay, "AMQP reconnect failed");
                     attempt = attempt.saturating_add(1);
                     tokio::select! {
@@ -268,6 +332,7 @@ async fn supervise(
                 }
             }
         };
+        connections.fetch_add(1, Ordering::Relaxed);
         tracing::info!(generation, "AMQP connection re-established");
         tx.send_replace(Some(link.clone()));
     }
@@ -328,13 +393,24 @@ impl EventBus for AmqpBus {
         let (channel, consumer) = open_consumer(&link, &spec).await?;
         let (tx, rx) = mpsc::channel(usize::from(spec.prefetch));
         let stop = self.inner.stop.child_token();
-        let feed = Feed { inner: self.inner.clone(), spec, tx, stop: stop.clone() };
+        let feed = Feed {
+            inner: self.inner.clone(),
+            spec,
+            tx,
+            stop: stop.clone(),
+        };
         tokio::spawn(feed.run(channel, consumer));
         Ok(Subscription::new(rx, stop))
     }
 
     fn is_connected(&self) -> bool {
-        !self.inner.stop.is_cancelled() && self.inner.link.borrow().as_ref().is_some_and(Link::is_usable)
+        !self.inner.stop.is_cancelled()
+            && self
+                .inner
+                .link
+                .borrow()
+                .as_ref()
+                .is_some_and(Link::is_usable)
     }
 }
 
@@ -352,7 +428,10 @@ fn properties(event: &Event) -> Result<BasicProperties, BusError> {
     for (name, value) in &event.headers {
         headers.insert(short(name)?, long(value));
     }
-    headers.insert(OCCURRED_AT_HEADER.into(), AMQPValue::LongLongInt(event.occurred_at_us));
+    headers.insert(
+        OCCURRED_AT_HEADER.into(),
+        AMQPValue::LongLongInt(event.occurred_at_us),
+    );
     Ok(BasicProperties::default()
         .with_message_id(short(&event.id)?)
         .with_type(short(&event.message_type)?)
@@ -380,7 +459,11 @@ fn as_i64(value: &AMQPValue) -> Option<i64> {
 /// and the transport and are not part of the event.
 fn to_event(delivery: &lapin::message::Delivery) -> Result<Event, String> {
     let props = &delivery.properties;
-    let id = props.message_id().as_ref().ok_or("no message_id")?.to_string();
+    let id = props
+        .message_id()
+        .as_ref()
+        .ok_or("no message_id")?
+        .to_string();
     let message_type = props.kind().as_ref().ok_or("no type")?.to_string();
     let table = props.headers().clone().unwrap_or_default();
     let mut headers = std::collections::BTreeMap::new();
@@ -398,16 +481,42 @@ fn to_event(delivery: &lapin::message::Delivery) -> Result<Event, String> {
         .inner()
         .get(OCCURRED_AT_HEADER)
         .and_then(as_i64)
-        .or_else(|| props.timestamp().and_then(|s| i64::try_from(s).ok()).map(|s| s.saturating_mul(1_000_000)))
+        .or_else(|| {
+            props
+                .timestamp()
+                .and_then(|s| i64::try_from(s).ok())
+                .map(|s| s.saturating_mul(1_000_000))
+        })
         .unwrap_or(0);
+    let routing_key =
+        original_routing_key(&table).unwrap_or_else(|| delivery.routing_key.to_string());
     Ok(Event {
         id,
-        routing_key: delivery.routing_key.to_string(),
+        routing_key,
         message_type,
         payload: delivery.data.clone(),
         headers,
         occurred_at_us,
     })
+}
+
+/// A dead-lettered message travels with the dead-letter routing key (the queue name);
+/// the broker keeps the one it was published with in the newest `x-death` entry.
+fn original_routing_key(headers: &FieldTable) -> Option<String> {
+    let AMQPValue::FieldArray(deaths) = headers.inner().get("x-death")? else {
+        return None;
+    };
+    let AMQPValue::FieldTable(newest) = deaths.as_slice().first()? else {
+        return None;
+    };
+    let AMQPValue::FieldArray(keys) = newest.inner().get("routing-keys")? else {
+        return None;
+    };
+    match keys.as_slice().first()? {
+        AMQPValue::LongString(s) => Some(s.to_string()),
+        AMQPValue::ShortString(s) => Some(s.to_string()),
+        _ => None,
+    }
 }
 
 fn delivery_count(delivery: &lapin::message::Delivery) -> u32 {
@@ -418,11 +527,16 @@ fn delivery_count(delivery: &lapin::message::Delivery) -> u32 {
         .and_then(|h| h.inner().get(DELIVERY_COUNT_HEADER))
         .and_then(as_i64)
         .unwrap_or(0);
-    u32::try_from(returns).unwrap_or(u32::MAX - 1).saturating_add(1)
+    u32::try_from(returns)
+        .unwrap_or(u32::MAX - 1)
+        .saturating_add(1)
 }
 
 /// Declares the queue's topology on a fresh channel and starts consuming from it.
-async fn open_consumer(link: &Link, spec: &QueueSpec) -> Result<(Channel, lapin::Consumer), BusError> {
+async fn open_consumer(
+    link: &Link,
+    spec: &QueueSpec,
+) -> Result<(Channel, lapin::Consumer), BusError> {
     let channel = link.connection.create_channel().await?;
     match declare_and_consume(&channel, spec).await {
         Ok(consumer) => Ok((channel, consumer)),
@@ -433,21 +547,38 @@ async fn open_consumer(link: &Link, spec: &QueueSpec) -> Result<(Channel, lapin:
     }
 }
 
-async fn declare_and_consume(channel: &Channel, spec: &QueueSpec) -> Result<lapin::Consumer, BusError> {
+async fn declare_and_consume(
+    channel: &Channel,
+    spec: &QueueSpec,
+) -> Result<lapin::Consumer, BusError> {
     let queue = short(&spec.queue)?;
     let dlq = short(&spec.dead_letter_queue())?;
-    let durable = QueueDeclareOptions { durable: true, ..QueueDeclareOptions::default() };
+    let durable = QueueDeclareOptions {
+        durable: true,
+        ..QueueDeclareOptions::default()
+    };
 
     let mut dlq_args = FieldTable::default();
     dlq_args.insert("x-queue-type".into(), long("quorum"));
-    channel.queue_declare(dlq.clone(), durable, dlq_args).await?;
     channel
-        .queue_bind(dlq, DEAD_LETTER_EXCHANGE.into(), queue.clone(), QueueBindOptions::default(), FieldTable::default())
+        .queue_declare(dlq.clone(), durable, dlq_args)
+        .await?;
+    channel
+        .queue_bind(
+            dlq,
+            DEAD_LETTER_EXCHANGE.into(),
+            queue.clone(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
         .await?;
 
     let mut args = FieldTable::default();
     args.insert("x-queue-type".into(), long("quorum"));
-    args.insert("x-delivery-limit".into(), AMQPValue::LongLongInt(i64::from(spec.delivery_limit)));
+    args.insert(
+        "x-delivery-limit".into(),
+        AMQPValue::LongLongInt(i64::from(spec.delivery_limit)),
+    );
     args.insert("x-dead-letter-exchange".into(), long(DEAD_LETTER_EXCHANGE));
     args.insert("x-dead-letter-routing-key".into(), long(&spec.queue));
     // Quorum queues can dead-letter at least once (3.10+), which needs reject-publish
@@ -457,12 +588,25 @@ async fn declare_and_consume(channel: &Channel, spec: &QueueSpec) -> Result<lapi
     channel.queue_declare(queue.clone(), durable, args).await?;
     for binding in &spec.bindings {
         channel
-            .queue_bind(queue.clone(), EXCHANGE.into(), short(binding)?, QueueBindOptions::default(), FieldTable::default())
+            .queue_bind(
+                queue.clone(),
+                EXCHANGE.into(),
+                short(binding)?,
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
             .await?;
     }
-    channel.basic_qos(spec.prefetch, BasicQosOptions { global: false }).await?;
+    channel
+        .basic_qos(spec.prefetch, BasicQosOptions { global: false })
+        .await?;
     let consumer = channel
-        .basic_consume(queue, "".into(), BasicConsumeOptions::default(), FieldTable::default())
+        .basic_consume(
+            queue,
+            "".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
         .await?;
     Ok(consumer)
 }
@@ -503,7 +647,11 @@ impl Feed {
                             c
                         }
                         Err(error) => {
-                            let delay = backoff_delay(attempt, self.inner.options.reconnect_min, self.inner.options.reconnect_max);
+                            let delay = backoff_delay(
+                                attempt,
+                                self.inner.options.reconnect_min,
+                                self.inner.options.reconnect_max,
+                            );
                             tracing::warn!(queue = %self.spec.queue, %error, ?delay, "re-subscribe failed");
                             attempt = attempt.saturating_add(1);
                             tokio::select! {
@@ -518,12 +666,20 @@ impl Feed {
             match self.pump(consumer).await {
                 PumpEnd::Stopped => {
                     // Unacknowledged deliveries go back to the queue when the channel closes.
-                    let _ = tokio::time::timeout(Duration::from_secs(2), channel.close(200, "unsubscribed".into())).await;
+                    let _ = tokio::time::timeout(
+                        Duration::from_secs(2),
+                        channel.close(200, "unsubscribed".into()),
+                    )
+                    .await;
                     return;
                 }
                 PumpEnd::Lost(reason) => {
                     tracing::warn!(queue = %self.spec.queue, %reason, "consumer lost; re-subscribing");
-                    let delay = backoff_delay(attempt, self.inner.options.reconnect_min, self.inner.options.reconnect_max);
+                    let delay = backoff_delay(
+                        attempt,
+                        self.inner.options.reconnect_min,
+                        self.inner.options.reconnect_max,
+                    );
                     attempt = attempt.saturating_add(1);
                     tokio::select! {
                         () = self.stop.cancelled() => return,
@@ -549,7 +705,10 @@ impl Feed {
                 Ok(event) => event,
                 Err(why) => {
                     tracing::warn!(queue = %self.spec.queue, why, "malformed message dead-lettered");
-                    let _ = raw.acker.reject(BasicRejectOptions { requeue: false }).await;
+                    let _ = raw
+                        .acker
+                        .reject(BasicRejectOptions { requeue: false })
+                        .await;
                     continue;
                 }
             };
@@ -579,9 +738,18 @@ impl Settle for AmqpSettle {
         let result = match outcome {
             Outcome::Ack => self.acker.ack(BasicAckOptions::default()).await,
             Outcome::Requeue => {
-                self.acker.nack(BasicNackOptions { multiple: false, requeue: true }).await
+                self.acker
+                    .nack(BasicNackOptions {
+                        multiple: false,
+                        requeue: true,
+                    })
+                    .await
             }
-            Outcome::Reject => self.acker.reject(BasicRejectOptions { requeue: false }).await,
+            Outcome::Reject => {
+                self.acker
+                    .reject(BasicRejectOptions { requeue: false })
+                    .await
+            }
         };
         result.map(|_| ()).map_err(BusError::from)
     }
@@ -589,7 +757,13 @@ impl Settle for AmqpSettle {
     fn abandon(self: Box<Self>) {
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
-                let _ = self.acker.nack(BasicNackOptions { multiple: false, requeue: true }).await;
+                let _ = self
+                    .acker
+                    .nack(BasicNackOptions {
+                        multiple: false,
+                        requeue: true,
+                    })
+                    .await;
             });
         }
     }
