@@ -26,7 +26,11 @@ use crate::db::{Database, now_micros};
 /// `true` the first time and `false` when it was already recorded (then do nothing and
 /// acknowledge). For consumers that do not use [`Consumer`]. Never fails on a duplicate,
 /// so the transaction stays usable on PostgreSQL.
-pub async fn record(conn: &mut AnyConnection, consumer: &str, event_id: &str) -> Result<bool, sqlx::Error> {
+pub async fn record(
+    conn: &mut AnyConnection,
+    consumer: &str,
+    event_id: &str,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "INSERT INTO inbox (consumer, event_id, processed_at_us) VALUES ($1, $2, $3) \
          ON CONFLICT (consumer, event_id) DO NOTHING",
@@ -81,7 +85,11 @@ impl From<prost::DecodeError> for HandlerError {
 #[async_trait]
 pub trait EventHandler: Send + Sync {
     /// Applies `event`; must not commit or roll back `tx`.
-    async fn handle(&self, tx: &mut Transaction<'static, Any>, event: &Event) -> Result<(), HandlerError>;
+    async fn handle(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        event: &Event,
+    ) -> Result<(), HandlerError>;
 }
 
 /// What happened to one delivery, for logs and tests.
@@ -110,13 +118,22 @@ impl Consumer {
         name: impl Into<String>,
         handler: impl EventHandler + 'static,
     ) -> Self {
-        Self { db, bus, spec, name: name.into(), handler: Arc::new(handler) }
+        Self {
+            db,
+            bus,
+            spec,
+            name: name.into(),
+            handler: Arc::new(handler),
+        }
     }
 
     /// Subscribes (declaring the queue, so events published from now on reach it) and
     /// then consumes in a background task until `shutdown`. Use this when the caller
     /// needs the queue to exist before it goes on, as tests and start-up code do.
-    pub async fn spawn(self, shutdown: CancellationToken) -> Result<JoinHandle<Result<(), BusError>>, BusError> {
+    pub async fn spawn(
+        self,
+        shutdown: CancellationToken,
+    ) -> Result<JoinHandle<Result<(), BusError>>, BusError> {
         let subscription = self.bus.subscribe(self.spec.clone()).await?;
         Ok(tokio::spawn(self.consume(subscription, shutdown)))
     }
@@ -128,7 +145,11 @@ impl Consumer {
         self.consume(subscription, shutdown).await
     }
 
-    async fn consume(self, mut subscription: Subscription, shutdown: CancellationToken) -> Result<(), BusError> {
+    async fn consume(
+        self,
+        mut subscription: Subscription,
+        shutdown: CancellationToken,
+    ) -> Result<(), BusError> {
         loop {
             let delivery = tokio::select! {
                 () = shutdown.cancelled() => return Ok(()),
@@ -148,12 +169,23 @@ impl Consumer {
                 delivery.ack().await
             }
             Err(HandlerError::Permanent(error)) => {
-                tracing::error!(queue, event_id = id, error = format!("{error:#}"), "event dead-lettered");
+                tracing::error!(
+                    queue,
+                    event_id = id,
+                    error = format!("{error:#}"),
+                    "event dead-lettered"
+                );
                 delivery.reject().await
             }
             Err(HandlerError::Transient(error)) => {
                 let attempt = delivery.delivery_count();
-                tracing::warn!(queue, event_id = id, attempt, error = format!("{error:#}"), "event failed; will retry");
+                tracing::warn!(
+                    queue,
+                    event_id = id,
+                    attempt,
+                    error = format!("{error:#}"),
+                    "event failed; will retry"
+                );
                 // A short pause before requeueing, growing per attempt, so that an outage
                 // does not burn through the delivery limit in a few milliseconds.
                 let pause = retry_pause(attempt);

@@ -119,7 +119,9 @@ impl OutboxRelay {
 
     /// A handle producers use to wake this relay after a commit.
     pub fn handle(&self) -> RelayHandle {
-        RelayHandle { wake: self.wake.clone() }
+        RelayHandle {
+            wake: self.wake.clone(),
+        }
     }
 
     /// Up to `limit` unsent events, oldest first.
@@ -181,7 +183,10 @@ impl OutboxRelay {
                 if done > 0 {
                     tracing::debug!(published = done, "outbox batch cut short");
                 }
-                return Err(RelayError::Publish { id: event.id.clone(), source });
+                return Err(RelayError::Publish {
+                    id: event.id.clone(),
+                    source,
+                });
             }
             self.mark_sent(&event.id).await?;
         }

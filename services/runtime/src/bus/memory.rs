@@ -14,7 +14,9 @@ use async_trait::async_trait;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use super::{BusError, Delivery, Event, EventBus, Outcome, QueueSpec, Settle, Subscription, topic_matches};
+use super::{
+    BusError, Delivery, Event, EventBus, Outcome, QueueSpec, Settle, Subscription, topic_matches,
+};
 
 /// An in-process event bus; clones share the same queues.
 #[derive(Clone, Default)]
@@ -50,12 +52,16 @@ impl Shared {
     }
 
     fn take(&self, queue: &str) -> Option<Message> {
-        self.queues().get_mut(queue).and_then(|q| q.ready.pop_front())
+        self.queues()
+            .get_mut(queue)
+            .and_then(|q| q.ready.pop_front())
     }
 
     fn give_back(&self, queue: &str, mut message: Message, outcome: Outcome) {
         let mut queues = self.queues();
-        let Some(q) = queues.get_mut(queue) else { return };
+        let Some(q) = queues.get_mut(queue) else {
+            return;
+        };
         match outcome {
             Outcome::Ack => {}
             Outcome::Reject => q.dead.push(message.event),
@@ -82,7 +88,11 @@ impl MemoryBus {
     /// The events dead-lettered from `queue` so far (delivery limit reached, or
     /// rejected), oldest first; for tests and operator tooling.
     pub fn dead_letters(&self, queue: &str) -> Vec<Event> {
-        self.shared.queues().get(queue).map(|q| q.dead.clone()).unwrap_or_default()
+        self.shared
+            .queues()
+            .get(queue)
+            .map(|q| q.dead.clone())
+            .unwrap_or_default()
     }
 
     /// How many events wait in `queue`, not yet handed to a subscriber.
@@ -104,8 +114,14 @@ impl EventBus for MemoryBus {
         }
         let mut queues = self.shared.queues();
         for q in queues.values_mut() {
-            if q.bindings.iter().any(|b| topic_matches(b, &event.routing_key)) {
-                q.ready.push_back(Message { event: event.clone(), returns: 0 });
+            if q.bindings
+                .iter()
+                .any(|b| topic_matches(b, &event.routing_key))
+            {
+                q.ready.push_back(Message {
+                    event: event.clone(),
+                    returns: 0,
+                });
                 q.notify.notify_waiters();
             }
         }
@@ -223,7 +239,8 @@ impl Settle for MemorySettle {
 
     fn abandon(self: Box<Self>) {
         let this = *self;
-        this.shared.give_back(&this.queue, this.message, Outcome::Requeue);
+        this.shared
+            .give_back(&this.queue, this.message, Outcome::Requeue);
     }
 }
 
@@ -248,7 +265,10 @@ mod tests {
     async fn routes_by_topic_fifo_and_only_to_existing_queues() {
         let bus = MemoryBus::new();
         bus.publish(&event("fees.debt.cleared")).await.unwrap();
-        let mut sub = bus.subscribe(QueueSpec::new("q", ["fees.#"])).await.unwrap();
+        let mut sub = bus
+            .subscribe(QueueSpec::new("q", ["fees.#"]))
+            .await
+            .unwrap();
         let a = event("fees.debt.cleared");
         let b = event("inquiry.answer.issued");
         let c = event("fees.payment.received");
@@ -298,7 +318,11 @@ mod tests {
         }
         let d1 = next(&mut sub).await;
         let d2 = next(&mut sub).await;
-        assert!(tokio::time::timeout(Duration::from_millis(50), sub.next()).await.is_err());
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), sub.next())
+                .await
+                .is_err()
+        );
         drop(d1);
         let d3 = next(&mut sub).await;
         assert!(d3.redelivered());

@@ -101,7 +101,10 @@ impl QueueSpec {
     pub const DEFAULT_DELIVERY_LIMIT: u32 = 5;
 
     /// A queue bound to `bindings`, with the default prefetch and delivery limit.
-    pub fn new<B: Into<String>>(queue: impl Into<String>, bindings: impl IntoIterator<Item = B>) -> Self {
+    pub fn new<B: Into<String>>(
+        queue: impl Into<String>,
+        bindings: impl IntoIterator<Item = B>,
+    ) -> Self {
         Self {
             queue: queue.into(),
             bindings: bindings.into_iter().map(Into::into).collect(),
@@ -117,7 +120,12 @@ impl QueueSpec {
 
     /// Rejects specs the broker would refuse, before anything is declared.
     pub(crate) fn validate(&self) -> Result<(), BusError> {
-        let bad = |why: &str| Err(BusError::InvalidSpec(format!("queue {:?}: {why}", self.queue)));
+        let bad = |why: &str| {
+            Err(BusError::InvalidSpec(format!(
+                "queue {:?}: {why}",
+                self.queue
+            )))
+        };
         if self.queue.is_empty() || self.queue.len() > 200 {
             return bad("name must be 1 to 200 bytes");
         }
@@ -193,7 +201,10 @@ impl Subscription {
     /// Wraps the receiving end of a transport's delivery feed; dropping the subscription
     /// cancels `stop`, which ends the feed.
     pub(crate) fn new(rx: mpsc::Receiver<Delivery>, stop: CancellationToken) -> Self {
-        Self { rx, _stop: stop.drop_guard() }
+        Self {
+            rx,
+            _stop: stop.drop_guard(),
+        }
     }
 
     /// The next delivery; `None` once the bus is closed.
@@ -245,7 +256,12 @@ impl Delivery {
         delivery_count: u32,
         settle: Box<dyn Settle>,
     ) -> Self {
-        Self { event, redelivered, delivery_count, settle: Some(settle) }
+        Self {
+            event,
+            redelivered,
+            delivery_count,
+            settle: Some(settle),
+        }
     }
 
     /// The event delivered.
@@ -311,7 +327,10 @@ impl fmt::Debug for Delivery {
 /// so that many replicas reconnecting at once spread out.
 pub(crate) fn backoff_delay(attempt: u32, min: Duration, max: Duration) -> Duration {
     use rand::Rng;
-    let ceiling = min.saturating_mul(2u32.saturating_pow(attempt.min(20))).min(max).max(min);
+    let ceiling = min
+        .saturating_mul(2u32.saturating_pow(attempt.min(20)))
+        .min(max)
+        .max(min);
     let half = ceiling / 2;
     let half_us = u64::try_from(half.as_micros()).unwrap_or(u64::MAX);
     let jitter = rand::rng().random_range(0..=half_us);
@@ -367,8 +386,16 @@ mod tests {
 
     #[test]
     fn events_get_time_ordered_unique_ids() {
-        let a = Event::new("fees.debt.cleared", "estelam.events.v1.DebtCleared", vec![1]);
-        let b = Event::new("fees.debt.cleared", "estelam.events.v1.DebtCleared", vec![1]);
+        let a = Event::new(
+            "fees.debt.cleared",
+            "estelam.events.v1.DebtCleared",
+            vec![1],
+        );
+        let b = Event::new(
+            "fees.debt.cleared",
+            "estelam.events.v1.DebtCleared",
+            vec![1],
+        );
         assert!(a.id < b.id);
     }
 }
