@@ -44,7 +44,9 @@ impl Transport {
     pub async fn new_dead_letters(&self, queue: &str, seen: &mut Vec<Event>) {
         match self {
             Self::Memory(b) => *seen = b.dead_letters(queue),
-            Self::Amqp(b) => seen.extend(b.take_dead_letters(queue, 100).await.expect("read the DLQ")),
+            Self::Amqp(b) => {
+                seen.extend(b.take_dead_letters(queue, 100).await.expect("read the DLQ"))
+            }
         }
     }
 
@@ -72,7 +74,9 @@ pub fn amqp_test_options() -> AmqpOptions {
 pub async fn transports() -> Vec<Transport> {
     let mut out = vec![Transport::Memory(MemoryBus::new())];
     if let Some(url) = testing::amqp_url() {
-        let bus = AmqpBus::connect(&url, amqp_test_options()).await.expect("connect to RabbitMQ");
+        let bus = AmqpBus::connect(&url, amqp_test_options())
+            .await
+            .expect("connect to RabbitMQ");
         out.push(Transport::Amqp(bus));
     }
     out
@@ -87,7 +91,10 @@ pub struct Names {
 impl Names {
     pub fn new(test: &str) -> Self {
         let suffix = testing::unique_suffix();
-        Self { queue: format!("test.{test}.{suffix}"), prefix: format!("test.{suffix}") }
+        Self {
+            queue: format!("test.{test}.{suffix}"),
+            prefix: format!("test.{suffix}"),
+        }
     }
 
     pub fn binding(&self) -> String {
@@ -95,8 +102,15 @@ impl Names {
     }
 
     pub fn event(&self, what: &str) -> Event {
-        Event::new(format!("{}.{what}", self.prefix), TEST_TYPE, what.as_bytes().to_vec())
-            .with_header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+        Event::new(
+            format!("{}.{what}", self.prefix),
+            TEST_TYPE,
+            what.as_bytes().to_vec(),
+        )
+        .with_header(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        )
     }
 }
 
@@ -118,7 +132,10 @@ pub async fn effect_count(db: &Database, event_id: &str) -> i64 {
 }
 
 pub async fn total_effects(db: &Database) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM effects").fetch_one(db.pool()).await.expect("count effects")
+    sqlx::query_scalar("SELECT COUNT(*) FROM effects")
+        .fetch_one(db.pool())
+        .await
+        .expect("count effects")
 }
 
 /// Event ids whose effect happened more than once.
@@ -156,19 +173,36 @@ impl EffectHandler {
     }
 
     pub fn failing_with(failure: fn(&Event) -> Option<HandlerError>) -> Self {
-        Self { failure: Some(failure), ..Self::default() }
+        Self {
+            failure: Some(failure),
+            ..Self::default()
+        }
     }
 
     /// How many times the handler ran for `event_id` (the inbox skips duplicates first).
     pub fn calls(&self, event_id: &str) -> u32 {
-        self.calls.lock().expect("calls lock").get(event_id).copied().unwrap_or(0)
+        self.calls
+            .lock()
+            .expect("calls lock")
+            .get(event_id)
+            .copied()
+            .unwrap_or(0)
     }
 }
 
 #[async_trait]
 impl EventHandler for EffectHandler {
-    async fn handle(&self, tx: &mut Transaction<'static, Any>, event: &Event) -> Result<(), HandlerError> {
-        *self.calls.lock().expect("calls lock").entry(event.id.clone()).or_default() += 1;
+    async fn handle(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        event: &Event,
+    ) -> Result<(), HandlerError> {
+        *self
+            .calls
+            .lock()
+            .expect("calls lock")
+            .entry(event.id.clone())
+            .or_default() += 1;
         if let Some(error) = self.failure.and_then(|f| f(event)) {
             return Err(error);
         }
@@ -188,7 +222,10 @@ pub async fn eventually(what: &str, mut condition: impl AsyncFnMut() -> bool) {
         if condition().await {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
