@@ -14,3 +14,6 @@ pub mod metrics;
 pub mod shutdown;
 pub mod grpc;
 pub mod host;
+pub mod bus;
+pub mod inbox;
+pub mod outbox;
