@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::get;
-use estelam_runtime::config::{GrpcSettings, Settings, SERVICES};
+use estelam_runtime::config::{GrpcSettings, SERVICES, Settings};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
@@ -32,12 +32,17 @@ impl Backends {
             let endpoint = settings.endpoints.of(service).unwrap_or_default();
             channels.push((service, estelam_runtime::grpc::channel(endpoint, grpc)?));
         }
-        Ok(Self { channels: Arc::new(channels) })
+        Ok(Self {
+            channels: Arc::new(channels),
+        })
     }
 
     /// The channel to `service`.
     pub fn channel(&self, service: &str) -> Option<Channel> {
-        self.channels.iter().find(|(name, _)| *name == service).map(|(_, c)| c.clone())
+        self.channels
+            .iter()
+            .find(|(name, _)| *name == service)
+            .map(|(_, c)| c.clone())
     }
 
     /// Every service and its channel, in start order.
@@ -56,7 +61,10 @@ impl Gateway {
     /// Binds the HTTP port first (port 0 in tests) and prepares channels to the services.
     pub async fn bind(addr: SocketAddr, settings: &Settings) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
-        Ok(Self { listener, backends: Backends::connect(settings)? })
+        Ok(Self {
+            listener,
+            backends: Backends::connect(settings)?,
+        })
     }
 
     /// The bound address.
@@ -70,7 +78,10 @@ impl Gateway {
             .route("/", get(status::page))
             .route("/healthz", get(|| async { "ok" }))
             .route("/readyz", get(status::readyz))
-            .route("/metrics", get(|| async { estelam_runtime::metrics::render() }))
+            .route(
+                "/metrics",
+                get(|| async { estelam_runtime::metrics::render() }),
+            )
             .with_state(backends)
     }
 

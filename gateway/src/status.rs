@@ -17,7 +17,9 @@ async fn probe(backends: &Backends) -> Vec<(&'static str, bool)> {
     let mut out = Vec::new();
     for (name, channel) in backends.all() {
         let mut client = HealthClient::new(channel);
-        let call = client.check(HealthCheckRequest { service: String::new() });
+        let call = client.check(HealthCheckRequest {
+            service: String::new(),
+        });
         let serving = matches!(
             tokio::time::timeout(PROBE_TIMEOUT, call).await,
             Ok(Ok(r)) if r.get_ref().status == ServingStatus::Serving as i32
@@ -29,11 +31,19 @@ async fn probe(backends: &Backends) -> Vec<(&'static str, bool)> {
 
 /// `/readyz`: 200 when every service serves, else 503 naming those that do not.
 pub async fn readyz(State(backends): State<Backends>) -> (StatusCode, String) {
-    let down: Vec<&str> = probe(&backends).await.into_iter().filter(|(_, up)| !up).map(|(n, _)| n).collect();
+    let down: Vec<&str> = probe(&backends)
+        .await
+        .into_iter()
+        .filter(|(_, up)| !up)
+        .map(|(n, _)| n)
+        .collect();
     if down.is_empty() {
         (StatusCode::OK, "ready".into())
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {}", down.join(", ")))
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: {}", down.join(", ")),
+        )
     }
 }
 
@@ -43,7 +53,11 @@ pub async fn page(State(backends): State<Backends>) -> Html<String> {
         .await
         .into_iter()
         .map(|(name, up)| {
-            let (fa, en) = if up { ("در دسترس", "serving") } else { ("در دسترس نیست", "not serving") };
+            let (fa, en) = if up {
+                ("در دسترس", "serving")
+            } else {
+                ("در دسترس نیست", "not serving")
+            };
             format!("<tr><td>{name}</td><td>{fa}</td><td>{en}</td></tr>")
         })
         .collect();

@@ -163,7 +163,10 @@ impl Consumer {
         let queue = self.spec.queue.as_str();
         let id = delivery.event().id.clone();
         let id = id.as_str();
-        let settled = match self.apply(delivery.event()).await {
+        let span = tracing::info_span!("consume", queue, event_id = id, routing_key = %delivery.event().routing_key);
+        crate::telemetry::extract(&delivery.event().headers, &span);
+        let applied = tracing::Instrument::instrument(self.apply(delivery.event()), span).await;
+        let settled = match applied {
             Ok(applied) => {
                 tracing::debug!(queue, event_id = id, ?applied, "event consumed");
                 delivery.ack().await

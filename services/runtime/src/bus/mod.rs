@@ -60,12 +60,16 @@ impl Event {
         message_type: impl Into<String>,
         payload: impl Into<Vec<u8>>,
     ) -> Self {
+        // The current trace context travels with the event, so the consumer's work joins
+        // the trace of the request that caused it.
+        let mut headers = BTreeMap::new();
+        crate::telemetry::inject(&mut headers);
         Self {
             id: uuid::Uuid::now_v7().to_string(),
             routing_key: routing_key.into(),
             message_type: message_type.into(),
             payload: payload.into(),
-            headers: BTreeMap::new(),
+            headers,
             occurred_at_us: crate::db::now_micros(),
         }
     }
