@@ -1,7 +1,9 @@
 """Rules every rendered overlay must keep. Each test names the object that breaks a rule."""
 
 import pytest
+import yaml
 
+from conftest import K8S
 from manifests import (CALLERS, SERVICES, WORKLOAD_KINDS, by_name, containers, image_pinned,
                        name, of_kind, pod_template, selects)
 
@@ -325,3 +327,13 @@ def test_prod_exports_traces_and_is_scraped(docs, overlay):
                and any(e["port"] in ports for e in m["spec"]["endpoints"])]
         assert hit, f"{name(svc)} is not scraped"
     assert of_kind(docs, "PrometheusRule"), "alerts are part of prod"
+
+
+def test_the_overlay_image_setting_reaches_every_estelam_container(docs, overlay):
+    kustomization = yaml.safe_load((K8S / "overlays" / overlay / "kustomization.yaml").read_text())
+    image = next(i for i in kustomization["images"] if i["name"] == "estelam")
+    expected = f"{image['newName']}:{image['newTag']}" if "newTag" in image else f"{image['newName']}@{image['digest']}"
+    for d in of_kind(docs, *WORKLOAD_KINDS):
+        for c in containers(d):
+            if c["name"] == "estelam":
+                assert c["image"] == expected, f"{name(d)}: {c['image']} (overlay sets {expected})"
