@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from conftest import K8S
+from conftest import docs_of, K8S
 from manifests import (CALLERS, SERVICES, WORKLOAD_KINDS, by_name, containers, image_pinned,
                        name, of_kind, pod_template, selects)
 
@@ -287,17 +287,15 @@ def replicas_floor(docs, deployment) -> int:
     return deployment["spec"].get("replicas", 1)
 
 
-def test_dev_runs_one_of_everything(docs, overlay):
-    if overlay != "dev":
-        pytest.skip("dev only")
+def test_dev_runs_one_of_everything():
+    docs = docs_of("dev")
     assert not of_kind(docs, "HorizontalPodAutoscaler")
     for d in of_kind(docs, "Deployment", "StatefulSet"):
         assert d["spec"]["replicas"] == 1, name(d)
 
 
-def test_prod_runs_at_least_two_of_everything_on_operator_stores(docs, overlay):
-    if overlay != "prod":
-        pytest.skip("prod only")
+def test_prod_runs_at_least_two_of_everything_on_operator_stores():
+    docs = docs_of("prod")
     for d in of_kind(docs, "Deployment"):
         assert replicas_floor(docs, d) >= 2, name(d)
         assert "replicas" not in d["spec"], f"{name(d)}: let the HPA own replicas"
@@ -312,9 +310,8 @@ def test_prod_runs_at_least_two_of_everything_on_operator_stores(docs, overlay):
                     assert e["valueFrom"]["secretKeyRef"] == {"name": "estelam-db-app", "key": "uri"}, name(d)
 
 
-def test_prod_exports_traces_and_is_scraped(docs, overlay):
-    if overlay != "prod":
-        pytest.skip("prod only")
+def test_prod_exports_traces_and_is_scraped():
+    docs = docs_of("prod")
     config = [c for c in of_kind(docs, "ConfigMap") if c["metadata"]["name"].startswith("estelam-config")]
     assert config and config[0]["data"]["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http")
     monitors = of_kind(docs, "ServiceMonitor")
