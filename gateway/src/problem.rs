@@ -164,7 +164,7 @@ impl ApiError {
         Self::new(
             ErrorCode::NotFound,
             "NO_SUCH_ROUTE",
-            "چنین نشانی‌ای در رابط برنامه‌نویسی وجود ندارد؛ فهرست نشانی‌ها در ‎/api/docs‎ است.",
+            "چنین نشانی‌ای در رابط برنامه‌نویسی وجود ندارد؛ فهرست نشانی‌ها در \u{2066}/api/docs\u{2069} است.",
             "There is no such API route; see /api/docs for the list.",
         )
     }
