@@ -12,6 +12,7 @@
 
 pub mod assets;
 pub mod backends;
+pub mod bearer;
 pub mod client_ip;
 pub mod extract;
 pub mod fallback;

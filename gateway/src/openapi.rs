@@ -27,6 +27,7 @@ use crate::problem::{FieldProblem, PROBLEM_JSON, Problem};
     tags(
         (name = "operations", description = "Health, readiness, metrics and status, for operators."),
         (name = "documentation", description = "This document and its reference page."),
+        (name = "auth", description = "Registration, login, tokens and the caller's account."),
     ),
     components(schemas(Problem, FieldProblem)),
 )]

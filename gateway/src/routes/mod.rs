@@ -6,6 +6,7 @@
 //! `pub fn routes() -> OpenApiRouter<AppState>` and `#[utoipa::path]` handlers returning
 //! `Result<_, ApiError>`, then merge it below.
 
+pub mod auth;
 pub mod docs;
 pub mod ops;
 pub mod status;
@@ -19,4 +20,5 @@ pub fn all() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(crate::openapi::base())
         .merge(ops::routes())
         .merge(docs::routes())
+        .merge(auth::routes())
 }

@@ -15,9 +15,21 @@ use estelam_runtime::config::Settings;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-/// Default settings, as `cargo run` has them.
+/// A loopback address where nothing listens (a port just freed), so calls fail at once.
+pub fn nowhere() -> String {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = free.local_addr().expect("addr").port();
+    format!("http://127.0.0.1:{port}")
+}
+
+/// Default settings, as `cargo run` has them, except that every service endpoint leads
+/// nowhere: the tests never reach a service some other process runs on this machine.
 pub fn settings() -> Settings {
-    Settings::default()
+    let mut settings = Settings::default();
+    for service in estelam_runtime::config::SERVICES {
+        settings.endpoints.set(service, nowhere());
+    }
+    settings
 }
 
 /// The full gateway app for `settings`, seen from client address `peer`.
