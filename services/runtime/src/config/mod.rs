@@ -20,12 +20,14 @@ use crate::db::DatabaseTarget;
 
 mod documents;
 mod fees;
+mod gateway;
 mod identity;
 mod inquiry;
 mod property;
 
 pub use documents::DocumentsSettings;
 pub use fees::FeesSettings;
+pub use gateway::GatewaySettings;
 pub use identity::IdentitySettings;
 pub use inquiry::InquirySettings;
 pub use property::PropertySettings;
@@ -64,6 +66,8 @@ pub struct Settings {
     pub fees: FeesSettings,
     /// Inquiry service settings.
     pub inquiry: InquirySettings,
+    /// HTTP gateway and portal settings.
+    pub gateway: GatewaySettings,
 }
 
 /// Storage settings. With no URL, each service keeps a SQLite file under `data_dir`.
@@ -282,6 +286,7 @@ impl Default for Settings {
             documents: DocumentsSettings::default(),
             fees: FeesSettings::default(),
             inquiry: InquirySettings::default(),
+            gateway: GatewaySettings::default(),
         }
     }
 }
@@ -308,7 +313,7 @@ fn expose_map<S: serde::Serializer>(
 }
 
 /// Top-level sections, as environment keys spell them (before the first `__`).
-const SECTIONS: [&str; 13] = [
+const SECTIONS: [&str; 14] = [
     "database",
     "bus",
     "listen",
@@ -321,6 +326,7 @@ const SECTIONS: [&str; 13] = [
     "documents",
     "fees",
     "inquiry",
+    "gateway",
     "data_dir",
 ];
 
@@ -438,6 +444,7 @@ impl Settings {
                 "grpc.concurrency_limit must be at least 1".into(),
             ));
         }
+        self.gateway.validate()?;
         if self.bus.delivery_limit == 0 || self.bus.prefetch == 0 {
             return Err(ConfigError(
                 "bus.delivery_limit and bus.prefetch must be at least 1".into(),
