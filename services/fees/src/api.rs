@@ -62,8 +62,7 @@ fn text(fa: &str, en: &str) -> Option<LocalizedText> {
 }
 
 fn micros(ts: &prost_types::Timestamp) -> Result<i64, ServiceError> {
-    i64::try_from(ts.nanos / 1_000)
-        .ok()
+    Some(i64::from(ts.nanos / 1_000))
         .and_then(|n| ts.seconds.checked_mul(1_000_000)?.checked_add(n))
         .filter(|_| (0..1_000_000_000).contains(&ts.nanos))
         .ok_or_else(|| {

@@ -122,7 +122,7 @@ impl ParcelFacts for GrpcParcelFacts {
             i32::try_from(renovation_code.zone()).unwrap_or(0)
         };
         Ok(Facts {
-            renovation_code: renovation_code.clone(),
+            renovation_code: *renovation_code,
             land_use: parcel.land_use,
             zone,
             land_area_dm2: parcel.land_area_dm2.max(0),
