@@ -308,7 +308,7 @@ pub fn html(view: &AnswerView<'_>, lang: Lang) -> anyhow::Result<String> {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} {}</title>\n<style>\n\
          body{{font-family:Vazirmatn,Tahoma,sans-serif;max-width:800px;margin:2em auto;color:#111}}\n\
          h1,h2{{text-align:center}} h1{{font-size:1.3em;margin:0}} h2{{font-size:1.1em}}\n\
-         table{{width:100%;border-collapse:collapse;margin:.5em 0}} th,td{{border:1px solid #999;padding:.35em .6em;text-align:start}}\n\
+         table{{width:100%;border-collapse:collapse;margin:.5em 0}} th,td{{border:1px solid #999;padding:.35em .6em;text-align:start}} td{{unicode-bidi:plaintext}}\n\
          th{{background:#f2f2f2;width:35%}} .status{{color:#b00;font-weight:bold;text-align:center}}\n\
          .verify{{display:flex;gap:1em;align-items:center}} .verify svg{{width:150px;height:150px}}\n\
          footer{{font-size:.85em;color:#444;margin-top:1em}} @media print{{body{{margin:0}}}}\n\
