@@ -195,7 +195,7 @@ fn service_caller<T>(req: &Request<T>) -> Result<(), Status> {
 }
 
 macro_rules! fake_service {
-    (impl $trait:path for $ty:ty { $($body:tt)* } unimplemented { $($name:ident($req:ty) -> $resp:ty;)* }) => {
+    ($trait:path => $ty:ty { $($body:tt)* } unimplemented { $($name:ident($req:ty) -> $resp:ty;)* }) => {
         #[tonic::async_trait]
         impl $trait for $ty {
             $($body)*
@@ -212,7 +212,7 @@ macro_rules! fake_service {
 pub struct FakeProperty(pub World);
 
 fake_service! {
-    impl ppb::property_service_server::PropertyService for FakeProperty {
+    ppb::property_service_server::PropertyService => FakeProperty {
         async fn get_parcel(&self, r: Request<ppb::GetParcelRequest>) -> Result<Response<ppb::GetParcelResponse>, Status> {
             service_caller(&r)?;
             self.0.log("Property.GetParcel");
@@ -306,7 +306,7 @@ type DownloadStream = std::pin::Pin<
 >;
 
 fake_service! {
-    impl dpb::document_service_server::DocumentService for FakeDocuments {
+    dpb::document_service_server::DocumentService => FakeDocuments {
         type DownloadDocumentStream = DownloadStream;
         async fn upload_document(&self, _r: Request<tonic::Streaming<dpb::UploadDocumentRequest>>) -> Result<Response<dpb::UploadDocumentResponse>, Status> {
             Err(Status::unimplemented("upload_document"))
@@ -333,7 +333,7 @@ fake_service! {
 pub struct FakeFees(pub World);
 
 fake_service! {
-    impl fpb::fee_service_server::FeeService for FakeFees {
+    fpb::fee_service_server::FeeService => FakeFees {
         async fn assess(&self, r: Request<fpb::AssessRequest>) -> Result<Response<fpb::AssessResponse>, Status> {
             service_caller(&r)?;
             self.0.log("Fees.Assess");
@@ -446,7 +446,7 @@ impl FakeFees {
 pub struct FakeIdentity(pub World);
 
 fake_service! {
-    impl ipb::identity_service_server::IdentityService for FakeIdentity {
+    ipb::identity_service_server::IdentityService => FakeIdentity {
         async fn get_organization(&self, r: Request<ipb::GetOrganizationRequest>) -> Result<Response<ipb::GetOrganizationResponse>, Status> {
             service_caller(&r)?;
             self.0.log("Identity.GetOrganization");
