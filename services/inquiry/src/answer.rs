@@ -238,10 +238,8 @@ impl Facts {
     pub fn to_proto(&self, mask: bool) -> pb::AnswerFacts {
         let nc = |s: &str| if mask { mask_code(s) } else { s.to_owned() };
         let t = |s: &str| {
-            convert::parse_rfc3339_seconds(s).map(|seconds| prost_types::Timestamp {
-                seconds,
-                nanos: 0,
-            })
+            convert::parse_rfc3339_seconds(s)
+                .map(|seconds| prost_types::Timestamp { seconds, nanos: 0 })
         };
         let p = &self.parcel;
         pb::AnswerFacts {
@@ -422,7 +420,10 @@ mod tests {
     #[test]
     fn canonical_json_is_sorted_compact_and_raw_utf8() {
         let v: Value = serde_json::from_str(r#"{"b":1,"a":{"z":"ی/","y":[2,"\u0001"]}}"#).unwrap();
-        assert_eq!(canonical_json(&v), "{\"a\":{\"y\":[2,\"\\u0001\"],\"z\":\"ی/\"},\"b\":1}");
+        assert_eq!(
+            canonical_json(&v),
+            "{\"a\":{\"y\":[2,\"\\u0001\"],\"z\":\"ی/\"},\"b\":1}"
+        );
     }
 
     #[test]
@@ -469,7 +470,9 @@ mod tests {
         let pem = public_pem(&key.public());
         use base64::Engine as _;
         let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-        let der = base64::engine::general_purpose::STANDARD.decode(body).unwrap();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap();
         let parsed = VerifyingKey::from_public_key_der(&der).unwrap();
         assert_eq!(parsed.to_bytes(), key.public());
     }

@@ -51,7 +51,10 @@ impl InquiryService for Api {
         &self,
         request: Request<pb::GetRequestTypeRequest>,
     ) -> R<pb::GetRequestTypeResponse> {
-        let t = self.engine.get_request_type(&request.get_ref().code).await?;
+        let t = self
+            .engine
+            .get_request_type(&request.get_ref().code)
+            .await?;
         ok(pb::GetRequestTypeResponse {
             request_type: Some(t),
         })
@@ -84,7 +87,10 @@ impl InquiryService for Api {
         ok(pb::CreateInquiryResponse { inquiry: Some(inq) })
     }
 
-    async fn get_inquiry(&self, request: Request<pb::GetInquiryRequest>) -> R<pb::GetInquiryResponse> {
+    async fn get_inquiry(
+        &self,
+        request: Request<pb::GetInquiryRequest>,
+    ) -> R<pb::GetInquiryResponse> {
         use pb::get_inquiry_request::Key;
         let who = caller(&request)?.clone();
         let inq = match &request.get_ref().key {
@@ -125,7 +131,10 @@ impl InquiryService for Api {
         ok(pb::AcceptUndertakingsResponse { inquiry: Some(inq) })
     }
 
-    async fn set_property(&self, request: Request<pb::SetPropertyRequest>) -> R<pb::SetPropertyResponse> {
+    async fn set_property(
+        &self,
+        request: Request<pb::SetPropertyRequest>,
+    ) -> R<pb::SetPropertyResponse> {
         let who = caller(&request)?.clone();
         let inq = self.engine.set_property(&who, request.into_inner()).await?;
         ok(pb::SetPropertyResponse { inquiry: Some(inq) })
@@ -154,7 +163,10 @@ impl InquiryService for Api {
         request: Request<pb::SetApplicantRequest>,
     ) -> R<pb::SetApplicantResponse> {
         let who = caller(&request)?.clone();
-        let inq = self.engine.set_applicant(&who, request.into_inner()).await?;
+        let inq = self
+            .engine
+            .set_applicant(&who, request.into_inner())
+            .await?;
         ok(pb::SetApplicantResponse { inquiry: Some(inq) })
     }
 
@@ -177,7 +189,10 @@ impl InquiryService for Api {
         request: Request<pb::StartPaymentRequest>,
     ) -> R<pb::StartPaymentResponse> {
         let who = caller(&request)?.clone();
-        let payment = self.engine.start_payment(&who, request.into_inner()).await?;
+        let payment = self
+            .engine
+            .start_payment(&who, request.into_inner())
+            .await?;
         ok(pb::StartPaymentResponse {
             payment: Some(payment),
         })
@@ -202,10 +217,12 @@ impl InquiryService for Api {
         let req = request.into_inner();
         let (inq, row) = self.engine.answer_of(&who, &req.inquiry_id).await?;
         let lang = Lang::parse(&req.language);
-        let format = pb::AnswerFormat::try_from(req.format).unwrap_or(pb::AnswerFormat::Unspecified);
+        let format =
+            pb::AnswerFormat::try_from(req.format).unwrap_or(pb::AnswerFormat::Unspecified);
         let template = {
             let t = self.engine.get_request_type(&inq.request_type_code).await;
-            t.map(|t| t.answer_template).unwrap_or_else(|_| "standard".into())
+            t.map(|t| t.answer_template)
+                .unwrap_or_else(|_| "standard".into())
         };
         let url = self.engine.verification_url(&row.verification_code);
         let facts = Facts::decode(&row.signed_payload).map_err(ServiceError::internal)?;
@@ -223,8 +240,9 @@ impl InquiryService for Api {
                 template: &template,
             };
             match format {
-                pb::AnswerFormat::Pdf => render::pdf(&view, lang)
-                    .map(|b| (b, "application/pdf", format!("{name}.pdf"))),
+                pb::AnswerFormat::Pdf => {
+                    render::pdf(&view, lang).map(|b| (b, "application/pdf", format!("{name}.pdf")))
+                }
                 _ => render::html(&view, lang).map(|h| {
                     (
                         h.into_bytes(),
@@ -296,9 +314,18 @@ impl InquiryService for Api {
         ok(pb::FileInquiryOnBehalfResponse { inquiry: Some(inq) })
     }
 
-    async fn bulk_status(&self, request: Request<pb::BulkStatusRequest>) -> R<pb::BulkStatusResponse> {
+    async fn bulk_status(
+        &self,
+        request: Request<pb::BulkStatusRequest>,
+    ) -> R<pb::BulkStatusResponse> {
         let who = caller(&request)?.clone();
-        if !who.has_any(&[Role::Authority, Role::Clerk, Role::Admin, Role::Service, Role::Citizen]) {
+        if !who.has_any(&[
+            Role::Authority,
+            Role::Clerk,
+            Role::Admin,
+            Role::Service,
+            Role::Citizen,
+        ]) {
             return Err(ServiceError::new(
                 ErrorCode::PermissionDenied,
                 "PERMISSION_DENIED",

@@ -158,7 +158,11 @@ pub trait DemoPorts: Send + Sync {
     async fn create_organization(&self, o: &OrgSpec) -> Result<String, ServiceError>;
     /// Creates an authority user (identity CreateAuthorityUser, admin); returns the
     /// initial password.
-    async fn create_authority_user(&self, org_id: &str, p: &PersonSpec) -> Result<String, ServiceError>;
+    async fn create_authority_user(
+        &self,
+        org_id: &str,
+        p: &PersonSpec,
+    ) -> Result<String, ServiceError>;
     /// Registers a citizen (identity RegisterCitizen, no token).
     async fn register_citizen(&self, c: &CitizenSpec) -> Result<(), ServiceError>;
     /// Creates a parcel (property UpsertParcel, clerk).
@@ -299,12 +303,12 @@ impl GrpcDemoPorts {
     ) -> anyhow::Result<Self> {
         let ch = |e: &str| estelam_runtime::grpc::channel(e, &settings.grpc);
         Ok(Self {
-            identity: ipb::identity_service_client::IdentityServiceClient::new(ch(
-                &settings.endpoints.identity,
-            )?),
-            property: ppb::property_service_client::PropertyServiceClient::new(ch(
-                &settings.endpoints.property,
-            )?),
+            identity: ipb::identity_service_client::IdentityServiceClient::new(ch(&settings
+                .endpoints
+                .identity)?),
+            property: ppb::property_service_client::PropertyServiceClient::new(ch(&settings
+                .endpoints
+                .property)?),
             fees: fpb::fee_service_client::FeeServiceClient::new(ch(&settings.endpoints.fees)?),
             admin_token,
             clerk: tokio::sync::Mutex::new(None),
@@ -390,7 +394,11 @@ impl DemoPorts for GrpcDemoPorts {
             .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("no organization returned")))
     }
 
-    async fn create_authority_user(&self, org_id: &str, p: &PersonSpec) -> Result<String, ServiceError> {
+    async fn create_authority_user(
+        &self,
+        org_id: &str,
+        p: &PersonSpec,
+    ) -> Result<String, ServiceError> {
         let r = self
             .identity
             .clone()
@@ -500,22 +508,35 @@ mod tests {
     #[async_trait]
     impl DemoPorts for Recorder {
         async fn create_clerk(&self, p: &PersonSpec) -> Result<String, ServiceError> {
-            self.0.lock().unwrap().push(format!("clerk {}", p.national_code));
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("clerk {}", p.national_code));
             Ok("clerk-pass".into())
         }
         async fn create_organization(&self, _o: &OrgSpec) -> Result<String, ServiceError> {
             Ok("org-1".into())
         }
-        async fn create_authority_user(&self, org: &str, _p: &PersonSpec) -> Result<String, ServiceError> {
+        async fn create_authority_user(
+            &self,
+            org: &str,
+            _p: &PersonSpec,
+        ) -> Result<String, ServiceError> {
             self.0.lock().unwrap().push(format!("authority {org}"));
             Ok("auth-pass".into())
         }
         async fn register_citizen(&self, c: &CitizenSpec) -> Result<(), ServiceError> {
-            self.0.lock().unwrap().push(format!("citizen {}", c.national_code));
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("citizen {}", c.national_code));
             Ok(())
         }
         async fn create_parcel(&self, p: ppb::Parcel) -> Result<(), ServiceError> {
-            self.0.lock().unwrap().push(format!("parcel {}", p.renovation_code));
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("parcel {}", p.renovation_code));
             Ok(())
         }
         async fn issue_request_number(&self, code: &str) -> Result<String, ServiceError> {
@@ -554,7 +575,10 @@ mod tests {
         assert!(json["clerk"]["password"].is_string() && json["authority"]["password"].is_string());
         // A second start creates nothing.
         let again = Recorder::default();
-        assert_eq!(ensure_demo_people(dir.path(), &again).await.unwrap(), people);
+        assert_eq!(
+            ensure_demo_people(dir.path(), &again).await.unwrap(),
+            people
+        );
         assert!(again.0.lock().unwrap().is_empty());
     }
 

@@ -73,7 +73,12 @@ fn invalid_domain(field: &str, reason: &str, e: &DomainError) -> ServiceError {
     ServiceError::invalid_field(field, reason, e.message_fa(), e.to_string())
 }
 
-fn invalid(field: &str, reason: &str, fa: impl Into<String>, en: impl Into<String>) -> ServiceError {
+fn invalid(
+    field: &str,
+    reason: &str,
+    fa: impl Into<String>,
+    en: impl Into<String>,
+) -> ServiceError {
     ServiceError::invalid_field(field, reason, fa, en)
 }
 
@@ -107,7 +112,8 @@ pub fn may_see(caller: &Caller, inq: &Inquiry) -> bool {
 /// organization.
 pub fn may_act(caller: &Caller, inq: &Inquiry) -> bool {
     let own = caller.has(Role::Citizen)
-        && (inq.applicant_account_id == caller.subject || inq.filed_by_account_id == caller.subject);
+        && (inq.applicant_account_id == caller.subject
+            || inq.filed_by_account_id == caller.subject);
     let org = caller.has(Role::Authority)
         && !inq.filed_by_organization_id.is_empty()
         && caller.organization.as_deref() == Some(inq.filed_by_organization_id.as_str());
@@ -261,7 +267,9 @@ impl Engine {
                     "A request type with this code exists.",
                 ));
             }
-            (None, v) if v != 0 => return Err(ServiceError::not_found("نوع درخواست", "The request type")),
+            (None, v) if v != 0 => {
+                return Err(ServiceError::not_found("نوع درخواست", "The request type"));
+            }
             (Some(c), _) => request_types::check_undertaking_versions(&c.def, &def)?,
             _ => {}
         }
@@ -284,8 +292,13 @@ impl Engine {
             .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("request type vanished")))?;
         let out = stored.to_proto();
         if !req.client_request_id.is_empty()
-            && !store::record_response(&mut tx, &scope, &req.client_request_id, &out.encode_to_vec())
-                .await?
+            && !store::record_response(
+                &mut tx,
+                &scope,
+                &req.client_request_id,
+                &out.encode_to_vec(),
+            )
+            .await?
         {
             tx.rollback().await?;
             return self.get_request_type(&def.code).await;
@@ -337,8 +350,7 @@ impl Engine {
         }
         if let Some((scope, key)) = idem
             && !key.is_empty()
-            && !store::record_response(&mut tx, scope, key, &inq.to_proto().encode_to_vec())
-                .await?
+            && !store::record_response(&mut tx, scope, key, &inq.to_proto().encode_to_vec()).await?
         {
             tx.rollback().await?;
             let mut conn = self.conn().await?;
@@ -427,9 +439,8 @@ impl Engine {
         if let Some(bytes) = self.replay(&scope, &req.client_request_id).await? {
             return pb::Inquiry::decode(bytes.as_slice()).map_err(ServiceError::internal);
         }
-        let national = NationalCode::parse(&req.applicant_national_code).map_err(|e| {
-            invalid_domain("applicant_national_code", "INVALID_NATIONAL_CODE", &e)
-        })?;
+        let national = NationalCode::parse(&req.applicant_national_code)
+            .map_err(|e| invalid_domain("applicant_national_code", "INVALID_NATIONAL_CODE", &e))?;
         let membership = CheckCode::parse(CodeKind::Membership, &req.applicant_membership_code)
             .map_err(|e| {
                 invalid_domain("applicant_membership_code", "INVALID_MEMBERSHIP_CODE", &e)
@@ -534,7 +545,10 @@ impl Engine {
                 .await?
         {
             tx.rollback().await?;
-            let bytes = self.replay(&scope, client_request_id).await?.unwrap_or_default();
+            let bytes = self
+                .replay(&scope, client_request_id)
+                .await?
+                .unwrap_or_default();
             return pb::Inquiry::decode(bytes.as_slice()).map_err(ServiceError::internal);
         }
         tx.commit().await?;
@@ -623,11 +637,19 @@ impl Engine {
         req: pb::AcceptUndertakingsRequest,
     ) -> Result<pb::Inquiry, ServiceError> {
         const M: &str = "AcceptUndertakings";
-        if let Some(r) = self.replay_inquiry(caller, M, &req.client_request_id).await? {
+        if let Some(r) = self
+            .replay_inquiry(caller, M, &req.client_request_id)
+            .await?
+        {
             return Ok(r);
         }
         let (mut inq, def) = self
-            .begin_step(caller, &req.inquiry_id, req.expected_version, Step::AcceptUndertakings)
+            .begin_step(
+                caller,
+                &req.inquiry_id,
+                req.expected_version,
+                Step::AcceptUndertakings,
+            )
             .await?;
         let given: Vec<String> = req
             .undertaking_version_ids
@@ -640,7 +662,9 @@ impl Engine {
                 "undertaking_version_ids",
                 "UNDERTAKING_VERSION_UNKNOWN",
                 format!("تعهد «{unknown}» متن جاری این نوع درخواست نیست؛ صفحه را تازه کنید."),
-                format!("{unknown:?} is not a current undertaking text of this request type; reload and accept the texts shown."),
+                format!(
+                    "{unknown:?} is not a current undertaking text of this request type; reload and accept the texts shown."
+                ),
             ));
         }
         if let Some(missing) = current.iter().find(|c| !given.contains(c)) {
@@ -655,8 +679,14 @@ impl Engine {
             version_ids: current,
             recorded: stamp_of(caller),
         });
-        self.finish_step(caller, M, &req.client_request_id, inq, Step::AcceptUndertakings)
-            .await
+        self.finish_step(
+            caller,
+            M,
+            &req.client_request_id,
+            inq,
+            Step::AcceptUndertakings,
+        )
+        .await
     }
 
     /// Step 4.
@@ -667,11 +697,19 @@ impl Engine {
     ) -> Result<pb::Inquiry, ServiceError> {
         use pb::set_property_request::Location;
         const M: &str = "SetProperty";
-        if let Some(r) = self.replay_inquiry(caller, M, &req.client_request_id).await? {
+        if let Some(r) = self
+            .replay_inquiry(caller, M, &req.client_request_id)
+            .await?
+        {
             return Ok(r);
         }
         let (mut inq, def) = self
-            .begin_step(caller, &req.inquiry_id, req.expected_version, Step::SetProperty)
+            .begin_step(
+                caller,
+                &req.inquiry_id,
+                req.expected_version,
+                Step::SetProperty,
+            )
             .await?;
         let (parcel, picked) = match &req.location {
             Some(Location::RenovationCode(code)) => {
@@ -756,8 +794,16 @@ impl Engine {
                     ),
                 };
                 let detail = verdict.reason.unwrap_or_default();
-                let fa = if detail.fa.is_empty() { fa.to_owned() } else { format!("{fa} {}", detail.fa) };
-                let en = if detail.en.is_empty() { en.to_owned() } else { format!("{en} {}", detail.en) };
+                let fa = if detail.fa.is_empty() {
+                    fa.to_owned()
+                } else {
+                    format!("{fa} {}", detail.fa)
+                };
+                let en = if detail.en.is_empty() {
+                    en.to_owned()
+                } else {
+                    format!("{en} {}", detail.en)
+                };
                 return Err(invalid("request_number", reason, fa, en));
             }
             request_number = number.as_str().to_owned();
@@ -780,11 +826,19 @@ impl Engine {
         req: pb::SetLetterRequest,
     ) -> Result<pb::Inquiry, ServiceError> {
         const M: &str = "SetLetter";
-        if let Some(r) = self.replay_inquiry(caller, M, &req.client_request_id).await? {
+        if let Some(r) = self
+            .replay_inquiry(caller, M, &req.client_request_id)
+            .await?
+        {
             return Ok(r);
         }
         let (mut inq, _def) = self
-            .begin_step(caller, &req.inquiry_id, req.expected_version, Step::SetLetter)
+            .begin_step(
+                caller,
+                &req.inquiry_id,
+                req.expected_version,
+                Step::SetLetter,
+            )
             .await?;
         let number = estelam_domain::normalize_digits(req.letter_number.trim());
         if number.is_empty() || number.chars().count() > 64 {
@@ -850,11 +904,19 @@ impl Engine {
         req: pb::AttachDocumentsRequest,
     ) -> Result<pb::Inquiry, ServiceError> {
         const M: &str = "AttachDocuments";
-        if let Some(r) = self.replay_inquiry(caller, M, &req.client_request_id).await? {
+        if let Some(r) = self
+            .replay_inquiry(caller, M, &req.client_request_id)
+            .await?
+        {
             return Ok(r);
         }
         let (mut inq, def) = self
-            .begin_step(caller, &req.inquiry_id, req.expected_version, Step::AttachDocuments)
+            .begin_step(
+                caller,
+                &req.inquiry_id,
+                req.expected_version,
+                Step::AttachDocuments,
+            )
             .await?;
         let mut ids: Vec<String> = Vec::new();
         for id in &req.document_ids {
@@ -902,16 +964,28 @@ impl Engine {
             return Err(invalid(
                 "document_ids",
                 "MISSING_REQUIRED_DOCUMENT",
-                format!("این مدارک لازم پیوست نشده است: {}. آن‌ها را بارگذاری و پیوست کنید.", fa.join("، ")),
-                format!("These required documents are missing: {}. Upload and attach them.", en.join(", ")),
+                format!(
+                    "این مدارک لازم پیوست نشده است: {}. آن‌ها را بارگذاری و پیوست کنید.",
+                    fa.join("، ")
+                ),
+                format!(
+                    "These required documents are missing: {}. Upload and attach them.",
+                    en.join(", ")
+                ),
             ));
         }
         inq.documents = Some(DocumentsStep {
             documents: attached,
             recorded: stamp_of(caller),
         });
-        self.finish_step(caller, M, &req.client_request_id, inq, Step::AttachDocuments)
-            .await
+        self.finish_step(
+            caller,
+            M,
+            &req.client_request_id,
+            inq,
+            Step::AttachDocuments,
+        )
+        .await
     }
 
     /// Step 6.
@@ -921,13 +995,25 @@ impl Engine {
         req: pb::SetApplicantRequest,
     ) -> Result<pb::Inquiry, ServiceError> {
         const M: &str = "SetApplicant";
-        if let Some(r) = self.replay_inquiry(caller, M, &req.client_request_id).await? {
+        if let Some(r) = self
+            .replay_inquiry(caller, M, &req.client_request_id)
+            .await?
+        {
             return Ok(r);
         }
         let (mut inq, def) = self
-            .begin_step(caller, &req.inquiry_id, req.expected_version, Step::SetApplicant)
+            .begin_step(
+                caller,
+                &req.inquiry_id,
+                req.expected_version,
+                Step::SetApplicant,
+            )
             .await?;
-        let name = req.full_name.split_whitespace().collect::<Vec<_>>().join(" ");
+        let name = req
+            .full_name
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         if name.is_empty() || name.chars().count() > 200 {
             return Err(invalid(
                 "full_name",
@@ -1027,7 +1113,10 @@ impl Engine {
         req: pb::SubmitRequest,
     ) -> Result<pb::SubmitResponse, ServiceError> {
         const M: &str = "Submit";
-        if let Some(r) = self.replay_inquiry(caller, M, &req.client_request_id).await? {
+        if let Some(r) = self
+            .replay_inquiry(caller, M, &req.client_request_id)
+            .await?
+        {
             let bill = self.bill_of(&r.bill_id).await.ok();
             return Ok(pb::SubmitResponse {
                 inquiry: Some(r),
@@ -1070,27 +1159,32 @@ impl Engine {
                 kinds.retain(|k| *k != fpb::BillItemKind::InquiryFee as i32);
             }
         }
-        let bill = if kinds.is_empty() {
-            None
-        } else {
-            let includes_fee = kinds.contains(&(fpb::BillItemKind::InquiryFee as i32));
-            let assessed = self
-                .ports
-                .fees
-                .assess(fpb::AssessRequest {
-                    renovation_code: renovation.clone(),
-                    as_of: None,
-                    request_type_code: if includes_fee { def.code.clone() } else { String::new() },
-                    inquiry_id: inq.id.clone(),
-                    preview: false,
-                    client_request_id: format!("inquiry:{}:v{}", inq.id, inq.version),
-                    item_kinds: kinds,
-                })
-                .await?;
-            Some(assessed.bill.ok_or_else(|| {
-                ServiceError::internal(anyhow::anyhow!("fees returned no bill"))
-            })?)
-        };
+        let bill =
+            if kinds.is_empty() {
+                None
+            } else {
+                let includes_fee = kinds.contains(&(fpb::BillItemKind::InquiryFee as i32));
+                let assessed = self
+                    .ports
+                    .fees
+                    .assess(fpb::AssessRequest {
+                        renovation_code: renovation.clone(),
+                        as_of: None,
+                        request_type_code: if includes_fee {
+                            def.code.clone()
+                        } else {
+                            String::new()
+                        },
+                        inquiry_id: inq.id.clone(),
+                        preview: false,
+                        client_request_id: format!("inquiry:{}:v{}", inq.id, inq.version),
+                        item_kinds: kinds,
+                    })
+                    .await?;
+                Some(assessed.bill.ok_or_else(|| {
+                    ServiceError::internal(anyhow::anyhow!("fees returned no bill"))
+                })?)
+            };
 
         // Everything the answer needs is now known: decide in one transaction.
         let mut next = inq.clone();
@@ -1127,7 +1221,10 @@ impl Engine {
         let mut events = Vec::new();
         match workflow::after_assessment(next.amount_due_rials) {
             State::Issued => {
-                events.push(self.issue_in_tx(&mut tx, &mut next, &def, None, &by).await?);
+                events.push(
+                    self.issue_in_tx(&mut tx, &mut next, &def, None, &by)
+                        .await?,
+                );
             }
             _ => {
                 next.transition(State::AwaitingPayment, &by, None);
@@ -1206,7 +1303,10 @@ impl Engine {
             request_type_code: def.code.clone(),
             request_type_name: def.name.clone(),
             parcel: inq.parcel_snapshot.clone().unwrap_or_default(),
-            applicant_full_name: applicant.as_ref().map(|a| a.full_name.clone()).unwrap_or_default(),
+            applicant_full_name: applicant
+                .as_ref()
+                .map(|a| a.full_name.clone())
+                .unwrap_or_default(),
             applicant_national_code: applicant
                 .as_ref()
                 .map(|a| a.national_code.clone())
@@ -1214,7 +1314,11 @@ impl Engine {
             debt_status: debt_status.as_str_name().to_owned(),
             tracking_code: inq.tracking_code.clone(),
             amount_paid_rials: inq.amount_paid_rials,
-            fees_paid: if paid.is_some() { inq.bill_lines.clone() } else { Vec::new() },
+            fees_paid: if paid.is_some() {
+                inq.bill_lines.clone()
+            } else {
+                Vec::new()
+            },
             authority_organization_id: letter
                 .as_ref()
                 .map(|l| l.organization_id.clone())
@@ -1223,7 +1327,10 @@ impl Engine {
                 .as_ref()
                 .map(|l| l.organization_name.clone())
                 .unwrap_or_default(),
-            letter_number: letter.as_ref().map(|l| l.letter_number.clone()).unwrap_or_default(),
+            letter_number: letter
+                .as_ref()
+                .map(|l| l.letter_number.clone())
+                .unwrap_or_default(),
             letter_date_jalali: letter
                 .as_ref()
                 .map(|l| l.letter_date_jalali.clone())
@@ -1274,11 +1381,15 @@ impl Engine {
             issued_at: Some(convert::ts(row.issued_at_us)),
             valid_until: Some(convert::ts(row.valid_until_us)),
         };
-        Ok(make_event(routing_keys::ANSWER_ISSUED, "estelam.events.v1.AnswerIssued", |id| {
-            let mut e = event.clone();
-            e.event_id = id.to_owned();
-            e.encode_to_vec()
-        }))
+        Ok(make_event(
+            routing_keys::ANSWER_ISSUED,
+            "estelam.events.v1.AnswerIssued",
+            |id| {
+                let mut e = event.clone();
+                e.event_id = id.to_owned();
+                e.encode_to_vec()
+            },
+        ))
     }
 
     /// Applies a debt clearance inside the caller's transaction (the inbox consumer's, or
@@ -1378,7 +1489,11 @@ impl Engine {
                     tracking_code: bill.tracking_code.clone(),
                     amount_rials: bill.total_rials,
                     event_id: format!("recovery:{}", bill.bill_id),
-                    occurred_at_us: bill.paid_at.as_ref().map(convert::micros).unwrap_or_else(now_micros),
+                    occurred_at_us: bill
+                        .paid_at
+                        .as_ref()
+                        .map(convert::micros)
+                        .unwrap_or_else(now_micros),
                 };
                 issued += usize::from(self.apply_recovered(&record).await?);
             }
@@ -1506,7 +1621,10 @@ impl Engine {
         req: pb::CancelInquiryRequest,
     ) -> Result<pb::Inquiry, ServiceError> {
         const M: &str = "CancelInquiry";
-        if let Some(r) = self.replay_inquiry(caller, M, &req.client_request_id).await? {
+        if let Some(r) = self
+            .replay_inquiry(caller, M, &req.client_request_id)
+            .await?
+        {
             return Ok(r);
         }
         let mut inq = self.load_visible(caller, &req.inquiry_id).await?;
@@ -1560,7 +1678,11 @@ impl Engine {
     }
 
     /// The answer on the wire; `public` masks national codes and leaves out the payload.
-    pub fn answer_proto(&self, row: &store::AnswerRow, public: bool) -> Result<pb::Answer, ServiceError> {
+    pub fn answer_proto(
+        &self,
+        row: &store::AnswerRow,
+        public: bool,
+    ) -> Result<pb::Answer, ServiceError> {
         let facts = Facts::decode(&row.signed_payload).map_err(ServiceError::internal)?;
         Ok(pb::Answer {
             inquiry_id: row.inquiry_id.clone(),
@@ -1568,8 +1690,16 @@ impl Engine {
             verification_code: row.verification_code.clone(),
             verification_url: self.verification_url(&row.verification_code),
             facts: Some(facts.to_proto(public)),
-            signed_payload: if public { Vec::new() } else { row.signed_payload.clone() },
-            signature: if public { Vec::new() } else { row.signature.clone() },
+            signed_payload: if public {
+                Vec::new()
+            } else {
+                row.signed_payload.clone()
+            },
+            signature: if public {
+                Vec::new()
+            } else {
+                row.signature.clone()
+            },
             signing_key_id: row.signing_key_id.clone(),
             signature_algorithm: answer::ALGORITHM.into(),
             status: answer_status(row, now_micros()) as i32,
@@ -1605,8 +1735,13 @@ impl Engine {
             Ok(c) => c,
             Err(e) => {
                 let mut conn = self.conn().await?;
-                store::audit_verification(&mut conn, &presented, "MALFORMED", "", &who, now).await?;
-                return Err(invalid_domain("verification_code", "INVALID_VERIFICATION_CODE", &e));
+                store::audit_verification(&mut conn, &presented, "MALFORMED", "", &who, now)
+                    .await?;
+                return Err(invalid_domain(
+                    "verification_code",
+                    "INVALID_VERIFICATION_CODE",
+                    &e,
+                ));
             }
         };
         let mut conn = self.conn().await?;
@@ -1688,7 +1823,9 @@ impl Engine {
     }
 
     /// ListAnswerSigningKeys: current and previous.
-    pub async fn signing_keys(&self) -> Result<Vec<estelam_proto::identity::v1::SigningKey>, ServiceError> {
+    pub async fn signing_keys(
+        &self,
+    ) -> Result<Vec<estelam_proto::identity::v1::SigningKey>, ServiceError> {
         let mut conn = self.conn().await?;
         let keys = store::signing_keys(&mut conn).await?;
         Ok(keys
@@ -1743,11 +1880,15 @@ impl Engine {
             renovation_code: row.renovation_code.clone(),
             reason: reason.to_owned(),
         };
-        let event = make_event(routing_keys::ANSWER_REVOKED, "estelam.events.v1.AnswerRevoked", |id| {
-            let mut e = payload.clone();
-            e.event_id = id.to_owned();
-            e.encode_to_vec()
-        });
+        let event = make_event(
+            routing_keys::ANSWER_REVOKED,
+            "estelam.events.v1.AnswerRevoked",
+            |id| {
+                let mut e = payload.clone();
+                e.event_id = id.to_owned();
+                e.encode_to_vec()
+            },
+        );
         let mut tx = self.db.begin().await?;
         if !store::update_inquiry(&mut tx, &inq, expected).await? {
             tx.rollback().await?;
@@ -1791,7 +1932,9 @@ impl Engine {
         }
         if !req.applicant_national_code.trim().is_empty() {
             f.applicant_national_code = NationalCode::parse(&req.applicant_national_code)
-                .map_err(|e| invalid_domain("applicant_national_code", "INVALID_NATIONAL_CODE", &e))?
+                .map_err(|e| {
+                    invalid_domain("applicant_national_code", "INVALID_NATIONAL_CODE", &e)
+                })?
                 .as_str()
                 .to_owned();
         }
@@ -1825,7 +1968,9 @@ impl Engine {
         let mut page = store::list_inquiries(&mut conn, &f, cursor, limit + 1).await?;
         let next = if page.len() as i64 > limit {
             page.truncate(usize::try_from(limit).unwrap_or(0));
-            page.last().map(|l| encode_token(l.created_at_us, &l.id)).unwrap_or_default()
+            page.last()
+                .map(|l| encode_token(l.created_at_us, &l.id))
+                .unwrap_or_default()
         } else {
             String::new()
         };

@@ -146,15 +146,20 @@ pub trait PropertyPort: Send + Sync {
 #[async_trait]
 pub trait DocumentsPort: Send + Sync {
     /// A document's metadata; `None` when it does not exist (or may not be seen).
-    async fn get_document_info(&self, document_id: &str)
-    -> Result<Option<dpb::Document>, ServiceError>;
+    async fn get_document_info(
+        &self,
+        document_id: &str,
+    ) -> Result<Option<dpb::Document>, ServiceError>;
 }
 
 /// Fees and debt, as the workflow uses it.
 #[async_trait]
 pub trait FeesPort: Send + Sync {
     /// Assesses a parcel's bill for an inquiry.
-    async fn assess(&self, request: fpb::AssessRequest) -> Result<fpb::AssessResponse, ServiceError>;
+    async fn assess(
+        &self,
+        request: fpb::AssessRequest,
+    ) -> Result<fpb::AssessResponse, ServiceError>;
     /// A stored bill.
     async fn get_bill(&self, bill_id: &str) -> Result<fpb::Bill, ServiceError>;
     /// Starts paying a bill.
@@ -374,7 +379,10 @@ struct GrpcFees {
 
 #[async_trait]
 impl FeesPort for GrpcFees {
-    async fn assess(&self, request: fpb::AssessRequest) -> Result<fpb::AssessResponse, ServiceError> {
+    async fn assess(
+        &self,
+        request: fpb::AssessRequest,
+    ) -> Result<fpb::AssessResponse, ServiceError> {
         let token = self.bearer.bearer().await?;
         // Carries a client_request_id, so a retry returns the same bill.
         retry_idempotent(|| {

@@ -171,30 +171,75 @@ fn page(view: &AnswerView<'_>, lang: Lang) -> Page {
         format!("{}/{}", p.registry_plate.main, p.registry_plate.sub)
     };
     let mut rows = vec![
-        (t(lang, "شمارهٔ استعلام", "Inquiry number"), digits(lang, &f.inquiry_number)),
-        (t(lang, "نوع درخواست", "Request type"), name(&f.request_type_name)),
-        (t(lang, "کد نوسازی", "Renovation code"), digits(lang, &p.renovation_code)),
+        (
+            t(lang, "شمارهٔ استعلام", "Inquiry number"),
+            digits(lang, &f.inquiry_number),
+        ),
+        (
+            t(lang, "نوع درخواست", "Request type"),
+            name(&f.request_type_name),
+        ),
+        (
+            t(lang, "کد نوسازی", "Renovation code"),
+            digits(lang, &p.renovation_code),
+        ),
         (t(lang, "پلاک ثبتی", "Registry plate"), digits(lang, &plate)),
         (t(lang, "نشانی", "Address"), p.address.clone()),
         (t(lang, "کاربری", "Land use"), enum_label(lang, &p.land_use)),
-        (t(lang, "مساحت عرصه", "Land area"), area(lang, p.land_area_dm2)),
-        (t(lang, "مساحت اعیان", "Built area"), area(lang, p.built_area_dm2)),
-        (t(lang, "تعداد طبقات", "Floors"), digits(lang, &p.floors.to_string())),
-        (t(lang, "نوع مالکیت", "Ownership type"), enum_label(lang, &p.ownership_type)),
-        (t(lang, "شمارهٔ سند", "Deed number"), digits(lang, &p.deed_number)),
-        (t(lang, "متقاضی", "Applicant"), f.applicant_full_name.clone()),
-        (t(lang, "کد ملی متقاضی", "Applicant's national code"), digits(lang, &f.applicant_national_code)),
-        (t(lang, "وضعیت بدهی", "Debt status"), enum_label(lang, &f.debt_status)),
+        (
+            t(lang, "مساحت عرصه", "Land area"),
+            area(lang, p.land_area_dm2),
+        ),
+        (
+            t(lang, "مساحت اعیان", "Built area"),
+            area(lang, p.built_area_dm2),
+        ),
+        (
+            t(lang, "تعداد طبقات", "Floors"),
+            digits(lang, &p.floors.to_string()),
+        ),
+        (
+            t(lang, "نوع مالکیت", "Ownership type"),
+            enum_label(lang, &p.ownership_type),
+        ),
+        (
+            t(lang, "شمارهٔ سند", "Deed number"),
+            digits(lang, &p.deed_number),
+        ),
+        (
+            t(lang, "متقاضی", "Applicant"),
+            f.applicant_full_name.clone(),
+        ),
+        (
+            t(lang, "کد ملی متقاضی", "Applicant's national code"),
+            digits(lang, &f.applicant_national_code),
+        ),
+        (
+            t(lang, "وضعیت بدهی", "Debt status"),
+            enum_label(lang, &f.debt_status),
+        ),
     ];
     if !f.tracking_code.is_empty() {
-        rows.push((t(lang, "کد رهگیری پرداخت", "Payment tracking code"), digits(lang, &f.tracking_code)));
-        rows.push((t(lang, "مبلغ پرداخت‌شده", "Amount paid"), rials(lang, f.amount_paid_rials)));
+        rows.push((
+            t(lang, "کد رهگیری پرداخت", "Payment tracking code"),
+            digits(lang, &f.tracking_code),
+        ));
+        rows.push((
+            t(lang, "مبلغ پرداخت‌شده", "Amount paid"),
+            rials(lang, f.amount_paid_rials),
+        ));
     }
     if !f.letter_number.is_empty() {
-        rows.push((t(lang, "مرجع استعلام‌کننده", "Inquiring authority"), name(&f.authority_name)));
+        rows.push((
+            t(lang, "مرجع استعلام‌کننده", "Inquiring authority"),
+            name(&f.authority_name),
+        ));
         rows.push((
             t(lang, "شماره و تاریخ نامه", "Letter number and date"),
-            digits(lang, &format!("{} — {}", f.letter_number, f.letter_date_jalali)),
+            digits(
+                lang,
+                &format!("{} — {}", f.letter_number, f.letter_date_jalali),
+            ),
         ));
     }
     rows.push((
@@ -203,7 +248,11 @@ fn page(view: &AnswerView<'_>, lang: Lang) -> Page {
     ));
     rows.push((
         t(lang, "معتبر تا", "Valid until"),
-        format!("{} ({})", digits(lang, &f.valid_until_jalali), f.valid_until),
+        format!(
+            "{} ({})",
+            digits(lang, &f.valid_until_jalali),
+            f.valid_until
+        ),
     ));
     let owners = p
         .owners
@@ -241,10 +290,18 @@ fn page(view: &AnswerView<'_>, lang: Lang) -> Page {
     let status_line = match view.status {
         pb::AnswerStatus::Revoked => format!(
             "{} {}",
-            t(lang, "این پاسخ باطل شده است.", "This answer has been revoked."),
+            t(
+                lang,
+                "این پاسخ باطل شده است.",
+                "This answer has been revoked."
+            ),
             view.revoked_reason.unwrap_or("")
         ),
-        pb::AnswerStatus::Expired => t(lang, "مدت اعتبار این پاسخ گذشته است.", "This answer is past its validity."),
+        pb::AnswerStatus::Expired => t(
+            lang,
+            "مدت اعتبار این پاسخ گذشته است.",
+            "This answer is past its validity.",
+        ),
         _ => String::new(),
     };
     let fingerprint: String = base64::engine::general_purpose::STANDARD
@@ -274,9 +331,18 @@ fn page(view: &AnswerView<'_>, lang: Lang) -> Page {
         fees,
         verify_title: t(lang, "تصدیق اصالت", "Verify this answer"),
         verify_rows: vec![
-            (t(lang, "کد تصدیق", "Verification code"), digits(lang, view.verification_code)),
-            (t(lang, "نشانی تصدیق", "Verification URL"), view.verification_url.to_owned()),
-            (t(lang, "امضا", "Signature"), format!("Ed25519 · {} · {fingerprint}…", view.signing_key_id)),
+            (
+                t(lang, "کد تصدیق", "Verification code"),
+                digits(lang, view.verification_code),
+            ),
+            (
+                t(lang, "نشانی تصدیق", "Verification URL"),
+                view.verification_url.to_owned(),
+            ),
+            (
+                t(lang, "امضا", "Signature"),
+                format!("Ed25519 · {} · {fingerprint}…", view.signing_key_id),
+            ),
         ],
         footer: t(
             lang,
@@ -322,11 +388,18 @@ pub fn html(view: &AnswerView<'_>, lang: Lang) -> anyhow::Result<String> {
         esc(&pg.title)
     ));
     if !pg.status_line.is_empty() {
-        out.push_str(&format!("<p class=\"status\">{}</p>\n", esc(&pg.status_line)));
+        out.push_str(&format!(
+            "<p class=\"status\">{}</p>\n",
+            esc(&pg.status_line)
+        ));
     }
     out.push_str("<table>\n");
     for (k, v) in &pg.rows {
-        out.push_str(&format!("<tr><th>{}</th><td>{}</td></tr>\n", esc(k), esc(v)));
+        out.push_str(&format!(
+            "<tr><th>{}</th><td>{}</td></tr>\n",
+            esc(k),
+            esc(v)
+        ));
     }
     out.push_str("</table>\n");
     let table = |title: &str, head: &[String; 3], body: &[[String; 3]], out: &mut String| {
@@ -401,16 +474,25 @@ pub fn pdf(view: &AnswerView<'_>, lang: Lang) -> anyhow::Result<Vec<u8>> {
     let qr = qr_svg(view.verification_url)?;
     let mut d = Dict::new();
     let s = |v: &str| v.to_owned().into_value();
-    d.insert("lang".into(), s(if pg.lang == Lang::Fa { "fa" } else { "en" }));
+    d.insert(
+        "lang".into(),
+        s(if pg.lang == Lang::Fa { "fa" } else { "en" }),
+    );
     d.insert("title".into(), s(&pg.title));
     d.insert("municipality".into(), s(&pg.municipality));
     d.insert("status".into(), s(&pg.status_line));
     d.insert("rows".into(), pairs(&pg.rows));
     d.insert("owners_title".into(), s(&pg.owners_title));
-    d.insert("owner_head".into(), triples(std::slice::from_ref(&pg.owner_head)));
+    d.insert(
+        "owner_head".into(),
+        triples(std::slice::from_ref(&pg.owner_head)),
+    );
     d.insert("owners".into(), triples(&pg.owners));
     d.insert("fees_title".into(), s(&pg.fees_title));
-    d.insert("fee_head".into(), triples(std::slice::from_ref(&pg.fee_head)));
+    d.insert(
+        "fee_head".into(),
+        triples(std::slice::from_ref(&pg.fee_head)),
+    );
     d.insert("fees".into(), triples(&pg.fees));
     d.insert("verify_title".into(), s(&pg.verify_title));
     d.insert("verify_rows".into(), pairs(&pg.verify_rows));
@@ -446,7 +528,10 @@ mod tests {
                     kind: "OWNER_KIND_NATURAL_PERSON".into(),
                     national_code: "0076229645".into(),
                     full_name: "علی رضایی".into(),
-                    share: Share { numerator: 6, denominator: 1 },
+                    share: Share {
+                        numerator: 6,
+                        denominator: 1,
+                    },
                     deed_number: String::new(),
                 }],
                 ..ParcelFact::default()
@@ -498,8 +583,16 @@ mod tests {
         assert!(text.contains("/FontFile2") || text.contains("/FontFile3"));
         if let Ok(dir) = std::env::var("ESTELAM_RENDER_SAMPLE_DIR") {
             std::fs::write(format!("{dir}/answer-fa.pdf"), &bytes).unwrap();
-            std::fs::write(format!("{dir}/answer-en.pdf"), pdf(&view(&f), Lang::En).unwrap()).unwrap();
-            std::fs::write(format!("{dir}/answer-fa.html"), html(&view(&f), Lang::Fa).unwrap()).unwrap();
+            std::fs::write(
+                format!("{dir}/answer-en.pdf"),
+                pdf(&view(&f), Lang::En).unwrap(),
+            )
+            .unwrap();
+            std::fs::write(
+                format!("{dir}/answer-fa.html"),
+                html(&view(&f), Lang::Fa).unwrap(),
+            )
+            .unwrap();
         }
     }
 }

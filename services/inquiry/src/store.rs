@@ -31,7 +31,10 @@ fn row_to_type(row: &sqlx::any::AnyRow) -> Result<StoredRequestType> {
 }
 
 /// The current version of a request type.
-pub async fn request_type(conn: &mut AnyConnection, code: &str) -> Result<Option<StoredRequestType>> {
+pub async fn request_type(
+    conn: &mut AnyConnection,
+    code: &str,
+) -> Result<Option<StoredRequestType>> {
     let row = sqlx::query(
         "SELECT definition, version, changed_by, changed_by_name, changed_at_us \
          FROM request_types WHERE code = $1",
@@ -344,18 +347,18 @@ pub async fn idempotent_response(
     scope: &str,
     key: &str,
 ) -> Result<Option<Vec<u8>>> {
-    let row = sqlx::query(
-        "SELECT response FROM idempotency WHERE scope = $1 AND client_request_id = $2",
-    )
-    .bind(scope)
-    .bind(key)
-    .fetch_optional(conn)
-    .await?;
+    let row =
+        sqlx::query("SELECT response FROM idempotency WHERE scope = $1 AND client_request_id = $2")
+            .bind(scope)
+            .bind(key)
+            .fetch_optional(conn)
+            .await?;
     match row {
         Some(r) => {
             let s: String = r.try_get("response")?;
             Ok(Some(
-                B64.decode(s).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                B64.decode(s)
+                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
             ))
         }
         None => Ok(None),
@@ -427,7 +430,10 @@ pub async fn record_debt_cleared(conn: &mut AnyConnection, r: &DebtClearedRecord
 }
 
 /// The clearance recorded for a bill.
-pub async fn debt_cleared(conn: &mut AnyConnection, bill_id: &str) -> Result<Option<DebtClearedRecord>> {
+pub async fn debt_cleared(
+    conn: &mut AnyConnection,
+    bill_id: &str,
+) -> Result<Option<DebtClearedRecord>> {
     let row = sqlx::query(
         "SELECT bill_id, inquiry_id, renovation_code, payment_id, tracking_code, amount_rials, \
          event_id, occurred_at_us FROM debt_cleared WHERE bill_id = $1",
@@ -629,9 +635,9 @@ pub async fn signing_keys(conn: &mut AnyConnection) -> Result<Vec<KeyPair>> {
             let bytes = B64
                 .decode(secret)
                 .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-            let secret: [u8; 32] = bytes.try_into().map_err(|_| {
-                sqlx::Error::Decode("stored signing key is not 32 bytes".into())
-            })?;
+            let secret: [u8; 32] = bytes
+                .try_into()
+                .map_err(|_| sqlx::Error::Decode("stored signing key is not 32 bytes".into()))?;
             Ok(KeyPair::from_secret(
                 secret,
                 r.try_get("not_before_us")?,

@@ -15,23 +15,43 @@ fn key() -> String {
 }
 
 fn verify_signature(answer: &pb::Answer, keys: &[estelam_proto::identity::v1::SigningKey]) -> bool {
-    let key = keys.iter().find(|k| k.kid == answer.signing_key_id).expect("signing key is published");
+    let key = keys
+        .iter()
+        .find(|k| k.kid == answer.signing_key_id)
+        .expect("signing key is published");
     let public: [u8; 32] = key.public_key.clone().try_into().unwrap();
     estelam_inquiry::answer::verify(&public, &answer.signed_payload, &answer.signature)
 }
 
 #[tokio::test]
 async fn a_no_debt_inquiry_is_issued_within_submit_and_its_answer_verifies() {
-    for t in testing::databases("inq_nodebt", &migrations()).await.unwrap() {
+    for t in testing::databases("inq_nodebt", &migrations())
+        .await
+        .unwrap()
+    {
         let h = Harness::start(t.db.clone(), BusKind::Memory).await;
         let mut c = h.client.clone();
         let inq = h
             .ready_to_submit("property-transfer", PARCEL_CLEAN, &request_number(100))
             .await;
-        assert_eq!(inq.state, pb::InquiryState::ApplicantVerified as i32, "{}", t.label);
+        assert_eq!(
+            inq.state,
+            pb::InquiryState::ApplicantVerified as i32,
+            "{}",
+            t.label
+        );
         // Every step recorded who and when.
         assert_eq!(inq.history.len(), 5);
-        assert!(inq.applicant.as_ref().unwrap().recorded.as_ref().unwrap().at.is_some());
+        assert!(
+            inq.applicant
+                .as_ref()
+                .unwrap()
+                .recorded
+                .as_ref()
+                .unwrap()
+                .at
+                .is_some()
+        );
 
         let submit_key = key();
         let submitted = h.submit(&inq, &submit_key).await.unwrap();
@@ -53,7 +73,12 @@ async fn a_no_debt_inquiry_is_issued_within_submit_and_its_answer_verifies() {
 
         // The answer: facts, signature over the canonical payload.
         let answer = c
-            .get_answer(with_token(pb::GetAnswerRequest { inquiry_id: issued.inquiry_id.clone() }, &h.citizen))
+            .get_answer(with_token(
+                pb::GetAnswerRequest {
+                    inquiry_id: issued.inquiry_id.clone(),
+                },
+                &h.citizen,
+            ))
             .await
             .unwrap()
             .into_inner()
@@ -63,11 +88,20 @@ async fn a_no_debt_inquiry_is_issued_within_submit_and_its_answer_verifies() {
         assert_eq!(facts.debt_status, pb::DebtStatus::None as i32);
         assert_eq!(facts.inquiry_number, issued.inquiry_number);
         assert_eq!(facts.parcel.as_ref().unwrap().renovation_code, PARCEL_CLEAN);
-        assert_eq!(facts.parcel.as_ref().unwrap().owners[0].national_code, OWNER_NC);
+        assert_eq!(
+            facts.parcel.as_ref().unwrap().owners[0].national_code,
+            OWNER_NC
+        );
         assert_eq!(facts.authority_organization_id, ORG_ID);
         assert_eq!(facts.letter_date_jalali, "1403/05/12");
         assert!(facts.issued_at_jalali.starts_with("14"));
-        assert_eq!(answer.verification_url, format!("https://estelam.example/verify/{}", answer.verification_code));
+        assert_eq!(
+            answer.verification_url,
+            format!(
+                "https://estelam.example/verify/{}",
+                answer.verification_code
+            )
+        );
         let keys = c
             .list_answer_signing_keys(pb::ListAnswerSigningKeysRequest {})
             .await
@@ -77,8 +111,13 @@ async fn a_no_debt_inquiry_is_issued_within_submit_and_its_answer_verifies() {
         assert!(verify_signature(&answer, &keys), "the signature verifies");
         let mut tampered = answer.clone();
         let text = String::from_utf8(tampered.signed_payload.clone()).unwrap();
-        tampered.signed_payload = text.replace("DEBT_STATUS_NONE", "DEBT_STATUS_CLEARED").into_bytes();
-        assert!(!verify_signature(&tampered, &keys), "a tampered copy does not verify");
+        tampered.signed_payload = text
+            .replace("DEBT_STATUS_NONE", "DEBT_STATUS_CLEARED")
+            .into_bytes();
+        assert!(
+            !verify_signature(&tampered, &keys),
+            "a tampered copy does not verify"
+        );
 
         // Anyone may verify by code, without a token; national codes are masked.
         let anonymous = c
@@ -121,7 +160,9 @@ async fn a_no_debt_inquiry_is_issued_within_submit_and_its_answer_verifies() {
         assert_eq!(unknown.result, pb::VerificationResult::Unknown as i32);
         let mut conn = h.db.pool().acquire().await.unwrap();
         assert_eq!(
-            estelam_inquiry::store::verification_count(&mut conn, &answer.verification_code).await.unwrap(),
+            estelam_inquiry::store::verification_count(&mut conn, &answer.verification_code)
+                .await
+                .unwrap(),
             2,
             "every check is audited"
         );
@@ -154,7 +195,11 @@ async fn a_no_debt_inquiry_is_issued_within_submit_and_its_answer_verifies() {
             .await
             .unwrap()
             .into_inner();
-        assert!(String::from_utf8(html.content).unwrap().contains(&answer.verification_code));
+        assert!(
+            String::from_utf8(html.content)
+                .unwrap()
+                .contains(&answer.verification_code)
+        );
 
         // A clerk revokes it; verification says so.
         let revoked = c
@@ -203,13 +248,23 @@ async fn an_inquiry_with_debt_waits_and_is_issued_by_the_debt_cleared_event() {
             let submitted = h.submit(&inq, &key()).await.unwrap();
             let waiting = submitted.inquiry.unwrap();
             let bill = submitted.bill.unwrap();
-            assert_eq!(waiting.state, pb::InquiryState::AwaitingPayment as i32, "{} {bus:?}", t.label);
+            assert_eq!(
+                waiting.state,
+                pb::InquiryState::AwaitingPayment as i32,
+                "{} {bus:?}",
+                t.label
+            );
             assert_eq!(waiting.amount_due_rials, DEBT_RIALS + fee);
             assert_eq!(bill.total_rials, DEBT_RIALS + fee);
             let states: Vec<i32> = waiting.history.iter().map(|s| s.to_state).collect();
             assert!(states.contains(&(pb::InquiryState::Assessed as i32)));
             let fetched = c
-                .get_bill(with_token(pb::GetBillRequest { inquiry_id: waiting.inquiry_id.clone() }, &h.citizen))
+                .get_bill(with_token(
+                    pb::GetBillRequest {
+                        inquiry_id: waiting.inquiry_id.clone(),
+                    },
+                    &h.citizen,
+                ))
                 .await
                 .unwrap()
                 .into_inner()
@@ -236,13 +291,27 @@ async fn an_inquiry_with_debt_waits_and_is_issued_by_the_debt_cleared_event() {
             // Fees confirms the payment and publishes the event — twice, as a relay may.
             FakeFees::settle(&h.world, &bill.bill_id, "123456789012");
             let event_id = h
-                .publish_debt_cleared(&waiting.inquiry_id, &bill.bill_id, PARCEL_DEBT, "123456789012", bill.total_rials)
+                .publish_debt_cleared(
+                    &waiting.inquiry_id,
+                    &bill.bill_id,
+                    PARCEL_DEBT,
+                    "123456789012",
+                    bill.total_rials,
+                )
                 .await;
-            let issued = h.wait_for_state(&waiting.inquiry_id, pb::InquiryState::Issued).await;
+            let issued = h
+                .wait_for_state(&waiting.inquiry_id, pb::InquiryState::Issued)
+                .await;
             assert_eq!(issued.tracking_code, "123456789012");
             // The same event again, and a second event for the same bill: no second effect.
-            h.publish_debt_cleared(&waiting.inquiry_id, &bill.bill_id, PARCEL_DEBT, "123456789012", bill.total_rials)
-                .await;
+            h.publish_debt_cleared(
+                &waiting.inquiry_id,
+                &bill.bill_id,
+                PARCEL_DEBT,
+                "123456789012",
+                bill.total_rials,
+            )
+            .await;
             let mut dup = estelam_runtime::bus::Event::new(
                 estelam_proto::routing_keys::DEBT_CLEARED,
                 "estelam.events.v1.DebtCleared",
@@ -251,7 +320,12 @@ async fn an_inquiry_with_debt_waits_and_is_issued_by_the_debt_cleared_event() {
             dup.id = event_id;
             h.republish(&dup).await;
             let answer = c
-                .get_answer(with_token(pb::GetAnswerRequest { inquiry_id: issued.inquiry_id.clone() }, &h.citizen))
+                .get_answer(with_token(
+                    pb::GetAnswerRequest {
+                        inquiry_id: issued.inquiry_id.clone(),
+                    },
+                    &h.citizen,
+                ))
                 .await
                 .unwrap()
                 .into_inner()
@@ -272,23 +346,39 @@ async fn an_inquiry_with_debt_waits_and_is_issued_by_the_debt_cleared_event() {
 
 #[tokio::test]
 async fn a_debt_cleared_event_that_arrives_before_the_inquiry_waits_is_applied_on_submit() {
-    for t in testing::databases("inq_early", &migrations()).await.unwrap() {
+    for t in testing::databases("inq_early", &migrations())
+        .await
+        .unwrap()
+    {
         let h = Harness::start(t.db.clone(), BusKind::Memory).await;
         let inq = h
             .ready_to_submit("property-transfer", PARCEL_DEBT, &request_number(101))
             .await;
         let bill_id = format!("bill-early-{}", testing::unique_suffix());
         h.world.with(|w| w.next_bill_id = Some(bill_id.clone()));
-        h.publish_debt_cleared(&inq.inquiry_id, &bill_id, PARCEL_DEBT, "998877665544", DEBT_RIALS + FEE_RIALS)
-            .await;
+        h.publish_debt_cleared(
+            &inq.inquiry_id,
+            &bill_id,
+            PARCEL_DEBT,
+            "998877665544",
+            DEBT_RIALS + FEE_RIALS,
+        )
+        .await;
         // Wait until the service has recorded it (poll, never sleep a fixed time).
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
         loop {
             let mut conn = h.db.pool().acquire().await.unwrap();
-            if estelam_inquiry::store::debt_cleared(&mut conn, &bill_id).await.unwrap().is_some() {
+            if estelam_inquiry::store::debt_cleared(&mut conn, &bill_id)
+                .await
+                .unwrap()
+                .is_some()
+            {
                 break;
             }
-            assert!(tokio::time::Instant::now() < deadline, "the early event was never recorded");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the early event was never recorded"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         let issued = h.submit(&inq, &key()).await.unwrap().inquiry.unwrap();
@@ -301,7 +391,10 @@ async fn a_debt_cleared_event_that_arrives_before_the_inquiry_waits_is_applied_o
 
 #[tokio::test]
 async fn the_service_stopped_between_payment_and_issue_issues_exactly_one_answer_after_restart() {
-    for t in testing::databases("inq_restart", &migrations()).await.unwrap() {
+    for t in testing::databases("inq_restart", &migrations())
+        .await
+        .unwrap()
+    {
         for bus in buses() {
             let mut h = Harness::start(t.db.clone(), bus).await;
             // (a) the event arrives while the service is down and waits in its queue.
@@ -312,17 +405,26 @@ async fn the_service_stopped_between_payment_and_issue_issues_exactly_one_answer
             assert_eq!(waiting.state, pb::InquiryState::AwaitingPayment as i32);
             h.stop_inquiry().await;
             FakeFees::settle(&h.world, &waiting.bill_id, "111122223333");
-            h.publish_debt_cleared(&waiting.inquiry_id, &waiting.bill_id, PARCEL_DEBT, "111122223333", waiting.amount_due_rials)
-                .await;
+            h.publish_debt_cleared(
+                &waiting.inquiry_id,
+                &waiting.bill_id,
+                PARCEL_DEBT,
+                "111122223333",
+                waiting.amount_due_rials,
+            )
+            .await;
             h.start_inquiry().await;
-            let issued = h.wait_for_state(&waiting.inquiry_id, pb::InquiryState::Issued).await;
+            let issued = h
+                .wait_for_state(&waiting.inquiry_id, pb::InquiryState::Issued)
+                .await;
             assert_eq!(issued.tracking_code, "111122223333", "{} {bus:?}", t.label);
             assert_eq!(h.answers_stored(&waiting.inquiry_id).await, 1);
             assert_eq!(h.answer_events(&waiting.inquiry_id).await, 1);
 
             // (b) the event was lost altogether: the recovery sweep at start asks fees.
             h.world.with(|w| {
-                w.request_numbers.insert(request_number(102), (PARCEL_DEBT.into(), None));
+                w.request_numbers
+                    .insert(request_number(102), (PARCEL_DEBT.into(), None));
             });
             let inq = h
                 .ready_to_submit("property-transfer", PARCEL_DEBT, &request_number(102))
@@ -331,7 +433,9 @@ async fn the_service_stopped_between_payment_and_issue_issues_exactly_one_answer
             h.stop_inquiry().await;
             FakeFees::settle(&h.world, &waiting.bill_id, "444455556666");
             h.start_inquiry().await;
-            let issued = h.wait_for_state(&waiting.inquiry_id, pb::InquiryState::Issued).await;
+            let issued = h
+                .wait_for_state(&waiting.inquiry_id, pb::InquiryState::Issued)
+                .await;
             assert_eq!(issued.tracking_code, "444455556666");
             assert_eq!(h.answers_stored(&waiting.inquiry_id).await, 1);
             assert_eq!(h.answer_events(&waiting.inquiry_id).await, 1);
@@ -343,13 +447,19 @@ async fn the_service_stopped_between_payment_and_issue_issues_exactly_one_answer
 
 #[tokio::test]
 async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
-    for t in testing::databases("inq_refuse", &migrations()).await.unwrap() {
+    for t in testing::databases("inq_refuse", &migrations())
+        .await
+        .unwrap()
+    {
         let h = Harness::start(t.db.clone(), BusKind::Memory).await;
         let mut c = h.client.clone();
         let tok = &h.citizen;
         let inq = c
             .create_inquiry(with_token(
-                pb::CreateInquiryRequest { request_type_code: "property-transfer".into(), client_request_id: key() },
+                pb::CreateInquiryRequest {
+                    request_type_code: "property-transfer".into(),
+                    client_request_id: key(),
+                },
                 tok,
             ))
             .await
@@ -364,7 +474,9 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
                     inquiry_id: inq.inquiry_id.clone(),
                     expected_version: inq.version,
                     client_request_id: key(),
-                    location: Some(pb::set_property_request::Location::RenovationCode(PARCEL_CLEAN.into())),
+                    location: Some(pb::set_property_request::Location::RenovationCode(
+                        PARCEL_CLEAN.into(),
+                    )),
                     request_number: request_number(100),
                 },
                 tok,
@@ -373,7 +485,12 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
             .unwrap_err();
         assert_eq!(early.code(), Code::FailedPrecondition);
         let rt = c
-            .get_request_type(with_token(pb::GetRequestTypeRequest { code: "property-transfer".into() }, tok))
+            .get_request_type(with_token(
+                pb::GetRequestTypeRequest {
+                    code: "property-transfer".into(),
+                },
+                tok,
+            ))
             .await
             .unwrap()
             .into_inner()
@@ -385,7 +502,11 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
                     inquiry_id: inq.inquiry_id.clone(),
                     expected_version: inq.version,
                     client_request_id: key(),
-                    undertaking_version_ids: rt.undertakings.iter().map(|u| u.undertaking_version_id.clone()).collect(),
+                    undertaking_version_ids: rt
+                        .undertakings
+                        .iter()
+                        .map(|u| u.undertaking_version_id.clone())
+                        .collect(),
                 },
                 tok,
             ))
@@ -403,7 +524,9 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
                         inquiry_id: inq.inquiry_id.clone(),
                         expected_version: inq.version,
                         client_request_id: key(),
-                        location: Some(pb::set_property_request::Location::RenovationCode(PARCEL_CLEAN.into())),
+                        location: Some(pb::set_property_request::Location::RenovationCode(
+                            PARCEL_CLEAN.into(),
+                        )),
                         request_number: number,
                     },
                     tok,
@@ -425,11 +548,18 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
         // A typo in the number is caught by its check digit before any lookup.
         let mut typo = request_number(100);
         let last = typo.pop().unwrap();
-        typo.push(if last == '9' { '0' } else { char::from(last as u8 + 1) });
+        typo.push(if last == '9' {
+            '0'
+        } else {
+            char::from(last as u8 + 1)
+        });
         let err = set_property(typo).await.unwrap_err();
         assert_eq!(messages(&err).0, "INVALID_REQUEST_NUMBER");
         // Still where it was.
-        assert_eq!(h.get(tok, &inq.inquiry_id).await.unwrap().version, inq.version);
+        assert_eq!(
+            h.get(tok, &inq.inquiry_id).await.unwrap().version,
+            inq.version
+        );
 
         // By a map click instead, with the right number.
         let inq = c
@@ -438,10 +568,12 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
                     inquiry_id: inq.inquiry_id.clone(),
                     expected_version: inq.version,
                     client_request_id: key(),
-                    location: Some(pb::set_property_request::Location::PickedPoint(estelam_proto::common::v1::GeoPoint {
-                        lat: 32.86,
-                        lon: 51.55,
-                    })),
+                    location: Some(pb::set_property_request::Location::PickedPoint(
+                        estelam_proto::common::v1::GeoPoint {
+                            lat: 32.86,
+                            lon: 51.55,
+                        },
+                    )),
                     request_number: request_number(100),
                 },
                 tok,
@@ -455,7 +587,14 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
 
         // A letter dated in the future.
         let tomorrow = estelam_domain::JalaliDate::from_unix_seconds_in_iran(
-            i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).unwrap() + 2 * 86_400,
+            i64::try_from(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs(),
+            )
+            .unwrap()
+                + 2 * 86_400,
         )
         .unwrap();
         let err = c
@@ -493,10 +632,22 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
             .into_inner()
             .inquiry
             .unwrap();
-        assert_eq!(inq.letter.as_ref().unwrap().authority_name.as_ref().unwrap().en, "Notary office No. 12, Shahin Shahr");
+        assert_eq!(
+            inq.letter
+                .as_ref()
+                .unwrap()
+                .authority_name
+                .as_ref()
+                .unwrap()
+                .en,
+            "Notary office No. 12, Shahin Shahr"
+        );
 
         // A missing deed, and someone else's deed.
-        for docs in [vec!["doc-id-card"], vec!["doc-id-card", "doc-someone-elses-deed"]] {
+        for docs in [
+            vec!["doc-id-card"],
+            vec!["doc-id-card", "doc-someone-elses-deed"],
+        ] {
             let err = c
                 .attach_documents(with_token(
                     pb::AttachDocumentsRequest {
@@ -511,7 +662,10 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
                 .unwrap_err();
             assert_eq!(err.code(), Code::InvalidArgument);
             let (r, fa, en) = messages(&err);
-            assert!(r == "MISSING_REQUIRED_DOCUMENT" || r == "DOCUMENT_NOT_FOUND", "{r}");
+            assert!(
+                r == "MISSING_REQUIRED_DOCUMENT" || r == "DOCUMENT_NOT_FOUND",
+                "{r}"
+            );
             if r == "MISSING_REQUIRED_DOCUMENT" {
                 assert!(fa.contains("سند مالکیت") && en.contains("ownership deed"));
             }
@@ -535,7 +689,11 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
         // A wrong owner, and the wrong ownership type.
         for (nc, ownership, reason) in [
             (OTHER_NC, ppb::OwnershipType::Full, "APPLICANT_NOT_OWNER"),
-            (OWNER_NC, ppb::OwnershipType::Shared, "OWNERSHIP_TYPE_MISMATCH"),
+            (
+                OWNER_NC,
+                ppb::OwnershipType::Shared,
+                "OWNERSHIP_TYPE_MISMATCH",
+            ),
         ] {
             let err = c
                 .set_applicant(with_token(
@@ -567,7 +725,9 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
                     inquiry_id: inq.inquiry_id.clone(),
                     expected_version: inq.version,
                     client_request_id: key(),
-                    location: Some(pb::set_property_request::Location::RenovationCode(PARCEL_CLEAN.into())),
+                    location: Some(pb::set_property_request::Location::RenovationCode(
+                        PARCEL_CLEAN.into(),
+                    )),
                     request_number: request_number(100),
                 },
                 tok,
@@ -587,7 +747,10 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
 
 #[tokio::test]
 async fn callers_see_only_what_is_theirs() {
-    for t in testing::databases("inq_authz", &migrations()).await.unwrap() {
+    for t in testing::databases("inq_authz", &migrations())
+        .await
+        .unwrap()
+    {
         let h = Harness::start(t.db.clone(), BusKind::Memory).await;
         let mut c = h.client.clone();
         let mine = h
@@ -598,7 +761,11 @@ async fn callers_see_only_what_is_theirs() {
         assert_eq!(err.code(), Code::NotFound, "{}", t.label);
         let err = c
             .get_inquiry(with_token(
-                pb::GetInquiryRequest { key: Some(pb::get_inquiry_request::Key::InquiryNumber(mine.inquiry_number.clone())) },
+                pb::GetInquiryRequest {
+                    key: Some(pb::get_inquiry_request::Key::InquiryNumber(
+                        mine.inquiry_number.clone(),
+                    )),
+                },
                 &h.other_citizen,
             ))
             .await
@@ -606,14 +773,21 @@ async fn callers_see_only_what_is_theirs() {
         assert_eq!(err.code(), Code::NotFound);
         let err = c
             .submit(with_token(
-                pb::SubmitRequest { inquiry_id: mine.inquiry_id.clone(), expected_version: mine.version, client_request_id: key() },
+                pb::SubmitRequest {
+                    inquiry_id: mine.inquiry_id.clone(),
+                    expected_version: mine.version,
+                    client_request_id: key(),
+                },
                 &h.other_citizen,
             ))
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::NotFound);
         let list = c
-            .list_inquiries(with_token(pb::ListInquiriesRequest::default(), &h.other_citizen))
+            .list_inquiries(with_token(
+                pb::ListInquiriesRequest::default(),
+                &h.other_citizen,
+            ))
             .await
             .unwrap()
             .into_inner();
@@ -627,12 +801,22 @@ async fn callers_see_only_what_is_theirs() {
         assert_eq!(list.inquiries.len(), 1);
         assert!(h.get(&h.clerk, &mine.inquiry_id).await.is_ok());
         let err = c
-            .get_inquiry(pb::GetInquiryRequest { key: Some(pb::get_inquiry_request::Key::InquiryId(mine.inquiry_id.clone())) })
+            .get_inquiry(pb::GetInquiryRequest {
+                key: Some(pb::get_inquiry_request::Key::InquiryId(
+                    mine.inquiry_id.clone(),
+                )),
+            })
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::Unauthenticated);
         // An authority user does not see a citizen's own inquiry.
-        assert_eq!(h.get(&h.authority, &mine.inquiry_id).await.unwrap_err().code(), Code::NotFound);
+        assert_eq!(
+            h.get(&h.authority, &mine.inquiry_id)
+                .await
+                .unwrap_err()
+                .code(),
+            Code::NotFound
+        );
         h.stop().await;
         t.cleanup().await;
     }
@@ -640,12 +824,16 @@ async fn callers_see_only_what_is_theirs() {
 
 #[tokio::test]
 async fn authorities_file_on_behalf_track_in_pages_and_ask_in_bulk() {
-    for t in testing::databases("inq_authority", &migrations()).await.unwrap() {
+    for t in testing::databases("inq_authority", &migrations())
+        .await
+        .unwrap()
+    {
         let h = Harness::start(t.db.clone(), BusKind::Memory).await;
         let mut c = h.client.clone();
         let membership = membership_code(4242);
         h.world.with(|w| {
-            w.memberships.insert((OWNER_NC.into(), membership.clone()), h.citizen_id.clone());
+            w.memberships
+                .insert((OWNER_NC.into(), membership.clone()), h.citizen_id.clone());
         });
         let file = |mc: String, key: String| {
             let mut c = c.clone();
@@ -668,9 +856,19 @@ async fn authorities_file_on_behalf_track_in_pages_and_ask_in_bulk() {
         let mut filed = Vec::new();
         for _ in 0..3 {
             let k = key();
-            let inq = file(membership.clone(), k.clone()).await.unwrap().into_inner().inquiry.unwrap();
+            let inq = file(membership.clone(), k.clone())
+                .await
+                .unwrap()
+                .into_inner()
+                .inquiry
+                .unwrap();
             // A retry with the same key returns the same inquiry.
-            let again = file(membership.clone(), k).await.unwrap().into_inner().inquiry.unwrap();
+            let again = file(membership.clone(), k)
+                .await
+                .unwrap()
+                .into_inner()
+                .inquiry
+                .unwrap();
             assert_eq!(again.inquiry_id, inq.inquiry_id);
             assert_eq!(inq.filed_by_organization_id, ORG_ID);
             assert_eq!(inq.applicant_account_id, h.citizen_id);
@@ -683,7 +881,11 @@ async fn authorities_file_on_behalf_track_in_pages_and_ask_in_bulk() {
         loop {
             let page = c
                 .list_inquiries(with_token(
-                    pb::ListInquiriesRequest { page_size: 2, page_token: token.clone(), ..Default::default() },
+                    pb::ListInquiriesRequest {
+                        page_size: 2,
+                        page_token: token.clone(),
+                        ..Default::default()
+                    },
                     &h.authority,
                 ))
                 .await
@@ -701,24 +903,43 @@ async fn authorities_file_on_behalf_track_in_pages_and_ask_in_bulk() {
         let mut numbers: Vec<String> = filed.iter().map(|i| i.inquiry_number.clone()).collect();
         numbers.push("12345".into());
         let entries = c
-            .bulk_status(with_token(pb::BulkStatusRequest { inquiry_numbers: numbers.clone() }, &h.authority))
+            .bulk_status(with_token(
+                pb::BulkStatusRequest {
+                    inquiry_numbers: numbers.clone(),
+                },
+                &h.authority,
+            ))
             .await
             .unwrap()
             .into_inner()
             .entries;
         assert_eq!(entries.len(), 4);
-        assert!(entries[..3].iter().all(|e| e.found && e.state == pb::InquiryState::Draft as i32));
+        assert!(
+            entries[..3]
+                .iter()
+                .all(|e| e.found && e.state == pb::InquiryState::Draft as i32)
+        );
         assert!(!entries[3].found);
         let too_many = vec![filed[0].inquiry_number.clone(); 1001];
         let err = c
-            .bulk_status(with_token(pb::BulkStatusRequest { inquiry_numbers: too_many }, &h.authority))
+            .bulk_status(with_token(
+                pb::BulkStatusRequest {
+                    inquiry_numbers: too_many,
+                },
+                &h.authority,
+            ))
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::InvalidArgument);
         assert_eq!(messages(&err).0, "TOO_MANY_INQUIRY_NUMBERS");
         // Another citizen's view of the same numbers: not found.
         let entries = c
-            .bulk_status(with_token(pb::BulkStatusRequest { inquiry_numbers: numbers }, &h.other_citizen))
+            .bulk_status(with_token(
+                pb::BulkStatusRequest {
+                    inquiry_numbers: numbers,
+                },
+                &h.other_citizen,
+            ))
             .await
             .unwrap()
             .into_inner()
@@ -732,7 +953,10 @@ async fn authorities_file_on_behalf_track_in_pages_and_ask_in_bulk() {
 
 #[tokio::test]
 async fn request_types_are_data_that_admins_edit() {
-    for t in testing::databases("inq_types", &migrations()).await.unwrap() {
+    for t in testing::databases("inq_types", &migrations())
+        .await
+        .unwrap()
+    {
         let h = Harness::start(t.db.clone(), BusKind::Memory).await;
         let mut c = h.client.clone();
         let all = c
@@ -747,33 +971,77 @@ async fn request_types_are_data_that_admins_edit() {
         }
         let mut new_type = all.iter().find(|t| t.code == "court").unwrap().clone();
         new_type.code = "building-permit-check".into();
-        new_type.name = Some(estelam_proto::common::v1::LocalizedText { fa: "استعلام پروانه".into(), en: "Permit check".into() });
+        new_type.name = Some(estelam_proto::common::v1::LocalizedText {
+            fa: "استعلام پروانه".into(),
+            en: "Permit check".into(),
+        });
         let put = |tok: String, rt: pb::RequestType, expected: i64| {
             let mut c = c.clone();
             async move {
                 c.put_request_type(with_token(
-                    pb::PutRequestTypeRequest { request_type: Some(rt), expected_version: expected, reason: "new e-service".into(), client_request_id: key() },
+                    pb::PutRequestTypeRequest {
+                        request_type: Some(rt),
+                        expected_version: expected,
+                        reason: "new e-service".into(),
+                        client_request_id: key(),
+                    },
                     &tok,
                 ))
                 .await
             }
         };
-        assert_eq!(put(h.citizen.clone(), new_type.clone(), 0).await.unwrap_err().code(), Code::PermissionDenied);
-        let stored = put(h.admin.clone(), new_type.clone(), 0).await.unwrap().into_inner().request_type.unwrap();
+        assert_eq!(
+            put(h.citizen.clone(), new_type.clone(), 0)
+                .await
+                .unwrap_err()
+                .code(),
+            Code::PermissionDenied
+        );
+        let stored = put(h.admin.clone(), new_type.clone(), 0)
+            .await
+            .unwrap()
+            .into_inner()
+            .request_type
+            .unwrap();
         assert_eq!(stored.version, 1);
         // Changing an undertaking's text needs a new text version.
         let mut changed = stored.clone();
-        changed.undertakings[0].text.as_mut().unwrap().fa.push_str(" (ویرایش)");
-        assert_eq!(put(h.admin.clone(), changed.clone(), 1).await.unwrap_err().code(), Code::InvalidArgument);
+        changed.undertakings[0]
+            .text
+            .as_mut()
+            .unwrap()
+            .fa
+            .push_str(" (ویرایش)");
+        assert_eq!(
+            put(h.admin.clone(), changed.clone(), 1)
+                .await
+                .unwrap_err()
+                .code(),
+            Code::InvalidArgument
+        );
         changed.undertakings[0].version = 2;
-        let v2 = put(h.admin.clone(), changed.clone(), 1).await.unwrap().into_inner().request_type.unwrap();
+        let v2 = put(h.admin.clone(), changed.clone(), 1)
+            .await
+            .unwrap()
+            .into_inner()
+            .request_type
+            .unwrap();
         assert_eq!(v2.version, 2);
-        assert_eq!(v2.undertakings[0].undertaking_version_id, format!("{}@2", changed.undertakings[0].code));
-        assert_eq!(put(h.admin.clone(), changed, 1).await.unwrap_err().code(), Code::Aborted);
+        assert_eq!(
+            v2.undertakings[0].undertaking_version_id,
+            format!("{}@2", changed.undertakings[0].code)
+        );
+        assert_eq!(
+            put(h.admin.clone(), changed, 1).await.unwrap_err().code(),
+            Code::Aborted
+        );
         // A citizen may file it at once: no code was needed.
         let inq = c
             .create_inquiry(with_token(
-                pb::CreateInquiryRequest { request_type_code: "building-permit-check".into(), client_request_id: key() },
+                pb::CreateInquiryRequest {
+                    request_type_code: "building-permit-check".into(),
+                    client_request_id: key(),
+                },
                 &h.citizen,
             ))
             .await

@@ -535,20 +535,38 @@ impl Harness {
         let verifier = mint.verifier();
         let grpc = estelam_runtime::config::GrpcSettings::default();
         let serve = |routes: tonic::service::Routes| {
-            testing::spawn_grpc(GrpcServer::new("fake", routes, grpc.clone(), verifier.clone()))
+            testing::spawn_grpc(GrpcServer::new(
+                "fake",
+                routes,
+                grpc.clone(),
+                verifier.clone(),
+            ))
         };
         use tonic::service::Routes;
-        let property = serve(Routes::new(ppb::property_service_server::PropertyServiceServer::new(FakeProperty(world.clone())))).await;
-        let documents = serve(Routes::new(dpb::document_service_server::DocumentServiceServer::new(FakeDocuments(world.clone())))).await;
-        let fees = serve(Routes::new(fpb::fee_service_server::FeeServiceServer::new(FakeFees(world.clone())))).await;
-        let identity = serve(Routes::new(ipb::identity_service_server::IdentityServiceServer::new(FakeIdentity(world.clone())))).await;
+        let property = serve(Routes::new(
+            ppb::property_service_server::PropertyServiceServer::new(FakeProperty(world.clone())),
+        ))
+        .await;
+        let documents = serve(Routes::new(
+            dpb::document_service_server::DocumentServiceServer::new(FakeDocuments(world.clone())),
+        ))
+        .await;
+        let fees = serve(Routes::new(fpb::fee_service_server::FeeServiceServer::new(
+            FakeFees(world.clone()),
+        )))
+        .await;
+        let identity = serve(Routes::new(
+            ipb::identity_service_server::IdentityServiceServer::new(FakeIdentity(world.clone())),
+        ))
+        .await;
         let mut settings = Settings::default();
         settings.endpoints.property = property.endpoint.clone();
         settings.endpoints.documents = documents.endpoint.clone();
         settings.endpoints.fees = fees.endpoint.clone();
         settings.endpoints.identity = identity.endpoint.clone();
         settings.inquiry.public_base_url = "https://estelam.example".into();
-        settings.inquiry.debt_cleared_queue = format!("inquiry.debt-cleared.t{}", testing::unique_suffix());
+        settings.inquiry.debt_cleared_queue =
+            format!("inquiry.debt-cleared.t{}", testing::unique_suffix());
         // The sweep runs at every start; tests restart to trigger it instead of waiting.
         settings.inquiry.recovery_interval_secs = 3600;
         let bus: Arc<dyn EventBus> = match bus {
@@ -602,7 +620,11 @@ impl Harness {
             bus: self.bus.clone(),
             shutdown: shutdown.clone(),
         };
-        let ports = Ports::grpc(&self.settings, Arc::new(StaticBearer(self.service_token.clone()))).unwrap();
+        let ports = Ports::grpc(
+            &self.settings,
+            Arc::new(StaticBearer(self.service_token.clone())),
+        )
+        .unwrap();
         let server = estelam_inquiry::build_with(&ctx, ports).await.unwrap();
         let spawned = testing::spawn_grpc(server).await;
         self.client = InquiryServiceClient::new(spawned.channel());
@@ -626,7 +648,14 @@ impl Harness {
     }
 
     /// Publishes `fees.debt.cleared` as the fees service's relay would.
-    pub async fn publish_debt_cleared(&self, inquiry_id: &str, bill_id: &str, parcel: &str, tracking: &str, amount: i64) -> String {
+    pub async fn publish_debt_cleared(
+        &self,
+        inquiry_id: &str,
+        bill_id: &str,
+        parcel: &str,
+        tracking: &str,
+        amount: i64,
+    ) -> String {
         let mut event = Event::new(
             estelam_proto::routing_keys::DEBT_CLEARED,
             "estelam.events.v1.DebtCleared",
@@ -634,7 +663,10 @@ impl Harness {
         );
         event.payload = epb::DebtCleared {
             event_id: event.id.clone(),
-            occurred_at: Some(prost_types::Timestamp { seconds: 1_760_000_000, nanos: 0 }),
+            occurred_at: Some(prost_types::Timestamp {
+                seconds: 1_760_000_000,
+                nanos: 0,
+            }),
             renovation_code: parcel.into(),
             bill_id: bill_id.into(),
             inquiry_id: inquiry_id.into(),
@@ -657,7 +689,9 @@ impl Harness {
         self.client
             .clone()
             .get_inquiry(testing::with_token(
-                pb::GetInquiryRequest { key: Some(pb::get_inquiry_request::Key::InquiryId(id.into())) },
+                pb::GetInquiryRequest {
+                    key: Some(pb::get_inquiry_request::Key::InquiryId(id.into())),
+                },
                 token,
             ))
             .await
@@ -683,12 +717,20 @@ impl Harness {
 
     /// Walks a new inquiry of `type_code` through steps 3–6 for `parcel`; returns it at
     /// APPLICANT_VERIFIED.
-    pub async fn ready_to_submit(&self, type_code: &str, parcel: &str, number: &str) -> pb::Inquiry {
+    pub async fn ready_to_submit(
+        &self,
+        type_code: &str,
+        parcel: &str,
+        number: &str,
+    ) -> pb::Inquiry {
         let mut c = self.client.clone();
         let t = &self.citizen;
         let inq = c
             .create_inquiry(testing::with_token(
-                pb::CreateInquiryRequest { request_type_code: type_code.into(), client_request_id: uuid::Uuid::now_v7().to_string() },
+                pb::CreateInquiryRequest {
+                    request_type_code: type_code.into(),
+                    client_request_id: uuid::Uuid::now_v7().to_string(),
+                },
                 t,
             ))
             .await
@@ -697,7 +739,12 @@ impl Harness {
             .inquiry
             .unwrap();
         let rt = c
-            .get_request_type(testing::with_token(pb::GetRequestTypeRequest { code: type_code.into() }, t))
+            .get_request_type(testing::with_token(
+                pb::GetRequestTypeRequest {
+                    code: type_code.into(),
+                },
+                t,
+            ))
             .await
             .unwrap()
             .into_inner()
@@ -709,7 +756,11 @@ impl Harness {
                     inquiry_id: inq.inquiry_id.clone(),
                     expected_version: inq.version,
                     client_request_id: uuid::Uuid::now_v7().to_string(),
-                    undertaking_version_ids: rt.undertakings.iter().map(|u| u.undertaking_version_id.clone()).collect(),
+                    undertaking_version_ids: rt
+                        .undertakings
+                        .iter()
+                        .map(|u| u.undertaking_version_id.clone())
+                        .collect(),
                 },
                 t,
             ))
@@ -724,7 +775,9 @@ impl Harness {
                     inquiry_id: inq.inquiry_id.clone(),
                     expected_version: inq.version,
                     client_request_id: uuid::Uuid::now_v7().to_string(),
-                    location: Some(pb::set_property_request::Location::RenovationCode(parcel.replace('-', "/"))),
+                    location: Some(pb::set_property_request::Location::RenovationCode(
+                        parcel.replace('-', "/"),
+                    )),
                     request_number: estelam_domain::to_persian_digits(number),
                 },
                 t,
