@@ -70,6 +70,10 @@ async fn a_no_debt_inquiry_is_issued_within_submit_and_its_answer_verifies() {
         assert_eq!(stale.code(), Code::Aborted);
         assert_eq!(h.answers_stored(&issued.inquiry_id).await, 1);
         assert_eq!(h.answer_events(&issued.inquiry_id).await, 1);
+        assert!(
+            estelam_runtime::metrics::render().contains("estelam_inquiry_issue_seconds_count"),
+            "submit → issue time is measured"
+        );
 
         // The answer: facts, signature over the canonical payload.
         let answer = c
@@ -1050,6 +1054,86 @@ async fn request_types_are_data_that_admins_edit() {
             .inquiry
             .unwrap();
         assert_eq!(inq.request_type_version, 2);
+        h.stop().await;
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn inquiries_are_cancelled_with_a_reason_and_expire_when_left_unfinished() {
+    for t in testing::databases("inq_expire", &migrations())
+        .await
+        .unwrap()
+    {
+        // Unfinished inquiries expire at once here; the sweep runs at every start.
+        let mut h = Harness::start_with(t.db.clone(), BusKind::Memory, |s| {
+            s.inquiry.unfinished_validity_days = 0;
+        })
+        .await;
+        let mut c = h.client.clone();
+        let create = || {
+            let mut c = c.clone();
+            let tok = h.citizen.clone();
+            async move {
+                c.create_inquiry(with_token(
+                    pb::CreateInquiryRequest {
+                        request_type_code: "clearance".into(),
+                        client_request_id: key(),
+                    },
+                    &tok,
+                ))
+                .await
+            }
+        };
+        let a = create().await.unwrap().into_inner().inquiry.unwrap();
+        let b = create().await.unwrap().into_inner().inquiry.unwrap();
+        // Another citizen cannot cancel it (nor learn it exists).
+        let err = c
+            .cancel_inquiry(with_token(
+                pb::CancelInquiryRequest {
+                    inquiry_id: a.inquiry_id.clone(),
+                    expected_version: a.version,
+                    client_request_id: key(),
+                    reason: String::new(),
+                },
+                &h.other_citizen,
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::NotFound);
+        let cancelled = c
+            .cancel_inquiry(with_token(
+                pb::CancelInquiryRequest {
+                    inquiry_id: a.inquiry_id.clone(),
+                    expected_version: a.version,
+                    client_request_id: key(),
+                    reason: "منصرف شدم".into(),
+                },
+                &h.citizen,
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .inquiry
+            .unwrap();
+        assert_eq!(
+            cancelled.state,
+            pb::InquiryState::Cancelled as i32,
+            "{}",
+            t.label
+        );
+        assert_eq!(cancelled.state_reason.unwrap().fa, "منصرف شدم");
+        h.stop_inquiry().await;
+        h.start_inquiry().await;
+        let expired = h
+            .wait_for_state(&b.inquiry_id, pb::InquiryState::Expired)
+            .await;
+        assert!(!expired.state_reason.unwrap().en.is_empty());
+        // The cancelled one stays cancelled.
+        assert_eq!(
+            h.get(&h.citizen, &a.inquiry_id).await.unwrap().state,
+            pb::InquiryState::Cancelled as i32
+        );
         h.stop().await;
         t.cleanup().await;
     }

@@ -529,6 +529,15 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start(db: Database, bus: BusKind) -> Harness {
+        Self::start_with(db, bus, |_| {}).await
+    }
+
+    /// Starts with the settings changed by `tweak`.
+    pub async fn start_with(
+        db: Database,
+        bus: BusKind,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Harness {
         let mint = TokenMint::new();
         let citizen_id = format!("citizen-{}", testing::unique_suffix());
         let world = World::standard(&citizen_id);
@@ -569,6 +578,7 @@ impl Harness {
             format!("inquiry.debt-cleared.t{}", testing::unique_suffix());
         // The sweep runs at every start; tests restart to trigger it instead of waiting.
         settings.inquiry.recovery_interval_secs = 3600;
+        tweak(&mut settings);
         let bus: Arc<dyn EventBus> = match bus {
             BusKind::Memory => Arc::new(MemoryBus::new()),
             BusKind::Amqp => Arc::new(
