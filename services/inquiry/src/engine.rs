@@ -1140,6 +1140,44 @@ impl Engine {
                     "The property is no longer on record; redo the property step.",
                 )
             })?;
+        // The parcel changed hands since step 6: refuse after submission, with the reason.
+        if def.check_ownership
+            && let Some(applicant) = &inq.applicant
+            && !parcel.ownership.as_ref().is_some_and(|o| {
+                o.owners
+                    .iter()
+                    .any(|w| w.national_code == applicant.national_code)
+            })
+        {
+            let mut rejected = inq.clone();
+            let expected = inq.version;
+            rejected.transition(
+                State::Rejected,
+                &system_stamp(),
+                Some(Text::new(
+                    "مالکیت ملک پس از تأیید متقاضی تغییر کرده و متقاضی دیگر مالک آن نیست؛ در صورت نیاز استعلام تازه‌ای ثبت کنید.",
+                    "The property's ownership changed after the applicant was checked and the applicant no longer owns it; file a new inquiry if needed.",
+                )),
+            );
+            rejected.version += 1;
+            let scope = format!("{}:{M}", caller.subject);
+            let out = match self
+                .save(
+                    &rejected,
+                    expected,
+                    Some((&scope, &req.client_request_id)),
+                    &[],
+                )
+                .await?
+            {
+                Some(first) => first,
+                None => rejected.to_proto(),
+            };
+            return Ok(pb::SubmitResponse {
+                inquiry: Some(out),
+                bill: None,
+            });
+        }
         if def.check_request_number
             && let Some(p) = &inq.property
             && !p.request_number.is_empty()

@@ -722,6 +722,85 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
         assert_eq!(after.state, pb::InquiryState::DocumentsAttached as i32);
         assert_eq!(after.version, inq.version);
 
+        // The parcel changes hands after step 6: Submit refuses it as REJECTED, with why.
+        let verified = c
+            .set_applicant(with_token(
+                pb::SetApplicantRequest {
+                    inquiry_id: inq.inquiry_id.clone(),
+                    expected_version: inq.version,
+                    client_request_id: key(),
+                    full_name: OWNER_NAME.into(),
+                    national_code: OWNER_NC.into(),
+                    ownership_type: ppb::OwnershipType::Full as i32,
+                },
+                tok,
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .inquiry
+            .unwrap();
+        h.world.with(|w| {
+            let p = w.parcels.get_mut(PARCEL_CLEAN).unwrap();
+            p.ownership.as_mut().unwrap().owners[0].national_code = OTHER_NC.into();
+        });
+        let rejected = h.submit(&verified, &key()).await.unwrap().inquiry.unwrap();
+        assert_eq!(rejected.state, pb::InquiryState::Rejected as i32);
+        assert!(
+            rejected
+                .state_reason
+                .unwrap()
+                .en
+                .contains("ownership changed")
+        );
+        assert_eq!(h.world.calls("Property.MarkRequestNumberUsed"), 0);
+        h.world.with(|w| {
+            let p = w.parcels.get_mut(PARCEL_CLEAN).unwrap();
+            p.ownership.as_mut().unwrap().owners[0].national_code = OWNER_NC.into();
+        });
+        return_to_refusal_checks(&h, &inq).await;
+        h.stop().await;
+        t.cleanup().await;
+    }
+}
+
+/// A rejected inquiry is final: no step may be redone on it.
+async fn return_to_refusal_checks(h: &Harness, inq: &pb::Inquiry) {
+    let now = h.get(&h.citizen, &inq.inquiry_id).await.unwrap();
+    let err = h
+        .client
+        .clone()
+        .set_property(with_token(
+            pb::SetPropertyRequest {
+                inquiry_id: inq.inquiry_id.clone(),
+                expected_version: now.version,
+                client_request_id: key(),
+                location: Some(pb::set_property_request::Location::RenovationCode(
+                    PARCEL_CLEAN.into(),
+                )),
+                request_number: request_number(100),
+            },
+            &h.citizen,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert_eq!(messages(&err).0, "INQUIRY_NOT_EDITABLE");
+}
+
+#[tokio::test]
+async fn a_step_may_be_corrected_before_submit() {
+    for t in testing::databases("inq_correct", &migrations())
+        .await
+        .unwrap()
+    {
+        let h = Harness::start(t.db.clone(), BusKind::Memory).await;
+        let mut c = h.client.clone();
+        let tok = &h.citizen;
+        let inq = h
+            .ready_to_submit("property-transfer", PARCEL_CLEAN, &request_number(100))
+            .await;
+
         // A step may be corrected before submit: redoing step 4 moves back.
         let back = c
             .set_property(with_token(

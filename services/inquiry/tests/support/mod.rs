@@ -513,6 +513,7 @@ pub struct Harness {
     pub world: World,
     pub db: Database,
     pub bus: Arc<dyn EventBus>,
+    amqp: Option<Arc<AmqpBus>>,
     pub settings: Arc<Settings>,
     pub service_token: String,
     fakes: Vec<SpawnedServer>,
@@ -579,9 +580,9 @@ impl Harness {
         // The sweep runs at every start; tests restart to trigger it instead of waiting.
         settings.inquiry.recovery_interval_secs = 3600;
         tweak(&mut settings);
-        let bus: Arc<dyn EventBus> = match bus {
-            BusKind::Memory => Arc::new(MemoryBus::new()),
-            BusKind::Amqp => Arc::new(
+        let amqp = match bus {
+            BusKind::Memory => None,
+            BusKind::Amqp => Some(Arc::new(
                 AmqpBus::connect(
                     &testing::amqp_url().unwrap(),
                     AmqpOptions {
@@ -591,7 +592,11 @@ impl Harness {
                 )
                 .await
                 .unwrap(),
-            ),
+            )),
+        };
+        let bus: Arc<dyn EventBus> = match &amqp {
+            Some(a) => a.clone(),
+            None => Arc::new(MemoryBus::new()),
         };
         let service_token = mint.token("inquiry-service", &[Role::Service]);
         let mut authority_claims = mint.claims("authority-user", &[Role::Authority]);
@@ -607,6 +612,7 @@ impl Harness {
             world,
             db,
             bus,
+            amqp,
             settings: Arc::new(settings),
             service_token,
             fakes: vec![property, documents, fees, identity],
@@ -652,6 +658,12 @@ impl Harness {
 
     pub async fn stop(mut self) {
         self.stop_inquiry().await;
+        // Tests leave no durable queues behind on the broker.
+        if let Some(amqp) = &self.amqp {
+            amqp.delete_queue(&self.settings.inquiry.debt_cleared_queue)
+                .await
+                .unwrap();
+        }
         for f in self.fakes.drain(..) {
             f.stop().await;
         }
