@@ -113,6 +113,28 @@ async fn a_no_debt_inquiry_is_issued_within_submit_and_its_answer_verifies() {
             .into_inner()
             .keys;
         assert!(verify_signature(&answer, &keys), "the signature verifies");
+        // Rotation: a new key signs from now on; the previous one stays published and
+        // the answer it signed still verifies.
+        {
+            let mut conn = h.db.pool().acquire().await.unwrap();
+            let fresh =
+                estelam_inquiry::answer::KeyPair::generate(estelam_runtime::db::now_micros());
+            estelam_inquiry::store::install_signing_key(&mut conn, &fresh)
+                .await
+                .unwrap();
+        }
+        let keys = c
+            .list_answer_signing_keys(pb::ListAnswerSigningKeysRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .keys;
+        assert_eq!(keys.len(), 2);
+        assert_eq!(
+            keys[1].kid, answer.signing_key_id,
+            "current first, then previous"
+        );
+        assert!(verify_signature(&answer, &keys));
         let mut tampered = answer.clone();
         let text = String::from_utf8(tampered.signed_payload.clone()).unwrap();
         tampered.signed_payload = text
@@ -340,6 +362,21 @@ async fn an_inquiry_with_debt_waits_and_is_issued_by_the_debt_cleared_event() {
             assert_eq!(facts.tracking_code, "123456789012");
             assert_eq!(facts.amount_paid_rials, DEBT_RIALS + fee);
             assert_eq!(facts.fees_paid.len(), if round == 0 { 2 } else { 1 });
+            if let Ok(dir) = std::env::var("ESTELAM_RENDER_SAMPLE_DIR") {
+                let pdf = c
+                    .render_answer(with_token(
+                        pb::RenderAnswerRequest {
+                            inquiry_id: issued.inquiry_id.clone(),
+                            format: pb::AnswerFormat::Pdf as i32,
+                            language: "fa".into(),
+                        },
+                        &h.citizen,
+                    ))
+                    .await
+                    .unwrap()
+                    .into_inner();
+                std::fs::write(format!("{dir}/{}", pdf.filename), pdf.content).unwrap();
+            }
             assert_eq!(h.answers_stored(&issued.inquiry_id).await, 1);
             assert_eq!(h.answer_events(&issued.inquiry_id).await, 1);
             h.stop().await;

@@ -880,7 +880,7 @@ impl Harness {
     /// How many `inquiry.answer.issued` events the inquiry service's outbox holds for an
     /// inquiry (every one it will ever publish).
     pub async fn answer_events(&self, inquiry_id: &str) -> usize {
-        let rows = sqlx::query("SELECT payload FROM outbox WHERE routing_key = $1")
+        let rows = sqlx::query("SELECT id, payload FROM outbox WHERE routing_key = $1")
             .bind(estelam_proto::routing_keys::ANSWER_ISSUED)
             .fetch_all(self.db.pool())
             .await
@@ -889,7 +889,13 @@ impl Harness {
         rows.iter()
             .filter(|r| {
                 let p: Vec<u8> = r.try_get("payload").unwrap();
-                epb::AnswerIssued::decode(p.as_slice()).unwrap().inquiry_id == inquiry_id
+                let id: String = r.try_get("id").unwrap();
+                let event = epb::AnswerIssued::decode(p.as_slice()).unwrap();
+                assert_eq!(
+                    event.event_id, id,
+                    "the payload's event_id is the message id"
+                );
+                event.inquiry_id == inquiry_id
             })
             .count()
     }
