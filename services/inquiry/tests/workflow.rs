@@ -1181,11 +1181,7 @@ async fn inquiries_are_cancelled_with_a_reason_and_expire_when_left_unfinished()
         .await
         .unwrap()
     {
-        // Unfinished inquiries expire at once here; the sweep runs at every start.
-        let mut h = Harness::start_with(t.db.clone(), BusKind::Memory, |s| {
-            s.inquiry.unfinished_validity_days = 0;
-        })
-        .await;
+        let mut h = Harness::start(t.db.clone(), BusKind::Memory).await;
         let mut c = h.client.clone();
         let create = || {
             let mut c = c.clone();
@@ -1239,7 +1235,23 @@ async fn inquiries_are_cancelled_with_a_reason_and_expire_when_left_unfinished()
             t.label
         );
         assert_eq!(cancelled.state_reason.unwrap().fa, "منصرف شدم");
+        // Time passes while the service is down: b's time to be finished runs out.
         h.stop_inquiry().await;
+        {
+            let mut conn = h.db.pool().acquire().await.unwrap();
+            let mut stale = estelam_inquiry::store::inquiry(&mut conn, &b.inquiry_id)
+                .await
+                .unwrap()
+                .unwrap();
+            stale.expires_at_us = Some(1);
+            let v = stale.version;
+            assert!(
+                estelam_inquiry::store::update_inquiry(&mut conn, &stale, v)
+                    .await
+                    .unwrap()
+            );
+        }
+        // The sweep at start expires it.
         h.start_inquiry().await;
         let expired = h
             .wait_for_state(&b.inquiry_id, pb::InquiryState::Expired)
