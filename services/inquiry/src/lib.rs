@@ -1,11 +1,42 @@
-//! Inquiry orchestrator: the nine steps of the property inquiry as a durable workflow, and the signed answer.
+//! Inquiry orchestrator: the nine steps of the property inquiry (استعلام ملک) as a durable
+//! workflow, and the signed answer (پاسخ استعلام).
 //!
-//! The crate exposes [`SERVICE`], its [`migrations`] and [`build`], which the launcher
-//! uses to host it; its gRPC API arrives with the service's own work.
+//! * [`workflow`]: the state machine, pure rules.
+//! * [`engine`]: every operation, from a checked caller to a committed change; the other
+//!   services are reached only through the [`ports`].
+//! * [`events`]: `fees.debt.cleared` through the runtime inbox issues waiting answers.
+//! * [`answer`]: the facts, their canonical JSON and Ed25519 signature; [`render`]: the
+//!   printable HTML page and the PDF (typst, Vazirmatn, QR code).
+//! * [`store`]: SQL; [`request_types`]: request types as data, with the seeded four.
+//! * [`demo`]: the demo people `estelam run` creates on first start.
+//!
+//! The crate exposes [`SERVICE`], its [`migrations`] and [`build`], which the launcher uses
+//! to host it; [`build_with`] takes the ports explicitly (tests use fakes).
 
+pub mod answer;
+pub mod api;
+pub mod convert;
+pub mod demo;
+pub mod engine;
+pub mod events;
+pub mod metrics;
+pub mod model;
+pub mod ports;
+pub mod render;
+pub mod request_types;
+pub mod store;
+pub mod workflow;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use estelam_proto::inquiry::v1::inquiry_service_server::InquiryServiceServer;
 use estelam_runtime::db::Migrations;
-use estelam_runtime::grpc::GrpcServer;
+use estelam_runtime::grpc::{GrpcServer, channel};
 use estelam_runtime::host::ServiceContext;
+
+use crate::engine::Engine;
+use crate::ports::{BearerSource, ClientCredentialsBearer, Ports, StaticBearer};
 
 /// The service's name: config key, schema, SQLite file and log field.
 pub const SERVICE: &str = "inquiry";
@@ -13,18 +44,67 @@ pub const SERVICE: &str = "inquiry";
 /// The service's schema migrations, one set per backend.
 pub fn migrations() -> Migrations {
     Migrations {
-        sqlite: sqlx::migrate::Migrator::DEFAULT,
-        postgres: sqlx::migrate::Migrator::DEFAULT,
+        sqlite: sqlx::migrate!("./migrations/sqlite"),
+        postgres: sqlx::migrate!("./migrations/postgres"),
     }
 }
 
-/// Builds the service's gRPC server from the shared context.
+/// Builds the service's gRPC server from the shared context, reaching the other services
+/// over gRPC at `settings.endpoints` with the service account in `settings.inquiry`.
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<GrpcServer> {
-    let routes = tonic::service::Routes::builder().routes();
+    use secrecy::ExposeSecret as _;
+    let s = &ctx.settings.inquiry;
+    let bearer: Arc<dyn BearerSource> = match (&s.service_client_id, &s.service_client_secret) {
+        (Some(id), Some(secret)) => Arc::new(ClientCredentialsBearer::new(
+            channel(&ctx.settings.endpoints.identity, &ctx.settings.grpc)?,
+            id.clone(),
+            secret.expose_secret().to_owned(),
+        )),
+        _ => {
+            tracing::warn!(
+                "inquiry.service_client_id / service_client_secret are not set: calls to the \
+                 other services carry no service token and will be refused"
+            );
+            Arc::new(StaticBearer(String::new()))
+        }
+    };
+    build_with(ctx, Ports::grpc(&ctx.settings, bearer)?).await
+}
+
+/// Builds the service over the given ports: prepares the store (seeded request types,
+/// signing key), subscribes to `fees.debt.cleared`, starts the outbox relay and the
+/// recovery sweep (one runs now), all stopping with `ctx.shutdown`.
+pub async fn build_with(ctx: &ServiceContext, ports: Ports) -> anyhow::Result<GrpcServer> {
+    metrics::register();
+    let relay = ctx.start_outbox_relay();
+    let settings = ctx.settings.inquiry.clone();
+    let engine = Arc::new(Engine::new(
+        ctx.db.clone(),
+        ports,
+        settings.clone(),
+        Some(relay),
+    ));
+    engine.prepare().await?;
+    events::spawn_consumer(
+        engine.clone(),
+        ctx.bus.clone(),
+        &settings.debt_cleared_queue,
+        ctx.settings.bus.prefetch,
+        ctx.settings.bus.delivery_limit,
+        ctx.shutdown.clone(),
+    )
+    .await?;
+    tokio::spawn(engine.clone().run_recovery(
+        Duration::from_secs(settings.recovery_interval_secs.max(1)),
+        ctx.shutdown.clone(),
+    ));
+    let routes = tonic::service::Routes::new(InquiryServiceServer::new(api::Api::new(engine)));
     Ok(GrpcServer::new(
         SERVICE,
         routes,
         ctx.settings.grpc.clone(),
         ctx.verifier.clone(),
-    ))
+    )
+    .describe(estelam_proto::FILE_DESCRIPTOR_SET)
+    .hosts("estelam.inquiry.v1.InquiryService"))
 }

@@ -1,0 +1,479 @@
+//! The answer (پاسخ استعلام): its facts, their canonical encoding, and the Ed25519 signature
+//! over it.
+//!
+//! # Canonical encoding (what is signed)
+//!
+//! `Answer.signed_payload` is the answer's facts as **canonical JSON**, and the signature is
+//! plain Ed25519 (RFC 8032, no pre-hash, no context) over exactly those bytes:
+//!
+//! * UTF-8, no byte-order mark, no insignificant whitespace anywhere (no spaces after `:`
+//!   or `,`, no trailing newline);
+//! * object members sorted by key, comparing keys as sequences of Unicode code points
+//!   (the same as comparing their UTF-8 bytes); keys are unique;
+//! * every field is present, also when empty (`""`, `0`, `[]`), so the shape is fixed;
+//! * strings escaped as JSON requires and no more: `"` → `\"`, `\` → `\\`, the control
+//!   characters U+0000–U+001F as `\b \f \n \r \t` or `\u00XX` (lower-case hex); every other
+//!   character, Persian letters included, as its raw UTF-8 bytes (never `\uXXXX`); `/` is
+//!   not escaped;
+//! * integers in plain decimal (`-` for negatives, no leading zeros, no exponent, no
+//!   fraction); there are no floating-point numbers (areas are integer dm², money integer
+//!   rials);
+//! * enums as their protobuf value names (`"DEBT_STATUS_NONE"`), instants as RFC 3339 UTC
+//!   with whole seconds (`"2024-03-20T08:30:00Z"`), Jalali dates as `YYYY/MM/DD` (with
+//!   ` HH:MM` Iran time for `issued_at_jalali`), texts as `{"en":…,"fa":…}`;
+//! * the member `"format":"estelam.inquiry.answer.v1"` names this scheme, so a future
+//!   encoding can never be confused with it.
+//!
+//! Anyone can check an answer with the public key from `ListAnswerSigningKeys` whose `kid`
+//! is the answer's `signing_key_id`: `Ed25519.verify(public_key, signed_payload,
+//! signature)`. The field names are those of `estelam.inquiry.v1.AnswerFacts`.
+
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use estelam_proto::inquiry::v1 as pb;
+use estelam_proto::property::v1 as ppb;
+use estelam_proto::{common::v1 as cpb, fees::v1 as fpb};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::Digest;
+
+use crate::convert;
+use crate::request_types::Text;
+
+/// The value of the `format` member.
+pub const FORMAT: &str = "estelam.inquiry.answer.v1";
+/// The signature algorithm's name on the wire.
+pub const ALGORITHM: &str = "Ed25519";
+
+/// A share in dang.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Share {
+    /// Numerator.
+    pub numerator: i64,
+    /// Denominator.
+    pub denominator: i64,
+}
+
+/// Registry plate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Plate {
+    /// Main plate.
+    pub main: String,
+    /// Sub plate.
+    pub sub: String,
+    /// Registry section.
+    pub section: String,
+}
+
+/// One owner as stated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct OwnerFact {
+    /// `OWNER_KIND_…`.
+    pub kind: String,
+    /// National code or national id.
+    pub national_code: String,
+    /// Name.
+    pub full_name: String,
+    /// Share in dang.
+    pub share: Share,
+    /// Own deed number, if any.
+    pub deed_number: String,
+}
+
+/// The parcel as stated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ParcelFact {
+    /// Renovation code.
+    pub renovation_code: String,
+    /// Registry plate.
+    pub registry_plate: Plate,
+    /// Address.
+    pub address: String,
+    /// `LAND_USE_…`.
+    pub land_use: String,
+    /// dm².
+    pub land_area_dm2: i64,
+    /// dm².
+    pub built_area_dm2: i64,
+    /// Floors.
+    pub floors: i32,
+    /// `OWNERSHIP_TYPE_…`.
+    pub ownership_type: String,
+    /// Deed number.
+    pub deed_number: String,
+    /// Owners.
+    pub owners: Vec<OwnerFact>,
+    /// Parcel version stated.
+    pub parcel_version: i64,
+}
+
+/// A fee paid, as stated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct FeeFact {
+    /// `BILL_ITEM_KIND_…`.
+    pub kind: String,
+    /// Jalali year, 0 when none.
+    pub jalali_year: i32,
+    /// Description.
+    pub description: Text,
+    /// Rials.
+    pub amount_rials: i64,
+}
+
+/// Everything an answer states; the signed payload is this, canonically encoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Facts {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Inquiry number.
+    pub inquiry_number: String,
+    /// Request type code.
+    pub request_type_code: String,
+    /// Request type name.
+    pub request_type_name: Text,
+    /// The parcel.
+    pub parcel: ParcelFact,
+    /// Applicant's name.
+    pub applicant_full_name: String,
+    /// Applicant's national code.
+    pub applicant_national_code: String,
+    /// `DEBT_STATUS_…`.
+    pub debt_status: String,
+    /// Tracking code of the payment, if any.
+    pub tracking_code: String,
+    /// Total paid.
+    pub amount_paid_rials: i64,
+    /// Fees paid.
+    pub fees_paid: Vec<FeeFact>,
+    /// Authority id.
+    pub authority_organization_id: String,
+    /// Authority name.
+    pub authority_name: Text,
+    /// Letter number.
+    pub letter_number: String,
+    /// Letter date.
+    pub letter_date_jalali: String,
+    /// RFC 3339, whole seconds.
+    pub issued_at: String,
+    /// Jalali date and time in Iran.
+    pub issued_at_jalali: String,
+    /// RFC 3339, whole seconds.
+    pub valid_until: String,
+    /// Jalali date.
+    pub valid_until_jalali: String,
+}
+
+/// Writes `value` as canonical JSON (see the module docs).
+pub fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            // Sorted here, whatever order the map keeps.
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(key, out);
+                out.push(':');
+                write_canonical(&map[key], out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+impl Facts {
+    /// The canonical bytes that are signed.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        let value = serde_json::to_value(self)
+            .unwrap_or_else(|_| unreachable!("facts are plain strings and integers"));
+        canonical_json(&value).into_bytes()
+    }
+
+    /// Decodes signed bytes back into facts.
+    pub fn decode(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+
+    /// The facts on the wire; with `mask`, national codes are masked (public view).
+    pub fn to_proto(&self, mask: bool) -> pb::AnswerFacts {
+        let nc = |s: &str| if mask { mask_code(s) } else { s.to_owned() };
+        let t = |s: &str| {
+            convert::parse_rfc3339_seconds(s)
+                .map(|seconds| prost_types::Timestamp { seconds, nanos: 0 })
+        };
+        let p = &self.parcel;
+        pb::AnswerFacts {
+            inquiry_number: self.inquiry_number.clone(),
+            request_type_code: self.request_type_code.clone(),
+            request_type_name: Some(self.request_type_name.to_proto()),
+            parcel: Some(pb::AnswerParcel {
+                renovation_code: p.renovation_code.clone(),
+                registry_plate: Some(ppb::RegistryPlate {
+                    main: p.registry_plate.main.clone(),
+                    sub: p.registry_plate.sub.clone(),
+                    section: p.registry_plate.section.clone(),
+                }),
+                address: p.address.clone(),
+                land_use: ppb::LandUse::from_str_name(&p.land_use).unwrap_or_default() as i32,
+                land_area_dm2: p.land_area_dm2,
+                built_area_dm2: p.built_area_dm2,
+                floors: p.floors,
+                ownership_type: ppb::OwnershipType::from_str_name(&p.ownership_type)
+                    .unwrap_or_default() as i32,
+                deed_number: p.deed_number.clone(),
+                owners: p
+                    .owners
+                    .iter()
+                    .map(|o| ppb::Owner {
+                        kind: ppb::OwnerKind::from_str_name(&o.kind).unwrap_or_default() as i32,
+                        national_code: nc(&o.national_code),
+                        full_name: o.full_name.clone(),
+                        share: Some(cpb::DangShare {
+                            numerator: o.share.numerator,
+                            denominator: o.share.denominator,
+                        }),
+                        deed_number: o.deed_number.clone(),
+                    })
+                    .collect(),
+                parcel_version: p.parcel_version,
+            }),
+            applicant_full_name: self.applicant_full_name.clone(),
+            applicant_national_code: nc(&self.applicant_national_code),
+            debt_status: pb::DebtStatus::from_str_name(&self.debt_status).unwrap_or_default()
+                as i32,
+            tracking_code: self.tracking_code.clone(),
+            amount_paid_rials: self.amount_paid_rials,
+            fees_paid: self
+                .fees_paid
+                .iter()
+                .map(|f| pb::AnswerFee {
+                    kind: fpb::BillItemKind::from_str_name(&f.kind).unwrap_or_default() as i32,
+                    jalali_year: f.jalali_year,
+                    description: Some(f.description.to_proto()),
+                    amount_rials: f.amount_rials,
+                })
+                .collect(),
+            authority_organization_id: self.authority_organization_id.clone(),
+            authority_name: Some(self.authority_name.to_proto()),
+            letter_number: self.letter_number.clone(),
+            letter_date_jalali: self.letter_date_jalali.clone(),
+            issued_at: t(&self.issued_at),
+            issued_at_jalali: self.issued_at_jalali.clone(),
+            valid_until: t(&self.valid_until),
+            valid_until_jalali: self.valid_until_jalali.clone(),
+        }
+    }
+}
+
+/// Masks a national code for the public: the first three and last three digits stay
+/// (`0076229645` → `007****645`); short values are masked whole.
+pub fn mask_code(code: &str) -> String {
+    let chars: Vec<char> = code.chars().collect();
+    if chars.len() < 7 {
+        return "*".repeat(chars.len());
+    }
+    let n = chars.len();
+    let mut out: String = chars[..3].iter().collect();
+    out.push_str(&"*".repeat(n - 6));
+    out.extend(&chars[n - 3..]);
+    out
+}
+
+/// One answer-signing key pair.
+#[derive(Clone)]
+pub struct KeyPair {
+    /// Key id: `ans-` and the first 16 hex digits of the SHA-256 of the public key.
+    pub kid: String,
+    /// The private key.
+    pub signing: SigningKey,
+    /// When it started signing, µs.
+    pub not_before_us: i64,
+    /// When it stopped being current, µs; `None` for the current key.
+    pub retired_at_us: Option<i64>,
+}
+
+impl std::fmt::Debug for KeyPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyPair").field("kid", &self.kid).finish()
+    }
+}
+
+impl KeyPair {
+    /// A new random key pair.
+    pub fn generate(now_us: i64) -> Self {
+        let signing = SigningKey::from_bytes(&rand::random::<[u8; 32]>());
+        Self::from_secret(signing.to_bytes(), now_us, None)
+    }
+
+    /// A key pair from its stored secret.
+    pub fn from_secret(secret: [u8; 32], not_before_us: i64, retired_at_us: Option<i64>) -> Self {
+        let signing = SigningKey::from_bytes(&secret);
+        Self {
+            kid: kid_of(&signing.verifying_key()),
+            signing,
+            not_before_us,
+            retired_at_us,
+        }
+    }
+
+    /// Signs `payload`.
+    pub fn sign(&self, payload: &[u8]) -> [u8; 64] {
+        self.signing.sign(payload).to_bytes()
+    }
+
+    /// The raw public key.
+    pub fn public(&self) -> [u8; 32] {
+        self.signing.verifying_key().to_bytes()
+    }
+}
+
+/// The key id of a public key.
+pub fn kid_of(key: &VerifyingKey) -> String {
+    let digest = sha2::Sha256::digest(key.to_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("ans-{hex}")
+}
+
+/// True when `signature` is `public`'s Ed25519 signature over `payload`.
+pub fn verify(public: &[u8; 32], payload: &[u8], signature: &[u8]) -> bool {
+    let Ok(key) = VerifyingKey::from_bytes(public) else {
+        return false;
+    };
+    let Ok(sig) = Signature::from_slice(signature) else {
+        return false;
+    };
+    key.verify(payload, &sig).is_ok()
+}
+
+/// The public key as a PEM `PUBLIC KEY` block (SubjectPublicKeyInfo).
+pub fn public_pem(public: &[u8; 32]) -> String {
+    use base64::Engine as _;
+    // SPKI for Ed25519 is a fixed 12-byte prefix followed by the raw key (RFC 8410).
+    let mut der = vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
+    der.extend_from_slice(public);
+    format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        base64::engine::general_purpose::STANDARD.encode(der)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Facts {
+        Facts {
+            format: FORMAT.into(),
+            inquiry_number: "0000000017".into(),
+            request_type_code: "property-transfer".into(),
+            request_type_name: Text::new("استعلام نقل و انتقال", "Property transfer inquiry"),
+            applicant_full_name: "علی \"رضایی\"\n".into(),
+            applicant_national_code: "0076229645".into(),
+            debt_status: "DEBT_STATUS_NONE".into(),
+            issued_at: "2024-03-20T08:30:00Z".into(),
+            ..Facts::default()
+        }
+    }
+
+    #[test]
+    fn canonical_json_is_sorted_compact_and_raw_utf8() {
+        let v: Value = serde_json::from_str(r#"{"b":1,"a":{"z":"ی/","y":[2,"\u0001"]}}"#).unwrap();
+        assert_eq!(
+            canonical_json(&v),
+            "{\"a\":{\"y\":[2,\"\\u0001\"],\"z\":\"ی/\"},\"b\":1}"
+        );
+    }
+
+    #[test]
+    fn facts_round_trip_through_their_bytes() {
+        let f = sample();
+        let bytes = f.canonical_bytes();
+        assert_eq!(Facts::decode(&bytes).unwrap(), f);
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.starts_with("{\"amount_paid_rials\":0,\"applicant_full_name\":"));
+        assert!(!text.contains(": ") && !text.contains('\n'));
+        // Re-encoding the decoded value gives the same bytes.
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(canonical_json(&v).into_bytes(), bytes);
+    }
+
+    #[test]
+    fn a_signature_verifies_and_a_tampered_copy_does_not() {
+        let key = KeyPair::generate(0);
+        let bytes = sample().canonical_bytes();
+        let sig = key.sign(&bytes);
+        assert!(verify(&key.public(), &bytes, &sig));
+        let mut tampered = sample();
+        tampered.debt_status = "DEBT_STATUS_CLEARED".into();
+        assert!(!verify(&key.public(), &tampered.canonical_bytes(), &sig));
+        let mut flipped = bytes.clone();
+        flipped[10] ^= 1;
+        assert!(!verify(&key.public(), &flipped, &sig));
+        let other = KeyPair::generate(0);
+        assert!(!verify(&other.public(), &bytes, &sig));
+        assert!(key.kid.starts_with("ans-") && key.kid.len() == 20);
+    }
+
+    #[test]
+    fn masks_keep_three_digits_each_side() {
+        assert_eq!(mask_code("0076229645"), "007****645");
+        assert_eq!(mask_code("12345678901"), "123*****901");
+        assert_eq!(mask_code("12"), "**");
+    }
+
+    #[test]
+    fn pem_is_the_spki_of_the_key() {
+        use ed25519_dalek::pkcs8::DecodePublicKey;
+        let key = KeyPair::generate(0);
+        let pem = public_pem(&key.public());
+        use base64::Engine as _;
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap();
+        let parsed = VerifyingKey::from_public_key_der(&der).unwrap();
+        assert_eq!(parsed.to_bytes(), key.public());
+    }
+}

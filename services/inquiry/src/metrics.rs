@@ -1,0 +1,38 @@
+//! The inquiry service's own metrics, on the runtime's registry.
+
+use std::sync::LazyLock;
+
+use prometheus::{Histogram, HistogramOpts};
+
+use crate::model::Inquiry;
+
+/// Seconds from Submit to the answer being issued: milliseconds with no debt, the payment's
+/// time otherwise.
+static ISSUE_SECONDS: LazyLock<Histogram> = LazyLock::new(|| {
+    let h = Histogram::with_opts(
+        HistogramOpts::new(
+            "estelam_inquiry_issue_seconds",
+            "Time from an inquiry's submission to its answer being issued",
+        )
+        .buckets(vec![
+            0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 120.0, 600.0, 3600.0, 21_600.0, 86_400.0,
+            604_800.0,
+        ]),
+    )
+    .unwrap_or_else(|_| unreachable!("static metric definition is valid"));
+    // A second registration (two servers in one process) is harmless.
+    let _ = estelam_runtime::metrics::registry().register(Box::new(h.clone()));
+    h
+});
+
+/// Records an issued inquiry's submit → issue time.
+pub fn observe_issue(inq: &Inquiry) {
+    if let (Some(submitted), Some(issued)) = (inq.submitted_at_us, inq.issued_at_us) {
+        ISSUE_SECONDS.observe((issued - submitted).max(0) as f64 / 1e6);
+    }
+}
+
+/// Makes sure the metric is registered (so `/metrics` lists it before the first issue).
+pub fn register() {
+    LazyLock::force(&ISSUE_SECONDS);
+}

@@ -1,0 +1,482 @@
+//! The inquiry service's seams to the services it depends on.
+//!
+//! One trait per dependency, with only the calls the workflow makes, so the workflow can be
+//! tested against scripted fakes and the real services can change behind the contracts.
+//! Each trait has a gRPC implementation over the generated tonic client, authenticating
+//! with a service-account token from a [`BearerSource`].
+//!
+//! Calls and roles (the other services must grant these to the `service` role):
+//!
+//! | port | RPC | when |
+//! |---|---|---|
+//! | property | `GetParcel` | step 4 (by code), Submit (the parcel snapshot in the answer) |
+//! | property | `PickAt` | step 4 (by a map point) |
+//! | property | `VerifyRequestNumber` | step 4 |
+//! | property | `CheckApplicant` | step 6 |
+//! | property | `MarkRequestNumberUsed` | Submit (idempotent per inquiry id) |
+//! | documents | `GetDocumentInfo` | step 5b (owner and kind of each document) |
+//! | fees | `Assess` | Submit (idempotent per inquiry: `client_request_id = inquiry:<id>`) |
+//! | fees | `GetBill` | GetBill, and the recovery sweep (was a waiting bill paid?) |
+//! | fees | `StartPayment` | StartPayment |
+//! | identity | `GetOrganization` | step 5a (the inquiring authority) and on-behalf filing |
+//! | identity | `VerifyMembershipCode` | FileInquiryOnBehalf (the citizen's consent) |
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use estelam_proto::common::v1::GeoPoint;
+use estelam_proto::documents::v1 as dpb;
+use estelam_proto::documents::v1::document_service_client::DocumentServiceClient;
+use estelam_proto::fees::v1 as fpb;
+use estelam_proto::fees::v1::fee_service_client::FeeServiceClient;
+use estelam_proto::identity::v1 as ipb;
+use estelam_proto::identity::v1::identity_service_client::IdentityServiceClient;
+use estelam_proto::property::v1 as ppb;
+use estelam_proto::property::v1::property_service_client::PropertyServiceClient;
+use estelam_runtime::config::Settings;
+use estelam_runtime::error::{ErrorCode, ServiceError};
+use estelam_runtime::grpc::{channel, outgoing, retry_idempotent};
+use tokio::sync::Mutex;
+use tonic::transport::Channel;
+
+/// Where the service-account token for outgoing calls comes from.
+#[async_trait]
+pub trait BearerSource: Send + Sync {
+    /// A currently valid access token with the service role.
+    async fn bearer(&self) -> Result<String, ServiceError>;
+}
+
+/// A fixed token: tests, and deployments that inject one.
+#[derive(Clone)]
+pub struct StaticBearer(pub String);
+
+#[async_trait]
+impl BearerSource for StaticBearer {
+    async fn bearer(&self) -> Result<String, ServiceError> {
+        Ok(self.0.clone())
+    }
+}
+
+/// Obtains service tokens from identity with client credentials
+/// (`IdentityService.ClientCredentialsToken`), cached until shortly before they expire.
+pub struct ClientCredentialsBearer {
+    client: IdentityServiceClient<Channel>,
+    client_id: String,
+    client_secret: String,
+    cached: Mutex<Option<(String, Instant)>>,
+}
+
+impl ClientCredentialsBearer {
+    /// A source for the service account `client_id`.
+    pub fn new(channel: Channel, client_id: String, client_secret: String) -> Self {
+        Self {
+            client: IdentityServiceClient::new(channel),
+            client_id,
+            client_secret,
+            cached: Mutex::new(None),
+        }
+    }
+}
+
+#[async_trait]
+impl BearerSource for ClientCredentialsBearer {
+    async fn bearer(&self) -> Result<String, ServiceError> {
+        let mut cached = self.cached.lock().await;
+        if let Some((token, until)) = cached.as_ref()
+            && Instant::now() < *until
+        {
+            return Ok(token.clone());
+        }
+        let request = ipb::ClientCredentialsTokenRequest {
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+        };
+        let response = self
+            .client
+            .clone()
+            .client_credentials_token(outgoing(request, None))
+            .await
+            .map_err(|s| dependency("identity", &s))?
+            .into_inner();
+        let lifetime = response
+            .expires_at
+            .map(|t| {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or_default();
+                Duration::from_secs(u64::try_from(t.seconds - now).unwrap_or(0))
+            })
+            .unwrap_or(Duration::from_secs(60));
+        let refresh_at = Instant::now() + lifetime.saturating_sub(Duration::from_secs(60));
+        *cached = Some((response.access_token.clone(), refresh_at));
+        Ok(response.access_token)
+    }
+}
+
+/// Property and GIS, as the workflow uses it.
+#[async_trait]
+pub trait PropertyPort: Send + Sync {
+    /// The parcel with this renovation code; `None` when there is none.
+    async fn get_parcel(&self, renovation_code: &str) -> Result<Option<ppb::Parcel>, ServiceError>;
+    /// The parcel containing a point; `None` when no parcel does.
+    async fn pick_at(&self, point: GeoPoint) -> Result<Option<ppb::Parcel>, ServiceError>;
+    /// Checks a request number against a parcel.
+    async fn verify_request_number(
+        &self,
+        renovation_code: &str,
+        number: &str,
+    ) -> Result<ppb::VerifyRequestNumberResponse, ServiceError>;
+    /// Marks a request number used by an inquiry (idempotent per inquiry).
+    async fn mark_request_number_used(
+        &self,
+        renovation_code: &str,
+        number: &str,
+        inquiry_id: &str,
+    ) -> Result<(), ServiceError>;
+    /// Checks an applicant against the parcel's owners.
+    async fn check_applicant(
+        &self,
+        request: ppb::CheckApplicantRequest,
+    ) -> Result<ppb::CheckApplicantResponse, ServiceError>;
+}
+
+/// The document store, as the workflow uses it.
+#[async_trait]
+pub trait DocumentsPort: Send + Sync {
+    /// A document's metadata; `None` when it does not exist (or may not be seen).
+    async fn get_document_info(
+        &self,
+        document_id: &str,
+    ) -> Result<Option<dpb::Document>, ServiceError>;
+}
+
+/// Fees and debt, as the workflow uses it.
+#[async_trait]
+pub trait FeesPort: Send + Sync {
+    /// Assesses a parcel's bill for an inquiry.
+    async fn assess(
+        &self,
+        request: fpb::AssessRequest,
+    ) -> Result<fpb::AssessResponse, ServiceError>;
+    /// A stored bill.
+    async fn get_bill(&self, bill_id: &str) -> Result<fpb::Bill, ServiceError>;
+    /// Starts paying a bill.
+    async fn start_payment(
+        &self,
+        request: fpb::StartPaymentRequest,
+    ) -> Result<fpb::Payment, ServiceError>;
+}
+
+/// Identity, as the workflow uses it.
+#[async_trait]
+pub trait IdentityPort: Send + Sync {
+    /// An organization; `None` when unknown.
+    async fn get_organization(
+        &self,
+        organization_id: &str,
+    ) -> Result<Option<ipb::Organization>, ServiceError>;
+    /// Whether a national code and membership code belong to one active citizen.
+    async fn verify_membership_code(
+        &self,
+        national_code: &str,
+        membership_code: &str,
+    ) -> Result<ipb::VerifyMembershipCodeResponse, ServiceError>;
+}
+
+/// Every dependency of the workflow.
+#[derive(Clone)]
+pub struct Ports {
+    /// Property and GIS.
+    pub property: Arc<dyn PropertyPort>,
+    /// Document store.
+    pub documents: Arc<dyn DocumentsPort>,
+    /// Fees and debt.
+    pub fees: Arc<dyn FeesPort>,
+    /// Identity.
+    pub identity: Arc<dyn IdentityPort>,
+}
+
+impl Ports {
+    /// gRPC ports to the endpoints in `settings`, authenticating with `bearer`.
+    pub fn grpc(settings: &Settings, bearer: Arc<dyn BearerSource>) -> anyhow::Result<Self> {
+        let ch = |s: &str| channel(s, &settings.grpc);
+        Ok(Self {
+            property: Arc::new(GrpcProperty {
+                client: PropertyServiceClient::new(ch(&settings.endpoints.property)?),
+                bearer: bearer.clone(),
+            }),
+            documents: Arc::new(GrpcDocuments {
+                client: DocumentServiceClient::new(ch(&settings.endpoints.documents)?),
+                bearer: bearer.clone(),
+            }),
+            fees: Arc::new(GrpcFees {
+                client: FeeServiceClient::new(ch(&settings.endpoints.fees)?),
+                bearer: bearer.clone(),
+            }),
+            identity: Arc::new(GrpcIdentity {
+                client: IdentityServiceClient::new(ch(&settings.endpoints.identity)?),
+                bearer,
+            }),
+        })
+    }
+}
+
+/// A failure of a dependency as the inquiry's caller should see it: the dependency's own
+/// Estelam error (reason and both messages) passes through; a transport failure becomes
+/// "temporarily unavailable"; the dependency refusing *us* (a missing grant) is our
+/// internal problem, never the caller's.
+pub fn dependency(service: &str, status: &tonic::Status) -> ServiceError {
+    let err = ServiceError::from_status(status);
+    match err.code {
+        ErrorCode::Unauthenticated | ErrorCode::PermissionDenied => ServiceError::internal(
+            anyhow::anyhow!("{service} refused the inquiry service's call: {status}"),
+        ),
+        _ => err,
+    }
+}
+
+fn not_found_is_none<T>(
+    service: &str,
+    result: Result<tonic::Response<T>, tonic::Status>,
+) -> Result<Option<T>, ServiceError> {
+    match result {
+        Ok(r) => Ok(Some(r.into_inner())),
+        Err(s) if s.code() == tonic::Code::NotFound => Ok(None),
+        Err(s) => Err(dependency(service, &s)),
+    }
+}
+
+struct GrpcProperty {
+    client: PropertyServiceClient<Channel>,
+    bearer: Arc<dyn BearerSource>,
+}
+
+#[async_trait]
+impl PropertyPort for GrpcProperty {
+    async fn get_parcel(&self, renovation_code: &str) -> Result<Option<ppb::Parcel>, ServiceError> {
+        let token = self.bearer.bearer().await?;
+        let result = retry_idempotent(|| {
+            let mut c = self.client.clone();
+            let req = outgoing(
+                ppb::GetParcelRequest {
+                    renovation_code: renovation_code.to_owned(),
+                },
+                Some(&token),
+            );
+            async move { c.get_parcel(req).await }
+        })
+        .await;
+        Ok(not_found_is_none("property", result)?.and_then(|r| r.parcel))
+    }
+
+    async fn pick_at(&self, point: GeoPoint) -> Result<Option<ppb::Parcel>, ServiceError> {
+        let token = self.bearer.bearer().await?;
+        let result = retry_idempotent(|| {
+            let mut c = self.client.clone();
+            let req = outgoing(ppb::PickAtRequest { point: Some(point) }, Some(&token));
+            async move { c.pick_at(req).await }
+        })
+        .await;
+        Ok(not_found_is_none("property", result)?.and_then(|r| r.parcel))
+    }
+
+    async fn verify_request_number(
+        &self,
+        renovation_code: &str,
+        number: &str,
+    ) -> Result<ppb::VerifyRequestNumberResponse, ServiceError> {
+        let token = self.bearer.bearer().await?;
+        retry_idempotent(|| {
+            let mut c = self.client.clone();
+            let req = outgoing(
+                ppb::VerifyRequestNumberRequest {
+                    renovation_code: renovation_code.to_owned(),
+                    number: number.to_owned(),
+                },
+                Some(&token),
+            );
+            async move { c.verify_request_number(req).await }
+        })
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(|s| dependency("property", &s))
+    }
+
+    async fn mark_request_number_used(
+        &self,
+        renovation_code: &str,
+        number: &str,
+        inquiry_id: &str,
+    ) -> Result<(), ServiceError> {
+        let token = self.bearer.bearer().await?;
+        // Idempotent per inquiry id (the contract says so), hence safe to retry.
+        retry_idempotent(|| {
+            let mut c = self.client.clone();
+            let req = outgoing(
+                ppb::MarkRequestNumberUsedRequest {
+                    renovation_code: renovation_code.to_owned(),
+                    number: number.to_owned(),
+                    inquiry_id: inquiry_id.to_owned(),
+                },
+                Some(&token),
+            );
+            async move { c.mark_request_number_used(req).await }
+        })
+        .await
+        .map(|_| ())
+        .map_err(|s| dependency("property", &s))
+    }
+
+    async fn check_applicant(
+        &self,
+        request: ppb::CheckApplicantRequest,
+    ) -> Result<ppb::CheckApplicantResponse, ServiceError> {
+        let token = self.bearer.bearer().await?;
+        retry_idempotent(|| {
+            let mut c = self.client.clone();
+            let req = outgoing(request.clone(), Some(&token));
+            async move { c.check_applicant(req).await }
+        })
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(|s| dependency("property", &s))
+    }
+}
+
+struct GrpcDocuments {
+    client: DocumentServiceClient<Channel>,
+    bearer: Arc<dyn BearerSource>,
+}
+
+#[async_trait]
+impl DocumentsPort for GrpcDocuments {
+    async fn get_document_info(
+        &self,
+        document_id: &str,
+    ) -> Result<Option<dpb::Document>, ServiceError> {
+        let token = self.bearer.bearer().await?;
+        let result = retry_idempotent(|| {
+            let mut c = self.client.clone();
+            let req = outgoing(
+                dpb::GetDocumentInfoRequest {
+                    document_id: document_id.to_owned(),
+                },
+                Some(&token),
+            );
+            async move { c.get_document_info(req).await }
+        })
+        .await;
+        Ok(not_found_is_none("documents", result)?.and_then(|r| r.document))
+    }
+}
+
+struct GrpcFees {
+    client: FeeServiceClient<Channel>,
+    bearer: Arc<dyn BearerSource>,
+}
+
+#[async_trait]
+impl FeesPort for GrpcFees {
+    async fn assess(
+        &self,
+        request: fpb::AssessRequest,
+    ) -> Result<fpb::AssessResponse, ServiceError> {
+        let token = self.bearer.bearer().await?;
+        // Carries a client_request_id, so a retry returns the same bill.
+        retry_idempotent(|| {
+            let mut c = self.client.clone();
+            let req = outgoing(request.clone(), Some(&token));
+            async move { c.assess(req).await }
+        })
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(|s| dependency("fees", &s))
+    }
+
+    async fn get_bill(&self, bill_id: &str) -> Result<fpb::Bill, ServiceError> {
+        let token = self.bearer.bearer().await?;
+        let result = retry_idempotent(|| {
+            let mut c = self.client.clone();
+            let req = outgoing(
+                fpb::GetBillRequest {
+                    bill_id: bill_id.to_owned(),
+                },
+                Some(&token),
+            );
+            async move { c.get_bill(req).await }
+        })
+        .await;
+        result
+            .map_err(|s| dependency("fees", &s))?
+            .into_inner()
+            .bill
+            .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("fees returned no bill")))
+    }
+
+    async fn start_payment(
+        &self,
+        request: fpb::StartPaymentRequest,
+    ) -> Result<fpb::Payment, ServiceError> {
+        let token = self.bearer.bearer().await?;
+        // Carries an idempotency key, so a retry returns the same payment.
+        retry_idempotent(|| {
+            let mut c = self.client.clone();
+            let req = outgoing(request.clone(), Some(&token));
+            async move { c.start_payment(req).await }
+        })
+        .await
+        .map_err(|s| dependency("fees", &s))?
+        .into_inner()
+        .payment
+        .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("fees returned no payment")))
+    }
+}
+
+struct GrpcIdentity {
+    client: IdentityServiceClient<Channel>,
+    bearer: Arc<dyn BearerSource>,
+}
+
+#[async_trait]
+impl IdentityPort for GrpcIdentity {
+    async fn get_organization(
+        &self,
+        organization_id: &str,
+    ) -> Result<Option<ipb::Organization>, ServiceError> {
+        let token = self.bearer.bearer().await?;
+        let result = retry_idempotent(|| {
+            let mut c = self.client.clone();
+            let req = outgoing(
+                ipb::GetOrganizationRequest {
+                    organization_id: organization_id.to_owned(),
+                },
+                Some(&token),
+            );
+            async move { c.get_organization(req).await }
+        })
+        .await;
+        Ok(not_found_is_none("identity", result)?.and_then(|r| r.organization))
+    }
+
+    async fn verify_membership_code(
+        &self,
+        national_code: &str,
+        membership_code: &str,
+    ) -> Result<ipb::VerifyMembershipCodeResponse, ServiceError> {
+        let token = self.bearer.bearer().await?;
+        // Throttled like a login: no retries, one attempt per consent check.
+        let mut c = self.client.clone();
+        c.verify_membership_code(outgoing(
+            ipb::VerifyMembershipCodeRequest {
+                national_code: national_code.to_owned(),
+                membership_code: membership_code.to_owned(),
+            },
+            Some(&token),
+        ))
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(|s| dependency("identity", &s))
+    }
+}
