@@ -1,0 +1,2 @@
+//! Placeholder, replaced by the upload benchmark.
+fn main() {}
