@@ -109,7 +109,8 @@ pub async fn verify_command(settings: &Settings) -> anyhow::Result<bool> {
         report.orphans.len()
     );
     for d in report.damaged.iter().chain(&report.missing) {
-        println!("DAMAGED {} ({}) documents: {}", d.sha256, d.problem, d.documents.join(", "));
+        let documents = if d.documents.is_empty() { "(none)".to_owned() } else { d.documents.join(", ") };
+        println!("DAMAGED {} ({}) documents: {documents}", d.sha256, d.problem);
     }
     for o in &report.orphans {
         println!("unreferenced {o}");
