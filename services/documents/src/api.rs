@@ -51,7 +51,11 @@ pub struct Api {
 impl Api {
     /// The service over its store, content store and settings.
     pub fn new(db: Database, blobs: Blobs, settings: DocumentsSettings) -> Self {
-        Self { db, blobs, settings: Arc::new(settings) }
+        Self {
+            db,
+            blobs,
+            settings: Arc::new(settings),
+        }
     }
 
     fn limits(&self) -> Limits {
@@ -110,16 +114,20 @@ impl Api {
                 "Send the file's name.",
             )
         })?;
-        let extension = names::extension(&filename).and_then(FileType::from_extension).ok_or_else(|| {
-            errors::bad_field(
-                "original_filename",
-                "FILENAME_EXTENSION_NOT_ALLOWED",
-                "پسوند نام فایل باید pdf، jpg، png یا webp باشد.",
-                "The filename must end in .pdf, .jpg, .png or .webp.",
-            )
-        })?;
+        let extension = names::extension(&filename)
+            .and_then(FileType::from_extension)
+            .ok_or_else(|| {
+                errors::bad_field(
+                    "original_filename",
+                    "FILENAME_EXTENSION_NOT_ALLOWED",
+                    "پسوند نام فایل باید pdf، jpg، png یا webp باشد.",
+                    "The filename must end in .pdf, .jpg, .png or .webp.",
+                )
+            })?;
         let declared_raw = meta.declared_content_type.trim();
-        let declared = if declared_raw.is_empty() || declared_raw.eq_ignore_ascii_case("application/octet-stream") {
+        let declared = if declared_raw.is_empty()
+            || declared_raw.eq_ignore_ascii_case("application/octet-stream")
+        {
             None
         } else {
             Some(FileType::from_mime(declared_raw).ok_or_else(|| {
@@ -132,7 +140,9 @@ impl Api {
             })?)
         };
         let expected_sha256 = meta.expected_sha256.trim().to_ascii_lowercase();
-        if !expected_sha256.is_empty() && (expected_sha256.len() != 64 || hex::decode(&expected_sha256).is_err()) {
+        if !expected_sha256.is_empty()
+            && (expected_sha256.len() != 64 || hex::decode(&expected_sha256).is_err())
+        {
             return Err(errors::bad_field(
                 "expected_sha256",
                 "SHA256_INVALID",
@@ -158,24 +168,36 @@ impl Api {
         }
         // A retry of an upload that succeeded returns the first document.
         if !client_request_id.is_empty()
-            && let Some(existing) = store::by_request(&self.db, &caller.subject, &client_request_id).await?
+            && let Some(existing) =
+                store::by_request(&self.db, &caller.subject, &client_request_id).await?
         {
             return Ok(Plan::Done(existing));
         }
         // Fail fast on a full quota, before any content; the binding check is at the end.
         let (count, bytes) = store::usage(&self.db, &owner).await?;
         if count >= self.max_count() {
-            return Err(errors::quota(true, self.settings.quota_max_count, self.settings.quota_max_bytes));
+            return Err(errors::quota(
+                true,
+                self.settings.quota_max_count,
+                self.settings.quota_max_bytes,
+            ));
         }
         if bytes.saturating_add(declared_size as i64) > self.max_bytes() {
-            return Err(errors::quota(false, self.settings.quota_max_count, self.settings.quota_max_bytes));
+            return Err(errors::quota(
+                false,
+                self.settings.quota_max_count,
+                self.settings.quota_max_bytes,
+            ));
         }
         Ok(Plan::Receive(Upload {
             owner,
             uploader: caller.subject.clone(),
             kind,
             filename,
-            claims: Claims { declared, extension: Some(extension) },
+            claims: Claims {
+                declared,
+                extension: Some(extension),
+            },
             declared_size,
             expected_sha256,
             client_request_id: (!client_request_id.is_empty()).then_some(client_request_id),
@@ -196,7 +218,9 @@ impl Api {
         while let Some(message) = stream.message().await? {
             let chunk = match message.payload {
                 Some(pb::upload_document_request::Payload::Chunk(chunk)) => chunk,
-                Some(pb::upload_document_request::Payload::Metadata(_)) => return Err(errors::metadata_first().into()),
+                Some(pb::upload_document_request::Payload::Metadata(_)) => {
+                    return Err(errors::metadata_first().into());
+                }
                 None => continue,
             };
             if chunk.len() > MAX_CHUNK {
@@ -228,26 +252,44 @@ impl Api {
         // transaction, so a failure anywhere before commit leaves no row; a failed commit
         // after the move leaves at most an unreferenced object, which the scrub reports.
         let mut tx = self.db.begin().await.map_err(ServiceError::from)?;
-        if !store::take_quota(&mut tx, &row.owner_account_id, row.size_bytes, self.max_count(), self.max_bytes())
-            .await
-            .map_err(ServiceError::from)?
+        if !store::take_quota(
+            &mut tx,
+            &row.owner_account_id,
+            row.size_bytes,
+            self.max_count(),
+            self.max_bytes(),
+        )
+        .await
+        .map_err(ServiceError::from)?
         {
-            let (count, _) = store::usage(&self.db, &row.owner_account_id).await.map_err(ServiceError::from)?;
+            let (count, _) = store::usage(&self.db, &row.owner_account_id)
+                .await
+                .map_err(ServiceError::from)?;
             let by_count = count >= self.max_count();
-            return Err(errors::quota(by_count, self.settings.quota_max_count, self.settings.quota_max_bytes).into());
+            return Err(errors::quota(
+                by_count,
+                self.settings.quota_max_count,
+                self.settings.quota_max_bytes,
+            )
+            .into());
         }
         if let Err(err) = store::insert(&mut tx, &row).await {
             drop(tx);
             if db::is_unique_violation(&err)
                 && let Some(request) = &row.client_request_id
                 && let Some(first) =
-                    store::by_request(&self.db, &row.uploaded_by_account_id, request).await.map_err(ServiceError::from)?
+                    store::by_request(&self.db, &row.uploaded_by_account_id, request)
+                        .await
+                        .map_err(ServiceError::from)?
             {
                 return Ok(first);
             }
             return Err(ServiceError::from(err).into());
         }
-        self.blobs.publish(staged, &row.sha256).await.map_err(storage_error)?;
+        self.blobs
+            .publish(staged, &row.sha256)
+            .await
+            .map_err(storage_error)?;
         tx.commit().await.map_err(ServiceError::from)?;
         tracing::info!(document = %row.id, owner = %row.owner_account_id, kind = %row.kind, size = row.size_bytes, sha256 = %row.sha256, "document stored");
         Ok(row)
@@ -256,18 +298,21 @@ impl Api {
 
 /// True when `caller` may read `doc`.
 pub fn may_read(caller: &Caller, doc: &DocumentRow) -> bool {
-    caller.subject == doc.owner_account_id || caller.has_any(&[Role::Clerk, Role::Admin, Role::Service])
+    caller.subject == doc.owner_account_id
+        || caller.has_any(&[Role::Clerk, Role::Admin, Role::Service])
 }
 
 fn parse_account_id(id: &str) -> Result<String, ServiceError> {
-    uuid::Uuid::parse_str(id).map(|u| u.to_string()).map_err(|_| {
-        errors::bad_field(
-            "owner_account_id",
-            "ACCOUNT_ID_INVALID",
-            "شناسهٔ حساب مالک معتبر نیست.",
-            "The owner's account id is not valid.",
-        )
-    })
+    uuid::Uuid::parse_str(id)
+        .map(|u| u.to_string())
+        .map_err(|_| {
+            errors::bad_field(
+                "owner_account_id",
+                "ACCOUNT_ID_INVALID",
+                "شناسهٔ حساب مالک معتبر نیست.",
+                "The owner's account id is not valid.",
+            )
+        })
 }
 
 enum Plan {
@@ -369,7 +414,9 @@ fn parse_page_token(token: &str) -> Result<Option<String>, ServiceError> {
             "The page token is not valid; request the list from the start.",
         )
     };
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .map_err(|_| bad())?;
     let text = String::from_utf8(raw).map_err(|_| bad())?;
     let id = text.strip_prefix("v1:").ok_or_else(bad)?;
     uuid::Uuid::parse_str(id).map_err(|_| bad())?;
@@ -388,11 +435,17 @@ impl DocumentService for Api {
             Some(pb::upload_document_request::Payload::Metadata(meta)) => meta,
             _ => return Err(errors::metadata_first().into()),
         };
-        let doc = match self.plan(&caller, meta).await? {
-            Plan::Done(existing) => existing,
-            Plan::Receive(upload) => self.receive(upload, &mut stream).await?,
+        let outcome = match self.plan(&caller, meta).await {
+            Ok(Plan::Done(existing)) => Ok(existing),
+            Ok(Plan::Receive(upload)) => self.receive(upload, &mut stream).await,
+            Err(err) => Err(err.into()),
         };
-        Ok(Response::new(pb::UploadDocumentResponse { document: Some(to_proto(&doc)) }))
+        let label = if outcome.is_ok() { "stored" } else { "refused" };
+        crate::metrics::UPLOADS.with_label_values(&[label]).inc();
+        let doc = outcome?;
+        Ok(Response::new(pb::UploadDocumentResponse {
+            document: Some(to_proto(&doc)),
+        }))
     }
 
     type DownloadDocumentStream = ReceiverStream<Result<pb::DownloadDocumentResponse, Status>>;
@@ -402,28 +455,42 @@ impl DocumentService for Api {
         request: Request<pb::DownloadDocumentRequest>,
     ) -> Result<Response<Self::DownloadDocumentStream>, Status> {
         let caller = auth::caller(&request)?.clone();
-        let doc = self.readable(&caller, &request.get_ref().document_id).await?;
+        let doc = self
+            .readable(&caller, &request.get_ref().document_id)
+            .await?;
         let (size, mut content) = match self.blobs.open_object(&doc.sha256).await {
             Ok(opened) => opened,
             Err(StorageError::Missing(_)) => {
                 tracing::error!(document = %doc.id, sha256 = %doc.sha256, "INTEGRITY: stored content is missing");
+                crate::metrics::INTEGRITY_FAILURES
+                    .with_label_values(&["download"])
+                    .inc();
                 return Err(errors::stored_damaged());
             }
             Err(other) => return Err(storage_error(other)),
         };
         if size != doc.size_bytes as u64 {
             tracing::error!(document = %doc.id, sha256 = %doc.sha256, expected = doc.size_bytes, actual = size, "INTEGRITY: stored content has the wrong size");
+            crate::metrics::INTEGRITY_FAILURES
+                .with_label_values(&["download"])
+                .inc();
             return Err(errors::stored_damaged());
         }
         let (tx, rx) = mpsc::channel(DOWNLOAD_QUEUE);
         let metadata = pb::DownloadDocumentResponse {
-            payload: Some(pb::download_document_response::Payload::Metadata(to_proto(&doc))),
+            payload: Some(pb::download_document_response::Payload::Metadata(to_proto(
+                &doc,
+            ))),
         };
         tokio::spawn(async move {
             if tx.send(Ok(metadata)).await.is_err() {
                 return;
             }
-            let chunk = |b: Bytes| Ok(pb::DownloadDocumentResponse { payload: Some(pb::download_document_response::Payload::Chunk(b)) });
+            let chunk = |b: Bytes| {
+                Ok(pb::DownloadDocumentResponse {
+                    payload: Some(pb::download_document_response::Payload::Chunk(b)),
+                })
+            };
             let mut hasher = Sha256::new();
             let mut buffer = BytesMut::with_capacity(DOWNLOAD_CHUNK);
             // The last full chunk is held back until the hash is checked, so a client never
@@ -451,10 +518,16 @@ impl DocumentService for Api {
             let actual = hex::encode(hasher.finalize());
             if actual != doc.sha256 {
                 tracing::error!(document = %doc.id, expected = %doc.sha256, %actual, "INTEGRITY: stored content does not match its SHA-256");
+                crate::metrics::INTEGRITY_FAILURES
+                    .with_label_values(&["download"])
+                    .inc();
                 let _ = tx.send(Err(errors::stored_damaged())).await;
                 return;
             }
-            for last in [held, (!buffer.is_empty()).then(|| buffer.freeze())].into_iter().flatten() {
+            for last in [held, (!buffer.is_empty()).then(|| buffer.freeze())]
+                .into_iter()
+                .flatten()
+            {
                 if tx.send(chunk(last)).await.is_err() {
                     return;
                 }
@@ -468,8 +541,12 @@ impl DocumentService for Api {
         request: Request<pb::GetDocumentInfoRequest>,
     ) -> Result<Response<pb::GetDocumentInfoResponse>, Status> {
         let caller = auth::caller(&request)?;
-        let doc = self.readable(caller, &request.get_ref().document_id).await?;
-        Ok(Response::new(pb::GetDocumentInfoResponse { document: Some(to_proto(&doc)) }))
+        let doc = self
+            .readable(caller, &request.get_ref().document_id)
+            .await?;
+        Ok(Response::new(pb::GetDocumentInfoResponse {
+            document: Some(to_proto(&doc)),
+        }))
     }
 
     async fn list_documents(
@@ -482,7 +559,12 @@ impl DocumentService for Api {
         let kind = match req.kind {
             0 => None,
             k => Some(kind_name(k).ok_or_else(|| {
-                errors::bad_field("kind", "DOCUMENT_KIND_INVALID", "نوع مدرک نامعتبر است.", "The document kind is not valid.")
+                errors::bad_field(
+                    "kind",
+                    "DOCUMENT_KIND_INVALID",
+                    "نوع مدرک نامعتبر است.",
+                    "The document kind is not valid.",
+                )
             })?),
         };
         let size = match i64::from(req.page_size) {
@@ -490,20 +572,30 @@ impl DocumentService for Api {
             n => n.min(PAGE_MAX),
         };
         let after = parse_page_token(&req.page_token)?;
-        let mut rows = store::list(&self.db, &owner, kind, after.as_deref(), size + 1).await.map_err(ServiceError::from)?;
+        let mut rows = store::list(&self.db, &owner, kind, after.as_deref(), size + 1)
+            .await
+            .map_err(ServiceError::from)?;
         let next_page_token = if rows.len() as i64 > size {
             rows.truncate(size as usize);
             rows.last().map(|r| page_token(&r.id)).unwrap_or_default()
         } else {
             String::new()
         };
-        Ok(Response::new(pb::ListDocumentsResponse { documents: rows.iter().map(to_proto).collect(), next_page_token }))
+        Ok(Response::new(pb::ListDocumentsResponse {
+            documents: rows.iter().map(to_proto).collect(),
+            next_page_token,
+        }))
     }
 
-    async fn get_quota(&self, request: Request<pb::GetQuotaRequest>) -> Result<Response<pb::GetQuotaResponse>, Status> {
+    async fn get_quota(
+        &self,
+        request: Request<pb::GetQuotaRequest>,
+    ) -> Result<Response<pb::GetQuotaResponse>, Status> {
         let caller = auth::caller(&request)?;
         let owner = self.owner_for(caller, &request.get_ref().owner_account_id)?;
-        let (used_count, used_bytes) = store::usage(&self.db, &owner).await.map_err(ServiceError::from)?;
+        let (used_count, used_bytes) = store::usage(&self.db, &owner)
+            .await
+            .map_err(ServiceError::from)?;
         Ok(Response::new(pb::GetQuotaResponse {
             used_count,
             max_count: self.max_count(),
@@ -528,7 +620,12 @@ mod tests {
 
     #[test]
     fn kinds_round_trip() {
-        for k in [pb::DocumentKind::NationalIdCard, pb::DocumentKind::OwnershipDeed, pb::DocumentKind::AuthorityLetter, pb::DocumentKind::Other] {
+        for k in [
+            pb::DocumentKind::NationalIdCard,
+            pb::DocumentKind::OwnershipDeed,
+            pb::DocumentKind::AuthorityLetter,
+            pb::DocumentKind::Other,
+        ] {
             assert_eq!(kind_value(kind_name(k as i32).expect("named")), k);
         }
         assert_eq!(kind_name(0), None);

@@ -42,7 +42,9 @@ pub fn too_large(max: u64) -> ServiceError {
         ErrorCode::ResourceExhausted,
         "DOCUMENT_TOO_LARGE",
         format!("حجم مدرک بیش از حد مجاز ({mib:.1} مگابایت) است؛ فایل کوچک‌تری بفرستید."),
-        format!("The document is larger than the limit of {mib:.1} MiB; please send a smaller file."),
+        format!(
+            "The document is larger than the limit of {mib:.1} MiB; please send a smaller file."
+        ),
     )
 }
 
@@ -62,16 +64,24 @@ pub fn quota(count: bool, max_count: u64, max_bytes: u64) -> ServiceError {
         ServiceError::new(
             ErrorCode::ResourceExhausted,
             "DOCUMENT_QUOTA_COUNT",
-            format!("تعداد مدارک این حساب به سقف {max_count} رسیده است؛ برای مدارک بیشتر با شهرداری تماس بگیرید."),
-            format!("This account already has the maximum of {max_count} documents; contact the municipality for more."),
+            format!(
+                "تعداد مدارک این حساب به سقف {max_count} رسیده است؛ برای مدارک بیشتر با شهرداری تماس بگیرید."
+            ),
+            format!(
+                "This account already has the maximum of {max_count} documents; contact the municipality for more."
+            ),
         )
     } else {
         let mib = max_bytes / (1024 * 1024);
         ServiceError::new(
             ErrorCode::ResourceExhausted,
             "DOCUMENT_QUOTA_BYTES",
-            format!("حجم مدارک این حساب از سقف {mib} مگابایت می‌گذرد؛ فایل کوچک‌تری بفرستید یا با شهرداری تماس بگیرید."),
-            format!("This account's documents would exceed the {mib} MiB quota; send a smaller file or contact the municipality."),
+            format!(
+                "حجم مدارک این حساب از سقف {mib} مگابایت می‌گذرد؛ فایل کوچک‌تری بفرستید یا با شهرداری تماس بگیرید."
+            ),
+            format!(
+                "This account's documents would exceed the {mib} MiB quota; send a smaller file or contact the municipality."
+            ),
         )
     }
 }
@@ -90,7 +100,11 @@ pub fn size_mismatch() -> ServiceError {
 /// built as a [`ServiceError`] so it carries the same localized details, then re-coded.
 pub fn data_loss(reason: &str, fa: &str, en: &str) -> Status {
     let status: Status = ServiceError::new(ErrorCode::Internal, reason, fa, en).into();
-    Status::with_details(Code::DataLoss, status.message().to_owned(), status.details().to_vec().into())
+    Status::with_details(
+        Code::DataLoss,
+        status.message().to_owned(),
+        status.details().to_vec().into(),
+    )
 }
 
 /// The upload's bytes differ from the hash the uploader sent.
@@ -113,7 +127,9 @@ pub fn stored_damaged() -> Status {
 
 impl From<Refusal> for ServiceError {
     fn from(r: Refusal) -> Self {
-        let content = |reason: &str, fa: String, en: String| ServiceError::invalid_field("chunk", reason, fa, en);
+        let content = |reason: &str, fa: String, en: String| {
+            ServiceError::invalid_field("chunk", reason, fa, en)
+        };
         match r {
             Refusal::Empty => content(
                 "DOCUMENT_EMPTY",

@@ -32,7 +32,12 @@ impl FileType {
 
     /// The type a media type names (aliases browsers send included), if it is one of ours.
     pub fn from_mime(mime: &str) -> Option<Self> {
-        let essence = mime.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        let essence = mime
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
         match essence.as_str() {
             "application/pdf" | "application/x-pdf" => Some(Self::Pdf),
             "image/jpeg" | "image/jpg" | "image/pjpeg" => Some(Self::Jpeg),
@@ -195,7 +200,9 @@ impl Inspector {
         if let Parser::Sniffing = self.parser {
             self.sniff()?;
         }
-        let file_type = self.file_type.ok_or(Refusal::TypeNotAllowed { detected: None })?;
+        let file_type = self
+            .file_type
+            .ok_or(Refusal::TypeNotAllowed { detected: None })?;
         let mut pages = 0;
         match std::mem::replace(&mut self.parser, Parser::Done) {
             Parser::Pdf(scanner) => pages = scanner.finish().map_err(Refusal::Pdf)?,
@@ -206,7 +213,12 @@ impl Inspector {
             FileType::Pdf => (0, 0),
             _ => self.dims.ok_or(Refusal::MalformedImage)?,
         };
-        Ok(Inspection { file_type, width, height, pages })
+        Ok(Inspection {
+            file_type,
+            width,
+            height,
+            pages,
+        })
     }
 
     /// Decides the type from the head, checks the claims, and starts the type's parser on
@@ -214,18 +226,27 @@ impl Inspector {
     fn sniff(&mut self) -> Result<(), Refusal> {
         let head = std::mem::take(&mut self.head);
         let detected = infer::get(&head);
-        let file_type = detected
-            .and_then(FileType::from_infer)
-            .ok_or_else(|| Refusal::TypeNotAllowed { detected: detected.map(|t| t.mime_type().to_owned()) })?;
+        let file_type =
+            detected
+                .and_then(FileType::from_infer)
+                .ok_or_else(|| Refusal::TypeNotAllowed {
+                    detected: detected.map(|t| t.mime_type().to_owned()),
+                })?;
         if let Some(declared) = self.claims.declared
             && declared != file_type
         {
-            return Err(Refusal::DeclaredTypeMismatch { detected: file_type, declared });
+            return Err(Refusal::DeclaredTypeMismatch {
+                detected: file_type,
+                declared,
+            });
         }
         if let Some(extension) = self.claims.extension
             && extension != file_type
         {
-            return Err(Refusal::ExtensionMismatch { detected: file_type, extension });
+            return Err(Refusal::ExtensionMismatch {
+                detected: file_type,
+                extension,
+            });
         }
         self.file_type = Some(file_type);
         match file_type {
@@ -339,11 +360,19 @@ enum JpegState {
     /// After 0xFF: the marker code (or fill bytes).
     MarkerCode,
     /// Reading a segment's 2-byte length.
-    Length { marker: u8, first: Option<u8> },
+    Length {
+        marker: u8,
+        first: Option<u8>,
+    },
     /// Skipping `left` bytes of a segment body.
-    Skip { left: u32 },
+    Skip {
+        left: u32,
+    },
     /// Reading a frame header: precision, height, width.
-    Frame { got: u8, bytes: [u8; 5] },
+    Frame {
+        got: u8,
+        bytes: [u8; 5],
+    },
 }
 
 impl JpegParser {
@@ -364,20 +393,36 @@ impl JpegParser {
                     0x01 | 0xD0..=0xD7 => JpegState::MarkerStart,
                     // End of image or start of scan before any frame header: no dimensions.
                     0x00 | 0xD8 | 0xD9 | 0xDA => return Err(Refusal::MalformedImage),
-                    marker => JpegState::Length { marker, first: None },
+                    marker => JpegState::Length {
+                        marker,
+                        first: None,
+                    },
                 },
-                JpegState::Length { marker, first: None } => JpegState::Length { marker, first: Some(b) },
-                JpegState::Length { marker, first: Some(hi) } => {
+                JpegState::Length {
+                    marker,
+                    first: None,
+                } => JpegState::Length {
+                    marker,
+                    first: Some(b),
+                },
+                JpegState::Length {
+                    marker,
+                    first: Some(hi),
+                } => {
                     let len = u32::from(u16::from_be_bytes([hi, b]));
                     if len < 2 {
                         return Err(Refusal::MalformedImage);
                     }
-                    let is_frame = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
+                    let is_frame =
+                        matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
                     if is_frame {
                         if len < 7 {
                             return Err(Refusal::MalformedImage);
                         }
-                        JpegState::Frame { got: 0, bytes: [0; 5] }
+                        JpegState::Frame {
+                            got: 0,
+                            bytes: [0; 5],
+                        }
                     } else if len == 2 {
                         JpegState::MarkerStart
                     } else {
@@ -389,7 +434,11 @@ impl JpegParser {
                     let step = (left as usize).min(data.len() - i + 1);
                     i += step - 1;
                     let left = left - step as u32;
-                    if left == 0 { JpegState::MarkerStart } else { JpegState::Skip { left } }
+                    if left == 0 {
+                        JpegState::MarkerStart
+                    } else {
+                        JpegState::Skip { left }
+                    }
                 }
                 JpegState::Frame { got, mut bytes } => {
                     bytes[got as usize] = b;
@@ -399,7 +448,10 @@ impl JpegParser {
                         self.state = JpegState::Skip { left: 0 };
                         return Ok(Some((width, height)));
                     }
-                    JpegState::Frame { got: got + 1, bytes }
+                    JpegState::Frame {
+                        got: got + 1,
+                        bytes,
+                    }
                 }
             };
         }
@@ -416,7 +468,11 @@ pub mod fixtures {
         for &b in data {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -441,7 +497,11 @@ pub mod fixtures {
         ihdr.extend_from_slice(&height.to_be_bytes());
         ihdr.extend_from_slice(&[8, 0, 0, 0, 0]); // 8-bit greyscale, no interlace
         png_chunk(&mut out, b"IHDR", &ihdr);
-        let rows = if u64::from(width) * u64::from(height) <= 1 << 20 { height } else { 1 };
+        let rows = if u64::from(width) * u64::from(height) <= 1 << 20 {
+            height
+        } else {
+            1
+        };
         let raw = vec![0u8; (width as usize + 1) * rows as usize];
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
         let _ = z.write_all(&raw);
@@ -518,7 +578,11 @@ pub mod fixtures {
 mod tests {
     use super::*;
 
-    const LIMITS: Limits = Limits { max_pixels: 50_000_000, max_side: 20_000, max_pdf_inflated: 1 << 20 };
+    const LIMITS: Limits = Limits {
+        max_pixels: 50_000_000,
+        max_side: 20_000,
+        max_pdf_inflated: 1 << 20,
+    };
 
     fn inspect(data: &[u8], claims: Claims, chunk: usize) -> Result<Inspection, Refusal> {
         let mut i = Inspector::new(LIMITS, claims);
@@ -539,33 +603,60 @@ mod tests {
     #[test]
     fn each_accepted_type_is_recognised_with_its_size() {
         let png = all_splits(&fixtures::png(3, 2), Claims::default()).expect("png");
-        assert_eq!((png.file_type, png.width, png.height), (FileType::Png, 3, 2));
+        assert_eq!(
+            (png.file_type, png.width, png.height),
+            (FileType::Png, 3, 2)
+        );
         let jpeg = all_splits(&fixtures::jpeg(640, 480, 3000), Claims::default()).expect("jpeg");
-        assert_eq!((jpeg.file_type, jpeg.width, jpeg.height), (FileType::Jpeg, 640, 480));
+        assert_eq!(
+            (jpeg.file_type, jpeg.width, jpeg.height),
+            (FileType::Jpeg, 640, 480)
+        );
         let webp = all_splits(&fixtures::webp(300, 200), Claims::default()).expect("webp");
-        assert_eq!((webp.file_type, webp.width, webp.height), (FileType::Webp, 300, 200));
+        assert_eq!(
+            (webp.file_type, webp.width, webp.height),
+            (FileType::Webp, 300, 200)
+        );
         let pdf = all_splits(&fixtures::pdf("", 5000), Claims::default()).expect("pdf");
         assert_eq!((pdf.file_type, pdf.pages), (FileType::Pdf, 1));
     }
 
     #[test]
     fn a_pdf_named_jpg_or_declared_as_png_is_refused() {
-        let ext = Claims { declared: None, extension: Some(FileType::Jpeg) };
+        let ext = Claims {
+            declared: None,
+            extension: Some(FileType::Jpeg),
+        };
         assert_eq!(
             all_splits(&fixtures::pdf("", 0), ext),
-            Err(Refusal::ExtensionMismatch { detected: FileType::Pdf, extension: FileType::Jpeg })
+            Err(Refusal::ExtensionMismatch {
+                detected: FileType::Pdf,
+                extension: FileType::Jpeg
+            })
         );
-        let declared = Claims { declared: Some(FileType::Png), extension: Some(FileType::Pdf) };
-        assert!(matches!(all_splits(&fixtures::pdf("", 0), declared), Err(Refusal::DeclaredTypeMismatch { .. })));
+        let declared = Claims {
+            declared: Some(FileType::Png),
+            extension: Some(FileType::Pdf),
+        };
+        assert!(matches!(
+            all_splits(&fixtures::pdf("", 0), declared),
+            Err(Refusal::DeclaredTypeMismatch { .. })
+        ));
     }
 
     #[test]
     fn pixel_floods_are_refused_from_the_header() {
         assert_eq!(
             all_splits(&fixtures::png(100_000, 100_000), Claims::default()),
-            Err(Refusal::ImageTooLarge { width: 100_000, height: 100_000 })
+            Err(Refusal::ImageTooLarge {
+                width: 100_000,
+                height: 100_000
+            })
         );
-        assert!(matches!(all_splits(&fixtures::png(20_001, 1), Claims::default()), Err(Refusal::ImageTooLarge { .. })));
+        assert!(matches!(
+            all_splits(&fixtures::png(20_001, 1), Claims::default()),
+            Err(Refusal::ImageTooLarge { .. })
+        ));
         assert!(matches!(
             all_splits(&fixtures::png(10_000, 10_000), Claims::default()),
             Err(Refusal::ImageTooLarge { .. })
@@ -582,15 +673,27 @@ mod tests {
 
     #[test]
     fn other_types_and_broken_headers_are_refused() {
-        assert!(matches!(all_splits(b"GIF89a\x01\x00\x01\x00", Claims::default()), Err(Refusal::TypeNotAllowed { .. })));
-        assert!(matches!(all_splits(b"MZ\x90\x00 an executable", Claims::default()), Err(Refusal::TypeNotAllowed { .. })));
+        assert!(matches!(
+            all_splits(b"GIF89a\x01\x00\x01\x00", Claims::default()),
+            Err(Refusal::TypeNotAllowed { .. })
+        ));
+        assert!(matches!(
+            all_splits(b"MZ\x90\x00 an executable", Claims::default()),
+            Err(Refusal::TypeNotAllowed { .. })
+        ));
         assert_eq!(inspect(b"", Claims::default(), 1), Err(Refusal::Empty));
         let mut jpeg = fixtures::jpeg(10, 10, 10);
         jpeg.truncate(30);
-        assert_eq!(all_splits(&jpeg, Claims::default()), Err(Refusal::MalformedImage));
+        assert_eq!(
+            all_splits(&jpeg, Claims::default()),
+            Err(Refusal::MalformedImage)
+        );
         let mut png = fixtures::png(10, 10);
         png[13] = b'X';
-        assert_eq!(all_splits(&png, Claims::default()), Err(Refusal::MalformedImage));
+        assert_eq!(
+            all_splits(&png, Claims::default()),
+            Err(Refusal::MalformedImage)
+        );
     }
 
     #[test]
@@ -602,8 +705,14 @@ mod tests {
 
     #[test]
     fn a_pdf_with_javascript_is_refused() {
-        let pdf = fixtures::pdf("/OpenAction << /S /JavaScript /JS (app.launchURL('x')) >>", 3000);
-        assert_eq!(all_splits(&pdf, Claims::default()), Err(Refusal::Pdf(PdfProblem::Script)));
+        let pdf = fixtures::pdf(
+            "/OpenAction << /S /JavaScript /JS (app.launchURL('x')) >>",
+            3000,
+        );
+        assert_eq!(
+            all_splits(&pdf, Claims::default()),
+            Err(Refusal::Pdf(PdfProblem::Script))
+        );
     }
 
     #[test]

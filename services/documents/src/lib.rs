@@ -21,6 +21,7 @@ use estelam_runtime::host::ServiceContext;
 pub mod api;
 mod errors;
 pub mod inspect;
+mod metrics;
 pub mod names;
 pub mod pdf_scan;
 pub mod scrub;
@@ -59,11 +60,18 @@ impl Documents {
         tokio::spawn(async move {
             match sweeper.sweep_staging(STAGING_MAX_AGE).await {
                 Ok(0) => {}
-                Ok(n) => tracing::info!(removed = n, "removed staging leftovers of interrupted uploads"),
+                Ok(n) => tracing::info!(
+                    removed = n,
+                    "removed staging leftovers of interrupted uploads"
+                ),
                 Err(err) => tracing::warn!(error = %err, "could not sweep staging leftovers"),
             }
         });
-        let api = api::Api::new(ctx.db.clone(), blobs.clone(), ctx.settings.documents.clone());
+        let api = api::Api::new(
+            ctx.db.clone(),
+            blobs.clone(),
+            ctx.settings.documents.clone(),
+        );
         Ok(Self { api, blobs })
     }
 
@@ -76,11 +84,17 @@ impl Documents {
     pub fn into_server(self, ctx: &ServiceContext) -> GrpcServer {
         // A chunk is at most 1 MiB; refusing larger messages in the decoder means a client
         // cannot make the server allocate a huge one.
-        let service = DocumentServiceServer::new(self.api).max_decoding_message_size(api::MAX_CHUNK + 4096);
+        let service =
+            DocumentServiceServer::new(self.api).max_decoding_message_size(api::MAX_CHUNK + 4096);
         let routes = tonic::service::Routes::new(service);
-        GrpcServer::new(SERVICE, routes, ctx.settings.grpc.clone(), ctx.verifier.clone())
-            .describe(estelam_proto::FILE_DESCRIPTOR_SET)
-            .hosts("estelam.documents.v1.DocumentService")
+        GrpcServer::new(
+            SERVICE,
+            routes,
+            ctx.settings.grpc.clone(),
+            ctx.verifier.clone(),
+        )
+        .describe(estelam_proto::FILE_DESCRIPTOR_SET)
+        .hosts("estelam.documents.v1.DocumentService")
     }
 }
 
@@ -109,8 +123,15 @@ pub async fn verify_command(settings: &Settings) -> anyhow::Result<bool> {
         report.orphans.len()
     );
     for d in report.damaged.iter().chain(&report.missing) {
-        let documents = if d.documents.is_empty() { "(none)".to_owned() } else { d.documents.join(", ") };
-        println!("DAMAGED {} ({}) documents: {documents}", d.sha256, d.problem);
+        let documents = if d.documents.is_empty() {
+            "(none)".to_owned()
+        } else {
+            d.documents.join(", ")
+        };
+        println!(
+            "DAMAGED {} ({}) documents: {documents}",
+            d.sha256, d.problem
+        );
     }
     for o in &report.orphans {
         println!("unreferenced {o}");

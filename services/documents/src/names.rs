@@ -27,7 +27,9 @@ pub fn clean_filename(raw: &str) -> Option<String> {
         last_space = false;
         out.push(c);
     }
-    let trimmed = out.trim_start_matches(['.', ' ']).trim_end_matches([' ', '.']);
+    let trimmed = out
+        .trim_start_matches(['.', ' '])
+        .trim_end_matches([' ', '.']);
     if trimmed.is_empty() {
         return None;
     }
@@ -50,7 +52,10 @@ fn truncate_keeping_extension(name: &str, max: usize) -> String {
     if name.len() <= max {
         return name.to_owned();
     }
-    let ext = extension(name).map(|e| format!(".{e}")).filter(|e| e.len() <= 16).unwrap_or_default();
+    let ext = extension(name)
+        .map(|e| format!(".{e}"))
+        .filter(|e| e.len() <= 16)
+        .unwrap_or_default();
     let budget = max - ext.len();
     let mut stem_end = 0;
     for (i, c) in name.char_indices() {
@@ -75,13 +80,34 @@ mod tests {
 
     #[test]
     fn paths_and_tricks_are_removed() {
-        assert_eq!(clean_filename("../../etc/passwd").as_deref(), Some("passwd"));
-        assert_eq!(clean_filename("C:\\Users\\a\\کارت ملی.jpg").as_deref(), Some("کارت ملی.jpg"));
-        assert_eq!(clean_filename("photo\u{202E}gpj.exe").as_deref(), Some("photogpj.exe"));
-        assert_eq!(clean_filename("a\u{0}b\nc\t.pdf").as_deref(), Some("abc.pdf"));
-        assert_eq!(clean_filename("  my   deed .pdf").as_deref(), Some("my deed .pdf"));
-        assert_eq!(clean_filename("..hidden.png").as_deref(), Some("hidden.png"));
-        assert_eq!(clean_filename("سند\u{200C}ها.pdf").as_deref(), Some("سند\u{200C}ها.pdf"));
+        assert_eq!(
+            clean_filename("../../etc/passwd").as_deref(),
+            Some("passwd")
+        );
+        assert_eq!(
+            clean_filename("C:\\Users\\a\\کارت ملی.jpg").as_deref(),
+            Some("کارت ملی.jpg")
+        );
+        assert_eq!(
+            clean_filename("photo\u{202E}gpj.exe").as_deref(),
+            Some("photogpj.exe")
+        );
+        assert_eq!(
+            clean_filename("a\u{0}b\nc\t.pdf").as_deref(),
+            Some("abc.pdf")
+        );
+        assert_eq!(
+            clean_filename("  my   deed .pdf").as_deref(),
+            Some("my deed .pdf")
+        );
+        assert_eq!(
+            clean_filename("..hidden.png").as_deref(),
+            Some("hidden.png")
+        );
+        assert_eq!(
+            clean_filename("سند\u{200C}ها.pdf").as_deref(),
+            Some("سند\u{200C}ها.pdf")
+        );
         assert_eq!(clean_filename("/"), None);
         assert_eq!(clean_filename(" . "), None);
     }

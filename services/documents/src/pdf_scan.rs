@@ -54,7 +54,10 @@ fn is_whitespace(b: u8) -> bool {
     matches!(b, 0 | b'\t' | b'\n' | 0x0c | b'\r' | b' ')
 }
 fn is_delimiter(b: u8) -> bool {
-    matches!(b, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
+    matches!(
+        b,
+        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+    )
 }
 
 /// A token the scanner cares about.
@@ -68,9 +71,15 @@ enum LexState {
     Normal,
     Comment,
     /// Inside a name; `hex` counts the digits of a `#xx` escape seen so far (0 = none).
-    Name { hex: u8, hex_value: u8 },
+    Name {
+        hex: u8,
+        hex_value: u8,
+    },
     Keyword,
-    LiteralString { depth: u32, escape: bool },
+    LiteralString {
+        depth: u32,
+        escape: bool,
+    },
     /// Just after `<`: a dictionary (`<<`) or a hex string.
     LessThan,
     HexString,
@@ -86,7 +95,11 @@ struct Lexer {
 
 impl Lexer {
     fn new() -> Self {
-        Self { state: LexState::Normal, buf: Vec::with_capacity(MAX_NAME), dangling_solidus: false }
+        Self {
+            state: LexState::Normal,
+            buf: Vec::with_capacity(MAX_NAME),
+            dangling_solidus: false,
+        }
     }
 
     fn push_buf(&mut self, b: u8) {
@@ -108,10 +121,18 @@ impl Lexer {
             LexState::Name { hex, hex_value } => {
                 if hex > 0 {
                     match (b as char).to_digit(16) {
-                        Some(d) if hex == 1 => self.state = LexState::Name { hex: 2, hex_value: d as u8 },
+                        Some(d) if hex == 1 => {
+                            self.state = LexState::Name {
+                                hex: 2,
+                                hex_value: d as u8,
+                            }
+                        }
                         Some(d) => {
                             self.push_buf(hex_value * 16 + d as u8);
-                            self.state = LexState::Name { hex: 0, hex_value: 0 };
+                            self.state = LexState::Name {
+                                hex: 0,
+                                hex_value: 0,
+                            };
                         }
                         None => {
                             // Not a valid escape: keep the '#' literally, then look again.
@@ -119,7 +140,10 @@ impl Lexer {
                             if hex == 2 {
                                 self.push_buf(b"0123456789ABCDEF"[hex_value as usize]);
                             }
-                            self.state = LexState::Name { hex: 0, hex_value: 0 };
+                            self.state = LexState::Name {
+                                hex: 0,
+                                hex_value: 0,
+                            };
                             self.step(b, emit);
                         }
                     }
@@ -133,7 +157,10 @@ impl Lexer {
                     self.state = LexState::Normal;
                     self.start(b);
                 } else if b == b'#' {
-                    self.state = LexState::Name { hex: 1, hex_value: 0 };
+                    self.state = LexState::Name {
+                        hex: 1,
+                        hex_value: 0,
+                    };
                 } else {
                     self.push_buf(b);
                 }
@@ -154,12 +181,27 @@ impl Lexer {
             }
             LexState::LiteralString { depth, escape } => {
                 self.state = match (escape, b) {
-                    (true, _) => LexState::LiteralString { depth, escape: false },
-                    (false, b'\\') => LexState::LiteralString { depth, escape: true },
-                    (false, b'(') => LexState::LiteralString { depth: depth + 1, escape: false },
+                    (true, _) => LexState::LiteralString {
+                        depth,
+                        escape: false,
+                    },
+                    (false, b'\\') => LexState::LiteralString {
+                        depth,
+                        escape: true,
+                    },
+                    (false, b'(') => LexState::LiteralString {
+                        depth: depth + 1,
+                        escape: false,
+                    },
                     (false, b')') if depth == 0 => LexState::Normal,
-                    (false, b')') => LexState::LiteralString { depth: depth - 1, escape: false },
-                    _ => LexState::LiteralString { depth, escape: false },
+                    (false, b')') => LexState::LiteralString {
+                        depth: depth - 1,
+                        escape: false,
+                    },
+                    _ => LexState::LiteralString {
+                        depth,
+                        escape: false,
+                    },
                 };
             }
             LexState::LessThan => {
@@ -190,9 +232,15 @@ impl Lexer {
             b'%' => LexState::Comment,
             b'/' => {
                 self.dangling_solidus = false;
-                LexState::Name { hex: 0, hex_value: 0 }
+                LexState::Name {
+                    hex: 0,
+                    hex_value: 0,
+                }
             }
-            b'(' => LexState::LiteralString { depth: 0, escape: false },
+            b'(' => LexState::LiteralString {
+                depth: 0,
+                escape: false,
+            },
             b'<' => LexState::LessThan,
             b'>' | b'[' | b']' | b'{' | b'}' | b')' => LexState::Normal,
             _ => {
@@ -239,21 +287,33 @@ impl Matcher {
             }
             failure[i] = k;
         }
-        Self { pattern, failure, matched: 0 }
+        Self {
+            pattern,
+            failure,
+            matched: 0,
+        }
     }
 
     /// Feeds `data`; the index just past the match, if the pattern completes in it.
     fn find(&mut self, data: &[u8]) -> Option<usize> {
-        for (i, &b) in data.iter().enumerate() {
+        let mut i = 0;
+        while i < data.len() {
+            if self.matched == 0 {
+                // Outside a partial match, jump straight to the next possible start: binary
+                // streams are most of a scanned PDF, and this skips them at memchr speed.
+                i += memchr::memchr(self.pattern[0], &data[i..])?;
+            }
+            let b = data[i];
             while self.matched > 0 && b != self.pattern[self.matched] {
                 self.matched = self.failure[self.matched - 1];
             }
             if b == self.pattern[self.matched] {
                 self.matched += 1;
             }
+            i += 1;
             if self.matched == self.pattern.len() {
                 self.matched = 0;
-                return Some(i + 1);
+                return Some(i);
             }
         }
         None
@@ -359,16 +419,21 @@ impl PdfScanner {
                     if b == b'\n' {
                         data = &data[1..];
                     }
-                    let Mode::StreamStart { next } = std::mem::replace(&mut self.mode, Mode::Body) else {
+                    let Mode::StreamStart { next } = std::mem::replace(&mut self.mode, Mode::Body)
+                    else {
                         unreachable!("matched above")
                     };
-                    self.mode = Mode::Stream { kind: next, end: Matcher::new(b"endstream") };
+                    self.mode = Mode::Stream {
+                        kind: next,
+                        end: Matcher::new(b"endstream"),
+                    };
                 }
                 Mode::Stream { kind, end } => {
                     let found = end.find(data);
                     let upto = found.unwrap_or(data.len());
                     let payload = &data[..found.map_or(upto, |e| e - b"endstream".len().min(e))];
-                    let outcome = feed_stream(kind, payload, &mut self.inflate_budget, &mut self.pages);
+                    let outcome =
+                        feed_stream(kind, payload, &mut self.inflate_budget, &mut self.pages);
                     if let Err(p) = outcome {
                         self.flag(p);
                         break;
@@ -437,7 +502,10 @@ impl PdfScanner {
                 b"FlateDecode" => self.flags.flate = true,
                 b"DecodeParms" => self.flags.decode_parms = true,
                 n if n.ends_with(b"Decode")
-                    || matches!(n, b"AHx" | b"A85" | b"LZW" | b"RL" | b"Fl" | b"CCF" | b"DCT" | b"Crypt") =>
+                    || matches!(
+                        n,
+                        b"AHx" | b"A85" | b"LZW" | b"RL" | b"Fl" | b"CCF" | b"DCT" | b"Crypt"
+                    ) =>
                 {
                     self.flags.other_filter = true
                 }
@@ -481,7 +549,12 @@ impl Pages {
 }
 
 /// Tokenises (and inflates, if need be) one piece of an object stream's data.
-fn feed_stream(kind: &mut StreamKind, data: &[u8], budget: &mut u64, pages: &mut Pages) -> Result<(), PdfProblem> {
+fn feed_stream(
+    kind: &mut StreamKind,
+    data: &[u8],
+    budget: &mut u64,
+    pages: &mut Pages,
+) -> Result<(), PdfProblem> {
     let mut problem = None;
     let mut on_token = |t: Token<'_>| {
         let t = owned(t);
@@ -510,7 +583,9 @@ fn feed_stream(kind: &mut StreamKind, data: &[u8], budget: &mut u64, pages: &mut
                 let read = usize::try_from(inflater.total_in() - before_in).unwrap_or(input.len());
                 let written = usize::try_from(inflater.total_out() - before_out).unwrap_or(0);
                 input = &input[read.min(input.len())..];
-                *budget = budget.checked_sub(written as u64).ok_or(PdfProblem::TooComplex)?;
+                *budget = budget
+                    .checked_sub(written as u64)
+                    .ok_or(PdfProblem::TooComplex)?;
                 for &b in &out[..written] {
                     lexer.step(b, &mut on_token);
                 }
@@ -520,7 +595,9 @@ fn feed_stream(kind: &mut StreamKind, data: &[u8], budget: &mut u64, pages: &mut
                         lexer.finish(&mut on_token);
                     }
                     Status::Ok => {}
-                    Status::BufError if read == 0 && written == 0 => return Err(PdfProblem::Malformed),
+                    Status::BufError if read == 0 && written == 0 => {
+                        return Err(PdfProblem::Malformed);
+                    }
                     Status::BufError => {}
                 }
             }
@@ -592,22 +669,47 @@ mod tests {
 
     #[test]
     fn scripts_launches_and_encryption_are_found_however_split() {
-        assert_eq!(every_split(&plain("/OpenAction << /S /JavaScript /JS (app.alert(1)) >>")), Err(PdfProblem::Script));
-        assert_eq!(every_split(&plain("/AA << /O << /S /Launch /F (cmd.exe) >> >>")), Err(PdfProblem::Launch));
-        assert_eq!(every_split(&plain("/Encrypt 9 0 R")), Err(PdfProblem::Encrypted));
+        assert_eq!(
+            every_split(&plain(
+                "/OpenAction << /S /JavaScript /JS (app.alert(1)) >>"
+            )),
+            Err(PdfProblem::Script)
+        );
+        assert_eq!(
+            every_split(&plain("/AA << /O << /S /Launch /F (cmd.exe) >> >>")),
+            Err(PdfProblem::Launch)
+        );
+        assert_eq!(
+            every_split(&plain("/Encrypt 9 0 R")),
+            Err(PdfProblem::Encrypted)
+        );
     }
 
     #[test]
     fn escaped_and_spaced_names_are_still_names() {
-        assert_eq!(every_split(&plain("/OpenAction << /S /J#61va#53cript >>")), Err(PdfProblem::Script));
-        assert_eq!(every_split(&plain("/OpenAction << /S / JavaScript >>")), Err(PdfProblem::Script));
+        assert_eq!(
+            every_split(&plain("/OpenAction << /S /J#61va#53cript >>")),
+            Err(PdfProblem::Script)
+        );
+        assert_eq!(
+            every_split(&plain("/OpenAction << /S / JavaScript >>")),
+            Err(PdfProblem::Script)
+        );
         assert_eq!(every_split(&plain("/X /J#53")), Err(PdfProblem::Script));
     }
 
     #[test]
     fn look_alikes_in_strings_comments_and_longer_names_pass() {
-        assert_eq!(every_split(&plain("/Title (about /JavaScript and /Launch) /JSX 1 /Launcher 2 % /JS\n")), Ok(1));
-        assert_eq!(every_split(&plain("/Title <4A53> /Nested (a (b /JS) c)")), Ok(1));
+        assert_eq!(
+            every_split(&plain(
+                "/Title (about /JavaScript and /Launch) /JSX 1 /Launcher 2 % /JS\n"
+            )),
+            Ok(1)
+        );
+        assert_eq!(
+            every_split(&plain("/Title <4A53> /Nested (a (b /JS) c)")),
+            Ok(1)
+        );
     }
 
     #[test]
@@ -626,7 +728,11 @@ mod tests {
         } else {
             content.as_bytes().to_vec()
         };
-        let filter = if compressed { "/Filter /FlateDecode" } else { "" };
+        let filter = if compressed {
+            "/Filter /FlateDecode"
+        } else {
+            ""
+        };
         let mut pdf = format!(
             "%PDF-1.5\n5 0 obj\n<< /Type /ObjStm /N 1 /First 4 {filter} /Length {} >>\nstream\r\n",
             data.len()
@@ -640,8 +746,14 @@ mod tests {
     #[test]
     fn compressed_object_streams_are_inflated_and_scanned() {
         let js = "6 0 << /Type /Action /S /JavaScript /JS (x) >>";
-        assert_eq!(every_split(&object_stream(js, true)), Err(PdfProblem::Script));
-        assert_eq!(every_split(&object_stream(js, false)), Err(PdfProblem::Script));
+        assert_eq!(
+            every_split(&object_stream(js, true)),
+            Err(PdfProblem::Script)
+        );
+        assert_eq!(
+            every_split(&object_stream(js, false)),
+            Err(PdfProblem::Script)
+        );
         let ok = "6 0 << /Type /Page /Parent 2 0 R >>";
         assert_eq!(every_split(&object_stream(ok, true)), Ok(1));
     }

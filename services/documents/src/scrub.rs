@@ -65,7 +65,11 @@ impl Progress for Quiet {
 }
 
 /// Reads and checks every object in `blobs` against the documents in `db`.
-pub async fn scrub(db: &Database, blobs: &Blobs, progress: &dyn Progress) -> anyhow::Result<ScrubReport> {
+pub async fn scrub(
+    db: &Database,
+    blobs: &Blobs,
+    progress: &dyn Progress,
+) -> anyhow::Result<ScrubReport> {
     let objects = blobs.list_objects().await?;
     let mut referenced: BTreeMap<String, Vec<String>> = store::referenced_hashes(db).await?;
     let total: u64 = objects.iter().map(|(_, size)| size).sum();
@@ -75,21 +79,40 @@ pub async fn scrub(db: &Database, blobs: &Blobs, progress: &dyn Progress) -> any
         let documents = referenced.remove(name);
         if let Some(problem) = check_object(blobs, name, progress, &mut report).await {
             progress.damaged(name);
+            crate::metrics::INTEGRITY_FAILURES
+                .with_label_values(&["scrub"])
+                .inc();
             tracing::error!(sha256 = %name, %problem, "INTEGRITY: stored object is damaged");
-            report.damaged.push(DamagedObject { sha256: name.clone(), problem, documents: documents.unwrap_or_default() });
+            report.damaged.push(DamagedObject {
+                sha256: name.clone(),
+                problem,
+                documents: documents.unwrap_or_default(),
+            });
         } else if documents.is_none() {
             report.orphans.push(name.clone());
         }
     }
     for (sha256, documents) in referenced {
         tracing::error!(%sha256, "INTEGRITY: stored object is missing");
-        report.missing.push(DamagedObject { sha256, problem: "missing".into(), documents });
+        crate::metrics::INTEGRITY_FAILURES
+            .with_label_values(&["scrub"])
+            .inc();
+        report.missing.push(DamagedObject {
+            sha256,
+            problem: "missing".into(),
+            documents,
+        });
     }
     Ok(report)
 }
 
 /// Hashes one object; the problem, if any.
-async fn check_object(blobs: &Blobs, name: &str, progress: &dyn Progress, report: &mut ScrubReport) -> Option<String> {
+async fn check_object(
+    blobs: &Blobs,
+    name: &str,
+    progress: &dyn Progress,
+    report: &mut ScrubReport,
+) -> Option<String> {
     let (_, mut stream) = match blobs.open_object(name).await {
         Ok(opened) => opened,
         Err(StorageError::Missing(_)) => return Some("vanished during the scrub".into()),
@@ -134,7 +157,8 @@ impl Default for Bar {
 
 impl Progress for Bar {
     fn start(&self, objects: u64, bytes: u64) {
-        self.0.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        self.0
+            .set_draw_target(indicatif::ProgressDrawTarget::stderr());
         self.0.set_length(bytes);
         let style = indicatif::ProgressStyle::with_template(
             "{spinner} verifying {msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",

@@ -42,9 +42,11 @@ impl BufferGauge {
     fn add(&self, n: u64) {
         let now = self.current.fetch_add(n, Ordering::SeqCst) + n;
         self.peak.fetch_max(now, Ordering::SeqCst);
+        crate::metrics::UPLOAD_BUFFERED_BYTES.add(i64::try_from(n).unwrap_or(i64::MAX));
     }
     fn sub(&self, n: u64) {
         self.current.fetch_sub(n, Ordering::SeqCst);
+        crate::metrics::UPLOAD_BUFFERED_BYTES.sub(i64::try_from(n).unwrap_or(i64::MAX));
     }
     /// Bytes held right now, over all uploads.
     pub fn current(&self) -> u64 {
@@ -97,15 +99,21 @@ impl Blobs {
         match docs.uses_s3() {
             false => {
                 let root = docs.storage_root(&settings.data_dir);
-                std::fs::create_dir_all(&root)
-                    .map_err(|e| anyhow::anyhow!("cannot create documents.storage.root {}: {e}", root.display()))?;
+                std::fs::create_dir_all(&root).map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot create documents.storage.root {}: {e}",
+                        root.display()
+                    )
+                })?;
                 let fs = LocalFileSystem::new_with_prefix(&root)?.with_fsync(true);
                 // Small parts: nothing requires more on a disk, and memory stays low.
                 Ok(Self::new(Arc::new(fs), Some(root), 256 * 1024, 2))
             }
             true => {
                 let s3 = &docs.storage.s3;
-                let mut builder = AmazonS3Builder::from_env().with_bucket_name(&s3.bucket).with_allow_http(s3.allow_http);
+                let mut builder = AmazonS3Builder::from_env()
+                    .with_bucket_name(&s3.bucket)
+                    .with_allow_http(s3.allow_http);
                 if let Some(region) = &s3.region {
                     builder = builder.with_region(region);
                 }
@@ -121,7 +129,9 @@ impl Blobs {
                 }
                 let store = builder.build()?;
                 let store: Arc<dyn ObjectStore> = match &s3.prefix {
-                    Some(prefix) if !prefix.is_empty() => Arc::new(PrefixStore::new(store, prefix.as_str())),
+                    Some(prefix) if !prefix.is_empty() => {
+                        Arc::new(PrefixStore::new(store, prefix.as_str()))
+                    }
                     _ => Arc::new(store),
                 };
                 // S3 parts must be at least 5 MiB (but the last); one in flight keeps memory
@@ -132,8 +142,19 @@ impl Blobs {
     }
 
     /// A content store over any object store (tests use this with custom part sizes).
-    pub fn new(store: Arc<dyn ObjectStore>, local_root: Option<PathBuf>, part_size: usize, parts_in_flight: usize) -> Self {
-        Self { store, local_root, part_size: part_size.max(1), parts_in_flight: parts_in_flight.max(1), gauge: Arc::default() }
+    pub fn new(
+        store: Arc<dyn ObjectStore>,
+        local_root: Option<PathBuf>,
+        part_size: usize,
+        parts_in_flight: usize,
+    ) -> Self {
+        Self {
+            store,
+            local_root,
+            part_size: part_size.max(1),
+            parts_in_flight: parts_in_flight.max(1),
+            gauge: Arc::default(),
+        }
     }
 
     /// The upload memory gauge.
@@ -143,7 +164,10 @@ impl Blobs {
 
     /// The object name of content with this hash.
     pub fn object_path(sha256: &str) -> Path {
-        let (a, b) = (&sha256[..2.min(sha256.len())], &sha256[2.min(sha256.len())..4.min(sha256.len())]);
+        let (a, b) = (
+            &sha256[..2.min(sha256.len())],
+            &sha256[2.min(sha256.len())..4.min(sha256.len())],
+        );
         Path::from(format!("{OBJECTS}/{a}/{b}/{sha256}"))
     }
 
@@ -180,19 +204,31 @@ impl Blobs {
     /// object of the same hash is harmless (identical bytes) and repairs a damaged one.
     pub async fn publish(&self, staged: StagedObject, sha256: &str) -> Result<(), StorageError> {
         let mut staged = staged;
-        self.store.rename(&staged.path, &Self::object_path(sha256)).await?;
+        self.store
+            .rename(&staged.path, &Self::object_path(sha256))
+            .await?;
         staged.published = true;
         Ok(())
     }
 
     /// Opens content for reading: its size and its bytes, in pieces.
-    pub async fn open_object(&self, sha256: &str) -> Result<(u64, BoxStream<'static, Result<Bytes, StorageError>>), StorageError> {
-        let result = self.store.get(&Self::object_path(sha256)).await.map_err(|e| match e {
-            object_store::Error::NotFound { .. } => StorageError::Missing(sha256.to_owned()),
-            other => StorageError::Store(other),
-        })?;
+    pub async fn open_object(
+        &self,
+        sha256: &str,
+    ) -> Result<(u64, BoxStream<'static, Result<Bytes, StorageError>>), StorageError> {
+        let result = self
+            .store
+            .get(&Self::object_path(sha256))
+            .await
+            .map_err(|e| match e {
+                object_store::Error::NotFound { .. } => StorageError::Missing(sha256.to_owned()),
+                other => StorageError::Store(other),
+            })?;
         let size = result.meta.size;
-        Ok((size, result.into_stream().map_err(StorageError::from).boxed()))
+        Ok((
+            size,
+            result.into_stream().map_err(StorageError::from).boxed(),
+        ))
     }
 
     /// Every stored object: its hash (from its name) and size.
@@ -245,7 +281,9 @@ impl Blobs {
 }
 
 fn chrono_cutoff(older_than: Duration) -> i64 {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     i64::try_from(now.saturating_sub(older_than).as_secs()).unwrap_or(i64::MAX)
 }
 
@@ -256,7 +294,8 @@ pub struct Staging {
     upload: Option<Box<dyn MultipartUpload>>,
     pending: PutPayloadMut,
     pending_len: usize,
-    in_flight: FuturesUnordered<futures::future::BoxFuture<'static, Result<u64, object_store::Error>>>,
+    in_flight:
+        FuturesUnordered<futures::future::BoxFuture<'static, Result<u64, object_store::Error>>>,
     /// Bytes counted in the gauge by this upload.
     held: u64,
     part_size: usize,
@@ -291,7 +330,8 @@ impl Staging {
         let payload = std::mem::take(&mut self.pending).freeze();
         let len = std::mem::take(&mut self.pending_len) as u64;
         let part = upload.put_part(payload);
-        self.in_flight.push(Box::pin(async move { part.await.map(|()| len) }));
+        self.in_flight
+            .push(Box::pin(async move { part.await.map(|()| len) }));
         Ok(())
     }
 
@@ -316,7 +356,11 @@ impl Staging {
             upload.complete().await?;
         }
         self.upload = None;
-        Ok(StagedObject { store: self.store.clone(), path: self.path.clone(), published: false })
+        Ok(StagedObject {
+            store: self.store.clone(),
+            path: self.path.clone(),
+            published: false,
+        })
     }
 }
 
@@ -367,13 +411,17 @@ mod tests {
     use sha2::Digest as _;
 
     fn local(dir: &std::path::Path, part: usize) -> Blobs {
-        let fs = LocalFileSystem::new_with_prefix(dir).expect("dir exists").with_fsync(true);
+        let fs = LocalFileSystem::new_with_prefix(dir)
+            .expect("dir exists")
+            .with_fsync(true);
         Blobs::new(Arc::new(fs), Some(dir.to_path_buf()), part, 2)
     }
 
     async fn staging_is_empty(blobs: &Blobs) -> bool {
         let dir = blobs.local_staging_dir().expect("local");
-        std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(true)
+        std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(true)
     }
 
     /// Polls `condition` until it holds or a generous deadline passes.
@@ -396,16 +444,29 @@ mod tests {
         let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
         let mut staging = blobs.stage().await.expect("stage");
         for piece in data.chunks(333) {
-            staging.write(Bytes::copy_from_slice(piece)).await.expect("write");
+            staging
+                .write(Bytes::copy_from_slice(piece))
+                .await
+                .expect("write");
         }
         let staged = staging.finish().await.expect("finish");
         let sha = hex::encode(sha2::Sha256::digest(&data));
         blobs.publish(staged, &sha).await.expect("publish");
-        assert_eq!(std::fs::read(blobs.local_path(&sha).expect("local")).expect("read"), data);
-        assert!(blobs.gauge().peak() < 5_000, "peak {}", blobs.gauge().peak());
+        assert_eq!(
+            std::fs::read(blobs.local_path(&sha).expect("local")).expect("read"),
+            data
+        );
+        assert!(
+            blobs.gauge().peak() < 5_000,
+            "peak {}",
+            blobs.gauge().peak()
+        );
         assert_eq!(blobs.gauge().current(), 0);
         assert!(staging_is_empty(&blobs).await);
-        assert_eq!(blobs.list_objects().await.expect("list"), vec![(sha, data.len() as u64)]);
+        assert_eq!(
+            blobs.list_objects().await.expect("list"),
+            vec![(sha, data.len() as u64)]
+        );
     }
 
     #[tokio::test]
@@ -413,14 +474,71 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let blobs = local(dir.path(), 100);
         let mut staging = blobs.stage().await.expect("stage");
-        staging.write(Bytes::from_static(&[7; 1000])).await.expect("write");
+        staging
+            .write(Bytes::from_static(&[7; 1000]))
+            .await
+            .expect("write");
         assert!(!staging_is_empty(&blobs).await);
         drop(staging);
         assert!(eventually(async || staging_is_empty(&blobs).await).await);
-        let staged = blobs.stage().await.expect("stage").finish().await.expect("finish");
+        let staged = blobs
+            .stage()
+            .await
+            .expect("stage")
+            .finish()
+            .await
+            .expect("finish");
         drop(staged);
         assert!(eventually(async || staging_is_empty(&blobs).await).await);
         assert!(blobs.list_objects().await.expect("list").is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_remote_style_store_works_the_same() {
+        // InMemory behaves like S3 here: multipart parts, rename as copy-and-delete.
+        let blobs = Blobs::new(
+            Arc::new(object_store::memory::InMemory::new()),
+            None,
+            1000,
+            1,
+        );
+        let data = vec![42u8; 10_000];
+        let mut staging = blobs.stage().await.expect("stage");
+        for piece in data.chunks(700) {
+            staging
+                .write(Bytes::copy_from_slice(piece))
+                .await
+                .expect("write");
+        }
+        let sha = hex::encode(sha2::Sha256::digest(&data));
+        blobs
+            .publish(staging.finish().await.expect("finish"), &sha)
+            .await
+            .expect("publish");
+        let (size, stream) = blobs.open_object(&sha).await.expect("open");
+        let read: Vec<Bytes> = stream.try_collect().await.expect("read");
+        assert_eq!((size, read.concat()), (data.len() as u64, data));
+        assert!(matches!(
+            blobs.open_object(&"0".repeat(64)).await,
+            Err(StorageError::Missing(_))
+        ));
+        assert_eq!(blobs.sweep_staging(Duration::ZERO).await.expect("sweep"), 0);
+    }
+
+    #[test]
+    fn the_s3_backend_is_built_from_settings() {
+        let docs: estelam_runtime::config::DocumentsSettings = toml::from_str(
+            "[storage]\nbackend = \"s3\"\n[storage.s3]\nbucket = \"estelam\"\nendpoint = \"http://127.0.0.1:9000\"\n\
+             region = \"us-east-1\"\nallow_http = true\nprefix = \"test\"\naccess_key_id = \"k\"\nsecret_access_key = \"s\"\n",
+        )
+        .expect("settings");
+        docs.validate().expect("valid");
+        let settings = Settings {
+            documents: docs,
+            ..Settings::default()
+        };
+        let blobs = Blobs::open(&settings).expect("builds without connecting");
+        assert!(blobs.local_root.is_none() && blobs.part_size >= 5 * 1024 * 1024);
     }
 
     #[tokio::test]
@@ -429,7 +547,13 @@ mod tests {
         let blobs = local(dir.path(), 100);
         std::fs::create_dir_all(dir.path().join("staging")).expect("mkdir");
         std::fs::write(dir.path().join("staging/0190-crashed#1"), b"half").expect("write");
-        assert_eq!(blobs.sweep_staging(Duration::from_secs(3600)).await.expect("sweep"), 0);
+        assert_eq!(
+            blobs
+                .sweep_staging(Duration::from_secs(3600))
+                .await
+                .expect("sweep"),
+            0
+        );
         assert_eq!(blobs.sweep_staging(Duration::ZERO).await.expect("sweep"), 1);
         assert!(staging_is_empty(&blobs).await);
     }

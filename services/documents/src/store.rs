@@ -57,7 +57,10 @@ fn from_row(row: &AnyRow) -> Result<DocumentRow, sqlx::Error> {
 }
 
 /// Inserts a document row.
-pub async fn insert(tx: &mut Transaction<'static, Any>, doc: &DocumentRow) -> Result<(), sqlx::Error> {
+pub async fn insert(
+    tx: &mut Transaction<'static, Any>,
+    doc: &DocumentRow,
+) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO documents (id, owner_account_id, kind, original_filename, content_type, size_bytes, \
          sha256, width_px, height_px, page_count, created_at_micros, uploaded_by_account_id, client_request_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
@@ -83,15 +86,32 @@ pub async fn insert(tx: &mut Transaction<'static, Any>, doc: &DocumentRow) -> Re
 /// The document with this id.
 pub async fn get(db: &Database, id: &str) -> Result<Option<DocumentRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM documents WHERE id = $1"));
-    sqlx::query(sql).bind(id).fetch_optional(db.pool()).await?.as_ref().map(from_row).transpose()
+    sqlx::query(sql)
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// The document an uploader created with this idempotency key.
-pub async fn by_request(db: &Database, uploader: &str, client_request_id: &str) -> Result<Option<DocumentRow>, sqlx::Error> {
+pub async fn by_request(
+    db: &Database,
+    uploader: &str,
+    client_request_id: &str,
+) -> Result<Option<DocumentRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM documents WHERE uploaded_by_account_id = $1 AND client_request_id = $2"
     ));
-    sqlx::query(sql).bind(uploader).bind(client_request_id).fetch_optional(db.pool()).await?.as_ref().map(from_row).transpose()
+    sqlx::query(sql)
+        .bind(uploader)
+        .bind(client_request_id)
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// One page of an owner's documents, newest first, strictly older than `before_id`.
@@ -118,10 +138,12 @@ pub async fn list(
 
 /// How many documents and bytes an owner has.
 pub async fn usage(db: &Database, owner: &str) -> Result<(i64, i64), sqlx::Error> {
-    let row = sqlx::query("SELECT doc_count, total_bytes FROM document_usage WHERE owner_account_id = $1")
-        .bind(owner)
-        .fetch_optional(db.pool())
-        .await?;
+    let row = sqlx::query(
+        "SELECT doc_count, total_bytes FROM document_usage WHERE owner_account_id = $1",
+    )
+    .bind(owner)
+    .fetch_optional(db.pool())
+    .await?;
     match row {
         Some(row) => Ok((row.try_get("doc_count")?, row.try_get("total_bytes")?)),
         None => Ok((0, 0)),
@@ -158,18 +180,27 @@ pub async fn take_quota(
 }
 
 /// Every content hash some document refers to, with those documents' ids.
-pub async fn referenced_hashes(db: &Database) -> Result<std::collections::BTreeMap<String, Vec<String>>, sqlx::Error> {
-    let rows = sqlx::query("SELECT sha256, id FROM documents ORDER BY sha256, id").fetch_all(db.pool()).await?;
+pub async fn referenced_hashes(
+    db: &Database,
+) -> Result<std::collections::BTreeMap<String, Vec<String>>, sqlx::Error> {
+    let rows = sqlx::query("SELECT sha256, id FROM documents ORDER BY sha256, id")
+        .fetch_all(db.pool())
+        .await?;
     let mut out = std::collections::BTreeMap::<String, Vec<String>>::new();
     for row in &rows {
-        out.entry(row.try_get("sha256")?).or_default().push(row.try_get("id")?);
+        out.entry(row.try_get("sha256")?)
+            .or_default()
+            .push(row.try_get("id")?);
     }
     Ok(out)
 }
 
 /// How many documents refer to content with this hash.
 pub async fn count_by_hash(db: &Database, sha256: &str) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM documents WHERE sha256 = $1").bind(sha256).fetch_one(db.pool()).await?;
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM documents WHERE sha256 = $1")
+        .bind(sha256)
+        .fetch_one(db.pool())
+        .await?;
     row.try_get("n")
 }
 
@@ -198,12 +229,19 @@ mod tests {
 
     #[tokio::test]
     async fn rows_round_trip_list_pages_and_quota_holds_on_every_backend() {
-        for t in testing::databases("documents_store", &crate::migrations()).await.expect("databases") {
+        for t in testing::databases("documents_store", &crate::migrations())
+            .await
+            .expect("databases")
+        {
             let db = &t.db;
             let mut tx = db.begin().await.expect("begin");
             let mut ids = Vec::new();
             for n in 0..5u8 {
-                assert!(take_quota(&mut tx, "a", 10, 4, 1000).await.expect("quota") == (n < 4), "{}", t.label);
+                assert!(
+                    take_quota(&mut tx, "a", 10, 4, 1000).await.expect("quota") == (n < 4),
+                    "{}",
+                    t.label
+                );
                 if n < 4 {
                     let r = row("a", n);
                     insert(&mut tx, &r).await.expect("insert");
@@ -216,18 +254,48 @@ mod tests {
             let got = get(db, &ids[1]).await.expect("get").expect("exists");
             assert_eq!(got.original_filename, "f1.pdf");
             assert_eq!(got.client_request_id, None);
-            assert_eq!(by_request(db, "a", "req-2").await.expect("by").map(|r| r.id), Some(ids[2].clone()));
+            assert_eq!(
+                by_request(db, "a", "req-2")
+                    .await
+                    .expect("by")
+                    .map(|r| r.id),
+                Some(ids[2].clone())
+            );
             let page = list(db, "a", None, None, 3).await.expect("list");
-            assert_eq!(page.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), vec![ids[3].clone(), ids[2].clone(), ids[1].clone()]);
-            let rest = list(db, "a", Some("other"), Some(&ids[1]), 3).await.expect("list");
+            assert_eq!(
+                page.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+                vec![ids[3].clone(), ids[2].clone(), ids[1].clone()]
+            );
+            let rest = list(db, "a", Some("other"), Some(&ids[1]), 3)
+                .await
+                .expect("list");
             assert_eq!(rest.len(), 1);
-            assert!(list(db, "a", Some("ownership_deed"), None, 3).await.expect("list").is_empty());
+            assert!(
+                list(db, "a", Some("ownership_deed"), None, 3)
+                    .await
+                    .expect("list")
+                    .is_empty()
+            );
             let mut tx = db.begin().await.expect("begin");
-            let dup = DocumentRow { id: uuid::Uuid::now_v7().to_string(), ..row("a", 2) };
-            let err = insert(&mut tx, &dup).await.expect_err("duplicate request id");
-            assert!(estelam_runtime::db::is_unique_violation(&err), "{}: {err}", t.label);
+            let dup = DocumentRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                ..row("a", 2)
+            };
+            let err = insert(&mut tx, &dup)
+                .await
+                .expect_err("duplicate request id");
+            assert!(
+                estelam_runtime::db::is_unique_violation(&err),
+                "{}: {err}",
+                t.label
+            );
             drop(tx);
-            assert_eq!(count_by_hash(db, &format!("{:064x}", 2)).await.expect("count"), 1);
+            assert_eq!(
+                count_by_hash(db, &format!("{:064x}", 2))
+                    .await
+                    .expect("count"),
+                1
+            );
             assert_eq!(referenced_hashes(db).await.expect("hashes").len(), 4);
             t.cleanup().await;
         }

@@ -15,9 +15,14 @@ use estelam_runtime::testing::{self, TokenMint, with_token};
 #[tokio::test]
 async fn verify_passes_a_sound_store_and_fails_a_damaged_one() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let settings = Settings { data_dir: dir.path().to_path_buf(), ..Settings::default() };
+    let settings = Settings {
+        data_dir: dir.path().to_path_buf(),
+        ..Settings::default()
+    };
     let mint = TokenMint::new();
-    let db = open_store(&settings, SERVICE, &migrations()).await.expect("store");
+    let db = open_store(&settings, SERVICE, &migrations())
+        .await
+        .expect("store");
     let ctx = ServiceContext {
         settings: Arc::new(settings.clone()),
         db: db.clone(),
@@ -32,13 +37,17 @@ async fn verify_passes_a_sound_store_and_fails_a_damaged_one() {
     let data = fixtures::png(64, 64);
     let messages = vec![
         pb::UploadDocumentRequest {
-            payload: Some(pb::upload_document_request::Payload::Metadata(pb::UploadMetadata {
-                kind: pb::DocumentKind::NationalIdCard as i32,
-                original_filename: "card.png".into(),
-                ..Default::default()
-            })),
+            payload: Some(pb::upload_document_request::Payload::Metadata(
+                pb::UploadMetadata {
+                    kind: pb::DocumentKind::NationalIdCard as i32,
+                    original_filename: "card.png".into(),
+                    ..Default::default()
+                },
+            )),
         },
-        pb::UploadDocumentRequest { payload: Some(pb::upload_document_request::Payload::Chunk(data.into())) },
+        pb::UploadDocumentRequest {
+            payload: Some(pb::upload_document_request::Payload::Chunk(data.into())),
+        },
     ];
     let doc = client
         .upload_document(with_token(tokio_stream::iter(messages), &token))
@@ -50,12 +59,21 @@ async fn verify_passes_a_sound_store_and_fails_a_damaged_one() {
     server.stop().await;
     db.close().await;
 
-    assert!(verify_command(&settings).await.expect("verify runs"), "a sound store passes");
+    assert!(
+        verify_command(&settings).await.expect("verify runs"),
+        "a sound store passes"
+    );
     let path = blobs.local_path(&doc.sha256).expect("filesystem");
-    assert!(path.starts_with(dir.path().join("documents")), "content lives under <data_dir>/documents");
+    assert!(
+        path.starts_with(dir.path().join("documents")),
+        "content lives under <data_dir>/documents"
+    );
     let mut bytes = std::fs::read(&path).expect("read");
     let last = bytes.len() - 1;
     bytes[last] ^= 0x80;
     std::fs::write(&path, bytes).expect("write");
-    assert!(!verify_command(&settings).await.expect("verify runs"), "a damaged store fails");
+    assert!(
+        !verify_command(&settings).await.expect("verify runs"),
+        "a damaged store fails"
+    );
 }

@@ -109,13 +109,18 @@ pub struct S3Settings {
 }
 
 fn expose_opt<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
-    v.as_ref().map(|x| x.expose_secret().to_owned()).serialize(s)
+    v.as_ref()
+        .map(|x| x.expose_secret().to_owned())
+        .serialize(s)
 }
 
 impl DocumentsSettings {
     /// The filesystem backend's directory: the configured root, else `<data_dir>/documents`.
     pub fn storage_root(&self, data_dir: &Path) -> PathBuf {
-        self.storage.root.clone().unwrap_or_else(|| data_dir.join("documents"))
+        self.storage
+            .root
+            .clone()
+            .unwrap_or_else(|| data_dir.join("documents"))
     }
 
     /// True when content goes to an S3-compatible bucket rather than a directory.
@@ -130,8 +135,14 @@ impl DocumentsSettings {
             ("documents.quota_max_count", self.quota_max_count),
             ("documents.quota_max_bytes", self.quota_max_bytes),
             ("documents.max_image_pixels", self.max_image_pixels),
-            ("documents.max_image_side_px", u64::from(self.max_image_side_px)),
-            ("documents.max_pdf_inflated_bytes", self.max_pdf_inflated_bytes),
+            (
+                "documents.max_image_side_px",
+                u64::from(self.max_image_side_px),
+            ),
+            (
+                "documents.max_pdf_inflated_bytes",
+                self.max_pdf_inflated_bytes,
+            ),
         ];
         for (name, value) in positive {
             if value == 0 {
@@ -139,8 +150,13 @@ impl DocumentsSettings {
             }
         }
         // Sizes travel as int64 on the wire and in the database.
-        if i64::try_from(self.quota_max_bytes).is_err() || i64::try_from(self.max_document_bytes).is_err() {
-            return Err(ConfigError("documents.quota_max_bytes and documents.max_document_bytes must fit in 63 bits".into()));
+        if i64::try_from(self.quota_max_bytes).is_err()
+            || i64::try_from(self.max_document_bytes).is_err()
+        {
+            return Err(ConfigError(
+                "documents.quota_max_bytes and documents.max_document_bytes must fit in 63 bits"
+                    .into(),
+            ));
         }
         if self.max_document_bytes > self.quota_max_bytes {
             return Err(ConfigError(
@@ -156,7 +172,9 @@ impl DocumentsSettings {
             if let Some(endpoint) = &self.storage.s3.endpoint
                 && !(endpoint.starts_with("https://") || endpoint.starts_with("http://"))
             {
-                return Err(ConfigError("documents.storage.s3.endpoint must be an http(s):// URL".into()));
+                return Err(ConfigError(
+                    "documents.storage.s3.endpoint must be an http(s):// URL".into(),
+                ));
             }
         }
         Ok(())
@@ -172,7 +190,10 @@ mod tests {
         let s = DocumentsSettings::default();
         s.validate().expect("defaults are valid");
         assert_eq!(s.max_document_bytes, 10 * MIB);
-        assert_eq!(s.storage_root(Path::new("/d")), PathBuf::from("/d/documents"));
+        assert_eq!(
+            s.storage_root(Path::new("/d")),
+            PathBuf::from("/d/documents")
+        );
     }
 
     #[test]
@@ -180,7 +201,10 @@ mod tests {
         let mut s = DocumentsSettings::default();
         s.storage.backend = DocumentBackend::S3;
         let err = s.validate().expect_err("no bucket");
-        assert!(err.to_string().contains("documents.storage.s3.bucket"), "{err}");
+        assert!(
+            err.to_string().contains("documents.storage.s3.bucket"),
+            "{err}"
+        );
         s.storage.s3.bucket = "b".into();
         s.storage.s3.secret_access_key = Some(SecretString::from("hunter2"));
         s.validate().expect("valid");
@@ -189,8 +213,14 @@ mod tests {
 
     #[test]
     fn a_zero_limit_is_named() {
-        let s = DocumentsSettings { quota_max_count: 0, ..DocumentsSettings::default() };
+        let s = DocumentsSettings {
+            quota_max_count: 0,
+            ..DocumentsSettings::default()
+        };
         let err = s.validate().expect_err("zero");
-        assert!(err.to_string().contains("documents.quota_max_count"), "{err}");
+        assert!(
+            err.to_string().contains("documents.quota_max_count"),
+            "{err}"
+        );
     }
 }
