@@ -9,7 +9,7 @@ use estelam_proto::documents::v1 as pb;
 use estelam_proto::documents::v1::document_service_client::DocumentServiceClient;
 use estelam_runtime::auth::Role;
 use estelam_runtime::config::Settings;
-use estelam_runtime::host::{ServiceContext, open_store};
+use estelam_runtime::host::open_store;
 use estelam_runtime::testing::{self, TokenMint, with_token};
 
 #[tokio::test]
@@ -23,12 +23,8 @@ async fn verify_passes_a_sound_store_and_fails_a_damaged_one() {
     let db = open_store(&settings, SERVICE, &migrations())
         .await
         .expect("store");
-    let ctx = ServiceContext {
-        settings: Arc::new(settings.clone()),
-        db: db.clone(),
-        verifier: mint.verifier(),
-        shutdown: tokio_util::sync::CancellationToken::new(),
-    };
+    let mut ctx = testing::context(db.clone(), &mint);
+    ctx.settings = Arc::new(settings.clone());
     let docs = Documents::open(&ctx).await.expect("open");
     let blobs = docs.blobs().clone();
     let server = testing::spawn_grpc(docs.into_server(&ctx)).await;
