@@ -36,6 +36,18 @@ enum Command {
         /// Only this service.
         service: Option<String>,
     },
+    /// Document store maintenance.
+    Documents {
+        #[command(subcommand)]
+        command: DocumentsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DocumentsCommand {
+    /// Read every stored document, check it against its SHA-256, and list what is damaged
+    /// (exits non-zero if anything is).
+    Verify,
 }
 
 #[tokio::main]
@@ -57,6 +69,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Run => "estelam".to_owned(),
         Command::Serve { service } => format!("estelam-{service}"),
         Command::Migrate { .. } => "estelam-migrate".to_owned(),
+        Command::Documents { .. } => "estelam-documents".to_owned(),
     };
     if std::io::stdout().is_terminal()
         && std::env::var_os("ESTELAM_TELEMETRY__LOG_FORMAT").is_none()
@@ -85,5 +98,14 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Serve { service } => estelam::serve_one(settings, &service, shutdown).await,
         Command::Migrate { service } => estelam::migrate(&settings, service.as_deref()).await,
+        Command::Documents {
+            command: DocumentsCommand::Verify,
+        } => {
+            if estelam_documents::verify_command(&settings).await? {
+                Ok(())
+            } else {
+                anyhow::bail!("damaged documents found (listed above)")
+            }
+        }
     }
 }

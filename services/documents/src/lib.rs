@@ -1,30 +1,140 @@
 //! Document store: uploads that are what they claim, kept intact, served only to whom they belong.
 //!
-//! The crate exposes [`SERVICE`], its [`migrations`] and [`build`], which the launcher
-//! uses to host it; its gRPC API arrives with the service's own work.
+//! * [`api`]: the gRPC handlers (`estelam.documents.v1.DocumentService`) and who may do what.
+//! * [`inspect`] and [`pdf_scan`]: what a file really is, judged from its bytes while they
+//!   stream (type, pixel size, PDF scripts and encryption); [`names`]: cleaned filenames.
+//! * [`storage`]: content in an object store (filesystem or S3) under its SHA-256.
+//! * [`store`]: metadata and quota usage in SQL.
+//! * [`scrub`]: the integrity check behind `estelam documents verify`.
+//!
+//! The launcher uses [`SERVICE`], [`migrations`] and [`build`]; tests use [`Documents`] to
+//! reach the upload memory gauge.
 
+use std::time::Duration;
+
+use estelam_proto::documents::v1::document_service_server::DocumentServiceServer;
+use estelam_runtime::config::Settings;
 use estelam_runtime::db::Migrations;
 use estelam_runtime::grpc::GrpcServer;
 use estelam_runtime::host::ServiceContext;
 
+pub mod api;
+mod errors;
+pub mod inspect;
+mod metrics;
+pub mod names;
+pub mod pdf_scan;
+pub mod scrub;
+pub mod storage;
+pub mod store;
+
+pub use storage::{Blobs, BufferGauge};
+
 /// The service's name: config key, schema, SQLite file and log field.
 pub const SERVICE: &str = "documents";
+
+/// Staging objects older than this are a crash's leftovers (no upload runs this long).
+const STAGING_MAX_AGE: Duration = Duration::from_secs(3600);
 
 /// The service's schema migrations, one set per backend.
 pub fn migrations() -> Migrations {
     Migrations {
-        sqlite: sqlx::migrate::Migrator::DEFAULT,
-        postgres: sqlx::migrate::Migrator::DEFAULT,
+        sqlite: sqlx::migrate!("./migrations/sqlite"),
+        postgres: sqlx::migrate!("./migrations/postgres"),
+    }
+}
+
+/// The service, opened but not yet serving.
+pub struct Documents {
+    api: api::Api,
+    blobs: Blobs,
+}
+
+impl Documents {
+    /// Validates the settings, opens the content store and sweeps old staging leftovers
+    /// in the background.
+    pub async fn open(ctx: &ServiceContext) -> anyhow::Result<Self> {
+        ctx.settings.documents.validate()?;
+        let blobs = Blobs::open(&ctx.settings)?;
+        let sweeper = blobs.clone();
+        tokio::spawn(async move {
+            match sweeper.sweep_staging(STAGING_MAX_AGE).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    removed = n,
+                    "removed staging leftovers of interrupted uploads"
+                ),
+                Err(err) => tracing::warn!(error = %err, "could not sweep staging leftovers"),
+            }
+        });
+        let api = api::Api::new(
+            ctx.db.clone(),
+            blobs.clone(),
+            ctx.settings.documents.clone(),
+        );
+        Ok(Self { api, blobs })
+    }
+
+    /// The content store (tests reach objects on disk through it).
+    pub fn blobs(&self) -> &Blobs {
+        &self.blobs
+    }
+
+    /// The gRPC server hosting the service.
+    pub fn into_server(self, ctx: &ServiceContext) -> GrpcServer {
+        // A chunk is at most 1 MiB; refusing larger messages in the decoder means a client
+        // cannot make the server allocate a huge one.
+        let service =
+            DocumentServiceServer::new(self.api).max_decoding_message_size(api::MAX_CHUNK + 4096);
+        let routes = tonic::service::Routes::new(service);
+        GrpcServer::new(
+            SERVICE,
+            routes,
+            ctx.settings.grpc.clone(),
+            ctx.verifier.clone(),
+        )
+        .describe(estelam_proto::FILE_DESCRIPTOR_SET)
+        .hosts("estelam.documents.v1.DocumentService")
     }
 }
 
 /// Builds the service's gRPC server from the shared context.
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<GrpcServer> {
-    let routes = tonic::service::Routes::builder().routes();
-    Ok(GrpcServer::new(
-        SERVICE,
-        routes,
-        ctx.settings.grpc.clone(),
-        ctx.verifier.clone(),
-    ))
+    Ok(Documents::open(ctx).await?.into_server(ctx))
+}
+
+/// `estelam documents verify`: scrubs the whole store with a progress bar, prints what is
+/// damaged or missing, and returns whether everything is intact.
+pub async fn verify_command(settings: &Settings) -> anyhow::Result<bool> {
+    settings.documents.validate()?;
+    let db = estelam_runtime::host::open_store(settings, SERVICE, &migrations()).await?;
+    let blobs = Blobs::open(settings)?;
+    let bar = scrub::Bar::new();
+    let report = scrub::scrub(&db, &blobs, &bar).await;
+    bar.finish();
+    db.close().await;
+    let report = report?;
+    println!(
+        "checked {} objects ({} bytes): {} damaged, {} missing, {} unreferenced",
+        report.objects_checked,
+        report.bytes_checked,
+        report.damaged.len(),
+        report.missing.len(),
+        report.orphans.len()
+    );
+    for d in report.damaged.iter().chain(&report.missing) {
+        let documents = if d.documents.is_empty() {
+            "(none)".to_owned()
+        } else {
+            d.documents.join(", ")
+        };
+        println!(
+            "DAMAGED {} ({}) documents: {documents}",
+            d.sha256, d.problem
+        );
+    }
+    for o in &report.orphans {
+        println!("unreferenced {o}");
+    }
+    Ok(report.is_clean())
 }

@@ -1,0 +1,219 @@
+//! The documents service's errors, each in Persian and English and saying what to do.
+
+use estelam_runtime::error::{ErrorCode, ServiceError};
+use tonic::{Code, Status};
+
+use crate::inspect::{FileType, Refusal};
+use crate::pdf_scan::PdfProblem;
+
+fn type_name_fa(t: FileType) -> &'static str {
+    match t {
+        FileType::Pdf => "PDF",
+        FileType::Jpeg => "JPEG",
+        FileType::Png => "PNG",
+        FileType::Webp => "WebP",
+    }
+}
+
+/// The one answer for a document that does not exist or that the caller may not see.
+pub fn document_not_found() -> ServiceError {
+    ServiceError::not_found("مدرک", "The document")
+}
+
+/// The first message of an upload was not the metadata.
+pub fn metadata_first() -> ServiceError {
+    ServiceError::invalid_field(
+        "metadata",
+        "UPLOAD_METADATA_FIRST",
+        "نخستین پیام بارگذاری باید مشخصات مدرک باشد و فقط یک بار فرستاده شود.",
+        "The first upload message must carry the document's metadata, and only the first.",
+    )
+}
+
+/// A field of the metadata is wrong.
+pub fn bad_field(field: &str, reason: &str, fa: &str, en: &str) -> ServiceError {
+    ServiceError::invalid_field(field, reason, fa, en)
+}
+
+/// The document is larger than allowed (while streaming, or as declared).
+pub fn too_large(max: u64) -> ServiceError {
+    let mib = max as f64 / (1024.0 * 1024.0);
+    ServiceError::new(
+        ErrorCode::ResourceExhausted,
+        "DOCUMENT_TOO_LARGE",
+        format!("حجم مدرک بیش از حد مجاز ({mib:.1} مگابایت) است؛ فایل کوچک‌تری بفرستید."),
+        format!(
+            "The document is larger than the limit of {mib:.1} MiB; please send a smaller file."
+        ),
+    )
+}
+
+/// One chunk message is larger than the protocol allows.
+pub fn chunk_too_large() -> ServiceError {
+    bad_field(
+        "chunk",
+        "CHUNK_TOO_LARGE",
+        "هر تکهٔ فایل حداکثر یک مگابایت باشد.",
+        "Each chunk of the file may be at most 1 MiB.",
+    )
+}
+
+/// The owner's quota would be passed.
+pub fn quota(count: bool, max_count: u64, max_bytes: u64) -> ServiceError {
+    if count {
+        ServiceError::new(
+            ErrorCode::ResourceExhausted,
+            "DOCUMENT_QUOTA_COUNT",
+            format!(
+                "تعداد مدارک این حساب به سقف {max_count} رسیده است؛ برای مدارک بیشتر با شهرداری تماس بگیرید."
+            ),
+            format!(
+                "This account already has the maximum of {max_count} documents; contact the municipality for more."
+            ),
+        )
+    } else {
+        let mib = max_bytes / (1024 * 1024);
+        ServiceError::new(
+            ErrorCode::ResourceExhausted,
+            "DOCUMENT_QUOTA_BYTES",
+            format!(
+                "حجم مدارک این حساب از سقف {mib} مگابایت می‌گذرد؛ فایل کوچک‌تری بفرستید یا با شهرداری تماس بگیرید."
+            ),
+            format!(
+                "This account's documents would exceed the {mib} MiB quota; send a smaller file or contact the municipality."
+            ),
+        )
+    }
+}
+
+/// The received size differs from the declared size.
+pub fn size_mismatch() -> ServiceError {
+    bad_field(
+        "declared_size_bytes",
+        "SIZE_MISMATCH",
+        "حجم دریافت‌شده با حجم اعلام‌شده برابر نیست؛ بارگذاری را دوباره انجام دهید.",
+        "The bytes received differ in size from the declared size; please upload again.",
+    )
+}
+
+/// An error that must travel as `DATA_LOSS` (the shared `ErrorCode` has no such kind):
+/// built as a [`ServiceError`] so it carries the same localized details, then re-coded.
+pub fn data_loss(reason: &str, fa: &str, en: &str) -> Status {
+    let status: Status = ServiceError::new(ErrorCode::Internal, reason, fa, en).into();
+    Status::with_details(
+        Code::DataLoss,
+        status.message().to_owned(),
+        status.details().to_vec().into(),
+    )
+}
+
+/// The upload's bytes differ from the hash the uploader sent.
+pub fn upload_checksum_mismatch() -> Status {
+    data_loss(
+        "UPLOAD_CHECKSUM_MISMATCH",
+        "فایل در راه آسیب دیده است (چکیدهٔ SHA-256 برابر نیست)؛ دوباره بارگذاری کنید.",
+        "The file was damaged in transit (its SHA-256 differs); please upload it again.",
+    )
+}
+
+/// Stored content failed its integrity check.
+pub fn stored_damaged() -> Status {
+    data_loss(
+        "DOCUMENT_DAMAGED",
+        "محتوای این مدرک آسیب دیده است و تحویل داده نمی‌شود؛ موضوع ثبت شد، لطفاً با شهرداری تماس بگیرید.",
+        "This document's stored content is damaged and will not be served; the fault was logged, please contact the municipality.",
+    )
+}
+
+impl From<Refusal> for ServiceError {
+    fn from(r: Refusal) -> Self {
+        let content = |reason: &str, fa: String, en: String| {
+            ServiceError::invalid_field("chunk", reason, fa, en)
+        };
+        match r {
+            Refusal::Empty => content(
+                "DOCUMENT_EMPTY",
+                "فایل خالی است؛ فایل مدرک را انتخاب کنید.".into(),
+                "The file is empty; please choose the document's file.".into(),
+            ),
+            Refusal::TypeNotAllowed { .. } => content(
+                "FILE_TYPE_NOT_ALLOWED",
+                "فقط فایل‌های PDF، JPEG، PNG و WebP پذیرفته می‌شوند.".into(),
+                "Only PDF, JPEG, PNG and WebP files are accepted.".into(),
+            ),
+            Refusal::DeclaredTypeMismatch { detected, declared } => ServiceError::invalid_field(
+                "declared_content_type",
+                "CONTENT_TYPE_MISMATCH",
+                format!(
+                    "محتوای فایل {} است اما نوع آن {} اعلام شده؛ فایل درست را بفرستید.",
+                    type_name_fa(detected),
+                    type_name_fa(declared)
+                ),
+                format!(
+                    "The file's content is {} but it was declared as {}; please send the right file.",
+                    type_name_fa(detected),
+                    type_name_fa(declared)
+                ),
+            ),
+            Refusal::ExtensionMismatch { detected, extension } => ServiceError::invalid_field(
+                "original_filename",
+                "EXTENSION_MISMATCH",
+                format!(
+                    "محتوای فایل {} است اما پسوند نام آن {} است؛ نام یا فایل را درست کنید.",
+                    type_name_fa(detected),
+                    type_name_fa(extension)
+                ),
+                format!(
+                    "The file's content is {} but its name ends like a {} file; fix the name or the file.",
+                    type_name_fa(detected),
+                    type_name_fa(extension)
+                ),
+            ),
+            Refusal::MalformedImage => content(
+                "IMAGE_MALFORMED",
+                "تصویر خراب است یا ابعاد آن خوانده نمی‌شود؛ دوباره اسکن یا عکس‌برداری کنید.".into(),
+                "The image is broken or its size cannot be read; please scan or photograph it again.".into(),
+            ),
+            Refusal::ImageTooLarge { width, height } => content(
+                "IMAGE_DIMENSIONS_TOO_LARGE",
+                format!("ابعاد تصویر ({width}×{height} پیکسل) بیش از حد مجاز است؛ تصویر را کوچک‌تر کنید."),
+                format!("The image's dimensions ({width}×{height} pixels) are too large; please resize it."),
+            ),
+            Refusal::Polyglot => content(
+                "FILE_POLYGLOT",
+                "این فایل هم‌زمان تصویر و PDF است و پذیرفته نمی‌شود؛ تصویر را دوباره ذخیره کنید.".into(),
+                "This file is both an image and a PDF and is not accepted; please save the image again.".into(),
+            ),
+            Refusal::Pdf(problem) => {
+                let (reason, fa, en) = match problem {
+                    PdfProblem::Encrypted => (
+                        "PDF_ENCRYPTED",
+                        "فایل PDF رمزگذاری شده است؛ نسخهٔ بدون رمز را بفرستید.",
+                        "The PDF is encrypted; please send a copy without a password or encryption.",
+                    ),
+                    PdfProblem::Script => (
+                        "PDF_JAVASCRIPT",
+                        "فایل PDF دارای کد جاوااسکریپت است و پذیرفته نمی‌شود؛ آن را دوباره به PDF چاپ کنید.",
+                        "The PDF contains JavaScript and is not accepted; please print it to PDF again.",
+                    ),
+                    PdfProblem::Launch => (
+                        "PDF_LAUNCH_ACTION",
+                        "فایل PDF دارای فرمان اجرای برنامه است و پذیرفته نمی‌شود؛ آن را دوباره به PDF چاپ کنید.",
+                        "The PDF contains an action that launches a program and is not accepted; please print it to PDF again.",
+                    ),
+                    PdfProblem::Uninspectable | PdfProblem::TooComplex => (
+                        "PDF_UNINSPECTABLE",
+                        "این فایل PDF قابل بررسی نیست؛ آن را دوباره به PDF چاپ یا اسکن کنید.",
+                        "This PDF cannot be checked; please print it to PDF again or scan the paper.",
+                    ),
+                    PdfProblem::Malformed => (
+                        "PDF_MALFORMED",
+                        "فایل PDF خراب یا ناقص است؛ آن را دوباره بسازید.",
+                        "The PDF is broken or incomplete; please create it again.",
+                    ),
+                };
+                content(reason, fa.into(), en.into())
+            }
+        }
+    }
+}
