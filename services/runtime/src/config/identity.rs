@@ -288,4 +288,29 @@ mod tests {
         s.service_clients.insert("fees".into(), SecretString::from("short"));
         assert!(s.validate().unwrap_err().contains("identity.service_clients.fees"));
     }
+
+    #[test]
+    fn identity_settings_load_from_a_file_and_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "estelam.toml",
+                "[identity]\naccess_token_ttl_secs = 600\n\n[identity.bootstrap_admin]\nnational_code = \"0076229645\"\n\
+                 first_name = \"مدیر\"\nlast_name = \"سامانه\"\nmobile = \"09120000000\"\n",
+            )?;
+            jail.set_env("ESTELAM_IDENTITY__SERVICE_CLIENTS__FEES", "f".repeat(40));
+            jail.set_env("ESTELAM_AUTH__CLIENT_ID", "fees");
+            jail.set_env("ESTELAM_AUTH__CLIENT_SECRET", "f".repeat(40));
+            let s = crate::config::Settings::load(Some(std::path::Path::new("estelam.toml"))).expect("valid");
+            assert_eq!(s.identity.access_token_ttl_secs, 600);
+            assert_eq!(s.identity.bootstrap_admin.as_ref().map(|a| a.national_code.as_str()), Some("0076229645"));
+            assert!(s.identity.bootstrap_admin.as_ref().is_some_and(|a| a.password.is_none()));
+            assert_eq!(s.identity.service_clients["fees"].expose_secret(), "f".repeat(40));
+            assert_eq!(s.auth.client_id.as_deref(), Some("fees"));
+            jail.set_env("ESTELAM_AUTH__CLIENT_SECRET", "");
+            jail.set_env("ESTELAM_IDENTITY__SERVICE_CLIENTS__FEES", "short");
+            let err = crate::config::Settings::load(Some(std::path::Path::new("estelam.toml"))).expect_err("weak secret");
+            assert!(err.to_string().contains("identity.service_clients.fees"), "{err}");
+            Ok(())
+        });
+    }
 }
