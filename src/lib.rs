@@ -14,7 +14,7 @@ use estelam_runtime::auth::{IdentityKeySource, TokenVerifier};
 use estelam_runtime::config::{SERVICES, Settings};
 use estelam_runtime::db::Migrations;
 use estelam_runtime::grpc::{GrpcListener, GrpcServer};
-use estelam_runtime::host::{ServiceContext, open_store};
+use estelam_runtime::host::{ServiceContext, connect_bus, open_store};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -103,13 +103,21 @@ impl SystemAddrs {
     /// Loopback, the conventional ports: gRPC 50051–50055, HTTP 8080, admin 9090.
     pub fn conventional() -> Self {
         let lo = |port| SocketAddr::from(([127, 0, 0, 1], port));
-        Self { grpc: [lo(50051), lo(50052), lo(50053), lo(50054), lo(50055)], http: lo(8080), admin: lo(9090) }
+        Self {
+            grpc: [lo(50051), lo(50052), lo(50053), lo(50054), lo(50055)],
+            http: lo(8080),
+            admin: lo(9090),
+        }
     }
 
     /// Loopback, every port chosen by the OS: for tests running side by side.
     pub fn ephemeral() -> Self {
         let lo = SocketAddr::from(([127, 0, 0, 1], 0));
-        Self { grpc: [lo; 5], http: lo, admin: lo }
+        Self {
+            grpc: [lo; 5],
+            http: lo,
+            admin: lo,
+        }
     }
 }
 
@@ -156,20 +164,32 @@ impl RunningSystem {
 /// Starts every service and the gateway on `addrs`, stopping when `shutdown` is cancelled.
 /// Every listener is bound before anything serves, so the returned addresses accept
 /// connections at once.
-pub async fn start(settings: Settings, addrs: SystemAddrs, shutdown: CancellationToken) -> anyhow::Result<RunningSystem> {
+pub async fn start(
+    settings: Settings,
+    addrs: SystemAddrs,
+    shutdown: CancellationToken,
+) -> anyhow::Result<RunningSystem> {
     let mut settings = settings;
     let mut listeners = Vec::new();
     for (service, addr) in SERVICES.iter().zip(addrs.grpc) {
-        let listener = GrpcListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr} for the {service} service (is the port in use?)"))?;
+        let listener = GrpcListener::bind(addr).await.with_context(|| {
+            format!("cannot listen on {addr} for the {service} service (is the port in use?)")
+        })?;
         settings.endpoints.set(service, listener.endpoint());
         listeners.push((*service, listener));
     }
     let mut per_service = with_service_credentials(&mut settings)?;
     let settings = Arc::new(settings);
     let verifier = verifier(&settings);
+    let bus = connect_bus(&settings, "estelam")
+        .await
+        .context("connecting to the event bus (bus.amqp_url)")?;
     let mut readiness = Readiness::new(shutdown.clone());
+    let probe = bus.clone();
+    readiness.add("event bus", move || {
+        let bus = probe.clone();
+        async move { bus.is_connected() }
+    });
     let mut servers = Vec::new();
     for (service, listener) in listeners {
         let own = Arc::new(per_service.remove(service).unwrap_or_else(|| settings.as_ref().clone()));
@@ -181,7 +201,13 @@ pub async fn start(settings: Settings, addrs: SystemAddrs, shutdown: Cancellatio
             let db = probe.clone();
             async move { db.is_reachable().await }
         });
-        let ctx = ServiceContext { settings: own, db, verifier: verifier.clone(), shutdown: shutdown.clone() };
+        let ctx = ServiceContext {
+            settings: own,
+            db,
+            verifier: verifier.clone(),
+            bus: bus.clone(),
+            shutdown: shutdown.clone(),
+        };
         servers.push((service, listener, build_server(service, &ctx).await?));
     }
     // Identity (built first) already loaded its keys into the shared verifier; this keeps
@@ -189,10 +215,20 @@ pub async fn start(settings: Settings, addrs: SystemAddrs, shutdown: Cancellatio
     refresh_keys_from_identity(&verifier, &settings, &shutdown)?;
     let gateway = estelam_gateway::Gateway::bind(addrs.http, &settings)
         .await
-        .with_context(|| format!("cannot listen on {} for the gateway (is the port in use?)", addrs.http))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {} for the gateway (is the port in use?)",
+                addrs.http
+            )
+        })?;
     let admin = AdminServer::bind(addrs.admin, readiness)
         .await
-        .with_context(|| format!("cannot listen on {} for the admin port (is the port in use?)", addrs.admin))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {} for the admin port (is the port in use?)",
+                addrs.admin
+            )
+        })?;
 
     let gateway_url = format!("http://{}", gateway.local_addr()?);
     let admin_url = format!("http://{}", admin.local_addr()?);
@@ -207,11 +243,21 @@ pub async fn start(settings: Settings, addrs: SystemAddrs, shutdown: Cancellatio
     tasks.spawn(async move { Ok(gateway.run_until_stopped(stop).await?) });
     let stop = shutdown.clone();
     tasks.spawn(async move { Ok(admin.run_until_stopped(stop).await?) });
-    Ok(RunningSystem { endpoints, gateway_url, admin_url, shutdown, tasks })
+    Ok(RunningSystem {
+        endpoints,
+        gateway_url,
+        admin_url,
+        shutdown,
+        tasks,
+    })
 }
 
 /// Hosts one service (`estelam serve <service>`): its gRPC port and its admin port.
-pub async fn serve_one(settings: Settings, service: &str, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn serve_one(
+    settings: Settings,
+    service: &str,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let listener = GrpcListener::bind(settings.listen.grpc)
         .await
         .with_context(|| format!("cannot listen on {} (listen.grpc)", settings.listen.grpc))?;
@@ -219,7 +265,15 @@ pub async fn serve_one(settings: Settings, service: &str, shutdown: Cancellation
     let db = open_store(&settings, service, &migrations_of(service)?)
         .await
         .with_context(|| format!("opening the {service} store"))?;
+    let bus = connect_bus(&settings, &format!("estelam-{service}"))
+        .await
+        .context("connecting to the event bus (bus.amqp_url)")?;
     let mut readiness = Readiness::new(shutdown.clone());
+    let probe = bus.clone();
+    readiness.add("event bus", move || {
+        let bus = probe.clone();
+        async move { bus.is_connected() }
+    });
     let probe = db.clone();
     readiness.add("store", move || {
         let db = probe.clone();
@@ -233,7 +287,13 @@ pub async fn serve_one(settings: Settings, service: &str, shutdown: Cancellation
         // Identity trusts its own keys directly; every other service asks identity for them.
         refresh_keys_from_identity(&verifier, &settings, &shutdown)?;
     }
-    let ctx = ServiceContext { settings: settings.clone(), db, verifier, shutdown: shutdown.clone() };
+    let ctx = ServiceContext {
+        settings: settings.clone(),
+        db,
+        verifier,
+        bus,
+        shutdown: shutdown.clone(),
+    };
     let server = build_server(service, &ctx).await?;
     let stop = shutdown.clone();
     let admin_task = tokio::spawn(async move { admin.run_until_stopped(stop).await });

@@ -9,7 +9,11 @@ use estelam::SystemAddrs;
 use estelam_runtime::config::{LogFormat, Settings};
 
 #[derive(Parser)]
-#[command(name = "estelam", version, about = "Estelam municipal e-services: the property inquiry (استعلام ملک)")]
+#[command(
+    name = "estelam",
+    version,
+    about = "Estelam municipal e-services: the property inquiry (استعلام ملک)"
+)]
 struct Cli {
     /// A TOML settings file (also `ESTELAM_CONFIG`).
     #[arg(long, global = true)]
@@ -54,7 +58,9 @@ async fn run() -> anyhow::Result<()> {
         Command::Serve { service } => format!("estelam-{service}"),
         Command::Migrate { .. } => "estelam-migrate".to_owned(),
     };
-    if std::io::stdout().is_terminal() && std::env::var_os("ESTELAM_TELEMETRY__LOG_FORMAT").is_none() {
+    if std::io::stdout().is_terminal()
+        && std::env::var_os("ESTELAM_TELEMETRY__LOG_FORMAT").is_none()
+    {
         settings.telemetry.log_format = LogFormat::Pretty;
     }
     let _telemetry = estelam_runtime::telemetry::init(&settings.telemetry, &process_name)?;
@@ -67,11 +73,16 @@ async fn run() -> anyhow::Result<()> {
             for (service, endpoint) in &system.endpoints {
                 println!("  gRPC {service:<10} {endpoint}");
             }
-            println!("  admin           {} (/healthz, /readyz, /metrics)", system.admin_url);
+            println!(
+                "  admin           {} (/healthz, /readyz, /metrics)",
+                system.admin_url
+            );
             println!("Press Ctrl-C to stop.");
             system.wait().await
         }
-        Command::Serve { service } if service == "gateway" => estelam::serve_gateway(settings, shutdown).await,
+        Command::Serve { service } if service == "gateway" => {
+            estelam::serve_gateway(settings, shutdown).await
+        }
         Command::Serve { service } => estelam::serve_one(settings, &service, shutdown).await,
         Command::Migrate { service } => estelam::migrate(&settings, service.as_deref()).await,
     }

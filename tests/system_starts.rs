@@ -7,13 +7,17 @@ use estelam_runtime::config::{SERVICES, Settings};
 use tokio_util::sync::CancellationToken;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+use tonic_reflection::pb::v1::ServerReflectionRequest;
 use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
 use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-use tonic_reflection::pb::v1::ServerReflectionRequest;
 
 async fn listed_services(endpoint: &str) -> Vec<String> {
-    let channel = tonic::transport::Endpoint::from_shared(endpoint.to_owned()).expect("uri").connect().await.expect("connect");
+    let channel = tonic::transport::Endpoint::from_shared(endpoint.to_owned())
+        .expect("uri")
+        .connect()
+        .await
+        .expect("connect");
     let mut client = ServerReflectionClient::new(channel);
     let request = ServerReflectionRequest {
         host: String::new(),
@@ -24,9 +28,15 @@ async fn listed_services(endpoint: &str) -> Vec<String> {
         .await
         .expect("reflection answers")
         .into_inner();
-    let response = stream.message().await.expect("stream").expect("one response");
+    let response = stream
+        .message()
+        .await
+        .expect("stream")
+        .expect("one response");
     match response.message_response {
-        Some(MessageResponse::ListServicesResponse(list)) => list.service.into_iter().map(|s| s.name).collect(),
+        Some(MessageResponse::ListServicesResponse(list)) => {
+            list.service.into_iter().map(|s| s.name).collect()
+        }
         other => panic!("unexpected reflection answer {other:?}"),
     }
 }
@@ -34,31 +44,50 @@ async fn listed_services(endpoint: &str) -> Vec<String> {
 #[tokio::test]
 async fn every_service_answers_health_and_reflection_and_stops_on_one_signal() {
     let data = tempfile::tempdir().expect("temp dir");
-    let settings = Settings { data_dir: data.path().to_path_buf(), ..Settings::default() };
+    let settings = Settings {
+        data_dir: data.path().to_path_buf(),
+        ..Settings::default()
+    };
     let shutdown = CancellationToken::new();
-    let system = estelam::start(settings, SystemAddrs::ephemeral(), shutdown.clone()).await.expect("system starts");
+    let system = estelam::start(settings, SystemAddrs::ephemeral(), shutdown.clone())
+        .await
+        .expect("system starts");
 
     assert_eq!(system.endpoints.len(), SERVICES.len());
     for (service, endpoint) in &system.endpoints {
-        let channel = tonic::transport::Endpoint::from_shared(endpoint.clone()).expect("uri").connect().await.expect("connect");
+        let channel = tonic::transport::Endpoint::from_shared(endpoint.clone())
+            .expect("uri")
+            .connect()
+            .await
+            .expect("connect");
         let mut health = HealthClient::new(channel);
         let status = health
-            .check(HealthCheckRequest { service: String::new() })
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
             .await
             .unwrap_or_else(|e| panic!("{service} health: {e}"))
             .into_inner()
             .status;
         assert_eq!(status, ServingStatus::Serving as i32, "{service} serves");
         let listed = listed_services(endpoint).await;
-        assert!(listed.iter().any(|s| s == "grpc.health.v1.Health"), "{service} lists health: {listed:?}");
         assert!(
-            listed.iter().any(|s| s == "grpc.reflection.v1.ServerReflection"),
+            listed.iter().any(|s| s == "grpc.health.v1.Health"),
+            "{service} lists health: {listed:?}"
+        );
+        assert!(
+            listed
+                .iter()
+                .any(|s| s == "grpc.reflection.v1.ServerReflection"),
             "{service} lists reflection: {listed:?}"
         );
     }
     // Each service keeps its own store file in the data directory.
     for service in SERVICES {
-        assert!(data.path().join(format!("{service}.sqlite")).exists(), "{service} store created");
+        assert!(
+            data.path().join(format!("{service}.sqlite")).exists(),
+            "{service} store created"
+        );
     }
 
     shutdown.cancel();

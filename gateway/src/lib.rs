@@ -1,62 +1,74 @@
 //! Estelam's HTTP gateway: where citizens, clerks and integrators meet the system over
-//! HTTP. It translates HTTP/JSON to the services' gRPC APIs and serves the citizen portal.
+//! HTTP. It translates HTTP/JSON to the services' gRPC APIs, describes that API as OpenAPI
+//! 3.1, and serves the citizen portal (Persian first, right to left) from assets embedded in
+//! the binary.
 //!
-//! This crate currently serves the operator endpoints (`/healthz`, `/readyz`, `/metrics`)
-//! and a status page at `/` that shows whether each service answers its health check; the
-//! JSON API and the portal pages are added route by route as their services land.
+//! The parts, one concern per module:
+//! * [`routes`] — every route, each with its OpenAPI description ([`openapi`]);
+//! * [`problem`] and [`extract`] — errors as RFC 9457 problem+json in Persian and English;
+//! * [`stack`] — the tower stack (request id, trace, security headers, CORS, compression,
+//!   timeouts, overload, rate limits, body limits), built in one place;
+//! * [`portal`], [`assets`], [`fallback`] — the portal shell, embedded files, deep links.
 
-mod status;
+pub mod assets;
+pub mod backends;
+pub mod bearer;
+pub mod client_ip;
+pub mod extract;
+pub mod fallback;
+pub mod limits;
+pub mod normalize;
+pub mod openapi;
+pub mod portal;
+pub mod problem;
+pub mod rate_limit;
+pub mod request_id;
+pub mod routes;
+pub mod security;
+pub mod stack;
+pub mod state;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
-use estelam_runtime::config::{GrpcSettings, Settings, SERVICES};
+use estelam_runtime::auth::TokenVerifier;
+use estelam_runtime::config::Settings;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::Channel;
 
-/// Connections the gateway holds to each service.
-#[derive(Clone)]
-pub struct Backends {
-    channels: Arc<Vec<(&'static str, Channel)>>,
-}
+pub use backends::Backends;
+pub use problem::{ApiError, Problem};
+pub use state::AppState;
 
-impl Backends {
-    /// Lazy channels to every service's configured endpoint.
-    pub fn connect(settings: &Settings) -> anyhow::Result<Self> {
-        let grpc: &GrpcSettings = &settings.grpc;
-        let mut channels = Vec::new();
-        for service in SERVICES {
-            let endpoint = settings.endpoints.of(service).unwrap_or_default();
-            channels.push((service, estelam_runtime::grpc::channel(endpoint, grpc)?));
-        }
-        Ok(Self { channels: Arc::new(channels) })
-    }
+use rate_limit::RateLimits;
 
-    /// The channel to `service`.
-    pub fn channel(&self, service: &str) -> Option<Channel> {
-        self.channels.iter().find(|(name, _)| *name == service).map(|(_, c)| c.clone())
-    }
-
-    /// Every service and its channel, in start order.
-    pub fn all(&self) -> impl Iterator<Item = (&'static str, Channel)> + '_ {
-        self.channels.iter().map(|(n, c)| (*n, c.clone()))
-    }
-}
+/// How often idle rate-limit entries are forgotten.
+const FORGET_IDLE_EVERY: Duration = Duration::from_secs(60);
 
 /// A bound gateway, ready to serve.
 pub struct Gateway {
     listener: TcpListener,
-    backends: Backends,
+    state: AppState,
 }
 
 impl Gateway {
     /// Binds the HTTP port first (port 0 in tests) and prepares channels to the services.
     pub async fn bind(addr: SocketAddr, settings: &Settings) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
-        Ok(Self { listener, backends: Backends::connect(settings)? })
+        Ok(Self {
+            listener,
+            state: state(settings)?,
+        })
+    }
+
+    /// Uses `verifier` (one that the launcher keeps refreshed from identity's keys) to
+    /// recognise accounts for the per-account rate limit. Without one, tokens are not
+    /// verified here and only per-address limits apply; the services still verify them.
+    pub fn with_verifier(mut self, verifier: TokenVerifier) -> Self {
+        self.state.verifier = verifier;
+        self
     }
 
     /// The bound address.
@@ -64,21 +76,51 @@ impl Gateway {
         self.listener.local_addr()
     }
 
-    /// The HTTP application, for in-process tests with `oneshot`.
-    pub fn router(backends: Backends) -> Router {
-        Router::new()
-            .route("/", get(status::page))
-            .route("/healthz", get(|| async { "ok" }))
-            .route("/readyz", get(status::readyz))
-            .route("/metrics", get(|| async { estelam_runtime::metrics::render() }))
-            .with_state(backends)
-    }
-
     /// Serves until `shutdown`, letting in-flight requests finish.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
-        let app = Self::router(self.backends);
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await
+        let limits = Arc::new(RateLimits::new(
+            &self.state.settings,
+            self.state.verifier.clone(),
+        ));
+        let forget = {
+            let (limits, shutdown) = (limits.clone(), shutdown.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        () = shutdown.cancelled() => return,
+                        () = tokio::time::sleep(FORGET_IDLE_EVERY) => limits.forget_idle(),
+                    }
+                }
+            })
+        };
+        let app = app(self.state, limits);
+        tracing::info!(addr = ?self.listener.local_addr().ok(), "gateway listening");
+        let served = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await;
+        forget.abort();
+        served
     }
+}
+
+/// The router's state for `settings`, with a verifier that has no keys yet.
+pub fn state(settings: &Settings) -> anyhow::Result<AppState> {
+    Ok(AppState {
+        backends: Backends::connect(settings)?,
+        settings: Arc::new(settings.gateway.clone()),
+        verifier: TokenVerifier::new(&settings.auth.issuer, &settings.auth.audience),
+        shell: portal::Shell::new(&settings.gateway),
+    })
+}
+
+/// The whole HTTP application — routes, fallback and the tower stack — for serving and for
+/// in-process tests with `oneshot` (which may add `MockConnectInfo` for client addresses).
+pub fn app(state: AppState, limits: Arc<RateLimits>) -> Router {
+    let settings = state.settings.clone();
+    let (router, _openapi) = routes::all().split_for_parts();
+    let router = router.fallback(fallback::handle).with_state(state);
+    stack::apply(router, &settings, limits)
 }

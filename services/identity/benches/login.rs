@@ -44,7 +44,13 @@ fn benches(c: &mut Criterion) {
         let settings = Arc::new(settings);
         let db = estelam_runtime::host::open_store(&settings, "identity", &estelam_identity::migrations()).await.expect("store");
         let verifier = TokenVerifier::new(&settings.auth.issuer, &settings.auth.audience);
-        let ctx = ServiceContext { settings, db, verifier: verifier.clone(), shutdown: CancellationToken::new() };
+        let ctx = ServiceContext {
+            settings,
+            db,
+            verifier: verifier.clone(),
+            bus: Arc::new(estelam_runtime::bus::MemoryBus::new()),
+            shutdown: CancellationToken::new(),
+        };
         let (server, identity) = estelam_identity::build_with(&ctx, Arc::new(LogSms::new())).await.expect("identity");
         let server = estelam_runtime::testing::spawn_grpc(server).await;
         let mut client = IdentityServiceClient::new(server.channel());

@@ -12,11 +12,19 @@ pub const SERVICE: &str = "property";
 
 /// The service's schema migrations, one set per backend.
 pub fn migrations() -> Migrations {
-    Migrations { sqlite: sqlx::migrate::Migrator::DEFAULT, postgres: sqlx::migrate::Migrator::DEFAULT }
+    Migrations {
+        sqlite: sqlx::migrate::Migrator::DEFAULT,
+        postgres: sqlx::migrate::Migrator::DEFAULT,
+    }
 }
 
 /// Builds the service's gRPC server from the shared context.
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<GrpcServer> {
     let routes = tonic::service::Routes::builder().routes();
-    Ok(GrpcServer::new(SERVICE, routes, ctx.settings.grpc.clone(), ctx.verifier.clone()))
+    Ok(GrpcServer::new(
+        SERVICE,
+        routes,
+        ctx.settings.grpc.clone(),
+        ctx.verifier.clone(),
+    ))
 }

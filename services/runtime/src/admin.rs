@@ -27,7 +27,10 @@ impl Readiness {
     /// Readiness that turns false as soon as `shutdown` is cancelled, so load balancers stop
     /// sending work before the servers close.
     pub fn new(shutdown: CancellationToken) -> Self {
-        Self { checks: Vec::new(), draining: shutdown }
+        Self {
+            checks: Vec::new(),
+            draining: shutdown,
+        }
     }
 
     /// Adds a check, e.g. "the database answers".
@@ -36,7 +39,8 @@ impl Readiness {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = bool> + Send + 'static,
     {
-        self.checks.push((name.into(), Arc::new(move || Box::pin(check()))));
+        self.checks
+            .push((name.into(), Arc::new(move || Box::pin(check()))));
     }
 
     /// Runs every check; returns the names of those failing.
@@ -63,7 +67,10 @@ pub struct AdminServer {
 impl AdminServer {
     /// Binds the admin port first, so a caller knows the address before anything runs.
     pub async fn bind(addr: SocketAddr, readiness: Readiness) -> std::io::Result<Self> {
-        Ok(Self { listener: TcpListener::bind(addr).await?, readiness })
+        Ok(Self {
+            listener: TcpListener::bind(addr).await?,
+            readiness,
+        })
     }
 
     /// The bound address.
@@ -89,6 +96,9 @@ async fn readyz(State(readiness): State<Readiness>) -> (StatusCode, String) {
     if failing.is_empty() {
         (StatusCode::OK, "ready".to_owned())
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {}", failing.join(", ")))
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: {}", failing.join(", ")),
+        )
     }
 }

@@ -116,13 +116,20 @@ impl Caller {
 
     /// Refuses unless the caller has one of `roles`.
     pub fn require_any(&self, roles: &[Role]) -> Result<(), ServiceError> {
-        if self.has_any(roles) { Ok(()) } else { Err(ServiceError::permission_denied()) }
+        if self.has_any(roles) {
+            Ok(())
+        } else {
+            Err(ServiceError::permission_denied())
+        }
     }
 }
 
 /// The authenticated caller of a gRPC request, or `Unauthenticated`.
 pub fn caller<T>(request: &tonic::Request<T>) -> Result<&Caller, ServiceError> {
-    request.extensions().get::<Caller>().ok_or_else(ServiceError::unauthenticated)
+    request
+        .extensions()
+        .get::<Caller>()
+        .ok_or_else(ServiceError::unauthenticated)
 }
 
 /// The caller if a token was presented; `None` for an anonymous request.
@@ -173,8 +180,14 @@ pub struct TokenVerifier {
 
 impl std::fmt::Debug for TokenVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kids: Vec<String> = self.keys.read().map(|k| k.keys().cloned().collect()).unwrap_or_default();
-        f.debug_struct("TokenVerifier").field("kids", &kids).finish()
+        let kids: Vec<String> = self
+            .keys
+            .read()
+            .map(|k| k.keys().cloned().collect())
+            .unwrap_or_default();
+        f.debug_struct("TokenVerifier")
+            .field("kids", &kids)
+            .finish()
     }
 }
 
@@ -309,7 +322,10 @@ impl AuthLayer {
 impl<S> tower::Layer<S> for AuthLayer {
     type Service = AuthService<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        AuthService { inner, verifier: self.verifier.clone() }
+        AuthService {
+            inner,
+            verifier: self.verifier.clone(),
+        }
     }
 }
 

@@ -77,7 +77,10 @@ impl DatabaseTarget {
     /// The embedded default: `<data_dir>/<service>.sqlite`, created on first use.
     pub fn sqlite_file(data_dir: &Path, service: &str) -> Self {
         Self {
-            url: format!("sqlite://{}?mode=rwc", data_dir.join(format!("{service}.sqlite")).display()),
+            url: format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join(format!("{service}.sqlite")).display()
+            ),
             schema: None,
             max_connections: 8,
         }
@@ -103,7 +106,9 @@ impl Database {
         let schema = match (&target.schema, backend) {
             (Some(s), Backend::Postgres) => {
                 if s.is_empty()
-                    || !s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                    || !s
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
                 {
                     return Err(DbError::BadSchemaName);
                 }
@@ -114,8 +119,10 @@ impl Database {
         let options = AnyConnectOptions::from_str(&target.url)?;
         if let Some(schema) = &schema {
             let mut conn = options.connect().await?;
-            conn.execute(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")))
-                .await?;
+            conn.execute(AssertSqlSafe(format!(
+                "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+            )))
+            .await?;
             conn.close().await?;
         }
         let setup: String = match backend {
@@ -197,7 +204,9 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     match err {
         sqlx::Error::Database(db) => {
             matches!(db.kind(), sqlx::error::ErrorKind::UniqueViolation)
-                || db.code().is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
+                || db
+                    .code()
+                    .is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
         }
         _ => false,
     }

@@ -168,7 +168,13 @@ impl fmt::Debug for ServiceError {
 
 impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.code.slug(), self.reason, self.message_en)
+        write!(
+            f,
+            "{} ({}): {}",
+            self.code.slug(),
+            self.reason,
+            self.message_en
+        )
     }
 }
 
@@ -201,8 +207,18 @@ impl ServiceError {
         message_en: impl Into<String>,
     ) -> Self {
         let (reason, fa, en) = (reason.into(), message_fa.into(), message_en.into());
-        let mut err = Self::new(ErrorCode::InvalidArgument, reason.clone(), fa.clone(), en.clone());
-        err.fields.push(FieldViolation { field: field.into(), reason, message_fa: fa, message_en: en });
+        let mut err = Self::new(
+            ErrorCode::InvalidArgument,
+            reason.clone(),
+            fa.clone(),
+            en.clone(),
+        );
+        err.fields.push(FieldViolation {
+            field: field.into(),
+            reason,
+            message_fa: fa,
+            message_en: en,
+        });
         err
     }
 
@@ -307,8 +323,12 @@ impl ServiceError {
                     err.reason = info.reason;
                     saw_reason = true;
                 }
-                ErrorDetail::LocalizedMessage(m) if m.locale == LOCALE_FA => err.message_fa = m.message,
-                ErrorDetail::LocalizedMessage(m) if m.locale == LOCALE_EN => err.message_en = m.message,
+                ErrorDetail::LocalizedMessage(m) if m.locale == LOCALE_FA => {
+                    err.message_fa = m.message
+                }
+                ErrorDetail::LocalizedMessage(m) if m.locale == LOCALE_EN => {
+                    err.message_en = m.message
+                }
                 ErrorDetail::BadRequest(br) => {
                     err.fields = br
                         .field_violations
@@ -345,7 +365,9 @@ impl ServiceError {
             (ErrorCode::Unavailable | ErrorCode::DeadlineExceeded, cause) => {
                 tracing::warn!(reason = %self.reason, error = ?cause, "dependency unavailable")
             }
-            (_, cause) => tracing::debug!(code = self.code.slug(), reason = %self.reason, error = ?cause, "request refused"),
+            (_, cause) => {
+                tracing::debug!(code = self.code.slug(), reason = %self.reason, error = ?cause, "request refused")
+            }
         }
     }
 }
@@ -439,8 +461,17 @@ mod tests {
     fn every_code_round_trips_through_grpc() {
         use ErrorCode::*;
         for code in [
-            InvalidArgument, NotFound, AlreadyExists, Unauthenticated, PermissionDenied,
-            FailedPrecondition, Conflict, ResourceExhausted, Unavailable, DeadlineExceeded, Internal,
+            InvalidArgument,
+            NotFound,
+            AlreadyExists,
+            Unauthenticated,
+            PermissionDenied,
+            FailedPrecondition,
+            Conflict,
+            ResourceExhausted,
+            Unavailable,
+            DeadlineExceeded,
+            Internal,
         ] {
             assert_eq!(ErrorCode::from_grpc(code.grpc()), code);
         }

@@ -38,7 +38,10 @@ impl GrpcListener {
     pub async fn bind(addr: SocketAddr) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
-        Ok(Self { listener, local_addr })
+        Ok(Self {
+            listener,
+            local_addr,
+        })
     }
 
     /// The bound address.
@@ -64,8 +67,20 @@ pub struct GrpcServer {
 
 impl GrpcServer {
     /// A server for the service `name` (used in logs) with its `routes`.
-    pub fn new(name: &'static str, routes: Routes, settings: GrpcSettings, verifier: TokenVerifier) -> Self {
-        Self { name, routes, service_names: Vec::new(), descriptor_sets: Vec::new(), settings, verifier }
+    pub fn new(
+        name: &'static str,
+        routes: Routes,
+        settings: GrpcSettings,
+        verifier: TokenVerifier,
+    ) -> Self {
+        Self {
+            name,
+            routes,
+            service_names: Vec::new(),
+            descriptor_sets: Vec::new(),
+            settings,
+            verifier,
+        }
     }
 
     /// Declares a fully-qualified gRPC service this server hosts (e.g.
@@ -82,7 +97,11 @@ impl GrpcServer {
     }
 
     /// Serves on `listener` until `shutdown`, then drains for at most [`DRAIN_TIMEOUT`].
-    pub async fn run_until_stopped(self, listener: GrpcListener, shutdown: CancellationToken) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        listener: GrpcListener,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
         let (health, health_service) = tonic_health::server::health_reporter();
         let mut reflection = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
@@ -94,22 +113,29 @@ impl GrpcServer {
             .with_service_name("grpc.reflection.v1.ServerReflection");
         for name in &self.service_names {
             reflection = reflection.with_service_name(*name);
-            health.set_service_status(*name, ServingStatus::Serving).await;
+            health
+                .set_service_status(*name, ServingStatus::Serving)
+                .await;
         }
         let reflection = reflection.build_v1()?;
         health.set_service_status("", ServingStatus::Serving).await;
 
-        let routes = self.routes.add_service(health_service).add_service(reflection);
+        let routes = self
+            .routes
+            .add_service(health_service)
+            .add_service(reflection);
 
         // The stack, outermost first. Each layer sits where it does for a reason:
         let stack = ServiceBuilder::new()
             // 1. Trace first, so every request (even one shed below) has a span, whose parent
             //    is the caller's W3C trace context from the metadata.
-            .layer(TraceLayer::new_for_grpc().make_span_with(|request: &http::Request<_>| {
-                let span = tracing::info_span!("grpc", method = %request.uri().path());
-                crate::telemetry::extract_http(request.headers(), &span);
-                span
-            }))
+            .layer(
+                TraceLayer::new_for_grpc().make_span_with(|request: &http::Request<_>| {
+                    let span = tracing::info_span!("grpc", method = %request.uri().path());
+                    crate::telemetry::extract_http(request.headers(), &span);
+                    span
+                }),
+            )
             // 2. Metrics next, so shed and timed-out requests are counted too.
             .layer(GrpcMetricsLayer)
             // 3. Load shed before the limit: when the limit is full, refuse at once
@@ -117,7 +143,9 @@ impl GrpcServer {
             //    work that would only time out.
             .layer(LoadShedLayer::new())
             // 4. A global limit across all connections (tonic's own is per connection).
-            .layer(GlobalConcurrencyLimitLayer::new(self.settings.concurrency_limit))
+            .layer(GlobalConcurrencyLimitLayer::new(
+                self.settings.concurrency_limit,
+            ))
             // 5. Authentication last, right before the handler, so rejected tokens cost
             //    nothing below and every handler sees a verified caller or none.
             .layer(AuthLayer::new(self.verifier.clone()))
@@ -134,9 +162,13 @@ impl GrpcServer {
                 shutdown.cancelled().await;
                 // Tell health checkers first, so no new work is routed here while draining.
                 for n in names {
-                    health.set_service_status(n, ServingStatus::NotServing).await;
+                    health
+                        .set_service_status(n, ServingStatus::NotServing)
+                        .await;
                 }
-                health.set_service_status("", ServingStatus::NotServing).await;
+                health
+                    .set_service_status("", ServingStatus::NotServing)
+                    .await;
             }
         };
         let server = Server::builder()
@@ -203,7 +235,8 @@ where
     for _ in 0..3 {
         match call().await {
             Err(status) if status.code() == tonic::Code::Unavailable => {
-                let jitter = Duration::from_millis(rand::random_range(0..=delay.as_millis() as u64 / 2));
+                let jitter =
+                    Duration::from_millis(rand::random_range(0..=delay.as_millis() as u64 / 2));
                 tokio::time::sleep(delay + jitter).await;
                 delay *= 2;
             }

@@ -3,14 +3,17 @@
 //! clients, telemetry, caller authentication, and the one error vocabulary shared by gRPC
 //! and HTTP.
 
-pub mod db;
-pub mod testing;
-pub mod config;
-pub mod error;
-pub mod auth;
-pub mod telemetry;
 pub mod admin;
-pub mod metrics;
-pub mod shutdown;
+pub mod auth;
+pub mod bus;
+pub mod config;
+pub mod db;
+pub mod error;
 pub mod grpc;
 pub mod host;
+pub mod inbox;
+pub mod metrics;
+pub mod outbox;
+pub mod shutdown;
+pub mod telemetry;
+pub mod testing;

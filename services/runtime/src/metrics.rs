@@ -24,7 +24,10 @@ fn register<C: prometheus::core::Collector + Clone + 'static>(c: C) -> C {
 static GRPC_REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     register(
         IntCounterVec::new(
-            Opts::new("estelam_grpc_requests_total", "gRPC requests handled, by method and status code"),
+            Opts::new(
+                "estelam_grpc_requests_total",
+                "gRPC requests handled, by method and status code",
+            ),
             &["service", "method", "code"],
         )
         .unwrap_or_else(|_| unreachable!("static metric definition is valid")),
@@ -34,8 +37,13 @@ static GRPC_REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
 static GRPC_DURATION: LazyLock<HistogramVec> = LazyLock::new(|| {
     register(
         HistogramVec::new(
-            HistogramOpts::new("estelam_grpc_request_duration_seconds", "gRPC request latency")
-                .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0]),
+            HistogramOpts::new(
+                "estelam_grpc_request_duration_seconds",
+                "gRPC request latency",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+            ]),
             &["service", "method"],
         )
         .unwrap_or_else(|_| unreachable!("static metric definition is valid")),
@@ -45,7 +53,9 @@ static GRPC_DURATION: LazyLock<HistogramVec> = LazyLock::new(|| {
 /// Renders every registered metric in the Prometheus text format.
 pub fn render() -> String {
     let encoder = prometheus::TextEncoder::new();
-    encoder.encode_to_string(&registry().gather()).unwrap_or_default()
+    encoder
+        .encode_to_string(&registry().gather())
+        .unwrap_or_default()
 }
 
 /// Tower layer that counts and times gRPC requests.
@@ -97,8 +107,12 @@ where
                     .to_owned(),
                 Err(_) => "transport".to_owned(),
             };
-            GRPC_REQUESTS.with_label_values(&[&service, &method, &code]).inc();
-            GRPC_DURATION.with_label_values(&[&service, &method]).observe(started.elapsed().as_secs_f64());
+            GRPC_REQUESTS
+                .with_label_values(&[&service, &method, &code])
+                .inc();
+            GRPC_DURATION
+                .with_label_values(&[&service, &method])
+                .observe(started.elapsed().as_secs_f64());
             result
         })
     }

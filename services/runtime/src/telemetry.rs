@@ -40,9 +40,14 @@ impl Drop for TelemetryGuard {
 /// second call (as in tests) leaves the first subscriber in place.
 pub fn init(settings: &TelemetrySettings, service_name: &str) -> anyhow::Result<TelemetryGuard> {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
-    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&settings.log_filter))?;
+    let filter =
+        EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&settings.log_filter))?;
     let fmt_layer = match settings.log_format {
-        LogFormat::Json => tracing_subscriber::fmt::layer().json().flatten_event(true).with_current_span(false).boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .boxed(),
         LogFormat::Pretty => tracing_subscriber::fmt::layer().compact().boxed(),
     };
     let (otel_layer, provider) = match &settings.otlp_endpoint {
@@ -54,16 +59,25 @@ pub fn init(settings: &TelemetrySettings, service_name: &str) -> anyhow::Result<
             let provider = SdkTracerProvider::builder()
                 .with_batch_exporter(exporter)
                 .with_resource(
-                    opentelemetry_sdk::Resource::builder().with_service_name(service_name.to_owned()).build(),
+                    opentelemetry_sdk::Resource::builder()
+                        .with_service_name(service_name.to_owned())
+                        .build(),
                 )
                 .build();
             opentelemetry::global::set_tracer_provider(provider.clone());
             let tracer = provider.tracer("estelam");
-            (Some(tracing_opentelemetry::layer().with_tracer(tracer)), Some(provider))
+            (
+                Some(tracing_opentelemetry::layer().with_tracer(tracer)),
+                Some(provider),
+            )
         }
         None => (None, None),
     };
-    let _ = tracing_subscriber::registry().with(filter).with(fmt_layer).with(otel_layer).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt_layer)
+        .with(otel_layer)
+        .try_init();
     Ok(TelemetryGuard { provider })
 }
 
@@ -102,9 +116,10 @@ struct HeaderInjector<'a>(&'a mut http::HeaderMap);
 
 impl Injector for HeaderInjector<'_> {
     fn set(&mut self, key: &str, value: String) {
-        if let (Ok(name), Ok(value)) =
-            (http::HeaderName::from_bytes(key.as_bytes()), http::HeaderValue::from_str(&value))
-        {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(key.as_bytes()),
+            http::HeaderValue::from_str(&value),
+        ) {
             self.0.insert(name, value);
         }
     }

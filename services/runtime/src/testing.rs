@@ -53,7 +53,9 @@ impl TestDatabase {
     pub async fn cleanup(self) {
         if let Some(schema) = &self.schema {
             let sql = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
-            let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(self.db.pool()).await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(self.db.pool())
+                .await;
         }
         self.db.close().await;
     }
@@ -66,13 +68,31 @@ pub async fn databases(tag: &str, migrations: &Migrations) -> Result<Vec<TestDat
     let dir = tempfile::tempdir().map_err(|e| DbError::Sqlx(sqlx::Error::Io(e)))?;
     let db = Database::connect(&DatabaseTarget::sqlite_file(dir.path(), tag)).await?;
     db.migrate(migrations).await?;
-    out.push(TestDatabase { label: "sqlite", db, schema: None, _dir: Some(dir) });
+    out.push(TestDatabase {
+        label: "sqlite",
+        db,
+        schema: None,
+        _dir: Some(dir),
+    });
     if let Some(url) = postgres_url() {
-        let schema = format!("t_{}_{}", tag.to_ascii_lowercase().replace('-', "_"), unique_suffix());
-        let target = DatabaseTarget { url, schema: Some(schema.clone()), max_connections: 8 };
+        let schema = format!(
+            "t_{}_{}",
+            tag.to_ascii_lowercase().replace('-', "_"),
+            unique_suffix()
+        );
+        let target = DatabaseTarget {
+            url,
+            schema: Some(schema.clone()),
+            max_connections: 8,
+        };
         let db = Database::connect(&target).await?;
         db.migrate(migrations).await?;
-        out.push(TestDatabase { label: "postgres", db, schema: Some(schema), _dir: None });
+        out.push(TestDatabase {
+            label: "postgres",
+            db,
+            schema: Some(schema),
+            _dir: None,
+        });
     }
     Ok(out)
 }
@@ -108,7 +128,9 @@ impl TokenMint {
     pub fn new() -> Self {
         use ed25519_dalek::pkcs8::EncodePrivateKey;
         let signing = ed25519_dalek::SigningKey::from_bytes(&rand::random::<[u8; 32]>());
-        let der = signing.to_pkcs8_der().expect("an Ed25519 key always encodes as PKCS#8");
+        let der = signing
+            .to_pkcs8_der()
+            .expect("an Ed25519 key always encodes as PKCS#8");
         let defaults = crate::config::AuthSettings::default();
         Self {
             kid: format!("test-{}", unique_suffix()),
@@ -121,7 +143,10 @@ impl TokenMint {
 
     /// The public half, as identity publishes it.
     pub fn public_key(&self) -> crate::auth::PublicKey {
-        crate::auth::PublicKey { kid: self.kid.clone(), key: self.public }
+        crate::auth::PublicKey {
+            kid: self.kid.clone(),
+            key: self.public,
+        }
     }
 
     /// A verifier that trusts this key.
@@ -154,7 +179,8 @@ impl TokenMint {
     pub fn sign(&self, claims: &crate::auth::Claims) -> String {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.encoding).expect("signing with a valid key cannot fail")
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+            .expect("signing with a valid key cannot fail")
     }
 
     /// A valid token for `subject` with `roles`.
@@ -195,7 +221,11 @@ pub async fn spawn_grpc(server: crate::grpc::GrpcServer) -> SpawnedServer {
     let shutdown = tokio_util::sync::CancellationToken::new();
     let stop = shutdown.clone();
     let handle = tokio::spawn(async move { server.run_until_stopped(listener, stop).await });
-    SpawnedServer { endpoint, shutdown, handle }
+    SpawnedServer {
+        endpoint,
+        shutdown,
+        handle,
+    }
 }
 
 /// A service context over `db`, trusting tokens from `mint`, with default settings.
@@ -204,6 +234,7 @@ pub fn context(db: Database, mint: &TokenMint) -> crate::host::ServiceContext {
         settings: std::sync::Arc::new(crate::config::Settings::default()),
         db,
         verifier: mint.verifier(),
+        bus: std::sync::Arc::new(crate::bus::MemoryBus::new()),
         shutdown: tokio_util::sync::CancellationToken::new(),
     }
 }

@@ -13,7 +13,10 @@ fn a_valid_token_yields_the_caller_with_roles_and_organization() {
     let mint = TokenMint::new();
     let mut claims = mint.claims("user-1", &[Role::Authority]);
     claims.org = Some("notary-12".into());
-    let caller = mint.verifier().verify(&mint.sign(&claims)).expect("valid token");
+    let caller = mint
+        .verifier()
+        .verify(&mint.sign(&claims))
+        .expect("valid token");
     assert_eq!(caller.subject, "user-1");
     assert_eq!(caller.roles, vec![Role::Authority]);
     assert_eq!(caller.organization.as_deref(), Some("notary-12"));
@@ -65,11 +68,23 @@ fn a_signature_by_an_unknown_key_is_refused_and_rotation_keeps_the_previous_key(
     let trusted = TokenMint::new();
     let stranger = TokenMint::new();
     let verifier = trusted.verifier();
-    assert!(verifier.verify(&stranger.token("user-1", &[Role::Admin])).is_err());
+    assert!(
+        verifier
+            .verify(&stranger.token("user-1", &[Role::Admin]))
+            .is_err()
+    );
     // After a rotation identity publishes the new key and the previous one.
     verifier.set_keys(&[stranger.public_key(), trusted.public_key()]);
-    assert!(verifier.verify(&stranger.token("user-1", &[Role::Admin])).is_ok());
-    assert!(verifier.verify(&trusted.token("user-1", &[Role::Admin])).is_ok());
+    assert!(
+        verifier
+            .verify(&stranger.token("user-1", &[Role::Admin]))
+            .is_ok()
+    );
+    assert!(
+        verifier
+            .verify(&trusted.token("user-1", &[Role::Admin]))
+            .is_ok()
+    );
 }
 
 #[test]

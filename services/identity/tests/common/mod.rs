@@ -84,6 +84,7 @@ pub async fn start_on(db: TestDatabase, settings: Arc<Settings>) -> Harness {
         settings: settings.clone(),
         db: db.db.clone(),
         verifier: TokenVerifier::new(&settings.auth.issuer, &settings.auth.audience),
+        bus: Arc::new(estelam_runtime::bus::MemoryBus::new()),
         shutdown: shutdown.clone(),
     };
     let sms = LogSms::new();

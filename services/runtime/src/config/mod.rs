@@ -20,12 +20,14 @@ use crate::db::DatabaseTarget;
 
 mod documents;
 mod fees;
+mod gateway;
 mod identity;
 mod inquiry;
 mod property;
 
 pub use documents::DocumentsSettings;
 pub use fees::FeesSettings;
+pub use gateway::GatewaySettings;
 pub use identity::{
     BootstrapAdmin, Cidr, IdentitySettings, MIN_CLIENT_SECRET_LEN, SmsProviderKind, SmsSettings, ThrottleSettings,
 };
@@ -66,6 +68,8 @@ pub struct Settings {
     pub fees: FeesSettings,
     /// Inquiry service settings.
     pub inquiry: InquirySettings,
+    /// HTTP gateway and portal settings.
+    pub gateway: GatewaySettings,
 }
 
 /// Storage settings. With no URL, each service keeps a SQLite file under `data_dir`.
@@ -97,7 +101,11 @@ pub struct BusSettings {
 
 impl Default for BusSettings {
     fn default() -> Self {
-        Self { amqp_url: None, prefetch: 32, delivery_limit: 5 }
+        Self {
+            amqp_url: None,
+            prefetch: 32,
+            delivery_limit: 5,
+        }
     }
 }
 
@@ -191,7 +199,11 @@ pub struct GrpcSettings {
 
 impl Default for GrpcSettings {
     fn default() -> Self {
-        Self { request_timeout_ms: 15_000, concurrency_limit: 512, connect_timeout_ms: 3_000 }
+        Self {
+            request_timeout_ms: 15_000,
+            concurrency_limit: 512,
+            connect_timeout_ms: 3_000,
+        }
     }
 }
 
@@ -250,7 +262,11 @@ pub struct TelemetrySettings {
 
 impl Default for TelemetrySettings {
     fn default() -> Self {
-        Self { log_format: LogFormat::Json, log_filter: "info".into(), otlp_endpoint: None }
+        Self {
+            log_format: LogFormat::Json,
+            log_filter: "info".into(),
+            otlp_endpoint: None,
+        }
     }
 }
 
@@ -280,6 +296,7 @@ impl Default for Settings {
             documents: DocumentsSettings::default(),
             fees: FeesSettings::default(),
             inquiry: InquirySettings::default(),
+            gateway: GatewaySettings::default(),
         }
     }
 }
@@ -290,14 +307,44 @@ impl Default for Settings {
 pub struct ConfigError(pub String);
 
 fn expose_opt<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
-    v.as_ref().map(|x| x.expose_secret().to_owned()).serialize(s)
+    v.as_ref()
+        .map(|x| x.expose_secret().to_owned())
+        .serialize(s)
 }
 
 fn expose_map<S: serde::Serializer>(
     v: &BTreeMap<String, SecretString>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    v.iter().map(|(k, x)| (k.clone(), x.expose_secret().to_owned())).collect::<BTreeMap<_, _>>().serialize(s)
+    v.iter()
+        .map(|(k, x)| (k.clone(), x.expose_secret().to_owned()))
+        .collect::<BTreeMap<_, _>>()
+        .serialize(s)
+}
+
+/// Top-level sections, as environment keys spell them (before the first `__`).
+const SECTIONS: [&str; 14] = [
+    "database",
+    "bus",
+    "listen",
+    "endpoints",
+    "grpc",
+    "auth",
+    "telemetry",
+    "identity",
+    "property",
+    "documents",
+    "fees",
+    "inquiry",
+    "gateway",
+    "data_dir",
+];
+
+fn is_setting_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    let section = key.split("__").next().unwrap_or_default();
+    matches!(key.as_str(), "database_url" | "amqp_url" | "data_dir")
+        || (key.contains("__") && SECTIONS.contains(&section))
 }
 
 impl Settings {
@@ -308,7 +355,10 @@ impl Settings {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         if let Some(path) = &file {
             if !path.exists() {
-                return Err(ConfigError(format!("config file {} does not exist", path.display())));
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
             }
             figment = figment.merge(Toml::file(path));
         }
@@ -316,20 +366,32 @@ impl Settings {
     }
 
     fn env() -> Env {
-        Env::prefixed("ESTELAM_").ignore(&["CONFIG"]).map(|key| {
-            match key.as_str().to_ascii_lowercase().as_str() {
+        // Only variables that name a known section are settings; others that merely share
+        // the prefix (test harness variables, platform-injected ones) are not ours to refuse.
+        Env::prefixed("ESTELAM_")
+            .filter(|key| is_setting_key(key.as_str()))
+            .map(|key| match key.as_str().to_ascii_lowercase().as_str() {
                 "database_url" => "database.url".into(),
                 "amqp_url" => "bus.amqp_url".into(),
                 other => other.replace("__", ".").into(),
-            }
-        })
+            })
     }
 
     fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
         let mut settings: Settings = figment.extract().map_err(|e| ConfigError(e.to_string()))?;
+        // An empty URL (e.g. `ESTELAM_AMQP_URL=`) means "not configured": the embedded default.
+        settings.database.url = settings
+            .database
+            .url
+            .filter(|u| !u.expose_secret().is_empty());
+        settings.bus.amqp_url = settings
+            .bus
+            .amqp_url
+            .filter(|u| !u.expose_secret().is_empty());
         if settings.telemetry.otlp_endpoint.is_none() {
-            settings.telemetry.otlp_endpoint =
-                std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().filter(|v| !v.is_empty());
+            settings.telemetry.otlp_endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
+                .ok()
+                .filter(|v| !v.is_empty());
         }
         settings.validate()?;
         Ok(settings)
@@ -337,13 +399,26 @@ impl Settings {
 
     /// Checks what types alone cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let urls = self.database.url.iter().map(|u| ("database.url".to_owned(), u)).chain(
-            self.database.services.iter().map(|(k, u)| (format!("database.services.{k}"), u)),
-        );
+        let urls = self
+            .database
+            .url
+            .iter()
+            .map(|u| ("database.url".to_owned(), u))
+            .chain(
+                self.database
+                    .services
+                    .iter()
+                    .map(|(k, u)| (format!("database.services.{k}"), u)),
+            );
         for (name, url) in urls {
             let url = url.expose_secret();
-            if !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:")) {
-                return Err(ConfigError(format!("{name} must be a postgres:// or sqlite: URL")));
+            if !(url.starts_with("postgres://")
+                || url.starts_with("postgresql://")
+                || url.starts_with("sqlite:"))
+            {
+                return Err(ConfigError(format!(
+                    "{name} must be a postgres:// or sqlite: URL"
+                )));
             }
         }
         for name in self.database.services.keys() {
@@ -357,20 +432,33 @@ impl Settings {
         if let Some(url) = &self.bus.amqp_url {
             let url = url.expose_secret();
             if !(url.starts_with("amqp://") || url.starts_with("amqps://")) {
-                return Err(ConfigError("bus.amqp_url must be an amqp:// or amqps:// URL".into()));
+                return Err(ConfigError(
+                    "bus.amqp_url must be an amqp:// or amqps:// URL".into(),
+                ));
             }
         }
         for service in SERVICES {
             let endpoint = self.endpoints.of(service).unwrap_or_default();
-            if endpoint.parse::<http::Uri>().map(|u| u.host().is_none()).unwrap_or(true) {
-                return Err(ConfigError(format!("endpoints.{service} must be a URL like http://host:port")));
+            if endpoint
+                .parse::<http::Uri>()
+                .map(|u| u.host().is_none())
+                .unwrap_or(true)
+            {
+                return Err(ConfigError(format!(
+                    "endpoints.{service} must be a URL like http://host:port"
+                )));
             }
         }
         if self.grpc.concurrency_limit == 0 {
-            return Err(ConfigError("grpc.concurrency_limit must be at least 1".into()));
+            return Err(ConfigError(
+                "grpc.concurrency_limit must be at least 1".into(),
+            ));
         }
+        self.gateway.validate()?;
         if self.bus.delivery_limit == 0 || self.bus.prefetch == 0 {
-            return Err(ConfigError("bus.delivery_limit and bus.prefetch must be at least 1".into()));
+            return Err(ConfigError(
+                "bus.delivery_limit and bus.prefetch must be at least 1".into(),
+            ));
         }
         if self.auth.client_id.is_some() != self.auth.client_secret.is_some() {
             return Err(ConfigError("auth.client_id and auth.client_secret must be set together".into()));
@@ -387,7 +475,11 @@ impl Settings {
     pub fn database_for(&self, service: &str) -> DatabaseTarget {
         let max = self.database.max_connections.unwrap_or(8);
         if let Some(url) = self.database.services.get(service) {
-            return DatabaseTarget { url: url.expose_secret().to_owned(), schema: None, max_connections: max };
+            return DatabaseTarget {
+                url: url.expose_secret().to_owned(),
+                schema: None,
+                max_connections: max,
+            };
         }
         if let Some(url) = &self.database.url {
             return DatabaseTarget {
@@ -421,7 +513,10 @@ mod tests {
     #[test]
     fn the_environment_overrides_the_file_and_secrets_stay_hidden() {
         Jail::expect_with(|jail| {
-            jail.create_file("estelam.toml", "[grpc]\nrequest_timeout_ms = 1000\nconcurrency_limit = 7\n")?;
+            jail.create_file(
+                "estelam.toml",
+                "[grpc]\nrequest_timeout_ms = 1000\nconcurrency_limit = 7\n",
+            )?;
             jail.set_env("ESTELAM_DATABASE_URL", "postgres://u:hunter2@db/estelam");
             jail.set_env("ESTELAM_GRPC__REQUEST_TIMEOUT_MS", "2500");
             let s = Settings::load(Some(Path::new("estelam.toml"))).expect("valid");
@@ -446,6 +541,15 @@ mod tests {
             assert!(err.to_string().contains("request_timeout_ms"), "{err}");
             jail.create_file("b.toml", "[grpc]\nrequest_timeot_ms = 5\n")?;
             let err = Settings::load(Some(Path::new("b.toml"))).expect_err("must refuse");
+            assert!(err.to_string().contains("request_timeot_ms"), "{err}");
+            jail.set_env("ESTELAM_TEST_POSTGRES_URL", "postgres://x@y/z");
+            jail.set_env("ESTELAM_GATEWAY_SERVICE_HOST", "10.0.0.1");
+            assert!(
+                Settings::load(None).is_ok(),
+                "variables outside the settings sections are not settings"
+            );
+            jail.set_env("ESTELAM_GRPC__REQUEST_TIMEOT_MS", "5");
+            let err = Settings::load(None).expect_err("a typo inside a section is refused");
             assert!(err.to_string().contains("request_timeot_ms"), "{err}");
             let err = Settings::load(Some(Path::new("missing.toml"))).expect_err("must refuse");
             assert!(err.to_string().contains("missing.toml"), "{err}");

@@ -1,0 +1,64 @@
+// The portal's entry point: language, header (municipality name, language switch, login
+// state) and the router.
+
+import { t, lang, setLang, initialLang, applyStatic } from './i18n.js';
+import * as session from './session.js';
+import { h, replace } from './dom.js';
+import { start, render, navigate } from './router.js';
+import { post } from './api.js';
+
+function meta(name) {
+  return document.querySelector(`meta[name="${name}"]`)?.content || '';
+}
+
+function drawMunicipality() {
+  const name = lang() === 'fa' ? meta('estelam-municipality-fa') : meta('estelam-municipality-en') || meta('estelam-municipality-fa');
+  document.querySelectorAll('[data-municipality]').forEach((el) => {
+    el.textContent = name;
+  });
+  document.title = `${name} — ${t('portal_name')}`;
+}
+
+function drawSession() {
+  const box = document.getElementById('session');
+  const s = session.current();
+  if (!s) {
+    replace(box, h('a', { href: '/login', 'data-link': true }, t('login')));
+    return;
+  }
+  const account = s.account || {};
+  const logout = h('button', { type: 'button' }, t('logout'));
+  logout.addEventListener('click', async () => {
+    const token = session.refreshToken();
+    session.set(null);
+    if (token) post('/api/v1/auth/logout', { refresh_token: token }, { auth: false }).catch(() => {});
+    navigate('/');
+  });
+  replace(box, h('span', { class: 'who', title: account.display_name || '' }, account.display_name || t('account')), logout);
+}
+
+function drawLanguageSwitch() {
+  const button = document.getElementById('lang-switch');
+  button.textContent = t('lang_switch');
+  button.lang = lang() === 'fa' ? 'en' : 'fa';
+  button.dir = lang() === 'fa' ? 'ltr' : 'rtl';
+}
+
+function drawChrome() {
+  applyStatic(document);
+  drawMunicipality();
+  drawLanguageSwitch();
+  drawSession();
+}
+
+setLang(initialLang());
+drawChrome();
+document.getElementById('lang-switch').addEventListener('click', () => {
+  setLang(lang() === 'fa' ? 'en' : 'fa');
+});
+window.addEventListener('langchange', () => {
+  drawChrome();
+  render();
+});
+session.onChange(drawSession);
+start();

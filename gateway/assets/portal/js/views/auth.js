@@ -1,0 +1,90 @@
+// Step 2 of the nine: log in (national code or membership code) or register; after
+// registration the membership code is shown, large, to write down.
+
+import { t, latinDigits, digits } from '../i18n.js';
+import { h, field, showProblem, busy, values, checkRequired } from '../dom.js';
+import { post } from '../api.js';
+import * as session from '../session.js';
+import { navigate } from '../router.js';
+
+/** Where to go after logging in: `?next=` if it is a page of ours, else my inquiries. */
+function nextPath(query) {
+  const next = query && query.get('next');
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/inquiries';
+}
+
+/** Draws the login form. */
+export function renderLogin(main, _params, query) {
+  let by = 'national_code';
+  const identifier = h('div');
+  const drawIdentifier = () => {
+    identifier.replaceChildren(by === 'national_code'
+      ? field('national_code', t('national_code'), { digits: true, inputmode: 'numeric', required: true, autocomplete: 'username', hint: t('national_code_hint') })
+      : field('membership_code', t('membership_code'), { digits: true, inputmode: 'numeric', required: true, autocomplete: 'username' }));
+  };
+  const tab = (key, label) => {
+    const b = h('button', { type: 'button', role: 'tab', 'aria-selected': String(by === key) }, label);
+    b.addEventListener('click', () => {
+      by = key;
+      tabs.querySelectorAll('button').forEach((x) => x.setAttribute('aria-selected', String(x === b)));
+      drawIdentifier();
+    });
+    return b;
+  };
+  const tabs = h('div', { class: 'tabs', role: 'tablist' }, tab('national_code', t('login_with_national')), tab('membership_code', t('login_with_membership')));
+  drawIdentifier();
+  const submit = h('button', { class: 'button', type: 'submit' }, t('login'));
+  const form = h('form', { novalidate: true },
+    tabs, identifier,
+    field('password', t('password'), { type: 'password', required: true, autocomplete: 'current-password' }),
+    h('div', { class: 'actions' }, submit,
+      h('span', { class: 'muted' }, t('no_account'), ' ', h('a', { href: '/register', 'data-link': true }, t('register')))));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (!checkRequired(form)) return;
+    busy(submit, async () => {
+      try {
+        const body = await post('/api/v1/auth/login', values(form, latinDigits), { auth: false });
+        session.set({ tokens: body.tokens, account: body.account });
+        navigate(nextPath(query));
+      } catch (err) {
+        showProblem(form, err.problem);
+      }
+    });
+  });
+  main.append(h('div', { class: 'card narrow' }, h('h1', {}, t('login_title')), form));
+}
+
+/** Draws the registration form, then the new membership code. */
+export function renderRegister(main) {
+  const submit = h('button', { class: 'button', type: 'submit' }, t('register'));
+  const form = h('form', { novalidate: true },
+    field('national_code', t('national_code'), { digits: true, inputmode: 'numeric', required: true, hint: t('national_code_hint') }),
+    h('div', { class: 'grid two' },
+      field('first_name', t('first_name'), { required: true, autocomplete: 'given-name' }),
+      field('last_name', t('last_name'), { required: true, autocomplete: 'family-name' })),
+    field('mobile', t('mobile'), { type: 'tel', digits: true, inputmode: 'tel', required: true, autocomplete: 'tel', hint: t('mobile_hint') }),
+    field('password', t('password'), { type: 'password', required: true, autocomplete: 'new-password', minlength: 8, hint: t('password_hint') }),
+    h('div', { class: 'actions' }, submit,
+      h('span', { class: 'muted' }, t('have_account'), ' ', h('a', { href: '/login', 'data-link': true }, t('login')))));
+  const card = h('div', { class: 'card narrow' }, h('h1', {}, t('register_title')), form);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (!checkRequired(form)) return;
+    busy(submit, async () => {
+      try {
+        const body = await post('/api/v1/auth/register', values(form, latinDigits), { auth: false });
+        card.replaceChildren(
+          h('h1', {}, t('registered_title')),
+          h('p', {}, t('registered_text')),
+          h('div', { class: 'field' },
+            h('span', { class: 'label' }, t('membership_code')),
+            h('output', { class: 'code-box', 'data-membership-code': body.membership_code }, digits(body.membership_code))),
+          h('div', { class: 'actions' }, h('a', { class: 'button', href: '/login', 'data-link': true }, t('continue_to_login'))));
+      } catch (err) {
+        showProblem(form, err.problem);
+      }
+    });
+  });
+  main.append(card);
+}

@@ -1,0 +1,225 @@
+//! Extractors whose failures are problem+json in both languages, naming the bad field.
+//!
+//! Handlers use these instead of axum's own `Json`, `Path` and `Query`, whose rejections are
+//! English plain text. (The portal's API client shows `errors[].field` next to the field.)
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use bytes::Bytes;
+use estelam_runtime::error::{ErrorCode, FieldViolation, ServiceError};
+use serde::de::DeserializeOwned;
+
+use crate::problem::ApiError;
+
+/// A JSON request body; a bad body is a 400 (or 413/415) problem naming the field.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+/// Path parameters; a bad one is a 400 problem naming it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Path<T>(pub T);
+
+/// Query parameters; a bad one is a 400 problem naming it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+/// The one invalid-input error of this module: a field, a reason and both messages.
+fn invalid(field: &str, reason: &str, fa: &str, en: String) -> ApiError {
+    ApiError::from(ServiceError::invalid_field(field, reason, fa, en))
+}
+
+/// `missing field `x`` → `Some("x")`, so that the field is named even at the top level.
+fn missing_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+}
+
+/// The field a serde error points at: its path, else the missing field, else `fallback`.
+fn field_of(path: &serde_path_to_error::Path, message: &str, fallback: &str) -> String {
+    let path = path.to_string();
+    if path != "." && !path.is_empty() {
+        path
+    } else if let Some(name) = missing_field(message) {
+        name.to_owned()
+    } else {
+        fallback.to_owned()
+    }
+}
+
+fn is_json(content_type: Option<&str>) -> bool {
+    content_type
+        .and_then(|ct| ct.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        if !is_json(content_type) {
+            return Err(ApiError::new(
+                ErrorCode::InvalidArgument,
+                "BODY_NOT_JSON_CONTENT_TYPE",
+                "بدنهٔ درخواست باید JSON باشد، با سرآیند Content-Type: application/json.",
+                "Send the request body as JSON, with Content-Type: application/json.",
+            )
+            .with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| body_unreadable(rejection.status()))?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+            let message = err.inner().to_string();
+            let syntax = err.inner().is_syntax() || err.inner().is_eof();
+            if syntax {
+                invalid(
+                    "body",
+                    "BODY_NOT_JSON",
+                    "بدنهٔ درخواست JSON درستی نیست.",
+                    format!("The request body is not valid JSON: {message}."),
+                )
+            } else {
+                let field = field_of(err.path(), &message, "body");
+                invalid(
+                    &field,
+                    "FIELD_INVALID",
+                    "این فیلد جاافتاده یا مقدارش از نوع درستی نیست.",
+                    format!("This field is missing or has the wrong type: {message}."),
+                )
+            }
+        })?;
+        de.end().map_err(|_| {
+            invalid(
+                "body",
+                "BODY_NOT_JSON",
+                "پس از JSON در بدنهٔ درخواست نویسهٔ اضافه آمده است.",
+                "The request body has extra characters after the JSON value.".into(),
+            )
+        })?;
+        Ok(Self(value))
+    }
+}
+
+/// A body that could not be read: too large (413) or cut off.
+fn body_unreadable(status: StatusCode) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        crate::limits::too_large()
+    } else {
+        ApiError::new(
+            ErrorCode::InvalidArgument,
+            "BODY_UNREADABLE",
+            "بدنهٔ درخواست کامل دریافت نشد؛ دوباره بفرستید.",
+            "The request body could not be read completely; please send it again.",
+        )
+    }
+}
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Self(value)),
+            Err(PathRejection::FailedToDeserializePathParams(err)) => {
+                use axum::extract::path::ErrorKind;
+                let field = match err.kind() {
+                    ErrorKind::ParseErrorAtKey { key, .. }
+                    | ErrorKind::InvalidUtf8InPathParam { key }
+                    | ErrorKind::DeserializeError { key, .. } => key.clone(),
+                    _ => "path".into(),
+                };
+                Err(invalid(
+                    &field,
+                    "PATH_PARAMETER_INVALID",
+                    "بخشی از نشانی (مسیر) نادرست است.",
+                    format!("A part of the address is not valid: {}.", err.body_text()),
+                ))
+            }
+            Err(other) => Err(ApiError::from(ServiceError::internal(anyhow::anyhow!(
+                "path extraction: {}",
+                other.body_text()
+            )))),
+        }
+    }
+}
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(Self)
+            .map_err(|err| {
+                let message = err.inner().to_string();
+                let field = field_of(err.path(), &message, "query");
+                invalid(
+                    &field,
+                    "QUERY_PARAMETER_INVALID",
+                    "این پارامتر نشانی جاافتاده یا مقدارش نادرست است.",
+                    format!("This query parameter is missing or not valid: {message}."),
+                )
+            })
+    }
+}
+
+/// Keeps [`FieldViolation`] in the vocabulary of this module for handlers that validate
+/// further after extraction (e.g. a bounding box whose corners are swapped).
+pub fn field_error(field: &str, reason: &str, message_fa: &str, message_en: &str) -> ApiError {
+    ApiError::from(
+        ServiceError::new(ErrorCode::InvalidArgument, reason, message_fa, message_en).with_field(
+            FieldViolation {
+                field: field.into(),
+                reason: reason.into(),
+                message_fa: message_fa.into(),
+                message_en: message_en.into(),
+            },
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types() {
+        assert!(is_json(Some("application/json")));
+        assert!(is_json(Some("application/json; charset=utf-8")));
+        assert!(is_json(Some("application/merge-patch+json")));
+        assert!(!is_json(Some("text/plain")));
+        assert!(!is_json(None));
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        assert_eq!(missing_field("missing field `password`"), Some("password"));
+        assert_eq!(missing_field("invalid type"), None);
+    }
+}

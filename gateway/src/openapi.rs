@@ -1,0 +1,114 @@
+//! The OpenAPI 3.1 document: generated from the handlers' `#[utoipa::path]` attributes (see
+//! [`crate::routes`]), on a base that names the API, its tags and shared schemas, and then
+//! completed so that every operation documents its errors as problem+json and the bearer
+//! token scheme is declared.
+
+use std::sync::OnceLock;
+
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{
+    ContentBuilder, Ref, RefOr, ResponseBuilder, header::HeaderBuilder, schema::Type,
+};
+
+use crate::problem::{FieldProblem, PROBLEM_JSON, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Estelam — municipal e-services API",
+        description = "The HTTP/JSON API of Estelam (استعلام), the municipal property-inquiry \
+                       service. Errors are RFC 9457 problem details (`application/problem+json`) \
+                       with Persian (`title_fa`, `detail_fa`) and English (`title`, `detail`) \
+                       messages and per-field `errors`. Send the access token from \
+                       `POST /api/v1/auth/login` as `Authorization: Bearer …`.",
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
+    ),
+    tags(
+        (name = "operations", description = "Health, readiness, metrics and status, for operators."),
+        (name = "documentation", description = "This document and its reference page."),
+        (name = "auth", description = "Registration, login, tokens and the caller's account."),
+    ),
+    components(schemas(Problem, FieldProblem)),
+)]
+struct ApiDoc;
+
+/// The document's base, before the routes add their paths.
+pub fn base() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// Name of the shared error response in `components.responses`.
+const PROBLEM_RESPONSE: &str = "Problem";
+
+/// Adds the shared problem response to every operation and the bearer scheme.
+fn complete(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let components = doc.components.get_or_insert_with(Default::default);
+    let retry_after = HeaderBuilder::new()
+        .schema(Some(
+            utoipa::openapi::ObjectBuilder::new().schema_type(Type::Integer),
+        ))
+        .description(Some("Seconds to wait before retrying (429, 503, 504)."))
+        .build();
+    components.responses.insert(
+        PROBLEM_RESPONSE.into(),
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(
+                    "An error, as RFC 9457 problem details in Persian and English; \
+                     never internal text.",
+                )
+                .header("Retry-After", retry_after)
+                .content(
+                    PROBLEM_JSON,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        ),
+    );
+    components.security_schemes.insert(
+        "bearer".into(),
+        RefOr::T(SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build(),
+        )),
+    );
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+            &mut item.options,
+        ];
+        for op in operations.into_iter().flatten() {
+            op.responses
+                .responses
+                .entry("default".into())
+                .or_insert_with(|| {
+                    RefOr::Ref(Ref::new(format!(
+                        "#/components/responses/{PROBLEM_RESPONSE}"
+                    )))
+                });
+        }
+    }
+    doc
+}
+
+/// The complete document, built once.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOC.get_or_init(|| complete(crate::routes::all().into_openapi()))
+}
+
+/// The complete document as JSON, built once.
+pub fn json() -> &'static str {
+    static JSON: OnceLock<String> = OnceLock::new();
+    JSON.get_or_init(|| document().to_pretty_json().unwrap_or_else(|_| "{}".into()))
+}
