@@ -48,7 +48,11 @@ fn verifier(settings: &Settings) -> TokenVerifier {
 /// Keeps `verifier` in step with identity's published keys (`GetSigningKeys` at
 /// `endpoints.identity`), so tokens identity issues are accepted here and rotations need no
 /// restart.
-fn refresh_keys_from_identity(verifier: &TokenVerifier, settings: &Settings, shutdown: &CancellationToken) -> anyhow::Result<()> {
+fn refresh_keys_from_identity(
+    verifier: &TokenVerifier,
+    settings: &Settings,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<()> {
     let source = IdentityKeySource::from_settings(settings).context("endpoints.identity")?;
     let every = std::time::Duration::from_secs(settings.auth.key_refresh_secs);
     verifier.spawn_refresh(Arc::new(source), every, shutdown.clone());
@@ -57,11 +61,17 @@ fn refresh_keys_from_identity(verifier: &TokenVerifier, settings: &Settings, shu
 
 /// `estelam run`: every service gets its own client credentials (generated once, kept in
 /// the data directory, mode 0600) and identity the whole map, unless configured already.
-fn with_service_credentials(settings: &mut Settings) -> anyhow::Result<std::collections::BTreeMap<String, Settings>> {
+fn with_service_credentials(
+    settings: &mut Settings,
+) -> anyhow::Result<std::collections::BTreeMap<String, Settings>> {
     let generated = estelam_identity::service_credentials(&settings.data_dir, &SERVICES)
         .context("the generated service credentials in the data directory")?;
     for (name, secret) in generated {
-        settings.identity.service_clients.entry(name).or_insert(secret);
+        settings
+            .identity
+            .service_clients
+            .entry(name)
+            .or_insert(secret);
     }
     let mut per_service = std::collections::BTreeMap::new();
     for service in SERVICES {
@@ -192,7 +202,11 @@ pub async fn start(
     });
     let mut servers = Vec::new();
     for (service, listener) in listeners {
-        let own = Arc::new(per_service.remove(service).unwrap_or_else(|| settings.as_ref().clone()));
+        let own = Arc::new(
+            per_service
+                .remove(service)
+                .unwrap_or_else(|| settings.as_ref().clone()),
+        );
         let db = open_store(&settings, service, &migrations_of(service)?)
             .await
             .with_context(|| format!("opening the {service} store"))?;

@@ -30,10 +30,16 @@ const NATIONAL: &str = "0076229645";
 const PASSWORD: &str = "باغ گل‌های شاهین‌شهر";
 
 fn benches(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
     let (client, identity, verifier) = rt.block_on(async {
-        let mut settings = Settings { data_dir: dir.path().to_path_buf(), ..Settings::default() };
+        let mut settings = Settings {
+            data_dir: dir.path().to_path_buf(),
+            ..Settings::default()
+        };
         settings.identity.bootstrap_admin = Some(BootstrapAdmin {
             national_code: "1583250689".into(),
             first_name: "مدیر".into(),
@@ -42,7 +48,13 @@ fn benches(c: &mut Criterion) {
             password: Some(SecretString::from("یک گذرواژهٔ بلند برای سنجش".to_owned())),
         });
         let settings = Arc::new(settings);
-        let db = estelam_runtime::host::open_store(&settings, "identity", &estelam_identity::migrations()).await.expect("store");
+        let db = estelam_runtime::host::open_store(
+            &settings,
+            "identity",
+            &estelam_identity::migrations(),
+        )
+        .await
+        .expect("store");
         let verifier = TokenVerifier::new(&settings.auth.issuer, &settings.auth.audience);
         let ctx = ServiceContext {
             settings,
@@ -51,7 +63,9 @@ fn benches(c: &mut Criterion) {
             bus: Arc::new(estelam_runtime::bus::MemoryBus::new()),
             shutdown: CancellationToken::new(),
         };
-        let (server, identity) = estelam_identity::build_with(&ctx, Arc::new(LogSms::new())).await.expect("identity");
+        let (server, identity) = estelam_identity::build_with(&ctx, Arc::new(LogSms::new()))
+            .await
+            .expect("identity");
         let server = estelam_runtime::testing::spawn_grpc(server).await;
         let mut client = IdentityServiceClient::new(server.channel());
         client
@@ -73,14 +87,18 @@ fn benches(c: &mut Criterion) {
     };
 
     let mut login = c.benchmark_group("login");
-    login.sample_size(30).measurement_time(Duration::from_secs(8));
+    login
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(8));
     login.bench_function("grpc_one", |b| {
         b.iter(|| {
             let mut client = client.clone();
             rt.block_on(async move { client.login(request()).await.expect("login") })
         })
     });
-    login.sample_size(10).measurement_time(Duration::from_secs(10));
+    login
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
     login.bench_function("grpc_8_concurrent", |b| {
         b.iter(|| {
             rt.block_on(async {
@@ -94,24 +112,59 @@ fn benches(c: &mut Criterion) {
     });
     login.finish();
 
-    let hasher = rt.block_on(estelam_identity::password::Hasher::new(estelam_identity::password::owasp_params(), 0)).expect("hasher");
+    let hasher = rt
+        .block_on(estelam_identity::password::Hasher::new(
+            estelam_identity::password::owasp_params(),
+            0,
+        ))
+        .expect("hasher");
     let phc = rt.block_on(hasher.hash(PASSWORD.into())).expect("hash");
     let mut argon = c.benchmark_group("argon2id");
     argon.sample_size(30);
-    argon.bench_function("verify", |b| b.iter(|| rt.block_on(hasher.verify(PASSWORD.into(), Some(phc.clone()))).expect("verify")));
+    argon.bench_function("verify", |b| {
+        b.iter(|| {
+            rt.block_on(hasher.verify(PASSWORD.into(), Some(phc.clone())))
+                .expect("verify")
+        })
+    });
     argon.finish();
 
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
-    let subject = Subject { account_id: "0190f0e2-0000-7000-8000-000000000000".into(), roles: vec![Role::Citizen], organization_id: None };
-    let (token, _, _) = identity.keys().issue(&subject, Duration::from_secs(900), now).expect("token");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let subject = Subject {
+        account_id: "0190f0e2-0000-7000-8000-000000000000".into(),
+        roles: vec![Role::Citizen],
+        organization_id: None,
+    };
+    let (token, _, _) = identity
+        .keys()
+        .issue(&subject, Duration::from_secs(900), now)
+        .expect("token");
     let mut tokens = c.benchmark_group("token");
-    tokens.bench_function("verify", |b| b.iter(|| verifier.verify(std::hint::black_box(&token)).expect("valid")));
-    tokens.bench_function("issue", |b| b.iter(|| identity.keys().issue(&subject, Duration::from_secs(900), now).expect("issued")));
+    tokens.bench_function("verify", |b| {
+        b.iter(|| {
+            verifier
+                .verify(std::hint::black_box(&token))
+                .expect("valid")
+        })
+    });
+    tokens.bench_function("issue", |b| {
+        b.iter(|| {
+            identity
+                .keys()
+                .issue(&subject, Duration::from_secs(900), now)
+                .expect("issued")
+        })
+    });
     tokens.finish();
 }
 
 /// Runs the futures concurrently and waits for all (no extra crate for one join).
-async fn futures_join_all<F: std::future::Future + Send + 'static>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+async fn futures_join_all<F: std::future::Future + Send + 'static>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output>
 where
     F::Output: Send + 'static,
 {

@@ -11,7 +11,7 @@ use estelam_runtime::config::Cidr;
 use estelam_runtime::error::ServiceError;
 use tonic::{Request, Response, Status};
 
-use crate::service::{Identity, IssuedTokens, LoginName, Origin, OrganizationInput, PersonInput};
+use crate::service::{Identity, IssuedTokens, LoginName, OrganizationInput, Origin, PersonInput};
 use crate::store::{self, AccountRow, AuditRow, OrganizationRow};
 use crate::tokens::public_key_pem;
 use crate::validate;
@@ -29,7 +29,11 @@ type Reply<T> = Result<Response<T>, Status>;
 impl Api {
     /// Handlers over `identity`; `x-forwarded-for` is believed only from `trusted_proxies`.
     pub fn new(identity: Identity, trusted_proxies: Vec<Cidr>, key_max_age_secs: i32) -> Self {
-        Self { identity, trusted_proxies, key_max_age_secs }
+        Self {
+            identity,
+            trusted_proxies,
+            key_max_age_secs,
+        }
     }
 
     /// Where a request came from. The peer address, unless the peer is a trusted proxy
@@ -48,14 +52,26 @@ impl Api {
             .filter_map(|s| s.trim().parse::<IpAddr>().ok())
             .collect();
         let source = match peer {
-            Some(p) if trusted(&p) && !forwarded.is_empty() => {
-                forwarded.iter().rev().find(|ip| !trusted(ip)).or(forwarded.first()).copied().unwrap_or(p)
-            }
+            Some(p) if trusted(&p) && !forwarded.is_empty() => forwarded
+                .iter()
+                .rev()
+                .find(|ip| !trusted(ip))
+                .or(forwarded.first())
+                .copied()
+                .unwrap_or(p),
             Some(p) => p,
             None => IpAddr::from([0, 0, 0, 0]),
         };
-        let user_agent = request.metadata().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-        Origin { source: source.to_string(), user_agent }
+        let user_agent = request
+            .metadata()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        Origin {
+            source: source.to_string(),
+            user_agent,
+        }
     }
 
     async fn admin<T>(&self, request: &Request<T>) -> Result<(AccountRow, Origin), Status> {
@@ -74,11 +90,16 @@ pub fn timestamp(micros: i64) -> prost_types::Timestamp {
 }
 
 fn timestamp_secs(secs: u64) -> prost_types::Timestamp {
-    prost_types::Timestamp { seconds: i64::try_from(secs).unwrap_or(i64::MAX), nanos: 0 }
+    prost_types::Timestamp {
+        seconds: i64::try_from(secs).unwrap_or(i64::MAX),
+        nanos: 0,
+    }
 }
 
 fn micros_of(t: &prost_types::Timestamp) -> i64 {
-    t.seconds.saturating_mul(1_000_000).saturating_add(i64::from(t.nanos / 1000))
+    t.seconds
+        .saturating_mul(1_000_000)
+        .saturating_add(i64::from(t.nanos / 1000))
 }
 
 /// A protobuf role as the runtime's role.
@@ -108,7 +129,11 @@ fn account_pb(a: &AccountRow) -> pb::Account {
     pb::Account {
         account_id: a.account_id.clone(),
         roles: a.roles.iter().map(|r| role_to_pb(*r) as i32).collect(),
-        status: if a.is_active() { pb::AccountStatus::Active } else { pb::AccountStatus::Disabled } as i32,
+        status: if a.is_active() {
+            pb::AccountStatus::Active
+        } else {
+            pb::AccountStatus::Disabled
+        } as i32,
         national_code: a.national_code.clone().unwrap_or_default(),
         membership_code: a.membership_code.clone().unwrap_or_default(),
         first_name: a.first_name.clone(),
@@ -132,7 +157,10 @@ fn organization_pb(o: &OrganizationRow) -> pb::Organization {
     pb::Organization {
         organization_id: o.organization_id.clone(),
         r#type: o.kind,
-        name: Some(LocalizedText { fa: o.name_fa.clone(), en: o.name_en.clone() }),
+        name: Some(LocalizedText {
+            fa: o.name_fa.clone(),
+            en: o.name_en.clone(),
+        }),
         registry_number: o.registry_number.clone(),
         city: o.city.clone(),
         address: o.address.clone(),
@@ -183,7 +211,12 @@ fn staff_roles(roles: &[i32]) -> Result<Vec<Role>, ServiceError> {
         }
     }
     if out.is_empty() {
-        return Err(ServiceError::invalid_field("roles", "ROLE_REQUIRED", "دست‌کم یک نقش برگزینید.", "Choose at least one role."));
+        return Err(ServiceError::invalid_field(
+            "roles",
+            "ROLE_REQUIRED",
+            "دست‌کم یک نقش برگزینید.",
+            "Choose at least one role.",
+        ));
     }
     Ok(out)
 }
@@ -194,11 +227,22 @@ fn require_caller<T>(request: &Request<T>) -> Result<Caller, Status> {
 
 #[tonic::async_trait]
 impl IdentityService for Api {
-    async fn register_citizen(&self, request: Request<pb::RegisterCitizenRequest>) -> Reply<pb::RegisterCitizenResponse> {
+    async fn register_citizen(
+        &self,
+        request: Request<pb::RegisterCitizenRequest>,
+    ) -> Reply<pb::RegisterCitizenResponse> {
         let origin = self.origin(&request);
         let r = request.into_inner();
-        let person = PersonInput { national_code: r.national_code, first_name: r.first_name, last_name: r.last_name, mobile: r.mobile };
-        let (account, expires) = self.identity.register(&origin, &person, &r.password).await?;
+        let person = PersonInput {
+            national_code: r.national_code,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            mobile: r.mobile,
+        };
+        let (account, expires) = self
+            .identity
+            .register(&origin, &person, &r.password)
+            .await?;
         Ok(Response::new(pb::RegisterCitizenResponse {
             membership_code: account.membership_code.clone().unwrap_or_default(),
             account: Some(account_pb(&account)),
@@ -206,17 +250,31 @@ impl IdentityService for Api {
         }))
     }
 
-    async fn send_mobile_code(&self, request: Request<pb::SendMobileCodeRequest>) -> Reply<pb::SendMobileCodeResponse> {
+    async fn send_mobile_code(
+        &self,
+        request: Request<pb::SendMobileCodeRequest>,
+    ) -> Reply<pb::SendMobileCodeResponse> {
         let caller = require_caller(&request)?;
         let (expires, resend) = self.identity.send_mobile_code(&caller).await?;
-        Ok(Response::new(pb::SendMobileCodeResponse { expires_at: Some(timestamp(expires)), resend_after: Some(timestamp(resend)) }))
+        Ok(Response::new(pb::SendMobileCodeResponse {
+            expires_at: Some(timestamp(expires)),
+            resend_after: Some(timestamp(resend)),
+        }))
     }
 
-    async fn verify_mobile(&self, request: Request<pb::VerifyMobileRequest>) -> Reply<pb::VerifyMobileResponse> {
+    async fn verify_mobile(
+        &self,
+        request: Request<pb::VerifyMobileRequest>,
+    ) -> Reply<pb::VerifyMobileResponse> {
         let caller = require_caller(&request)?;
         let origin = self.origin(&request);
-        let account = self.identity.verify_mobile(&caller, &origin, &request.get_ref().code).await?;
-        Ok(Response::new(pb::VerifyMobileResponse { account: Some(account_pb(&account)) }))
+        let account = self
+            .identity
+            .verify_mobile(&caller, &origin, &request.get_ref().code)
+            .await?;
+        Ok(Response::new(pb::VerifyMobileResponse {
+            account: Some(account_pb(&account)),
+        }))
     }
 
     async fn login(&self, request: Request<pb::LoginRequest>) -> Reply<pb::LoginResponse> {
@@ -236,38 +294,62 @@ impl IdentityService for Api {
             }
         };
         let (tokens, account) = self.identity.login(&origin, &name, &r.password).await?;
-        Ok(Response::new(pb::LoginResponse { tokens: Some(tokens_pb(&tokens)), account: Some(account_pb(&account)) }))
+        Ok(Response::new(pb::LoginResponse {
+            tokens: Some(tokens_pb(&tokens)),
+            account: Some(account_pb(&account)),
+        }))
     }
 
     async fn refresh(&self, request: Request<pb::RefreshRequest>) -> Reply<pb::RefreshResponse> {
         let origin = self.origin(&request);
-        let tokens = self.identity.refresh(&origin, &request.get_ref().refresh_token).await?;
-        Ok(Response::new(pb::RefreshResponse { tokens: Some(tokens_pb(&tokens)) }))
+        let tokens = self
+            .identity
+            .refresh(&origin, &request.get_ref().refresh_token)
+            .await?;
+        Ok(Response::new(pb::RefreshResponse {
+            tokens: Some(tokens_pb(&tokens)),
+        }))
     }
 
     async fn logout(&self, request: Request<pb::LogoutRequest>) -> Reply<pb::LogoutResponse> {
         let origin = self.origin(&request);
         let caller = optional_caller(&request).cloned();
         let r = request.get_ref();
-        self.identity.logout(&origin, caller.as_ref(), &r.refresh_token, r.all_sessions).await?;
+        self.identity
+            .logout(&origin, caller.as_ref(), &r.refresh_token, r.all_sessions)
+            .await?;
         Ok(Response::new(pb::LogoutResponse {}))
     }
 
-    async fn change_password(&self, request: Request<pb::ChangePasswordRequest>) -> Reply<pb::ChangePasswordResponse> {
+    async fn change_password(
+        &self,
+        request: Request<pb::ChangePasswordRequest>,
+    ) -> Reply<pb::ChangePasswordResponse> {
         let caller = require_caller(&request)?;
         let origin = self.origin(&request);
         let r = request.get_ref();
-        let tokens = self.identity.change_password(&caller, &origin, &r.current_password, &r.new_password).await?;
-        Ok(Response::new(pb::ChangePasswordResponse { tokens: Some(tokens_pb(&tokens)) }))
+        let tokens = self
+            .identity
+            .change_password(&caller, &origin, &r.current_password, &r.new_password)
+            .await?;
+        Ok(Response::new(pb::ChangePasswordResponse {
+            tokens: Some(tokens_pb(&tokens)),
+        }))
     }
 
     async fn get_me(&self, request: Request<pb::GetMeRequest>) -> Reply<pb::GetMeResponse> {
         let caller = require_caller(&request)?;
         let (account, org) = self.identity.me(&caller).await?;
-        Ok(Response::new(pb::GetMeResponse { account: Some(account_pb(&account)), organization: org.as_ref().map(organization_pb) }))
+        Ok(Response::new(pb::GetMeResponse {
+            account: Some(account_pb(&account)),
+            organization: org.as_ref().map(organization_pb),
+        }))
     }
 
-    async fn get_signing_keys(&self, _request: Request<pb::GetSigningKeysRequest>) -> Reply<pb::GetSigningKeysResponse> {
+    async fn get_signing_keys(
+        &self,
+        _request: Request<pb::GetSigningKeysRequest>,
+    ) -> Reply<pb::GetSigningKeysResponse> {
         let ring = self.identity.keys();
         let keys = ring
             .published()
@@ -290,10 +372,16 @@ impl IdentityService for Api {
         }))
     }
 
-    async fn client_credentials_token(&self, request: Request<pb::ClientCredentialsTokenRequest>) -> Reply<pb::ClientCredentialsTokenResponse> {
+    async fn client_credentials_token(
+        &self,
+        request: Request<pb::ClientCredentialsTokenRequest>,
+    ) -> Reply<pb::ClientCredentialsTokenResponse> {
         let origin = self.origin(&request);
         let r = request.get_ref();
-        let (token, exp) = self.identity.client_credentials(&origin, &r.client_id, &r.client_secret).await?;
+        let (token, exp) = self
+            .identity
+            .client_credentials(&origin, &r.client_id, &r.client_secret)
+            .await?;
         Ok(Response::new(pb::ClientCredentialsTokenResponse {
             access_token: token,
             expires_at: Some(timestamp_secs(exp)),
@@ -301,39 +389,88 @@ impl IdentityService for Api {
         }))
     }
 
-    async fn verify_membership_code(&self, request: Request<pb::VerifyMembershipCodeRequest>) -> Reply<pb::VerifyMembershipCodeResponse> {
+    async fn verify_membership_code(
+        &self,
+        request: Request<pb::VerifyMembershipCodeRequest>,
+    ) -> Reply<pb::VerifyMembershipCodeResponse> {
         let caller = require_caller(&request)?;
         let origin = self.origin(&request);
         let r = request.get_ref();
-        let matched = self.identity.verify_membership(&caller, &origin, &r.national_code, &r.membership_code).await?;
+        let matched = self
+            .identity
+            .verify_membership(&caller, &origin, &r.national_code, &r.membership_code)
+            .await?;
         Ok(Response::new(match matched {
-            Some(a) => pb::VerifyMembershipCodeResponse { matches: true, account_id: a.account_id, display_name: a.display_name },
+            Some(a) => pb::VerifyMembershipCodeResponse {
+                matches: true,
+                account_id: a.account_id,
+                display_name: a.display_name,
+            },
             None => pb::VerifyMembershipCodeResponse::default(),
         }))
     }
 
-    async fn create_staff_account(&self, request: Request<pb::CreateStaffAccountRequest>) -> Reply<pb::CreateStaffAccountResponse> {
+    async fn create_staff_account(
+        &self,
+        request: Request<pb::CreateStaffAccountRequest>,
+    ) -> Reply<pb::CreateStaffAccountResponse> {
         let (actor, origin) = self.admin(&request).await?;
         let r = request.into_inner();
         let roles = staff_roles(&r.roles)?;
-        let person = PersonInput { national_code: r.national_code, first_name: r.first_name, last_name: r.last_name, mobile: r.mobile };
-        let (account, password) = self.identity.create_person(&actor, &origin, &person, roles, None).await?;
-        Ok(Response::new(pb::CreateStaffAccountResponse { account: Some(account_pb(&account)), initial_password: password }))
+        let person = PersonInput {
+            national_code: r.national_code,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            mobile: r.mobile,
+        };
+        let (account, password) = self
+            .identity
+            .create_person(&actor, &origin, &person, roles, None)
+            .await?;
+        Ok(Response::new(pb::CreateStaffAccountResponse {
+            account: Some(account_pb(&account)),
+            initial_password: password,
+        }))
     }
 
-    async fn create_authority_user(&self, request: Request<pb::CreateAuthorityUserRequest>) -> Reply<pb::CreateAuthorityUserResponse> {
+    async fn create_authority_user(
+        &self,
+        request: Request<pb::CreateAuthorityUserRequest>,
+    ) -> Reply<pb::CreateAuthorityUserResponse> {
         let (actor, origin) = self.admin(&request).await?;
         let r = request.into_inner();
-        let org = validate::id("organization_id", &r.organization_id, "سازمان", "The organization")?;
-        let person = PersonInput { national_code: r.national_code, first_name: r.first_name, last_name: r.last_name, mobile: r.mobile };
-        let (account, password) = self.identity.create_person(&actor, &origin, &person, vec![Role::Authority], Some(org)).await?;
-        Ok(Response::new(pb::CreateAuthorityUserResponse { account: Some(account_pb(&account)), initial_password: password }))
+        let org = validate::id(
+            "organization_id",
+            &r.organization_id,
+            "سازمان",
+            "The organization",
+        )?;
+        let person = PersonInput {
+            national_code: r.national_code,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            mobile: r.mobile,
+        };
+        let (account, password) = self
+            .identity
+            .create_person(&actor, &origin, &person, vec![Role::Authority], Some(org))
+            .await?;
+        Ok(Response::new(pb::CreateAuthorityUserResponse {
+            account: Some(account_pb(&account)),
+            initial_password: password,
+        }))
     }
 
-    async fn create_service_account(&self, request: Request<pb::CreateServiceAccountRequest>) -> Reply<pb::CreateServiceAccountResponse> {
+    async fn create_service_account(
+        &self,
+        request: Request<pb::CreateServiceAccountRequest>,
+    ) -> Reply<pb::CreateServiceAccountResponse> {
         let (actor, origin) = self.admin(&request).await?;
         let r = request.get_ref();
-        let (account, secret) = self.identity.create_service_account(&actor, &origin, &r.name, &r.description).await?;
+        let (account, secret) = self
+            .identity
+            .create_service_account(&actor, &origin, &r.name, &r.description)
+            .await?;
         Ok(Response::new(pb::CreateServiceAccountResponse {
             client_id: account.client_id.clone().unwrap_or_default(),
             account: Some(account_pb(&account)),
@@ -341,46 +478,82 @@ impl IdentityService for Api {
         }))
     }
 
-    async fn get_account(&self, request: Request<pb::GetAccountRequest>) -> Reply<pb::GetAccountResponse> {
+    async fn get_account(
+        &self,
+        request: Request<pb::GetAccountRequest>,
+    ) -> Reply<pb::GetAccountResponse> {
         self.admin(&request).await?;
         let account = self.identity.account(&request.get_ref().account_id).await?;
-        Ok(Response::new(pb::GetAccountResponse { account: Some(account_pb(&account)) }))
+        Ok(Response::new(pb::GetAccountResponse {
+            account: Some(account_pb(&account)),
+        }))
     }
 
-    async fn list_accounts(&self, request: Request<pb::ListAccountsRequest>) -> Reply<pb::ListAccountsResponse> {
+    async fn list_accounts(
+        &self,
+        request: Request<pb::ListAccountsRequest>,
+    ) -> Reply<pb::ListAccountsResponse> {
         self.admin(&request).await?;
         let r = request.get_ref();
         let filter = store::AccountFilter {
-            role: role_from_pb(r.role).map(|x| x.as_str().to_owned()).unwrap_or_default(),
+            role: role_from_pb(r.role)
+                .map(|x| x.as_str().to_owned())
+                .unwrap_or_default(),
             organization_id: r.organization_id.trim().to_owned(),
             status: match pb::AccountStatus::try_from(r.status) {
                 Ok(pb::AccountStatus::Active) => store::ACTIVE,
                 Ok(pb::AccountStatus::Disabled) => store::DISABLED,
                 _ => 0,
             },
-            query: validate::optional_text("query", &estelam_domain::normalize_digits(&r.query), 100)?,
+            query: validate::optional_text(
+                "query",
+                &estelam_domain::normalize_digits(&r.query),
+                100,
+            )?,
             limit: validate::page_size(r.page_size)?,
             ..Default::default()
         };
         let (rows, next) = self.identity.list_accounts(filter, &r.page_token).await?;
-        Ok(Response::new(pb::ListAccountsResponse { accounts: rows.iter().map(account_pb).collect(), next_page_token: next }))
+        Ok(Response::new(pb::ListAccountsResponse {
+            accounts: rows.iter().map(account_pb).collect(),
+            next_page_token: next,
+        }))
     }
 
-    async fn disable_account(&self, request: Request<pb::DisableAccountRequest>) -> Reply<pb::DisableAccountResponse> {
+    async fn disable_account(
+        &self,
+        request: Request<pb::DisableAccountRequest>,
+    ) -> Reply<pb::DisableAccountResponse> {
         let (actor, origin) = self.admin(&request).await?;
         let r = request.get_ref();
-        let account = self.identity.set_enabled(&actor, &origin, &r.account_id, &r.reason, false).await?;
-        Ok(Response::new(pb::DisableAccountResponse { account: Some(account_pb(&account)) }))
+        let account = self
+            .identity
+            .set_enabled(&actor, &origin, &r.account_id, &r.reason, false)
+            .await?;
+        Ok(Response::new(pb::DisableAccountResponse {
+            account: Some(account_pb(&account)),
+        }))
     }
 
-    async fn enable_account(&self, request: Request<pb::EnableAccountRequest>) -> Reply<pb::EnableAccountResponse> {
+    async fn enable_account(
+        &self,
+        request: Request<pb::EnableAccountRequest>,
+    ) -> Reply<pb::EnableAccountResponse> {
         let (actor, origin) = self.admin(&request).await?;
         let r = request.get_ref();
-        let account = self.identity.set_enabled(&actor, &origin, &r.account_id, &r.reason, true).await?;
-        Ok(Response::new(pb::EnableAccountResponse { account: Some(account_pb(&account)) }))
+        let account = self
+            .identity
+            .set_enabled(&actor, &origin, &r.account_id, &r.reason, true)
+            .await?;
+        Ok(Response::new(pb::EnableAccountResponse {
+            account: Some(account_pb(&account)),
+        }))
     }
 
-    async fn create_organization(&self, request: Request<pb::CreateOrganizationRequest>) -> Reply<pb::CreateOrganizationResponse> {
+    async fn create_organization(
+        &self,
+        request: Request<pb::CreateOrganizationRequest>,
+    ) -> Reply<pb::CreateOrganizationResponse> {
         let (actor, origin) = self.admin(&request).await?;
         let r = request.into_inner();
         let name = r.name.unwrap_or_default();
@@ -393,17 +566,33 @@ impl IdentityService for Api {
             address: r.address,
             phone: r.phone,
         };
-        let org = self.identity.create_organization(&actor, &origin, &input).await?;
-        Ok(Response::new(pb::CreateOrganizationResponse { organization: Some(organization_pb(&org)) }))
+        let org = self
+            .identity
+            .create_organization(&actor, &origin, &input)
+            .await?;
+        Ok(Response::new(pb::CreateOrganizationResponse {
+            organization: Some(organization_pb(&org)),
+        }))
     }
 
-    async fn get_organization(&self, request: Request<pb::GetOrganizationRequest>) -> Reply<pb::GetOrganizationResponse> {
+    async fn get_organization(
+        &self,
+        request: Request<pb::GetOrganizationRequest>,
+    ) -> Reply<pb::GetOrganizationResponse> {
         caller(&request)?;
-        let org = self.identity.organization(&request.get_ref().organization_id).await?;
-        Ok(Response::new(pb::GetOrganizationResponse { organization: Some(organization_pb(&org)) }))
+        let org = self
+            .identity
+            .organization(&request.get_ref().organization_id)
+            .await?;
+        Ok(Response::new(pb::GetOrganizationResponse {
+            organization: Some(organization_pb(&org)),
+        }))
     }
 
-    async fn list_organizations(&self, request: Request<pb::ListOrganizationsRequest>) -> Reply<pb::ListOrganizationsResponse> {
+    async fn list_organizations(
+        &self,
+        request: Request<pb::ListOrganizationsRequest>,
+    ) -> Reply<pb::ListOrganizationsResponse> {
         let who = caller(&request)?;
         let r = request.get_ref();
         if r.include_inactive {
@@ -411,22 +600,42 @@ impl IdentityService for Api {
         }
         let filter = store::OrganizationFilter {
             kind: r.r#type,
-            query: validate::optional_text("query", &estelam_domain::normalize_digits(&r.query), 100)?,
+            query: validate::optional_text(
+                "query",
+                &estelam_domain::normalize_digits(&r.query),
+                100,
+            )?,
             include_inactive: r.include_inactive,
             limit: validate::page_size(r.page_size)?,
             after: None,
         };
-        let (rows, next) = self.identity.list_organizations(filter, &r.page_token).await?;
-        Ok(Response::new(pb::ListOrganizationsResponse { organizations: rows.iter().map(organization_pb).collect(), next_page_token: next }))
+        let (rows, next) = self
+            .identity
+            .list_organizations(filter, &r.page_token)
+            .await?;
+        Ok(Response::new(pb::ListOrganizationsResponse {
+            organizations: rows.iter().map(organization_pb).collect(),
+            next_page_token: next,
+        }))
     }
 
-    async fn list_audit_events(&self, request: Request<pb::ListAuditEventsRequest>) -> Reply<pb::ListAuditEventsResponse> {
+    async fn list_audit_events(
+        &self,
+        request: Request<pb::ListAuditEventsRequest>,
+    ) -> Reply<pb::ListAuditEventsResponse> {
         self.admin(&request).await?;
         let r = request.get_ref();
         let kinds = if r.kinds.is_empty() {
             String::new()
         } else {
-            format!(",{},", r.kinds.iter().map(i32::to_string).collect::<Vec<_>>().join(","))
+            format!(
+                ",{},",
+                r.kinds
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
         };
         let filter = store::AuditFilter {
             account_id: r.account_id.trim().to_owned(),
@@ -437,6 +646,9 @@ impl IdentityService for Api {
             before: String::new(),
         };
         let (rows, next) = self.identity.list_audit(filter, &r.page_token).await?;
-        Ok(Response::new(pb::ListAuditEventsResponse { events: rows.iter().map(audit_pb).collect(), next_page_token: next }))
+        Ok(Response::new(pb::ListAuditEventsResponse {
+            events: rows.iter().map(audit_pb).collect(),
+            next_page_token: next,
+        }))
     }
 }

@@ -59,7 +59,10 @@ pub const GRPC_SERVICE: &str = "estelam.identity.v1.IdentityService";
 
 /// The service's schema migrations, one set per backend.
 pub fn migrations() -> Migrations {
-    Migrations { sqlite: sqlx::migrate!("./migrations/sqlite"), postgres: sqlx::migrate!("./migrations/postgres") }
+    Migrations {
+        sqlite: sqlx::migrate!("./migrations/sqlite"),
+        postgres: sqlx::migrate!("./migrations/postgres"),
+    }
 }
 
 /// Builds the service's gRPC server from the shared context, with the SMS provider named in
@@ -82,18 +85,29 @@ pub fn is_embedded(ctx: &ServiceContext) -> bool {
 /// At start: loads or creates the signing key (and makes `ctx.verifier` trust identity's
 /// keys directly), upserts the configured service clients, creates the first admin if
 /// needed, and starts the key maintenance task (stopped by `ctx.shutdown`).
-pub async fn build_with(ctx: &ServiceContext, sms: Arc<dyn SmsProvider>) -> anyhow::Result<(GrpcServer, Identity)> {
+pub async fn build_with(
+    ctx: &ServiceContext,
+    sms: Arc<dyn SmsProvider>,
+) -> anyhow::Result<(GrpcServer, Identity)> {
     let s = &ctx.settings.identity;
     let hasher = password::Hasher::new(password::owasp_params(), s.password_hash_concurrency)
         .await
         .map_err(|e| anyhow::anyhow!("starting the password hasher: {e}"))?;
-    let identity = Identity::new(ctx.db.clone(), ctx.settings.clone(), ctx.verifier.clone(), sms, hasher)
-        .await
-        .map_err(|e| anyhow::anyhow!("loading the signing keys: {e} ({:?})", e.cause))?;
-    identity
-        .upsert_service_clients()
-        .await
-        .map_err(|e| anyhow::anyhow!("creating the service accounts of identity.service_clients: {e} ({:?})", e.cause))?;
+    let identity = Identity::new(
+        ctx.db.clone(),
+        ctx.settings.clone(),
+        ctx.verifier.clone(),
+        sms,
+        hasher,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("loading the signing keys: {e} ({:?})", e.cause))?;
+    identity.upsert_service_clients().await.map_err(|e| {
+        anyhow::anyhow!(
+            "creating the service accounts of identity.service_clients: {e} ({:?})",
+            e.cause
+        )
+    })?;
     identity
         .bootstrap_admin(is_embedded(ctx))
         .await
@@ -102,9 +116,14 @@ pub async fn build_with(ctx: &ServiceContext, sms: Arc<dyn SmsProvider>) -> anyh
     let max_age = i32::try_from(ctx.settings.auth.key_refresh_secs).unwrap_or(i32::MAX);
     let api = api::Api::new(identity.clone(), s.trusted_proxy_blocks(), max_age);
     let routes = tonic::service::Routes::new(IdentityServiceServer::new(api));
-    let server = GrpcServer::new(SERVICE, routes, ctx.settings.grpc.clone(), ctx.verifier.clone())
-        .describe(estelam_proto::FILE_DESCRIPTOR_SET)
-        .hosts(GRPC_SERVICE);
+    let server = GrpcServer::new(
+        SERVICE,
+        routes,
+        ctx.settings.grpc.clone(),
+        ctx.verifier.clone(),
+    )
+    .describe(estelam_proto::FILE_DESCRIPTOR_SET)
+    .hosts(GRPC_SERVICE);
     Ok((server, identity))
 }
 
@@ -120,24 +139,47 @@ pub const SERVICE_CREDENTIALS_FILE: &str = "service-clients.secret";
 /// The client secret of each of `services` for `estelam run`: read from
 /// `<data_dir>/service-clients.secret`, with random secrets generated (and the file
 /// rewritten, mode 0600) for services that have none yet. One `name = secret` per line.
-pub fn service_credentials(data_dir: &Path, services: &[&str]) -> anyhow::Result<BTreeMap<String, SecretString>> {
+pub fn service_credentials(
+    data_dir: &Path,
+    services: &[&str],
+) -> anyhow::Result<BTreeMap<String, SecretString>> {
     use secrecy::ExposeSecret as _;
     let path = data_dir.join(SERVICE_CREDENTIALS_FILE);
     let mut secrets: BTreeMap<String, SecretString> = BTreeMap::new();
     if path.exists() {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-            let (name, secret) = line.split_once('=').with_context(|| format!("{}: a line is not `name = secret`", path.display()))?;
-            secrets.insert(name.trim().to_owned(), SecretString::from(secret.trim().to_owned()));
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let (name, secret) = line
+                .split_once('=')
+                .with_context(|| format!("{}: a line is not `name = secret`", path.display()))?;
+            secrets.insert(
+                name.trim().to_owned(),
+                SecretString::from(secret.trim().to_owned()),
+            );
         }
     }
-    let missing: Vec<&str> = services.iter().copied().filter(|s| !secrets.contains_key(*s)).collect();
+    let missing: Vec<&str> = services
+        .iter()
+        .copied()
+        .filter(|s| !secrets.contains_key(*s))
+        .collect();
     if !missing.is_empty() {
         for name in missing {
-            secrets.insert(name.to_owned(), SecretString::from(tokens::new_opaque_secret()));
+            secrets.insert(
+                name.to_owned(),
+                SecretString::from(tokens::new_opaque_secret()),
+            );
         }
-        std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
-        let mut text = String::from("# Client secrets of the Estelam services for `estelam run`; generated once. Keep private.\n");
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("creating {}", data_dir.display()))?;
+        let mut text = String::from(
+            "# Client secrets of the Estelam services for `estelam run`; generated once. Keep private.\n",
+        );
         for (name, secret) in &secrets {
             text.push_str(&format!("{name} = {}\n", secret.expose_secret()));
         }
@@ -181,7 +223,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(dir.path().join(SERVICE_CREDENTIALS_FILE)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join(SERVICE_CREDENTIALS_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

@@ -26,7 +26,11 @@ pub const MAX_CHARS: usize = 64;
 /// The shipped list of common passwords (lower case, 8 to 64 characters); see
 /// `data/COMMON-PASSWORDS.md` for where it comes from.
 static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    include_str!("../data/common-passwords.txt").lines().map(str::trim).filter(|l| !l.is_empty()).collect()
+    include_str!("../data/common-passwords.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect()
 });
 
 /// How many common passwords are shipped.
@@ -43,11 +47,37 @@ pub fn normalize(password: &str) -> String {
 /// a Latin password typed with the Persian layout active is recognised.
 fn latin_key(c: char) -> Option<char> {
     Some(match c {
-        'ض' => 'q', 'ص' => 'w', 'ث' => 'e', 'ق' => 'r', 'ف' => 't', 'غ' => 'y', 'ع' => 'u',
-        'ه' => 'i', 'خ' => 'o', 'ح' => 'p', 'ج' => '[', 'چ' => ']', 'ش' => 'a', 'س' => 's',
-        'ی' | 'ي' => 'd', 'ب' => 'f', 'ل' => 'g', 'ا' => 'h', 'ت' => 'j', 'ن' => 'k', 'م' => 'l',
-        'ک' | 'ك' => ';', 'گ' => '\'', 'ظ' => 'z', 'ط' => 'x', 'ز' => 'c', 'ر' => 'v', 'ذ' => 'b',
-        'د' => 'n', 'پ' => 'm', 'و' => ',',
+        'ض' => 'q',
+        'ص' => 'w',
+        'ث' => 'e',
+        'ق' => 'r',
+        'ف' => 't',
+        'غ' => 'y',
+        'ع' => 'u',
+        'ه' => 'i',
+        'خ' => 'o',
+        'ح' => 'p',
+        'ج' => '[',
+        'چ' => ']',
+        'ش' => 'a',
+        'س' => 's',
+        'ی' | 'ي' => 'd',
+        'ب' => 'f',
+        'ل' => 'g',
+        'ا' => 'h',
+        'ت' => 'j',
+        'ن' => 'k',
+        'م' => 'l',
+        'ک' | 'ك' => ';',
+        'گ' => '\'',
+        'ظ' => 'z',
+        'ط' => 'x',
+        'ز' => 'c',
+        'ر' => 'v',
+        'ذ' => 'b',
+        'د' => 'n',
+        'پ' => 'm',
+        'و' => ',',
         other if other.is_ascii() => other,
         _ => return None,
     })
@@ -58,12 +88,14 @@ fn latin_key(c: char) -> Option<char> {
 pub fn check_policy(field: &str, password: &str, personal: &[&str]) -> Result<(), ServiceError> {
     let normalized = normalize(password);
     let chars = normalized.chars().count();
-    if chars < MIN_CHARS || chars > MAX_CHARS {
+    if !(MIN_CHARS..=MAX_CHARS).contains(&chars) {
         return Err(ServiceError::invalid_field(
             field,
             "PASSWORD_LENGTH",
             format!("گذرواژه باید دست‌کم {MIN_CHARS} و حداکثر {MAX_CHARS} نویسه باشد."),
-            format!("The password must have at least {MIN_CHARS} and at most {MAX_CHARS} characters."),
+            format!(
+                "The password must have at least {MIN_CHARS} and at most {MAX_CHARS} characters."
+            ),
         ));
     }
     if normalized.chars().any(char::is_control) {
@@ -76,7 +108,8 @@ pub fn check_policy(field: &str, password: &str, personal: &[&str]) -> Result<()
     }
     let lower = normalized.to_lowercase();
     let typed_as_latin: Option<String> = lower.chars().map(latin_key).collect();
-    let common = COMMON.contains(lower.as_str()) || typed_as_latin.is_some_and(|l| COMMON.contains(l.as_str()));
+    let common = COMMON.contains(lower.as_str())
+        || typed_as_latin.is_some_and(|l| COMMON.contains(l.as_str()));
     if common {
         return Err(ServiceError::invalid_field(
             field,
@@ -85,7 +118,10 @@ pub fn check_policy(field: &str, password: &str, personal: &[&str]) -> Result<()
             "This password is too common and easily guessed; choose another, for example a few unrelated words.",
         ));
     }
-    if personal.iter().any(|p| !p.is_empty() && normalize(p).to_lowercase() == lower) {
+    if personal
+        .iter()
+        .any(|p| !p.is_empty() && normalize(p).to_lowercase() == lower)
+    {
         return Err(ServiceError::invalid_field(
             field,
             "PASSWORD_PERSONAL",
@@ -101,7 +137,9 @@ pub fn check_policy(field: &str, password: &str, personal: &[&str]) -> Result<()
 pub fn generate() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..16).map(|_| char::from(ALPHABET[rand::Rng::random_range(&mut rng, 0..ALPHABET.len())])).collect()
+    (0..16)
+        .map(|_| char::from(ALPHABET[rand::Rng::random_range(&mut rng, 0..ALPHABET.len())]))
+        .collect()
 }
 
 /// argon2id at the OWASP parameters: m = 19456 KiB, t = 2, p = 1.
@@ -123,7 +161,9 @@ pub struct Hasher {
 
 impl std::fmt::Debug for Hasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Hasher").field("available", &self.permits.available_permits()).finish()
+        f.debug_struct("Hasher")
+            .field("available", &self.permits.available_permits())
+            .finish()
     }
 }
 
@@ -131,12 +171,18 @@ impl Hasher {
     /// A hasher with `params`, running at most `concurrency` hashes at once (0: one per core).
     pub async fn new(params: Params, concurrency: usize) -> Result<Self, ServiceError> {
         let concurrency = if concurrency == 0 {
-            std::thread::available_parallelism().map(usize::from).unwrap_or(2)
+            std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(2)
         } else {
             concurrency
         };
         let argon = Arc::new(Argon2::new(Algorithm::Argon2id, Version::V0x13, params));
-        let mut hasher = Self { argon, permits: Arc::new(Semaphore::new(concurrency)), dummy: Arc::new(String::new()) };
+        let mut hasher = Self {
+            argon,
+            permits: Arc::new(Semaphore::new(concurrency)),
+            dummy: Arc::new(String::new()),
+        };
         hasher.dummy = Arc::new(hasher.hash(generate()).await?);
         Ok(hasher)
     }
@@ -156,12 +202,22 @@ impl Hasher {
 
     /// Whether `password` matches `phc`; with no hash (unknown account, or a service account
     /// logging in as a person) the dummy hash is verified and the answer is `false`.
-    pub async fn verify(&self, password: String, phc: Option<String>) -> Result<bool, ServiceError> {
+    pub async fn verify(
+        &self,
+        password: String,
+        phc: Option<String>,
+    ) -> Result<bool, ServiceError> {
         let argon = self.argon.clone();
         let known = phc.as_deref().is_some_and(|p| p.starts_with("$argon2"));
-        let target = if known { phc.unwrap_or_default() } else { self.dummy.as_ref().clone() };
+        let target = if known {
+            phc.unwrap_or_default()
+        } else {
+            self.dummy.as_ref().clone()
+        };
         self.blocking(move || {
-            let ok = argon.verify_password(normalize(&password).as_bytes(), target.as_str()).is_ok();
+            let ok = argon
+                .verify_password(normalize(&password).as_bytes(), target.as_str())
+                .is_ok();
             Ok(ok && known)
         })
         .await
@@ -171,8 +227,14 @@ impl Hasher {
         &self,
         work: impl FnOnce() -> Result<T, ServiceError> + Send + 'static,
     ) -> Result<T, ServiceError> {
-        let _permit = self.permits.acquire().await.map_err(ServiceError::internal)?;
-        tokio::task::spawn_blocking(work).await.map_err(ServiceError::internal)?
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(ServiceError::internal)?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(ServiceError::internal)?
     }
 }
 
@@ -185,20 +247,32 @@ mod tests {
         assert!(check_policy("password", "گل‌های بهاری شاهین‌شهر", &[]).is_ok());
         assert!(check_policy("password", "correct horse battery", &[]).is_ok());
         assert!(check_policy("password", &"ب".repeat(64), &[]).is_ok());
-        let reason = |p: &str| check_policy("password", p, &["0076229645", "09121234567"]).unwrap_err().reason;
+        let reason = |p: &str| {
+            check_policy("password", p, &["0076229645", "09121234567"])
+                .unwrap_err()
+                .reason
+        };
         assert_eq!(reason("short1"), "PASSWORD_LENGTH");
         assert_eq!(reason(&"a".repeat(65)), "PASSWORD_LENGTH");
         assert_eq!(reason("password"), "PASSWORD_TOO_COMMON");
         assert_eq!(reason("PassWord1"), "PASSWORD_TOO_COMMON");
         assert_eq!(reason("۱۲۳۴۵۶۷۸"), "PASSWORD_TOO_COMMON");
-        assert_eq!(reason("حشسسصخقی"), "PASSWORD_TOO_COMMON", "password typed with the Persian layout");
+        assert_eq!(
+            reason("حشسسصخقی"),
+            "PASSWORD_TOO_COMMON",
+            "password typed with the Persian layout"
+        );
         assert_eq!(reason("۰۰۷۶۲۲۹۶۴۵"), "PASSWORD_PERSONAL");
         assert_eq!(reason("line\nbreak!"), "PASSWORD_CONTROL_CHARACTER");
     }
 
     #[test]
     fn a_few_thousand_common_passwords_are_shipped() {
-        assert!(common_password_count() >= 3000, "{}", common_password_count());
+        assert!(
+            common_password_count() >= 3000,
+            "{}",
+            common_password_count()
+        );
     }
 
     #[test]
@@ -215,9 +289,24 @@ mod tests {
         let hasher = Hasher::new(owasp_params(), 2).await.unwrap();
         let phc = hasher.hash("رمز ۱۲۳ امن".into()).await.unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
-        assert!(hasher.verify("رمز 123 امن".into(), Some(phc.clone())).await.unwrap());
-        assert!(!hasher.verify("رمز 124 امن".into(), Some(phc)).await.unwrap());
+        assert!(
+            hasher
+                .verify("رمز 123 امن".into(), Some(phc.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify("رمز 124 امن".into(), Some(phc))
+                .await
+                .unwrap()
+        );
         assert!(!hasher.verify("anything at all".into(), None).await.unwrap());
-        assert!(!hasher.verify("anything at all".into(), Some("sha256:abc".into())).await.unwrap());
+        assert!(
+            !hasher
+                .verify("anything at all".into(), Some("sha256:abc".into()))
+                .await
+                .unwrap()
+        );
     }
 }

@@ -56,7 +56,10 @@ impl SmsProvider for LogSms {
             if sent.len() >= Self::KEEP {
                 sent.remove(0);
             }
-            sent.push(SentSms { mobile: mobile.to_owned(), text: text.to_owned() });
+            sent.push(SentSms {
+                mobile: mobile.to_owned(),
+                text: text.to_owned(),
+            });
         }
         Ok(())
     }

@@ -142,10 +142,17 @@ pub async fn insert_account(conn: &mut AnyConnection, a: &AccountRow) -> Result<
     Ok(())
 }
 
-async fn account_where(conn: &mut AnyConnection, column: &str, value: &str) -> Result<Option<AccountRow>> {
+async fn account_where(
+    conn: &mut AnyConnection,
+    column: &str,
+    value: &str,
+) -> Result<Option<AccountRow>> {
     // `column` is one of the fixed names below, never caller input.
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {column} = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(value).fetch_optional(conn).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(value)
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(account).transpose()
 }
 
@@ -155,26 +162,37 @@ pub async fn account_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<
 }
 
 /// The account with this national code.
-pub async fn account_by_national_code(conn: &mut AnyConnection, code: &str) -> Result<Option<AccountRow>> {
+pub async fn account_by_national_code(
+    conn: &mut AnyConnection,
+    code: &str,
+) -> Result<Option<AccountRow>> {
     account_where(conn, "national_code", code).await
 }
 
 /// The account with this membership code.
-pub async fn account_by_membership_code(conn: &mut AnyConnection, code: &str) -> Result<Option<AccountRow>> {
+pub async fn account_by_membership_code(
+    conn: &mut AnyConnection,
+    code: &str,
+) -> Result<Option<AccountRow>> {
     account_where(conn, "membership_code", code).await
 }
 
 /// The service account with this client id.
-pub async fn account_by_client_id(conn: &mut AnyConnection, client_id: &str) -> Result<Option<AccountRow>> {
+pub async fn account_by_client_id(
+    conn: &mut AnyConnection,
+    client_id: &str,
+) -> Result<Option<AccountRow>> {
     account_where(conn, "client_id", client_id).await
 }
 
 /// True when some active account has the admin role.
 pub async fn active_admin_exists(conn: &mut AnyConnection) -> Result<bool> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM accounts WHERE status = $1 AND roles LIKE '%,admin,%'")
-        .bind(ACTIVE)
-        .fetch_one(conn)
-        .await?;
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM accounts WHERE status = $1 AND roles LIKE '%,admin,%'",
+    )
+    .bind(ACTIVE)
+    .fetch_one(conn)
+    .await?;
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
@@ -203,8 +221,16 @@ pub async fn list_accounts(conn: &mut AnyConnection, f: &AccountFilter) -> Resul
          AND ($4 = '' OR search_key LIKE $4 ESCAPE '\\') AND account_id > $5 \
          ORDER BY account_id LIMIT $6"
     );
-    let role = if f.role.is_empty() { String::new() } else { format!("%,{},%", f.role) };
-    let query = if f.query.is_empty() { String::new() } else { format!("%{}%", like_escape(&f.query)) };
+    let role = if f.role.is_empty() {
+        String::new()
+    } else {
+        format!("%,{},%", f.role)
+    };
+    let query = if f.query.is_empty() {
+        String::new()
+    } else {
+        format!("%{}%", like_escape(&f.query))
+    };
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(role)
         .bind(&f.organization_id)
@@ -219,11 +245,20 @@ pub async fn list_accounts(conn: &mut AnyConnection, f: &AccountFilter) -> Resul
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
 pub fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Sets an account's status, recording who changed it. Returns false if no such account.
-pub async fn set_status(conn: &mut AnyConnection, id: &str, status: i32, now: i64, by: &str, by_name: &str) -> Result<bool> {
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    id: &str,
+    status: i32,
+    now: i64,
+    by: &str,
+    by_name: &str,
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE accounts SET status = $1, changed_at = $2, changed_by = $3, changed_by_name = $4 WHERE account_id = $5",
     )
@@ -238,7 +273,15 @@ pub async fn set_status(conn: &mut AnyConnection, id: &str, status: i32, now: i6
 }
 
 /// Replaces an account's password (or client secret) hash.
-pub async fn set_secret(conn: &mut AnyConnection, id: &str, hash: &str, change_required: bool, now: i64, by: &str, by_name: &str) -> Result<()> {
+pub async fn set_secret(
+    conn: &mut AnyConnection,
+    id: &str,
+    hash: &str,
+    change_required: bool,
+    now: i64,
+    by: &str,
+    by_name: &str,
+) -> Result<()> {
     sqlx::query(
         "UPDATE accounts SET secret_hash = $1, password_change_required = $2, changed_at = $3, changed_by = $4, \
          changed_by_name = $5 WHERE account_id = $6",
@@ -256,7 +299,10 @@ pub async fn set_secret(conn: &mut AnyConnection, id: &str, hash: &str, change_r
 
 /// Marks an account's mobile number as confirmed.
 pub async fn set_mobile_verified(conn: &mut AnyConnection, id: &str) -> Result<()> {
-    sqlx::query("UPDATE accounts SET mobile_verified = 1 WHERE account_id = $1").bind(id).execute(conn).await?;
+    sqlx::query("UPDATE accounts SET mobile_verified = 1 WHERE account_id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -292,8 +338,7 @@ pub struct OrganizationRow {
     pub created_at: i64,
 }
 
-const ORGANIZATION_COLUMNS: &str =
-    "organization_id, type, name_fa, name_en, name_key, registry_number, city, city_key, address, phone, active, created_at";
+const ORGANIZATION_COLUMNS: &str = "organization_id, type, name_fa, name_en, name_key, registry_number, city, city_key, address, phone, active, created_at";
 
 fn organization(row: &AnyRow) -> Result<OrganizationRow> {
     Ok(OrganizationRow {
@@ -314,7 +359,9 @@ fn organization(row: &AnyRow) -> Result<OrganizationRow> {
 
 /// Inserts an organization (a duplicate type + city + number is a unique violation).
 pub async fn insert_organization(conn: &mut AnyConnection, o: &OrganizationRow) -> Result<()> {
-    let sql = format!("INSERT INTO organizations ({ORGANIZATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+    let sql = format!(
+        "INSERT INTO organizations ({ORGANIZATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    );
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(&o.organization_id)
         .bind(o.kind)
@@ -334,9 +381,16 @@ pub async fn insert_organization(conn: &mut AnyConnection, o: &OrganizationRow) 
 }
 
 /// The organization with this id.
-pub async fn organization_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<OrganizationRow>> {
-    let sql = format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations WHERE organization_id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await?;
+pub async fn organization_by_id(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<OrganizationRow>> {
+    let sql =
+        format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations WHERE organization_id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(organization).transpose()
 }
 
@@ -356,7 +410,10 @@ pub struct OrganizationFilter {
 }
 
 /// Organizations matching `f`, by name.
-pub async fn list_organizations(conn: &mut AnyConnection, f: &OrganizationFilter) -> Result<Vec<OrganizationRow>> {
+pub async fn list_organizations(
+    conn: &mut AnyConnection,
+    f: &OrganizationFilter,
+) -> Result<Vec<OrganizationRow>> {
     let sql = format!(
         "SELECT {ORGANIZATION_COLUMNS} FROM organizations \
          WHERE ($1 = 0 OR type = $1) AND ($2 = 1 OR active = 1) \
@@ -364,7 +421,11 @@ pub async fn list_organizations(conn: &mut AnyConnection, f: &OrganizationFilter
          AND (name_key > $4 OR (name_key = $4 AND organization_id > $5)) \
          ORDER BY name_key, organization_id LIMIT $6"
     );
-    let query = if f.query.is_empty() { String::new() } else { format!("%{}%", like_escape(&f.query)) };
+    let query = if f.query.is_empty() {
+        String::new()
+    } else {
+        format!("%{}%", like_escape(&f.query))
+    };
     let (after_name, after_id) = f.after.clone().unwrap_or_default();
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(f.kind)
@@ -395,7 +456,13 @@ pub struct MobileCodeRow {
 }
 
 /// Replaces the account's pending code.
-pub async fn put_mobile_code(conn: &mut AnyConnection, account_id: &str, code_hash: &str, sent_at: i64, expires_at: i64) -> Result<()> {
+pub async fn put_mobile_code(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    code_hash: &str,
+    sent_at: i64,
+    expires_at: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO mobile_codes (account_id, code_hash, sent_at, expires_at, attempts) VALUES ($1, $2, $3, $4, 0) \
          ON CONFLICT (account_id) DO UPDATE SET code_hash = $2, sent_at = $3, expires_at = $4, attempts = 0",
@@ -410,11 +477,16 @@ pub async fn put_mobile_code(conn: &mut AnyConnection, account_id: &str, code_ha
 }
 
 /// The account's pending code.
-pub async fn mobile_code(conn: &mut AnyConnection, account_id: &str) -> Result<Option<MobileCodeRow>> {
-    let row = sqlx::query("SELECT code_hash, sent_at, expires_at, attempts FROM mobile_codes WHERE account_id = $1")
-        .bind(account_id)
-        .fetch_optional(conn)
-        .await?;
+pub async fn mobile_code(
+    conn: &mut AnyConnection,
+    account_id: &str,
+) -> Result<Option<MobileCodeRow>> {
+    let row = sqlx::query(
+        "SELECT code_hash, sent_at, expires_at, attempts FROM mobile_codes WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(conn)
+    .await?;
     row.map(|r| {
         Ok(MobileCodeRow {
             code_hash: r.try_get("code_hash")?,
@@ -428,13 +500,19 @@ pub async fn mobile_code(conn: &mut AnyConnection, account_id: &str) -> Result<O
 
 /// Counts one wrong try.
 pub async fn bump_mobile_code_attempts(conn: &mut AnyConnection, account_id: &str) -> Result<()> {
-    sqlx::query("UPDATE mobile_codes SET attempts = attempts + 1 WHERE account_id = $1").bind(account_id).execute(conn).await?;
+    sqlx::query("UPDATE mobile_codes SET attempts = attempts + 1 WHERE account_id = $1")
+        .bind(account_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Removes the account's pending code (used, or superseded).
 pub async fn delete_mobile_code(conn: &mut AnyConnection, account_id: &str) -> Result<()> {
-    sqlx::query("DELETE FROM mobile_codes WHERE account_id = $1").bind(account_id).execute(conn).await?;
+    sqlx::query("DELETE FROM mobile_codes WHERE account_id = $1")
+        .bind(account_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -442,7 +520,12 @@ pub async fn delete_mobile_code(conn: &mut AnyConnection, account_id: &str) -> R
 // Sessions and refresh tokens
 
 /// Starts a session (a refresh-token family).
-pub async fn insert_session(conn: &mut AnyConnection, family_id: &str, account_id: &str, now: i64) -> Result<()> {
+pub async fn insert_session(
+    conn: &mut AnyConnection,
+    family_id: &str,
+    account_id: &str,
+    now: i64,
+) -> Result<()> {
     sqlx::query("INSERT INTO sessions (family_id, account_id, created_at) VALUES ($1, $2, $3)")
         .bind(family_id)
         .bind(account_id)
@@ -453,7 +536,14 @@ pub async fn insert_session(conn: &mut AnyConnection, family_id: &str, account_i
 }
 
 /// Stores a refresh token's hash in its family.
-pub async fn insert_refresh_token(conn: &mut AnyConnection, hash: &str, family_id: &str, account_id: &str, now: i64, expires_at: i64) -> Result<()> {
+pub async fn insert_refresh_token(
+    conn: &mut AnyConnection,
+    hash: &str,
+    family_id: &str,
+    account_id: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO refresh_tokens (token_hash, family_id, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -505,16 +595,23 @@ pub async fn refresh_token(conn: &mut AnyConnection, hash: &str) -> Result<Optio
 
 /// Marks a refresh token used; false when it already was (a concurrent or repeated use).
 pub async fn mark_refresh_used(conn: &mut AnyConnection, hash: &str, now: i64) -> Result<bool> {
-    let done = sqlx::query("UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
-        .bind(now)
-        .bind(hash)
-        .execute(conn)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(hash)
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Revokes one session. Returns whether it was live.
-pub async fn revoke_session(conn: &mut AnyConnection, family_id: &str, now: i64, reason: &str) -> Result<bool> {
+pub async fn revoke_session(
+    conn: &mut AnyConnection,
+    family_id: &str,
+    now: i64,
+    reason: &str,
+) -> Result<bool> {
     let done = sqlx::query("UPDATE sessions SET revoked_at = $1, revoke_reason = $2 WHERE family_id = $3 AND revoked_at IS NULL")
         .bind(now)
         .bind(reason)
@@ -525,7 +622,13 @@ pub async fn revoke_session(conn: &mut AnyConnection, family_id: &str, now: i64,
 }
 
 /// Revokes every live session of an account, except `keep` if given. Returns how many.
-pub async fn revoke_account_sessions(conn: &mut AnyConnection, account_id: &str, keep: Option<&str>, now: i64, reason: &str) -> Result<u64> {
+pub async fn revoke_account_sessions(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    keep: Option<&str>,
+    now: i64,
+    reason: &str,
+) -> Result<u64> {
     let done = sqlx::query(
         "UPDATE sessions SET revoked_at = $1, revoke_reason = $2 WHERE account_id = $3 AND revoked_at IS NULL \
          AND family_id <> $4",
@@ -541,10 +644,12 @@ pub async fn revoke_account_sessions(conn: &mut AnyConnection, account_id: &str,
 
 /// Live (unrevoked) sessions of an account, for tests and admin views.
 pub async fn live_session_count(conn: &mut AnyConnection, account_id: &str) -> Result<i64> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE account_id = $1 AND revoked_at IS NULL")
-        .bind(account_id)
-        .fetch_one(conn)
-        .await?;
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM sessions WHERE account_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(account_id)
+    .fetch_one(conn)
+    .await?;
     row.try_get("n")
 }
 
@@ -553,14 +658,17 @@ pub async fn live_session_count(conn: &mut AnyConnection, account_id: &str) -> R
 
 /// Every stored signing key.
 pub async fn signing_keys(conn: &mut AnyConnection) -> Result<Vec<crate::tokens::StoredKey>> {
-    let rows = sqlx::query("SELECT kid, secret_key, public_key, created_at, retired_at, not_after FROM signing_keys")
-        .fetch_all(conn)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT kid, secret_key, public_key, created_at, retired_at, not_after FROM signing_keys",
+    )
+    .fetch_all(conn)
+    .await?;
     let mut keys = Vec::with_capacity(rows.len());
     for r in rows {
         let secret: Vec<u8> = r.try_get("secret_key")?;
         let public: Vec<u8> = r.try_get("public_key")?;
-        let (Ok(secret), Ok(public)) = (<[u8; 32]>::try_from(secret), <[u8; 32]>::try_from(public)) else {
+        let (Ok(secret), Ok(public)) = (<[u8; 32]>::try_from(secret), <[u8; 32]>::try_from(public))
+        else {
             return Err(sqlx::Error::Decode("a signing key is not 32 bytes".into()));
         };
         keys.push(crate::tokens::StoredKey {
@@ -587,7 +695,10 @@ pub async fn retire_signing_keys(conn: &mut AnyConnection, now: i64, not_after: 
 }
 
 /// Stores a new signing key.
-pub async fn insert_signing_key(conn: &mut AnyConnection, k: &crate::tokens::StoredKey) -> Result<()> {
+pub async fn insert_signing_key(
+    conn: &mut AnyConnection,
+    k: &crate::tokens::StoredKey,
+) -> Result<()> {
     sqlx::query("INSERT INTO signing_keys (kid, secret_key, public_key, created_at) VALUES ($1, $2, $3, $4)")
         .bind(&k.kid)
         .bind(k.secret.to_vec())
@@ -605,7 +716,10 @@ pub async fn insert_signing_key(conn: &mut AnyConnection, k: &crate::tokens::Sto
 pub async fn blocked_until(conn: &mut AnyConnection, keys: &[&str]) -> Result<i64> {
     let mut latest = 0;
     for key in keys {
-        let row = sqlx::query("SELECT blocked_until FROM throttle WHERE key = $1").bind(*key).fetch_optional(&mut *conn).await?;
+        let row = sqlx::query("SELECT blocked_until FROM throttle WHERE key = $1")
+            .bind(*key)
+            .fetch_optional(&mut *conn)
+            .await?;
         if let Some(r) = row {
             latest = latest.max(r.try_get::<i64, _>("blocked_until")?);
         }
@@ -615,7 +729,12 @@ pub async fn blocked_until(conn: &mut AnyConnection, keys: &[&str]) -> Result<i6
 
 /// Counts a failure of `key` at `now` (µs), forgetting failures older than `window_start`;
 /// returns the count, this failure included. Atomic on both backends (one upsert).
-pub async fn record_failure(conn: &mut AnyConnection, key: &str, now: i64, window_start: i64) -> Result<u32> {
+pub async fn record_failure(
+    conn: &mut AnyConnection,
+    key: &str,
+    now: i64,
+    window_start: i64,
+) -> Result<u32> {
     let row = sqlx::query(
         "INSERT INTO throttle (key, failures, last_failure_at, blocked_until) VALUES ($1, 1, $2, 0) \
          ON CONFLICT (key) DO UPDATE SET \
@@ -643,7 +762,10 @@ pub async fn block(conn: &mut AnyConnection, key: &str, until: i64) -> Result<()
 
 /// Forgets `key`'s failures (after a success).
 pub async fn clear_throttle(conn: &mut AnyConnection, key: &str) -> Result<()> {
-    sqlx::query("DELETE FROM throttle WHERE key = $1").bind(key).execute(conn).await?;
+    sqlx::query("DELETE FROM throttle WHERE key = $1")
+        .bind(key)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

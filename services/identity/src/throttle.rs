@@ -95,7 +95,13 @@ mod tests {
 
     #[test]
     fn delays_are_capped_and_never_overflow() {
-        let p = Policy { free: 0, lockout: u32::MAX, base: Duration::from_secs(1), max: Duration::from_secs(60), lockout_for: Duration::ZERO };
+        let p = Policy {
+            free: 0,
+            lockout: u32::MAX,
+            base: Duration::from_secs(1),
+            max: Duration::from_secs(60),
+            lockout_for: Duration::ZERO,
+        };
         assert_eq!(p.penalty(1000), Penalty::Delay(Duration::from_secs(60)));
     }
 }

@@ -31,7 +31,10 @@ pub struct StoredKey {
 
 impl std::fmt::Debug for StoredKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoredKey").field("kid", &self.kid).field("created_at", &self.created_at).finish_non_exhaustive()
+        f.debug_struct("StoredKey")
+            .field("kid", &self.kid)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
     }
 }
 
@@ -40,7 +43,14 @@ impl StoredKey {
     pub fn generate(now: i64) -> Self {
         let secret: [u8; 32] = rand::random();
         let public = SigningKey::from_bytes(&secret).verifying_key().to_bytes();
-        Self { kid: kid_of(&public), secret, public, created_at: now, retired_at: None, not_after: None }
+        Self {
+            kid: kid_of(&public),
+            secret,
+            public,
+            created_at: now,
+            retired_at: None,
+            not_after: None,
+        }
     }
 }
 
@@ -75,7 +85,9 @@ struct RingState {
 
 impl std::fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyRing").field("published", &self.public_keys()).finish()
+        f.debug_struct("KeyRing")
+            .field("published", &self.public_keys())
+            .finish()
     }
 }
 
@@ -94,7 +106,10 @@ impl KeyRing {
     /// An empty ring for tokens from `issuer` to `audience`; [`KeyRing::load`] fills it.
     pub fn new(issuer: &str, audience: &str) -> Self {
         Self {
-            state: Arc::new(RwLock::new(RingState { current: None, published: Vec::new() })),
+            state: Arc::new(RwLock::new(RingState {
+                current: None,
+                published: Vec::new(),
+            })),
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
         }
@@ -117,8 +132,13 @@ impl KeyRing {
         keys.sort_by(|a, b| (b.created_at, &b.kid).cmp(&(a.created_at, &a.kid)));
         let current = match keys.iter().find(|k| k.retired_at.is_none()) {
             Some(k) => {
-                let der = SigningKey::from_bytes(&k.secret).to_pkcs8_der().map_err(|e| ServiceError::internal(anyhow::anyhow!("pkcs8: {e}")))?;
-                Some(Current { kid: k.kid.clone(), encoding: jsonwebtoken::EncodingKey::from_ed_der(der.as_bytes()) })
+                let der = SigningKey::from_bytes(&k.secret)
+                    .to_pkcs8_der()
+                    .map_err(|e| ServiceError::internal(anyhow::anyhow!("pkcs8: {e}")))?;
+                Some(Current {
+                    kid: k.kid.clone(),
+                    encoding: jsonwebtoken::EncodingKey::from_ed_der(der.as_bytes()),
+                })
             }
             None => None,
         };
@@ -129,29 +149,52 @@ impl KeyRing {
             let k = keys.remove(pos);
             keys.insert(0, k);
         }
-        let mut state = self.state.write().map_err(|_| ServiceError::internal(anyhow::anyhow!("key ring lock poisoned")))?;
-        *state = RingState { current, published: keys };
+        let mut state = self
+            .state
+            .write()
+            .map_err(|_| ServiceError::internal(anyhow::anyhow!("key ring lock poisoned")))?;
+        *state = RingState {
+            current,
+            published: keys,
+        };
         Ok(())
     }
 
     /// The `kid` that signs new tokens.
     pub fn current_kid(&self) -> Option<String> {
-        self.state.read().ok().and_then(|s| s.current.as_ref().map(|c| c.kid.clone()))
+        self.state
+            .read()
+            .ok()
+            .and_then(|s| s.current.as_ref().map(|c| c.kid.clone()))
     }
 
     /// The published keys, current first.
     pub fn published(&self) -> Vec<StoredKey> {
-        self.state.read().map(|s| s.published.clone()).unwrap_or_default()
+        self.state
+            .read()
+            .map(|s| s.published.clone())
+            .unwrap_or_default()
     }
 
     /// The published keys in the form the runtime's verifier takes.
     pub fn public_keys(&self) -> Vec<PublicKey> {
-        self.published().into_iter().map(|k| PublicKey { kid: k.kid, key: k.public }).collect()
+        self.published()
+            .into_iter()
+            .map(|k| PublicKey {
+                kid: k.kid,
+                key: k.public,
+            })
+            .collect()
     }
 
     /// Signs an access token for `subject`, valid for `ttl` from `now` (seconds since the
     /// epoch). Returns the token, its id and its expiry (seconds).
-    pub fn issue(&self, subject: &Subject, ttl: Duration, now: u64) -> Result<(String, String, u64), ServiceError> {
+    pub fn issue(
+        &self,
+        subject: &Subject,
+        ttl: Duration,
+        now: u64,
+    ) -> Result<(String, String, u64), ServiceError> {
         let jti = uuid::Uuid::now_v7().simple().to_string();
         let exp = now + ttl.as_secs();
         let claims = Claims {
@@ -162,15 +205,26 @@ impl KeyRing {
             nbf: now,
             iat: now,
             jti: jti.clone(),
-            roles: subject.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+            roles: subject
+                .roles
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
             org: subject.organization_id.clone(),
         };
-        let state = self.state.read().map_err(|_| ServiceError::internal(anyhow::anyhow!("key ring lock poisoned")))?;
-        let current = state.current.as_ref().ok_or_else(|| ServiceError::internal(anyhow::anyhow!("no signing key loaded")))?;
+        let state = self
+            .state
+            .read()
+            .map_err(|_| ServiceError::internal(anyhow::anyhow!("key ring lock poisoned")))?;
+        let current = state
+            .current
+            .as_ref()
+            .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("no signing key loaded")))?;
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
         header.kid = Some(current.kid.clone());
         header.typ = Some("JWT".into());
-        let token = jsonwebtoken::encode(&header, &claims, &current.encoding).map_err(ServiceError::internal)?;
+        let token = jsonwebtoken::encode(&header, &claims, &current.encoding)
+            .map_err(ServiceError::internal)?;
         Ok((token, jti, exp))
     }
 
@@ -198,7 +252,9 @@ impl KeyRing {
 /// The public key as a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) block.
 pub fn public_key_pem(public: &[u8; 32]) -> String {
     // SPKI for Ed25519 is a fixed 12-byte prefix (RFC 8410) and the 32 key bytes.
-    const PREFIX: [u8; 12] = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+    const PREFIX: [u8; 12] = [
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
     let mut der = PREFIX.to_vec();
     der.extend_from_slice(public);
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
@@ -236,8 +292,15 @@ mod tests {
     #[test]
     fn tokens_verify_with_the_runtime_verifier_and_carry_every_claim() {
         let ring = ring_with(vec![StoredKey::generate(0)]);
-        let subject = Subject { account_id: "acc-1".into(), roles: vec![Role::Authority], organization_id: Some("org-1".into()) };
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let subject = Subject {
+            account_id: "acc-1".into(),
+            roles: vec![Role::Authority],
+            organization_id: Some("org-1".into()),
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
         let (token, jti, exp) = ring.issue(&subject, Duration::from_secs(900), now).unwrap();
         assert_eq!(exp, now + 900);
         let verifier = estelam_runtime::auth::TokenVerifier::new("estelam-identity", "estelam");
@@ -253,8 +316,16 @@ mod tests {
 
     #[test]
     fn the_newest_unretired_key_signs_and_expired_keys_are_dropped() {
-        let old = StoredKey { retired_at: Some(500), not_after: Some(2_000), ..StoredKey::generate(100) };
-        let gone = StoredKey { retired_at: Some(50), not_after: Some(900), ..StoredKey::generate(10) };
+        let old = StoredKey {
+            retired_at: Some(500),
+            not_after: Some(2_000),
+            ..StoredKey::generate(100)
+        };
+        let gone = StoredKey {
+            retired_at: Some(50),
+            not_after: Some(900),
+            ..StoredKey::generate(10)
+        };
         let new = StoredKey::generate(500);
         let ring = ring_with(vec![old.clone(), gone, new.clone()]);
         assert_eq!(ring.current_kid(), Some(new.kid.clone()));
@@ -270,7 +341,9 @@ mod tests {
         assert_eq!(jwks["keys"][0]["kty"], "OKP");
         assert_eq!(jwks["keys"][0]["crv"], "Ed25519");
         assert_eq!(jwks["keys"][0]["kid"], key.kid.as_str());
-        let x = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(jwks["keys"][0]["x"].as_str().unwrap()).unwrap();
+        let x = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(jwks["keys"][0]["x"].as_str().unwrap())
+            .unwrap();
         assert_eq!(x, key.public);
         let pem = public_key_pem(&key.public);
         assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA"));

@@ -41,7 +41,10 @@ pub fn mobile(field: &str, input: &str) -> Result<String, ServiceError> {
             "Enter the mobile number.",
         ));
     }
-    let national = if let Some(rest) = digits.strip_prefix("+98").or_else(|| digits.strip_prefix("0098")) {
+    let national = if let Some(rest) = digits
+        .strip_prefix("+98")
+        .or_else(|| digits.strip_prefix("0098"))
+    {
         rest.to_owned()
     } else if let Some(rest) = digits.strip_prefix('0') {
         rest.to_owned()
@@ -50,7 +53,10 @@ pub fn mobile(field: &str, input: &str) -> Result<String, ServiceError> {
     } else {
         digits.clone()
     };
-    if national.len() == 10 && national.starts_with('9') && national.bytes().all(|b| b.is_ascii_digit()) {
+    if national.len() == 10
+        && national.starts_with('9')
+        && national.bytes().all(|b| b.is_ascii_digit())
+    {
         Ok(format!("0{national}"))
     } else {
         Err(ServiceError::invalid_field(
@@ -84,7 +90,12 @@ pub fn person_name(field: &str, input: &str) -> Result<String, ServiceError> {
         out.push(c);
     }
     if out.is_empty() {
-        return Err(ServiceError::invalid_field(field, "REQUIRED", "نام را وارد کنید.", "Enter the name."));
+        return Err(ServiceError::invalid_field(
+            field,
+            "REQUIRED",
+            "نام را وارد کنید.",
+            "Enter the name.",
+        ));
     }
     let allowed = |c: char| {
         c.is_alphabetic()
@@ -135,7 +146,12 @@ pub fn optional_text(field: &str, input: &str, max: usize) -> Result<String, Ser
 pub fn id(field: &str, input: &str, what_fa: &str, what_en: &str) -> Result<String, ServiceError> {
     let trimmed = input.trim();
     if trimmed.is_empty() {
-        return Err(ServiceError::invalid_field(field, "REQUIRED", "شناسه را وارد کنید.", "The id is required."));
+        return Err(ServiceError::invalid_field(
+            field,
+            "REQUIRED",
+            "شناسه را وارد کنید.",
+            "The id is required.",
+        ));
     }
     match uuid::Uuid::parse_str(trimmed) {
         Ok(u) => Ok(u.hyphenated().to_string()),
@@ -195,19 +211,43 @@ mod tests {
 
     #[test]
     fn mobiles_in_every_form_and_digit_set_become_canonical() {
-        for input in ["09121234567", "۰۹۱۲۱۲۳۴۵۶۷", "٠٩١٢١٢٣٤٥٦٧", "+989121234567", "00989121234567", "989121234567", "0912 123-4567"] {
+        for input in [
+            "09121234567",
+            "۰۹۱۲۱۲۳۴۵۶۷",
+            "٠٩١٢١٢٣٤٥٦٧",
+            "+989121234567",
+            "00989121234567",
+            "989121234567",
+            "0912 123-4567",
+        ] {
             assert_eq!(mobile("mobile", input).unwrap(), "09121234567", "{input}");
         }
-        for bad in ["", "0812123456", "0912123456", "091212345678", "09121234abc", "+18005551234"] {
+        for bad in [
+            "",
+            "0812123456",
+            "0912123456",
+            "091212345678",
+            "09121234abc",
+            "+18005551234",
+        ] {
             assert!(mobile("mobile", bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn names_are_tidied_and_digits_refused() {
-        assert_eq!(person_name("first_name", "  علي   رضا ").unwrap(), "علی رضا");
-        assert_eq!(person_name("last_name", "حسین\u{200C}زاده").unwrap(), "حسین\u{200C}زاده");
-        assert_eq!(person_name("last_name", "O'Neil-Smith").unwrap(), "O'Neil-Smith");
+        assert_eq!(
+            person_name("first_name", "  علي   رضا ").unwrap(),
+            "علی رضا"
+        );
+        assert_eq!(
+            person_name("last_name", "حسین\u{200C}زاده").unwrap(),
+            "حسین\u{200C}زاده"
+        );
+        assert_eq!(
+            person_name("last_name", "O'Neil-Smith").unwrap(),
+            "O'Neil-Smith"
+        );
         assert!(person_name("first_name", " ").is_err());
         assert!(person_name("first_name", "Ali2").is_err());
         assert!(person_name("first_name", &"ا".repeat(51)).is_err());
@@ -215,7 +255,12 @@ mod tests {
 
     #[test]
     fn national_codes_keep_the_domain_messages() {
-        assert_eq!(national_code("national_code", "۰۰۷۶۲۲۹۶۴۵").unwrap().as_str(), "0076229645");
+        assert_eq!(
+            national_code("national_code", "۰۰۷۶۲۲۹۶۴۵")
+                .unwrap()
+                .as_str(),
+            "0076229645"
+        );
         let err = national_code("national_code", "0076229646").unwrap_err();
         assert_eq!(err.fields[0].field, "national_code");
         assert!(err.message_fa.starts_with("کد ملی"));

@@ -20,38 +20,138 @@ async fn a_citizen_calling_admin_rpcs_gets_permission_denied_and_get_me_is_only_
         let mut client = h.client();
         let national = fresh_national_code();
         let citizen = register(&mut client, &national).await.account.unwrap();
-        let token = login(&mut client, &national, CITIZEN_PASSWORD).await.access_token;
+        let token = login(&mut client, &national, CITIZEN_PASSWORD)
+            .await
+            .access_token;
 
         let denied = |r: Result<(), tonic::Status>, what: &str| {
             let err = r.expect_err(what);
-            assert_eq!(err.code(), Code::PermissionDenied, "{label}: {what}: {err:?}");
+            assert_eq!(
+                err.code(),
+                Code::PermissionDenied,
+                "{label}: {what}: {err:?}"
+            );
         };
-        denied(client.create_staff_account(with_token(pb::CreateStaffAccountRequest::default(), &token)).await.map(drop), "CreateStaffAccount");
-        denied(client.create_authority_user(with_token(pb::CreateAuthorityUserRequest::default(), &token)).await.map(drop), "CreateAuthorityUser");
-        denied(client.create_service_account(with_token(pb::CreateServiceAccountRequest::default(), &token)).await.map(drop), "CreateServiceAccount");
-        denied(client.get_account(with_token(pb::GetAccountRequest { account_id: citizen.account_id.clone() }, &token)).await.map(drop), "GetAccount");
-        denied(client.list_accounts(with_token(pb::ListAccountsRequest::default(), &token)).await.map(drop), "ListAccounts");
         denied(
-            client.disable_account(with_token(pb::DisableAccountRequest { account_id: citizen.account_id.clone(), reason: "x".into() }, &token)).await.map(drop),
+            client
+                .create_staff_account(with_token(pb::CreateStaffAccountRequest::default(), &token))
+                .await
+                .map(drop),
+            "CreateStaffAccount",
+        );
+        denied(
+            client
+                .create_authority_user(with_token(
+                    pb::CreateAuthorityUserRequest::default(),
+                    &token,
+                ))
+                .await
+                .map(drop),
+            "CreateAuthorityUser",
+        );
+        denied(
+            client
+                .create_service_account(with_token(
+                    pb::CreateServiceAccountRequest::default(),
+                    &token,
+                ))
+                .await
+                .map(drop),
+            "CreateServiceAccount",
+        );
+        denied(
+            client
+                .get_account(with_token(
+                    pb::GetAccountRequest {
+                        account_id: citizen.account_id.clone(),
+                    },
+                    &token,
+                ))
+                .await
+                .map(drop),
+            "GetAccount",
+        );
+        denied(
+            client
+                .list_accounts(with_token(pb::ListAccountsRequest::default(), &token))
+                .await
+                .map(drop),
+            "ListAccounts",
+        );
+        denied(
+            client
+                .disable_account(with_token(
+                    pb::DisableAccountRequest {
+                        account_id: citizen.account_id.clone(),
+                        reason: "x".into(),
+                    },
+                    &token,
+                ))
+                .await
+                .map(drop),
             "DisableAccount",
         );
-        denied(client.enable_account(with_token(pb::EnableAccountRequest::default(), &token)).await.map(drop), "EnableAccount");
-        denied(client.create_organization(with_token(pb::CreateOrganizationRequest::default(), &token)).await.map(drop), "CreateOrganization");
-        denied(client.list_audit_events(with_token(pb::ListAuditEventsRequest::default(), &token)).await.map(drop), "ListAuditEvents");
         denied(
-            client.list_organizations(with_token(pb::ListOrganizationsRequest { include_inactive: true, ..Default::default() }, &token)).await.map(drop),
+            client
+                .enable_account(with_token(pb::EnableAccountRequest::default(), &token))
+                .await
+                .map(drop),
+            "EnableAccount",
+        );
+        denied(
+            client
+                .create_organization(with_token(pb::CreateOrganizationRequest::default(), &token))
+                .await
+                .map(drop),
+            "CreateOrganization",
+        );
+        denied(
+            client
+                .list_audit_events(with_token(pb::ListAuditEventsRequest::default(), &token))
+                .await
+                .map(drop),
+            "ListAuditEvents",
+        );
+        denied(
+            client
+                .list_organizations(with_token(
+                    pb::ListOrganizationsRequest {
+                        include_inactive: true,
+                        ..Default::default()
+                    },
+                    &token,
+                ))
+                .await
+                .map(drop),
             "ListOrganizations(include_inactive)",
         );
         denied(
-            client.verify_membership_code(with_token(pb::VerifyMembershipCodeRequest::default(), &token)).await.map(drop),
+            client
+                .verify_membership_code(with_token(
+                    pb::VerifyMembershipCodeRequest::default(),
+                    &token,
+                ))
+                .await
+                .map(drop),
             "VerifyMembershipCode",
         );
         // Anonymous calls to admin RPCs are unauthenticated, not denied.
-        let err = client.list_accounts(pb::ListAccountsRequest::default()).await.unwrap_err();
+        let err = client
+            .list_accounts(pb::ListAccountsRequest::default())
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Code::Unauthenticated);
 
-        let me = client.get_me(with_token(pb::GetMeRequest {}, &token)).await.unwrap().into_inner();
-        assert_eq!(me.account.unwrap().account_id, citizen.account_id, "{label}: GetMe is the caller");
+        let me = client
+            .get_me(with_token(pb::GetMeRequest {}, &token))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            me.account.unwrap().account_id,
+            citizen.account_id,
+            "{label}: GetMe is the caller"
+        );
         assert!(me.organization.is_none());
         h.stop().await;
     }
@@ -69,7 +169,10 @@ async fn admins_manage_organizations_staff_authorities_service_accounts_and_stat
             .create_organization(with_token(
                 pb::CreateOrganizationRequest {
                     r#type: pb::OrganizationType::NotaryOffice as i32,
-                    name: Some(LocalizedText { fa: "دفتر اسناد رسمی شماره ۱۲ شاهین‌شهر".into(), en: "Notary office No. 12, Shahin Shahr".into() }),
+                    name: Some(LocalizedText {
+                        fa: "دفتر اسناد رسمی شماره ۱۲ شاهین‌شهر".into(),
+                        en: "Notary office No. 12, Shahin Shahr".into(),
+                    }),
                     registry_number: "۱۲".into(),
                     city: "شاهین‌شهر".into(),
                     address: "خیابان عطار".into(),
@@ -87,7 +190,10 @@ async fn admins_manage_organizations_staff_authorities_service_accounts_and_stat
             .create_organization(with_token(
                 pb::CreateOrganizationRequest {
                     r#type: pb::OrganizationType::NotaryOffice as i32,
-                    name: Some(LocalizedText { fa: "دفتر ۱۲".into(), en: String::new() }),
+                    name: Some(LocalizedText {
+                        fa: "دفتر ۱۲".into(),
+                        en: String::new(),
+                    }),
                     registry_number: "12".into(),
                     city: "شاهین شهر".into(),
                     ..Default::default()
@@ -96,11 +202,23 @@ async fn admins_manage_organizations_staff_authorities_service_accounts_and_stat
             ))
             .await
             .unwrap_err();
-        assert_eq!(dup.code(), Code::AlreadyExists, "{label}: same type, number and city");
-        let bad = client.create_organization(with_token(pb::CreateOrganizationRequest::default(), &admin)).await.unwrap_err();
+        assert_eq!(
+            dup.code(),
+            Code::AlreadyExists,
+            "{label}: same type, number and city"
+        );
+        let bad = client
+            .create_organization(with_token(pb::CreateOrganizationRequest::default(), &admin))
+            .await
+            .unwrap_err();
         assert_eq!(bad.code(), Code::InvalidArgument);
         let fields: Vec<String> = error_of(&bad).fields.into_iter().map(|f| f.field).collect();
-        assert!(fields.contains(&"type".to_owned()) && fields.contains(&"name.fa".to_owned()) && fields.contains(&"city".to_owned()), "{fields:?}");
+        assert!(
+            fields.contains(&"type".to_owned())
+                && fields.contains(&"name.fa".to_owned())
+                && fields.contains(&"city".to_owned()),
+            "{fields:?}"
+        );
 
         let authority_code = fresh_national_code();
         let created = client
@@ -121,26 +239,69 @@ async fn admins_manage_organizations_staff_authorities_service_accounts_and_stat
         assert_eq!(authority.roles, vec![pb::Role::Authority as i32]);
         assert!(authority.password_change_required);
         let authority_tokens = login(&mut client, &authority_code, &created.initial_password).await;
-        let caller = h.identity_verifier().verify(&authority_tokens.access_token).expect("valid token");
-        assert_eq!(caller.organization.as_deref(), Some(org.organization_id.as_str()), "{label}: org claim");
-        let me = client.get_me(with_token(pb::GetMeRequest {}, &authority_tokens.access_token)).await.unwrap().into_inner();
-        assert_eq!(me.organization.unwrap().organization_id, org.organization_id);
-        let listed = client
-            .list_organizations(with_token(pb::ListOrganizationsRequest { query: "دفتر اسناد".into(), ..Default::default() }, &authority_tokens.access_token))
+        let caller = h
+            .identity_verifier()
+            .verify(&authority_tokens.access_token)
+            .expect("valid token");
+        assert_eq!(
+            caller.organization.as_deref(),
+            Some(org.organization_id.as_str()),
+            "{label}: org claim"
+        );
+        let me = client
+            .get_me(with_token(
+                pb::GetMeRequest {},
+                &authority_tokens.access_token,
+            ))
             .await
             .unwrap()
             .into_inner();
-        assert_eq!(listed.organizations.len(), 1, "{label}: any caller lists organizations");
+        assert_eq!(
+            me.organization.unwrap().organization_id,
+            org.organization_id
+        );
+        let listed = client
+            .list_organizations(with_token(
+                pb::ListOrganizationsRequest {
+                    query: "دفتر اسناد".into(),
+                    ..Default::default()
+                },
+                &authority_tokens.access_token,
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            listed.organizations.len(),
+            1,
+            "{label}: any caller lists organizations"
+        );
 
         // The consent check: for authorities and services only.
         let national = fresh_national_code();
         let citizen = register(&mut client, &national).await;
-        let check = |membership: String| pb::VerifyMembershipCodeRequest { national_code: national.clone(), membership_code: membership };
-        let yes = client.verify_membership_code(with_token(check(citizen.membership_code.clone()), &authority_tokens.access_token)).await.unwrap().into_inner();
+        let check = |membership: String| pb::VerifyMembershipCodeRequest {
+            national_code: national.clone(),
+            membership_code: membership,
+        };
+        let yes = client
+            .verify_membership_code(with_token(
+                check(citizen.membership_code.clone()),
+                &authority_tokens.access_token,
+            ))
+            .await
+            .unwrap()
+            .into_inner();
         assert!(yes.matches, "{label}");
         assert_eq!(yes.display_name, "زهرا حسینی");
-        let other = register(&mut client, &fresh_national_code()).await.membership_code;
-        let no = client.verify_membership_code(with_token(check(other), &authority_tokens.access_token)).await.unwrap().into_inner();
+        let other = register(&mut client, &fresh_national_code())
+            .await
+            .membership_code;
+        let no = client
+            .verify_membership_code(with_token(check(other), &authority_tokens.access_token))
+            .await
+            .unwrap()
+            .into_inner();
         assert!(!no.matches && no.account_id.is_empty());
 
         // Staff: roles limited to clerk/admin; duplicates refused.
@@ -152,39 +313,89 @@ async fn admins_manage_organizations_staff_authorities_service_accounts_and_stat
             mobile: "09123334455".into(),
             roles,
         };
-        let err = client.create_staff_account(with_token(staff_request(vec![pb::Role::Citizen as i32]), &admin)).await.unwrap_err();
+        let err = client
+            .create_staff_account(with_token(
+                staff_request(vec![pb::Role::Citizen as i32]),
+                &admin,
+            ))
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Code::InvalidArgument);
-        let clerk = client.create_staff_account(with_token(staff_request(vec![pb::Role::Clerk as i32]), &admin)).await.unwrap().into_inner();
-        assert_eq!(clerk.account.as_ref().unwrap().roles, vec![pb::Role::Clerk as i32]);
-        let err = client.create_staff_account(with_token(staff_request(vec![pb::Role::Clerk as i32]), &admin)).await.unwrap_err();
+        let clerk = client
+            .create_staff_account(with_token(
+                staff_request(vec![pb::Role::Clerk as i32]),
+                &admin,
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            clerk.account.as_ref().unwrap().roles,
+            vec![pb::Role::Clerk as i32]
+        );
+        let err = client
+            .create_staff_account(with_token(
+                staff_request(vec![pb::Role::Clerk as i32]),
+                &admin,
+            ))
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Code::AlreadyExists, "{label}");
-        let clerk_token = login(&mut client, &staff_code, &clerk.initial_password).await.access_token;
-        let err = client.list_accounts(with_token(pb::ListAccountsRequest::default(), &clerk_token)).await.unwrap_err();
-        assert_eq!(err.code(), Code::PermissionDenied, "{label}: a clerk is not an admin");
+        let clerk_token = login(&mut client, &staff_code, &clerk.initial_password)
+            .await
+            .access_token;
+        let err = client
+            .list_accounts(with_token(pb::ListAccountsRequest::default(), &clerk_token))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.code(),
+            Code::PermissionDenied,
+            "{label}: a clerk is not an admin"
+        );
 
         // A service account gets machine tokens with its client credentials.
         let svc = client
-            .create_service_account(with_token(pb::CreateServiceAccountRequest { name: "registry-office".into(), description: "ثبت اسناد".into() }, &admin))
+            .create_service_account(with_token(
+                pb::CreateServiceAccountRequest {
+                    name: "registry-office".into(),
+                    description: "ثبت اسناد".into(),
+                },
+                &admin,
+            ))
             .await
             .unwrap()
             .into_inner();
         assert!(svc.client_id.starts_with("registry-office-"));
         let machine = client
-            .client_credentials_token(pb::ClientCredentialsTokenRequest { client_id: svc.client_id.clone(), client_secret: svc.client_secret.clone() })
+            .client_credentials_token(pb::ClientCredentialsTokenRequest {
+                client_id: svc.client_id.clone(),
+                client_secret: svc.client_secret.clone(),
+            })
             .await
             .expect("client credentials")
             .into_inner();
         let caller = h.identity_verifier().verify(&machine.access_token).unwrap();
         assert_eq!(caller.roles, vec![Role::Service]);
         let err = client
-            .client_credentials_token(pb::ClientCredentialsTokenRequest { client_id: svc.client_id.clone(), client_secret: "wrong".into() })
+            .client_credentials_token(pb::ClientCredentialsTokenRequest {
+                client_id: svc.client_id.clone(),
+                client_secret: "wrong".into(),
+            })
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::Unauthenticated);
 
         // Listing and paging.
         let page1 = client
-            .list_accounts(with_token(pb::ListAccountsRequest { role: pb::Role::Citizen as i32, page_size: 1, ..Default::default() }, &admin))
+            .list_accounts(with_token(
+                pb::ListAccountsRequest {
+                    role: pb::Role::Citizen as i32,
+                    page_size: 1,
+                    ..Default::default()
+                },
+                &admin,
+            ))
             .await
             .unwrap()
             .into_inner();
@@ -192,7 +403,12 @@ async fn admins_manage_organizations_staff_authorities_service_accounts_and_stat
         assert!(!page1.next_page_token.is_empty());
         let page2 = client
             .list_accounts(with_token(
-                pb::ListAccountsRequest { role: pb::Role::Citizen as i32, page_size: 1, page_token: page1.next_page_token, ..Default::default() },
+                pb::ListAccountsRequest {
+                    role: pb::Role::Citizen as i32,
+                    page_size: 1,
+                    page_token: page1.next_page_token,
+                    ..Default::default()
+                },
                 &admin,
             ))
             .await
@@ -200,53 +416,141 @@ async fn admins_manage_organizations_staff_authorities_service_accounts_and_stat
             .into_inner();
         assert_ne!(page2.accounts[0].account_id, page1.accounts[0].account_id);
         let found = client
-            .list_accounts(with_token(pb::ListAccountsRequest { query: estelam_domain::to_persian_digits(&staff_code), ..Default::default() }, &admin))
+            .list_accounts(with_token(
+                pb::ListAccountsRequest {
+                    query: estelam_domain::to_persian_digits(&staff_code),
+                    ..Default::default()
+                },
+                &admin,
+            ))
             .await
             .unwrap()
             .into_inner();
-        assert_eq!(found.accounts.len(), 1, "{label}: search by national code in Persian digits");
+        assert_eq!(
+            found.accounts.len(),
+            1,
+            "{label}: search by national code in Persian digits"
+        );
 
         // Disable: sessions end, login refused, identity refuses the live access token at
         // once; enable: login works again. An admin cannot disable themself.
         let citizen_tokens = login(&mut client, &national, CITIZEN_PASSWORD).await;
         let citizen_id = citizen.account.unwrap().account_id;
         let err = client
-            .disable_account(with_token(pb::DisableAccountRequest { account_id: citizen_id.clone(), reason: " ".into() }, &admin))
+            .disable_account(with_token(
+                pb::DisableAccountRequest {
+                    account_id: citizen_id.clone(),
+                    reason: " ".into(),
+                },
+                &admin,
+            ))
             .await
             .unwrap_err();
-        assert_eq!(err.code(), Code::InvalidArgument, "{label}: a reason is required");
+        assert_eq!(
+            err.code(),
+            Code::InvalidArgument,
+            "{label}: a reason is required"
+        );
         let disabled = client
-            .disable_account(with_token(pb::DisableAccountRequest { account_id: citizen_id.clone(), reason: "درخواست خود شهروند".into() }, &admin))
+            .disable_account(with_token(
+                pb::DisableAccountRequest {
+                    account_id: citizen_id.clone(),
+                    reason: "درخواست خود شهروند".into(),
+                },
+                &admin,
+            ))
             .await
             .unwrap()
             .into_inner();
-        assert_eq!(disabled.account.unwrap().status, pb::AccountStatus::Disabled as i32);
-        let err = client.refresh(pb::RefreshRequest { refresh_token: citizen_tokens.refresh_token }).await.unwrap_err();
+        assert_eq!(
+            disabled.account.unwrap().status,
+            pb::AccountStatus::Disabled as i32
+        );
+        let err = client
+            .refresh(pb::RefreshRequest {
+                refresh_token: citizen_tokens.refresh_token,
+            })
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Code::Unauthenticated, "{label}: sessions ended");
-        let err = client.get_me(with_token(pb::GetMeRequest {}, &citizen_tokens.access_token)).await.unwrap_err();
-        assert_eq!(err.code(), Code::PermissionDenied, "{label}: identity refuses a disabled account's token");
-        let err = client.login(login_request(&national, CITIZEN_PASSWORD)).await.unwrap_err();
-        assert_eq!(err.code(), Code::PermissionDenied, "{label}: a disabled account cannot log in");
-        let err = client.login(login_request(&national, "not the password at all")).await.unwrap_err();
-        assert_eq!(err.code(), Code::Unauthenticated, "{label}: without the password, disabled is not revealed");
+        let err = client
+            .get_me(with_token(
+                pb::GetMeRequest {},
+                &citizen_tokens.access_token,
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.code(),
+            Code::PermissionDenied,
+            "{label}: identity refuses a disabled account's token"
+        );
+        let err = client
+            .login(login_request(&national, CITIZEN_PASSWORD))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.code(),
+            Code::PermissionDenied,
+            "{label}: a disabled account cannot log in"
+        );
+        let err = client
+            .login(login_request(&national, "not the password at all"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.code(),
+            Code::Unauthenticated,
+            "{label}: without the password, disabled is not revealed"
+        );
         client
-            .enable_account(with_token(pb::EnableAccountRequest { account_id: citizen_id.clone(), reason: "بررسی شد".into() }, &admin))
+            .enable_account(with_token(
+                pb::EnableAccountRequest {
+                    account_id: citizen_id.clone(),
+                    reason: "بررسی شد".into(),
+                },
+                &admin,
+            ))
             .await
             .unwrap();
         login(&mut client, &national, CITIZEN_PASSWORD).await;
-        let admin_id = client.get_me(with_token(pb::GetMeRequest {}, &admin)).await.unwrap().into_inner().account.unwrap().account_id;
+        let admin_id = client
+            .get_me(with_token(pb::GetMeRequest {}, &admin))
+            .await
+            .unwrap()
+            .into_inner()
+            .account
+            .unwrap()
+            .account_id;
         let err = client
-            .disable_account(with_token(pb::DisableAccountRequest { account_id: admin_id, reason: "x".into() }, &admin))
+            .disable_account(with_token(
+                pb::DisableAccountRequest {
+                    account_id: admin_id,
+                    reason: "x".into(),
+                },
+                &admin,
+            ))
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::FailedPrecondition);
-        let err = client.get_account(with_token(pb::GetAccountRequest { account_id: "not-an-id".into() }, &admin)).await.unwrap_err();
+        let err = client
+            .get_account(with_token(
+                pb::GetAccountRequest {
+                    account_id: "not-an-id".into(),
+                },
+                &admin,
+            ))
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Code::NotFound);
 
         let trail = client
             .list_audit_events(with_token(
                 pb::ListAuditEventsRequest {
-                    kinds: vec![pb::AuditEventKind::AccountDisabled as i32, pb::AuditEventKind::AccountEnabled as i32],
+                    kinds: vec![
+                        pb::AuditEventKind::AccountDisabled as i32,
+                        pb::AuditEventKind::AccountEnabled as i32,
+                    ],
                     ..Default::default()
                 },
                 &admin,
@@ -269,7 +573,10 @@ async fn registration_refuses_duplicates_and_names_every_bad_field() {
         let mut client = h.client();
         let national = fresh_national_code();
         register(&mut client, &national).await;
-        let err = client.register_citizen(register_request(&national, "یک گذرواژهٔ دیگر")).await.unwrap_err();
+        let err = client
+            .register_citizen(register_request(&national, "یک گذرواژهٔ دیگر"))
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Code::AlreadyExists, "{label}");
         let e = error_of(&err);
         assert!(!e.message_fa.is_empty() && !e.message_en.is_empty());
@@ -287,30 +594,80 @@ async fn registration_refuses_duplicates_and_names_every_bad_field() {
         assert_eq!(err.code(), Code::InvalidArgument, "{label}");
         let e = error_of(&err);
         let fields: Vec<&str> = e.fields.iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(fields, ["national_code", "first_name", "last_name", "mobile", "password"], "{label}");
-        assert!(e.fields.iter().all(|f| !f.message_fa.is_empty() && !f.message_en.is_empty()));
+        assert_eq!(
+            fields,
+            [
+                "national_code",
+                "first_name",
+                "last_name",
+                "mobile",
+                "password"
+            ],
+            "{label}"
+        );
+        assert!(
+            e.fields
+                .iter()
+                .all(|f| !f.message_fa.is_empty() && !f.message_en.is_empty())
+        );
         h.stop().await;
     }
 }
 
 #[tokio::test]
 async fn embedded_bootstrap_prints_a_one_time_admin_once_and_stores_only_a_hash() {
-    for db in estelam_runtime::testing::databases("identity_boot", &estelam_identity::migrations()).await.unwrap() {
+    for db in estelam_runtime::testing::databases("identity_boot", &estelam_identity::migrations())
+        .await
+        .unwrap()
+    {
         let settings = Arc::new(estelam_runtime::config::Settings::default());
-        let verifier = estelam_runtime::auth::TokenVerifier::new(&settings.auth.issuer, &settings.auth.audience);
-        let hasher = estelam_identity::password::Hasher::new(estelam_identity::password::owasp_params(), 1).await.unwrap();
-        let identity = Identity::new(db.db.clone(), settings, verifier, Arc::new(estelam_identity::LogSms::new()), hasher).await.unwrap();
-        assert!(identity.bootstrap_admin(false).await.unwrap().is_none(), "not embedded and not configured: nothing");
-        let (membership, password) = identity.bootstrap_admin(true).await.unwrap().expect("an admin is created");
-        assert!(identity.bootstrap_admin(true).await.unwrap().is_none(), "only once");
+        let verifier = estelam_runtime::auth::TokenVerifier::new(
+            &settings.auth.issuer,
+            &settings.auth.audience,
+        );
+        let hasher =
+            estelam_identity::password::Hasher::new(estelam_identity::password::owasp_params(), 1)
+                .await
+                .unwrap();
+        let identity = Identity::new(
+            db.db.clone(),
+            settings,
+            verifier,
+            Arc::new(estelam_identity::LogSms::new()),
+            hasher,
+        )
+        .await
+        .unwrap();
+        assert!(
+            identity.bootstrap_admin(false).await.unwrap().is_none(),
+            "not embedded and not configured: nothing"
+        );
+        let (membership, password) = identity
+            .bootstrap_admin(true)
+            .await
+            .unwrap()
+            .expect("an admin is created");
+        assert!(
+            identity.bootstrap_admin(true).await.unwrap().is_none(),
+            "only once"
+        );
         let mut conn = db.db.pool().acquire().await.unwrap();
-        let admin = estelam_identity::store::account_by_membership_code(&mut conn, &membership).await.unwrap().unwrap();
+        let admin = estelam_identity::store::account_by_membership_code(&mut conn, &membership)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(admin.has(Role::Admin) && admin.password_change_required);
-        assert!(admin.secret_hash.starts_with("$argon2id$") && !admin.secret_hash.contains(&password));
+        assert!(
+            admin.secret_hash.starts_with("$argon2id$") && !admin.secret_hash.contains(&password)
+        );
         drop(conn);
         let origin = estelam_identity::service::Origin::default();
         let (tokens, _) = identity
-            .login(&origin, &estelam_identity::service::LoginName::MembershipCode(membership), &password)
+            .login(
+                &origin,
+                &estelam_identity::service::LoginName::MembershipCode(membership),
+                &password,
+            )
             .await
             .expect("the printed password logs in");
         assert!(!tokens.access_token.is_empty());
@@ -322,10 +679,30 @@ async fn embedded_bootstrap_prints_a_one_time_admin_once_and_stores_only_a_hash(
 async fn the_audit_trail_cannot_be_changed() {
     for h in start_all("identity_append", settings()).await {
         let mut conn = h.identity.db().pool().acquire().await.unwrap();
-        let n = sqlx::query("SELECT COUNT(*) AS n FROM audit_events").fetch_one(&mut *conn).await.unwrap();
-        assert!(sqlx::Row::try_get::<i64, _>(&n, "n").unwrap() > 0, "bootstrap is audited");
-        assert!(sqlx::query("UPDATE audit_events SET detail = 'x'").execute(&mut *conn).await.is_err(), "{}", h.label);
-        assert!(sqlx::query("DELETE FROM audit_events").execute(&mut *conn).await.is_err(), "{}", h.label);
+        let n = sqlx::query("SELECT COUNT(*) AS n FROM audit_events")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert!(
+            sqlx::Row::try_get::<i64, _>(&n, "n").unwrap() > 0,
+            "bootstrap is audited"
+        );
+        assert!(
+            sqlx::query("UPDATE audit_events SET detail = 'x'")
+                .execute(&mut *conn)
+                .await
+                .is_err(),
+            "{}",
+            h.label
+        );
+        assert!(
+            sqlx::query("DELETE FROM audit_events")
+                .execute(&mut *conn)
+                .await
+                .is_err(),
+            "{}",
+            h.label
+        );
         drop(conn);
         h.stop().await;
     }

@@ -20,7 +20,10 @@ fn b64(s: &str) -> String {
 }
 
 fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 #[tokio::test]
@@ -36,7 +39,9 @@ async fn identity_issued_tokens_pass_the_runtime_verifier_and_tampered_variants_
 
         let national = fresh_national_code();
         register(&mut client, &national).await;
-        let token = login(&mut client, &national, CITIZEN_PASSWORD).await.access_token;
+        let token = login(&mut client, &national, CITIZEN_PASSWORD)
+            .await
+            .access_token;
         let caller = verifier.verify(&token).expect("identity's token verifies");
         assert_eq!(caller.roles, vec![Role::Citizen]);
         let header = jsonwebtoken::decode_header(&token).unwrap();
@@ -48,8 +53,12 @@ async fn identity_issued_tokens_pass_the_runtime_verifier_and_tampered_variants_
         let none = format!("{}.{}.", b64(r#"{"alg":"none","typ":"JWT"}"#), parts[1]);
         assert!(verifier.verify(&none).is_err(), "{label}: alg none");
         // A payload edited to claim admin, keeping identity's signature.
-        let mut claims: serde_json::Value =
-            serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+        let mut claims: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(parts[1])
+                .unwrap(),
+        )
+        .unwrap();
         claims["roles"] = serde_json::json!(["admin"]);
         let forged = format!("{}.{}.{}", parts[0], b64(&claims.to_string()), parts[2]);
         assert!(verifier.verify(&forged).is_err(), "{label}: edited payload");
@@ -58,32 +67,66 @@ async fn identity_issued_tokens_pass_the_runtime_verifier_and_tampered_variants_
         elsewhere.set_keys(&keys);
         assert!(elsewhere.verify(&token).is_err(), "{label}: wrong aud");
         // Expired: signed by identity's real key an hour ago with the 15-minute lifetime.
-        let subject = Subject { account_id: caller.subject.clone(), roles: vec![Role::Citizen], organization_id: None };
-        let (old, _, _) = h.identity.keys().issue(&subject, Duration::from_secs(900), now() - 3600).unwrap();
+        let subject = Subject {
+            account_id: caller.subject.clone(),
+            roles: vec![Role::Citizen],
+            organization_id: None,
+        };
+        let (old, _, _) = h
+            .identity
+            .keys()
+            .issue(&subject, Duration::from_secs(900), now() - 3600)
+            .unwrap();
         assert!(verifier.verify(&old).is_err(), "{label}: expired");
-        let (fresh, _, _) = h.identity.keys().issue(&subject, Duration::from_secs(900), now()).unwrap();
+        let (fresh, _, _) = h
+            .identity
+            .keys()
+            .issue(&subject, Duration::from_secs(900), now())
+            .unwrap();
         assert!(verifier.verify(&fresh).is_ok());
         // Unknown key: another identity instance (its own store, its own key).
         for other in start_all("identity_tokens_other", settings()).await {
-            let stranger = login(&mut other.client(), ADMIN_NATIONAL_CODE, ADMIN_PASSWORD).await.access_token;
-            assert!(verifier.verify(&stranger).is_err(), "{label}: a key {} identity publishes is not ours", other.label);
+            let stranger = login(&mut other.client(), ADMIN_NATIONAL_CODE, ADMIN_PASSWORD)
+                .await
+                .access_token;
+            assert!(
+                verifier.verify(&stranger).is_err(),
+                "{label}: a key {} identity publishes is not ours",
+                other.label
+            );
             other.stop().await;
         }
 
         // Rotation: the new key signs, the previous one still verifies until its not_after.
         let new_kid = h.identity.rotate_signing_key().await.unwrap();
-        let published = client.get_signing_keys(pb::GetSigningKeysRequest {}).await.unwrap().into_inner();
+        let published = client
+            .get_signing_keys(pb::GetSigningKeysRequest {})
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(published.current_kid, new_kid);
         assert_eq!(published.keys.len(), 2, "{label}: current and previous");
         assert_eq!(published.keys[0].kid, new_kid, "current first");
         assert!(published.keys[0].not_after.is_none() && published.keys[1].not_after.is_some());
-        assert!(published.keys[1].public_key_pem.starts_with("-----BEGIN PUBLIC KEY-----"));
+        assert!(
+            published.keys[1]
+                .public_key_pem
+                .starts_with("-----BEGIN PUBLIC KEY-----")
+        );
         assert_eq!(published.issuer, h.settings.auth.issuer);
         assert_eq!(published.audience, h.settings.auth.audience);
         verifier.set_keys(&source.keys().await.unwrap());
-        assert!(verifier.verify(&token).is_ok(), "{label}: a token of the previous key still verifies");
-        let after = login(&mut client, &national, CITIZEN_PASSWORD).await.access_token;
-        assert_eq!(jsonwebtoken::decode_header(&after).unwrap().kid.as_deref(), Some(new_kid.as_str()));
+        assert!(
+            verifier.verify(&token).is_ok(),
+            "{label}: a token of the previous key still verifies"
+        );
+        let after = login(&mut client, &national, CITIZEN_PASSWORD)
+            .await
+            .access_token;
+        assert_eq!(
+            jsonwebtoken::decode_header(&after).unwrap().kid.as_deref(),
+            Some(new_kid.as_str())
+        );
         assert!(verifier.verify(&after).is_ok());
         let jwks = estelam_identity::jwks(&h.identity);
         assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
@@ -95,7 +138,11 @@ async fn identity_issued_tokens_pass_the_runtime_verifier_and_tampered_variants_
 async fn a_service_gets_and_caches_its_token_with_client_credentials() {
     for h in start_all("identity_client", settings()).await {
         let label = h.label;
-        let tokens = ServiceTokenSource::new(h.server.channel(), FEES_CLIENT_ID, SecretString::from(FEES_SECRET.to_owned()));
+        let tokens = ServiceTokenSource::new(
+            h.server.channel(),
+            FEES_CLIENT_ID,
+            SecretString::from(FEES_SECRET.to_owned()),
+        );
         let first = tokens.bearer().await.expect("client credentials accepted");
         let second = tokens.bearer().await.unwrap();
         assert_eq!(first, second, "{label}: cached");
@@ -105,9 +152,17 @@ async fn a_service_gets_and_caches_its_token_with_client_credentials() {
         let third = tokens.bearer().await.unwrap();
         assert_ne!(third, first, "{label}: a new token after invalidation");
 
-        let wrong = ServiceTokenSource::new(h.server.channel(), FEES_CLIENT_ID, SecretString::from("x".repeat(40)));
+        let wrong = ServiceTokenSource::new(
+            h.server.channel(),
+            FEES_CLIENT_ID,
+            SecretString::from("x".repeat(40)),
+        );
         let err = wrong.bearer().await.unwrap_err();
-        assert_eq!(err.code, ErrorCode::Internal, "{label}: a deployment defect, not the user's");
+        assert_eq!(
+            err.code,
+            ErrorCode::Internal,
+            "{label}: a deployment defect, not the user's"
+        );
 
         // The service token may check a citizen's consent.
         let mut client = h.client();
@@ -115,7 +170,10 @@ async fn a_service_gets_and_caches_its_token_with_client_credentials() {
         let citizen = register(&mut client, &national).await;
         let answer = client
             .verify_membership_code(estelam_runtime::testing::with_token(
-                pb::VerifyMembershipCodeRequest { national_code: national, membership_code: citizen.membership_code },
+                pb::VerifyMembershipCodeRequest {
+                    national_code: national,
+                    membership_code: citizen.membership_code,
+                },
                 &first,
             ))
             .await

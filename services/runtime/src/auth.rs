@@ -384,18 +384,28 @@ where
 /// [`TokenVerifier`] refreshes from (`verifier.spawn_refresh(Arc::new(source), …)`).
 #[derive(Clone, Debug)]
 pub struct IdentityKeySource {
-    client: estelam_proto::identity::v1::identity_service_client::IdentityServiceClient<tonic::transport::Channel>,
+    client: estelam_proto::identity::v1::identity_service_client::IdentityServiceClient<
+        tonic::transport::Channel,
+    >,
 }
 
 impl IdentityKeySource {
     /// A source calling identity over `channel`.
     pub fn new(channel: tonic::transport::Channel) -> Self {
-        Self { client: estelam_proto::identity::v1::identity_service_client::IdentityServiceClient::new(channel) }
+        Self {
+            client:
+                estelam_proto::identity::v1::identity_service_client::IdentityServiceClient::new(
+                    channel,
+                ),
+        }
     }
 
     /// A source calling identity at `settings.endpoints.identity`; connects lazily.
     pub fn from_settings(settings: &crate::config::Settings) -> anyhow::Result<Self> {
-        Ok(Self::new(crate::grpc::channel(&settings.endpoints.identity, &settings.grpc)?))
+        Ok(Self::new(crate::grpc::channel(
+            &settings.endpoints.identity,
+            &settings.grpc,
+        )?))
     }
 
     /// Fetches the keys identity now publishes (current first, then previous ones still
@@ -404,10 +414,20 @@ impl IdentityKeySource {
         use estelam_proto::identity::v1::GetSigningKeysRequest;
         let response = crate::grpc::retry_idempotent(|| {
             let mut client = self.client.clone();
-            async move { client.get_signing_keys(crate::grpc::outgoing(GetSigningKeysRequest {}, None)).await }
+            async move {
+                client
+                    .get_signing_keys(crate::grpc::outgoing(GetSigningKeysRequest {}, None))
+                    .await
+            }
         })
         .await
-        .map_err(|status| anyhow::anyhow!("GetSigningKeys failed: {} {}", status.code(), status.message()))?
+        .map_err(|status| {
+            anyhow::anyhow!(
+                "GetSigningKeys failed: {} {}",
+                status.code(),
+                status.message()
+            )
+        })?
         .into_inner();
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -418,10 +438,15 @@ impl IdentityKeySource {
             let expired = key.not_after.as_ref().is_some_and(|t| t.seconds <= now);
             match <[u8; 32]>::try_from(key.public_key.as_slice()) {
                 Ok(bytes) if key.algorithm == "EdDSA" && !expired => {
-                    keys.push(PublicKey { kid: key.kid, key: bytes });
+                    keys.push(PublicKey {
+                        kid: key.kid,
+                        key: bytes,
+                    });
                 }
                 _ if expired => {}
-                _ => tracing::warn!(kid = %key.kid, algorithm = %key.algorithm, "ignoring a signing key that is not Ed25519"),
+                _ => {
+                    tracing::warn!(kid = %key.kid, algorithm = %key.algorithm, "ignoring a signing key that is not Ed25519")
+                }
             }
         }
         Ok(keys)
@@ -445,7 +470,9 @@ pub struct ServiceTokenSource {
 }
 
 struct ServiceTokenInner {
-    client: estelam_proto::identity::v1::identity_service_client::IdentityServiceClient<tonic::transport::Channel>,
+    client: estelam_proto::identity::v1::identity_service_client::IdentityServiceClient<
+        tonic::transport::Channel,
+    >,
     client_id: String,
     client_secret: secrecy::SecretString,
     cached: tokio::sync::Mutex<Option<CachedToken>>,
@@ -458,7 +485,9 @@ struct CachedToken {
 
 impl std::fmt::Debug for ServiceTokenSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServiceTokenSource").field("client_id", &self.inner.client_id).finish_non_exhaustive()
+        f.debug_struct("ServiceTokenSource")
+            .field("client_id", &self.inner.client_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -468,10 +497,17 @@ const SERVICE_TOKEN_MARGIN: Duration = Duration::from_secs(60);
 
 impl ServiceTokenSource {
     /// A source for the service account `client_id`, calling identity over `channel`.
-    pub fn new(channel: tonic::transport::Channel, client_id: impl Into<String>, client_secret: secrecy::SecretString) -> Self {
+    pub fn new(
+        channel: tonic::transport::Channel,
+        client_id: impl Into<String>,
+        client_secret: secrecy::SecretString,
+    ) -> Self {
         Self {
             inner: Arc::new(ServiceTokenInner {
-                client: estelam_proto::identity::v1::identity_service_client::IdentityServiceClient::new(channel),
+                client:
+                    estelam_proto::identity::v1::identity_service_client::IdentityServiceClient::new(
+                        channel,
+                    ),
                 client_id: client_id.into(),
                 client_secret,
                 cached: tokio::sync::Mutex::new(None),
@@ -482,7 +518,8 @@ impl ServiceTokenSource {
     /// A source for this process's own credentials (`auth.client_id` / `auth.client_secret`)
     /// calling identity at `endpoints.identity`; `None` when no credentials are configured.
     pub fn from_settings(settings: &crate::config::Settings) -> anyhow::Result<Option<Self>> {
-        let (Some(id), Some(secret)) = (&settings.auth.client_id, &settings.auth.client_secret) else {
+        let (Some(id), Some(secret)) = (&settings.auth.client_id, &settings.auth.client_secret)
+        else {
             return Ok(None);
         };
         let channel = crate::grpc::channel(&settings.endpoints.identity, &settings.grpc)?;
@@ -523,9 +560,9 @@ impl ServiceTokenSource {
                     status.message()
                 );
                 match status.code() {
-                    tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::ResourceExhausted => {
-                        ServiceError::unavailable(cause)
-                    }
+                    tonic::Code::Unavailable
+                    | tonic::Code::DeadlineExceeded
+                    | tonic::Code::ResourceExhausted => ServiceError::unavailable(cause),
                     _ => ServiceError::internal(cause),
                 }
             })?
@@ -537,7 +574,10 @@ impl ServiceTokenSource {
             .unwrap_or(now);
         let lifetime = expires_at.duration_since(now).unwrap_or_default();
         let margin = SERVICE_TOKEN_MARGIN.min(lifetime / 5);
-        *cached = Some(CachedToken { token: response.access_token.clone(), refresh_at: expires_at - margin });
+        *cached = Some(CachedToken {
+            token: response.access_token.clone(),
+            refresh_at: expires_at - margin,
+        });
         Ok(response.access_token)
     }
 

@@ -64,7 +64,10 @@ pub fn settings() -> Settings {
         mobile: "09120000000".into(),
         password: Some(SecretString::from(ADMIN_PASSWORD.to_owned())),
     });
-    s.identity.service_clients.insert(FEES_CLIENT_ID.into(), SecretString::from(FEES_SECRET.to_owned()));
+    s.identity.service_clients.insert(
+        FEES_CLIENT_ID.into(),
+        SecretString::from(FEES_SECRET.to_owned()),
+    );
     s
 }
 
@@ -72,7 +75,10 @@ pub fn settings() -> Settings {
 pub async fn start_all(tag: &str, settings: Settings) -> Vec<Harness> {
     let settings = Arc::new(settings);
     let mut out = Vec::new();
-    for db in testing::databases(tag, &estelam_identity::migrations()).await.expect("test databases") {
+    for db in testing::databases(tag, &estelam_identity::migrations())
+        .await
+        .expect("test databases")
+    {
         out.push(start_on(db, settings.clone()).await);
     }
     out
@@ -88,9 +94,19 @@ pub async fn start_on(db: TestDatabase, settings: Arc<Settings>) -> Harness {
         shutdown: shutdown.clone(),
     };
     let sms = LogSms::new();
-    let (server, identity) = estelam_identity::build_with(&ctx, Arc::new(sms.clone())).await.expect("identity builds");
+    let (server, identity) = estelam_identity::build_with(&ctx, Arc::new(sms.clone()))
+        .await
+        .expect("identity builds");
     let server = testing::spawn_grpc(server).await;
-    Harness { label: db.label, server, sms, identity, settings, shutdown, db }
+    Harness {
+        label: db.label,
+        server,
+        sms,
+        identity,
+        settings,
+        shutdown,
+        db,
+    }
 }
 
 /// A valid national code different for every call (so parallel tests never collide).
@@ -98,7 +114,11 @@ pub fn fresh_national_code() -> String {
     loop {
         let payload: u64 = rand::random_range(1..1_000_000_000);
         let digits = format!("{payload:09}");
-        let sum: u32 = digits.bytes().enumerate().map(|(i, d)| u32::from(d - b'0') * (10 - i as u32)).sum();
+        let sum: u32 = digits
+            .bytes()
+            .enumerate()
+            .map(|(i, d)| u32::from(d - b'0') * (10 - i as u32))
+            .sum();
         let r = sum % 11;
         let check = if r < 2 { r } else { 11 - r };
         let code = format!("{digits}{check}");
@@ -131,7 +151,9 @@ pub async fn register(client: &mut Client, national_code: &str) -> pb::RegisterC
 
 pub fn login_request(national_code: &str, password: &str) -> pb::LoginRequest {
     pb::LoginRequest {
-        identifier: Some(pb::login_request::Identifier::NationalCode(national_code.into())),
+        identifier: Some(pb::login_request::Identifier::NationalCode(
+            national_code.into(),
+        )),
         password: password.into(),
     }
 }
@@ -149,7 +171,9 @@ pub async fn login(client: &mut Client, national_code: &str, password: &str) -> 
 
 /// The bootstrap admin's access token.
 pub async fn admin_token(client: &mut Client) -> String {
-    login(client, ADMIN_NATIONAL_CODE, ADMIN_PASSWORD).await.access_token
+    login(client, ADMIN_NATIONAL_CODE, ADMIN_PASSWORD)
+        .await
+        .access_token
 }
 
 /// The Estelam error inside a status.
@@ -162,7 +186,10 @@ pub fn error_of(status: &tonic::Status) -> ServiceError {
 pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
     while !check() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting until {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
         tokio::task::yield_now().await;
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }

@@ -163,11 +163,19 @@ pub struct BootstrapAdmin {
 pub const MIN_CLIENT_SECRET_LEN: usize = 32;
 
 fn expose_opt<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
-    v.as_ref().map(|x| x.expose_secret().to_owned()).serialize(s)
+    v.as_ref()
+        .map(|x| x.expose_secret().to_owned())
+        .serialize(s)
 }
 
-fn expose_map<S: serde::Serializer>(v: &BTreeMap<String, SecretString>, s: S) -> Result<S::Ok, S::Error> {
-    v.iter().map(|(k, x)| (k.clone(), x.expose_secret().to_owned())).collect::<BTreeMap<_, _>>().serialize(s)
+fn expose_map<S: serde::Serializer>(
+    v: &BTreeMap<String, SecretString>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    v.iter()
+        .map(|(k, x)| (k.clone(), x.expose_secret().to_owned()))
+        .collect::<BTreeMap<_, _>>()
+        .serialize(s)
 }
 
 /// A CIDR block such as `10.0.0.0/8` or `::1/128` (a bare address means a single host).
@@ -197,11 +205,15 @@ impl Cidr {
         };
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -212,7 +224,10 @@ impl Cidr {
 impl IdentitySettings {
     /// The trusted proxy blocks (entries that fail to parse are refused by [`Self::validate`]).
     pub fn trusted_proxy_blocks(&self) -> Vec<Cidr> {
-        self.trusted_proxies.iter().filter_map(|s| Cidr::parse(s)).collect()
+        self.trusted_proxies
+            .iter()
+            .filter_map(|s| Cidr::parse(s))
+            .collect()
     }
 
     /// Checks what types alone cannot; the message names the wrong setting.
@@ -230,23 +245,35 @@ impl IdentitySettings {
             return Err("identity.mobile_code_ttl_secs and identity.mobile_code_max_attempts must be at least 1".into());
         }
         let t = &self.throttle;
-        if t.account_lockout_failures <= t.account_free_failures || t.source_lockout_failures <= t.source_free_failures {
+        if t.account_lockout_failures <= t.account_free_failures
+            || t.source_lockout_failures <= t.source_free_failures
+        {
             return Err("identity.throttle.*_lockout_failures must be larger than the matching *_free_failures".into());
         }
-        if t.base_delay_secs == 0 || t.max_delay_secs < t.base_delay_secs || t.lockout_secs == 0 || t.window_secs == 0 {
+        if t.base_delay_secs == 0
+            || t.max_delay_secs < t.base_delay_secs
+            || t.lockout_secs == 0
+            || t.window_secs == 0
+        {
             return Err("identity.throttle: delays, lockout_secs and window_secs must be positive, max_delay_secs ≥ base_delay_secs".into());
         }
         for p in &self.trusted_proxies {
             if Cidr::parse(p).is_none() {
-                return Err(format!("identity.trusted_proxies: {p:?} is not an address or CIDR block like 10.0.0.0/8"));
+                return Err(format!(
+                    "identity.trusted_proxies: {p:?} is not an address or CIDR block like 10.0.0.0/8"
+                ));
             }
         }
         for (id, secret) in &self.service_clients {
             if id.is_empty()
                 || id.len() > 64
-                || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
             {
-                return Err(format!("identity.service_clients.{id}: a client id is 1-64 of a-z 0-9 - _ ."));
+                return Err(format!(
+                    "identity.service_clients.{id}: a client id is 1-64 of a-z 0-9 - _ ."
+                ));
             }
             if secret.expose_secret().chars().count() < MIN_CLIENT_SECRET_LEN {
                 return Err(format!(
@@ -255,9 +282,13 @@ impl IdentitySettings {
             }
         }
         if let Some(admin) = &self.bootstrap_admin
-            && (admin.national_code.trim().is_empty() || admin.first_name.trim().is_empty() || admin.last_name.trim().is_empty())
+            && (admin.national_code.trim().is_empty()
+                || admin.first_name.trim().is_empty()
+                || admin.last_name.trim().is_empty())
         {
-            return Err("identity.bootstrap_admin needs national_code, first_name and last_name".into());
+            return Err(
+                "identity.bootstrap_admin needs national_code, first_name and last_name".into(),
+            );
         }
         Ok(())
     }
@@ -276,7 +307,11 @@ mod tests {
         let host = Cidr::parse("::1").unwrap();
         assert!(host.contains("::1".parse().unwrap()));
         assert!(!host.contains("::2".parse().unwrap()));
-        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
         assert!(Cidr::parse("10.0.0.0/33").is_none());
         assert!(Cidr::parse("gateway").is_none());
     }
@@ -285,8 +320,13 @@ mod tests {
     fn defaults_are_valid_and_weak_client_secrets_are_refused() {
         let mut s = IdentitySettings::default();
         assert!(s.validate().is_ok());
-        s.service_clients.insert("fees".into(), SecretString::from("short"));
-        assert!(s.validate().unwrap_err().contains("identity.service_clients.fees"));
+        s.service_clients
+            .insert("fees".into(), SecretString::from("short"));
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .contains("identity.service_clients.fees")
+        );
     }
 
     #[test]
@@ -300,16 +340,35 @@ mod tests {
             jail.set_env("ESTELAM_IDENTITY__SERVICE_CLIENTS__FEES", "f".repeat(40));
             jail.set_env("ESTELAM_AUTH__CLIENT_ID", "fees");
             jail.set_env("ESTELAM_AUTH__CLIENT_SECRET", "f".repeat(40));
-            let s = crate::config::Settings::load(Some(std::path::Path::new("estelam.toml"))).expect("valid");
+            let s = crate::config::Settings::load(Some(std::path::Path::new("estelam.toml")))
+                .expect("valid");
             assert_eq!(s.identity.access_token_ttl_secs, 600);
-            assert_eq!(s.identity.bootstrap_admin.as_ref().map(|a| a.national_code.as_str()), Some("0076229645"));
-            assert!(s.identity.bootstrap_admin.as_ref().is_some_and(|a| a.password.is_none()));
-            assert_eq!(s.identity.service_clients["fees"].expose_secret(), "f".repeat(40));
+            assert_eq!(
+                s.identity
+                    .bootstrap_admin
+                    .as_ref()
+                    .map(|a| a.national_code.as_str()),
+                Some("0076229645")
+            );
+            assert!(
+                s.identity
+                    .bootstrap_admin
+                    .as_ref()
+                    .is_some_and(|a| a.password.is_none())
+            );
+            assert_eq!(
+                s.identity.service_clients["fees"].expose_secret(),
+                "f".repeat(40)
+            );
             assert_eq!(s.auth.client_id.as_deref(), Some("fees"));
             jail.set_env("ESTELAM_AUTH__CLIENT_SECRET", "");
             jail.set_env("ESTELAM_IDENTITY__SERVICE_CLIENTS__FEES", "short");
-            let err = crate::config::Settings::load(Some(std::path::Path::new("estelam.toml"))).expect_err("weak secret");
-            assert!(err.to_string().contains("identity.service_clients.fees"), "{err}");
+            let err = crate::config::Settings::load(Some(std::path::Path::new("estelam.toml")))
+                .expect_err("weak secret");
+            assert!(
+                err.to_string().contains("identity.service_clients.fees"),
+                "{err}"
+            );
             Ok(())
         });
     }

@@ -29,7 +29,8 @@ pub use documents::DocumentsSettings;
 pub use fees::FeesSettings;
 pub use gateway::GatewaySettings;
 pub use identity::{
-    BootstrapAdmin, Cidr, IdentitySettings, MIN_CLIENT_SECRET_LEN, SmsProviderKind, SmsSettings, ThrottleSettings,
+    BootstrapAdmin, Cidr, IdentitySettings, MIN_CLIENT_SECRET_LEN, SmsProviderKind, SmsSettings,
+    ThrottleSettings,
 };
 pub use inquiry::InquirySettings;
 pub use property::PropertySettings;
@@ -461,10 +462,14 @@ impl Settings {
             ));
         }
         if self.auth.client_id.is_some() != self.auth.client_secret.is_some() {
-            return Err(ConfigError("auth.client_id and auth.client_secret must be set together".into()));
+            return Err(ConfigError(
+                "auth.client_id and auth.client_secret must be set together".into(),
+            ));
         }
         if self.auth.key_refresh_secs == 0 {
-            return Err(ConfigError("auth.key_refresh_secs must be at least 1".into()));
+            return Err(ConfigError(
+                "auth.key_refresh_secs must be at least 1".into(),
+            ));
         }
         self.identity.validate().map_err(ConfigError)?;
         Ok(())
