@@ -1,0 +1,93 @@
+//! The events this service publishes, built as outbox [`Event`]s whose id is the protobuf
+//! message's `event_id` (consumers deduplicate on either).
+
+use estelam_proto::events::v1::{DebtAssessed, DebtCleared, PaymentReceived};
+use estelam_proto::routing_keys;
+use estelam_runtime::bus::Event;
+use prost::Message;
+
+use crate::store::{Bill, Payment};
+
+/// Protobuf timestamp of an instant in microseconds.
+pub fn timestamp(us: i64) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: us.div_euclid(1_000_000),
+        nanos: i32::try_from(us.rem_euclid(1_000_000) * 1_000).unwrap_or(0),
+    }
+}
+
+fn event(routing_key: &str, message_type: &str, id: String, at_us: i64, payload: Vec<u8>) -> Event {
+    let mut e = Event::new(routing_key, message_type, payload);
+    e.id = id;
+    e.occurred_at_us = at_us;
+    e
+}
+
+/// `fees.debt.assessed` for a stored bill.
+pub fn debt_assessed(bill: &Bill, balance_after: i64, at_us: i64) -> Event {
+    let id = uuid::Uuid::now_v7().to_string();
+    let message = DebtAssessed {
+        event_id: id.clone(),
+        occurred_at: Some(timestamp(at_us)),
+        renovation_code: bill.renovation_code.clone(),
+        bill_id: bill.bill_id.clone(),
+        inquiry_id: bill.inquiry_id.clone(),
+        amount_rials: bill.total,
+        balance_rials: balance_after,
+    };
+    event(
+        routing_keys::DEBT_ASSESSED,
+        "estelam.events.v1.DebtAssessed",
+        id,
+        at_us,
+        message.encode_to_vec(),
+    )
+}
+
+/// `fees.payment.received` for a confirmed payment.
+pub fn payment_received(bill: &Bill, payment: &Payment, at_us: i64) -> Event {
+    let id = uuid::Uuid::now_v7().to_string();
+    let message = PaymentReceived {
+        event_id: id.clone(),
+        occurred_at: Some(timestamp(at_us)),
+        renovation_code: bill.renovation_code.clone(),
+        bill_id: bill.bill_id.clone(),
+        inquiry_id: bill.inquiry_id.clone(),
+        payment_id: payment.payment_id.clone(),
+        tracking_code: payment.tracking_code.clone(),
+        amount_rials: payment.amount,
+        provider: payment.provider.clone(),
+        psp_reference: payment.psp_reference.clone(),
+    };
+    event(
+        routing_keys::PAYMENT_RECEIVED,
+        "estelam.events.v1.PaymentReceived",
+        id,
+        at_us,
+        message.encode_to_vec(),
+    )
+}
+
+/// `fees.debt.cleared` for a bill its payment settled: exactly one per bill, because it is
+/// written in the transaction that moves the bill from open to paid.
+pub fn debt_cleared(bill: &Bill, payment: &Payment, balance_after: i64, at_us: i64) -> Event {
+    let id = uuid::Uuid::now_v7().to_string();
+    let message = DebtCleared {
+        event_id: id.clone(),
+        occurred_at: Some(timestamp(at_us)),
+        renovation_code: bill.renovation_code.clone(),
+        bill_id: bill.bill_id.clone(),
+        inquiry_id: bill.inquiry_id.clone(),
+        payment_id: payment.payment_id.clone(),
+        tracking_code: payment.tracking_code.clone(),
+        amount_rials: payment.amount,
+        balance_rials: balance_after,
+    };
+    event(
+        routing_keys::DEBT_CLEARED,
+        "estelam.events.v1.DebtCleared",
+        id,
+        at_us,
+        message.encode_to_vec(),
+    )
+}
