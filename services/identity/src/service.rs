@@ -182,6 +182,17 @@ impl std::fmt::Debug for Identity {
     }
 }
 
+/// Age of the key that signs new tokens, refreshed at every key reload (each minute).
+static SIGNING_KEY_AGE: std::sync::LazyLock<prometheus::Gauge> = std::sync::LazyLock::new(|| {
+    let gauge = prometheus::Gauge::new(
+        "estelam_identity_signing_key_age_seconds",
+        "Age of identity's current token signing key",
+    )
+    .expect("a constant, valid metric name and help");
+    let _ = estelam_runtime::metrics::registry().register(Box::new(gauge.clone()));
+    gauge
+});
+
 /// How long the key ring waits between reloads from the store (picks up a rotation made by
 /// another replica).
 pub const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(60);
@@ -302,10 +313,19 @@ impl Identity {
     }
 
     /// Reloads the key ring from the store and hands the public keys to the local verifier.
+    /// Also sets `estelam_identity_signing_key_age_seconds` (alerted on past 90 days).
     pub async fn reload_keys(&self) -> Result<(), ServiceError> {
         let keys = store::signing_keys(&mut *self.conn().await?).await?;
         self.keys.load(keys, now_micros())?;
         self.verifier.set_keys(&self.keys.public_keys());
+        if let Some(current) = self
+            .keys
+            .published()
+            .first()
+            .filter(|k| k.retired_at.is_none())
+        {
+            SIGNING_KEY_AGE.set((now_micros() - current.created_at) as f64 / MICROS as f64);
+        }
         Ok(())
     }
 
