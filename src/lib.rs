@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use estelam_runtime::admin::{AdminServer, Readiness};
-use estelam_runtime::auth::TokenVerifier;
+use estelam_runtime::auth::{IdentityKeySource, TokenVerifier};
 use estelam_runtime::config::{SERVICES, Settings};
 use estelam_runtime::db::Migrations;
 use estelam_runtime::grpc::{GrpcListener, GrpcServer};
@@ -43,6 +43,44 @@ async fn build_server(service: &str, ctx: &ServiceContext) -> anyhow::Result<Grp
 
 fn verifier(settings: &Settings) -> TokenVerifier {
     TokenVerifier::new(&settings.auth.issuer, &settings.auth.audience)
+}
+
+/// Keeps `verifier` in step with identity's published keys (`GetSigningKeys` at
+/// `endpoints.identity`), so tokens identity issues are accepted here and rotations need no
+/// restart.
+fn refresh_keys_from_identity(
+    verifier: &TokenVerifier,
+    settings: &Settings,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<()> {
+    let source = IdentityKeySource::from_settings(settings).context("endpoints.identity")?;
+    let every = std::time::Duration::from_secs(settings.auth.key_refresh_secs);
+    verifier.spawn_refresh(Arc::new(source), every, shutdown.clone());
+    Ok(())
+}
+
+/// `estelam run`: every service gets its own client credentials (generated once, kept in
+/// the data directory, mode 0600) and identity the whole map, unless configured already.
+fn with_service_credentials(
+    settings: &mut Settings,
+) -> anyhow::Result<std::collections::BTreeMap<String, Settings>> {
+    let generated = estelam_identity::service_credentials(&settings.data_dir, &SERVICES)
+        .context("the generated service credentials in the data directory")?;
+    for (name, secret) in generated {
+        settings
+            .identity
+            .service_clients
+            .entry(name)
+            .or_insert(secret);
+    }
+    let mut per_service = std::collections::BTreeMap::new();
+    for service in SERVICES {
+        let mut own = settings.clone();
+        own.auth.client_id = Some(service.to_owned());
+        own.auth.client_secret = settings.identity.service_clients.get(service).cloned();
+        per_service.insert(service.to_owned(), own);
+    }
+    Ok(per_service)
 }
 
 /// Applies every service's migrations (`estelam migrate`), or only `only`'s.
@@ -150,6 +188,7 @@ pub async fn start(
         settings.endpoints.set(service, listener.endpoint());
         listeners.push((*service, listener));
     }
+    let mut per_service = with_service_credentials(&mut settings)?;
     let settings = Arc::new(settings);
     let verifier = verifier(&settings);
     let bus = connect_bus(&settings, "estelam")
@@ -163,6 +202,11 @@ pub async fn start(
     });
     let mut servers = Vec::new();
     for (service, listener) in listeners {
+        let own = Arc::new(
+            per_service
+                .remove(service)
+                .unwrap_or_else(|| settings.as_ref().clone()),
+        );
         let db = open_store(&settings, service, &migrations_of(service)?)
             .await
             .with_context(|| format!("opening the {service} store"))?;
@@ -172,7 +216,7 @@ pub async fn start(
             async move { db.is_reachable().await }
         });
         let ctx = ServiceContext {
-            settings: settings.clone(),
+            settings: own,
             db,
             verifier: verifier.clone(),
             bus: bus.clone(),
@@ -180,6 +224,9 @@ pub async fn start(
         };
         servers.push((service, listener, build_server(service, &ctx).await?));
     }
+    // Identity (built first) already loaded its keys into the shared verifier; this keeps
+    // them fresh through its gRPC API, as in a deployment of separate processes.
+    refresh_keys_from_identity(&verifier, &settings, &shutdown)?;
     let gateway = estelam_gateway::Gateway::bind(addrs.http, &settings)
         .await
         .with_context(|| {
@@ -249,10 +296,15 @@ pub async fn serve_one(
     let admin = AdminServer::bind(settings.listen.admin, readiness)
         .await
         .with_context(|| format!("cannot listen on {} (listen.admin)", settings.listen.admin))?;
+    let verifier = verifier(&settings);
+    if service != estelam_identity::SERVICE {
+        // Identity trusts its own keys directly; every other service asks identity for them.
+        refresh_keys_from_identity(&verifier, &settings, &shutdown)?;
+    }
     let ctx = ServiceContext {
         settings: settings.clone(),
         db,
-        verifier: verifier(&settings),
+        verifier,
         bus,
         shutdown: shutdown.clone(),
     };

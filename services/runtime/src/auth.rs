@@ -174,6 +174,8 @@ pub trait KeySource: Send + Sync + 'static {
 pub struct TokenVerifier {
     keys: Arc<RwLock<HashMap<String, DecodingKey>>>,
     validation: Arc<Validation>,
+    /// Woken when a token names a key we do not have: identity may have just rotated.
+    refresh_hint: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for TokenVerifier {
@@ -192,6 +194,10 @@ impl std::fmt::Debug for TokenVerifier {
 /// Clock skew tolerated between identity and the verifying service.
 const LEEWAY_SECS: u64 = 30;
 
+/// Shortest time between two key refreshes triggered by tokens naming an unknown key, so a
+/// stream of forged `kid`s cannot turn every request into a call to identity.
+pub const MIN_HINTED_REFRESH_GAP: Duration = Duration::from_secs(10);
+
 impl TokenVerifier {
     /// A verifier for tokens from `issuer` meant for `audience`, with no keys yet.
     pub fn new(issuer: &str, audience: &str) -> Self {
@@ -205,6 +211,7 @@ impl TokenVerifier {
         Self {
             keys: Arc::new(RwLock::new(HashMap::new())),
             validation: Arc::new(validation),
+            refresh_hint: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -233,7 +240,13 @@ impl TokenVerifier {
         let kid = header.kid.ok_or(TokenError::UnknownKey)?;
         let key = {
             let keys = self.keys.read().map_err(|_| TokenError::UnknownKey)?;
-            keys.get(&kid).cloned().ok_or(TokenError::UnknownKey)?
+            keys.get(&kid).cloned()
+        };
+        let Some(key) = key else {
+            // Perhaps a key identity has just started signing with: ask for a refresh (rate
+            // limited by the refresh task). This token is still refused.
+            self.refresh_hint.notify_one();
+            return Err(TokenError::UnknownKey);
         };
         let data = jsonwebtoken::decode::<Claims>(token, &key, &self.validation)
             .map_err(|e| TokenError::Rejected(e.to_string()))?;
@@ -247,7 +260,8 @@ impl TokenVerifier {
     }
 
     /// Loads keys from `source` now and then every `every`, until `shutdown`. A failed
-    /// refresh keeps the old keys and is retried sooner.
+    /// refresh keeps the old keys and is retried sooner. A token naming an unknown key
+    /// triggers an early refresh, at most once per [`MIN_HINTED_REFRESH_GAP`].
     pub fn spawn_refresh(
         &self,
         source: Arc<dyn KeySource>,
@@ -257,11 +271,22 @@ impl TokenVerifier {
         let verifier = self.clone();
         tokio::spawn(async move {
             let mut delay = Duration::ZERO;
+            let mut last_fetch: Option<tokio::time::Instant> = None;
             loop {
                 tokio::select! {
                     () = shutdown.cancelled() => return,
                     () = tokio::time::sleep(delay) => {}
+                    () = verifier.refresh_hint.notified() => {
+                        let wait = last_fetch
+                            .map(|t| MIN_HINTED_REFRESH_GAP.saturating_sub(t.elapsed()))
+                            .unwrap_or_default();
+                        tokio::select! {
+                            () = shutdown.cancelled() => return,
+                            () = tokio::time::sleep(wait) => {}
+                        }
+                    }
                 }
+                last_fetch = Some(tokio::time::Instant::now());
                 match source.fetch().await {
                     Ok(keys) if !keys.is_empty() => {
                         verifier.set_keys(&keys);
@@ -352,5 +377,212 @@ where
             }
         }
         Box::pin(inner.call(request))
+    }
+}
+
+/// Identity's public keys, fetched with its `GetSigningKeys` RPC: what every service's
+/// [`TokenVerifier`] refreshes from (`verifier.spawn_refresh(Arc::new(source), …)`).
+#[derive(Clone, Debug)]
+pub struct IdentityKeySource {
+    client: estelam_proto::identity::v1::identity_service_client::IdentityServiceClient<
+        tonic::transport::Channel,
+    >,
+}
+
+impl IdentityKeySource {
+    /// A source calling identity over `channel`.
+    pub fn new(channel: tonic::transport::Channel) -> Self {
+        Self {
+            client:
+                estelam_proto::identity::v1::identity_service_client::IdentityServiceClient::new(
+                    channel,
+                ),
+        }
+    }
+
+    /// A source calling identity at `settings.endpoints.identity`; connects lazily.
+    pub fn from_settings(settings: &crate::config::Settings) -> anyhow::Result<Self> {
+        Ok(Self::new(crate::grpc::channel(
+            &settings.endpoints.identity,
+            &settings.grpc,
+        )?))
+    }
+
+    /// Fetches the keys identity now publishes (current first, then previous ones still
+    /// within their `not_after`), skipping any that is not an Ed25519 key.
+    pub async fn keys(&self) -> anyhow::Result<Vec<PublicKey>> {
+        use estelam_proto::identity::v1::GetSigningKeysRequest;
+        let response = crate::grpc::retry_idempotent(|| {
+            let mut client = self.client.clone();
+            async move {
+                client
+                    .get_signing_keys(crate::grpc::outgoing(GetSigningKeysRequest {}, None))
+                    .await
+            }
+        })
+        .await
+        .map_err(|status| {
+            anyhow::anyhow!(
+                "GetSigningKeys failed: {} {}",
+                status.code(),
+                status.message()
+            )
+        })?
+        .into_inner();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default();
+        let mut keys = Vec::with_capacity(response.keys.len());
+        for key in response.keys {
+            let expired = key.not_after.as_ref().is_some_and(|t| t.seconds <= now);
+            match <[u8; 32]>::try_from(key.public_key.as_slice()) {
+                Ok(bytes) if key.algorithm == "EdDSA" && !expired => {
+                    keys.push(PublicKey {
+                        kid: key.kid,
+                        key: bytes,
+                    });
+                }
+                _ if expired => {}
+                _ => {
+                    tracing::warn!(kid = %key.kid, algorithm = %key.algorithm, "ignoring a signing key that is not Ed25519")
+                }
+            }
+        }
+        Ok(keys)
+    }
+}
+
+impl KeySource for IdentityKeySource {
+    fn fetch(&self) -> Pin<Box<dyn Future<Output = anyhow::Result<Vec<PublicKey>>> + Send + '_>> {
+        Box::pin(self.keys())
+    }
+}
+
+/// A service's own access token for calls to other services (role `service`), obtained from
+/// identity with client credentials and cached until shortly before it expires.
+///
+/// Cheap to clone; clones share the cache. Concurrent callers wait for one request to
+/// identity instead of each sending their own.
+#[derive(Clone)]
+pub struct ServiceTokenSource {
+    inner: Arc<ServiceTokenInner>,
+}
+
+struct ServiceTokenInner {
+    client: estelam_proto::identity::v1::identity_service_client::IdentityServiceClient<
+        tonic::transport::Channel,
+    >,
+    client_id: String,
+    client_secret: secrecy::SecretString,
+    cached: tokio::sync::Mutex<Option<CachedToken>>,
+}
+
+struct CachedToken {
+    token: String,
+    refresh_at: std::time::SystemTime,
+}
+
+impl std::fmt::Debug for ServiceTokenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceTokenSource")
+            .field("client_id", &self.inner.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long before expiry a cached service token is replaced: at most this, at least a
+/// fifth of the token's lifetime.
+const SERVICE_TOKEN_MARGIN: Duration = Duration::from_secs(60);
+
+impl ServiceTokenSource {
+    /// A source for the service account `client_id`, calling identity over `channel`.
+    pub fn new(
+        channel: tonic::transport::Channel,
+        client_id: impl Into<String>,
+        client_secret: secrecy::SecretString,
+    ) -> Self {
+        Self {
+            inner: Arc::new(ServiceTokenInner {
+                client:
+                    estelam_proto::identity::v1::identity_service_client::IdentityServiceClient::new(
+                        channel,
+                    ),
+                client_id: client_id.into(),
+                client_secret,
+                cached: tokio::sync::Mutex::new(None),
+            }),
+        }
+    }
+
+    /// A source for this process's own credentials (`auth.client_id` / `auth.client_secret`)
+    /// calling identity at `endpoints.identity`; `None` when no credentials are configured.
+    pub fn from_settings(settings: &crate::config::Settings) -> anyhow::Result<Option<Self>> {
+        let (Some(id), Some(secret)) = (&settings.auth.client_id, &settings.auth.client_secret)
+        else {
+            return Ok(None);
+        };
+        let channel = crate::grpc::channel(&settings.endpoints.identity, &settings.grpc)?;
+        Ok(Some(Self::new(channel, id.clone(), secret.clone())))
+    }
+
+    /// The client id this source authenticates as.
+    pub fn client_id(&self) -> &str {
+        &self.inner.client_id
+    }
+
+    /// A valid access token, from the cache or freshly obtained. A failure is `Unavailable`
+    /// when identity cannot be reached and `Internal` otherwise (wrong credentials are a
+    /// deployment defect, not something the end user can fix); the cause goes to the log.
+    pub async fn bearer(&self) -> Result<String, ServiceError> {
+        use estelam_proto::identity::v1::ClientCredentialsTokenRequest;
+        use secrecy::ExposeSecret as _;
+        let mut cached = self.inner.cached.lock().await;
+        let now = std::time::SystemTime::now();
+        if let Some(c) = cached.as_ref()
+            && now < c.refresh_at
+        {
+            return Ok(c.token.clone());
+        }
+        let request = ClientCredentialsTokenRequest {
+            client_id: self.inner.client_id.clone(),
+            client_secret: self.inner.client_secret.expose_secret().to_owned(),
+        };
+        let mut client = self.inner.client.clone();
+        let response = client
+            .client_credentials_token(crate::grpc::outgoing(request, None))
+            .await
+            .map_err(|status| {
+                let cause = anyhow::anyhow!(
+                    "ClientCredentialsToken for {} failed: {} {}",
+                    self.inner.client_id,
+                    status.code(),
+                    status.message()
+                );
+                match status.code() {
+                    tonic::Code::Unavailable
+                    | tonic::Code::DeadlineExceeded
+                    | tonic::Code::ResourceExhausted => ServiceError::unavailable(cause),
+                    _ => ServiceError::internal(cause),
+                }
+            })?
+            .into_inner();
+        let expires_at = response
+            .expires_at
+            .and_then(|t| u64::try_from(t.seconds).ok())
+            .map(|s| std::time::UNIX_EPOCH + Duration::from_secs(s))
+            .unwrap_or(now);
+        let lifetime = expires_at.duration_since(now).unwrap_or_default();
+        let margin = SERVICE_TOKEN_MARGIN.min(lifetime / 5);
+        *cached = Some(CachedToken {
+            token: response.access_token.clone(),
+            refresh_at: expires_at - margin,
+        });
+        Ok(response.access_token)
+    }
+
+    /// Drops the cached token, e.g. after another service refused it.
+    pub async fn invalidate(&self) {
+        *self.inner.cached.lock().await = None;
     }
 }

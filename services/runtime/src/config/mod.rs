@@ -28,7 +28,10 @@ mod property;
 pub use documents::DocumentsSettings;
 pub use fees::FeesSettings;
 pub use gateway::GatewaySettings;
-pub use identity::IdentitySettings;
+pub use identity::{
+    BootstrapAdmin, Cidr, IdentitySettings, MIN_CLIENT_SECRET_LEN, SmsProviderKind, SmsSettings,
+    ThrottleSettings,
+};
 pub use inquiry::InquirySettings;
 pub use property::PropertySettings;
 
@@ -226,6 +229,12 @@ pub struct AuthSettings {
     pub audience: String,
     /// How often services refresh identity's public keys.
     pub key_refresh_secs: u64,
+    /// This service's own client id, for machine-to-machine tokens from identity
+    /// (`ServiceTokenSource`); `estelam run` sets it to the service's name.
+    pub client_id: Option<String>,
+    /// This service's own client secret, paired with `client_id`.
+    #[serde(serialize_with = "expose_opt")]
+    pub client_secret: Option<SecretString>,
 }
 
 impl Default for AuthSettings {
@@ -234,6 +243,8 @@ impl Default for AuthSettings {
             issuer: "estelam-identity".into(),
             audience: "estelam".into(),
             key_refresh_secs: 300,
+            client_id: None,
+            client_secret: None,
         }
     }
 }
@@ -450,6 +461,17 @@ impl Settings {
                 "bus.delivery_limit and bus.prefetch must be at least 1".into(),
             ));
         }
+        if self.auth.client_id.is_some() != self.auth.client_secret.is_some() {
+            return Err(ConfigError(
+                "auth.client_id and auth.client_secret must be set together".into(),
+            ));
+        }
+        if self.auth.key_refresh_secs == 0 {
+            return Err(ConfigError(
+                "auth.key_refresh_secs must be at least 1".into(),
+            ));
+        }
+        self.identity.validate().map_err(ConfigError)?;
         Ok(())
     }
 

@@ -1,0 +1,654 @@
+//! The gRPC handlers: check the caller, translate protobuf to the use cases in
+//! `service.rs`, and translate the answers back.
+
+use std::net::IpAddr;
+
+use estelam_proto::common::v1::{AuditStamp, LocalizedText};
+use estelam_proto::identity::v1 as pb;
+use estelam_proto::identity::v1::identity_service_server::IdentityService;
+use estelam_runtime::auth::{Caller, Role, caller, optional_caller};
+use estelam_runtime::config::Cidr;
+use estelam_runtime::error::ServiceError;
+use tonic::{Request, Response, Status};
+
+use crate::service::{Identity, IssuedTokens, LoginName, OrganizationInput, Origin, PersonInput};
+use crate::store::{self, AccountRow, AuditRow, OrganizationRow};
+use crate::tokens::public_key_pem;
+use crate::validate;
+
+/// The tonic service: an [`Identity`] plus what is needed to read requests.
+#[derive(Clone, Debug)]
+pub struct Api {
+    identity: Identity,
+    trusted_proxies: Vec<Cidr>,
+    key_max_age_secs: i32,
+}
+
+type Reply<T> = Result<Response<T>, Status>;
+
+impl Api {
+    /// Handlers over `identity`; `x-forwarded-for` is believed only from `trusted_proxies`.
+    pub fn new(identity: Identity, trusted_proxies: Vec<Cidr>, key_max_age_secs: i32) -> Self {
+        Self {
+            identity,
+            trusted_proxies,
+            key_max_age_secs,
+        }
+    }
+
+    /// Where a request came from. The peer address, unless the peer is a trusted proxy
+    /// (the gateway): then the right-most `x-forwarded-for` entry that is not itself a
+    /// trusted proxy. A client talking to identity directly cannot choose its source this
+    /// way, so it cannot dodge the per-source throttle.
+    pub fn origin<T>(&self, request: &Request<T>) -> Origin {
+        let trusted = |ip: &IpAddr| self.trusted_proxies.iter().any(|c| c.contains(*ip));
+        let peer = request.remote_addr().map(|a| a.ip());
+        let forwarded: Vec<IpAddr> = request
+            .metadata()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+            .collect();
+        let source = match peer {
+            Some(p) if trusted(&p) && !forwarded.is_empty() => forwarded
+                .iter()
+                .rev()
+                .find(|ip| !trusted(ip))
+                .or(forwarded.first())
+                .copied()
+                .unwrap_or(p),
+            Some(p) => p,
+            None => IpAddr::from([0, 0, 0, 0]),
+        };
+        let user_agent = request
+            .metadata()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        Origin {
+            source: source.to_string(),
+            user_agent,
+        }
+    }
+
+    async fn admin<T>(&self, request: &Request<T>) -> Result<(AccountRow, Origin), Status> {
+        let caller = caller(request)?;
+        let actor = self.identity.require_admin(caller).await?;
+        Ok((actor, self.origin(request)))
+    }
+}
+
+/// A micro-second instant as a protobuf timestamp.
+pub fn timestamp(micros: i64) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: micros.div_euclid(1_000_000),
+        nanos: i32::try_from(micros.rem_euclid(1_000_000) * 1000).unwrap_or(0),
+    }
+}
+
+fn timestamp_secs(secs: u64) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: i64::try_from(secs).unwrap_or(i64::MAX),
+        nanos: 0,
+    }
+}
+
+fn micros_of(t: &prost_types::Timestamp) -> i64 {
+    t.seconds
+        .saturating_mul(1_000_000)
+        .saturating_add(i64::from(t.nanos / 1000))
+}
+
+/// A protobuf role as the runtime's role.
+pub fn role_from_pb(role: i32) -> Option<Role> {
+    match pb::Role::try_from(role).ok()? {
+        pb::Role::Citizen => Some(Role::Citizen),
+        pb::Role::Clerk => Some(Role::Clerk),
+        pb::Role::Admin => Some(Role::Admin),
+        pb::Role::Authority => Some(Role::Authority),
+        pb::Role::Service => Some(Role::Service),
+        pb::Role::Unspecified => None,
+    }
+}
+
+/// The runtime's role as a protobuf role.
+pub fn role_to_pb(role: Role) -> pb::Role {
+    match role {
+        Role::Citizen => pb::Role::Citizen,
+        Role::Clerk => pb::Role::Clerk,
+        Role::Admin => pb::Role::Admin,
+        Role::Authority => pb::Role::Authority,
+        Role::Service => pb::Role::Service,
+    }
+}
+
+fn account_pb(a: &AccountRow) -> pb::Account {
+    pb::Account {
+        account_id: a.account_id.clone(),
+        roles: a.roles.iter().map(|r| role_to_pb(*r) as i32).collect(),
+        status: if a.is_active() {
+            pb::AccountStatus::Active
+        } else {
+            pb::AccountStatus::Disabled
+        } as i32,
+        national_code: a.national_code.clone().unwrap_or_default(),
+        membership_code: a.membership_code.clone().unwrap_or_default(),
+        first_name: a.first_name.clone(),
+        last_name: a.last_name.clone(),
+        display_name: a.display_name.clone(),
+        mobile: a.mobile.clone(),
+        mobile_verified: a.mobile_verified,
+        organization_id: a.organization_id.clone().unwrap_or_default(),
+        client_id: a.client_id.clone().unwrap_or_default(),
+        password_change_required: a.password_change_required,
+        created_at: Some(timestamp(a.created_at)),
+        last_changed: Some(AuditStamp {
+            actor_account_id: a.changed_by.clone(),
+            actor_display_name: a.changed_by_name.clone(),
+            at: Some(timestamp(a.changed_at)),
+        }),
+    }
+}
+
+fn organization_pb(o: &OrganizationRow) -> pb::Organization {
+    pb::Organization {
+        organization_id: o.organization_id.clone(),
+        r#type: o.kind,
+        name: Some(LocalizedText {
+            fa: o.name_fa.clone(),
+            en: o.name_en.clone(),
+        }),
+        registry_number: o.registry_number.clone(),
+        city: o.city.clone(),
+        address: o.address.clone(),
+        phone: o.phone.clone(),
+        active: o.active,
+        created_at: Some(timestamp(o.created_at)),
+    }
+}
+
+fn tokens_pb(t: &IssuedTokens) -> pb::Tokens {
+    pb::Tokens {
+        access_token: t.access_token.clone(),
+        access_token_expires_at: Some(timestamp_secs(t.access_expires_at)),
+        refresh_token: t.refresh_token.clone(),
+        refresh_token_expires_at: Some(timestamp(t.refresh_expires_at)),
+        token_type: "Bearer".into(),
+    }
+}
+
+fn audit_pb(e: &AuditRow) -> pb::AuditEvent {
+    pb::AuditEvent {
+        audit_event_id: e.audit_event_id.clone(),
+        kind: e.kind,
+        account_id: e.account_id.clone(),
+        presented_identifier: e.presented_identifier.clone(),
+        actor_account_id: e.actor_account_id.clone(),
+        source_address: e.source_address.clone(),
+        user_agent: e.user_agent.clone(),
+        detail: e.detail.clone(),
+        occurred_at: Some(timestamp(e.occurred_at)),
+    }
+}
+
+fn staff_roles(roles: &[i32]) -> Result<Vec<Role>, ServiceError> {
+    let mut out = Vec::new();
+    for r in roles {
+        match role_from_pb(*r) {
+            Some(role @ (Role::Clerk | Role::Admin)) if !out.contains(&role) => out.push(role),
+            Some(Role::Clerk | Role::Admin) => {}
+            _ => {
+                return Err(ServiceError::invalid_field(
+                    "roles",
+                    "ROLE_NOT_STAFF",
+                    "برای کارکنان فقط نقش کارمند یا مدیر پذیرفته است.",
+                    "Staff accounts take only the clerk and admin roles.",
+                ));
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(ServiceError::invalid_field(
+            "roles",
+            "ROLE_REQUIRED",
+            "دست‌کم یک نقش برگزینید.",
+            "Choose at least one role.",
+        ));
+    }
+    Ok(out)
+}
+
+fn require_caller<T>(request: &Request<T>) -> Result<Caller, Status> {
+    Ok(caller(request)?.clone())
+}
+
+#[tonic::async_trait]
+impl IdentityService for Api {
+    async fn register_citizen(
+        &self,
+        request: Request<pb::RegisterCitizenRequest>,
+    ) -> Reply<pb::RegisterCitizenResponse> {
+        let origin = self.origin(&request);
+        let r = request.into_inner();
+        let person = PersonInput {
+            national_code: r.national_code,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            mobile: r.mobile,
+        };
+        let (account, expires) = self
+            .identity
+            .register(&origin, &person, &r.password)
+            .await?;
+        Ok(Response::new(pb::RegisterCitizenResponse {
+            membership_code: account.membership_code.clone().unwrap_or_default(),
+            account: Some(account_pb(&account)),
+            mobile_code_expires_at: Some(timestamp(expires)),
+        }))
+    }
+
+    async fn send_mobile_code(
+        &self,
+        request: Request<pb::SendMobileCodeRequest>,
+    ) -> Reply<pb::SendMobileCodeResponse> {
+        let caller = require_caller(&request)?;
+        let (expires, resend) = self.identity.send_mobile_code(&caller).await?;
+        Ok(Response::new(pb::SendMobileCodeResponse {
+            expires_at: Some(timestamp(expires)),
+            resend_after: Some(timestamp(resend)),
+        }))
+    }
+
+    async fn verify_mobile(
+        &self,
+        request: Request<pb::VerifyMobileRequest>,
+    ) -> Reply<pb::VerifyMobileResponse> {
+        let caller = require_caller(&request)?;
+        let origin = self.origin(&request);
+        let account = self
+            .identity
+            .verify_mobile(&caller, &origin, &request.get_ref().code)
+            .await?;
+        Ok(Response::new(pb::VerifyMobileResponse {
+            account: Some(account_pb(&account)),
+        }))
+    }
+
+    async fn login(&self, request: Request<pb::LoginRequest>) -> Reply<pb::LoginResponse> {
+        let origin = self.origin(&request);
+        let r = request.into_inner();
+        let name = match r.identifier {
+            Some(pb::login_request::Identifier::NationalCode(c)) => LoginName::NationalCode(c),
+            Some(pb::login_request::Identifier::MembershipCode(c)) => LoginName::MembershipCode(c),
+            None => {
+                return Err(ServiceError::invalid_field(
+                    "national_code",
+                    "REQUIRED",
+                    "کد ملی یا کد عضویت را وارد کنید.",
+                    "Enter your national code or membership code.",
+                )
+                .into());
+            }
+        };
+        let (tokens, account) = self.identity.login(&origin, &name, &r.password).await?;
+        Ok(Response::new(pb::LoginResponse {
+            tokens: Some(tokens_pb(&tokens)),
+            account: Some(account_pb(&account)),
+        }))
+    }
+
+    async fn refresh(&self, request: Request<pb::RefreshRequest>) -> Reply<pb::RefreshResponse> {
+        let origin = self.origin(&request);
+        let tokens = self
+            .identity
+            .refresh(&origin, &request.get_ref().refresh_token)
+            .await?;
+        Ok(Response::new(pb::RefreshResponse {
+            tokens: Some(tokens_pb(&tokens)),
+        }))
+    }
+
+    async fn logout(&self, request: Request<pb::LogoutRequest>) -> Reply<pb::LogoutResponse> {
+        let origin = self.origin(&request);
+        let caller = optional_caller(&request).cloned();
+        let r = request.get_ref();
+        self.identity
+            .logout(&origin, caller.as_ref(), &r.refresh_token, r.all_sessions)
+            .await?;
+        Ok(Response::new(pb::LogoutResponse {}))
+    }
+
+    async fn change_password(
+        &self,
+        request: Request<pb::ChangePasswordRequest>,
+    ) -> Reply<pb::ChangePasswordResponse> {
+        let caller = require_caller(&request)?;
+        let origin = self.origin(&request);
+        let r = request.get_ref();
+        let tokens = self
+            .identity
+            .change_password(&caller, &origin, &r.current_password, &r.new_password)
+            .await?;
+        Ok(Response::new(pb::ChangePasswordResponse {
+            tokens: Some(tokens_pb(&tokens)),
+        }))
+    }
+
+    async fn get_me(&self, request: Request<pb::GetMeRequest>) -> Reply<pb::GetMeResponse> {
+        let caller = require_caller(&request)?;
+        let (account, org) = self.identity.me(&caller).await?;
+        Ok(Response::new(pb::GetMeResponse {
+            account: Some(account_pb(&account)),
+            organization: org.as_ref().map(organization_pb),
+        }))
+    }
+
+    async fn get_signing_keys(
+        &self,
+        _request: Request<pb::GetSigningKeysRequest>,
+    ) -> Reply<pb::GetSigningKeysResponse> {
+        let ring = self.identity.keys();
+        let keys = ring
+            .published()
+            .iter()
+            .map(|k| pb::SigningKey {
+                kid: k.kid.clone(),
+                algorithm: "EdDSA".into(),
+                public_key: k.public.to_vec(),
+                public_key_pem: public_key_pem(&k.public),
+                not_before: Some(timestamp(k.created_at)),
+                not_after: k.not_after.map(timestamp),
+            })
+            .collect();
+        Ok(Response::new(pb::GetSigningKeysResponse {
+            keys,
+            current_kid: ring.current_kid().unwrap_or_default(),
+            issuer: ring.issuer().to_owned(),
+            audience: ring.audience().to_owned(),
+            max_age_seconds: self.key_max_age_secs,
+        }))
+    }
+
+    async fn client_credentials_token(
+        &self,
+        request: Request<pb::ClientCredentialsTokenRequest>,
+    ) -> Reply<pb::ClientCredentialsTokenResponse> {
+        let origin = self.origin(&request);
+        let r = request.get_ref();
+        let (token, exp) = self
+            .identity
+            .client_credentials(&origin, &r.client_id, &r.client_secret)
+            .await?;
+        Ok(Response::new(pb::ClientCredentialsTokenResponse {
+            access_token: token,
+            expires_at: Some(timestamp_secs(exp)),
+            token_type: "Bearer".into(),
+        }))
+    }
+
+    async fn verify_membership_code(
+        &self,
+        request: Request<pb::VerifyMembershipCodeRequest>,
+    ) -> Reply<pb::VerifyMembershipCodeResponse> {
+        let caller = require_caller(&request)?;
+        let origin = self.origin(&request);
+        let r = request.get_ref();
+        let matched = self
+            .identity
+            .verify_membership(&caller, &origin, &r.national_code, &r.membership_code)
+            .await?;
+        Ok(Response::new(match matched {
+            Some(a) => pb::VerifyMembershipCodeResponse {
+                matches: true,
+                account_id: a.account_id,
+                display_name: a.display_name,
+            },
+            None => pb::VerifyMembershipCodeResponse::default(),
+        }))
+    }
+
+    async fn create_staff_account(
+        &self,
+        request: Request<pb::CreateStaffAccountRequest>,
+    ) -> Reply<pb::CreateStaffAccountResponse> {
+        let (actor, origin) = self.admin(&request).await?;
+        let r = request.into_inner();
+        let roles = staff_roles(&r.roles)?;
+        let person = PersonInput {
+            national_code: r.national_code,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            mobile: r.mobile,
+        };
+        let (account, password) = self
+            .identity
+            .create_person(&actor, &origin, &person, roles, None)
+            .await?;
+        Ok(Response::new(pb::CreateStaffAccountResponse {
+            account: Some(account_pb(&account)),
+            initial_password: password,
+        }))
+    }
+
+    async fn create_authority_user(
+        &self,
+        request: Request<pb::CreateAuthorityUserRequest>,
+    ) -> Reply<pb::CreateAuthorityUserResponse> {
+        let (actor, origin) = self.admin(&request).await?;
+        let r = request.into_inner();
+        let org = validate::id(
+            "organization_id",
+            &r.organization_id,
+            "سازمان",
+            "The organization",
+        )?;
+        let person = PersonInput {
+            national_code: r.national_code,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            mobile: r.mobile,
+        };
+        let (account, password) = self
+            .identity
+            .create_person(&actor, &origin, &person, vec![Role::Authority], Some(org))
+            .await?;
+        Ok(Response::new(pb::CreateAuthorityUserResponse {
+            account: Some(account_pb(&account)),
+            initial_password: password,
+        }))
+    }
+
+    async fn create_service_account(
+        &self,
+        request: Request<pb::CreateServiceAccountRequest>,
+    ) -> Reply<pb::CreateServiceAccountResponse> {
+        let (actor, origin) = self.admin(&request).await?;
+        let r = request.get_ref();
+        let (account, secret) = self
+            .identity
+            .create_service_account(&actor, &origin, &r.name, &r.description)
+            .await?;
+        Ok(Response::new(pb::CreateServiceAccountResponse {
+            client_id: account.client_id.clone().unwrap_or_default(),
+            account: Some(account_pb(&account)),
+            client_secret: secret,
+        }))
+    }
+
+    async fn get_account(
+        &self,
+        request: Request<pb::GetAccountRequest>,
+    ) -> Reply<pb::GetAccountResponse> {
+        self.admin(&request).await?;
+        let account = self.identity.account(&request.get_ref().account_id).await?;
+        Ok(Response::new(pb::GetAccountResponse {
+            account: Some(account_pb(&account)),
+        }))
+    }
+
+    async fn list_accounts(
+        &self,
+        request: Request<pb::ListAccountsRequest>,
+    ) -> Reply<pb::ListAccountsResponse> {
+        self.admin(&request).await?;
+        let r = request.get_ref();
+        let filter = store::AccountFilter {
+            role: role_from_pb(r.role)
+                .map(|x| x.as_str().to_owned())
+                .unwrap_or_default(),
+            organization_id: r.organization_id.trim().to_owned(),
+            status: match pb::AccountStatus::try_from(r.status) {
+                Ok(pb::AccountStatus::Active) => store::ACTIVE,
+                Ok(pb::AccountStatus::Disabled) => store::DISABLED,
+                _ => 0,
+            },
+            query: validate::optional_text(
+                "query",
+                &estelam_domain::normalize_digits(&r.query),
+                100,
+            )?,
+            limit: validate::page_size(r.page_size)?,
+            ..Default::default()
+        };
+        let (rows, next) = self.identity.list_accounts(filter, &r.page_token).await?;
+        Ok(Response::new(pb::ListAccountsResponse {
+            accounts: rows.iter().map(account_pb).collect(),
+            next_page_token: next,
+        }))
+    }
+
+    async fn disable_account(
+        &self,
+        request: Request<pb::DisableAccountRequest>,
+    ) -> Reply<pb::DisableAccountResponse> {
+        let (actor, origin) = self.admin(&request).await?;
+        let r = request.get_ref();
+        let account = self
+            .identity
+            .set_enabled(&actor, &origin, &r.account_id, &r.reason, false)
+            .await?;
+        Ok(Response::new(pb::DisableAccountResponse {
+            account: Some(account_pb(&account)),
+        }))
+    }
+
+    async fn enable_account(
+        &self,
+        request: Request<pb::EnableAccountRequest>,
+    ) -> Reply<pb::EnableAccountResponse> {
+        let (actor, origin) = self.admin(&request).await?;
+        let r = request.get_ref();
+        let account = self
+            .identity
+            .set_enabled(&actor, &origin, &r.account_id, &r.reason, true)
+            .await?;
+        Ok(Response::new(pb::EnableAccountResponse {
+            account: Some(account_pb(&account)),
+        }))
+    }
+
+    async fn create_organization(
+        &self,
+        request: Request<pb::CreateOrganizationRequest>,
+    ) -> Reply<pb::CreateOrganizationResponse> {
+        let (actor, origin) = self.admin(&request).await?;
+        let r = request.into_inner();
+        let name = r.name.unwrap_or_default();
+        let input = OrganizationInput {
+            kind: r.r#type,
+            name_fa: name.fa,
+            name_en: name.en,
+            registry_number: r.registry_number,
+            city: r.city,
+            address: r.address,
+            phone: r.phone,
+        };
+        let org = self
+            .identity
+            .create_organization(&actor, &origin, &input)
+            .await?;
+        Ok(Response::new(pb::CreateOrganizationResponse {
+            organization: Some(organization_pb(&org)),
+        }))
+    }
+
+    async fn get_organization(
+        &self,
+        request: Request<pb::GetOrganizationRequest>,
+    ) -> Reply<pb::GetOrganizationResponse> {
+        caller(&request)?;
+        let org = self
+            .identity
+            .organization(&request.get_ref().organization_id)
+            .await?;
+        Ok(Response::new(pb::GetOrganizationResponse {
+            organization: Some(organization_pb(&org)),
+        }))
+    }
+
+    async fn list_organizations(
+        &self,
+        request: Request<pb::ListOrganizationsRequest>,
+    ) -> Reply<pb::ListOrganizationsResponse> {
+        let who = caller(&request)?;
+        let r = request.get_ref();
+        if r.include_inactive {
+            self.identity.require_admin(who).await?;
+        }
+        let filter = store::OrganizationFilter {
+            kind: r.r#type,
+            query: validate::optional_text(
+                "query",
+                &estelam_domain::normalize_digits(&r.query),
+                100,
+            )?,
+            include_inactive: r.include_inactive,
+            limit: validate::page_size(r.page_size)?,
+            after: None,
+        };
+        let (rows, next) = self
+            .identity
+            .list_organizations(filter, &r.page_token)
+            .await?;
+        Ok(Response::new(pb::ListOrganizationsResponse {
+            organizations: rows.iter().map(organization_pb).collect(),
+            next_page_token: next,
+        }))
+    }
+
+    async fn list_audit_events(
+        &self,
+        request: Request<pb::ListAuditEventsRequest>,
+    ) -> Reply<pb::ListAuditEventsResponse> {
+        self.admin(&request).await?;
+        let r = request.get_ref();
+        let kinds = if r.kinds.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ",{},",
+                r.kinds
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+        };
+        let filter = store::AuditFilter {
+            account_id: r.account_id.trim().to_owned(),
+            kinds,
+            since: r.since.as_ref().map(micros_of).unwrap_or(0),
+            until: r.until.as_ref().map(micros_of).unwrap_or(0),
+            limit: validate::page_size(r.page_size)?,
+            before: String::new(),
+        };
+        let (rows, next) = self.identity.list_audit(filter, &r.page_token).await?;
+        Ok(Response::new(pb::ListAuditEventsResponse {
+            events: rows.iter().map(audit_pb).collect(),
+            next_page_token: next,
+        }))
+    }
+}
