@@ -139,11 +139,65 @@ pub struct RunningSystem {
     pub gateway_url: String,
     /// The admin URL.
     pub admin_url: String,
+    settings: Arc<Settings>,
+    per_service: std::collections::BTreeMap<String, Settings>,
+    verifier: TokenVerifier,
+    bus: Arc<dyn estelam_runtime::bus::EventBus>,
     shutdown: CancellationToken,
     tasks: JoinSet<anyhow::Result<()>>,
 }
 
 impl RunningSystem {
+    /// The settings the system runs with: every started service's endpoint filled in, and
+    /// the service clients identity accepts.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Starts one more instance of `service` on `listener`, sharing this system's event bus
+    /// and token verifier and using the service's own credentials, until `stop` (or the
+    /// system's shutdown) is cancelled. Tests use it to stop and restart one service
+    /// (started by [`start_except`]) while the rest keeps running.
+    pub async fn spawn_service(
+        &self,
+        service: &str,
+        listener: GrpcListener,
+        stop: CancellationToken,
+    ) -> anyhow::Result<tokio::task::JoinHandle<anyhow::Result<()>>> {
+        let mut own = self
+            .per_service
+            .get(service)
+            .cloned()
+            .with_context(|| format!("unknown service {service:?}"))?;
+        own.endpoints.set(service, listener.endpoint());
+        let db = open_store(&own, service, &migrations_of(service)?)
+            .await
+            .with_context(|| format!("opening the {service} store"))?;
+        let stop = {
+            let both = stop.child_token();
+            let system = self.shutdown.clone();
+            let cancel = both.clone();
+            tokio::spawn(async move {
+                system.cancelled().await;
+                cancel.cancel();
+            });
+            both
+        };
+        let ctx = ServiceContext {
+            settings: Arc::new(own),
+            db: db.clone(),
+            verifier: self.verifier.clone(),
+            bus: self.bus.clone(),
+            shutdown: stop.clone(),
+        };
+        let server = build_server(service, &ctx).await?;
+        Ok(tokio::spawn(async move {
+            let result = server.run_until_stopped(listener, stop).await;
+            db.close().await;
+            result
+        }))
+    }
+
     /// The shutdown token; cancelling it stops everything.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.shutdown.clone()
@@ -179,9 +233,24 @@ pub async fn start(
     addrs: SystemAddrs,
     shutdown: CancellationToken,
 ) -> anyhow::Result<RunningSystem> {
+    start_except(settings, addrs, shutdown, &[]).await
+}
+
+/// [`start`], leaving out the services named in `left_out` (a test starts them itself with
+/// [`RunningSystem::spawn_service`]). Nothing is created for them: no listener, no store.
+pub async fn start_except(
+    settings: Settings,
+    addrs: SystemAddrs,
+    shutdown: CancellationToken,
+    left_out: &[&str],
+) -> anyhow::Result<RunningSystem> {
     let mut settings = settings;
     let mut listeners = Vec::new();
-    for (service, addr) in SERVICES.iter().zip(addrs.grpc) {
+    for (service, addr) in SERVICES
+        .iter()
+        .zip(addrs.grpc)
+        .filter(|(s, _)| !left_out.contains(s))
+    {
         let listener = GrpcListener::bind(addr).await.with_context(|| {
             format!("cannot listen on {addr} for the {service} service (is the port in use?)")
         })?;
@@ -189,6 +258,10 @@ pub async fn start(
         listeners.push((*service, listener));
     }
     let mut per_service = with_service_credentials(&mut settings)?;
+    for own in per_service.values_mut() {
+        own.endpoints = settings.endpoints.clone();
+    }
+    let all_services = per_service.clone();
     let settings = Arc::new(settings);
     let verifier = verifier(&settings);
     let bus = connect_bus(&settings, "estelam")
@@ -201,6 +274,7 @@ pub async fn start(
         async move { bus.is_connected() }
     });
     let mut servers = Vec::new();
+    let mut bootstrap_admin = None;
     for (service, listener) in listeners {
         let own = Arc::new(
             per_service
@@ -222,7 +296,14 @@ pub async fn start(
             bus: bus.clone(),
             shutdown: shutdown.clone(),
         };
-        servers.push((service, listener, build_server(service, &ctx).await?));
+        let server = if service == estelam_identity::SERVICE {
+            let (server, admin) = estelam_identity::build_bootstrapping(&ctx).await?;
+            bootstrap_admin = admin;
+            server
+        } else {
+            build_server(service, &ctx).await?
+        };
+        servers.push((service, listener, server));
     }
     // Identity (built first) already loaded its keys into the shared verifier; this keeps
     // them fresh through its gRPC API, as in a deployment of separate processes.
@@ -257,10 +338,21 @@ pub async fn start(
     tasks.spawn(async move { Ok(gateway.run_until_stopped(stop).await?) });
     let stop = shutdown.clone();
     tasks.spawn(async move { Ok(admin.run_until_stopped(stop).await?) });
+    if let Some(admin) = bootstrap_admin {
+        // Only a first embedded start generates the admin, so this runs once per data dir.
+        match bootstrap_demo(&settings, &admin).await {
+            Ok(people) => print_demo_people(&people, &settings.data_dir),
+            Err(err) => tracing::warn!(error = ?err, "the demo people could not be created"),
+        }
+    }
     Ok(RunningSystem {
         endpoints,
         gateway_url,
         admin_url,
+        settings,
+        per_service: all_services,
+        verifier,
+        bus,
         shutdown,
         tasks,
     })
@@ -324,4 +416,84 @@ pub async fn serve_gateway(settings: Settings, shutdown: CancellationToken) -> a
         .with_context(|| format!("cannot listen on {} (listen.http)", settings.listen.http))?;
     gateway.run_until_stopped(shutdown).await?;
     Ok(())
+}
+
+/// Logs in over gRPC at `endpoints.identity` (as any client would) and returns the
+/// access token.
+pub async fn log_in(
+    settings: &Settings,
+    identifier: estelam_proto::identity::v1::login_request::Identifier,
+    password: &str,
+) -> anyhow::Result<String> {
+    use estelam_proto::identity::v1 as ipb;
+    let channel = estelam_runtime::grpc::channel(&settings.endpoints.identity, &settings.grpc)?;
+    let login = ipb::identity_service_client::IdentityServiceClient::new(channel)
+        .login(ipb::LoginRequest {
+            identifier: Some(identifier),
+            password: password.to_owned(),
+        })
+        .await
+        .context("logging in")?
+        .into_inner();
+    login
+        .tokens
+        .map(|t| t.access_token)
+        .context("the login returned no tokens")
+}
+
+/// Creates (once: `demo.json` in the data directory says it is done) the demo people of
+/// `estelam_inquiry::demo`, acting as the admin whose token is given: a clerk, a notary
+/// office's user, and two citizens owning demo parcels with request numbers, one of them
+/// owing levies. `estelam run` does this on its first embedded start.
+pub async fn create_demo_people(
+    settings: &Settings,
+    admin_token: String,
+) -> anyhow::Result<estelam_inquiry::demo::DemoPeople> {
+    let ports = estelam_inquiry::demo::GrpcDemoPorts::new(settings, admin_token)?;
+    estelam_inquiry::demo::ensure_demo_people(&settings.data_dir, &ports).await
+}
+
+async fn bootstrap_demo(
+    settings: &Settings,
+    admin: &estelam_identity::BootstrapAdmin,
+) -> anyhow::Result<estelam_inquiry::demo::DemoPeople> {
+    use secrecy::ExposeSecret as _;
+    let token = log_in(
+        settings,
+        estelam_proto::identity::v1::login_request::Identifier::MembershipCode(
+            admin.membership_code.clone(),
+        ),
+        admin.password.expose_secret(),
+    )
+    .await
+    .context("the first admin's login")?;
+    create_demo_people(settings, token).await
+}
+
+fn print_demo_people(people: &estelam_inquiry::demo::DemoPeople, data_dir: &std::path::Path) {
+    println!();
+    println!("  Demo people (also in {}):", data_dir.join("demo.json").display());
+    println!(
+        "    clerk      {} ({}), password {}",
+        people.clerk.name, people.clerk.national_code, people.clerk.password
+    );
+    println!(
+        "    authority  {} ({}, {}), password {}",
+        people.authority.name,
+        people.authority.national_code,
+        people.authority.organization,
+        people.authority.password
+    );
+    for c in &people.citizens {
+        println!(
+            "    citizen    {} ({}), password {}; parcel {}, request number {}, {}",
+            c.name,
+            c.national_code,
+            c.password,
+            c.renovation_code,
+            c.request_number,
+            if c.has_debt { "owes levies" } else { "no debt" }
+        );
+    }
+    println!();
 }

@@ -21,7 +21,18 @@ pub const DEMO_YEARS: std::ops::RangeInclusive<i32> = 1400..=1405;
 
 /// Demo parcels with arrears: (renovation code, first unpaid year). They are meant to match
 /// parcels of the property service's demo city; the launcher's seeding step aligns them.
-pub const DEMO_ARREARS: &[(&str, i32)] = &[("1-1-1-1-0-0", 1401), ("1-1-1-2-0-0", 1403)];
+/// `9-1-1-2-0-0` is the parcel of the demo citizen with unpaid levies (`estelam run`'s demo
+/// people, `services/inquiry/demo/people.json`).
+pub const DEMO_ARREARS: &[(&str, i32)] = &[
+    ("1-1-1-1-0-0", 1401),
+    ("1-1-1-2-0-0", 1403),
+    ("9-1-1-2-0-0", 1402),
+];
+
+/// Demo parcels paid up through the current year: their accounts open with next year as the
+/// first year owed, so they assess to no debt. `9-1-1-1-0-0` is the parcel of the demo
+/// citizen with no debt.
+pub const DEMO_PAID_UP: &[&str] = &["9-1-1-1-0-0"];
 
 /// Request types with an inquiry fee in the demo tariffs, with their 1400 fee in rials.
 pub const DEMO_INQUIRY_FEES: &[(&str, &str, &str, i64)] = &[
@@ -38,15 +49,15 @@ pub const DEMO_INQUIRY_FEES: &[(&str, &str, &str, i64)] = &[
         300_000,
     ),
     (
-        "court-inquiry",
+        "court",
         "هزینهٔ استعلام قضایی",
         "Court inquiry fee",
         0,
     ),
     (
-        "general",
-        "هزینهٔ استعلام عمومی",
-        "General inquiry fee",
+        "clearance",
+        "هزینهٔ گواهی مفاصاحساب",
+        "Clearance certificate fee",
         200_000,
     ),
 ];
@@ -185,6 +196,19 @@ pub async fn seed_demo(db: &Database, now_us: i64) -> Result<(), ServiceError> {
     }
     for (code, start) in DEMO_ARREARS {
         store::open_account(&mut tx, code, *start, "demo parcel with arrears", now_us).await?;
+    }
+    let this_year = crate::assess::jalali_at(now_us)
+        .map_err(|e| ServiceError::internal(anyhow::anyhow!(e)))?
+        .year();
+    for code in DEMO_PAID_UP {
+        store::open_account(
+            &mut tx,
+            code,
+            this_year + 1,
+            "demo parcel paid up through this year",
+            now_us,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())

@@ -89,6 +89,35 @@ pub async fn build_with(
     ctx: &ServiceContext,
     sms: Arc<dyn SmsProvider>,
 ) -> anyhow::Result<(GrpcServer, Identity)> {
+    let (server, identity, _) = build_parts(ctx, sms).await?;
+    Ok((server, identity))
+}
+
+/// The first admin's login when this start created it with a generated one-time password:
+/// the embedded launcher (`estelam run`) logs in with it once to create the demo people.
+#[derive(Debug, Clone)]
+pub struct BootstrapAdmin {
+    /// Membership code (the login name; the generated admin has no national code).
+    pub membership_code: String,
+    /// The one-time password printed on standard output.
+    pub password: SecretString,
+}
+
+/// [`build`], also returning the first admin's login when this start generated it.
+pub async fn build_bootstrapping(
+    ctx: &ServiceContext,
+) -> anyhow::Result<(GrpcServer, Option<BootstrapAdmin>)> {
+    let sms: Arc<dyn SmsProvider> = match ctx.settings.identity.sms.provider {
+        SmsProviderKind::Log => Arc::new(LogSms::new()),
+    };
+    let (server, _, admin) = build_parts(ctx, sms).await?;
+    Ok((server, admin))
+}
+
+async fn build_parts(
+    ctx: &ServiceContext,
+    sms: Arc<dyn SmsProvider>,
+) -> anyhow::Result<(GrpcServer, Identity, Option<BootstrapAdmin>)> {
     let s = &ctx.settings.identity;
     let hasher = password::Hasher::new(password::owasp_params(), s.password_hash_concurrency)
         .await
@@ -108,10 +137,14 @@ pub async fn build_with(
             e.cause
         )
     })?;
-    identity
+    let admin = identity
         .bootstrap_admin(is_embedded(ctx))
         .await
-        .map_err(|e| anyhow::anyhow!("creating the first admin: {e} ({:?})", e.cause))?;
+        .map_err(|e| anyhow::anyhow!("creating the first admin: {e} ({:?})", e.cause))?
+        .map(|(membership_code, password)| BootstrapAdmin {
+            membership_code,
+            password: SecretString::from(password),
+        });
     identity.spawn_key_maintenance(ctx.shutdown.clone());
     let max_age = i32::try_from(ctx.settings.auth.key_refresh_secs).unwrap_or(i32::MAX);
     let api = api::Api::new(identity.clone(), s.trusted_proxy_blocks(), max_age);
@@ -124,7 +157,7 @@ pub async fn build_with(
     )
     .describe(estelam_proto::FILE_DESCRIPTOR_SET)
     .hosts(GRPC_SERVICE);
-    Ok((server, identity))
+    Ok((server, identity, admin))
 }
 
 /// The JSON Web Key Set of `identity`'s published keys (for the gateway's
