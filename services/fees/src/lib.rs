@@ -106,9 +106,13 @@ pub async fn operations(ctx: &ServiceContext, deps: Dependencies) -> anyhow::Res
             .await
             .map_err(|e| anyhow::anyhow!("seeding the demo tariffs: {e}"))?;
     }
+    let secret = match settings.psp_shared_secret.clone() {
+        Some(secret) => secret,
+        None => psp::stored_sandbox_secret(&ctx.db).await?,
+    };
     let sandbox = Arc::new(SandboxPsp::new(
         ctx.db.clone(),
-        settings.psp_shared_secret.clone(),
+        secret,
         settings.psp_base_url.clone(),
     ));
     let relay = ctx.start_outbox_relay();
