@@ -472,7 +472,10 @@ async fn bootstrap_demo(
 
 fn print_demo_people(people: &estelam_inquiry::demo::DemoPeople, data_dir: &std::path::Path) {
     println!();
-    println!("  Demo people (also in {}):", data_dir.join("demo.json").display());
+    println!(
+        "  Demo people (also in {}):",
+        data_dir.join("demo.json").display()
+    );
     println!(
         "    clerk      {} ({}), password {}",
         people.clerk.name, people.clerk.national_code, people.clerk.password

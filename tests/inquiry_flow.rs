@@ -133,7 +133,6 @@ struct World {
     settings: Settings,
     people: DemoPeople,
     clerk: String,
-    authority: String,
     psp: String,
     inquiry: InquiryServiceClient<Channel>,
     inquiry_stop: CancellationToken,
@@ -175,14 +174,13 @@ impl World {
             .service_clients
             .insert(PSP_CLIENT.into(), SecretString::from(psp_secret.clone()));
         let admin_password = "e2e-Admin-Pass-7731";
-        settings.identity.bootstrap_admin =
-            Some(estelam_runtime::config::BootstrapAdmin {
-                national_code: "1234567891".into(),
-                first_name: "مدیر".into(),
-                last_name: "آزمون".into(),
-                mobile: "09120000000".into(),
-                password: Some(SecretString::from(admin_password.to_owned())),
-            });
+        settings.identity.bootstrap_admin = Some(estelam_runtime::config::BootstrapAdmin {
+            national_code: "1234567891".into(),
+            first_name: "مدیر".into(),
+            last_name: "آزمون".into(),
+            mobile: "09120000000".into(),
+            password: Some(SecretString::from(admin_password.to_owned())),
+        });
 
         let shutdown = CancellationToken::new();
         let system = estelam::start_except(
@@ -208,13 +206,18 @@ impl World {
             let settings = settings.clone();
             let (nc, password) = (nc.to_owned(), password.to_owned());
             async move {
-                estelam::log_in(&settings, ipb::login_request::Identifier::NationalCode(nc), &password)
-                    .await
-                    .expect("logs in")
+                estelam::log_in(
+                    &settings,
+                    ipb::login_request::Identifier::NationalCode(nc),
+                    &password,
+                )
+                .await
+                .expect("logs in")
             }
         };
         let clerk = login(&people.clerk.national_code, &people.clerk.password).await;
-        let authority = login(&people.authority.national_code, &people.authority.password).await;
+        // The notary office's user can log in too.
+        login(&people.authority.national_code, &people.authority.password).await;
         let psp = ipb::identity_service_client::IdentityServiceClient::new(channel(
             &settings.endpoints.identity,
             &settings,
@@ -233,9 +236,10 @@ impl World {
             settings,
             people,
             clerk,
-            authority,
             psp,
-            inquiry: InquiryServiceClient::new(Channel::from_static("http://127.0.0.1:1").connect_lazy()),
+            inquiry: InquiryServiceClient::new(
+                Channel::from_static("http://127.0.0.1:1").connect_lazy(),
+            ),
             inquiry_stop: CancellationToken::new(),
             inquiry_task: tokio::spawn(async { Ok(()) }),
             system,
@@ -319,7 +323,13 @@ impl World {
     }
 
     /// Uploads through the documents service's client-streaming UploadDocument.
-    async fn upload(&self, token: &str, kind: dpb::DocumentKind, name: &str, data: Vec<u8>) -> String {
+    async fn upload(
+        &self,
+        token: &str,
+        kind: dpb::DocumentKind,
+        name: &str,
+        data: Vec<u8>,
+    ) -> String {
         let content_type = if name.ends_with(".pdf") {
             "application/pdf"
         } else {
@@ -362,10 +372,20 @@ impl World {
     /// A national ID card (PNG) and an ownership deed (PDF) of the citizen.
     async fn id_card_and_deed(&self, token: &str) -> (String, String) {
         let card = self
-            .upload(token, dpb::DocumentKind::NationalIdCard, "card.png", fixtures::png(320, 200))
+            .upload(
+                token,
+                dpb::DocumentKind::NationalIdCard,
+                "card.png",
+                fixtures::png(320, 200),
+            )
             .await;
         let deed = self
-            .upload(token, dpb::DocumentKind::OwnershipDeed, "deed.pdf", fixtures::pdf("", 2_000))
+            .upload(
+                token,
+                dpb::DocumentKind::OwnershipDeed,
+                "deed.pdf",
+                fixtures::pdf("", 2_000),
+            )
             .await;
         (card, deed)
     }
@@ -595,7 +615,7 @@ async fn get_inquiry(w: &World, token: &str, id: &str) -> pb::Inquiry {
         .clone()
         .get_inquiry(outgoing(
             pb::GetInquiryRequest {
-                inquiry_id: id.into(),
+                key: Some(pb::get_inquiry_request::Key::InquiryId(id.into())),
             },
             Some(token),
         ))
@@ -631,8 +651,10 @@ async fn start_payment(w: &World, token: &str, inquiry: &pb::Inquiry) -> String 
 }
 
 async fn pay_at_sandbox(w: &World, psp_token: &str, amount: i64) {
-    let mut fees =
-        fpb::fee_service_client::FeeServiceClient::new(channel(&w.settings.endpoints.fees, &w.settings));
+    let mut fees = fpb::fee_service_client::FeeServiceClient::new(channel(
+        &w.settings.endpoints.fees,
+        &w.settings,
+    ));
     let at_bank = fees
         .get_sandbox_payment(outgoing(
             fpb::GetSandboxPaymentRequest {
@@ -645,7 +667,11 @@ async fn pay_at_sandbox(w: &World, psp_token: &str, amount: i64) {
         .into_inner()
         .payment
         .expect("payment");
-    assert_eq!(at_bank.amount_rials, amount, "{}: the bank asks for the bill", w.label);
+    assert_eq!(
+        at_bank.amount_rials, amount,
+        "{}: the bank asks for the bill",
+        w.label
+    );
     let decided = fees
         .decide_sandbox_payment(outgoing(
             fpb::DecideSandboxPaymentRequest {
@@ -715,7 +741,12 @@ async fn check_signature(w: &World, answer: &pb::Answer) {
         .await
         .expect("verify needs no login")
         .into_inner();
-    assert_eq!(verified.result, pb::VerificationResult::Valid as i32, "{}", w.label);
+    assert_eq!(
+        verified.result,
+        pb::VerificationResult::Valid as i32,
+        "{}",
+        w.label
+    );
     assert!(verified.signature_valid);
 
     let mut tampered = answer.clone();
@@ -727,7 +758,11 @@ async fn check_signature(w: &World, answer: &pb::Answer) {
     );
     assert_ne!(changed, text);
     tampered.signed_payload = changed.into_bytes();
-    assert!(!signature_verifies(&tampered, &keys), "{}: tampered", w.label);
+    assert!(
+        !signature_verifies(&tampered, &keys),
+        "{}: tampered",
+        w.label
+    );
     let refused = c
         .verify_answer(pb::VerifyAnswerRequest {
             verification_code: answer.verification_code.clone(),
@@ -749,9 +784,10 @@ async fn check_signature(w: &World, answer: &pb::Answer) {
 /// inquiry service's own store.
 async fn answers_and_events(w: &World, inquiry_id: &str) -> (i64, usize) {
     use sqlx::Row as _;
-    let db = estelam_runtime::host::open_store(&w.settings, "inquiry", &estelam_inquiry::migrations())
-        .await
-        .expect("the inquiry store");
+    let db =
+        estelam_runtime::host::open_store(&w.settings, "inquiry", &estelam_inquiry::migrations())
+            .await
+            .expect("the inquiry store");
     let answers: i64 = sqlx::query("SELECT COUNT(*) AS n FROM answers WHERE inquiry_id = $1")
         .bind(inquiry_id)
         .fetch_one(db.pool())
@@ -867,7 +903,10 @@ async fn run_everything(w: &mut World) {
         .expect_err("a request number of another parcel is refused");
     let (r, fa, en) = reason(&err);
     assert_eq!(err.code(), Code::InvalidArgument, "{label}: {err:?}");
-    assert!(r.starts_with("REQUEST_NUMBER") || r == "INVALID_REQUEST_NUMBER", "{label}: {r}");
+    assert!(
+        r.starts_with("REQUEST_NUMBER") || r == "INVALID_REQUEST_NUMBER",
+        "{label}: {r}"
+    );
     assert!(!fa.is_empty() && !en.is_empty());
     let err = c
         .property(&clean.renovation_code, "1234567890123")
@@ -889,7 +928,10 @@ async fn run_everything(w: &mut World) {
     let (r, fa, en) = reason(&err);
     assert_eq!(r, "LETTER_DATE_IN_FUTURE", "{label}");
     assert!(!fa.is_empty() && !en.is_empty());
-    assert_eq!(c.current().await.state, pb::InquiryState::PropertyVerified as i32);
+    assert_eq!(
+        c.current().await.state,
+        pb::InquiryState::PropertyVerified as i32
+    );
     c.letter("1403/05/12").await.expect("a past date");
     let (card, deed) = w.id_card_and_deed(&clean_token).await;
     let err = c
@@ -899,7 +941,10 @@ async fn run_everything(w: &mut World) {
     let (r, fa, en) = reason(&err);
     assert_eq!(r, "MISSING_REQUIRED_DOCUMENT", "{label}");
     assert!(en.contains("deed") && !fa.is_empty(), "{label}: {en}");
-    assert_eq!(c.current().await.state, pb::InquiryState::LetterRecorded as i32);
+    assert_eq!(
+        c.current().await.state,
+        pb::InquiryState::LetterRecorded as i32
+    );
     c.documents(vec![card, deed]).await.expect("with the deed");
     let err = c
         .applicant(&owing.name, &owing.national_code)
@@ -919,7 +964,11 @@ async fn run_everything(w: &mut World) {
     let number = w.request_number(&owing.renovation_code).await;
     d.complete(&owing, &number).await;
     let r = d.submit().await;
-    assert_eq!(d.inquiry.state, pb::InquiryState::AwaitingPayment as i32, "{label}");
+    assert_eq!(
+        d.inquiry.state,
+        pb::InquiryState::AwaitingPayment as i32,
+        "{label}"
+    );
     let amount = r.bill.expect("bill").total_rials;
     let psp_token = start_payment(w, &owing_token, &d.current().await).await;
     let inquiry_id = d.inquiry.inquiry_id.clone();

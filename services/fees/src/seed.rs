@@ -48,12 +48,7 @@ pub const DEMO_INQUIRY_FEES: &[(&str, &str, &str, i64)] = &[
         "Mortgage inquiry fee",
         300_000,
     ),
-    (
-        "court",
-        "هزینهٔ استعلام قضایی",
-        "Court inquiry fee",
-        0,
-    ),
+    ("court", "هزینهٔ استعلام قضایی", "Court inquiry fee", 0),
     (
         "clearance",
         "هزینهٔ گواهی مفاصاحساب",
