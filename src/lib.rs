@@ -345,10 +345,7 @@ pub async fn start_except(
         // Only a first embedded start generates the admin, so this runs once per data dir.
         match bootstrap_demo(&settings, &admin).await {
             Ok(people) => print_demo_people(&people, &settings.data_dir),
-            Err(err) => {
-                eprintln!("DEBUG demo: {err:#}");
-                tracing::warn!(error = ?err, "the demo people could not be created")
-            }
+            Err(err) => tracing::warn!(error = ?err, "the demo people could not be created"),
         }
     }
     Ok(RunningSystem {

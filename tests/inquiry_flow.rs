@@ -132,6 +132,7 @@ struct World {
     system: RunningSystem,
     settings: Settings,
     people: DemoPeople,
+    admin: String,
     clerk: String,
     psp: String,
     inquiry: InquiryServiceClient<Channel>,
@@ -199,7 +200,7 @@ impl World {
         )
         .await
         .expect("the configured admin logs in");
-        let people = estelam::create_demo_people(&settings, admin)
+        let people = estelam::create_demo_people(&settings, admin.clone())
             .await
             .unwrap_or_else(|e| panic!("{label}: demo people: {e:#}"));
         let login = |nc: &str, password: &str| {
@@ -235,6 +236,7 @@ impl World {
             label,
             settings,
             people,
+            admin,
             clerk,
             psp,
             inquiry: InquiryServiceClient::new(
@@ -819,20 +821,41 @@ async fn run_everything(w: &mut World) {
     let clean_token = w.token_of(&clean).await;
     let owing_token = w.token_of(&owing).await;
 
-    // (a) No debt: issued within Submit. The court inquiry checks the request number and
-    // charges only its (zero) fee.
-    let mut a = Filing::open(w, &clean_token, "court").await;
-    a.property(&clean.renovation_code, &clean.request_number)
+    // (a) No debt: issued within Submit. Request types are data: the admin adds one that
+    // checks the request number, ownership and debt like a property transfer but charges
+    // no inquiry fee (the seeded property transfer always bills its fee; see below).
+    let mut types = w.inquiry.clone();
+    let mut debt_check = types
+        .get_request_type(outgoing(
+            pb::GetRequestTypeRequest {
+                code: "property-transfer".into(),
+            },
+            Some(&w.admin),
+        ))
         .await
-        .unwrap_or_else(|e| panic!("{label}: (a) property: {e}"));
-    if a.needs_letter().await {
-        a.letter("1403/05/12").await.expect("letter");
-    }
-    let (card, _) = w.id_card_and_deed(&clean_token).await;
-    a.documents(vec![card]).await.expect("(a) documents");
-    a.applicant(&clean.name, &clean.national_code)
+        .expect("property-transfer is seeded")
+        .into_inner()
+        .request_type
+        .expect("request type");
+    debt_check.code = "e2e-debt-check".into();
+    debt_check
+        .fee_items
+        .retain(|k| *k != fpb::BillItemKind::InquiryFee as i32);
+    assert!(debt_check.check_debt);
+    types
+        .put_request_type(outgoing(
+            pb::PutRequestTypeRequest {
+                request_type: Some(debt_check),
+                expected_version: 0,
+                reason: "e2e: a debt check without a fee".into(),
+                client_request_id: key(),
+            },
+            Some(&w.admin),
+        ))
         .await
-        .expect("(a) applicant");
+        .unwrap_or_else(|e| panic!("{label}: the admin adds a request type: {e}"));
+    let mut a = Filing::open(w, &clean_token, "e2e-debt-check").await;
+    a.complete(&clean, &clean.request_number).await;
     let submitted = a.submit().await;
     assert_eq!(
         submitted.inquiry.as_ref().unwrap().state,
@@ -959,8 +982,9 @@ async fn run_everything(w: &mut World) {
     );
 
     // (d) The inquiry service stops after payment and before issue; restarted, it issues
-    // exactly one answer.
-    let mut d = Filing::open(w, &owing_token, "property-transfer").await;
+    // exactly one answer. (A mortgage inquiry: a repeat property transfer within the
+    // validity of (b)'s answer would be free and issued at once.)
+    let mut d = Filing::open(w, &owing_token, "mortgage").await;
     let number = w.request_number(&owing.renovation_code).await;
     d.complete(&owing, &number).await;
     let r = d.submit().await;
