@@ -1025,7 +1025,7 @@ async fn the_nine_steps_work_across_the_real_services() {
     }
     for (label, url) in backends {
         let mut w = World::start(label, url).await;
-        run_everything(&mut w).await;
+        Box::pin(run_everything(&mut w)).await;
         w.stop().await;
     }
 }
