@@ -36,7 +36,7 @@ use estelam_runtime::grpc::GrpcServer;
 use estelam_runtime::host::ServiceContext;
 
 use crate::clock::{Clock, SystemClock};
-use crate::parcels::{BearerSource, GrpcParcelFacts, NoBearer, ParcelFacts};
+use crate::parcels::{BearerSource, GrpcParcelFacts, ParcelFacts};
 use crate::psp::SandboxPsp;
 use crate::service::Fees;
 
@@ -76,11 +76,10 @@ impl Dependencies {
 /// Builds the service's gRPC server from the shared context: seeds the demo data when
 /// configured, starts the outbox relay and the reconciliation job (both stop with
 /// `ctx.shutdown`).
-///
-/// Calls to the property service need a service-account token; until identity's token
-/// source is wired here they fail as unavailable ([`NoBearer`]).
+/// Calls to the property service carry this service's own token (`auth.client_id`).
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<GrpcServer> {
-    build_with(ctx, Dependencies::production(ctx, Arc::new(NoBearer))?).await
+    let bearer = estelam_runtime::auth::service_bearer(&ctx.settings)?;
+    build_with(ctx, Dependencies::production(ctx, bearer)?).await
 }
 
 /// [`build`] with chosen dependencies.
@@ -107,9 +106,13 @@ pub async fn operations(ctx: &ServiceContext, deps: Dependencies) -> anyhow::Res
             .await
             .map_err(|e| anyhow::anyhow!("seeding the demo tariffs: {e}"))?;
     }
+    let secret = match settings.psp_shared_secret.clone() {
+        Some(secret) => secret,
+        None => psp::stored_sandbox_secret(&ctx.db).await?,
+    };
     let sandbox = Arc::new(SandboxPsp::new(
         ctx.db.clone(),
-        settings.psp_shared_secret.clone(),
+        secret,
         settings.psp_base_url.clone(),
     ));
     let relay = ctx.start_outbox_relay();

@@ -38,38 +38,7 @@ pub trait ParcelFacts: Send + Sync {
     async fn facts(&self, renovation_code: &RenovationCode) -> Result<Facts, ServiceError>;
 }
 
-/// Supplies the bearer token of this service's own account (role `service`) for calls to
-/// other services. Identity's `estelam_runtime::auth::ServiceTokenSource` implements the
-/// real thing; wire it in [`crate::build`] when it lands.
-#[async_trait]
-pub trait BearerSource: Send + Sync {
-    /// A currently valid access token.
-    async fn bearer(&self) -> Result<String, ServiceError>;
-}
-
-/// A fixed token (tests, and deployments that inject one).
-#[derive(Clone)]
-pub struct StaticBearer(pub String);
-
-#[async_trait]
-impl BearerSource for StaticBearer {
-    async fn bearer(&self) -> Result<String, ServiceError> {
-        Ok(self.0.clone())
-    }
-}
-
-/// No service account configured yet: calls to the property service fail as unavailable,
-/// with the reason in the log.
-pub struct NoBearer;
-
-#[async_trait]
-impl BearerSource for NoBearer {
-    async fn bearer(&self) -> Result<String, ServiceError> {
-        Err(ServiceError::unavailable(anyhow::anyhow!(
-            "the fees service has no service-account token source wired yet"
-        )))
-    }
-}
+pub use estelam_runtime::auth::{BearerSource, NoBearer, StaticBearer};
 
 /// [`ParcelFacts`] over the property service's gRPC API.
 #[derive(Clone)]

@@ -362,6 +362,24 @@ impl PaymentProvider for SandboxPsp {
     }
 }
 
+/// The sandbox's shared secret when none is configured: generated at random the first time
+/// (256 bits) and kept in the fees store, so restarts and replicas verify the same callbacks.
+pub async fn stored_sandbox_secret(
+    db: &estelam_runtime::db::Database,
+) -> anyhow::Result<SecretString> {
+    let candidate = hex::encode(rand::random::<[u8; 32]>());
+    sqlx::query(
+        "INSERT INTO psp_sandbox_secret (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(candidate)
+    .execute(db.pool())
+    .await?;
+    let secret: String = sqlx::query_scalar("SELECT secret FROM psp_sandbox_secret WHERE id = 1")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(SecretString::from(secret))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

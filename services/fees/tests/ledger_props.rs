@@ -113,7 +113,7 @@ async fn run(db: &Database, ops: Vec<Op>) {
     let clock = Arc::new(ManualClock::at(
         (1_760_000_000 + rand::random_range(0..30_000_000)) * 1_000_000,
     ));
-    let secret = FeesSettings::default().psp_shared_secret;
+    let secret = secrecy::SecretString::from("test-only-sandbox-psp-secret");
     let sandbox = Arc::new(SandboxPsp::new(db.clone(), secret, "http://psp.test"));
     let fees = Fees::new(
         db.clone(),

@@ -17,7 +17,6 @@ use estelam_runtime::bus::QueueSpec;
 use estelam_runtime::inbox::{Consumer, EventHandler, HandlerError};
 use estelam_runtime::testing;
 use prost::Message;
-use secrecy::ExposeSecret;
 use sqlx::{Any, Transaction};
 use std::sync::{Arc, Mutex};
 use support::{Collector, Harness, auth, fresh_parcel, noon, residential, transports};
@@ -644,9 +643,8 @@ async fn a_forged_or_wrong_amount_callback_changes_nothing_is_audited_and_reconc
                 .fields
                 .insert("amount".into(), (TOTAL + 1_000).to_string());
             let fields = wrong.fields.clone().into_iter().collect();
-            let secret = estelam_runtime::config::FeesSettings::default().psp_shared_secret;
-            wrong.signature =
-                estelam_fees::psp::sign(secret.expose_secret().as_bytes(), &fields).expect("sign");
+            wrong.signature = estelam_fees::psp::sign(support::TEST_PSP_SECRET.as_bytes(), &fields)
+                .expect("sign");
             wrong.idempotency_key = "another-delivery".into();
             let err = callback(&h, &wrong).await.expect_err("wrong amount");
             assert_eq!(err.code(), Code::InvalidArgument, "{ctx}");

@@ -32,11 +32,11 @@ use std::time::Duration;
 
 use estelam_proto::inquiry::v1::inquiry_service_server::InquiryServiceServer;
 use estelam_runtime::db::Migrations;
-use estelam_runtime::grpc::{GrpcServer, channel};
+use estelam_runtime::grpc::GrpcServer;
 use estelam_runtime::host::ServiceContext;
 
 use crate::engine::Engine;
-use crate::ports::{BearerSource, ClientCredentialsBearer, Ports, StaticBearer};
+use crate::ports::Ports;
 
 /// The service's name: config key, schema, SQLite file and log field.
 pub const SERVICE: &str = "inquiry";
@@ -50,24 +50,9 @@ pub fn migrations() -> Migrations {
 }
 
 /// Builds the service's gRPC server from the shared context, reaching the other services
-/// over gRPC at `settings.endpoints` with the service account in `settings.inquiry`.
+/// over gRPC at `settings.endpoints` with this service's own token (`auth.client_id`).
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<GrpcServer> {
-    use secrecy::ExposeSecret as _;
-    let s = &ctx.settings.inquiry;
-    let bearer: Arc<dyn BearerSource> = match (&s.service_client_id, &s.service_client_secret) {
-        (Some(id), Some(secret)) => Arc::new(ClientCredentialsBearer::new(
-            channel(&ctx.settings.endpoints.identity, &ctx.settings.grpc)?,
-            id.clone(),
-            secret.expose_secret().to_owned(),
-        )),
-        _ => {
-            tracing::warn!(
-                "inquiry.service_client_id / service_client_secret are not set: calls to the \
-                 other services carry no service token and will be refused"
-            );
-            Arc::new(StaticBearer(String::new()))
-        }
-    };
+    let bearer = estelam_runtime::auth::service_bearer(&ctx.settings)?;
     build_with(ctx, Ports::grpc(&ctx.settings, bearer)?).await
 }
 

@@ -22,7 +22,6 @@
 //! | identity | `VerifyMembershipCode` | FileInquiryOnBehalf (the citizen's consent) |
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use estelam_proto::common::v1::GeoPoint;
@@ -37,83 +36,9 @@ use estelam_proto::property::v1::property_service_client::PropertyServiceClient;
 use estelam_runtime::config::Settings;
 use estelam_runtime::error::{ErrorCode, ServiceError};
 use estelam_runtime::grpc::{channel, outgoing, retry_idempotent};
-use tokio::sync::Mutex;
 use tonic::transport::Channel;
 
-/// Where the service-account token for outgoing calls comes from.
-#[async_trait]
-pub trait BearerSource: Send + Sync {
-    /// A currently valid access token with the service role.
-    async fn bearer(&self) -> Result<String, ServiceError>;
-}
-
-/// A fixed token: tests, and deployments that inject one.
-#[derive(Clone)]
-pub struct StaticBearer(pub String);
-
-#[async_trait]
-impl BearerSource for StaticBearer {
-    async fn bearer(&self) -> Result<String, ServiceError> {
-        Ok(self.0.clone())
-    }
-}
-
-/// Obtains service tokens from identity with client credentials
-/// (`IdentityService.ClientCredentialsToken`), cached until shortly before they expire.
-pub struct ClientCredentialsBearer {
-    client: IdentityServiceClient<Channel>,
-    client_id: String,
-    client_secret: String,
-    cached: Mutex<Option<(String, Instant)>>,
-}
-
-impl ClientCredentialsBearer {
-    /// A source for the service account `client_id`.
-    pub fn new(channel: Channel, client_id: String, client_secret: String) -> Self {
-        Self {
-            client: IdentityServiceClient::new(channel),
-            client_id,
-            client_secret,
-            cached: Mutex::new(None),
-        }
-    }
-}
-
-#[async_trait]
-impl BearerSource for ClientCredentialsBearer {
-    async fn bearer(&self) -> Result<String, ServiceError> {
-        let mut cached = self.cached.lock().await;
-        if let Some((token, until)) = cached.as_ref()
-            && Instant::now() < *until
-        {
-            return Ok(token.clone());
-        }
-        let request = ipb::ClientCredentialsTokenRequest {
-            client_id: self.client_id.clone(),
-            client_secret: self.client_secret.clone(),
-        };
-        let response = self
-            .client
-            .clone()
-            .client_credentials_token(outgoing(request, None))
-            .await
-            .map_err(|s| dependency("identity", &s))?
-            .into_inner();
-        let lifetime = response
-            .expires_at
-            .map(|t| {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs() as i64)
-                    .unwrap_or_default();
-                Duration::from_secs(u64::try_from(t.seconds - now).unwrap_or(0))
-            })
-            .unwrap_or(Duration::from_secs(60));
-        let refresh_at = Instant::now() + lifetime.saturating_sub(Duration::from_secs(60));
-        *cached = Some((response.access_token.clone(), refresh_at));
-        Ok(response.access_token)
-    }
-}
+pub use estelam_runtime::auth::{BearerSource, StaticBearer};
 
 /// Property and GIS, as the workflow uses it.
 #[async_trait]

@@ -586,3 +586,59 @@ impl ServiceTokenSource {
         *self.inner.cached.lock().await = None;
     }
 }
+
+/// Supplies this service's own access token (role `service`) for calls to other services.
+/// [`ServiceTokenSource`] is the real one; tests and deployments that inject a token use
+/// [`StaticBearer`].
+#[async_trait::async_trait]
+pub trait BearerSource: Send + Sync {
+    /// A currently valid access token.
+    async fn bearer(&self) -> Result<String, ServiceError>;
+}
+
+#[async_trait::async_trait]
+impl BearerSource for ServiceTokenSource {
+    async fn bearer(&self) -> Result<String, ServiceError> {
+        ServiceTokenSource::bearer(self).await
+    }
+}
+
+/// A fixed token.
+#[derive(Clone)]
+pub struct StaticBearer(pub String);
+
+#[async_trait::async_trait]
+impl BearerSource for StaticBearer {
+    async fn bearer(&self) -> Result<String, ServiceError> {
+        Ok(self.0.clone())
+    }
+}
+
+/// No service credentials configured: calls to other services fail as unavailable, with
+/// the reason (which setting to set) in the log.
+pub struct NoBearer;
+
+#[async_trait::async_trait]
+impl BearerSource for NoBearer {
+    async fn bearer(&self) -> Result<String, ServiceError> {
+        Err(ServiceError::unavailable(anyhow::anyhow!(
+            "no service credentials: set auth.client_id and auth.client_secret"
+        )))
+    }
+}
+
+/// This service's token source from `auth.client_id` / `auth.client_secret`, or
+/// [`NoBearer`] (with a warning) when they are not set.
+pub fn service_bearer(
+    settings: &crate::config::Settings,
+) -> anyhow::Result<std::sync::Arc<dyn BearerSource>> {
+    Ok(match ServiceTokenSource::from_settings(settings)? {
+        Some(source) => std::sync::Arc::new(source),
+        None => {
+            tracing::warn!(
+                "auth.client_id / auth.client_secret are not set: calls to other services will be refused"
+            );
+            std::sync::Arc::new(NoBearer)
+        }
+    })
+}

@@ -355,6 +355,7 @@ impl Harness {
         let mut settings = Settings::default();
         settings.fees.seed_demo_data = self.seed;
         settings.fees.reconcile_interval_secs = 0; // tests run reconciliation by hand
+        settings.fees.psp_shared_secret = Some(TEST_PSP_SECRET.into());
         let mut ctx = testing::context(self.db.clone(), &self.mint);
         ctx.settings = Arc::new(settings);
         ctx.bus = self.bus.clone();
@@ -402,3 +403,6 @@ impl Harness {
 pub fn auth<T>(message: T, token: &str) -> Request<T> {
     testing::with_token(message, token)
 }
+
+/// The sandbox PSP secret the tests configure, so a test can sign a callback itself.
+pub const TEST_PSP_SECRET: &str = "test-only-sandbox-psp-secret";

@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields, default)]
 pub struct FeesSettings {
     /// Shared secret of the sandbox payment provider: callbacks are HMAC-SHA256 signed with
-    /// it. The default is a published development value; set `ESTELAM_FEES__PSP_SHARED_SECRET`
-    /// anywhere real money or real people are involved.
+    /// it. When unset, the fees service generates a random one on first start and keeps it in
+    /// its own store, so no secret ever ships with the code and every replica agrees on it.
     #[serde(serialize_with = "expose")]
-    pub psp_shared_secret: SecretString,
+    pub psp_shared_secret: Option<SecretString>,
     /// Base URL of the sandbox PSP's pages (served by the gateway under `/psp`); payers are
     /// redirected to `<base>/pay?token=…`.
     pub psp_base_url: String,
@@ -29,13 +29,10 @@ pub struct FeesSettings {
     pub seed_demo_data: bool,
 }
 
-/// The development secret; documented as public, so never trusted outside the sandbox.
-const DEV_PSP_SECRET: &str = "estelam-sandbox-psp-development-secret";
-
 impl Default for FeesSettings {
     fn default() -> Self {
         Self {
-            psp_shared_secret: SecretString::from(DEV_PSP_SECRET),
+            psp_shared_secret: None,
             psp_base_url: "http://127.0.0.1:8080/psp".into(),
             bill_validity_secs: 24 * 3600,
             reconcile_interval_secs: 60,
@@ -46,6 +43,8 @@ impl Default for FeesSettings {
     }
 }
 
-fn expose<S: serde::Serializer>(v: &SecretString, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(v.expose_secret())
+fn expose<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    v.as_ref()
+        .map(|x| x.expose_secret().to_owned())
+        .serialize(s)
 }
