@@ -1,0 +1,264 @@
+//! The map index: every current parcel outline in an in-memory R-tree (rstar), so that a
+//! click on the map ([`ParcelIndex::pick`]) and a map view ([`ParcelIndex::in_box`]) never
+//! touch the database.
+//!
+//! The index is loaded from the store at start and updated by the service right after each
+//! write commits, under the same writer lock, so a write is visible to the very next pick.
+//! Reads take a shared lock; the lock is held only for the search itself.
+//!
+//! Ties: a point on an edge or corner shared by several parcels is covered by all of them;
+//! [`ParcelIndex::pick`] returns the one whose canonical renovation code is smallest when
+//! compared as text (the rule in `property.proto`), so the answer never depends on the order
+//! the tree happens to hold them in.
+
+use std::sync::RwLock;
+
+use estelam_domain::RenovationCode;
+use geo::{Coord, Rect};
+use rstar::{AABB, Envelope, RTree, RTreeObject, SelectionFunction};
+
+use crate::geometry::Shape;
+
+/// One parcel in the tree.
+#[derive(Debug, Clone)]
+pub struct IndexedParcel {
+    /// The parcel.
+    pub code: RenovationCode,
+    envelope: AABB<[f64; 2]>,
+    shape: Shape,
+}
+
+impl IndexedParcel {
+    /// A tree entry for `code` with `shape`.
+    pub fn new(code: RenovationCode, shape: Shape) -> Self {
+        Self { code, envelope: shape.envelope(), shape }
+    }
+
+    /// The outline.
+    pub fn shape(&self) -> &Shape {
+        &self.shape
+    }
+}
+
+impl RTreeObject for IndexedParcel {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        self.envelope
+    }
+}
+
+/// Finds one entry by code, descending only into nodes that contain its envelope.
+struct SelectCode {
+    code: RenovationCode,
+    envelope: AABB<[f64; 2]>,
+}
+
+impl SelectionFunction<IndexedParcel> for SelectCode {
+    fn should_unpack_parent(&self, envelope: &AABB<[f64; 2]>) -> bool {
+        envelope.contains_envelope(&self.envelope)
+    }
+    fn should_unpack_leaf(&self, leaf: &IndexedParcel) -> bool {
+        leaf.code == self.code
+    }
+}
+
+/// Text order of canonical codes, the proto's tie-break rule (`"1-10-…" < "1-2-…"`).
+fn text_order(a: &RenovationCode, b: &RenovationCode) -> std::cmp::Ordering {
+    if a == b {
+        return std::cmp::Ordering::Equal;
+    }
+    a.to_string().cmp(&b.to_string())
+}
+
+/// The current outline of every parcel, searchable by point and rectangle.
+#[derive(Debug, Default)]
+pub struct ParcelIndex {
+    tree: RwLock<RTree<IndexedParcel>>,
+}
+
+impl ParcelIndex {
+    /// An index over `parcels`, bulk-loaded (much faster than inserting one by one).
+    pub fn build(parcels: Vec<IndexedParcel>) -> Self {
+        Self { tree: RwLock::new(RTree::bulk_load(parcels)) }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, RTree<IndexedParcel>> {
+        // A panic while holding the lock cannot leave the tree half-modified (rstar's
+        // insert/remove complete or unwind before touching the structure), so reuse it.
+        self.tree.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, RTree<IndexedParcel>> {
+        self.tree.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// How many parcels are indexed.
+    pub fn len(&self) -> usize {
+        self.read().size()
+    }
+
+    /// Whether the index is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The parcel covering the point (inside or on its boundary); on a shared edge or corner
+    /// the smallest code as text. `None` in a street, a park without a parcel, or outside
+    /// the city.
+    pub fn pick(&self, lon: f64, lat: f64) -> Option<RenovationCode> {
+        let tree = self.read();
+        let probe = AABB::from_point([lon, lat]);
+        let mut best: Option<RenovationCode> = None;
+        for entry in tree.locate_in_envelope_intersecting(&probe) {
+            if !entry.shape.covers_point(lon, lat) {
+                continue;
+            }
+            best = match best {
+                Some(b) if text_order(&b, &entry.code).is_le() => Some(b),
+                _ => Some(entry.code),
+            };
+        }
+        best
+    }
+
+    /// Every parcel whose outline meets the rectangle, in text order of their codes.
+    pub fn in_box(&self, rect: &Rect<f64>) -> Vec<RenovationCode> {
+        let tree = self.read();
+        let env = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        let mut codes: Vec<(String, RenovationCode)> = tree
+            .locate_in_envelope_intersecting(&env)
+            .filter(|e| {
+                // Envelope entirely inside the box: no need for the exact test.
+                env.contains_envelope(&e.envelope) || e.shape.intersects_rect(rect)
+            })
+            .map(|e| (e.code.to_string(), e.code))
+            .collect();
+        drop(tree);
+        codes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        codes.into_iter().map(|(_, c)| c).collect()
+    }
+
+    /// One page of [`ParcelIndex::in_box`]: the first `limit` codes (in text order) after
+    /// `after`, and whether more follow. Costs one pass over the box, not a full sort.
+    pub fn in_box_page(&self, rect: &Rect<f64>, after: &str, limit: usize) -> (Vec<RenovationCode>, bool) {
+        let tree = self.read();
+        let env = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        let mut codes: Vec<(String, RenovationCode)> = tree
+            .locate_in_envelope_intersecting(&env)
+            .filter_map(|e| {
+                let text = e.code.to_string();
+                (text.as_str() > after && (env.contains_envelope(&e.envelope) || e.shape.intersects_rect(rect)))
+                    .then_some((text, e.code))
+            })
+            .collect();
+        drop(tree);
+        let more = codes.len() > limit;
+        if more {
+            codes.select_nth_unstable_by(limit, |a, b| a.0.cmp(&b.0));
+            codes.truncate(limit);
+        }
+        codes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        (codes.into_iter().map(|(_, c)| c).collect(), more)
+    }
+
+    /// Codes of indexed parcels whose outline overlaps `shape` (see
+    /// [`Shape::overlaps`]), ignoring `except` (the parcel being replaced).
+    pub fn overlapping(&self, shape: &Shape, except: Option<&RenovationCode>) -> Vec<RenovationCode> {
+        let tree = self.read();
+        let mut out: Vec<RenovationCode> = tree
+            .locate_in_envelope_intersecting(&shape.envelope())
+            .filter(|e| Some(&e.code) != except && e.shape.overlaps(shape))
+            .map(|e| e.code)
+            .collect();
+        out.sort_unstable_by(text_order);
+        out
+    }
+
+    /// Puts a parcel's current outline in the index, replacing its previous one
+    /// (`previous` is the old outline's envelope, known from the store).
+    pub fn put(&self, entry: IndexedParcel, previous: Option<AABB<[f64; 2]>>) {
+        let mut tree = self.write();
+        if let Some(envelope) = previous {
+            tree.remove_with_selection_function(SelectCode { code: entry.code, envelope });
+        }
+        tree.insert(entry);
+    }
+
+    /// Adds many new parcels (an import or a seed batch).
+    pub fn extend(&self, entries: Vec<IndexedParcel>) {
+        let mut tree = self.write();
+        if tree.size() == 0 {
+            *tree = RTree::bulk_load(entries);
+        } else {
+            for e in entries {
+                tree.insert(e);
+            }
+        }
+    }
+
+    /// The indexed outline of a parcel, if any (for tests and tools).
+    pub fn shape_of(&self, code: &RenovationCode, near: AABB<[f64; 2]>) -> Option<Shape> {
+        let tree = self.read();
+        tree.locate_with_selection_function(SelectCode { code: *code, envelope: near })
+            .next()
+            .map(|e| e.shape.clone())
+    }
+}
+
+/// A rectangle from a WGS84 bounding box (min lon, min lat, max lon, max lat).
+pub fn rect(min_lon: f64, min_lat: f64, max_lon: f64, max_lat: f64) -> Rect<f64> {
+    Rect::new(Coord { x: min_lon, y: min_lat }, Coord { x: max_lon, y: max_lat })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(x: f64, y: f64, s: f64) -> Shape {
+        Shape::parse(&format!(
+            r#"{{"type":"Polygon","coordinates":[[[{x},{y}],[{x2},{y}],[{x2},{y2}],[{x},{y2}],[{x},{y}]]]}}"#,
+            x2 = x + s,
+            y2 = y + s
+        ))
+        .unwrap()
+    }
+
+    fn code(s: &str) -> RenovationCode {
+        RenovationCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn shared_edges_resolve_to_the_smallest_code_as_text() {
+        // "1-10-…" sorts before "1-2-…" as text, though 10 > 2 as a number.
+        let index = ParcelIndex::build(vec![
+            IndexedParcel::new(code("1-2-1-1-0-0"), square(0.0, 0.0, 1.0)),
+            IndexedParcel::new(code("1-10-1-1-0-0"), square(1.0, 0.0, 1.0)),
+        ]);
+        assert_eq!(index.pick(1.0, 0.5), Some(code("1-10-1-1-0-0")));
+        assert_eq!(index.pick(0.5, 0.5), Some(code("1-2-1-1-0-0")));
+        assert_eq!(index.pick(2.5, 0.5), None);
+    }
+
+    #[test]
+    fn a_replaced_outline_moves_at_once() {
+        let index = ParcelIndex::build(vec![IndexedParcel::new(code("1-1-1-1-0-0"), square(0.0, 0.0, 1.0))]);
+        let old = square(0.0, 0.0, 1.0).envelope();
+        index.put(IndexedParcel::new(code("1-1-1-1-0-0"), square(5.0, 5.0, 1.0)), Some(old));
+        assert_eq!(index.pick(0.5, 0.5), None);
+        assert_eq!(index.pick(5.5, 5.5), Some(code("1-1-1-1-0-0")));
+        assert_eq!(index.len(), 1);
+    }
+
+    #[test]
+    fn a_box_lists_what_it_touches_in_code_order() {
+        let index = ParcelIndex::build(vec![
+            IndexedParcel::new(code("1-1-1-2-0-0"), square(0.0, 0.0, 1.0)),
+            IndexedParcel::new(code("1-1-1-1-0-0"), square(1.0, 0.0, 1.0)),
+            IndexedParcel::new(code("1-1-1-3-0-0"), square(3.0, 0.0, 1.0)),
+        ]);
+        assert_eq!(index.in_box(&rect(0.5, 0.5, 1.5, 0.6)), vec![code("1-1-1-1-0-0"), code("1-1-1-2-0-0")]);
+        assert!(index.in_box(&rect(2.1, 0.1, 2.9, 0.9)).is_empty());
+        assert_eq!(index.overlapping(&square(0.5, 0.0, 1.0), None).len(), 2);
+        assert!(index.overlapping(&square(2.0, 0.0, 1.0), None).is_empty());
+    }
+}
