@@ -285,7 +285,8 @@ pub fn validate(input: &ParcelInput) -> Result<(ParcelRecord, Shape), Vec<FieldP
     {
         land_area_dm2 = (s.area_m2() * 100.0).round() as i64;
     }
-    if !(1..=MAX_AREA_DM2).contains(&land_area_dm2) {
+    // With no area given and no valid outline to measure, the outline's problem says it all.
+    if (shape.is_some() || input.land_area_dm2 != 0) && !(1..=MAX_AREA_DM2).contains(&land_area_dm2) {
         problems.push(problem(
             "land_area_dm2",
             "LAND_AREA_INVALID",
