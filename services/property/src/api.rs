@@ -30,8 +30,8 @@ use tonic::{Request, Response, Status};
 use crate::features;
 use crate::index::rect;
 use crate::ownership::{
-    ApplicantCheck, Dang, OwnerInput, OwnershipType, check_applicant, legal_id_is_valid, mask_national_code,
-    validate_ownership,
+    ApplicantCheck, Dang, OwnerInput, OwnershipType, check_applicant, legal_id_is_valid,
+    mask_national_code, validate_ownership,
 };
 use crate::paging;
 use crate::parcel::{GeometryInput, ParcelInput, RegistryPlate, validate};
@@ -61,16 +61,32 @@ impl Api {
 
 fn actor(caller: &Caller) -> Actor {
     // Tokens carry no display name; the account id is what the history shows.
-    Actor { account_id: caller.subject.clone(), display_name: String::new() }
+    Actor {
+        account_id: caller.subject.clone(),
+        display_name: String::new(),
+    }
 }
 
 fn parse_code(field: &str, s: &str) -> Result<RenovationCode, ServiceError> {
-    RenovationCode::parse(s).map_err(|e| ServiceError::invalid_field(field, "RENOVATION_CODE_INVALID", e.message_fa(), e.to_string()))
+    RenovationCode::parse(s).map_err(|e| {
+        ServiceError::invalid_field(
+            field,
+            "RENOVATION_CODE_INVALID",
+            e.message_fa(),
+            e.to_string(),
+        )
+    })
 }
 
 fn parse_request_number(s: &str) -> Result<CheckCode, ServiceError> {
-    CheckCode::parse(CodeKind::Request, s)
-        .map_err(|e| ServiceError::invalid_field("number", "REQUEST_NUMBER_MALFORMED", e.message_fa(), e.to_string()))
+    CheckCode::parse(CodeKind::Request, s).map_err(|e| {
+        ServiceError::invalid_field(
+            "number",
+            "REQUEST_NUMBER_MALFORMED",
+            e.message_fa(),
+            e.to_string(),
+        )
+    })
 }
 
 fn reason_required(reason: &str) -> Result<String, ServiceError> {
@@ -105,11 +121,17 @@ fn not_found() -> ServiceError {
 
 /// A protobuf timestamp of µs since the epoch.
 pub fn timestamp(micros: i64) -> prost_types::Timestamp {
-    prost_types::Timestamp { seconds: micros.div_euclid(1_000_000), nanos: (micros.rem_euclid(1_000_000) * 1000) as i32 }
+    prost_types::Timestamp {
+        seconds: micros.div_euclid(1_000_000),
+        nanos: (micros.rem_euclid(1_000_000) * 1000) as i32,
+    }
 }
 
 fn share(d: Dang) -> common::DangShare {
-    common::DangShare { numerator: d.numerator(), denominator: d.denominator() }
+    common::DangShare {
+        numerator: d.numerator(),
+        denominator: d.denominator(),
+    }
 }
 
 fn stamp(actor: &Actor, at: i64) -> common::AuditStamp {
@@ -141,7 +163,10 @@ pub fn to_proto(p: &StoredParcel, full_codes: bool) -> pb::Parcel {
         land_value_rials_per_m2: r.land_value_rials_per_m2,
         building_value_rials_per_m2: r.building_value_rials_per_m2,
         geometry_geojson: r.geometry_geojson.clone(),
-        label_point: Some(common::GeoPoint { lat: r.label[1], lon: r.label[0] }),
+        label_point: Some(common::GeoPoint {
+            lat: r.label[1],
+            lon: r.label[0],
+        }),
         ownership: Some(pb::Ownership {
             ownership_type: r.ownership.kind.map_or(0, OwnershipType::to_i32),
             deed_number: r.ownership.deed_number.clone(),
@@ -151,7 +176,11 @@ pub fn to_proto(p: &StoredParcel, full_codes: bool) -> pb::Parcel {
                 .iter()
                 .map(|o| pb::Owner {
                     kind: o.kind.to_i32(),
-                    national_code: if full_codes { o.national_code.clone() } else { mask_national_code(&o.national_code) },
+                    national_code: if full_codes {
+                        o.national_code.clone()
+                    } else {
+                        mask_national_code(&o.national_code)
+                    },
                     full_name: o.full_name.clone(),
                     share: Some(share(o.share)),
                     deed_number: o.deed_number.clone(),
@@ -177,7 +206,9 @@ fn request_number_to_proto(n: &StoredRequestNumber) -> pb::RequestNumber {
 }
 
 fn owner_inputs(o: Option<&pb::Ownership>) -> (i32, String, Vec<OwnerInput>) {
-    let Some(o) = o else { return (0, String::new(), Vec::new()) };
+    let Some(o) = o else {
+        return (0, String::new(), Vec::new());
+    };
     let owners = o
         .owners
         .iter()
@@ -185,7 +216,10 @@ fn owner_inputs(o: Option<&pb::Ownership>) -> (i32, String, Vec<OwnerInput>) {
             kind: x.kind,
             national_code: x.national_code.clone(),
             full_name: x.full_name.clone(),
-            share: x.share.as_ref().map_or((0, 0), |s| (s.numerator, s.denominator)),
+            share: x
+                .share
+                .as_ref()
+                .map_or((0, 0), |s| (s.numerator, s.denominator)),
             deed_number: x.deed_number.clone(),
         })
         .collect();
@@ -224,7 +258,11 @@ fn check_point(p: Option<&common::GeoPoint>) -> Result<(f64, f64), ServiceError>
         )
     };
     let p = p.ok_or_else(bad)?;
-    if !(p.lat.is_finite() && p.lon.is_finite() && (-90.0..=90.0).contains(&p.lat) && (-180.0..=180.0).contains(&p.lon)) {
+    if !(p.lat.is_finite()
+        && p.lon.is_finite()
+        && (-90.0..=90.0).contains(&p.lat)
+        && (-180.0..=180.0).contains(&p.lon))
+    {
         return Err(bad());
     }
     Ok((p.lon, p.lat))
@@ -252,12 +290,18 @@ fn check_bbox(b: Option<&common::BoundingBox>) -> Result<[f64; 4], ServiceError>
 }
 
 fn page_token_last(items: &[String], more: bool) -> String {
-    if more { items.last().cloned().unwrap_or_default() } else { String::new() }
+    if more {
+        items.last().cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
 }
 
 impl Api {
     async fn current(&self, code: &RenovationCode) -> Result<StoredParcel, ServiceError> {
-        store::current(self.registry.db(), code).await?.ok_or_else(not_found)
+        store::current(self.registry.db(), code)
+            .await?
+            .ok_or_else(not_found)
     }
 
     async fn parcels_page(
@@ -269,21 +313,36 @@ impl Api {
     ) -> Result<(Vec<pb::Parcel>, String), ServiceError> {
         let more = codes.len() > limit;
         let codes: Vec<String> = codes.into_iter().take(limit).collect();
-        let parsed = codes.iter().map(|c| parse_code("renovation_code", c)).collect::<Result<Vec<_>, _>>()?;
+        let parsed = codes
+            .iter()
+            .map(|c| parse_code("renovation_code", c))
+            .collect::<Result<Vec<_>, _>>()?;
         let parcels = store::current_many_with_owners(self.registry.db(), &parsed).await?;
         let last = page_token_last(&codes, more);
-        let token = if last.is_empty() { String::new() } else { paging::encode(&last, filter) };
-        Ok((parcels.iter().map(|p| to_proto(p, full_codes)).collect(), token))
+        let token = if last.is_empty() {
+            String::new()
+        } else {
+            paging::encode(&last, filter)
+        };
+        Ok((
+            parcels.iter().map(|p| to_proto(p, full_codes)).collect(),
+            token,
+        ))
     }
 }
 
 #[tonic::async_trait]
 impl PropertyService for Api {
-    async fn get_parcel(&self, request: Request<pb::GetParcelRequest>) -> Result<Response<pb::GetParcelResponse>, Status> {
+    async fn get_parcel(
+        &self,
+        request: Request<pb::GetParcelRequest>,
+    ) -> Result<Response<pb::GetParcelResponse>, Status> {
         let full = caller(&request)?.has_any(&STAFF_OR_SERVICE);
         let code = parse_code("renovation_code", &request.get_ref().renovation_code)?;
         let parcel = self.current(&code).await?;
-        Ok(Response::new(pb::GetParcelResponse { parcel: Some(to_proto(&parcel, full)) }))
+        Ok(Response::new(pb::GetParcelResponse {
+            parcel: Some(to_proto(&parcel, full)),
+        }))
     }
 
     async fn find_parcels_by_registry_plate(
@@ -293,20 +352,27 @@ impl PropertyService for Api {
         let full = caller(&request)?.has_any(&STAFF_OR_SERVICE);
         let req = request.get_ref();
         let given = req.registry_plate.clone().unwrap_or_default();
-        let plate = RegistryPlate::from_parts(&given.main, &given.sub, &given.section).ok_or_else(|| {
-            ServiceError::invalid_field(
-                "registry_plate",
-                "REGISTRY_PLATE_INVALID",
-                "پلاک ثبتی: پلاک اصلی (الزامی)، فرعی و بخش فقط رقم.",
-                "Registry plate: main (required), sub and section are digits only.",
-            )
-        })?;
+        let plate = RegistryPlate::from_parts(&given.main, &given.sub, &given.section).ok_or_else(
+            || {
+                ServiceError::invalid_field(
+                    "registry_plate",
+                    "REGISTRY_PLATE_INVALID",
+                    "پلاک ثبتی: پلاک اصلی (الزامی)، فرعی و بخش فقط رقم.",
+                    "Registry plate: main (required), sub and section are digits only.",
+                )
+            },
+        )?;
         let filter = format!("plate:{}/{}/{}", plate.main, plate.sub, plate.section);
         let after = paging::decode(&req.page_token, &filter)?;
         let limit = paging::size(req.page_size, DEFAULT_PAGE, MAX_PAGE, "page_size")?;
-        let codes = store::codes_by_plate(self.registry.db(), &plate, &after, limit as i64 + 1).await.map_err(ServiceError::from)?;
+        let codes = store::codes_by_plate(self.registry.db(), &plate, &after, limit as i64 + 1)
+            .await
+            .map_err(ServiceError::from)?;
         let (parcels, next_page_token) = self.parcels_page(codes, limit, &filter, full).await?;
-        Ok(Response::new(pb::FindParcelsByRegistryPlateResponse { parcels, next_page_token }))
+        Ok(Response::new(pb::FindParcelsByRegistryPlateResponse {
+            parcels,
+            next_page_token,
+        }))
     }
 
     async fn find_parcels_by_owner(
@@ -320,19 +386,34 @@ impl PropertyService for Api {
             digits
         } else {
             NationalCode::parse(&req.national_code)
-                .map_err(|e| ServiceError::invalid_field("national_code", "NATIONAL_CODE_INVALID", e.message_fa(), e.to_string()))?
+                .map_err(|e| {
+                    ServiceError::invalid_field(
+                        "national_code",
+                        "NATIONAL_CODE_INVALID",
+                        e.message_fa(),
+                        e.to_string(),
+                    )
+                })?
                 .as_str()
                 .to_owned()
         };
         let filter = format!("owner:{code}");
         let after = paging::decode(&req.page_token, &filter)?;
         let limit = paging::size(req.page_size, DEFAULT_PAGE, MAX_PAGE, "page_size")?;
-        let codes = store::codes_by_owner(self.registry.db(), &code, &after, limit as i64 + 1).await.map_err(ServiceError::from)?;
+        let codes = store::codes_by_owner(self.registry.db(), &code, &after, limit as i64 + 1)
+            .await
+            .map_err(ServiceError::from)?;
         let (parcels, next_page_token) = self.parcels_page(codes, limit, &filter, true).await?;
-        Ok(Response::new(pb::FindParcelsByOwnerResponse { parcels, next_page_token }))
+        Ok(Response::new(pb::FindParcelsByOwnerResponse {
+            parcels,
+            next_page_token,
+        }))
     }
 
-    async fn pick_at(&self, request: Request<pb::PickAtRequest>) -> Result<Response<pb::PickAtResponse>, Status> {
+    async fn pick_at(
+        &self,
+        request: Request<pb::PickAtRequest>,
+    ) -> Result<Response<pb::PickAtResponse>, Status> {
         let full = caller(&request)?.has_any(&STAFF_OR_SERVICE);
         let (lon, lat) = check_point(request.get_ref().point.as_ref())?;
         let not_here = || {
@@ -344,8 +425,13 @@ impl PropertyService for Api {
             )
         };
         let code = self.registry.index().pick(lon, lat).ok_or_else(not_here)?;
-        let parcel = store::current(self.registry.db(), &code).await.map_err(ServiceError::from)?.ok_or_else(not_here)?;
-        Ok(Response::new(pb::PickAtResponse { parcel: Some(to_proto(&parcel, full)) }))
+        let parcel = store::current(self.registry.db(), &code)
+            .await
+            .map_err(ServiceError::from)?
+            .ok_or_else(not_here)?;
+        Ok(Response::new(pb::PickAtResponse {
+            parcel: Some(to_proto(&parcel, full)),
+        }))
     }
 
     async fn parcels_in_box(
@@ -357,9 +443,19 @@ impl PropertyService for Api {
         let b = check_bbox(req.bbox.as_ref())?;
         let filter = format!("bbox:{},{},{},{}", b[0], b[1], b[2], b[3]);
         let after = paging::decode(&req.page_token, &filter)?;
-        let limit = paging::size(req.limit, self.settings.box_default_limit, self.settings.box_max_limit, "limit")?;
-        let (codes, more) = self.registry.index().in_box_page(&rect(b[0], b[1], b[2], b[3]), &after, limit);
-        let parcels = store::current_many(self.registry.db(), &codes).await.map_err(ServiceError::from)?;
+        let limit = paging::size(
+            req.limit,
+            self.settings.box_default_limit,
+            self.settings.box_max_limit,
+            "limit",
+        )?;
+        let (codes, more) =
+            self.registry
+                .index()
+                .in_box_page(&rect(b[0], b[1], b[2], b[3]), &after, limit);
+        let parcels = store::current_many(self.registry.db(), &codes)
+            .await
+            .map_err(ServiceError::from)?;
         let next_page_token = match codes.last() {
             Some(last) if more => paging::encode(&last.to_string(), &filter),
             _ => String::new(),
@@ -380,9 +476,15 @@ impl PropertyService for Api {
         let code = parse_code("renovation_code", &req.renovation_code)?;
         let filter = format!("history:{code}");
         let after = paging::decode(&req.page_token, &filter)?;
-        let before = if after.is_empty() { i64::MAX } else { after.parse().unwrap_or(0) };
+        let before = if after.is_empty() {
+            i64::MAX
+        } else {
+            after.parse().unwrap_or(0)
+        };
         let limit = paging::size(req.page_size, DEFAULT_PAGE, MAX_PAGE, "page_size")?;
-        let versions = store::history(self.registry.db(), &code, before, limit as i64 + 1).await.map_err(ServiceError::from)?;
+        let versions = store::history(self.registry.db(), &code, before, limit as i64 + 1)
+            .await
+            .map_err(ServiceError::from)?;
         if versions.is_empty() && after.is_empty() {
             return Err(not_found().into());
         }
@@ -407,7 +509,10 @@ impl PropertyService for Api {
         }))
     }
 
-    async fn upsert_parcel(&self, request: Request<pb::UpsertParcelRequest>) -> Result<Response<pb::UpsertParcelResponse>, Status> {
+    async fn upsert_parcel(
+        &self,
+        request: Request<pb::UpsertParcelRequest>,
+    ) -> Result<Response<pb::UpsertParcelResponse>, Status> {
         let caller = caller(&request)?;
         caller.require_any(&STAFF)?;
         let actor = actor(caller);
@@ -425,8 +530,20 @@ impl PropertyService for Api {
         }
         let given = req.parcel.clone().unwrap_or_default();
         let (record, shape) = validate(&parcel_input(&given)).map_err(invalid)?;
-        let stored = self.registry.upsert(record, shape, req.expected_version, &reason, &actor, request_id).await?;
-        Ok(Response::new(pb::UpsertParcelResponse { parcel: Some(to_proto(&stored, true)) }))
+        let stored = self
+            .registry
+            .upsert(
+                record,
+                shape,
+                req.expected_version,
+                &reason,
+                &actor,
+                request_id,
+            )
+            .await?;
+        Ok(Response::new(pb::UpsertParcelResponse {
+            parcel: Some(to_proto(&stored, true)),
+        }))
     }
 
     async fn update_ownership(
@@ -444,10 +561,19 @@ impl PropertyService for Api {
         let ownership = validate_ownership(kind, &deed, &owners).map_err(invalid)?;
         let stored = self
             .registry
-            .update_ownership(&code, ownership, req.expected_version, &reason, &actor, request_id)
+            .update_ownership(
+                &code,
+                ownership,
+                req.expected_version,
+                &reason,
+                &actor,
+                request_id,
+            )
             .await?;
         debug_assert_eq!(stored.change.kind, ChangeKind::OwnershipChanged);
-        Ok(Response::new(pb::UpdateOwnershipResponse { parcel: Some(to_proto(&stored, true)) }))
+        Ok(Response::new(pb::UpdateOwnershipResponse {
+            parcel: Some(to_proto(&stored, true)),
+        }))
     }
 
     async fn issue_request_number(
@@ -466,18 +592,41 @@ impl PropertyService for Api {
                 return Err(ServiceError::invalid_field(
                     "validity_days",
                     "VALIDITY_DAYS_OUT_OF_RANGE",
-                    format!("مدت اعتبار باید بین ۱ و {} روز باشد.", self.settings.request_number_max_validity_days),
-                    format!("The validity must be 1 to {} days.", self.settings.request_number_max_validity_days),
+                    format!(
+                        "مدت اعتبار باید بین ۱ و {} روز باشد.",
+                        self.settings.request_number_max_validity_days
+                    ),
+                    format!(
+                        "The validity must be 1 to {} days.",
+                        self.settings.request_number_max_validity_days
+                    ),
                 )
                 .into());
             }
         };
         let note = req.note.trim();
         if note.chars().count() > 500 {
-            return Err(ServiceError::invalid_field("note", "NOTE_TOO_LONG", "یادداشت حداکثر ۵۰۰ نویسه است.", "The note is at most 500 characters.").into());
+            return Err(ServiceError::invalid_field(
+                "note",
+                "NOTE_TOO_LONG",
+                "یادداشت حداکثر ۵۰۰ نویسه است.",
+                "The note is at most 500 characters.",
+            )
+            .into());
         }
-        let issued = self.registry.issue_request_number(&code, days, note, &actor, request_id(&req.client_request_id)?).await?;
-        Ok(Response::new(pb::IssueRequestNumberResponse { request_number: Some(request_number_to_proto(&issued)) }))
+        let issued = self
+            .registry
+            .issue_request_number(
+                &code,
+                days,
+                note,
+                &actor,
+                request_id(&req.client_request_id)?,
+            )
+            .await?;
+        Ok(Response::new(pb::IssueRequestNumberResponse {
+            request_number: Some(request_number_to_proto(&issued)),
+        }))
     }
 
     async fn verify_request_number(
@@ -492,7 +641,10 @@ impl PropertyService for Api {
         let (fa, en) = verdict.message();
         Ok(Response::new(pb::VerifyRequestNumberResponse {
             status: verdict.to_i32(),
-            reason: Some(common::LocalizedText { fa: fa.into(), en: en.into() }),
+            reason: Some(common::LocalizedText {
+                fa: fa.into(),
+                en: en.into(),
+            }),
             expires_at: match (verdict, issued) {
                 (crate::request_number::Verdict::Valid, Some(n)) => Some(timestamp(n.expires_at)),
                 _ => None,
@@ -520,8 +672,13 @@ impl PropertyService for Api {
             )
             .into());
         }
-        let used = self.registry.mark_request_number_used(&code, &number, inquiry, &actor).await?;
-        Ok(Response::new(pb::MarkRequestNumberUsedResponse { request_number: Some(request_number_to_proto(&used)) }))
+        let used = self
+            .registry
+            .mark_request_number_used(&code, &number, inquiry, &actor)
+            .await?;
+        Ok(Response::new(pb::MarkRequestNumberUsedResponse {
+            request_number: Some(request_number_to_proto(&used)),
+        }))
     }
 
     async fn list_request_numbers(
@@ -533,11 +690,20 @@ impl PropertyService for Api {
         let code = parse_code("renovation_code", &req.renovation_code)?;
         let filter = format!("rn:{code}");
         let after = paging::decode(&req.page_token, &filter)?;
-        let before = if after.is_empty() { i64::MAX } else { after.parse().unwrap_or(0) };
+        let before = if after.is_empty() {
+            i64::MAX
+        } else {
+            after.parse().unwrap_or(0)
+        };
         let limit = paging::size(req.page_size, DEFAULT_PAGE, MAX_PAGE, "page_size")?;
-        let rows = store::request_numbers_of(self.registry.db(), &code.to_string(), before, limit as i64 + 1)
-            .await
-            .map_err(ServiceError::from)?;
+        let rows = store::request_numbers_of(
+            self.registry.db(),
+            &code.to_string(),
+            before,
+            limit as i64 + 1,
+        )
+        .await
+        .map_err(ServiceError::from)?;
         let more = rows.len() > limit;
         let rows: Vec<_> = rows.into_iter().take(limit).collect();
         let next_page_token = match rows.last() {
@@ -562,18 +728,41 @@ impl PropertyService for Api {
             digits
         } else {
             NationalCode::parse(&req.national_code)
-                .map_err(|e| ServiceError::invalid_field("national_code", "NATIONAL_CODE_INVALID", e.message_fa(), e.to_string()))?
+                .map_err(|e| {
+                    ServiceError::invalid_field(
+                        "national_code",
+                        "NATIONAL_CODE_INVALID",
+                        e.message_fa(),
+                        e.to_string(),
+                    )
+                })?
                 .as_str()
                 .to_owned()
         };
         let declared = OwnershipType::from_i32(req.ownership_type).ok_or_else(|| {
-            ServiceError::invalid_field("ownership_type", "OWNERSHIP_TYPE_REQUIRED", "نوع مالکیت را مشخص کنید.", "Give the ownership type.")
+            ServiceError::invalid_field(
+                "ownership_type",
+                "OWNERSHIP_TYPE_REQUIRED",
+                "نوع مالکیت را مشخص کنید.",
+                "Give the ownership type.",
+            )
         })?;
         if req.full_name.trim().is_empty() {
-            return Err(ServiceError::invalid_field("full_name", "FULL_NAME_REQUIRED", "نام متقاضی را وارد کنید.", "Give the applicant's name.").into());
+            return Err(ServiceError::invalid_field(
+                "full_name",
+                "FULL_NAME_REQUIRED",
+                "نام متقاضی را وارد کنید.",
+                "Give the applicant's name.",
+            )
+            .into());
         }
         let parcel = self.current(&code).await?;
-        let outcome = check_applicant(&parcel.record.ownership, &national, &req.full_name, declared);
+        let outcome = check_applicant(
+            &parcel.record.ownership,
+            &national,
+            &req.full_name,
+            declared,
+        );
         let text = |fa: String, en: String| Some(common::LocalizedText { fa, en });
         let response = match outcome {
             ApplicantCheck::Owner { share: s, recorded } => pb::CheckApplicantResponse {

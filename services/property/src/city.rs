@@ -28,7 +28,9 @@ use rand_chacha::ChaCha8Rng;
 
 use estelam_domain::RenovationCode;
 
-use crate::ownership::{Dang, Owner, OwnerKind, Ownership, OwnershipType, complete_national_code, legal_id_check_digit};
+use crate::ownership::{
+    Dang, Owner, OwnerKind, Ownership, OwnershipType, complete_national_code, legal_id_check_digit,
+};
 use crate::parcel::{LandUse, ParcelRecord, RegistryPlate};
 
 /// Centre of the city (Shahin Shahr), degrees.
@@ -57,34 +59,134 @@ pub struct DemoCitizen {
 /// The two demo citizens: the first owns parcel [`DEMO_PARCELS`]`[0]` outright; the second
 /// owns 3 dang of [`DEMO_PARCELS`]`[1]` (shared with [`DEMO_CO_OWNER`]).
 pub const DEMO_CITIZENS: [DemoCitizen; 2] = [
-    DemoCitizen { national_code: "0076229645", full_name: "علی رضایی" },
-    DemoCitizen { national_code: "1583250689", full_name: "مریم احمدی" },
+    DemoCitizen {
+        national_code: "0076229645",
+        full_name: "علی رضایی",
+    },
+    DemoCitizen {
+        national_code: "1583250689",
+        full_name: "مریم احمدی",
+    },
 ];
 
 /// The co-owner of the second demo parcel.
-pub const DEMO_CO_OWNER: DemoCitizen = DemoCitizen { national_code: "0013542419", full_name: "حسن محمدی" };
+pub const DEMO_CO_OWNER: DemoCitizen = DemoCitizen {
+    national_code: "0013542419",
+    full_name: "حسن محمدی",
+};
 
 /// The demo parcels' renovation codes (the first two lots of the central block).
 pub const DEMO_PARCELS: [&str; 2] = ["1-1-1-1-0-0", "1-1-1-2-0-0"];
 
 const FIRST_NAMES: &[&str] = &[
-    "علی", "محمد", "حسین", "رضا", "مهدی", "امیر", "حسن", "مرتضی", "سعید", "مجید", "فاطمه", "زهرا", "مریم",
-    "زینب", "سارا", "نرگس", "لیلا", "معصومه", "الهام", "پریسا", "محمدرضا", "علیرضا", "جواد", "احمد", "کاظم",
-    "منصور", "ناصر", "شیرین", "مهسا", "سمیه",
+    "علی",
+    "محمد",
+    "حسین",
+    "رضا",
+    "مهدی",
+    "امیر",
+    "حسن",
+    "مرتضی",
+    "سعید",
+    "مجید",
+    "فاطمه",
+    "زهرا",
+    "مریم",
+    "زینب",
+    "سارا",
+    "نرگس",
+    "لیلا",
+    "معصومه",
+    "الهام",
+    "پریسا",
+    "محمدرضا",
+    "علیرضا",
+    "جواد",
+    "احمد",
+    "کاظم",
+    "منصور",
+    "ناصر",
+    "شیرین",
+    "مهسا",
+    "سمیه",
 ];
 const LAST_NAMES: &[&str] = &[
-    "رضایی", "احمدی", "محمدی", "حسینی", "کریمی", "موسوی", "جعفری", "کاظمی", "رحیمی", "هاشمی", "صادقی",
-    "نوری", "اصفهانی", "طاهری", "قاسمی", "ابراهیمی", "شریفی", "نجفی", "زارعی", "سلطانی", "باقری", "امینی",
-    "یزدانی", "فرهادی", "مرادی", "شاهینی", "بهرامی", "اکبری", "عباسی", "کیانی",
+    "رضایی",
+    "احمدی",
+    "محمدی",
+    "حسینی",
+    "کریمی",
+    "موسوی",
+    "جعفری",
+    "کاظمی",
+    "رحیمی",
+    "هاشمی",
+    "صادقی",
+    "نوری",
+    "اصفهانی",
+    "طاهری",
+    "قاسمی",
+    "ابراهیمی",
+    "شریفی",
+    "نجفی",
+    "زارعی",
+    "سلطانی",
+    "باقری",
+    "امینی",
+    "یزدانی",
+    "فرهادی",
+    "مرادی",
+    "شاهینی",
+    "بهرامی",
+    "اکبری",
+    "عباسی",
+    "کیانی",
 ];
 const STREET_NAMES: &[&str] = &[
-    "فردوسی", "حافظ", "سعدی", "عطار", "مولوی", "خیام", "نظامی", "بهار", "پروین", "سهروردی", "جامی", "رودکی",
-    "صائب", "کمال", "شهریار", "نیما", "بوعلی", "رازی", "فارابی", "خوارزمی", "بیرونی", "ملاصدرا", "شیخ بهایی",
-    "گلستان", "بوستان", "لاله", "نرگس", "یاس", "اقاقیا", "سرو",
+    "فردوسی",
+    "حافظ",
+    "سعدی",
+    "عطار",
+    "مولوی",
+    "خیام",
+    "نظامی",
+    "بهار",
+    "پروین",
+    "سهروردی",
+    "جامی",
+    "رودکی",
+    "صائب",
+    "کمال",
+    "شهریار",
+    "نیما",
+    "بوعلی",
+    "رازی",
+    "فارابی",
+    "خوارزمی",
+    "بیرونی",
+    "ملاصدرا",
+    "شیخ بهایی",
+    "گلستان",
+    "بوستان",
+    "لاله",
+    "نرگس",
+    "یاس",
+    "اقاقیا",
+    "سرو",
 ];
 const DISTRICT_NAMES: &[&str] = &[
-    "کوی امام", "گلدشت", "بهارستان", "گلستان", "کوی ولیعصر", "شهرک صنعتی", "کوی فرهنگیان", "ارغوان", "نیلوفر",
-    "کوی بهار", "کوی زیتون", "مهرگان",
+    "کوی امام",
+    "گلدشت",
+    "بهارستان",
+    "گلستان",
+    "کوی ولیعصر",
+    "شهرک صنعتی",
+    "کوی فرهنگیان",
+    "ارغوان",
+    "نیلوفر",
+    "کوی بهار",
+    "کوی زیتون",
+    "مهرگان",
 ];
 
 /// Legal entities that own public, endowed and state parcels: (name, 10-digit prefix).
@@ -197,6 +299,18 @@ pub struct GeneratedParcel {
     pub ring: Vec<[f64; 2]>,
 }
 
+impl GeneratedParcel {
+    /// The outline as a [`Shape`], built from the coordinates (no text round trip).
+    pub fn shape(&self) -> crate::geometry::Shape {
+        let ring: Vec<geo::Coord<f64>> = self
+            .ring
+            .iter()
+            .map(|p| geo::Coord { x: p[0], y: p[1] })
+            .collect();
+        crate::geometry::Shape::Polygon(geo::Polygon::new(geo::LineString::new(ring), vec![]))
+    }
+}
+
 /// The synthetic city; parameters are fixed so every run generates the same parcels.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct City;
@@ -204,7 +318,9 @@ pub struct City;
 impl City {
     /// The first `n` parcels of the city, ring by ring from the centre.
     pub fn parcels(&self, n: u64) -> impl Iterator<Item = GeneratedParcel> {
-        (0i64..).flat_map(ring).flat_map(block_parcels)
+        (0i64..)
+            .flat_map(ring)
+            .flat_map(block_parcels)
             .take(n as usize)
     }
 
@@ -219,17 +335,26 @@ impl City {
             r += 1;
         }
         let r = r.max(1);
-        [lon(block_start(-r)), lat(block_start_y(-r)), lon(block_start(r + 1)), lat(block_start_y(r + 1))]
+        [
+            lon(block_start(-r)),
+            lat(block_start_y(-r)),
+            lon(block_start(r + 1)),
+            lat(block_start_y(r + 1)),
+        ]
     }
 }
 
 fn block_kind(bx: i64, by: i64, rng: &mut ChaCha8Rng) -> BlockKind {
     let r = bx.abs().max(by.abs());
-    let (tx, ty) = (bx.div_euclid(DISTRICT_BLOCKS), by.div_euclid(DISTRICT_BLOCKS));
-    let tile_hash = splitmix((tx as u64).wrapping_mul(31) ^ (ty as u64).wrapping_mul(1_000_003) ^ SEED);
+    let (tx, ty) = (
+        bx.div_euclid(DISTRICT_BLOCKS),
+        by.div_euclid(DISTRICT_BLOCKS),
+    );
+    let tile_hash =
+        splitmix((tx as u64).wrapping_mul(31) ^ (ty as u64).wrapping_mul(1_000_003) ^ SEED);
     if r > 130 {
         BlockKind::Agricultural
-    } else if r > 30 && tile_hash % 9 == 0 {
+    } else if r > 30 && tile_hash.is_multiple_of(9) {
         BlockKind::Industrial
     } else if r > 0 && rng.random_range(0..100) < 4 {
         BlockKind::Public
@@ -276,13 +401,33 @@ struct LotShape {
 }
 
 /// Lots of one row between `y_front` (street side) and `y_back` (mid-line).
-fn row_lots(x0: f64, y_front: f64, y_back: f64, min: f64, max: f64, on_avenue: bool, rng: &mut ChaCha8Rng) -> Vec<LotShape> {
+fn row_lots(
+    x0: f64,
+    y_front: f64,
+    y_back: f64,
+    min: f64,
+    max: f64,
+    on_avenue: bool,
+    rng: &mut ChaCha8Rng,
+) -> Vec<LotShape> {
     let xs = cuts(BLOCK_W, min, max, rng);
     let k = xs.len() - 1;
     // Slant of each inner boundary at the back; block edges stay straight.
-    let slants: Vec<f64> = (0..=k).map(|i| if i == 0 || i == k { 0.0 } else { rng.random_range(-1.5..1.5) }).collect();
+    let slants: Vec<f64> = (0..=k)
+        .map(|i| {
+            if i == 0 || i == k {
+                0.0
+            } else {
+                rng.random_range(-1.5..1.5)
+            }
+        })
+        .collect();
     let front: Vec<[f64; 2]> = xs.iter().map(|x| [lon(x0 + x), lat(y_front)]).collect();
-    let back: Vec<[f64; 2]> = xs.iter().zip(&slants).map(|(x, s)| [lon(x0 + x + s), lat(y_back)]).collect();
+    let back: Vec<[f64; 2]> = xs
+        .iter()
+        .zip(&slants)
+        .map(|(x, s)| [lon(x0 + x + s), lat(y_back)])
+        .collect();
     let depth = (y_back - y_front).abs();
     (0..k)
         .map(|i| {
@@ -293,7 +438,12 @@ fn row_lots(x0: f64, y_front: f64, y_back: f64, min: f64, max: f64, on_avenue: b
             }
             let w_front = xs[i + 1] - xs[i];
             let w_back = (xs[i + 1] + slants[i + 1]) - (xs[i] + slants[i]);
-            LotShape { ring, area_m2: (w_front + w_back) / 2.0 * depth, index: i, on_avenue }
+            LotShape {
+                ring,
+                area_m2: (w_front + w_back) / 2.0 * depth,
+                index: i,
+                on_avenue,
+            }
         })
         .collect()
 }
@@ -317,7 +467,8 @@ fn block_parcels((bx, by): (i64, i64)) -> Vec<GeneratedParcel> {
     // some people own several parcels, and a city of N parcels is a prefix of a larger one.
     let r = bx.abs().max(by.abs()) as u64;
     let pool = 8 * (2 * r + 1) * (2 * r + 1) + 100;
-    let cell = (bx as u64).wrapping_mul(0x1000_0000_01b3) ^ (by as u64).wrapping_mul(0x9e37_79b9) ^ SEED;
+    let cell =
+        (bx as u64).wrapping_mul(0x1000_0000_01b3) ^ (by as u64).wrapping_mul(0x9e37_79b9) ^ SEED;
     let mut rng = ChaCha8Rng::seed_from_u64(splitmix(cell));
     let kind = block_kind(bx, by, &mut rng);
     let (x0, y0) = (block_start(bx), block_start_y(by));
@@ -327,8 +478,19 @@ fn block_parcels((bx, by): (i64, i64)) -> Vec<GeneratedParcel> {
     let north_avenue = by.rem_euclid(DISTRICT_BLOCKS) == DISTRICT_BLOCKS - 1;
     let lots: Vec<LotShape> = match kind {
         BlockKind::Public => {
-            let ring = vec![[lon(x0), lat(y0)], [lon(x0 + BLOCK_W), lat(y0)], [lon(x0 + BLOCK_W), lat(y1)], [lon(x0), lat(y1)], [lon(x0), lat(y0)]];
-            vec![LotShape { ring, area_m2: BLOCK_W * BLOCK_H, index: 0, on_avenue: false }]
+            let ring = vec![
+                [lon(x0), lat(y0)],
+                [lon(x0 + BLOCK_W), lat(y0)],
+                [lon(x0 + BLOCK_W), lat(y1)],
+                [lon(x0), lat(y1)],
+                [lon(x0), lat(y0)],
+            ];
+            vec![LotShape {
+                ring,
+                area_m2: BLOCK_W * BLOCK_H,
+                index: 0,
+                on_avenue: false,
+            }]
         }
         BlockKind::Industrial => row_lots(x0, y0, y1, 25.0, 45.0, false, &mut rng),
         BlockKind::Agricultural => row_lots(x0, y0, y1, 40.0, 45.0, false, &mut rng),
@@ -361,13 +523,17 @@ fn block_parcels((bx, by): (i64, i64)) -> Vec<GeneratedParcel> {
                     _ => LandUse::Office,
                 },
                 BlockKind::Residential => {
-                    if h % 50 == 0 { LandUse::Office } else { LandUse::Residential }
+                    if h.is_multiple_of(50) {
+                        LandUse::Office
+                    } else {
+                        LandUse::Residential
+                    }
                 }
             };
             let floors: i32 = match land_use {
                 LandUse::Agricultural => 0,
                 LandUse::Public | LandUse::Industrial => 1 + (h >> 8) as i32 % 2,
-                LandUse::Residential if (h >> 8) % 12 == 0 => 0,
+                LandUse::Residential if (h >> 8).is_multiple_of(12) => 0,
                 LandUse::Residential => 1 + ((h >> 8) % 4) as i32,
                 LandUse::Commercial => 1 + ((h >> 8) % 3) as i32,
                 LandUse::Mixed | LandUse::Office => 2 + ((h >> 8) % 4) as i32,
@@ -390,22 +556,43 @@ fn block_parcels((bx, by): (i64, i64)) -> Vec<GeneratedParcel> {
                 section: (13 + zone).to_string(),
             };
             let address = match kind {
-                BlockKind::Public => format!("شاهین‌شهر، {district_name}، بوستان و مجموعهٔ عمومی خیابان {street}"),
+                BlockKind::Public => {
+                    format!("شاهین‌شهر، {district_name}، بوستان و مجموعهٔ عمومی خیابان {street}")
+                }
                 _ => format!(
                     "شاهین‌شهر، {district_name}، خیابان {street}، کوچهٔ {}، پلاک {}",
                     mirror(bx) + 1,
                     lot.index + 1
                 ),
             };
-            let postal_code = format!("8{}", 314_000_000 + (h >> 24) % 1_000_000 * 100 + u64::from(parcel_no) % 100);
+            let postal_code = format!(
+                "8{}",
+                314_000_000 + (h >> 24) % 1_000_000 * 100 + u64::from(parcel_no) % 100
+            );
             let min_lon = lot.ring.iter().map(|p| p[0]).fold(f64::INFINITY, f64::min);
             let min_lat = lot.ring.iter().map(|p| p[1]).fold(f64::INFINITY, f64::min);
-            let max_lon = lot.ring.iter().map(|p| p[0]).fold(f64::NEG_INFINITY, f64::max);
-            let max_lat = lot.ring.iter().map(|p| p[1]).fold(f64::NEG_INFINITY, f64::max);
+            let max_lon = lot
+                .ring
+                .iter()
+                .map(|p| p[0])
+                .fold(f64::NEG_INFINITY, f64::max);
+            let max_lat = lot
+                .ring
+                .iter()
+                .map(|p| p[1])
+                .fold(f64::NEG_INFINITY, f64::max);
             // The centroid of a convex quadrilateral lies inside it.
             let label = [
-                lot.ring[..lot.ring.len() - 1].iter().map(|p| p[0]).sum::<f64>() / (lot.ring.len() - 1) as f64,
-                lot.ring[..lot.ring.len() - 1].iter().map(|p| p[1]).sum::<f64>() / (lot.ring.len() - 1) as f64,
+                lot.ring[..lot.ring.len() - 1]
+                    .iter()
+                    .map(|p| p[0])
+                    .sum::<f64>()
+                    / (lot.ring.len() - 1) as f64,
+                lot.ring[..lot.ring.len() - 1]
+                    .iter()
+                    .map(|p| p[1])
+                    .sum::<f64>()
+                    / (lot.ring.len() - 1) as f64,
             ];
             GeneratedParcel {
                 record: ParcelRecord {
@@ -444,7 +631,13 @@ const SHARE_PATTERNS: &[&[(i64, i64)]] = &[
 
 fn person(p: u64, share: Dang) -> Owner {
     let (national_code, full_name) = citizen(p);
-    Owner { kind: OwnerKind::NaturalPerson, national_code, full_name, share, deed_number: String::new() }
+    Owner {
+        kind: OwnerKind::NaturalPerson,
+        national_code,
+        full_name,
+        share,
+        deed_number: String::new(),
+    }
 }
 
 fn ownership_of(code: &RenovationCode, kind: BlockKind, h: u64, pool: u64) -> Ownership {
@@ -475,35 +668,73 @@ fn ownership_of(code: &RenovationCode, kind: BlockKind, h: u64, pool: u64) -> Ow
                 deed_number: String::new(),
             })
             .collect();
-        return Ownership { kind: Some(OwnershipType::Shared), deed_number, owners };
+        return Ownership {
+            kind: Some(OwnershipType::Shared),
+            deed_number,
+            owners,
+        };
     }
     let entity_owner = |i: usize, kind: OwnershipType| {
         let (id, name) = entity(i);
         Ownership {
             kind: Some(kind),
             deed_number: deed_number.clone(),
-            owners: vec![Owner { kind: OwnerKind::LegalEntity, national_code: id, full_name: name.into(), share: Dang::WHOLE, deed_number: String::new() }],
+            owners: vec![Owner {
+                kind: OwnerKind::LegalEntity,
+                national_code: id,
+                full_name: name.into(),
+                share: Dang::WHOLE,
+                deed_number: String::new(),
+            }],
         }
     };
     match kind {
-        BlockKind::Public => return entity_owner(if h % 3 == 0 { 2 } else { 0 }, OwnershipType::State),
-        BlockKind::Industrial if h % 4 == 0 => return entity_owner(3, OwnershipType::Full),
+        BlockKind::Public => {
+            return entity_owner(
+                if h.is_multiple_of(3) { 2 } else { 0 },
+                OwnershipType::State,
+            );
+        }
+        BlockKind::Industrial if h.is_multiple_of(4) => {
+            return entity_owner(3, OwnershipType::Full);
+        }
         _ => {}
     }
     let p = (h >> 11) % pool;
     match h % 100 {
-        0..=73 => Ownership { kind: Some(OwnershipType::Full), deed_number, owners: vec![person(p, Dang::WHOLE)] },
+        0..=73 => Ownership {
+            kind: Some(OwnershipType::Full),
+            deed_number,
+            owners: vec![person(p, Dang::WHOLE)],
+        },
         74..=89 => {
             let pattern = SHARE_PATTERNS[((h >> 40) % SHARE_PATTERNS.len() as u64) as usize];
             let owners = pattern
                 .iter()
                 .enumerate()
-                .map(|(i, (n, d))| person((p + i as u64 * 7919) % pool, Dang::new(*n, *d).expect("patterns are positive")))
+                .map(|(i, (n, d))| {
+                    person(
+                        (p + i as u64 * 7919) % pool,
+                        Dang::new(*n, *d).expect("patterns are positive"),
+                    )
+                })
                 .collect();
-            Ownership { kind: Some(OwnershipType::Shared), deed_number, owners }
+            Ownership {
+                kind: Some(OwnershipType::Shared),
+                deed_number,
+                owners,
+            }
         }
-        90..=93 => Ownership { kind: Some(OwnershipType::Endowment), deed_number, owners: vec![person(p, Dang::WHOLE)] },
-        94..=96 => Ownership { kind: Some(OwnershipType::Leasehold), deed_number, owners: vec![person(p, Dang::WHOLE)] },
+        90..=93 => Ownership {
+            kind: Some(OwnershipType::Endowment),
+            deed_number,
+            owners: vec![person(p, Dang::WHOLE)],
+        },
+        94..=96 => Ownership {
+            kind: Some(OwnershipType::Leasehold),
+            deed_number,
+            owners: vec![person(p, Dang::WHOLE)],
+        },
         _ => entity_owner(1, OwnershipType::Endowment),
     }
 }
@@ -532,17 +763,32 @@ mod tests {
             let r = &p.record;
             assert!(codes.insert(r.code), "duplicate {}", r.code);
             let kind = r.ownership.kind.expect("every generated parcel has owners");
-            assert_eq!(Dang::sum(r.ownership.owners.iter().map(|o| o.share)), Some(Dang::WHOLE), "{}", r.code);
+            assert_eq!(
+                Dang::sum(r.ownership.owners.iter().map(|o| o.share)),
+                Some(Dang::WHOLE),
+                "{}",
+                r.code
+            );
             if kind == OwnershipType::Full {
                 assert_eq!(r.ownership.owners.len(), 1);
             }
             for o in &r.ownership.owners {
                 match o.kind {
-                    OwnerKind::NaturalPerson => assert!(NationalCode::parse(&o.national_code).is_ok(), "{}", o.national_code),
-                    OwnerKind::LegalEntity => assert!(legal_id_is_valid(&o.national_code), "{}", o.national_code),
+                    OwnerKind::NaturalPerson => assert!(
+                        NationalCode::parse(&o.national_code).is_ok(),
+                        "{}",
+                        o.national_code
+                    ),
+                    OwnerKind::LegalEntity => {
+                        assert!(legal_id_is_valid(&o.national_code), "{}", o.national_code)
+                    }
                 }
             }
-            assert!((50..=5000).contains(&(r.land_area_dm2 / 100)), "{} m²", r.land_area_dm2 / 100);
+            assert!(
+                (50..=5000).contains(&(r.land_area_dm2 / 100)),
+                "{} m²",
+                r.land_area_dm2 / 100
+            );
         }
         assert!(codes.contains(&RenovationCode::parse(DEMO_PARCELS[0]).unwrap()));
     }
@@ -550,17 +796,35 @@ mod tests {
     #[test]
     fn parcels_are_valid_and_never_overlap() {
         let parcels: Vec<_> = City.parcels(3000).collect();
-        let shapes: Vec<_> = parcels.iter().map(|p| Shape::parse(&p.record.geometry_geojson).expect("valid outline")).collect();
+        let shapes: Vec<_> = parcels
+            .iter()
+            .map(|p| Shape::parse(&p.record.geometry_geojson).expect("valid outline"))
+            .collect();
         let index = ParcelIndex::build(
-            parcels.iter().zip(&shapes).map(|(p, s)| IndexedParcel::new(p.record.code, s.clone())).collect(),
+            parcels
+                .iter()
+                .zip(&shapes)
+                .map(|(p, s)| IndexedParcel::new(p.record.code, s.clone()))
+                .collect(),
         );
         for (p, s) in parcels.iter().zip(&shapes) {
-            assert!(index.overlapping(s, Some(&p.record.code)).is_empty(), "{} overlaps a neighbour", p.record.code);
+            assert!(
+                index.overlapping(s, Some(&p.record.code)).is_empty(),
+                "{} overlaps a neighbour",
+                p.record.code
+            );
             // The label point picks the parcel itself.
-            assert_eq!(index.pick(p.record.label[0], p.record.label[1]), Some(p.record.code));
+            assert_eq!(
+                index.pick(p.record.label[0], p.record.label[1]),
+                Some(p.record.code)
+            );
             let computed = s.area_m2();
             let recorded = p.record.land_area_dm2 as f64 / 100.0;
-            assert!((computed - recorded).abs() / recorded < 0.02, "{}: {computed} vs {recorded}", p.record.code);
+            assert!(
+                (computed - recorded).abs() / recorded < 0.02,
+                "{}: {computed} vs {recorded}",
+                p.record.code
+            );
         }
     }
 
@@ -568,7 +832,10 @@ mod tests {
     fn demo_citizens_own_the_demo_parcels() {
         let first: Vec<_> = City.parcels(2).collect();
         assert_eq!(first[0].record.code.to_string(), DEMO_PARCELS[0]);
-        assert_eq!(first[0].record.ownership.owners[0].national_code, DEMO_CITIZENS[0].national_code);
+        assert_eq!(
+            first[0].record.ownership.owners[0].national_code,
+            DEMO_CITIZENS[0].national_code
+        );
         assert_eq!(first[1].record.code.to_string(), DEMO_PARCELS[1]);
         assert_eq!(first[1].record.ownership.kind, Some(OwnershipType::Shared));
         for d in DEMO_CITIZENS.iter().chain([&DEMO_CO_OWNER]) {

@@ -20,7 +20,12 @@ pub fn rfc3339(micros: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// One parcel as a GeoJSON Feature: `id` the renovation code, the stored outline, and the
@@ -60,6 +65,9 @@ mod tests {
     fn instants_format_as_rfc3339() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_710_892_800_000_000), "2024-03-20T00:00:00Z");
-        assert_eq!(rfc3339(951_782_400_000_000 + 3_723_000_000), "2000-02-29T01:02:03Z");
+        assert_eq!(
+            rfc3339(951_782_400_000_000 + 3_723_000_000),
+            "2000-02-29T01:02:03Z"
+        );
     }
 }

@@ -125,13 +125,21 @@ impl GeometryError {
         match self {
             Self::NotGeoJson(_) => "هندسه باید یک شیء هندسی GeoJSON باشد.".into(),
             Self::WrongType(t) => format!("هندسهٔ قطعه باید Polygon یا MultiPolygon باشد، نه {t}."),
-            Self::BadPosition { ring, index } => format!("موقعیت {index} در {ring} دو عدد معتبر ندارد."),
+            Self::BadPosition { ring, index } => {
+                format!("موقعیت {index} در {ring} دو عدد معتبر ندارد.")
+            }
             Self::OutOfRange { ring, index, .. } => format!(
                 "موقعیت {index} در {ring} بیرون از بازهٔ WGS84 است؛ مختصات باید [طول، عرض] جغرافیایی به درجه باشد."
             ),
-            Self::RingTooShort { ring, .. } => format!("{ring} دست‌کم ۴ نقطه لازم دارد (آخری همان اولی)."),
-            Self::RingNotClosed { ring } => format!("{ring} بسته نیست؛ نقطهٔ آخر باید همان نقطهٔ اول باشد."),
-            Self::SelfIntersection(ring) => format!("{ring} خودش را قطع می‌کند؛ مرز قطعه را اصلاح کنید."),
+            Self::RingTooShort { ring, .. } => {
+                format!("{ring} دست‌کم ۴ نقطه لازم دارد (آخری همان اولی).")
+            }
+            Self::RingNotClosed { ring } => {
+                format!("{ring} بسته نیست؛ نقطهٔ آخر باید همان نقطهٔ اول باشد.")
+            }
+            Self::SelfIntersection(ring) => {
+                format!("{ring} خودش را قطع می‌کند؛ مرز قطعه را اصلاح کنید.")
+            }
             Self::Invalid(_) => "چندضلعی معتبر نیست (حفره بیرون از مرز یا بخش‌های هم‌پوشان).".into(),
             Self::ZeroArea => "چندضلعی مساحتی ندارد.".into(),
             Self::TooManyVertices => format!("هندسه بیش از {MAX_VERTICES} نقطه دارد."),
@@ -140,7 +148,11 @@ impl GeometryError {
 }
 
 fn ring_name(polygon: Option<usize>, ring: usize) -> String {
-    let r = if ring == 0 { "exterior ring".to_owned() } else { format!("interior ring {}", ring - 1) };
+    let r = if ring == 0 {
+        "exterior ring".to_owned()
+    } else {
+        format!("interior ring {}", ring - 1)
+    };
     match polygon {
         Some(p) => format!("polygon {p} {r}"),
         None => r,
@@ -162,16 +174,27 @@ fn check_ring(
     for (index, p) in positions.iter().enumerate() {
         let s = p.as_slice();
         if s.len() < 2 || !s[0].is_finite() || !s[1].is_finite() {
-            return Err(GeometryError::BadPosition { ring: name(), index });
+            return Err(GeometryError::BadPosition {
+                ring: name(),
+                index,
+            });
         }
         let (lon, lat) = (s[0], s[1]);
         if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
-            return Err(GeometryError::OutOfRange { ring: name(), index, lon, lat });
+            return Err(GeometryError::OutOfRange {
+                ring: name(),
+                index,
+                lon,
+                lat,
+            });
         }
         coords.push(Coord { x: lon, y: lat });
     }
     if coords.len() < 4 {
-        return Err(GeometryError::RingTooShort { ring: name(), found: coords.len() });
+        return Err(GeometryError::RingTooShort {
+            ring: name(),
+            found: coords.len(),
+        });
     }
     if coords.first() != coords.last() {
         return Err(GeometryError::RingNotClosed { ring: name() });
@@ -179,9 +202,16 @@ fn check_ring(
     Ok(LineString::new(coords))
 }
 
-fn polygon_from(rings: &[Vec<geojson::Position>], index: Option<usize>, count: &mut usize) -> Result<Polygon<f64>, GeometryError> {
+fn polygon_from(
+    rings: &[Vec<geojson::Position>],
+    index: Option<usize>,
+    count: &mut usize,
+) -> Result<Polygon<f64>, GeometryError> {
     let Some((shell, holes)) = rings.split_first() else {
-        return Err(GeometryError::RingTooShort { ring: ring_name(index, 0), found: 0 });
+        return Err(GeometryError::RingTooShort {
+            ring: ring_name(index, 0),
+            found: 0,
+        });
     };
     let exterior = check_ring(shell, index, 0, count)?;
     let interiors = holes
@@ -200,10 +230,13 @@ fn polygon_validity(p: &Polygon<f64>, index: Option<usize>) -> Result<(), Geomet
     };
     match p.check_validation() {
         Ok(()) => Ok(()),
-        Err(InvalidPolygon::SelfIntersection(role)) => Err(GeometryError::SelfIntersection(role_name(&role))),
-        Err(InvalidPolygon::TooFewPointsInRing(role)) => {
-            Err(GeometryError::RingTooShort { ring: role_name(&role), found: 3 })
+        Err(InvalidPolygon::SelfIntersection(role)) => {
+            Err(GeometryError::SelfIntersection(role_name(&role)))
         }
+        Err(InvalidPolygon::TooFewPointsInRing(role)) => Err(GeometryError::RingTooShort {
+            ring: role_name(&role),
+            found: 3,
+        }),
         Err(other) => Err(GeometryError::Invalid(other.to_string())),
     }
 }
@@ -238,9 +271,17 @@ impl Shape {
                     polygon_validity(p, Some(i))?;
                 }
                 let multi = MultiPolygon::new(polygons);
-                multi.check_validation().map_err(|e| GeometryError::Invalid(e.to_string()))?;
+                multi
+                    .check_validation()
+                    .map_err(|e| GeometryError::Invalid(e.to_string()))?;
                 if multi.0.len() == 1 {
-                    Shape::Polygon(multi.0.into_iter().next().expect("one polygon, just checked"))
+                    Shape::Polygon(
+                        multi
+                            .0
+                            .into_iter()
+                            .next()
+                            .expect("one polygon, just checked"),
+                    )
                 } else {
                     Shape::Multi(multi)
                 }
@@ -259,17 +300,29 @@ impl Shape {
         let geometry: geojson::Geometry =
             serde_json::from_str(text).map_err(|e| GeometryError::NotGeoJson(e.to_string()))?;
         let to_ring = |r: &Vec<geojson::Position>| {
-            LineString::new(r.iter().map(|p| Coord { x: p.as_slice()[0], y: p.as_slice()[1] }).collect())
+            LineString::new(
+                r.iter()
+                    .map(|p| Coord {
+                        x: p.as_slice()[0],
+                        y: p.as_slice()[1],
+                    })
+                    .collect(),
+            )
         };
         let to_polygon = |rings: &Vec<Vec<geojson::Position>>| {
             let mut it = rings.iter().map(to_ring);
-            Polygon::new(it.next().unwrap_or_else(|| LineString::new(vec![])), it.collect())
+            Polygon::new(
+                it.next().unwrap_or_else(|| LineString::new(vec![])),
+                it.collect(),
+            )
         };
         match &geometry.value {
-            geojson::GeometryValue::Polygon { coordinates } => Ok(Shape::Polygon(to_polygon(coordinates))),
-            geojson::GeometryValue::MultiPolygon { coordinates } => {
-                Ok(Shape::Multi(MultiPolygon::new(coordinates.iter().map(to_polygon).collect())))
+            geojson::GeometryValue::Polygon { coordinates } => {
+                Ok(Shape::Polygon(to_polygon(coordinates)))
             }
+            geojson::GeometryValue::MultiPolygon { coordinates } => Ok(Shape::Multi(
+                MultiPolygon::new(coordinates.iter().map(to_polygon).collect()),
+            )),
             other => Err(GeometryError::WrongType(other.type_name().to_owned())),
         }
     }
@@ -376,7 +429,9 @@ impl Shape {
     }
 
     fn vertex_count(&self) -> usize {
-        let poly = |p: &Polygon<f64>| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>();
+        let poly = |p: &Polygon<f64>| {
+            p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>()
+        };
         match self {
             Shape::Polygon(p) => poly(p),
             Shape::Multi(m) => m.0.iter().map(poly).sum(),
@@ -386,7 +441,10 @@ impl Shape {
 
 fn write_polygon(out: &mut String, p: &Polygon<f64>) {
     out.push('[');
-    for (i, ring) in std::iter::once(p.exterior()).chain(p.interiors()).enumerate() {
+    for (i, ring) in std::iter::once(p.exterior())
+        .chain(p.interiors())
+        .enumerate()
+    {
         if i > 0 {
             out.push(',');
         }
@@ -428,20 +486,40 @@ mod tests {
     #[test]
     fn a_bow_tie_is_a_self_intersection() {
         let bow = r#"{"type":"Polygon","coordinates":[[[51.55,32.86],[51.551,32.861],[51.551,32.86],[51.55,32.861],[51.55,32.86]]]}"#;
-        assert!(matches!(Shape::parse(bow), Err(GeometryError::SelfIntersection(_))), "{:?}", Shape::parse(bow));
+        assert!(
+            matches!(Shape::parse(bow), Err(GeometryError::SelfIntersection(_))),
+            "{:?}",
+            Shape::parse(bow)
+        );
     }
 
     #[test]
     fn open_short_swapped_and_wrong_type_are_each_named() {
         let open = r#"{"type":"Polygon","coordinates":[[[51.55,32.86],[51.551,32.86],[51.551,32.861],[51.55,32.861]]]}"#;
-        assert!(matches!(Shape::parse(open), Err(GeometryError::RingNotClosed { .. })));
-        let short = r#"{"type":"Polygon","coordinates":[[[51.55,32.86],[51.551,32.86],[51.55,32.86]]]}"#;
-        assert!(matches!(Shape::parse(short), Err(GeometryError::RingTooShort { found: 3, .. })));
+        assert!(matches!(
+            Shape::parse(open),
+            Err(GeometryError::RingNotClosed { .. })
+        ));
+        let short =
+            r#"{"type":"Polygon","coordinates":[[[51.55,32.86],[51.551,32.86],[51.55,32.86]]]}"#;
+        assert!(matches!(
+            Shape::parse(short),
+            Err(GeometryError::RingTooShort { found: 3, .. })
+        ));
         let projected = square(560_000.0, 3_636_000.0, 10.0);
-        assert!(matches!(Shape::parse(&projected), Err(GeometryError::OutOfRange { index: 0, .. })));
+        assert!(matches!(
+            Shape::parse(&projected),
+            Err(GeometryError::OutOfRange { index: 0, .. })
+        ));
         let point = r#"{"type":"Point","coordinates":[51.55,32.86]}"#;
-        assert_eq!(Shape::parse(point), Err(GeometryError::WrongType("Point".into())));
-        assert!(matches!(Shape::parse("{"), Err(GeometryError::NotGeoJson(_))));
+        assert_eq!(
+            Shape::parse(point),
+            Err(GeometryError::WrongType("Point".into()))
+        );
+        assert!(matches!(
+            Shape::parse("{"),
+            Err(GeometryError::NotGeoJson(_))
+        ));
         let flat = r#"{"type":"Polygon","coordinates":[[[51.55,32.86],[51.551,32.86],[51.552,32.86],[51.55,32.86]]]}"#;
         assert!(Shape::parse(flat).is_err());
     }

@@ -75,7 +75,11 @@ fn text(props: &serde_json::Map<String, Value>, key: &str) -> String {
     }
 }
 
-fn number(props: &serde_json::Map<String, Value>, key: &str, problems: &mut Vec<String>) -> Option<f64> {
+fn number(
+    props: &serde_json::Map<String, Value>,
+    key: &str,
+    problems: &mut Vec<String>,
+) -> Option<f64> {
     match props.get(key) {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => n.as_f64(),
@@ -122,7 +126,11 @@ fn feature_input(feature: &geojson::Feature) -> (ParcelInput, Vec<String>) {
             Some(p) => (p.main, p.sub, text(props, "plate_section")),
             None => (s.clone(), String::new(), String::new()),
         },
-        _ => (text(props, "plate_main"), text(props, "plate_sub"), text(props, "plate_section")),
+        _ => (
+            text(props, "plate_main"),
+            text(props, "plate_sub"),
+            text(props, "plate_section"),
+        ),
     };
     let land_use_text = text(props, "land_use");
     let land_use = land_use_text
@@ -152,7 +160,9 @@ fn feature_input(feature: &geojson::Feature) -> (ParcelInput, Vec<String>) {
                     continue;
                 };
                 let share = share_of(o.get("share")).unwrap_or_else(|| {
-                    problems.push(format!("owners[{i}].share is not a number of dang such as 3, \"5/2\" or 2.5"));
+                    problems.push(format!(
+                        "owners[{i}].share is not a number of dang such as 3, \"5/2\" or 2.5"
+                    ));
                     (0, 1)
                 });
                 owners.push(OwnerInput {
@@ -176,8 +186,10 @@ fn feature_input(feature: &geojson::Feature) -> (ParcelInput, Vec<String>) {
         land_area_dm2: to_dm2(number(props, "land_area_m2", &mut problems)),
         built_area_dm2: to_dm2(number(props, "built_area_m2", &mut problems)),
         floors: number(props, "floors", &mut problems).map_or(0, |f| f as i32),
-        land_value_rials_per_m2: number(props, "land_value_rials_per_m2", &mut problems).map_or(0, |v| v as i64),
-        building_value_rials_per_m2: number(props, "building_value_rials_per_m2", &mut problems).map_or(0, |v| v as i64),
+        land_value_rials_per_m2: number(props, "land_value_rials_per_m2", &mut problems)
+            .map_or(0, |v| v as i64),
+        building_value_rials_per_m2: number(props, "building_value_rials_per_m2", &mut problems)
+            .map_or(0, |v| v as i64),
         geometry: GeometryInput::Parsed(feature.geometry.as_ref().map(|g| g.value.clone())),
         ownership_type,
         deed_number: text(props, "deed_number"),
@@ -188,19 +200,33 @@ fn feature_input(feature: &geojson::Feature) -> (ParcelInput, Vec<String>) {
 
 /// Imports a GeoJSON FeatureCollection of parcels, all or nothing; returns how many were
 /// imported.
-pub async fn import_geojson(registry: &Registry, geojson_text: &str, actor: &Actor, reason: &str) -> Result<usize, ImportError> {
+pub async fn import_geojson(
+    registry: &Registry,
+    geojson_text: &str,
+    actor: &Actor,
+    reason: &str,
+) -> Result<usize, ImportError> {
     let collection: FeatureCollection = serde_json::from_str(geojson_text).map_err(|e| {
-        ImportError::Refused(vec![FeatureProblem { index: None, message: format!("not a GeoJSON FeatureCollection: {e}") }])
+        ImportError::Refused(vec![FeatureProblem {
+            index: None,
+            message: format!("not a GeoJSON FeatureCollection: {e}"),
+        }])
     })?;
     if collection.features.is_empty() {
-        return Err(ImportError::Refused(vec![FeatureProblem { index: None, message: "the collection has no features".into() }]));
+        return Err(ImportError::Refused(vec![FeatureProblem {
+            index: None,
+            message: "the collection has no features".into(),
+        }]));
     }
     let mut problems: Vec<FeatureProblem> = Vec::new();
     let mut valid = Vec::new();
     let mut first_of_code: HashMap<String, usize> = HashMap::new();
     for (i, feature) in collection.features.iter().enumerate() {
         let (input, mapping) = feature_input(feature);
-        problems.extend(mapping.into_iter().map(|message| FeatureProblem { index: Some(i), message }));
+        problems.extend(mapping.into_iter().map(|message| FeatureProblem {
+            index: Some(i),
+            message,
+        }));
         match validate(&input) {
             Ok((record, shape)) => {
                 let code = record.code.to_string();
@@ -214,18 +240,27 @@ pub async fn import_geojson(registry: &Registry, geojson_text: &str, actor: &Act
                 }
                 valid.push((i, record, shape));
             }
-            Err(found) => problems.extend(
-                found.into_iter().map(|p| FeatureProblem { index: Some(i), message: format!("{}: {}", p.field, p.en) }),
-            ),
+            Err(found) => problems.extend(found.into_iter().map(|p| FeatureProblem {
+                index: Some(i),
+                message: format!("{}: {}", p.field, p.en),
+            })),
         }
     }
     // Overlaps among the file's own features.
-    let local = ParcelIndex::build(valid.iter().map(|(_, r, s)| IndexedParcel::new(r.code, s.clone())).collect());
+    let local = ParcelIndex::build(
+        valid
+            .iter()
+            .map(|(_, r, s)| IndexedParcel::new(r.code, s.clone()))
+            .collect(),
+    );
     let position: HashMap<_, usize> = valid.iter().map(|(i, r, _)| (r.code, *i)).collect();
     for (i, record, shape) in &valid {
         for other in local.overlapping(shape, Some(&record.code)) {
             let j = position.get(&other).copied().unwrap_or(usize::MAX);
-            problems.push(FeatureProblem { index: Some(*i), message: format!("outline overlaps feature {j} ({other})") });
+            problems.push(FeatureProblem {
+                index: Some(*i),
+                message: format!("outline overlaps feature {j} ({other})"),
+            });
         }
     }
     if !problems.is_empty() {
@@ -244,7 +279,13 @@ pub async fn import_geojson(registry: &Registry, geojson_text: &str, actor: &Act
     match registry.insert_new(items, &change).await {
         Ok(Ok(n)) => Ok(n),
         Ok(Err(found)) => Err(ImportError::Refused(
-            found.into_iter().map(|p| FeatureProblem { index: Some(order[p.index]), message: p.message }).collect(),
+            found
+                .into_iter()
+                .map(|p| FeatureProblem {
+                    index: Some(order[p.index]),
+                    message: p.message,
+                })
+                .collect(),
         )),
         Err(e) => Err(ImportError::Store(e)),
     }

@@ -31,7 +31,11 @@ pub struct IndexedParcel {
 impl IndexedParcel {
     /// A tree entry for `code` with `shape`.
     pub fn new(code: RenovationCode, shape: Shape) -> Self {
-        Self { code, envelope: shape.envelope(), shape }
+        Self {
+            code,
+            envelope: shape.envelope(),
+            shape,
+        }
     }
 
     /// The outline.
@@ -79,17 +83,23 @@ pub struct ParcelIndex {
 impl ParcelIndex {
     /// An index over `parcels`, bulk-loaded (much faster than inserting one by one).
     pub fn build(parcels: Vec<IndexedParcel>) -> Self {
-        Self { tree: RwLock::new(RTree::bulk_load(parcels)) }
+        Self {
+            tree: RwLock::new(RTree::bulk_load(parcels)),
+        }
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, RTree<IndexedParcel>> {
         // A panic while holding the lock cannot leave the tree half-modified (rstar's
         // insert/remove complete or unwind before touching the structure), so reuse it.
-        self.tree.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.tree
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, RTree<IndexedParcel>> {
-        self.tree.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.tree
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// How many parcels are indexed.
@@ -140,15 +150,21 @@ impl ParcelIndex {
 
     /// One page of [`ParcelIndex::in_box`]: the first `limit` codes (in text order) after
     /// `after`, and whether more follow. Costs one pass over the box, not a full sort.
-    pub fn in_box_page(&self, rect: &Rect<f64>, after: &str, limit: usize) -> (Vec<RenovationCode>, bool) {
+    pub fn in_box_page(
+        &self,
+        rect: &Rect<f64>,
+        after: &str,
+        limit: usize,
+    ) -> (Vec<RenovationCode>, bool) {
         let tree = self.read();
         let env = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
         let mut codes: Vec<(String, RenovationCode)> = tree
             .locate_in_envelope_intersecting(&env)
             .filter_map(|e| {
                 let text = e.code.to_string();
-                (text.as_str() > after && (env.contains_envelope(&e.envelope) || e.shape.intersects_rect(rect)))
-                    .then_some((text, e.code))
+                (text.as_str() > after
+                    && (env.contains_envelope(&e.envelope) || e.shape.intersects_rect(rect)))
+                .then_some((text, e.code))
             })
             .collect();
         drop(tree);
@@ -163,7 +179,11 @@ impl ParcelIndex {
 
     /// Codes of indexed parcels whose outline overlaps `shape` (see
     /// [`Shape::overlaps`]), ignoring `except` (the parcel being replaced).
-    pub fn overlapping(&self, shape: &Shape, except: Option<&RenovationCode>) -> Vec<RenovationCode> {
+    pub fn overlapping(
+        &self,
+        shape: &Shape,
+        except: Option<&RenovationCode>,
+    ) -> Vec<RenovationCode> {
         let tree = self.read();
         let mut out: Vec<RenovationCode> = tree
             .locate_in_envelope_intersecting(&shape.envelope())
@@ -179,7 +199,10 @@ impl ParcelIndex {
     pub fn put(&self, entry: IndexedParcel, previous: Option<AABB<[f64; 2]>>) {
         let mut tree = self.write();
         if let Some(envelope) = previous {
-            tree.remove_with_selection_function(SelectCode { code: entry.code, envelope });
+            tree.remove_with_selection_function(SelectCode {
+                code: entry.code,
+                envelope,
+            });
         }
         tree.insert(entry);
     }
@@ -199,15 +222,27 @@ impl ParcelIndex {
     /// The indexed outline of a parcel, if any (for tests and tools).
     pub fn shape_of(&self, code: &RenovationCode, near: AABB<[f64; 2]>) -> Option<Shape> {
         let tree = self.read();
-        tree.locate_with_selection_function(SelectCode { code: *code, envelope: near })
-            .next()
-            .map(|e| e.shape.clone())
+        tree.locate_with_selection_function(SelectCode {
+            code: *code,
+            envelope: near,
+        })
+        .next()
+        .map(|e| e.shape.clone())
     }
 }
 
 /// A rectangle from a WGS84 bounding box (min lon, min lat, max lon, max lat).
 pub fn rect(min_lon: f64, min_lat: f64, max_lon: f64, max_lat: f64) -> Rect<f64> {
-    Rect::new(Coord { x: min_lon, y: min_lat }, Coord { x: max_lon, y: max_lat })
+    Rect::new(
+        Coord {
+            x: min_lon,
+            y: min_lat,
+        },
+        Coord {
+            x: max_lon,
+            y: max_lat,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -241,9 +276,15 @@ mod tests {
 
     #[test]
     fn a_replaced_outline_moves_at_once() {
-        let index = ParcelIndex::build(vec![IndexedParcel::new(code("1-1-1-1-0-0"), square(0.0, 0.0, 1.0))]);
+        let index = ParcelIndex::build(vec![IndexedParcel::new(
+            code("1-1-1-1-0-0"),
+            square(0.0, 0.0, 1.0),
+        )]);
         let old = square(0.0, 0.0, 1.0).envelope();
-        index.put(IndexedParcel::new(code("1-1-1-1-0-0"), square(5.0, 5.0, 1.0)), Some(old));
+        index.put(
+            IndexedParcel::new(code("1-1-1-1-0-0"), square(5.0, 5.0, 1.0)),
+            Some(old),
+        );
         assert_eq!(index.pick(0.5, 0.5), None);
         assert_eq!(index.pick(5.5, 5.5), Some(code("1-1-1-1-0-0")));
         assert_eq!(index.len(), 1);
@@ -256,7 +297,10 @@ mod tests {
             IndexedParcel::new(code("1-1-1-1-0-0"), square(1.0, 0.0, 1.0)),
             IndexedParcel::new(code("1-1-1-3-0-0"), square(3.0, 0.0, 1.0)),
         ]);
-        assert_eq!(index.in_box(&rect(0.5, 0.5, 1.5, 0.6)), vec![code("1-1-1-1-0-0"), code("1-1-1-2-0-0")]);
+        assert_eq!(
+            index.in_box(&rect(0.5, 0.5, 1.5, 0.6)),
+            vec![code("1-1-1-1-0-0"), code("1-1-1-2-0-0")]
+        );
         assert!(index.in_box(&rect(2.1, 0.1, 2.9, 0.9)).is_empty());
         assert_eq!(index.overlapping(&square(0.5, 0.0, 1.0), None).len(), 2);
         assert!(index.overlapping(&square(2.0, 0.0, 1.0), None).is_empty());

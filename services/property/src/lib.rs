@@ -74,7 +74,10 @@ pub async fn build_with_clock(ctx: &ServiceContext, clock: Clock) -> anyhow::Res
                 }
                 match registry.catch_up().await {
                     Ok(0) => {}
-                    Ok(n) => tracing::info!(versions = n, "map index caught up with writes from elsewhere"),
+                    Ok(n) => tracing::info!(
+                        versions = n,
+                        "map index caught up with writes from elsewhere"
+                    ),
                     Err(err) => tracing::warn!(error = %err, "could not refresh the map index"),
                 }
             }
@@ -82,7 +85,12 @@ pub async fn build_with_clock(ctx: &ServiceContext, clock: Clock) -> anyhow::Res
     }
     let api = api::Api::new(registry, settings);
     let routes = tonic::service::Routes::new(PropertyServiceServer::new(api));
-    Ok(GrpcServer::new(SERVICE, routes, ctx.settings.grpc.clone(), ctx.verifier.clone())
-        .describe(estelam_proto::FILE_DESCRIPTOR_SET)
-        .hosts(GRPC_SERVICE))
+    Ok(GrpcServer::new(
+        SERVICE,
+        routes,
+        ctx.settings.grpc.clone(),
+        ctx.verifier.clone(),
+    )
+    .describe(estelam_proto::FILE_DESCRIPTOR_SET)
+    .hosts(GRPC_SERVICE))
 }

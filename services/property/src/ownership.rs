@@ -70,9 +70,15 @@ impl OwnershipType {
     /// Parses the English name or the Persian term.
     pub fn parse(s: &str) -> Option<Self> {
         let folded = fold_name(s);
-        [Self::Full, Self::Shared, Self::Endowment, Self::State, Self::Leasehold]
-            .into_iter()
-            .find(|t| folded == t.name() || names_match(&folded, t.name_fa()))
+        [
+            Self::Full,
+            Self::Shared,
+            Self::Endowment,
+            Self::State,
+            Self::Leasehold,
+        ]
+        .into_iter()
+        .find(|t| folded == t.name() || names_match(&folded, t.name_fa()))
     }
 
     /// The Persian term, for messages.
@@ -134,7 +140,10 @@ fn gcd(mut a: i128, mut b: i128) -> i128 {
 
 impl Dang {
     /// The whole property: 6 dang.
-    pub const WHOLE: Dang = Dang { numerator: 6, denominator: 1 };
+    pub const WHOLE: Dang = Dang {
+        numerator: 6,
+        denominator: 1,
+    };
 
     /// `numerator / denominator` dang in lowest terms; `None` when the denominator is not
     /// positive or the numerator is negative.
@@ -151,7 +160,10 @@ impl Dang {
 
     /// Whole dang.
     pub fn whole(n: i64) -> Self {
-        Self { numerator: n, denominator: 1 }
+        Self {
+            numerator: n,
+            denominator: 1,
+        }
     }
 
     /// Numerator in lowest terms.
@@ -175,7 +187,11 @@ impl Dang {
                 return None;
             }
             let den = 10i64.pow(u32::try_from(frac.len()).ok()?);
-            let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+            let whole: i64 = if whole.is_empty() {
+                0
+            } else {
+                whole.parse().ok()?
+            };
             let frac: i64 = frac.parse().ok()?;
             return Self::new(whole.checked_mul(den)?.checked_add(frac)?, den);
         }
@@ -186,13 +202,18 @@ impl Dang {
     pub fn sum(shares: impl IntoIterator<Item = Dang>) -> Option<Dang> {
         let (mut n, mut d) = (0i128, 1i128);
         for s in shares {
-            n = n.checked_mul(i128::from(s.denominator))?.checked_add(i128::from(s.numerator).checked_mul(d)?)?;
+            n = n
+                .checked_mul(i128::from(s.denominator))?
+                .checked_add(i128::from(s.numerator).checked_mul(d)?)?;
             d = d.checked_mul(i128::from(s.denominator))?;
             let g = gcd(n, d).max(1);
             n /= g;
             d /= g;
         }
-        Some(Dang { numerator: i64::try_from(n).ok()?, denominator: i64::try_from(d).ok()? })
+        Some(Dang {
+            numerator: i64::try_from(n).ok()?,
+            denominator: i64::try_from(d).ok()?,
+        })
     }
 }
 
@@ -236,7 +257,11 @@ pub fn legal_id_is_valid(id: &str) -> bool {
 pub fn legal_id_check_digit(first_ten: &[u32]) -> u32 {
     const WEIGHTS: [u32; 5] = [29, 27, 23, 19, 17];
     let d = first_ten[9] + 2;
-    let s: u32 = first_ten.iter().enumerate().map(|(i, x)| (x + d) * WEIGHTS[i % 5]).sum();
+    let s: u32 = first_ten
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x + d) * WEIGHTS[i % 5])
+        .sum();
     match s % 11 {
         10 => 0,
         r => r,
@@ -248,7 +273,11 @@ pub fn legal_id_check_digit(first_ten: &[u32]) -> u32 {
 /// valid unless all ten digits come out equal.
 pub fn complete_national_code(first_nine: u32) -> String {
     let head = format!("{:09}", first_nine % 1_000_000_000);
-    let s: u32 = head.bytes().enumerate().map(|(i, b)| u32::from(b - b'0') * (10 - i as u32)).sum();
+    let s: u32 = head
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| u32::from(b - b'0') * (10 - i as u32))
+        .sum();
     let r = s % 11;
     let check = if r < 2 { r } else { 11 - r };
     format!("{head}{check}")
@@ -314,8 +343,18 @@ impl fmt::Display for FieldProblem {
     }
 }
 
-fn err(field: String, reason: &'static str, fa: impl Into<String>, en: impl Into<String>) -> FieldProblem {
-    FieldProblem { field, reason, fa: fa.into(), en: en.into() }
+fn err(
+    field: String,
+    reason: &'static str,
+    fa: impl Into<String>,
+    en: impl Into<String>,
+) -> FieldProblem {
+    FieldProblem {
+        field,
+        reason,
+        fa: fa.into(),
+        en: en.into(),
+    }
 }
 
 fn clean_deed(s: &str) -> Result<String, ()> {
@@ -380,7 +419,12 @@ pub fn validate_ownership(
             Some(OwnerKind::NaturalPerson) => match NationalCode::parse(&digits) {
                 Ok(c) => Some(c.as_str().to_owned()),
                 Err(e) => {
-                    errors.push(err(path("national_code"), "NATIONAL_CODE_INVALID", e.message_fa(), e.to_string()));
+                    errors.push(err(
+                        path("national_code"),
+                        "NATIONAL_CODE_INVALID",
+                        e.message_fa(),
+                        e.to_string(),
+                    ));
                     None
                 }
             },
@@ -398,7 +442,12 @@ pub fn validate_ownership(
                 }
             }
             None => {
-                errors.push(err(path("kind"), "OWNER_KIND_UNKNOWN", "نوع مالک شناخته نشد.", "The owner kind is unknown."));
+                errors.push(err(
+                    path("kind"),
+                    "OWNER_KIND_UNKNOWN",
+                    "نوع مالک شناخته نشد.",
+                    "The owner kind is unknown.",
+                ));
                 None
             }
         };
@@ -411,7 +460,8 @@ pub fn validate_ownership(
                 "Give the owner's name (at most 200 characters).",
             ));
         }
-        let share = Dang::new(o.share.0, o.share.1).filter(|s| s.numerator > 0 && *s <= Dang::WHOLE);
+        let share =
+            Dang::new(o.share.0, o.share.1).filter(|s| s.numerator > 0 && *s <= Dang::WHOLE);
         if share.is_none() {
             errors.push(err(
                 path("share"),
@@ -421,7 +471,12 @@ pub fn validate_ownership(
             ));
         }
         let owner_deed = clean_deed(&o.deed_number).unwrap_or_else(|()| {
-            errors.push(err(path("deed_number"), "DEED_NUMBER_INVALID", "شمارهٔ سند نادرست است.", "The deed number is not valid."));
+            errors.push(err(
+                path("deed_number"),
+                "DEED_NUMBER_INVALID",
+                "شمارهٔ سند نادرست است.",
+                "The deed number is not valid.",
+            ));
             String::new()
         });
         if let (Some(kind), Some(code), Some(share)) = (kind, code, share) {
@@ -433,7 +488,13 @@ pub fn validate_ownership(
                     "Each owner appears once; add up their shares.",
                 ));
             }
-            out.push(Owner { kind, national_code: code, full_name: name, share, deed_number: owner_deed });
+            out.push(Owner {
+                kind,
+                national_code: code,
+                full_name: name,
+                share,
+                deed_number: owner_deed,
+            });
         }
     }
     if errors.is_empty() && !owners.is_empty() {
@@ -474,7 +535,15 @@ pub fn validate_ownership(
         )),
         _ => {}
     }
-    if errors.is_empty() { Ok(Ownership { kind, deed_number: deed, owners: out }) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(Ownership {
+            kind,
+            deed_number: deed,
+            owners: out,
+        })
+    } else {
+        Err(errors)
+    }
 }
 
 /// The outcome of checking an applicant against a parcel's owners (step 6).
@@ -512,7 +581,11 @@ pub fn check_applicant(
     full_name: &str,
     declared: OwnershipType,
 ) -> ApplicantCheck {
-    let Some(owner) = ownership.owners.iter().find(|o| o.national_code == national_code) else {
+    let Some(owner) = ownership
+        .owners
+        .iter()
+        .find(|o| o.national_code == national_code)
+    else {
         return ApplicantCheck::NotOwner;
     };
     let Some(recorded) = ownership.kind else {
@@ -522,9 +595,15 @@ pub fn check_applicant(
         return ApplicantCheck::NameMismatch { share: owner.share };
     }
     if recorded != declared {
-        return ApplicantCheck::TypeMismatch { share: owner.share, recorded };
+        return ApplicantCheck::TypeMismatch {
+            share: owner.share,
+            recorded,
+        };
     }
-    ApplicantCheck::Owner { share: owner.share, recorded }
+    ApplicantCheck::Owner {
+        share: owner.share,
+        recorded,
+    }
 }
 
 /// Masks a national code for callers who may not see it: `0076229645` → `007****645`.
@@ -533,7 +612,10 @@ pub fn mask_national_code(code: &str) -> String {
     if n <= 6 {
         return "*".repeat(n);
     }
-    code.chars().enumerate().map(|(i, c)| if i < 3 || i >= n - 3 { c } else { '*' }).collect()
+    code.chars()
+        .enumerate()
+        .map(|(i, c)| if i < 3 || i >= n - 3 { c } else { '*' })
+        .collect()
 }
 
 #[cfg(test)]
@@ -542,7 +624,13 @@ mod tests {
     use proptest::prelude::*;
 
     fn person(code: &str, name: &str, n: i64, d: i64) -> OwnerInput {
-        OwnerInput { kind: 1, national_code: code.into(), full_name: name.into(), share: (n, d), deed_number: String::new() }
+        OwnerInput {
+            kind: 1,
+            national_code: code.into(),
+            full_name: name.into(),
+            share: (n, d),
+            deed_number: String::new(),
+        }
     }
 
     #[test]
@@ -557,7 +645,10 @@ mod tests {
 
     #[test]
     fn shares_off_by_a_sliver_are_refused_with_the_total() {
-        let owners = [person("0076229645", "علی", 3, 1), person("1583250689", "مریم", 2999, 1000)];
+        let owners = [
+            person("0076229645", "علی", 3, 1),
+            person("1583250689", "مریم", 2999, 1000),
+        ];
         let errs = validate_ownership(2, "", &owners).unwrap_err();
         assert_eq!(errs[0].reason, "SHARES_NOT_SIX_DANG");
         assert!(errs[0].en.contains("5999/1000"), "{}", errs[0].en);
@@ -567,9 +658,18 @@ mod tests {
     fn full_ownership_has_one_owner_and_shared_two() {
         let one = [person("0076229645", "علی", 6, 1)];
         assert!(validate_ownership(1, "", &one).is_ok());
-        assert_eq!(validate_ownership(2, "", &one).unwrap_err()[0].reason, "SHARED_OWNERSHIP_TWO_OWNERS");
-        let two = [person("0076229645", "علی", 3, 1), person("1583250689", "مریم", 3, 1)];
-        assert_eq!(validate_ownership(1, "", &two).unwrap_err()[0].reason, "FULL_OWNERSHIP_ONE_OWNER");
+        assert_eq!(
+            validate_ownership(2, "", &one).unwrap_err()[0].reason,
+            "SHARED_OWNERSHIP_TWO_OWNERS"
+        );
+        let two = [
+            person("0076229645", "علی", 3, 1),
+            person("1583250689", "مریم", 3, 1),
+        ];
+        assert_eq!(
+            validate_ownership(1, "", &two).unwrap_err()[0].reason,
+            "FULL_OWNERSHIP_ONE_OWNER"
+        );
     }
 
     #[test]
@@ -581,7 +681,10 @@ mod tests {
         ];
         let errs = validate_ownership(2, "", &owners).unwrap_err();
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
-        assert!(fields.contains(&"ownership.owners[0].national_code"), "{fields:?}");
+        assert!(
+            fields.contains(&"ownership.owners[0].national_code"),
+            "{fields:?}"
+        );
         assert!(fields.contains(&"ownership.owners[1].share"), "{fields:?}");
         assert!(fields.contains(&"ownership.owners[2].share"), "{fields:?}");
     }
@@ -595,7 +698,10 @@ mod tests {
 
     #[test]
     fn legal_ids_check_their_last_digit() {
-        let first: Vec<u32> = "1010034567".chars().filter_map(|c| c.to_digit(10)).collect();
+        let first: Vec<u32> = "1010034567"
+            .chars()
+            .filter_map(|c| c.to_digit(10))
+            .collect();
         let id = format!("1010034567{}", legal_id_check_digit(&first));
         assert!(legal_id_is_valid(&id));
         let wrong_check = (legal_id_check_digit(&first) + 1) % 10;
@@ -608,30 +714,45 @@ mod tests {
         let o = validate_ownership(
             2,
             "",
-            &[person("0076229645", "علي رضايي", 5, 2), person("1583250689", "مریم احمدی", 7, 2)],
+            &[
+                person("0076229645", "علي رضايي", 5, 2),
+                person("1583250689", "مریم احمدی", 7, 2),
+            ],
         )
         .unwrap();
         let half = Dang::new(5, 2).unwrap();
         assert_eq!(
             check_applicant(&o, "0076229645", "علی  رضایی", OwnershipType::Shared),
-            ApplicantCheck::Owner { share: half, recorded: OwnershipType::Shared }
+            ApplicantCheck::Owner {
+                share: half,
+                recorded: OwnershipType::Shared
+            }
         );
         assert_eq!(
             check_applicant(&o, "0076229645", "علی رضایی", OwnershipType::Full),
-            ApplicantCheck::TypeMismatch { share: half, recorded: OwnershipType::Shared }
+            ApplicantCheck::TypeMismatch {
+                share: half,
+                recorded: OwnershipType::Shared
+            }
         );
         assert_eq!(
             check_applicant(&o, "0076229645", "حسن رضایی", OwnershipType::Full),
             ApplicantCheck::NameMismatch { share: half }
         );
-        assert_eq!(check_applicant(&o, "0499370899", "علی", OwnershipType::Shared), ApplicantCheck::NotOwner);
+        assert_eq!(
+            check_applicant(&o, "0499370899", "علی", OwnershipType::Shared),
+            ApplicantCheck::NotOwner
+        );
     }
 
     #[test]
     fn completed_national_codes_are_valid() {
         assert_eq!(complete_national_code(7_622_964), "0076229645");
         for n in [1u32, 158_325_068, 999_999_998] {
-            assert!(NationalCode::parse(&complete_national_code(n)).is_ok(), "{n}");
+            assert!(
+                NationalCode::parse(&complete_national_code(n)).is_ok(),
+                "{n}"
+            );
         }
     }
 

@@ -28,7 +28,11 @@ fn fingerprint(filter: &str) -> String {
 
 /// A token that resumes after `last_key` for the same `filter`.
 pub fn encode(last_key: &str, filter: &str) -> String {
-    let json = serde_json::to_vec(&Token { k: last_key.to_owned(), f: fingerprint(filter) }).unwrap_or_default();
+    let json = serde_json::to_vec(&Token {
+        k: last_key.to_owned(),
+        f: fingerprint(filter),
+    })
+    .unwrap_or_default();
     URL_SAFE_NO_PAD.encode(json)
 }
 
@@ -63,7 +67,11 @@ pub fn size(requested: i32, default: u32, max: u32, field: &str) -> Result<usize
             "The page size cannot be negative.",
         ));
     }
-    let n = if requested == 0 { default } else { (requested as u32).min(max) };
+    let n = if requested == 0 {
+        default
+    } else {
+        (requested as u32).min(max)
+    };
     Ok(n.max(1) as usize)
 }
 

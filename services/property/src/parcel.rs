@@ -88,7 +88,9 @@ impl LandUse {
     /// Parses the English or Persian name.
     pub fn parse(s: &str) -> Option<Self> {
         let folded = fold_name(s);
-        Self::ALL.into_iter().find(|u| folded == u.name() || folded == fold_name(u.name_fa()))
+        Self::ALL
+            .into_iter()
+            .find(|u| folded == u.name() || folded == fold_name(u.name_fa()))
     }
 }
 
@@ -106,7 +108,11 @@ pub struct RegistryPlate {
 impl RegistryPlate {
     /// `main/sub` (or `main`) as written on deeds, Latin digits.
     pub fn display(&self) -> String {
-        if self.sub.is_empty() { self.main.clone() } else { format!("{}/{}", self.main, self.sub) }
+        if self.sub.is_empty() {
+            self.main.clone()
+        } else {
+            format!("{}/{}", self.main, self.sub)
+        }
     }
 
     /// A plate from its parts as typed (any digit set; sub and section may be empty).
@@ -122,7 +128,11 @@ impl RegistryPlate {
     pub fn parse(s: &str) -> Option<Self> {
         let s = normalize_digits(s.trim());
         let (main, sub) = s.split_once('/').unwrap_or((&s, ""));
-        let plate = Self { main: canonical_digits(main)?, sub: canonical_digits_or_empty(sub)?, section: String::new() };
+        let plate = Self {
+            main: canonical_digits(main)?,
+            sub: canonical_digits_or_empty(sub)?,
+            section: String::new(),
+        };
         (!plate.main.is_empty()).then_some(plate)
     }
 }
@@ -134,11 +144,19 @@ fn canonical_digits(s: &str) -> Option<String> {
         return None;
     }
     let t = s.trim_start_matches('0');
-    Some(if t.is_empty() { "0".to_owned() } else { t.to_owned() })
+    Some(if t.is_empty() {
+        "0".to_owned()
+    } else {
+        t.to_owned()
+    })
 }
 
 fn canonical_digits_or_empty(s: &str) -> Option<String> {
-    if s.trim().is_empty() { Some(String::new()) } else { canonical_digits(s) }
+    if s.trim().is_empty() {
+        Some(String::new())
+    } else {
+        canonical_digits(s)
+    }
 }
 
 /// The writable facts of one parcel version, validated and normalised.
@@ -227,19 +245,41 @@ pub struct ParcelInput {
     pub owners: Vec<OwnerInput>,
 }
 
-fn problem(field: &str, reason: &'static str, fa: impl Into<String>, en: impl Into<String>) -> FieldProblem {
-    FieldProblem { field: field.to_owned(), reason, fa: fa.into(), en: en.into() }
+fn problem(
+    field: &str,
+    reason: &'static str,
+    fa: impl Into<String>,
+    en: impl Into<String>,
+) -> FieldProblem {
+    FieldProblem {
+        field: field.to_owned(),
+        reason,
+        fa: fa.into(),
+        en: en.into(),
+    }
 }
 
 fn geometry_problem(e: &GeometryError) -> FieldProblem {
-    problem("geometry_geojson", e.reason(), e.message_fa(), e.to_string())
+    problem(
+        "geometry_geojson",
+        e.reason(),
+        e.message_fa(),
+        e.to_string(),
+    )
 }
 
 /// Checks every field of a parcel; returns the record and its outline, or every problem.
 pub fn validate(input: &ParcelInput) -> Result<(ParcelRecord, Shape), Vec<FieldProblem>> {
     let mut problems = Vec::new();
     let code = RenovationCode::parse(&input.renovation_code)
-        .map_err(|e| problems.push(problem("renovation_code", "RENOVATION_CODE_INVALID", e.message_fa(), e.to_string())))
+        .map_err(|e| {
+            problems.push(problem(
+                "renovation_code",
+                "RENOVATION_CODE_INVALID",
+                e.message_fa(),
+                e.to_string(),
+            ))
+        })
         .ok();
     let plate = match RegistryPlate::from_parts(&input.plate.0, &input.plate.1, &input.plate.2) {
         Some(plate) => plate,
@@ -255,11 +295,23 @@ pub fn validate(input: &ParcelInput) -> Result<(ParcelRecord, Shape), Vec<FieldP
     };
     let address = input.address.trim().to_owned();
     if address.chars().count() > 500 || address.chars().any(char::is_control) {
-        problems.push(problem("address", "ADDRESS_INVALID", "نشانی حداکثر ۵۰۰ نویسه است.", "The address is at most 500 characters."));
+        problems.push(problem(
+            "address",
+            "ADDRESS_INVALID",
+            "نشانی حداکثر ۵۰۰ نویسه است.",
+            "The address is at most 500 characters.",
+        ));
     }
     let postal_code = normalize_digits(input.postal_code.trim()).replace('-', "");
-    if !postal_code.is_empty() && (postal_code.len() != 10 || !postal_code.bytes().all(|b| b.is_ascii_digit())) {
-        problems.push(problem("postal_code", "POSTAL_CODE_INVALID", "کد پستی ده رقم است.", "A postal code has ten digits."));
+    if !postal_code.is_empty()
+        && (postal_code.len() != 10 || !postal_code.bytes().all(|b| b.is_ascii_digit()))
+    {
+        problems.push(problem(
+            "postal_code",
+            "POSTAL_CODE_INVALID",
+            "کد پستی ده رقم است.",
+            "A postal code has ten digits.",
+        ));
     }
     let land_use = LandUse::from_i32(input.land_use);
     if land_use.is_none() {
@@ -271,7 +323,9 @@ pub fn validate(input: &ParcelInput) -> Result<(ParcelRecord, Shape), Vec<FieldP
         ));
     }
     let shape = match &input.geometry {
-        GeometryInput::Text(t) if t.trim().is_empty() => Err(GeometryError::NotGeoJson("empty".into())),
+        GeometryInput::Text(t) if t.trim().is_empty() => {
+            Err(GeometryError::NotGeoJson("empty".into()))
+        }
         GeometryInput::Text(t) => Shape::parse(t),
         GeometryInput::Parsed(Some(v)) => Shape::from_geojson(v),
         GeometryInput::Parsed(None) => Err(GeometryError::NotGeoJson("missing".into())),
@@ -286,7 +340,8 @@ pub fn validate(input: &ParcelInput) -> Result<(ParcelRecord, Shape), Vec<FieldP
         land_area_dm2 = (s.area_m2() * 100.0).round() as i64;
     }
     // With no area given and no valid outline to measure, the outline's problem says it all.
-    if (shape.is_some() || input.land_area_dm2 != 0) && !(1..=MAX_AREA_DM2).contains(&land_area_dm2) {
+    if (shape.is_some() || input.land_area_dm2 != 0) && !(1..=MAX_AREA_DM2).contains(&land_area_dm2)
+    {
         problems.push(problem(
             "land_area_dm2",
             "LAND_AREA_INVALID",
@@ -295,17 +350,35 @@ pub fn validate(input: &ParcelInput) -> Result<(ParcelRecord, Shape), Vec<FieldP
         ));
     }
     if !(0..=MAX_AREA_DM2).contains(&input.built_area_dm2) {
-        problems.push(problem("built_area_dm2", "BUILT_AREA_INVALID", "مساحت اعیانی نمی‌تواند منفی باشد.", "The built area cannot be negative."));
+        problems.push(problem(
+            "built_area_dm2",
+            "BUILT_AREA_INVALID",
+            "مساحت اعیانی نمی‌تواند منفی باشد.",
+            "The built area cannot be negative.",
+        ));
     }
     if !(0..=200).contains(&input.floors) {
-        problems.push(problem("floors", "FLOORS_INVALID", "تعداد طبقات بین ۰ و ۲۰۰ است.", "Floors must be between 0 and 200."));
+        problems.push(problem(
+            "floors",
+            "FLOORS_INVALID",
+            "تعداد طبقات بین ۰ و ۲۰۰ است.",
+            "Floors must be between 0 and 200.",
+        ));
     }
     for (field, v) in [
         ("land_value_rials_per_m2", input.land_value_rials_per_m2),
-        ("building_value_rials_per_m2", input.building_value_rials_per_m2),
+        (
+            "building_value_rials_per_m2",
+            input.building_value_rials_per_m2,
+        ),
     ] {
         if !(0..=1_000_000_000_000).contains(&v) {
-            problems.push(problem(field, "REGIONAL_VALUE_INVALID", "ارزش منطقه‌ای باید بین صفر و هزار میلیارد ریال باشد.", "A regional value must be between 0 and 10¹² rials per m²."));
+            problems.push(problem(
+                field,
+                "REGIONAL_VALUE_INVALID",
+                "ارزش منطقه‌ای باید بین صفر و هزار میلیارد ریال باشد.",
+                "A regional value must be between 0 and 10¹² rials per m².",
+            ));
         }
     }
     let ownership = validate_ownership(input.ownership_type, &input.deed_number, &input.owners)
@@ -376,7 +449,11 @@ mod tests {
         assert_eq!(r.address, "شاهین‌شهر، خیابان فردوسی");
         assert_eq!(r.ownership.owners[0].full_name, "علی رضایی");
         // ~18.7 m × 11.1 m computed from the outline when no area is given.
-        assert!((18_000..23_000).contains(&r.land_area_dm2), "{}", r.land_area_dm2);
+        assert!(
+            (18_000..23_000).contains(&r.land_area_dm2),
+            "{}",
+            r.land_area_dm2
+        );
     }
 
     #[test]
@@ -388,8 +465,19 @@ mod tests {
         i.postal_code = "123".into();
         i.geometry = GeometryInput::Text(r#"{"type":"Point","coordinates":[51.55,32.86]}"#.into());
         i.owners[0].share = (5, 1);
-        let fields: Vec<String> = validate(&i).unwrap_err().into_iter().map(|p| p.field).collect();
-        for f in ["renovation_code", "land_use", "floors", "postal_code", "geometry_geojson", "ownership.owners"] {
+        let fields: Vec<String> = validate(&i)
+            .unwrap_err()
+            .into_iter()
+            .map(|p| p.field)
+            .collect();
+        for f in [
+            "renovation_code",
+            "land_use",
+            "floors",
+            "postal_code",
+            "geometry_geojson",
+            "ownership.owners",
+        ] {
             assert!(fields.iter().any(|x| x == f), "{f} missing from {fields:?}");
         }
     }

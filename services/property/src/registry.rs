@@ -25,7 +25,9 @@ use crate::index::{IndexedParcel, ParcelIndex};
 use crate::ownership::{FieldProblem, Ownership};
 use crate::parcel::ParcelRecord;
 use crate::request_number::{self, Verdict};
-use crate::store::{self, Actor, Change, ChangeKind, NewVersion, StoredParcel, StoredRequestNumber};
+use crate::store::{
+    self, Actor, Change, ChangeKind, NewVersion, StoredParcel, StoredRequestNumber,
+};
 
 /// The time source, in µs since the epoch; tests substitute a clock they control.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -46,11 +48,31 @@ pub fn invalid(problems: Vec<FieldProblem>) -> ServiceError {
         fa: "ورودی نادرست است.".into(),
         en: "The input is not valid.".into(),
     });
-    let mut err = ServiceError::new(ErrorCode::InvalidArgument, first.reason, first.fa.clone(), first.en.clone());
+    let mut err = ServiceError::new(
+        ErrorCode::InvalidArgument,
+        first.reason,
+        first.fa.clone(),
+        first.en.clone(),
+    );
     for p in problems {
-        err = err.with_field(FieldViolation { field: p.field, reason: p.reason.to_owned(), message_fa: p.fa, message_en: p.en });
+        err = err.with_field(FieldViolation {
+            field: p.field,
+            reason: p.reason.to_owned(),
+            message_fa: p.fa,
+            message_en: p.en,
+        });
     }
     err
+}
+
+/// A failed write: a unique-key violation means another process wrote the same version (or
+/// used the same idempotency key) first — a conflict the caller resolves by reloading.
+fn write_failed(err: sqlx::Error) -> ServiceError {
+    if estelam_runtime::db::is_unique_violation(&err) {
+        ServiceError::conflict().with_cause(err)
+    } else {
+        err.into()
+    }
 }
 
 fn parcel_not_found() -> ServiceError {
@@ -58,7 +80,12 @@ fn parcel_not_found() -> ServiceError {
 }
 
 fn overlap_error(codes: &[RenovationCode]) -> ServiceError {
-    let list = codes.iter().take(5).map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    let list = codes
+        .iter()
+        .take(5)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
     ServiceError::new(
         ErrorCode::FailedPrecondition,
         "PARCEL_OVERLAPS",
@@ -87,7 +114,9 @@ pub struct Registry {
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registry").field("parcels", &self.index.len()).finish()
+        f.debug_struct("Registry")
+            .field("parcels", &self.index.len())
+            .finish()
     }
 }
 
@@ -97,9 +126,10 @@ const LOAD_PAGE: i64 = 50_000;
 impl Registry {
     /// Opens the registry over `db`, loading every current outline into the index.
     pub async fn open(db: Database, clock: Clock) -> anyhow::Result<Self> {
-        let applied: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'parcel_change'")
-            .fetch_one(db.pool())
-            .await?;
+        let applied: i64 =
+            sqlx::query_scalar("SELECT value FROM counters WHERE name = 'parcel_change'")
+                .fetch_one(db.pool())
+                .await?;
         let mut entries = Vec::new();
         let mut after = String::new();
         loop {
@@ -108,7 +138,8 @@ impl Registry {
             after = last.clone();
             for (code, text) in &page {
                 let code = RenovationCode::parse(code)?;
-                let shape = Shape::parse_trusted(text).map_err(|e| anyhow::anyhow!("stored outline of {code}: {e}"))?;
+                let shape = Shape::parse_trusted(text)
+                    .map_err(|e| anyhow::anyhow!("stored outline of {code}: {e}"))?;
                 entries.push(IndexedParcel::new(code, shape));
             }
         }
@@ -179,7 +210,8 @@ impl Registry {
                 } else {
                     None
                 };
-                let parsed = RenovationCode::parse(&code).map_err(|e| ServiceError::internal(anyhow::anyhow!("{e}")))?;
+                let parsed = RenovationCode::parse(&code)
+                    .map_err(|e| ServiceError::internal(anyhow::anyhow!("{e}")))?;
                 let shape = Shape::parse_trusted(&text).map_err(ServiceError::internal)?;
                 self.index.put(IndexedParcel::new(parsed, shape), previous);
                 self.note_applied(row.try_get("seq")?);
@@ -228,7 +260,11 @@ impl Registry {
                     return Err(ServiceError::conflict());
                 }
                 let b = c.record.bbox;
-                (v + 1, ChangeKind::Updated, Some(AABB::from_corners([b[0], b[1]], [b[2], b[3]])))
+                (
+                    v + 1,
+                    ChangeKind::Updated,
+                    Some(AABB::from_corners([b[0], b[1]], [b[2], b[3]])),
+                )
             }
         };
         let seq = store::next_values(&mut tx, "parcel_change", 1).await?;
@@ -239,11 +275,27 @@ impl Registry {
             client_request_id: client_request_id.map(str::to_owned),
             at: now,
         };
-        store::insert_versions(&mut tx, &[NewVersion { record: &record, version, seq, change: &change }]).await?;
-        tx.commit().await?;
+        store::insert_versions(
+            &mut tx,
+            &[NewVersion {
+                record: &record,
+                version,
+                seq,
+                change: &change,
+            }],
+        )
+        .await
+        .map_err(write_failed)?;
+        tx.commit().await.map_err(write_failed)?;
         self.index.put(IndexedParcel::new(code, shape), previous);
         self.note_applied(seq);
-        Ok(StoredParcel { record, version, seq, change, valid_to: None })
+        Ok(StoredParcel {
+            record,
+            version,
+            seq,
+            change,
+            valid_to: None,
+        })
     }
 
     /// Replaces only the ownership of a parcel as a new version.
@@ -262,8 +314,12 @@ impl Registry {
         }
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let current = store::current_in(&mut tx, code).await?.ok_or_else(parcel_not_found)?;
-        if current.version != expected_version || !store::close_version(&mut tx, code, expected_version, now).await? {
+        let current = store::current_in(&mut tx, code)
+            .await?
+            .ok_or_else(parcel_not_found)?;
+        if current.version != expected_version
+            || !store::close_version(&mut tx, code, expected_version, now).await?
+        {
             return Err(ServiceError::conflict());
         }
         let seq = store::next_values(&mut tx, "parcel_change", 1).await?;
@@ -277,16 +333,40 @@ impl Registry {
             at: now,
         };
         let version = expected_version + 1;
-        store::insert_versions(&mut tx, &[NewVersion { record: &record, version, seq, change: &change }]).await?;
-        tx.commit().await?;
+        store::insert_versions(
+            &mut tx,
+            &[NewVersion {
+                record: &record,
+                version,
+                seq,
+                change: &change,
+            }],
+        )
+        .await
+        .map_err(write_failed)?;
+        tx.commit().await.map_err(write_failed)?;
         // The outline did not change; the index needs nothing but the sequence.
         self.note_applied(seq);
-        Ok(StoredParcel { record, version, seq, change, valid_to: None })
+        Ok(StoredParcel {
+            record,
+            version,
+            seq,
+            change,
+            valid_to: None,
+        })
     }
 
-    async fn replay(&self, actor: &Actor, client_request_id: Option<&str>) -> Result<Option<StoredParcel>, ServiceError> {
-        let Some(id) = client_request_id else { return Ok(None) };
-        let Some((code, version)) = store::version_by_request_id(&self.db, &actor.account_id, id).await? else {
+    async fn replay(
+        &self,
+        actor: &Actor,
+        client_request_id: Option<&str>,
+    ) -> Result<Option<StoredParcel>, ServiceError> {
+        let Some(id) = client_request_id else {
+            return Ok(None);
+        };
+        let Some((code, version)) =
+            store::version_by_request_id(&self.db, &actor.account_id, id).await?
+        else {
             return Ok(None);
         };
         Ok(store::version(&self.db, &code, version).await?)
@@ -302,7 +382,10 @@ impl Registry {
     ) -> Result<Result<usize, Vec<BatchProblem>>, ServiceError> {
         let _guard = self.writer.lock().await;
         let codes: Vec<String> = items.iter().map(|(r, _)| r.code.to_string()).collect();
-        let existing: std::collections::HashSet<String> = store::existing_codes(&self.db, &codes).await?.into_iter().collect();
+        let existing: std::collections::HashSet<String> = store::existing_codes(&self.db, &codes)
+            .await?
+            .into_iter()
+            .collect();
         let mut problems = Vec::new();
         for (i, (record, shape)) in items.iter().enumerate() {
             if existing.contains(&codes[i]) {
@@ -313,8 +396,16 @@ impl Registry {
             }
             let overlaps = self.index.overlapping(shape, None);
             if !overlaps.is_empty() {
-                let list = overlaps.iter().take(5).map(ToString::to_string).collect::<Vec<_>>().join(", ");
-                problems.push(BatchProblem { index: i, message: format!("outline overlaps registered parcels {list}") });
+                let list = overlaps
+                    .iter()
+                    .take(5)
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                problems.push(BatchProblem {
+                    index: i,
+                    message: format!("outline overlaps registered parcels {list}"),
+                });
             }
         }
         if !problems.is_empty() {
@@ -327,9 +418,16 @@ impl Registry {
         let rows: Vec<NewVersion<'_>> = items
             .iter()
             .enumerate()
-            .map(|(i, (record, _))| NewVersion { record, version: 1, seq: first + i as i64, change })
+            .map(|(i, (record, _))| NewVersion {
+                record,
+                version: 1,
+                seq: first + i as i64,
+                change,
+            })
             .collect();
-        store::insert_versions(&mut tx, &rows).await?;
+        store::insert_versions(&mut tx, &rows)
+            .await
+            .map_err(write_failed)?;
         store::audit(
             &mut tx,
             change.at,
@@ -340,7 +438,12 @@ impl Registry {
         )
         .await?;
         tx.commit().await?;
-        self.index.extend(items.into_iter().map(|(r, s)| IndexedParcel::new(r.code, s)).collect());
+        self.index.extend(
+            items
+                .into_iter()
+                .map(|(r, s)| IndexedParcel::new(r.code, s))
+                .collect(),
+        );
         self.note_applied(last);
         Ok(Ok(n))
     }
@@ -355,7 +458,8 @@ impl Registry {
         client_request_id: Option<&str>,
     ) -> Result<StoredRequestNumber, ServiceError> {
         if let Some(id) = client_request_id
-            && let Some(earlier) = store::request_number_by_request_id(&self.db, &actor.account_id, id).await?
+            && let Some(earlier) =
+                store::request_number_by_request_id(&self.db, &actor.account_id, id).await?
         {
             return Ok(earlier);
         }
@@ -365,8 +469,9 @@ impl Registry {
             return Err(parcel_not_found());
         }
         let seq = store::next_values(&mut tx, "request_number", 1).await?;
-        let number = CheckCode::from_sequence(CodeKind::Request, u64::try_from(seq).unwrap_or(u64::MAX))
-            .map_err(|e| ServiceError::internal(anyhow::anyhow!("{e}")))?;
+        let number =
+            CheckCode::from_sequence(CodeKind::Request, u64::try_from(seq).unwrap_or(u64::MAX))
+                .map_err(|e| ServiceError::internal(anyhow::anyhow!("{e}")))?;
         let issued = StoredRequestNumber {
             number: number.as_str().to_owned(),
             seq,
@@ -379,7 +484,22 @@ impl Registry {
             used_by_inquiry_id: None,
             used_at: None,
         };
-        store::insert_request_numbers(&mut tx, std::slice::from_ref(&issued)).await?;
+        if let Err(err) =
+            store::insert_request_numbers(&mut tx, std::slice::from_ref(&issued)).await
+        {
+            // A concurrent retry with the same idempotency key won the race: return its number.
+            if estelam_runtime::db::is_unique_violation(&err)
+                && let Some(id) = client_request_id
+            {
+                drop(tx);
+                if let Some(earlier) =
+                    store::request_number_by_request_id(&self.db, &actor.account_id, id).await?
+                {
+                    return Ok(earlier);
+                }
+            }
+            return Err(err.into());
+        }
         store::audit(
             &mut tx,
             now,
@@ -400,7 +520,10 @@ impl Registry {
         number: &CheckCode,
     ) -> Result<(Verdict, Option<StoredRequestNumber>), ServiceError> {
         let issued = store::request_number(&self.db, number.as_str()).await?;
-        Ok((request_number::verify(issued.as_ref(), code, self.now()), issued))
+        Ok((
+            request_number::verify(issued.as_ref(), code, self.now()),
+            issued,
+        ))
     }
 
     /// Marks a request number used by an inquiry; repeating it for the same inquiry is a
@@ -425,16 +548,29 @@ impl Registry {
         let issued = match (verdict, issued) {
             (Verdict::Valid, Some(n)) => n,
             (Verdict::Unknown, _) | (_, None) => {
-                return Err(ServiceError::not_found("این شمارهٔ درخواست", "This request number"));
+                return Err(ServiceError::not_found(
+                    "این شمارهٔ درخواست",
+                    "This request number",
+                ));
             }
             (v, Some(_)) => {
                 let (fa, en) = v.message();
-                return Err(ServiceError::new(ErrorCode::FailedPrecondition, v.reason(), fa, en));
+                return Err(ServiceError::new(
+                    ErrorCode::FailedPrecondition,
+                    v.reason(),
+                    fa,
+                    en,
+                ));
             }
         };
         if !store::mark_used(&mut tx, number.as_str(), inquiry_id, now).await? {
             let (fa, en) = Verdict::Used.message();
-            return Err(ServiceError::new(ErrorCode::FailedPrecondition, Verdict::Used.reason(), fa, en));
+            return Err(ServiceError::new(
+                ErrorCode::FailedPrecondition,
+                Verdict::Used.reason(),
+                fa,
+                en,
+            ));
         }
         store::audit(
             &mut tx,
@@ -446,6 +582,10 @@ impl Registry {
         )
         .await?;
         tx.commit().await?;
-        Ok(StoredRequestNumber { used_by_inquiry_id: Some(inquiry_id.to_owned()), used_at: Some(now), ..issued })
+        Ok(StoredRequestNumber {
+            used_by_inquiry_id: Some(inquiry_id.to_owned()),
+            used_at: Some(now),
+            ..issued
+        })
     }
 }

@@ -74,7 +74,9 @@ impl Verdict {
 
 /// Checks an issued number (or `None`, not issued) against the parcel named, at `now` (µs).
 pub fn verify(issued: Option<&StoredRequestNumber>, parcel: &RenovationCode, now: i64) -> Verdict {
-    let Some(n) = issued else { return Verdict::Unknown };
+    let Some(n) = issued else {
+        return Verdict::Unknown;
+    };
     if n.renovation_code != parcel.to_string() {
         Verdict::OtherParcel
     } else if n.used_by_inquiry_id.is_some() {
@@ -110,16 +112,36 @@ mod tests {
     fn each_outcome_has_its_own_reason() {
         let p = RenovationCode::parse("1-2-3-4-0-0").unwrap();
         assert_eq!(verify(None, &p, 10), Verdict::Unknown);
-        assert_eq!(verify(Some(&issued("1-2-3-5-0-0", 100, None)), &p, 10), Verdict::OtherParcel);
-        assert_eq!(verify(Some(&issued("1-2-3-4-0-0", 100, Some("inq"))), &p, 10), Verdict::Used);
-        assert_eq!(verify(Some(&issued("1-2-3-4-0-0", 100, Some("inq"))), &p, 200), Verdict::Used);
-        assert_eq!(verify(Some(&issued("1-2-3-4-0-0", 100, None)), &p, 100), Verdict::Expired);
-        assert_eq!(verify(Some(&issued("1-2-3-4-0-0", 100, None)), &p, 99), Verdict::Valid);
-        let reasons: std::collections::HashSet<_> =
-            [Verdict::Valid, Verdict::Unknown, Verdict::OtherParcel, Verdict::Used, Verdict::Expired]
-                .iter()
-                .map(|v| v.reason())
-                .collect();
+        assert_eq!(
+            verify(Some(&issued("1-2-3-5-0-0", 100, None)), &p, 10),
+            Verdict::OtherParcel
+        );
+        assert_eq!(
+            verify(Some(&issued("1-2-3-4-0-0", 100, Some("inq"))), &p, 10),
+            Verdict::Used
+        );
+        assert_eq!(
+            verify(Some(&issued("1-2-3-4-0-0", 100, Some("inq"))), &p, 200),
+            Verdict::Used
+        );
+        assert_eq!(
+            verify(Some(&issued("1-2-3-4-0-0", 100, None)), &p, 100),
+            Verdict::Expired
+        );
+        assert_eq!(
+            verify(Some(&issued("1-2-3-4-0-0", 100, None)), &p, 99),
+            Verdict::Valid
+        );
+        let reasons: std::collections::HashSet<_> = [
+            Verdict::Valid,
+            Verdict::Unknown,
+            Verdict::OtherParcel,
+            Verdict::Used,
+            Verdict::Expired,
+        ]
+        .iter()
+        .map(|v| v.reason())
+        .collect();
         assert_eq!(reasons.len(), 5);
     }
 }

@@ -44,7 +44,9 @@ pub struct DemoCity {
 }
 
 fn request_number(seq: i64) -> String {
-    CheckCode::from_sequence(CodeKind::Request, seq as u64).map(|c| c.as_str().to_owned()).unwrap_or_default()
+    CheckCode::from_sequence(CodeKind::Request, seq as u64)
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_default()
 }
 
 /// The demo fixtures as a fresh seed creates them (request numbers 1–4 of the sequence).
@@ -87,9 +89,16 @@ pub enum SeedError {
     Store(#[from] sqlx::Error),
 }
 
+/// A request number the seed issues: parcel, issued at, expires at, (used by, used at), note.
+type ToIssue = (String, i64, i64, Option<(&'static str, i64)>, &'static str);
+
 /// Writes the first `n` parcels of the synthetic city into an empty store, calling
 /// `progress(parcels_written)` after each batch.
-pub async fn seed_city(db: &Database, n: u64, progress: &mut (dyn FnMut(u64) + Send)) -> Result<SeedReport, SeedError> {
+pub async fn seed_city(
+    db: &Database,
+    n: u64,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<SeedReport, SeedError> {
     if n < 2 {
         return Err(SeedError::TooSmall);
     }
@@ -120,21 +129,44 @@ pub async fn seed_city(db: &Database, n: u64, progress: &mut (dyn FnMut(u64) + S
         let rows: Vec<NewVersion<'_>> = batch
             .iter()
             .enumerate()
-            .map(|(i, p)| NewVersion { record: &p.record, version: 1, seq: first + i as i64, change: &change })
+            .map(|(i, p)| NewVersion {
+                record: &p.record,
+                version: 1,
+                seq: first + i as i64,
+                change: &change,
+            })
             .collect();
         store::insert_versions(&mut tx, &rows).await?;
-        let mut issued: Vec<(String, i64, i64, Option<(&str, i64)>, &str)> = Vec::new();
+        let mut issued: Vec<ToIssue> = Vec::new();
         if first_batch {
             let (a, b) = (DEMO_PARCELS[0].to_owned(), DEMO_PARCELS[1].to_owned());
             issued.push((a.clone(), now, now + 365 * DAY_MICROS, None, "demo: valid"));
             issued.push((a, now, now + 365 * DAY_MICROS, None, "demo: valid"));
-            issued.push((b.clone(), now - 60 * DAY_MICROS, now - 30 * DAY_MICROS, None, "demo: expired"));
-            issued.push((b, now - 10 * DAY_MICROS, now + 20 * DAY_MICROS, Some((DEMO_USED_BY_INQUIRY, now - DAY_MICROS)), "demo: used"));
+            issued.push((
+                b.clone(),
+                now - 60 * DAY_MICROS,
+                now - 30 * DAY_MICROS,
+                None,
+                "demo: expired",
+            ));
+            issued.push((
+                b,
+                now - 10 * DAY_MICROS,
+                now + 20 * DAY_MICROS,
+                Some((DEMO_USED_BY_INQUIRY, now - DAY_MICROS)),
+                "demo: used",
+            ));
             first_batch = false;
         }
         for (i, p) in batch.iter().enumerate() {
-            if (written + i as u64 + 1) % REQUEST_NUMBER_EVERY == 0 {
-                issued.push((p.record.code.to_string(), now, now + 30 * DAY_MICROS, None, "issued by the seed"));
+            if (written + i as u64 + 1).is_multiple_of(REQUEST_NUMBER_EVERY) {
+                issued.push((
+                    p.record.code.to_string(),
+                    now,
+                    now + 30 * DAY_MICROS,
+                    None,
+                    "issued by the seed",
+                ));
             }
         }
         if !issued.is_empty() {
@@ -143,36 +175,53 @@ pub async fn seed_city(db: &Database, n: u64, progress: &mut (dyn FnMut(u64) + S
             let rows: Vec<StoredRequestNumber> = issued
                 .into_iter()
                 .enumerate()
-                .map(|(i, (code, issued_at, expires_at, used, note))| StoredRequestNumber {
-                    number: request_number(first + i as i64),
-                    seq: first + i as i64,
-                    renovation_code: code,
-                    issued_at,
-                    expires_at,
-                    issued_by: actor.clone(),
-                    note: note.into(),
-                    client_request_id: None,
-                    used_by_inquiry_id: used.map(|u| u.0.to_owned()),
-                    used_at: used.map(|u| u.1),
-                })
+                .map(
+                    |(i, (code, issued_at, expires_at, used, note))| StoredRequestNumber {
+                        number: request_number(first + i as i64),
+                        seq: first + i as i64,
+                        renovation_code: code,
+                        issued_at,
+                        expires_at,
+                        issued_by: actor.clone(),
+                        note: note.into(),
+                        client_request_id: None,
+                        used_by_inquiry_id: used.map(|u| u.0.to_owned()),
+                        used_at: used.map(|u| u.1),
+                    },
+                )
                 .collect();
             numbers += rows.len() as u64;
             store::insert_request_numbers(&mut tx, &rows).await?;
         }
         written += batch.len() as u64;
         if parcels.peek().is_none() {
-            store::audit(&mut tx, now, &actor, "city.seeded", "", &serde_json::json!({ "parcels": written, "request_numbers": numbers }))
-                .await?;
+            store::audit(
+                &mut tx,
+                now,
+                &actor,
+                "city.seeded",
+                "",
+                &serde_json::json!({ "parcels": written, "request_numbers": numbers }),
+            )
+            .await?;
         }
         tx.commit().await?;
         progress(written);
     }
-    Ok(SeedReport { parcels: written, request_numbers: numbers, elapsed: started.elapsed(), demo })
+    Ok(SeedReport {
+        parcels: written,
+        request_numbers: numbers,
+        elapsed: started.elapsed(),
+        demo,
+    })
 }
 
 /// Loads the demo city of `n` parcels if the store has no parcels yet (first start of
 /// `estelam run`); `None` when the store already had data.
-pub async fn load_demo_city_if_empty(db: &Database, n: u64) -> Result<Option<SeedReport>, SeedError> {
+pub async fn load_demo_city_if_empty(
+    db: &Database,
+    n: u64,
+) -> Result<Option<SeedReport>, SeedError> {
     if n == 0 || store::parcel_count(db).await? > 0 {
         return Ok(None);
     }

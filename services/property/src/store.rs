@@ -57,7 +57,10 @@ pub struct Actor {
 impl Actor {
     /// The system itself, named for people reading the history.
     pub fn system(name: &str) -> Self {
-        Self { account_id: String::new(), display_name: name.to_owned() }
+        Self {
+            account_id: String::new(),
+            display_name: name.to_owned(),
+        }
     }
 }
 
@@ -97,8 +100,7 @@ const VERSION_COLS: &str = "renovation_code, version, seq, zone, district, plate
     ownership_type, deed_number, change_kind, reason, actor_account_id, actor_display_name, client_request_id, \
     valid_from, valid_to";
 const VERSION_COL_COUNT: usize = 32;
-const OWNER_COLS: &str =
-    "renovation_code, version, ordinal, kind, national_code, full_name, share_numerator, share_denominator, deed_number";
+const OWNER_COLS: &str = "renovation_code, version, ordinal, kind, national_code, full_name, share_numerator, share_denominator, deed_number";
 const OWNER_COL_COUNT: usize = 9;
 /// Rows per multi-row INSERT: well under SQLite's 32766 and PostgreSQL's 65535 parameters.
 const ROWS_PER_INSERT: usize = 200;
@@ -123,12 +125,18 @@ fn placeholders(rows: usize, cols: usize) -> String {
 }
 
 /// Reserves `n` values of a counter and returns the last one (the block is `last-n+1..=last`).
-pub async fn next_values(tx: &mut Transaction<'static, Any>, counter: &str, n: i64) -> StoreResult<i64> {
-    sqlx::query_scalar::<_, i64>("UPDATE counters SET value = value + $2 WHERE name = $1 RETURNING value")
-        .bind(counter)
-        .bind(n)
-        .fetch_one(&mut **tx)
-        .await
+pub async fn next_values(
+    tx: &mut Transaction<'static, Any>,
+    counter: &str,
+    n: i64,
+) -> StoreResult<i64> {
+    sqlx::query_scalar::<_, i64>(
+        "UPDATE counters SET value = value + $2 WHERE name = $1 RETURNING value",
+    )
+    .bind(counter)
+    .bind(n)
+    .fetch_one(&mut **tx)
+    .await
 }
 
 /// A new version to insert.
@@ -144,7 +152,10 @@ pub struct NewVersion<'a> {
 }
 
 /// Inserts versions and their owners, many rows per statement.
-pub async fn insert_versions(tx: &mut Transaction<'static, Any>, rows: &[NewVersion<'_>]) -> StoreResult<()> {
+pub async fn insert_versions(
+    tx: &mut Transaction<'static, Any>,
+    rows: &[NewVersion<'_>],
+) -> StoreResult<()> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO parcel_versions ({VERSION_COLS}) VALUES {}",
@@ -191,10 +202,20 @@ pub async fn insert_versions(tx: &mut Transaction<'static, Any>, rows: &[NewVers
     }
     let owners: Vec<(&NewVersion<'_>, usize, &Owner)> = rows
         .iter()
-        .flat_map(|v| v.record.ownership.owners.iter().enumerate().map(move |(i, o)| (v, i, o)))
+        .flat_map(|v| {
+            v.record
+                .ownership
+                .owners
+                .iter()
+                .enumerate()
+                .map(move |(i, o)| (v, i, o))
+        })
         .collect();
     for chunk in owners.chunks(ROWS_PER_INSERT) {
-        let sql = format!("INSERT INTO parcel_owners ({OWNER_COLS}) VALUES {}", placeholders(chunk.len(), OWNER_COL_COUNT));
+        let sql = format!(
+            "INSERT INTO parcel_owners ({OWNER_COLS}) VALUES {}",
+            placeholders(chunk.len(), OWNER_COL_COUNT)
+        );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (v, i, o) in chunk {
             q = q
@@ -253,7 +274,12 @@ fn decode_version(row: &AnyRow) -> StoreResult<StoredParcel> {
         land_value_rials_per_m2: row.try_get("land_value_rials_per_m2")?,
         building_value_rials_per_m2: row.try_get("building_value_rials_per_m2")?,
         geometry_geojson: row.try_get("geometry_geojson")?,
-        bbox: [row.try_get("min_lon")?, row.try_get("min_lat")?, row.try_get("max_lon")?, row.try_get("max_lat")?],
+        bbox: [
+            row.try_get("min_lon")?,
+            row.try_get("min_lat")?,
+            row.try_get("max_lon")?,
+            row.try_get("max_lat")?,
+        ],
         label: [row.try_get("label_lon")?, row.try_get("label_lat")?],
         ownership: Ownership {
             kind: OwnershipType::from_i32(ownership_type as i32),
@@ -268,7 +294,10 @@ fn decode_version(row: &AnyRow) -> StoreResult<StoredParcel> {
         change: Change {
             kind: ChangeKind::from_i64(row.try_get("change_kind")?),
             reason: row.try_get("reason")?,
-            actor: Actor { account_id: row.try_get("actor_account_id")?, display_name: row.try_get("actor_display_name")? },
+            actor: Actor {
+                account_id: row.try_get("actor_account_id")?,
+                display_name: row.try_get("actor_display_name")?,
+            },
             client_request_id: row.try_get("client_request_id")?,
             at: row.try_get("valid_from")?,
         },
@@ -287,7 +316,10 @@ where
     let mut codes: Vec<String> = parcels.iter().map(|p| p.record.code.to_string()).collect();
     codes.sort_unstable();
     codes.dedup();
-    let list = (1..=codes.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",");
+    let list = (1..=codes.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",");
     let sql = format!(
         "SELECT renovation_code, version, kind, national_code, full_name, share_numerator, share_denominator, deed_number \
          FROM parcel_owners WHERE renovation_code IN ({list}) ORDER BY renovation_code, version, ordinal"
@@ -297,28 +329,44 @@ where
         q = q.bind(c.clone());
     }
     let rows = q.fetch_all(exec).await?;
-    let mut by_key: std::collections::HashMap<(String, i64), Vec<Owner>> = std::collections::HashMap::new();
+    let mut by_key: std::collections::HashMap<(String, i64), Vec<Owner>> =
+        std::collections::HashMap::new();
     for row in rows {
         let kind: i64 = row.try_get("kind")?;
         let owner = Owner {
             kind: OwnerKind::from_i32(kind as i32).unwrap_or(OwnerKind::NaturalPerson),
             national_code: row.try_get("national_code")?,
             full_name: row.try_get("full_name")?,
-            share: Dang::new(row.try_get("share_numerator")?, row.try_get("share_denominator")?).unwrap_or(Dang::whole(0)),
+            share: Dang::new(
+                row.try_get("share_numerator")?,
+                row.try_get("share_denominator")?,
+            )
+            .unwrap_or(Dang::whole(0)),
             deed_number: row.try_get("deed_number")?,
         };
-        by_key.entry((row.try_get("renovation_code")?, row.try_get("version")?)).or_default().push(owner);
+        by_key
+            .entry((row.try_get("renovation_code")?, row.try_get("version")?))
+            .or_default()
+            .push(owner);
     }
     for p in parcels {
-        p.record.ownership.owners = by_key.remove(&(p.record.code.to_string(), p.version)).unwrap_or_default();
+        p.record.ownership.owners = by_key
+            .remove(&(p.record.code.to_string(), p.version))
+            .unwrap_or_default();
     }
     Ok(())
 }
 
 /// The current version of a parcel.
 pub async fn current(db: &Database, code: &RenovationCode) -> StoreResult<Option<StoredParcel>> {
-    let sql = format!("SELECT {VERSION_COLS} FROM parcel_versions WHERE renovation_code = $1 AND valid_to IS NULL");
-    let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(code.to_string()).fetch_optional(db.pool()).await? else {
+    let sql = format!(
+        "SELECT {VERSION_COLS} FROM parcel_versions WHERE renovation_code = $1 AND valid_to IS NULL"
+    );
+    let Some(row) = sqlx::query(AssertSqlSafe(sql))
+        .bind(code.to_string())
+        .fetch_optional(db.pool())
+        .await?
+    else {
         return Ok(None);
     };
     let mut parcels = vec![decode_version(&row)?];
@@ -327,9 +375,18 @@ pub async fn current(db: &Database, code: &RenovationCode) -> StoreResult<Option
 }
 
 /// The current version of a parcel, read inside a write transaction.
-pub async fn current_in(tx: &mut Transaction<'static, Any>, code: &RenovationCode) -> StoreResult<Option<StoredParcel>> {
-    let sql = format!("SELECT {VERSION_COLS} FROM parcel_versions WHERE renovation_code = $1 AND valid_to IS NULL");
-    let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(code.to_string()).fetch_optional(&mut **tx).await? else {
+pub async fn current_in(
+    tx: &mut Transaction<'static, Any>,
+    code: &RenovationCode,
+) -> StoreResult<Option<StoredParcel>> {
+    let sql = format!(
+        "SELECT {VERSION_COLS} FROM parcel_versions WHERE renovation_code = $1 AND valid_to IS NULL"
+    );
+    let Some(row) = sqlx::query(AssertSqlSafe(sql))
+        .bind(code.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+    else {
         return Ok(None);
     };
     let mut parcels = vec![decode_version(&row)?];
@@ -338,10 +395,16 @@ pub async fn current_in(tx: &mut Transaction<'static, Any>, code: &RenovationCod
 }
 
 /// The current versions of many parcels, in the order of `codes` (missing ones skipped).
-pub async fn current_many(db: &Database, codes: &[RenovationCode]) -> StoreResult<Vec<StoredParcel>> {
+pub async fn current_many(
+    db: &Database,
+    codes: &[RenovationCode],
+) -> StoreResult<Vec<StoredParcel>> {
     let mut out = Vec::with_capacity(codes.len());
     for chunk in codes.chunks(500) {
-        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",");
+        let list = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(",");
         let sql = format!(
             "SELECT {VERSION_COLS} FROM parcel_versions WHERE renovation_code IN ({list}) AND valid_to IS NULL"
         );
@@ -349,7 +412,8 @@ pub async fn current_many(db: &Database, codes: &[RenovationCode]) -> StoreResul
         for c in chunk {
             q = q.bind(c.to_string());
         }
-        let mut found: std::collections::HashMap<RenovationCode, StoredParcel> = std::collections::HashMap::new();
+        let mut found: std::collections::HashMap<RenovationCode, StoredParcel> =
+            std::collections::HashMap::new();
         for row in q.fetch_all(db.pool()).await? {
             let p = decode_version(&row)?;
             found.insert(p.record.code, p);
@@ -360,7 +424,10 @@ pub async fn current_many(db: &Database, codes: &[RenovationCode]) -> StoreResul
 }
 
 /// Like [`current_many`], with owners.
-pub async fn current_many_with_owners(db: &Database, codes: &[RenovationCode]) -> StoreResult<Vec<StoredParcel>> {
+pub async fn current_many_with_owners(
+    db: &Database,
+    codes: &[RenovationCode],
+) -> StoreResult<Vec<StoredParcel>> {
     let mut parcels = current_many(db, codes).await?;
     for chunk in parcels.chunks_mut(500) {
         attach_owners(db.pool(), chunk).await?;
@@ -370,8 +437,15 @@ pub async fn current_many_with_owners(db: &Database, codes: &[RenovationCode]) -
 
 /// One version of a parcel, with owners (to replay an idempotent write).
 pub async fn version(db: &Database, code: &str, version: i64) -> StoreResult<Option<StoredParcel>> {
-    let sql = format!("SELECT {VERSION_COLS} FROM parcel_versions WHERE renovation_code = $1 AND version = $2");
-    let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(code).bind(version).fetch_optional(db.pool()).await? else {
+    let sql = format!(
+        "SELECT {VERSION_COLS} FROM parcel_versions WHERE renovation_code = $1 AND version = $2"
+    );
+    let Some(row) = sqlx::query(AssertSqlSafe(sql))
+        .bind(code)
+        .bind(version)
+        .fetch_optional(db.pool())
+        .await?
+    else {
         return Ok(None);
     };
     let mut parcels = vec![decode_version(&row)?];
@@ -380,7 +454,11 @@ pub async fn version(db: &Database, code: &str, version: i64) -> StoreResult<Opt
 }
 
 /// The version an earlier call with this idempotency key produced, if any.
-pub async fn version_by_request_id(db: &Database, actor: &str, request_id: &str) -> StoreResult<Option<(String, i64)>> {
+pub async fn version_by_request_id(
+    db: &Database,
+    actor: &str,
+    request_id: &str,
+) -> StoreResult<Option<(String, i64)>> {
     let row = sqlx::query(
         "SELECT renovation_code, version FROM parcel_versions WHERE actor_account_id = $1 AND client_request_id = $2",
     )
@@ -388,22 +466,41 @@ pub async fn version_by_request_id(db: &Database, actor: &str, request_id: &str)
     .bind(request_id)
     .fetch_optional(db.pool())
     .await?;
-    row.map(|r| Ok((r.try_get("renovation_code")?, r.try_get("version")?))).transpose()
+    row.map(|r| Ok((r.try_get("renovation_code")?, r.try_get("version")?)))
+        .transpose()
 }
 
 /// Versions of a parcel older than `before` (newest first), at most `limit`.
-pub async fn history(db: &Database, code: &RenovationCode, before: i64, limit: i64) -> StoreResult<Vec<StoredParcel>> {
+pub async fn history(
+    db: &Database,
+    code: &RenovationCode,
+    before: i64,
+    limit: i64,
+) -> StoreResult<Vec<StoredParcel>> {
     let sql = format!(
         "SELECT {VERSION_COLS} FROM parcel_versions WHERE renovation_code = $1 AND version < $2 ORDER BY version DESC LIMIT $3"
     );
-    let rows = sqlx::query(AssertSqlSafe(sql)).bind(code.to_string()).bind(before).bind(limit).fetch_all(db.pool()).await?;
-    let mut out = rows.iter().map(decode_version).collect::<StoreResult<Vec<_>>>()?;
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(code.to_string())
+        .bind(before)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    let mut out = rows
+        .iter()
+        .map(decode_version)
+        .collect::<StoreResult<Vec<_>>>()?;
     attach_owners(db.pool(), &mut out).await?;
     Ok(out)
 }
 
 /// Codes of current parcels on a plate, after `after` in code order, at most `limit`.
-pub async fn codes_by_plate(db: &Database, plate: &RegistryPlate, after: &str, limit: i64) -> StoreResult<Vec<String>> {
+pub async fn codes_by_plate(
+    db: &Database,
+    plate: &RegistryPlate,
+    after: &str,
+    limit: i64,
+) -> StoreResult<Vec<String>> {
     sqlx::query_scalar::<_, String>(
         "SELECT renovation_code FROM parcel_versions WHERE valid_to IS NULL AND plate_main = $1 \
          AND ($2 = '' OR plate_sub = $2) AND ($3 = '' OR plate_section = $3) AND renovation_code > $4 \
@@ -419,7 +516,12 @@ pub async fn codes_by_plate(db: &Database, plate: &RegistryPlate, after: &str, l
 }
 
 /// Codes of current parcels a person owns a share of, after `after`, at most `limit`.
-pub async fn codes_by_owner(db: &Database, national_code: &str, after: &str, limit: i64) -> StoreResult<Vec<String>> {
+pub async fn codes_by_owner(
+    db: &Database,
+    national_code: &str,
+    after: &str,
+    limit: i64,
+) -> StoreResult<Vec<String>> {
     sqlx::query_scalar::<_, String>(
         "SELECT p.renovation_code FROM parcel_owners o JOIN parcel_versions p \
          ON p.renovation_code = o.renovation_code AND p.version = o.version \
@@ -434,7 +536,11 @@ pub async fn codes_by_owner(db: &Database, national_code: &str, after: &str, lim
 }
 
 /// Every current outline, for building the index: `(code, geometry text)` in pages.
-pub async fn current_outlines(db: &Database, after: &str, limit: i64) -> StoreResult<Vec<(String, String)>> {
+pub async fn current_outlines(
+    db: &Database,
+    after: &str,
+    limit: i64,
+) -> StoreResult<Vec<(String, String)>> {
     let rows = sqlx::query(
         "SELECT renovation_code, geometry_geojson FROM parcel_versions WHERE valid_to IS NULL AND renovation_code > $1 \
          ORDER BY renovation_code LIMIT $2",
@@ -443,20 +549,34 @@ pub async fn current_outlines(db: &Database, after: &str, limit: i64) -> StoreRe
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
-    rows.iter().map(|r| Ok((r.try_get("renovation_code")?, r.try_get("geometry_geojson")?))).collect()
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("renovation_code")?,
+                r.try_get("geometry_geojson")?,
+            ))
+        })
+        .collect()
 }
 
 /// How many parcels exist (current versions).
 pub async fn parcel_count(db: &Database) -> StoreResult<i64> {
-    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM parcel_versions WHERE valid_to IS NULL").fetch_one(db.pool()).await
+    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM parcel_versions WHERE valid_to IS NULL")
+        .fetch_one(db.pool())
+        .await
 }
 
 /// Which of `codes` already exist.
 pub async fn existing_codes(db: &Database, codes: &[String]) -> StoreResult<Vec<String>> {
     let mut out = Vec::new();
     for chunk in codes.chunks(500) {
-        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",");
-        let sql = format!("SELECT renovation_code FROM parcel_versions WHERE renovation_code IN ({list}) AND version = 1");
+        let list = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT renovation_code FROM parcel_versions WHERE renovation_code IN ({list}) AND version = 1"
+        );
         let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
         for c in chunk {
             q = q.bind(c.clone());
@@ -526,7 +646,10 @@ fn decode_rn(row: &AnyRow) -> StoreResult<StoredRequestNumber> {
         renovation_code: row.try_get("renovation_code")?,
         issued_at: row.try_get("issued_at")?,
         expires_at: row.try_get("expires_at")?,
-        issued_by: Actor { account_id: row.try_get("actor_account_id")?, display_name: row.try_get("actor_display_name")? },
+        issued_by: Actor {
+            account_id: row.try_get("actor_account_id")?,
+            display_name: row.try_get("actor_display_name")?,
+        },
         note: row.try_get("note")?,
         client_request_id: row.try_get("client_request_id")?,
         used_by_inquiry_id: row.try_get("used_by_inquiry_id")?,
@@ -535,9 +658,15 @@ fn decode_rn(row: &AnyRow) -> StoreResult<StoredRequestNumber> {
 }
 
 /// Inserts request numbers, many per statement.
-pub async fn insert_request_numbers(tx: &mut Transaction<'static, Any>, rows: &[StoredRequestNumber]) -> StoreResult<()> {
+pub async fn insert_request_numbers(
+    tx: &mut Transaction<'static, Any>,
+    rows: &[StoredRequestNumber],
+) -> StoreResult<()> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let sql = format!("INSERT INTO request_numbers ({RN_COLS}) VALUES {}", placeholders(chunk.len(), 11));
+        let sql = format!(
+            "INSERT INTO request_numbers ({RN_COLS}) VALUES {}",
+            placeholders(chunk.len(), 11)
+        );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for r in chunk {
             q = q
@@ -559,20 +688,44 @@ pub async fn insert_request_numbers(tx: &mut Transaction<'static, Any>, rows: &[
 }
 
 /// A request number by its digits.
-pub async fn request_number(db: &Database, number: &str) -> StoreResult<Option<StoredRequestNumber>> {
+pub async fn request_number(
+    db: &Database,
+    number: &str,
+) -> StoreResult<Option<StoredRequestNumber>> {
     let sql = format!("SELECT {RN_COLS} FROM request_numbers WHERE number = $1");
-    sqlx::query(AssertSqlSafe(sql)).bind(number).fetch_optional(db.pool()).await?.as_ref().map(decode_rn).transpose()
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(number)
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(decode_rn)
+        .transpose()
 }
 
 /// A request number read inside a write transaction.
-pub async fn request_number_in(tx: &mut Transaction<'static, Any>, number: &str) -> StoreResult<Option<StoredRequestNumber>> {
+pub async fn request_number_in(
+    tx: &mut Transaction<'static, Any>,
+    number: &str,
+) -> StoreResult<Option<StoredRequestNumber>> {
     let sql = format!("SELECT {RN_COLS} FROM request_numbers WHERE number = $1");
-    sqlx::query(AssertSqlSafe(sql)).bind(number).fetch_optional(&mut **tx).await?.as_ref().map(decode_rn).transpose()
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(number)
+        .fetch_optional(&mut **tx)
+        .await?
+        .as_ref()
+        .map(decode_rn)
+        .transpose()
 }
 
 /// The number an earlier issuing call with this idempotency key produced.
-pub async fn request_number_by_request_id(db: &Database, actor: &str, request_id: &str) -> StoreResult<Option<StoredRequestNumber>> {
-    let sql = format!("SELECT {RN_COLS} FROM request_numbers WHERE actor_account_id = $1 AND client_request_id = $2");
+pub async fn request_number_by_request_id(
+    db: &Database,
+    actor: &str,
+    request_id: &str,
+) -> StoreResult<Option<StoredRequestNumber>> {
+    let sql = format!(
+        "SELECT {RN_COLS} FROM request_numbers WHERE actor_account_id = $1 AND client_request_id = $2"
+    );
     sqlx::query(AssertSqlSafe(sql))
         .bind(actor)
         .bind(request_id)
@@ -584,7 +737,12 @@ pub async fn request_number_by_request_id(db: &Database, actor: &str, request_id
 }
 
 /// Marks a number used by an inquiry if it is still unused; false when someone used it first.
-pub async fn mark_used(tx: &mut Transaction<'static, Any>, number: &str, inquiry_id: &str, at: i64) -> StoreResult<bool> {
+pub async fn mark_used(
+    tx: &mut Transaction<'static, Any>,
+    number: &str,
+    inquiry_id: &str,
+    at: i64,
+) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE request_numbers SET used_by_inquiry_id = $2, used_at = $3 WHERE number = $1 AND used_by_inquiry_id IS NULL",
     )
@@ -597,10 +755,20 @@ pub async fn mark_used(tx: &mut Transaction<'static, Any>, number: &str, inquiry
 }
 
 /// Request numbers of a parcel issued before `before_seq`, newest first.
-pub async fn request_numbers_of(db: &Database, code: &str, before_seq: i64, limit: i64) -> StoreResult<Vec<StoredRequestNumber>> {
+pub async fn request_numbers_of(
+    db: &Database,
+    code: &str,
+    before_seq: i64,
+    limit: i64,
+) -> StoreResult<Vec<StoredRequestNumber>> {
     let sql = format!(
         "SELECT {RN_COLS} FROM request_numbers WHERE renovation_code = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"
     );
-    let rows = sqlx::query(AssertSqlSafe(sql)).bind(code).bind(before_seq).bind(limit).fetch_all(db.pool()).await?;
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(code)
+        .bind(before_seq)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
     rows.iter().map(decode_rn).collect()
 }

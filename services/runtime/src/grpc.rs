@@ -153,7 +153,8 @@ impl GrpcServer {
         // TCP_NODELAY on every accepted connection: tonic sets it only for listeners it binds
         // itself, and without it Nagle's algorithm meets delayed ACKs and adds ~40 ms to a
         // small unary call.
-        let incoming = tonic::transport::server::TcpIncoming::from(listener.listener).with_nodelay(Some(true));
+        let incoming =
+            tonic::transport::server::TcpIncoming::from(listener.listener).with_nodelay(Some(true));
         let name = self.name;
         tracing::info!(service = name, addr = %listener.local_addr, "gRPC server listening");
         let signal = {

@@ -6,12 +6,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use estelam_proto::property::v1::property_service_client::PropertyServiceClient;
 use estelam_property::{build_with_clock, migrations, seed};
+use estelam_proto::property::v1::property_service_client::PropertyServiceClient;
 use estelam_runtime::auth::Role;
 use estelam_runtime::config::Settings;
 use estelam_runtime::error::ServiceError;
-use estelam_runtime::host::ServiceContext;
 use estelam_runtime::testing::{self, SpawnedServer, TestDatabase, TokenMint};
 use tonic::transport::Channel;
 
@@ -27,7 +26,10 @@ pub struct Harness {
 
 impl Harness {
     pub fn token(&self, roles: &[Role]) -> String {
-        self.mint.token(&format!("acct-{}", roles.first().map_or("none", |r| r.as_str())), roles)
+        self.mint.token(
+            &format!("acct-{}", roles.first().map_or("none", |r| r.as_str())),
+            roles,
+        )
     }
 
     pub fn clerk(&self) -> String {
@@ -43,7 +45,8 @@ impl Harness {
     }
 
     pub fn advance_days(&self, days: i64) {
-        self.now.fetch_add(days * 86_400 * 1_000_000, Ordering::SeqCst);
+        self.now
+            .fetch_add(days * 86_400 * 1_000_000, Ordering::SeqCst);
     }
 
     pub async fn stop(self) {
@@ -60,27 +63,37 @@ pub fn reason(status: &tonic::Status) -> String {
 /// One harness per available backend, each seeded with `parcels` parcels of the city.
 pub async fn harnesses(tag: &str, parcels: u64, tune: impl Fn(&mut Settings)) -> Vec<Harness> {
     let mut out = Vec::new();
-    for db in testing::databases(tag, &migrations()).await.expect("test databases") {
+    for db in testing::databases(tag, &migrations())
+        .await
+        .expect("test databases")
+    {
         if parcels > 0 {
-            seed::seed_city(&db.db, parcels, &mut |_| {}).await.expect("seeding");
+            seed::seed_city(&db.db, parcels, &mut |_| {})
+                .await
+                .expect("seeding");
         }
         let mint = TokenMint::new();
         let mut settings = Settings::default();
         tune(&mut settings);
-        let ctx = ServiceContext {
-            settings: Arc::new(settings),
-            db: db.db.clone(),
-            verifier: mint.verifier(),
-            shutdown: tokio_util::sync::CancellationToken::new(),
-        };
+        let mut ctx = testing::context(db.db.clone(), &mint);
+        ctx.settings = Arc::new(settings);
         let now = Arc::new(AtomicI64::new(estelam_runtime::db::now_micros()));
         let clock_now = now.clone();
         let server = testing::spawn_grpc(
-            build_with_clock(&ctx, Arc::new(move || clock_now.load(Ordering::SeqCst))).await.expect("building the service"),
+            build_with_clock(&ctx, Arc::new(move || clock_now.load(Ordering::SeqCst)))
+                .await
+                .expect("building the service"),
         )
         .await;
         let client = PropertyServiceClient::new(server.channel());
-        out.push(Harness { label: db.label, server, client, mint, now, db });
+        out.push(Harness {
+            label: db.label,
+            server,
+            client,
+            mint,
+            now,
+            db,
+        });
     }
     out
 }

@@ -40,7 +40,8 @@ impl PropertySettings {
     pub fn validate(&self) -> Result<(), super::ConfigError> {
         if self.box_default_limit == 0 || self.box_max_limit < self.box_default_limit {
             return Err(super::ConfigError(
-                "property.box_default_limit must be at least 1 and at most property.box_max_limit".into(),
+                "property.box_default_limit must be at least 1 and at most property.box_max_limit"
+                    .into(),
             ));
         }
         if self.request_number_validity_days == 0
