@@ -223,16 +223,18 @@ impl ParcelIndex {
         out
     }
 
-    /// Puts a parcel's current outline in the index, replacing its previous one
-    /// (`previous` is the old outline's envelope, known from the store).
+    /// Puts a parcel's current outline in the index, replacing the one it has: found near
+    /// `previous` (the old outline's envelope, known from the store) or near the new outline
+    /// (when this version was applied already). Putting the same version twice changes
+    /// nothing, so catching up with the store may re-apply what this process wrote itself.
     pub fn put(&self, parcel: IndexedParcel, previous: Option<AABB<[f64; 2]>>) {
         let mut guard = self.write();
         let inner = &mut *guard;
         let envelope = parcel.shape.envelope();
-        let old = previous.and_then(|envelope| {
+        let old = previous.into_iter().chain([envelope]).find_map(|near| {
             inner.tree.remove_with_selection_function(SelectCode {
                 code: parcel.code,
-                envelope,
+                envelope: near,
                 slots: &inner.slots,
             })
         });
@@ -249,22 +251,21 @@ impl ParcelIndex {
         inner.tree.insert(Entry { envelope, slot });
     }
 
-    /// Adds many new parcels (an import or a seed batch).
+    /// Adds many new parcels (an import): a bulk load when the index is empty, else
+    /// [`ParcelIndex::put`] for each.
     pub fn extend(&self, parcels: Vec<IndexedParcel>) {
-        let mut guard = self.write();
-        let inner = &mut *guard;
-        if inner.slots.is_empty() {
-            *inner = Self::build(parcels)
-                .inner
-                .into_inner()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            return;
+        {
+            let mut guard = self.write();
+            if guard.slots.is_empty() {
+                *guard = Self::build(parcels)
+                    .inner
+                    .into_inner()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                return;
+            }
         }
         for p in parcels {
-            let envelope = p.shape.envelope();
-            inner.slots.push(p);
-            let slot = slot_id(inner.slots.len() - 1);
-            inner.tree.insert(Entry { envelope, slot });
+            self.put(p, None);
         }
     }
 
@@ -340,6 +341,17 @@ mod tests {
         assert_eq!(index.pick(0.5, 0.5), None);
         assert_eq!(index.pick(5.5, 5.5), Some(code("1-1-1-1-0-0")));
         assert_eq!(index.len(), 1);
+        // Re-applying the same version (catching up with the store) changes nothing.
+        index.put(
+            IndexedParcel::new(code("1-1-1-1-0-0"), square(5.0, 5.0, 1.0)),
+            Some(old),
+        );
+        index.put(
+            IndexedParcel::new(code("1-1-1-1-0-0"), square(5.0, 5.0, 1.0)),
+            None,
+        );
+        assert_eq!(index.len(), 1);
+        assert_eq!(index.in_box(&rect(4.0, 4.0, 7.0, 7.0)).len(), 1);
     }
 
     #[test]

@@ -176,6 +176,14 @@ impl Registry {
     /// how many were applied.
     pub async fn catch_up(&self) -> Result<usize, ServiceError> {
         let _guard = self.writer.lock().await;
+        self.catch_up_locked().await
+    }
+
+    /// [`Registry::catch_up`] with the writer lock already held. Re-applying a version this
+    /// process wrote itself is harmless ([`ParcelIndex::put`] is idempotent), so writes never
+    /// advance the applied sequence themselves: a version another process committed with a
+    /// lower sequence can never be skipped.
+    async fn catch_up_locked(&self) -> Result<usize, ServiceError> {
         let mut applied = 0;
         loop {
             let from = self.applied_seq.load(Ordering::SeqCst);
@@ -235,6 +243,8 @@ impl Registry {
         if let Some(replayed) = self.replay(actor, client_request_id).await? {
             return Ok(replayed);
         }
+        // Parcels written elsewhere first, so the overlap check sees them.
+        self.catch_up_locked().await?;
         let code = record.code;
         let overlaps = self.index.overlapping(&shape, Some(&code));
         if !overlaps.is_empty() {
@@ -288,7 +298,6 @@ impl Registry {
         .map_err(write_failed)?;
         tx.commit().await.map_err(write_failed)?;
         self.index.put(IndexedParcel::new(code, shape), previous);
-        self.note_applied(seq);
         Ok(StoredParcel {
             record,
             version,
@@ -345,8 +354,7 @@ impl Registry {
         .await
         .map_err(write_failed)?;
         tx.commit().await.map_err(write_failed)?;
-        // The outline did not change; the index needs nothing but the sequence.
-        self.note_applied(seq);
+        // The outline did not change; the index needs nothing.
         Ok(StoredParcel {
             record,
             version,
@@ -381,6 +389,7 @@ impl Registry {
         change: &Change,
     ) -> Result<Result<usize, Vec<BatchProblem>>, ServiceError> {
         let _guard = self.writer.lock().await;
+        self.catch_up_locked().await?;
         let codes: Vec<String> = items.iter().map(|(r, _)| r.code.to_string()).collect();
         let existing: std::collections::HashSet<String> = store::existing_codes(&self.db, &codes)
             .await?
@@ -444,7 +453,6 @@ impl Registry {
                 .map(|(r, s)| IndexedParcel::new(r.code, s))
                 .collect(),
         );
-        self.note_applied(last);
         Ok(Ok(n))
     }
 
