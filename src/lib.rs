@@ -228,6 +228,9 @@ pub async fn start(
         let db = open_store(&settings, service, &migrations_of(service)?)
             .await
             .with_context(|| format!("opening the {service} store"))?;
+        if service == estelam_property::SERVICE {
+            load_demo_city(&settings, &db).await?;
+        }
         let probe = db.clone();
         readiness.add(format!("{service} store"), move || {
             let db = probe.clone();
@@ -284,6 +287,63 @@ pub async fn start(
         shutdown,
         tasks,
     })
+}
+
+/// Loads the synthetic demo city (`property.demo_parcels` parcels) into an empty property
+/// store: what the first `estelam run` does. A store with parcels is left alone.
+async fn load_demo_city(
+    settings: &Settings,
+    db: &estelam_runtime::db::Database,
+) -> anyhow::Result<()> {
+    let n = u64::from(settings.property.demo_parcels);
+    if let Some(report) = estelam_property::seed::load_demo_city_if_empty(db, n)
+        .await
+        .context("loading the demo city")?
+    {
+        tracing::info!(parcels = report.parcels, elapsed = ?report.elapsed, "loaded the demo city into the empty property store");
+    }
+    Ok(())
+}
+
+/// Fills an empty property store with `parcels` parcels of the synthetic city
+/// (`estelam seed`), reporting progress after each batch.
+pub async fn seed(
+    settings: &Settings,
+    parcels: u64,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> anyhow::Result<estelam_property::seed::SeedReport> {
+    let db = open_store(
+        settings,
+        estelam_property::SERVICE,
+        &estelam_property::migrations(),
+    )
+    .await?;
+    let report = estelam_property::seed::seed_city(&db, parcels, progress).await;
+    db.close().await;
+    Ok(report?)
+}
+
+/// Imports a GeoJSON parcel layer into the property store (`estelam import parcels`); all
+/// or nothing, every bad feature named in the error.
+pub async fn import_parcels(
+    settings: &Settings,
+    file: &std::path::Path,
+    reason: &str,
+) -> anyhow::Result<usize> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let db = open_store(
+        settings,
+        estelam_property::SERVICE,
+        &estelam_property::migrations(),
+    )
+    .await?;
+    let registry =
+        estelam_property::Registry::open(db.clone(), estelam_property::system_clock()).await?;
+    let actor = estelam_property::store::Actor::system("estelam import");
+    let result = estelam_property::import::import_geojson(&registry, &text, &actor, reason).await;
+    db.close().await;
+    Ok(result?)
 }
 
 /// Hosts one service (`estelam serve <service>`): its gRPC port and its admin port.

@@ -41,6 +41,17 @@ enum Command {
         #[command(subcommand)]
         command: DocumentsCommand,
     },
+    /// Fill an empty property store with the deterministic synthetic city around Shahin Shahr.
+    Seed {
+        /// How many parcels (the demo city has 2000; up to millions for benchmarks).
+        #[arg(long, default_value_t = 2000)]
+        parcels: u64,
+    },
+    /// Load data from files.
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -48,6 +59,19 @@ enum DocumentsCommand {
     /// Read every stored document, check it against its SHA-256, and list what is damaged
     /// (exits non-zero if anything is).
     Verify,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A municipality's parcel layer, a GeoJSON FeatureCollection (field mapping:
+    /// estelam_property::import); all or nothing.
+    Parcels {
+        /// The GeoJSON file.
+        file: PathBuf,
+        /// Why, kept in every parcel's history.
+        #[arg(long, default_value = "import of the municipal GIS layer")]
+        reason: String,
+    },
 }
 
 #[tokio::main]
@@ -70,6 +94,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Serve { service } => format!("estelam-{service}"),
         Command::Migrate { .. } => "estelam-migrate".to_owned(),
         Command::Documents { .. } => "estelam-documents".to_owned(),
+        Command::Seed { .. } | Command::Import { .. } => "estelam-data".to_owned(),
     };
     if std::io::stdout().is_terminal()
         && std::env::var_os("ESTELAM_TELEMETRY__LOG_FORMAT").is_none()
@@ -106,6 +131,43 @@ async fn run() -> anyhow::Result<()> {
             } else {
                 anyhow::bail!("damaged documents found (listed above)")
             }
+        }
+        Command::Seed { parcels } => {
+            let bar = indicatif::ProgressBar::new(parcels).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{elapsed_precise} [{bar:40}] {pos}/{len} parcels ({per_sec}, eta {eta})",
+                )?
+                .progress_chars("=> "),
+            );
+            let report =
+                estelam::seed(&settings, parcels, &mut |done| bar.set_position(done)).await?;
+            bar.finish();
+            println!(
+                "Seeded {} parcels and {} request numbers in {:.1?}.",
+                report.parcels, report.request_numbers, report.elapsed
+            );
+            let demo = report.demo;
+            println!(
+                "Demo: {} ({}) owns {} with request numbers {} and {}; {} ({}) owns 3 dang of {} (expired {}, used {}).",
+                demo.citizen_with_valid_numbers.full_name,
+                demo.citizen_with_valid_numbers.national_code,
+                demo.parcels[0],
+                demo.valid_request_numbers[0],
+                demo.valid_request_numbers[1],
+                demo.citizen_with_spent_numbers.full_name,
+                demo.citizen_with_spent_numbers.national_code,
+                demo.parcels[1],
+                demo.expired_request_number,
+                demo.used_request_number,
+            );
+            Ok(())
+        }
+        Command::Import {
+            what: ImportCommand::Parcels { file, reason },
+        } => {
+            let n = estelam::import_parcels(&settings, &file, &reason).await?;
+            println!("Imported {n} parcels from {}.", file.display());
+            Ok(())
         }
     }
 }

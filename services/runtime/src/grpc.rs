@@ -10,7 +10,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
 use tonic::transport::{Channel, Endpoint, Server};
@@ -151,7 +150,11 @@ impl GrpcServer {
             .layer(AuthLayer::new(self.verifier.clone()))
             .into_inner();
 
-        let incoming = TcpListenerStream::new(listener.listener);
+        // TCP_NODELAY on every accepted connection: tonic sets it only for listeners it binds
+        // itself, and without it Nagle's algorithm meets delayed ACKs and adds ~40 ms to a
+        // small unary call.
+        let incoming =
+            tonic::transport::server::TcpIncoming::from(listener.listener).with_nodelay(Some(true));
         let name = self.name;
         tracing::info!(service = name, addr = %listener.local_addr, "gRPC server listening");
         let signal = {

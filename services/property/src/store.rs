@@ -1,0 +1,788 @@
+//! SQL, nothing else: parcel versions, owners, request numbers, counters and the audit log,
+//! in portable SQL through sqlx's `Any` driver (see `migrations/`).
+//!
+//! Integers are read as `i64` whatever the column width (the `Any` driver widens), and
+//! INTEGER columns are bound as `i32` so PostgreSQL sees matching types.
+
+use estelam_domain::RenovationCode;
+use sqlx::any::AnyRow;
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+
+use estelam_runtime::db::Database;
+
+use crate::ownership::{Dang, Owner, OwnerKind, Ownership, OwnershipType};
+use crate::parcel::{LandUse, ParcelRecord, RegistryPlate};
+
+/// A store error: always a defect or an outage, never the caller's fault.
+pub type StoreResult<T> = Result<T, sqlx::Error>;
+
+/// What produced a version (mirrors `ParcelChangeKind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// A new parcel.
+    Created,
+    /// Facts or outline replaced.
+    Updated,
+    /// Only the owners changed.
+    OwnershipChanged,
+}
+
+impl ChangeKind {
+    /// Wire number.
+    pub fn to_i32(self) -> i32 {
+        match self {
+            Self::Created => 1,
+            Self::Updated => 2,
+            Self::OwnershipChanged => 3,
+        }
+    }
+    fn from_i64(v: i64) -> Self {
+        match v {
+            2 => Self::Updated,
+            3 => Self::OwnershipChanged,
+            _ => Self::Created,
+        }
+    }
+}
+
+/// Who made a change; empty id for the system (seed, import, jobs).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Actor {
+    /// Account id.
+    pub account_id: String,
+    /// Display name at the time.
+    pub display_name: String,
+}
+
+impl Actor {
+    /// The system itself, named for people reading the history.
+    pub fn system(name: &str) -> Self {
+        Self {
+            account_id: String::new(),
+            display_name: name.to_owned(),
+        }
+    }
+}
+
+/// Who, when, why and what kind of change produced a version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Kind of change.
+    pub kind: ChangeKind,
+    /// Why, as given.
+    pub reason: String,
+    /// Who.
+    pub actor: Actor,
+    /// The caller's idempotency key, if any.
+    pub client_request_id: Option<String>,
+    /// When (µs since the epoch): the version's valid_from.
+    pub at: i64,
+}
+
+/// One stored version of a parcel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredParcel {
+    /// The facts.
+    pub record: ParcelRecord,
+    /// 1, 2, …
+    pub version: i64,
+    /// Global change order.
+    pub seq: i64,
+    /// How it came to be.
+    pub change: Change,
+    /// When it was replaced; `None` while current.
+    pub valid_to: Option<i64>,
+}
+
+const VERSION_COLS: &str = "renovation_code, version, seq, zone, district, plate_main, plate_sub, plate_section, \
+    address, postal_code, land_use, land_area_dm2, built_area_dm2, floors, land_value_rials_per_m2, \
+    building_value_rials_per_m2, geometry_geojson, min_lon, min_lat, max_lon, max_lat, label_lon, label_lat, \
+    ownership_type, deed_number, change_kind, reason, actor_account_id, actor_display_name, client_request_id, \
+    valid_from, valid_to";
+const VERSION_COL_COUNT: usize = 32;
+const OWNER_COLS: &str = "renovation_code, version, ordinal, kind, national_code, full_name, share_numerator, share_denominator, deed_number";
+const OWNER_COL_COUNT: usize = 9;
+/// Rows per multi-row INSERT: well under SQLite's 32766 and PostgreSQL's 65535 parameters.
+const ROWS_PER_INSERT: usize = 200;
+
+/// `VALUES` placeholders for `rows` rows of `cols` columns. SQLite gets anonymous `?`
+/// parameters: sqlx looks each named parameter up by name, which SQLite answers by walking a
+/// list, so thousands of `$N` in one statement cost quadratic time (90% of a seed's CPU).
+/// PostgreSQL needs `$N`.
+fn placeholders(sqlite: bool, rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push(',');
+            }
+            if sqlite {
+                s.push('?');
+            } else {
+                s.push('$');
+                s.push_str(&(r * cols + c + 1).to_string());
+            }
+        }
+        s.push(')');
+    }
+    s
+}
+
+fn is_sqlite(tx: &mut Transaction<'static, Any>) -> bool {
+    tx.backend_name() == "SQLite"
+}
+
+/// Reserves `n` values of a counter and returns the last one (the block is `last-n+1..=last`).
+pub async fn next_values(
+    tx: &mut Transaction<'static, Any>,
+    counter: &str,
+    n: i64,
+) -> StoreResult<i64> {
+    sqlx::query_scalar::<_, i64>(
+        "UPDATE counters SET value = value + $2 WHERE name = $1 RETURNING value",
+    )
+    .bind(counter)
+    .bind(n)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// A new version to insert.
+pub struct NewVersion<'a> {
+    /// The facts.
+    pub record: &'a ParcelRecord,
+    /// Its number.
+    pub version: i64,
+    /// Its place in the global change order.
+    pub seq: i64,
+    /// Who, when, why.
+    pub change: &'a Change,
+}
+
+/// Inserts versions and their owners, many rows per statement.
+pub async fn insert_versions(
+    tx: &mut Transaction<'static, Any>,
+    rows: &[NewVersion<'_>],
+) -> StoreResult<()> {
+    let sqlite = is_sqlite(tx);
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO parcel_versions ({VERSION_COLS}) VALUES {}",
+            placeholders(sqlite, chunk.len(), VERSION_COL_COUNT)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for v in chunk {
+            let r = v.record;
+            q = q
+                .bind(r.code.to_string())
+                .bind(v.version)
+                .bind(v.seq)
+                .bind(r.code.zone() as i32)
+                .bind(r.code.district() as i32)
+                .bind(r.plate.main.clone())
+                .bind(r.plate.sub.clone())
+                .bind(r.plate.section.clone())
+                .bind(r.address.clone())
+                .bind(r.postal_code.clone())
+                .bind(r.land_use.to_i32())
+                .bind(r.land_area_dm2)
+                .bind(r.built_area_dm2)
+                .bind(r.floors)
+                .bind(r.land_value_rials_per_m2)
+                .bind(r.building_value_rials_per_m2)
+                .bind(r.geometry_geojson.clone())
+                .bind(r.bbox[0])
+                .bind(r.bbox[1])
+                .bind(r.bbox[2])
+                .bind(r.bbox[3])
+                .bind(r.label[0])
+                .bind(r.label[1])
+                .bind(r.ownership.kind.map_or(0, OwnershipType::to_i32))
+                .bind(r.ownership.deed_number.clone())
+                .bind(v.change.kind.to_i32())
+                .bind(v.change.reason.clone())
+                .bind(v.change.actor.account_id.clone())
+                .bind(v.change.actor.display_name.clone())
+                .bind(v.change.client_request_id.clone())
+                .bind(v.change.at)
+                .bind(None::<i64>);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    let owners: Vec<(&NewVersion<'_>, usize, &Owner)> = rows
+        .iter()
+        .flat_map(|v| {
+            v.record
+                .ownership
+                .owners
+                .iter()
+                .enumerate()
+                .map(move |(i, o)| (v, i, o))
+        })
+        .collect();
+    for chunk in owners.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO parcel_owners ({OWNER_COLS}) VALUES {}",
+            placeholders(sqlite, chunk.len(), OWNER_COL_COUNT)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (v, i, o) in chunk {
+            q = q
+                .bind(v.record.code.to_string())
+                .bind(v.version)
+                .bind(*i as i32)
+                .bind(o.kind.to_i32())
+                .bind(o.national_code.clone())
+                .bind(o.full_name.clone())
+                .bind(o.share.numerator())
+                .bind(o.share.denominator())
+                .bind(o.deed_number.clone());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Ends the current version `expected` of a parcel at `at`; false when it is not current
+/// (someone else changed the parcel first, or it does not exist).
+pub async fn close_version(
+    tx: &mut Transaction<'static, Any>,
+    code: &RenovationCode,
+    expected: i64,
+    at: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE parcel_versions SET valid_to = $3 WHERE renovation_code = $1 AND version = $2 AND valid_to IS NULL",
+    )
+    .bind(code.to_string())
+    .bind(expected)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+fn decode_version(row: &AnyRow) -> StoreResult<StoredParcel> {
+    let code: String = row.try_get("renovation_code")?;
+    let code = RenovationCode::parse(&code).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let land_use: i64 = row.try_get("land_use")?;
+    let ownership_type: i64 = row.try_get("ownership_type")?;
+    let record = ParcelRecord {
+        code,
+        plate: RegistryPlate {
+            main: row.try_get("plate_main")?,
+            sub: row.try_get("plate_sub")?,
+            section: row.try_get("plate_section")?,
+        },
+        address: row.try_get("address")?,
+        postal_code: row.try_get("postal_code")?,
+        land_use: LandUse::from_i32(land_use as i32).unwrap_or(LandUse::Residential),
+        land_area_dm2: row.try_get("land_area_dm2")?,
+        built_area_dm2: row.try_get("built_area_dm2")?,
+        floors: row.try_get::<i64, _>("floors")? as i32,
+        land_value_rials_per_m2: row.try_get("land_value_rials_per_m2")?,
+        building_value_rials_per_m2: row.try_get("building_value_rials_per_m2")?,
+        geometry_geojson: row.try_get("geometry_geojson")?,
+        bbox: [
+            row.try_get("min_lon")?,
+            row.try_get("min_lat")?,
+            row.try_get("max_lon")?,
+            row.try_get("max_lat")?,
+        ],
+        label: [row.try_get("label_lon")?, row.try_get("label_lat")?],
+        ownership: Ownership {
+            kind: OwnershipType::from_i32(ownership_type as i32),
+            deed_number: row.try_get("deed_number")?,
+            owners: Vec::new(),
+        },
+    };
+    Ok(StoredParcel {
+        record,
+        version: row.try_get("version")?,
+        seq: row.try_get("seq")?,
+        change: Change {
+            kind: ChangeKind::from_i64(row.try_get("change_kind")?),
+            reason: row.try_get("reason")?,
+            actor: Actor {
+                account_id: row.try_get("actor_account_id")?,
+                display_name: row.try_get("actor_display_name")?,
+            },
+            client_request_id: row.try_get("client_request_id")?,
+            at: row.try_get("valid_from")?,
+        },
+        valid_to: row.try_get("valid_to")?,
+    })
+}
+
+/// Fills in the owners of each version, in one query.
+async fn attach_owners<'e, E>(exec: E, parcels: &mut [StoredParcel]) -> StoreResult<()>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    if parcels.is_empty() {
+        return Ok(());
+    }
+    let mut codes: Vec<String> = parcels.iter().map(|p| p.record.code.to_string()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let list = (1..=codes.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = format!(
+        "SELECT renovation_code, version, kind, national_code, full_name, share_numerator, share_denominator, deed_number \
+         FROM parcel_owners WHERE renovation_code IN ({list}) ORDER BY renovation_code, version, ordinal"
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for c in &codes {
+        q = q.bind(c.clone());
+    }
+    let rows = q.fetch_all(exec).await?;
+    let mut by_key: std::collections::HashMap<(String, i64), Vec<Owner>> =
+        std::collections::HashMap::new();
+    for row in rows {
+        let kind: i64 = row.try_get("kind")?;
+        let owner = Owner {
+            kind: OwnerKind::from_i32(kind as i32).unwrap_or(OwnerKind::NaturalPerson),
+            national_code: row.try_get("national_code")?,
+            full_name: row.try_get("full_name")?,
+            share: Dang::new(
+                row.try_get("share_numerator")?,
+                row.try_get("share_denominator")?,
+            )
+            .unwrap_or(Dang::whole(0)),
+            deed_number: row.try_get("deed_number")?,
+        };
+        by_key
+            .entry((row.try_get("renovation_code")?, row.try_get("version")?))
+            .or_default()
+            .push(owner);
+    }
+    for p in parcels {
+        p.record.ownership.owners = by_key
+            .remove(&(p.record.code.to_string(), p.version))
+            .unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// The current version of a parcel.
+pub async fn current(db: &Database, code: &RenovationCode) -> StoreResult<Option<StoredParcel>> {
+    let sql = format!(
+        "SELECT {VERSION_COLS} FROM parcel_versions WHERE renovation_code = $1 AND valid_to IS NULL"
+    );
+    let Some(row) = sqlx::query(AssertSqlSafe(sql))
+        .bind(code.to_string())
+        .fetch_optional(db.pool())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut parcels = vec![decode_version(&row)?];
+    attach_owners(db.pool(), &mut parcels).await?;
+    Ok(parcels.pop())
+}
+
+/// The current version of a parcel, read inside a write transaction.
+pub async fn current_in(
+    tx: &mut Transaction<'static, Any>,
+    code: &RenovationCode,
+) -> StoreResult<Option<StoredParcel>> {
+    let sql = format!(
+        "SELECT {VERSION_COLS} FROM parcel_versions WHERE renovation_code = $1 AND valid_to IS NULL"
+    );
+    let Some(row) = sqlx::query(AssertSqlSafe(sql))
+        .bind(code.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut parcels = vec![decode_version(&row)?];
+    attach_owners(&mut **tx, &mut parcels).await?;
+    Ok(parcels.pop())
+}
+
+/// The current versions of many parcels, in the order of `codes` (missing ones skipped).
+pub async fn current_many(
+    db: &Database,
+    codes: &[RenovationCode],
+) -> StoreResult<Vec<StoredParcel>> {
+    let mut out = Vec::with_capacity(codes.len());
+    for chunk in codes.chunks(500) {
+        let list = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT {VERSION_COLS} FROM parcel_versions WHERE renovation_code IN ({list}) AND valid_to IS NULL"
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for c in chunk {
+            q = q.bind(c.to_string());
+        }
+        let mut found: std::collections::HashMap<RenovationCode, StoredParcel> =
+            std::collections::HashMap::new();
+        for row in q.fetch_all(db.pool()).await? {
+            let p = decode_version(&row)?;
+            found.insert(p.record.code, p);
+        }
+        out.extend(chunk.iter().filter_map(|c| found.remove(c)));
+    }
+    Ok(out)
+}
+
+/// Like [`current_many`], with owners.
+pub async fn current_many_with_owners(
+    db: &Database,
+    codes: &[RenovationCode],
+) -> StoreResult<Vec<StoredParcel>> {
+    let mut parcels = current_many(db, codes).await?;
+    for chunk in parcels.chunks_mut(500) {
+        attach_owners(db.pool(), chunk).await?;
+    }
+    Ok(parcels)
+}
+
+/// One version of a parcel, with owners (to replay an idempotent write).
+pub async fn version(db: &Database, code: &str, version: i64) -> StoreResult<Option<StoredParcel>> {
+    let sql = format!(
+        "SELECT {VERSION_COLS} FROM parcel_versions WHERE renovation_code = $1 AND version = $2"
+    );
+    let Some(row) = sqlx::query(AssertSqlSafe(sql))
+        .bind(code)
+        .bind(version)
+        .fetch_optional(db.pool())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut parcels = vec![decode_version(&row)?];
+    attach_owners(db.pool(), &mut parcels).await?;
+    Ok(parcels.pop())
+}
+
+/// The version an earlier call with this idempotency key produced, if any.
+pub async fn version_by_request_id(
+    db: &Database,
+    actor: &str,
+    request_id: &str,
+) -> StoreResult<Option<(String, i64)>> {
+    let row = sqlx::query(
+        "SELECT renovation_code, version FROM parcel_versions WHERE actor_account_id = $1 AND client_request_id = $2",
+    )
+    .bind(actor)
+    .bind(request_id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| Ok((r.try_get("renovation_code")?, r.try_get("version")?)))
+        .transpose()
+}
+
+/// Versions of a parcel older than `before` (newest first), at most `limit`.
+pub async fn history(
+    db: &Database,
+    code: &RenovationCode,
+    before: i64,
+    limit: i64,
+) -> StoreResult<Vec<StoredParcel>> {
+    let sql = format!(
+        "SELECT {VERSION_COLS} FROM parcel_versions WHERE renovation_code = $1 AND version < $2 ORDER BY version DESC LIMIT $3"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(code.to_string())
+        .bind(before)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    let mut out = rows
+        .iter()
+        .map(decode_version)
+        .collect::<StoreResult<Vec<_>>>()?;
+    attach_owners(db.pool(), &mut out).await?;
+    Ok(out)
+}
+
+/// Codes of current parcels on a plate, after `after` in code order, at most `limit`.
+pub async fn codes_by_plate(
+    db: &Database,
+    plate: &RegistryPlate,
+    after: &str,
+    limit: i64,
+) -> StoreResult<Vec<String>> {
+    sqlx::query_scalar::<_, String>(
+        "SELECT renovation_code FROM parcel_versions WHERE valid_to IS NULL AND plate_main = $1 \
+         AND ($2 = '' OR plate_sub = $2) AND ($3 = '' OR plate_section = $3) AND renovation_code > $4 \
+         ORDER BY renovation_code LIMIT $5",
+    )
+    .bind(plate.main.clone())
+    .bind(plate.sub.clone())
+    .bind(plate.section.clone())
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Codes of current parcels a person owns a share of, after `after`, at most `limit`.
+pub async fn codes_by_owner(
+    db: &Database,
+    national_code: &str,
+    after: &str,
+    limit: i64,
+) -> StoreResult<Vec<String>> {
+    sqlx::query_scalar::<_, String>(
+        "SELECT p.renovation_code FROM parcel_owners o JOIN parcel_versions p \
+         ON p.renovation_code = o.renovation_code AND p.version = o.version \
+         WHERE o.national_code = $1 AND p.valid_to IS NULL AND p.renovation_code > $2 \
+         ORDER BY p.renovation_code LIMIT $3",
+    )
+    .bind(national_code)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Every current outline, for building the index: `(code, geometry text)` in pages.
+pub async fn current_outlines(
+    db: &Database,
+    after: &str,
+    limit: i64,
+) -> StoreResult<Vec<(String, String)>> {
+    let rows = sqlx::query(
+        "SELECT renovation_code, geometry_geojson FROM parcel_versions WHERE valid_to IS NULL AND renovation_code > $1 \
+         ORDER BY renovation_code LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("renovation_code")?,
+                r.try_get("geometry_geojson")?,
+            ))
+        })
+        .collect()
+}
+
+/// How many parcels exist (current versions).
+pub async fn parcel_count(db: &Database) -> StoreResult<i64> {
+    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM parcel_versions WHERE valid_to IS NULL")
+        .fetch_one(db.pool())
+        .await
+}
+
+/// Which of `codes` already exist.
+pub async fn existing_codes(db: &Database, codes: &[String]) -> StoreResult<Vec<String>> {
+    let mut out = Vec::new();
+    for chunk in codes.chunks(500) {
+        let list = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT renovation_code FROM parcel_versions WHERE renovation_code IN ({list}) AND version = 1"
+        );
+        let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
+        for c in chunk {
+            q = q.bind(c.clone());
+        }
+        out.extend(q.fetch_all(db.pool()).await?);
+    }
+    Ok(out)
+}
+
+/// Appends one audit entry.
+pub async fn audit(
+    tx: &mut Transaction<'static, Any>,
+    at: i64,
+    actor: &Actor,
+    action: &str,
+    subject: &str,
+    detail: &serde_json::Value,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, at, actor_account_id, actor_display_name, action, subject, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(at)
+    .bind(actor.account_id.clone())
+    .bind(actor.display_name.clone())
+    .bind(action)
+    .bind(subject)
+    .bind(detail.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// An issued request number as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRequestNumber {
+    /// The digits.
+    pub number: String,
+    /// Issue order.
+    pub seq: i64,
+    /// The parcel, canonical.
+    pub renovation_code: String,
+    /// µs since the epoch.
+    pub issued_at: i64,
+    /// µs since the epoch.
+    pub expires_at: i64,
+    /// Issuing clerk.
+    pub issued_by: Actor,
+    /// The clerk's note.
+    pub note: String,
+    /// Idempotency key of the issuing call.
+    pub client_request_id: Option<String>,
+    /// Inquiry that used it.
+    pub used_by_inquiry_id: Option<String>,
+    /// When it was used.
+    pub used_at: Option<i64>,
+}
+
+const RN_COLS: &str = "number, seq, renovation_code, issued_at, expires_at, actor_account_id, actor_display_name, \
+    note, client_request_id, used_by_inquiry_id, used_at";
+
+fn decode_rn(row: &AnyRow) -> StoreResult<StoredRequestNumber> {
+    Ok(StoredRequestNumber {
+        number: row.try_get("number")?,
+        seq: row.try_get("seq")?,
+        renovation_code: row.try_get("renovation_code")?,
+        issued_at: row.try_get("issued_at")?,
+        expires_at: row.try_get("expires_at")?,
+        issued_by: Actor {
+            account_id: row.try_get("actor_account_id")?,
+            display_name: row.try_get("actor_display_name")?,
+        },
+        note: row.try_get("note")?,
+        client_request_id: row.try_get("client_request_id")?,
+        used_by_inquiry_id: row.try_get("used_by_inquiry_id")?,
+        used_at: row.try_get("used_at")?,
+    })
+}
+
+/// Inserts request numbers, many per statement.
+pub async fn insert_request_numbers(
+    tx: &mut Transaction<'static, Any>,
+    rows: &[StoredRequestNumber],
+) -> StoreResult<()> {
+    let sqlite = is_sqlite(tx);
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO request_numbers ({RN_COLS}) VALUES {}",
+            placeholders(sqlite, chunk.len(), 11)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for r in chunk {
+            q = q
+                .bind(r.number.clone())
+                .bind(r.seq)
+                .bind(r.renovation_code.clone())
+                .bind(r.issued_at)
+                .bind(r.expires_at)
+                .bind(r.issued_by.account_id.clone())
+                .bind(r.issued_by.display_name.clone())
+                .bind(r.note.clone())
+                .bind(r.client_request_id.clone())
+                .bind(r.used_by_inquiry_id.clone())
+                .bind(r.used_at);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// A request number by its digits.
+pub async fn request_number(
+    db: &Database,
+    number: &str,
+) -> StoreResult<Option<StoredRequestNumber>> {
+    let sql = format!("SELECT {RN_COLS} FROM request_numbers WHERE number = $1");
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(number)
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(decode_rn)
+        .transpose()
+}
+
+/// A request number read inside a write transaction.
+pub async fn request_number_in(
+    tx: &mut Transaction<'static, Any>,
+    number: &str,
+) -> StoreResult<Option<StoredRequestNumber>> {
+    let sql = format!("SELECT {RN_COLS} FROM request_numbers WHERE number = $1");
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(number)
+        .fetch_optional(&mut **tx)
+        .await?
+        .as_ref()
+        .map(decode_rn)
+        .transpose()
+}
+
+/// The number an earlier issuing call with this idempotency key produced.
+pub async fn request_number_by_request_id(
+    db: &Database,
+    actor: &str,
+    request_id: &str,
+) -> StoreResult<Option<StoredRequestNumber>> {
+    let sql = format!(
+        "SELECT {RN_COLS} FROM request_numbers WHERE actor_account_id = $1 AND client_request_id = $2"
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(actor)
+        .bind(request_id)
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(decode_rn)
+        .transpose()
+}
+
+/// Marks a number used by an inquiry if it is still unused; false when someone used it first.
+pub async fn mark_used(
+    tx: &mut Transaction<'static, Any>,
+    number: &str,
+    inquiry_id: &str,
+    at: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE request_numbers SET used_by_inquiry_id = $2, used_at = $3 WHERE number = $1 AND used_by_inquiry_id IS NULL",
+    )
+    .bind(number)
+    .bind(inquiry_id)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Request numbers of a parcel issued before `before_seq`, newest first.
+pub async fn request_numbers_of(
+    db: &Database,
+    code: &str,
+    before_seq: i64,
+    limit: i64,
+) -> StoreResult<Vec<StoredRequestNumber>> {
+    let sql = format!(
+        "SELECT {RN_COLS} FROM request_numbers WHERE renovation_code = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(code)
+        .bind(before_seq)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(decode_rn).collect()
+}
