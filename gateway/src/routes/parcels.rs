@@ -143,7 +143,7 @@ impl From<pb::Parcel> for Parcel {
     tag = "parcels",
     params(("renovation_code" = String, Path, description = "`-` or `/` separated, any digits.")),
     responses((status = 200, description = "The parcel.", body = Parcel)),
-    security((), ("bearer" = []))
+    security(("bearer" = []))
 )]
 pub async fn get_parcel(
     State(state): State<AppState>,
@@ -183,7 +183,7 @@ pub struct AtQuery {
     tag = "parcels",
     params(AtQuery),
     responses((status = 200, description = "The parcel at the point.", body = Parcel)),
-    security((), ("bearer" = []))
+    security(("bearer" = []))
 )]
 pub async fn parcel_at(
     State(state): State<AppState>,
@@ -274,7 +274,7 @@ fn parse_bbox(text: &str) -> Result<common::BoundingBox, ApiError> {
     tag = "parcels",
     params(ItemsQuery),
     responses((status = 200, description = "A GeoJSON FeatureCollection.", content_type = "application/geo+json", body = Object)),
-    security((), ("bearer" = []))
+    security(("bearer" = []))
 )]
 pub async fn parcel_items(
     State(state): State<AppState>,
