@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use estelam_runtime::admin::{AdminServer, Readiness};
-use estelam_runtime::auth::{IdentityKeySource, TokenVerifier};
-use estelam_runtime::config::{SERVICES, Settings};
+use estelam_runtime::auth::{IdentityKeySource, ServiceTokenSource, TokenVerifier};
+use estelam_runtime::config::{FeesSettings, SERVICES, Settings};
 use estelam_runtime::db::Migrations;
 use estelam_runtime::grpc::{GrpcListener, GrpcServer};
 use estelam_runtime::host::{ServiceContext, connect_bus, open_store};
@@ -64,7 +64,8 @@ fn refresh_keys_from_identity(
 fn with_service_credentials(
     settings: &mut Settings,
 ) -> anyhow::Result<std::collections::BTreeMap<String, Settings>> {
-    let generated = estelam_identity::service_credentials(&settings.data_dir, &SERVICES)
+    let names: Vec<&str> = SERVICES.iter().copied().chain([GATEWAY_CLIENT]).collect();
+    let generated = estelam_identity::service_credentials(&settings.data_dir, &names)
         .context("the generated service credentials in the data directory")?;
     for (name, secret) in generated {
         settings
@@ -74,7 +75,7 @@ fn with_service_credentials(
             .or_insert(secret);
     }
     let mut per_service = std::collections::BTreeMap::new();
-    for service in SERVICES {
+    for service in names {
         let mut own = settings.clone();
         own.auth.client_id = Some(service.to_owned());
         own.auth.client_secret = settings.identity.service_clients.get(service).cloned();
@@ -82,6 +83,9 @@ fn with_service_credentials(
     }
     Ok(per_service)
 }
+
+/// The gateway's service account (client id) under `estelam run`.
+const GATEWAY_CLIENT: &str = "gateway";
 
 /// Applies every service's migrations (`estelam migrate`), or only `only`'s.
 pub async fn migrate(settings: &Settings, only: Option<&str>) -> anyhow::Result<()> {
@@ -257,6 +261,20 @@ pub async fn start_except(
         settings.endpoints.set(service, listener.endpoint());
         listeners.push((*service, listener));
     }
+    // The gateway is bound early so that its address is known to the fee service: the
+    // sandbox PSP's pages it serves are where payers are sent.
+    let gateway = estelam_gateway::Gateway::bind(addrs.http, &settings)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} for the gateway (is the port in use?)",
+                addrs.http
+            )
+        })?;
+    if settings.fees.psp_base_url == FeesSettings::default().psp_base_url {
+        let port = gateway.local_addr()?.port();
+        settings.fees.psp_base_url = format!("http://127.0.0.1:{port}/psp");
+    }
     let mut per_service = with_service_credentials(&mut settings)?;
     for own in per_service.values_mut() {
         own.endpoints = settings.endpoints.clone();
@@ -311,14 +329,16 @@ pub async fn start_except(
     // Identity (built first) already loaded its keys into the shared verifier; this keeps
     // them fresh through its gRPC API, as in a deployment of separate processes.
     refresh_keys_from_identity(&verifier, &settings, &shutdown)?;
-    let gateway = estelam_gateway::Gateway::bind(addrs.http, &settings)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {} for the gateway (is the port in use?)",
-                addrs.http
-            )
-        })?;
+    let gateway = gateway.with_verifier(verifier.clone());
+    let gateway = match per_service
+        .remove(GATEWAY_CLIENT)
+        .map(|own| ServiceTokenSource::from_settings(&own))
+        .transpose()?
+        .flatten()
+    {
+        Some(source) => gateway.with_service_token(source),
+        None => gateway,
+    };
     let admin = AdminServer::bind(addrs.admin, readiness)
         .await
         .with_context(|| {
@@ -474,6 +494,14 @@ pub async fn serve_gateway(settings: Settings, shutdown: CancellationToken) -> a
     let gateway = estelam_gateway::Gateway::bind(settings.listen.http, &settings)
         .await
         .with_context(|| format!("cannot listen on {} (listen.http)", settings.listen.http))?;
+    // The gateway recognises accounts (per-account rate limits) by identity's current keys.
+    let verifier = verifier(&settings);
+    refresh_keys_from_identity(&verifier, &settings, &shutdown)?;
+    let gateway = gateway.with_verifier(verifier);
+    let gateway = match ServiceTokenSource::from_settings(&settings)? {
+        Some(source) => gateway.with_service_token(source),
+        None => gateway,
+    };
     gateway.run_until_stopped(shutdown).await?;
     Ok(())
 }

@@ -14,6 +14,7 @@ pub mod assets;
 pub mod backends;
 pub mod bearer;
 pub mod client_ip;
+pub mod dto;
 pub mod extract;
 pub mod fallback;
 pub mod limits;
@@ -71,6 +72,13 @@ impl Gateway {
         self
     }
 
+    /// Uses `source` (the gateway's own client credentials) for the calls only service
+    /// accounts may make: the sandbox payment pages under `/psp/`.
+    pub fn with_service_token(mut self, source: estelam_runtime::auth::ServiceTokenSource) -> Self {
+        self.state.service_token = Some(source);
+        self
+    }
+
     /// The bound address.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
@@ -113,6 +121,7 @@ pub fn state(settings: &Settings) -> anyhow::Result<AppState> {
         settings: Arc::new(settings.gateway.clone()),
         verifier: TokenVerifier::new(&settings.auth.issuer, &settings.auth.audience),
         shell: portal::Shell::new(&settings.gateway),
+        service_token: None,
     })
 }
 

@@ -28,6 +28,10 @@ use crate::problem::{FieldProblem, PROBLEM_JSON, Problem};
         (name = "operations", description = "Health, readiness, metrics and status, for operators."),
         (name = "documentation", description = "This document and its reference page."),
         (name = "auth", description = "Registration, login, tokens and the caller's account."),
+        (name = "payments", description = "The sandbox payment provider's pages (development and demos)."),
+        (name = "documents", description = "Uploading and downloading documents."),
+        (name = "parcels", description = "Parcels and the map's features (OGC API – Features)."),
+        (name = "inquiries", description = "Request types, the nine steps of an inquiry, its bill, payment and answer."),
     ),
     components(schemas(Problem, FieldProblem)),
 )]

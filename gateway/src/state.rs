@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use estelam_runtime::auth::TokenVerifier;
+use estelam_runtime::auth::{ServiceTokenSource, TokenVerifier};
 use estelam_runtime::config::GatewaySettings;
 
 use crate::backends::Backends;
@@ -20,4 +20,7 @@ pub struct AppState {
     pub verifier: TokenVerifier,
     /// The portal's rendered shell page.
     pub shell: Shell,
+    /// The gateway's own service account (for the sandbox PSP's calls, which only service
+    /// accounts may make); `None` when no credentials are configured.
+    pub service_token: Option<ServiceTokenSource>,
 }

@@ -7,23 +7,34 @@
 //! [`ApiError`]. The `#[utoipa::path]` attribute is the route's OpenAPI entry; the shared
 //! problem response is added to it by `openapi.rs`.
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
-use estelam_proto::identity::v1::LogoutRequest;
+use estelam_proto::identity::v1::{
+    GetMeRequest, LoginRequest, LogoutRequest, RefreshRequest, RegisterCitizenRequest,
+    login_request::Identifier,
+};
 use estelam_runtime::grpc::outgoing;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::bearer::Bearer;
+use crate::client_ip::ClientIp;
+use crate::dto::{self, Account, Tokens};
 use crate::extract::Json;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
 /// The account and session routes.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(logout))
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(me))
 }
 
 /// The body of `POST /api/v1/auth/logout`.
@@ -63,4 +74,220 @@ pub async fn logout(
         .logout(outgoing(request, bearer.token()))
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `request` with `x-forwarded-for: <client>`, so that identity throttles per source (it
+/// believes the header only from trusted proxies, i.e. the gateway).
+fn forwarded<T>(
+    message: T,
+    bearer: Option<&str>,
+    ip: Option<Extension<ClientIp>>,
+) -> tonic::Request<T> {
+    let mut request = outgoing(message, bearer);
+    if let Some(Extension(ClientIp(ip))) = ip
+        && let Ok(value) = ip.to_string().parse()
+    {
+        request.metadata_mut().insert("x-forwarded-for", value);
+    }
+    request
+}
+
+/// The body of `POST /api/v1/auth/register`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBody {
+    /// National code, 10 digits.
+    pub national_code: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Mobile number (`09…`).
+    pub mobile: String,
+    /// Password, at least 8 characters.
+    pub password: String,
+}
+
+/// The answer to a registration.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Registered {
+    /// The new account.
+    pub account: Account,
+    /// The membership code, an alternative login identifier: shown once, keep it.
+    pub membership_code: String,
+    /// Until when the code sent to the mobile is valid (RFC 3339).
+    pub mobile_code_expires_at: Option<String>,
+}
+
+/// Registers a citizen account.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/register",
+    tag = "auth",
+    request_body = RegisterBody,
+    responses((status = 201, description = "The account was created.", body = Registered)),
+    security(())
+)]
+pub async fn register(
+    State(state): State<AppState>,
+    ip: Option<Extension<ClientIp>>,
+    Json(body): Json<RegisterBody>,
+) -> Result<(StatusCode, axum::Json<Registered>), ApiError> {
+    let request = RegisterCitizenRequest {
+        national_code: body.national_code,
+        first_name: body.first_name,
+        last_name: body.last_name,
+        mobile: body.mobile,
+        password: body.password,
+    };
+    let r = state
+        .backends
+        .identity()
+        .register_citizen(forwarded(request, None, ip))
+        .await?
+        .into_inner();
+    let account = r.account.ok_or_else(|| dto::missing("account"))?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Registered {
+            account: account.into(),
+            membership_code: r.membership_code,
+            mobile_code_expires_at: dto::instant(r.mobile_code_expires_at),
+        }),
+    ))
+}
+
+/// The body of `POST /api/v1/auth/login`: one of the two identifiers, and the password.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    /// National code (or give `membership_code`).
+    #[serde(default)]
+    pub national_code: Option<String>,
+    /// Membership code (or give `national_code`).
+    #[serde(default)]
+    pub membership_code: Option<String>,
+    /// Password.
+    pub password: String,
+}
+
+/// A new session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoggedIn {
+    /// The session's tokens.
+    pub tokens: Tokens,
+    /// The account.
+    pub account: Account,
+}
+
+/// Logs in with a national code or membership code and a password.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    request_body = LoginBody,
+    responses((status = 200, description = "Logged in.", body = LoggedIn)),
+    security(())
+)]
+pub async fn login(
+    State(state): State<AppState>,
+    ip: Option<Extension<ClientIp>>,
+    Json(body): Json<LoginBody>,
+) -> Result<axum::Json<LoggedIn>, ApiError> {
+    let identifier = match (body.national_code, body.membership_code) {
+        (Some(code), None) => Identifier::NationalCode(code),
+        (None, Some(code)) => Identifier::MembershipCode(code),
+        _ => {
+            return Err(crate::extract::field_error(
+                "national_code",
+                "LOGIN_IDENTIFIER_REQUIRED",
+                "کد ملی یا کد عضویت را (فقط یکی) وارد کنید.",
+                "Enter either the national code or the membership code (just one).",
+            ));
+        }
+    };
+    let request = LoginRequest {
+        identifier: Some(identifier),
+        password: body.password,
+    };
+    let r = state
+        .backends
+        .identity()
+        .login(forwarded(request, None, ip))
+        .await?
+        .into_inner();
+    Ok(axum::Json(LoggedIn {
+        tokens: r.tokens.ok_or_else(|| dto::missing("tokens"))?.into(),
+        account: r.account.ok_or_else(|| dto::missing("account"))?.into(),
+    }))
+}
+
+/// The body of `POST /api/v1/auth/refresh`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshBody {
+    /// The refresh token of the session.
+    pub refresh_token: String,
+}
+
+/// New tokens for a session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Refreshed {
+    /// The new tokens (the old refresh token stops working).
+    pub tokens: Tokens,
+}
+
+/// Trades a refresh token for new tokens.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/refresh",
+    tag = "auth",
+    request_body = RefreshBody,
+    responses((status = 200, description = "New tokens.", body = Refreshed)),
+    security(())
+)]
+pub async fn refresh(
+    State(state): State<AppState>,
+    ip: Option<Extension<ClientIp>>,
+    Json(body): Json<RefreshBody>,
+) -> Result<axum::Json<Refreshed>, ApiError> {
+    let request = RefreshRequest {
+        refresh_token: body.refresh_token,
+    };
+    let r = state
+        .backends
+        .identity()
+        .refresh(forwarded(request, None, ip))
+        .await?
+        .into_inner();
+    Ok(axum::Json(Refreshed {
+        tokens: r.tokens.ok_or_else(|| dto::missing("tokens"))?.into(),
+    }))
+}
+
+/// The caller's account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// The account.
+    pub account: Account,
+}
+
+/// The caller's own account.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "auth",
+    responses((status = 200, description = "The caller's account.", body = Me)),
+    security(("bearer" = []))
+)]
+pub async fn me(State(state): State<AppState>, bearer: Bearer) -> Result<axum::Json<Me>, ApiError> {
+    let r = state
+        .backends
+        .identity()
+        .get_me(outgoing(GetMeRequest {}, bearer.token()))
+        .await?
+        .into_inner();
+    Ok(axum::Json(Me {
+        account: r.account.ok_or_else(|| dto::missing("account"))?.into(),
+    }))
 }

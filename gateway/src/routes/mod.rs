@@ -8,7 +8,11 @@
 
 pub mod auth;
 pub mod docs;
+pub mod documents;
+pub mod inquiries;
 pub mod ops;
+pub mod parcels;
+pub mod psp;
 pub mod status;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -21,4 +25,8 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(ops::routes())
         .merge(docs::routes())
         .merge(auth::routes())
+        .merge(inquiries::routes())
+        .merge(documents::routes())
+        .merge(parcels::routes())
+        .merge(psp::routes())
 }

@@ -76,7 +76,7 @@ export async function parcelMap(container, { onParcel, onStatus } = {}) {
     const b = map.getBounds();
     const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(6)).join(',');
     try {
-      const collection = await get(`/api/v1/collections/parcels/items?bbox=${bbox}&limit=500`, { auth: false });
+      const collection = await get(`/api/v1/collections/parcels/items?bbox=${bbox}&limit=500`);
       if (mine !== generation) return;
       layer.clearLayers();
       layer.addData(collection);

@@ -1,0 +1,254 @@
+//! Uploads and downloads (`/api/v1/documents`), streamed through to the documents service:
+//! neither direction holds a whole file in the gateway.
+//!
+//! An upload is `multipart/form-data` with a `kind` field first and then a `file` field.
+//! The file's parts become `UploadDocumentRequest` chunks as they arrive (a small channel
+//! between the body and the client-streaming call keeps at most a few in memory), and the
+//! service checks the kind, the content and the size.
+
+use axum::body::Body;
+use axum::extract::{Multipart, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use estelam_proto::documents::v1 as pb;
+use estelam_runtime::grpc::outgoing;
+use futures::StreamExt as _;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::bearer::Bearer;
+use crate::dto::{self, enum_name, instant, parse_enum};
+use crate::extract::{Path, field_error};
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// Largest chunk message the documents service accepts.
+const MAX_CHUNK: usize = 1024 * 1024;
+
+/// The document routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(upload))
+        .routes(routes!(download))
+}
+
+/// A stored document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Document {
+    /// Stable id (attach it with `PUT /api/v1/inquiries/{id}/documents`).
+    pub document_id: String,
+    /// `national_id_card`, `ownership_deed`, `authority_letter`, `other`.
+    pub kind: String,
+    /// The file name as uploaded.
+    pub original_filename: String,
+    /// The content type found in the content.
+    pub content_type: String,
+    /// Size.
+    pub size_bytes: i64,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
+    /// Image width, when an image.
+    pub width_px: i32,
+    /// Image height, when an image.
+    pub height_px: i32,
+    /// Pages, when a PDF.
+    pub page_count: i32,
+    /// Uploaded (RFC 3339).
+    pub created_at: Option<String>,
+}
+
+impl From<pb::Document> for Document {
+    fn from(d: pb::Document) -> Self {
+        Self {
+            kind: enum_name(d.kind().as_str_name(), "DOCUMENT_KIND_"),
+            document_id: d.document_id,
+            original_filename: d.original_filename,
+            content_type: d.content_type,
+            size_bytes: d.size_bytes,
+            sha256: d.sha256,
+            width_px: d.width_px,
+            height_px: d.height_px,
+            page_count: d.page_count,
+            created_at: instant(d.created_at),
+        }
+    }
+}
+
+/// The multipart form of an upload (for the OpenAPI document).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// `national_id_card`, `ownership_deed`, `authority_letter` or `other`; before `file`.
+    kind: String,
+    /// The file (PDF, JPEG or PNG).
+    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+}
+
+fn multipart_error(err: axum::extract::multipart::MultipartError) -> ApiError {
+    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        crate::limits::too_large()
+    } else {
+        field_error(
+            "file",
+            "MULTIPART_INVALID",
+            "فایل کامل دریافت نشد؛ دوباره بفرستید.",
+            "The upload could not be read; please send it again.",
+        )
+    }
+}
+
+/// Uploads a document, streamed to the store.
+#[utoipa::path(
+    post,
+    path = "/api/v1/documents",
+    tag = "documents",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, description = "The stored document.", body = Document)),
+    security(("bearer" = []))
+)]
+pub async fn upload(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    mut multipart: Multipart,
+) -> Result<(StatusCode, axum::Json<Document>), ApiError> {
+    let mut kind = None;
+    let mut field = loop {
+        let Some(field) = multipart.next_field().await.map_err(multipart_error)? else {
+            return Err(field_error(
+                "file",
+                "UPLOAD_FILE_MISSING",
+                "فایلی فرستاده نشد.",
+                "No file was sent.",
+            ));
+        };
+        match field.name() {
+            Some("kind") => {
+                let text = field.text().await.map_err(multipart_error)?;
+                kind = Some(parse_enum("kind", &text, "DOCUMENT_KIND_", |n| {
+                    pb::DocumentKind::from_str_name(n).map(|v| v as i32)
+                })?);
+            }
+            Some("file") => break field,
+            _ => {}
+        }
+    };
+    let kind = kind.ok_or_else(|| {
+        field_error(
+            "kind",
+            "UPLOAD_KIND_MISSING",
+            "نوع مدرک را پیش از فایل بفرستید.",
+            "Send the document's kind before the file.",
+        )
+    })?;
+    let metadata = pb::UploadMetadata {
+        kind,
+        original_filename: field.file_name().unwrap_or_default().to_owned(),
+        declared_content_type: field.content_type().unwrap_or_default().to_owned(),
+        ..Default::default()
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<pb::UploadDocumentRequest>(4);
+    let first = pb::UploadDocumentRequest {
+        payload: Some(pb::upload_document_request::Payload::Metadata(metadata)),
+    };
+    let requests = tokio_stream::wrappers::ReceiverStream::new(rx);
+    let mut client = state.backends.documents();
+    let call = client.upload_document(outgoing(requests, bearer.token()));
+    // Feeds the file's parts to the call as they arrive; stops at the first body error.
+    let pump = async move {
+        if tx.send(first).await.is_err() {
+            return Ok(());
+        }
+        while let Some(mut chunk) = field.chunk().await.map_err(multipart_error)? {
+            while !chunk.is_empty() {
+                let part = chunk.split_to(chunk.len().min(MAX_CHUNK));
+                let message = pb::UploadDocumentRequest {
+                    payload: Some(pb::upload_document_request::Payload::Chunk(part)),
+                };
+                if tx.send(message).await.is_err() {
+                    return Ok(()); // the service answered early (e.g. refused the file)
+                }
+            }
+        }
+        Ok::<(), ApiError>(())
+    };
+    tokio::pin!(call, pump);
+    // A body that breaks off must not end the stream cleanly (that would store a truncated
+    // file): on a body error the call is dropped, which cancels it.
+    let answer = tokio::select! {
+        answer = &mut call => answer,
+        pumped = &mut pump => {
+            pumped?;
+            call.await
+        }
+    };
+    let document = answer?
+        .into_inner()
+        .document
+        .ok_or_else(|| dto::missing("document"))?;
+    Ok((StatusCode::CREATED, axum::Json(document.into())))
+}
+
+/// Downloads a document's content (its owner, or staff).
+#[utoipa::path(
+    get,
+    path = "/api/v1/documents/{id}",
+    tag = "documents",
+    params(("id" = String, Path, description = "The document id.")),
+    responses((status = 200, description = "The content, streamed.", content_type = "application/octet-stream")),
+    security(("bearer" = []))
+)]
+pub async fn download(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let mut stream = state
+        .backends
+        .documents()
+        .download_document(outgoing(
+            pb::DownloadDocumentRequest { document_id: id },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    // The first message is the metadata; an error before it is the route's error.
+    let metadata = match stream.message().await? {
+        Some(pb::DownloadDocumentResponse {
+            payload: Some(pb::download_document_response::Payload::Metadata(m)),
+        }) => m,
+        _ => return Err(dto::missing("document metadata")),
+    };
+    let body = stream.filter_map(|item| async move {
+        match item {
+            Ok(pb::DownloadDocumentResponse {
+                payload: Some(pb::download_document_response::Payload::Chunk(chunk)),
+            }) => Some(Ok(chunk)),
+            Ok(_) => None,
+            Err(status) => Some(Err(std::io::Error::other(status.message().to_owned()))),
+        }
+    });
+    let mut response = Response::new(Body::from_stream(body));
+    let headers = response.headers_mut();
+    let content_type = HeaderValue::from_str(&metadata.content_type)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_TYPE, content_type);
+    if let Ok(len) = HeaderValue::from_str(&metadata.size_bytes.to_string()) {
+        headers.insert(header::CONTENT_LENGTH, len);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    let ascii: String = metadata
+        .original_filename
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}

@@ -1,0 +1,1219 @@
+//! The inquiry flow (`/api/v1/request-types`, `/api/v1/inquiries/…`) and the public answer
+//! check (`/api/v1/answers/{verification_code}`), over the inquiry service.
+//!
+//! Every state change takes `expected_version` and `client_request_id` in its body and
+//! answers the updated [`Inquiry`].
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use estelam_proto::common::v1 as common;
+use estelam_proto::documents::v1::DocumentKind;
+use estelam_proto::fees::v1::BillItemKind;
+use estelam_proto::identity::v1::Role;
+use estelam_proto::inquiry::v1 as pb;
+use estelam_proto::property::v1::OwnershipType;
+use estelam_runtime::grpc::outgoing;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::bearer::Bearer;
+use crate::dto::{
+    self, AuditStamp, Bill, GeoPoint, LocalizedText, Payment, enum_name, instant, stamp, text,
+};
+use crate::extract::{Json, Path, Query, field_error};
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// The inquiry routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_request_types))
+        .routes(routes!(create_inquiry, list_inquiries))
+        .routes(routes!(get_inquiry))
+        .routes(routes!(accept_undertakings))
+        .routes(routes!(set_property))
+        .routes(routes!(set_letter))
+        .routes(routes!(attach_documents))
+        .routes(routes!(set_applicant))
+        .routes(routes!(submit))
+        .routes(routes!(get_bill))
+        .routes(routes!(start_payment))
+        .routes(routes!(get_answer))
+        .routes(routes!(get_answer_html))
+        .routes(routes!(get_answer_pdf))
+        .routes(routes!(verify_answer))
+}
+
+// ---------------------------------------------------------------------------------------
+// Shapes
+
+/// An undertaking the applicant accepts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Undertaking {
+    /// The version accepted (send these ids to `PUT …/undertakings`).
+    pub undertaking_version_id: String,
+    /// Stable code.
+    pub code: String,
+    /// Version number.
+    pub version: i32,
+    /// Title.
+    pub title: LocalizedText,
+    /// Full text.
+    pub text: LocalizedText,
+}
+
+/// A kind of request a citizen can file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestType {
+    /// Stable code.
+    pub code: String,
+    /// Name.
+    pub name: LocalizedText,
+    /// Description.
+    pub description: LocalizedText,
+    /// Roles that may file it.
+    pub allowed_roles: Vec<String>,
+    /// Undertakings to accept.
+    pub undertakings: Vec<Undertaking>,
+    /// Document kinds to attach (`national_id_card`, `ownership_deed`, …).
+    pub required_documents: Vec<String>,
+    /// Whether the authority's letter step applies.
+    pub letter_required: bool,
+    /// Whether a clerk-issued request number is needed.
+    pub check_request_number: bool,
+    /// Whether the applicant must own the parcel.
+    pub check_ownership: bool,
+    /// Whether debts must be settled first.
+    pub check_debt: bool,
+    /// Fee items billed.
+    pub fee_items: Vec<String>,
+    /// Days an answer stays valid.
+    pub answer_validity_days: i32,
+    /// Whether it can be filed now.
+    pub active: bool,
+    /// Version of the definition.
+    pub version: i64,
+}
+
+impl From<pb::RequestType> for RequestType {
+    fn from(t: pb::RequestType) -> Self {
+        Self {
+            allowed_roles: t
+                .allowed_roles()
+                .map(|r: Role| enum_name(r.as_str_name(), "ROLE_"))
+                .collect(),
+            required_documents: t
+                .required_documents()
+                .map(|k: DocumentKind| enum_name(k.as_str_name(), "DOCUMENT_KIND_"))
+                .collect(),
+            fee_items: t
+                .fee_items()
+                .map(|k: BillItemKind| enum_name(k.as_str_name(), "BILL_ITEM_KIND_"))
+                .collect(),
+            code: t.code,
+            name: text(t.name),
+            description: text(t.description),
+            undertakings: t
+                .undertakings
+                .into_iter()
+                .map(|u| Undertaking {
+                    undertaking_version_id: u.undertaking_version_id,
+                    code: u.code,
+                    version: u.version,
+                    title: text(u.title),
+                    text: text(u.text),
+                })
+                .collect(),
+            letter_required: t.letter_required,
+            check_request_number: t.check_request_number,
+            check_ownership: t.check_ownership,
+            check_debt: t.check_debt,
+            answer_validity_days: t.answer_validity_days,
+            active: t.active,
+            version: t.version,
+        }
+    }
+}
+
+/// Step: undertakings accepted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UndertakingsStep {
+    /// The versions accepted.
+    pub undertaking_version_ids: Vec<String>,
+    /// Who recorded the step, and when.
+    pub recorded: Option<AuditStamp>,
+}
+
+/// Step: the property.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PropertyStep {
+    /// The parcel.
+    pub renovation_code: String,
+    /// The request number used, if any.
+    pub request_number: String,
+    /// Where it was picked on the map.
+    pub picked_point: Option<GeoPoint>,
+    /// Its address.
+    pub address: String,
+    /// Who recorded the step, and when.
+    pub recorded: Option<AuditStamp>,
+}
+
+/// Step: the authority's letter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LetterStep {
+    /// Letter number.
+    pub letter_number: String,
+    /// Letter date, `YYYY/MM/DD` (Jalali).
+    pub letter_date_jalali: String,
+    /// The authority.
+    pub authority_organization_id: String,
+    /// The authority's name.
+    pub authority_name: LocalizedText,
+    /// Who recorded the step, and when.
+    pub recorded: Option<AuditStamp>,
+}
+
+/// A document attached to an inquiry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachedDocument {
+    /// The document.
+    pub document_id: String,
+    /// Its kind.
+    pub kind: String,
+    /// Its file name as uploaded.
+    pub original_filename: String,
+}
+
+/// Step: documents.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentsStep {
+    /// The documents.
+    pub documents: Vec<AttachedDocument>,
+    /// Who recorded the step, and when.
+    pub recorded: Option<AuditStamp>,
+}
+
+/// Step: the applicant.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicantStep {
+    /// Full name.
+    pub full_name: String,
+    /// National code.
+    pub national_code: String,
+    /// `full`, `shared`, `endowment`, `state`, `leasehold`.
+    pub ownership_type: String,
+    /// Who recorded the step, and when.
+    pub recorded: Option<AuditStamp>,
+}
+
+/// One change of state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StateChange {
+    /// From.
+    pub from_state: String,
+    /// To.
+    pub to_state: String,
+    /// Who, and when.
+    pub changed: Option<AuditStamp>,
+    /// Why.
+    pub reason: Option<LocalizedText>,
+}
+
+/// An inquiry and where it stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Inquiry {
+    /// Stable id.
+    pub inquiry_id: String,
+    /// The number to quote.
+    pub inquiry_number: String,
+    /// Its request type.
+    pub request_type_code: String,
+    /// Version of the request type.
+    pub request_type_version: i64,
+    /// `draft`, `undertakings_accepted`, `property_verified`, `letter_recorded`,
+    /// `documents_attached`, `applicant_verified`, `assessed`, `awaiting_payment`, `issued`,
+    /// `rejected`, `cancelled`, `expired`.
+    pub state: String,
+    /// Send as `expected_version` with the next change.
+    pub version: i64,
+    /// The applicant.
+    pub applicant_account_id: String,
+    /// Who filed it.
+    pub filed_by_account_id: String,
+    /// Organization that filed it.
+    pub filed_by_organization_id: String,
+    /// Undertakings step.
+    pub undertakings: Option<UndertakingsStep>,
+    /// Property step.
+    pub property: Option<PropertyStep>,
+    /// Letter step.
+    pub letter: Option<LetterStep>,
+    /// Documents step.
+    pub documents: Option<DocumentsStep>,
+    /// Applicant step.
+    pub applicant: Option<ApplicantStep>,
+    /// The bill, once assessed.
+    pub bill_id: String,
+    /// What is left to pay.
+    pub amount_due_rials: i64,
+    /// The payment.
+    pub payment_id: String,
+    /// Tracking code of the payment.
+    pub tracking_code: String,
+    /// The answer's verification code, once issued.
+    pub verification_code: String,
+    /// Why it is in its state (rejections).
+    pub state_reason: Option<LocalizedText>,
+    /// Every change of state.
+    pub history: Vec<StateChange>,
+    /// Created (RFC 3339).
+    pub created_at: Option<String>,
+    /// Last changed (RFC 3339).
+    pub updated_at: Option<String>,
+    /// Submitted (RFC 3339).
+    pub submitted_at: Option<String>,
+    /// Answer issued (RFC 3339).
+    pub issued_at: Option<String>,
+    /// Answer valid until (RFC 3339).
+    pub expires_at: Option<String>,
+}
+
+fn state_name(n: i32) -> String {
+    enum_name(
+        pb::InquiryState::try_from(n)
+            .unwrap_or_default()
+            .as_str_name(),
+        "INQUIRY_STATE_",
+    )
+}
+
+fn point(p: Option<common::GeoPoint>) -> Option<GeoPoint> {
+    p.map(|p| GeoPoint {
+        lat: p.lat,
+        lon: p.lon,
+    })
+}
+
+impl From<pb::Inquiry> for Inquiry {
+    fn from(i: pb::Inquiry) -> Self {
+        Self {
+            state: state_name(i.state),
+            inquiry_id: i.inquiry_id,
+            inquiry_number: i.inquiry_number,
+            request_type_code: i.request_type_code,
+            request_type_version: i.request_type_version,
+            version: i.version,
+            applicant_account_id: i.applicant_account_id,
+            filed_by_account_id: i.filed_by_account_id,
+            filed_by_organization_id: i.filed_by_organization_id,
+            undertakings: i.undertakings.map(|s| UndertakingsStep {
+                undertaking_version_ids: s.undertaking_version_ids,
+                recorded: stamp(s.recorded),
+            }),
+            property: i.property.map(|s| PropertyStep {
+                renovation_code: s.renovation_code,
+                request_number: s.request_number,
+                picked_point: point(s.picked_point),
+                address: s.address,
+                recorded: stamp(s.recorded),
+            }),
+            letter: i.letter.map(|s| LetterStep {
+                letter_number: s.letter_number,
+                letter_date_jalali: s.letter_date_jalali,
+                authority_organization_id: s.authority_organization_id,
+                authority_name: text(s.authority_name),
+                recorded: stamp(s.recorded),
+            }),
+            documents: i.documents.map(|s| DocumentsStep {
+                documents: s
+                    .documents
+                    .into_iter()
+                    .map(|d| AttachedDocument {
+                        kind: enum_name(d.kind().as_str_name(), "DOCUMENT_KIND_"),
+                        document_id: d.document_id,
+                        original_filename: d.original_filename,
+                    })
+                    .collect(),
+                recorded: stamp(s.recorded),
+            }),
+            applicant: i.applicant.map(|s| ApplicantStep {
+                ownership_type: enum_name(s.ownership_type().as_str_name(), "OWNERSHIP_TYPE_"),
+                full_name: s.full_name,
+                national_code: s.national_code,
+                recorded: stamp(s.recorded),
+            }),
+            bill_id: i.bill_id,
+            amount_due_rials: i.amount_due_rials,
+            payment_id: i.payment_id,
+            tracking_code: i.tracking_code,
+            verification_code: i.verification_code,
+            state_reason: i.state_reason.map(Into::into),
+            history: i
+                .history
+                .into_iter()
+                .map(|h| StateChange {
+                    from_state: state_name(h.from_state),
+                    to_state: state_name(h.to_state),
+                    changed: stamp(h.changed),
+                    reason: h.reason.map(Into::into),
+                })
+                .collect(),
+            created_at: instant(i.created_at),
+            updated_at: instant(i.updated_at),
+            submitted_at: instant(i.submitted_at),
+            issued_at: instant(i.issued_at),
+            expires_at: instant(i.expires_at),
+        }
+    }
+}
+
+fn inquiry(i: Option<pb::Inquiry>) -> Result<axum::Json<Inquiry>, ApiError> {
+    Ok(axum::Json(i.ok_or_else(|| dto::missing("inquiry"))?.into()))
+}
+
+/// The facts an answer certifies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnswerFacts {
+    /// The inquiry's number.
+    pub inquiry_number: String,
+    /// Request type.
+    pub request_type_code: String,
+    /// Its name.
+    pub request_type_name: LocalizedText,
+    /// The parcel.
+    pub renovation_code: String,
+    /// Its address.
+    pub address: String,
+    /// Applicant's name.
+    pub applicant_full_name: String,
+    /// Applicant's national code.
+    pub applicant_national_code: String,
+    /// `none`, `cleared`, `not_checked`.
+    pub debt_status: String,
+    /// Payment tracking code.
+    pub tracking_code: String,
+    /// Amount paid.
+    pub amount_paid_rials: i64,
+    /// Letter number.
+    pub letter_number: String,
+    /// Letter date (Jalali).
+    pub letter_date_jalali: String,
+    /// Authority's name.
+    pub authority_name: LocalizedText,
+    /// Issued (RFC 3339).
+    pub issued_at: Option<String>,
+    /// Issued (Jalali).
+    pub issued_at_jalali: String,
+    /// Valid until (RFC 3339).
+    pub valid_until: Option<String>,
+    /// Valid until (Jalali).
+    pub valid_until_jalali: String,
+}
+
+/// A signed answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Answer {
+    /// The inquiry answered.
+    pub inquiry_id: String,
+    /// Its number.
+    pub inquiry_number: String,
+    /// Code to verify the answer with.
+    pub verification_code: String,
+    /// Public page verifying it.
+    pub verification_url: String,
+    /// What it certifies.
+    pub facts: Option<AnswerFacts>,
+    /// Signing key.
+    pub signing_key_id: String,
+    /// Signature algorithm.
+    pub signature_algorithm: String,
+    /// `valid`, `revoked`, `expired`.
+    pub status: String,
+    /// Why it was revoked.
+    pub revocation_reason: String,
+}
+
+impl From<pb::Answer> for Answer {
+    fn from(a: pb::Answer) -> Self {
+        Self {
+            status: enum_name(a.status().as_str_name(), "ANSWER_STATUS_"),
+            inquiry_id: a.inquiry_id,
+            inquiry_number: a.inquiry_number,
+            verification_code: a.verification_code,
+            verification_url: a.verification_url,
+            facts: a.facts.map(|f| AnswerFacts {
+                debt_status: enum_name(f.debt_status().as_str_name(), "DEBT_STATUS_"),
+                inquiry_number: f.inquiry_number,
+                request_type_code: f.request_type_code,
+                request_type_name: text(f.request_type_name),
+                renovation_code: f
+                    .parcel
+                    .as_ref()
+                    .map(|p| p.renovation_code.clone())
+                    .unwrap_or_default(),
+                address: f.parcel.map(|p| p.address).unwrap_or_default(),
+                applicant_full_name: f.applicant_full_name,
+                applicant_national_code: f.applicant_national_code,
+                tracking_code: f.tracking_code,
+                amount_paid_rials: f.amount_paid_rials,
+                letter_number: f.letter_number,
+                letter_date_jalali: f.letter_date_jalali,
+                authority_name: text(f.authority_name),
+                issued_at: instant(f.issued_at),
+                issued_at_jalali: f.issued_at_jalali,
+                valid_until: instant(f.valid_until),
+                valid_until_jalali: f.valid_until_jalali,
+            }),
+            signing_key_id: a.signing_key_id,
+            signature_algorithm: a.signature_algorithm,
+            revocation_reason: a.revocation.map(|r| r.reason).unwrap_or_default(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Routes
+
+/// The list of request types.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestTypes {
+    /// The active request types.
+    pub request_types: Vec<RequestType>,
+}
+
+/// The kinds of request a citizen can file, with their undertakings and documents.
+#[utoipa::path(
+    get,
+    path = "/api/v1/request-types",
+    tag = "inquiries",
+    responses((status = 200, description = "The request types.", body = RequestTypes)),
+    security((), ("bearer" = []))
+)]
+pub async fn list_request_types(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> Result<axum::Json<RequestTypes>, ApiError> {
+    let r = state
+        .backends
+        .inquiry()
+        .list_request_types(outgoing(
+            pb::ListRequestTypesRequest {
+                include_inactive: false,
+            },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    Ok(axum::Json(RequestTypes {
+        request_types: r.request_types.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// The body of `POST /api/v1/inquiries`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInquiryBody {
+    /// The request type's code.
+    pub request_type_code: String,
+    /// Idempotency key: a retry with the same key creates nothing new.
+    pub client_request_id: String,
+}
+
+/// Starts a new inquiry (a draft) of a request type.
+#[utoipa::path(
+    post,
+    path = "/api/v1/inquiries",
+    tag = "inquiries",
+    request_body = CreateInquiryBody,
+    responses((status = 201, description = "The new inquiry.", body = Inquiry)),
+    security(("bearer" = []))
+)]
+pub async fn create_inquiry(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Json(body): Json<CreateInquiryBody>,
+) -> Result<(StatusCode, axum::Json<Inquiry>), ApiError> {
+    let r = state
+        .backends
+        .inquiry()
+        .create_inquiry(outgoing(
+            pb::CreateInquiryRequest {
+                request_type_code: body.request_type_code,
+                client_request_id: body.client_request_id,
+            },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    Ok((StatusCode::CREATED, inquiry(r.inquiry)?))
+}
+
+/// Filters of `GET /api/v1/inquiries`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListInquiriesQuery {
+    /// Only this state (e.g. `awaiting_payment`).
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Only this request type.
+    #[serde(default)]
+    pub request_type_code: Option<String>,
+    /// Only this parcel.
+    #[serde(default)]
+    pub renovation_code: Option<String>,
+    /// Page size (default chosen by the service).
+    #[serde(default)]
+    pub page_size: Option<i32>,
+    /// `next_page_token` of the previous page.
+    #[serde(default)]
+    pub page_token: Option<String>,
+}
+
+/// A page of inquiries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Inquiries {
+    /// The inquiries, newest first.
+    pub inquiries: Vec<Inquiry>,
+    /// Token of the next page; empty on the last.
+    pub next_page_token: String,
+}
+
+/// The caller's inquiries (a clerk's: everyone's), newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/inquiries",
+    tag = "inquiries",
+    params(ListInquiriesQuery),
+    responses((status = 200, description = "A page of inquiries.", body = Inquiries)),
+    security(("bearer" = []))
+)]
+pub async fn list_inquiries(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Query(q): Query<ListInquiriesQuery>,
+) -> Result<axum::Json<Inquiries>, ApiError> {
+    let states = match q.state.as_deref() {
+        Some(s) if !s.is_empty() => vec![dto::parse_enum("state", s, "INQUIRY_STATE_", |n| {
+            pb::InquiryState::from_str_name(n).map(|v| v as i32)
+        })?],
+        _ => vec![],
+    };
+    let r = state
+        .backends
+        .inquiry()
+        .list_inquiries(outgoing(
+            pb::ListInquiriesRequest {
+                states,
+                request_type_code: q.request_type_code.unwrap_or_default(),
+                renovation_code: q.renovation_code.unwrap_or_default(),
+                page_size: q.page_size.unwrap_or_default(),
+                page_token: q.page_token.unwrap_or_default(),
+                ..Default::default()
+            },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    Ok(axum::Json(Inquiries {
+        inquiries: r.inquiries.into_iter().map(Into::into).collect(),
+        next_page_token: r.next_page_token,
+    }))
+}
+
+/// One inquiry (only its applicant, its filer and clerks see it; others get 404).
+#[utoipa::path(
+    get,
+    path = "/api/v1/inquiries/{id}",
+    tag = "inquiries",
+    params(("id" = String, Path, description = "The inquiry id.")),
+    responses((status = 200, description = "The inquiry.", body = Inquiry)),
+    security(("bearer" = []))
+)]
+pub async fn get_inquiry(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Inquiry>, ApiError> {
+    let r = state
+        .backends
+        .inquiry()
+        .get_inquiry(outgoing(
+            pb::GetInquiryRequest {
+                key: Some(pb::get_inquiry_request::Key::InquiryId(id)),
+            },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    inquiry(r.inquiry)
+}
+
+/// The body of `PUT …/undertakings`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UndertakingsBody {
+    /// The inquiry's `version` as last read.
+    pub expected_version: i64,
+    /// Idempotency key.
+    pub client_request_id: String,
+    /// Every undertaking version of the request type.
+    pub undertaking_version_ids: Vec<String>,
+}
+
+/// Step 3: accepts the request type's undertakings.
+#[utoipa::path(
+    put,
+    path = "/api/v1/inquiries/{id}/undertakings",
+    tag = "inquiries",
+    params(("id" = String, Path, description = "The inquiry id.")),
+    request_body = UndertakingsBody,
+    responses((status = 200, description = "The updated inquiry.", body = Inquiry)),
+    security(("bearer" = []))
+)]
+pub async fn accept_undertakings(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    Json(b): Json<UndertakingsBody>,
+) -> Result<axum::Json<Inquiry>, ApiError> {
+    let r = state
+        .backends
+        .inquiry()
+        .accept_undertakings(outgoing(
+            pb::AcceptUndertakingsRequest {
+                inquiry_id: id,
+                expected_version: b.expected_version,
+                client_request_id: b.client_request_id,
+                undertaking_version_ids: b.undertaking_version_ids,
+            },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    inquiry(r.inquiry)
+}
+
+/// The body of `PUT …/property`: the parcel by code or by a point on the map.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PropertyBody {
+    /// The inquiry's `version` as last read.
+    pub expected_version: i64,
+    /// Idempotency key.
+    pub client_request_id: String,
+    /// The parcel's renovation code (or give `picked_point`).
+    #[serde(default)]
+    pub renovation_code: Option<String>,
+    /// A point inside the parcel (or give `renovation_code`).
+    #[serde(default)]
+    pub picked_point: Option<GeoPoint>,
+    /// The request number from the municipality, when the request type needs one.
+    #[serde(default)]
+    pub request_number: String,
+}
+
+/// Step 4: names the property.
+#[utoipa::path(
+    put,
+    path = "/api/v1/inquiries/{id}/property",
+    tag = "inquiries",
+    params(("id" = String, Path, description = "The inquiry id.")),
+    request_body = PropertyBody,
+    responses((status = 200, description = "The updated inquiry.", body = Inquiry)),
+    security(("bearer" = []))
+)]
+pub async fn set_property(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    Json(b): Json<PropertyBody>,
+) -> Result<axum::Json<Inquiry>, ApiError> {
+    use pb::set_property_request::Location;
+    let location = match (b.renovation_code, b.picked_point) {
+        (Some(code), None) if !code.trim().is_empty() => Location::RenovationCode(code),
+        (None, Some(p)) => Location::PickedPoint(common::GeoPoint {
+            lat: p.lat,
+            lon: p.lon,
+        }),
+        _ => {
+            return Err(field_error(
+                "renovation_code",
+                "PROPERTY_LOCATION_REQUIRED",
+                "کد نوسازی یا نقطه‌ای روی نقشه را (فقط یکی) بدهید.",
+                "Give either the renovation code or a point on the map (just one).",
+            ));
+        }
+    };
+    let r = state
+        .backends
+        .inquiry()
+        .set_property(outgoing(
+            pb::SetPropertyRequest {
+                inquiry_id: id,
+                expected_version: b.expected_version,
+                client_request_id: b.client_request_id,
+                location: Some(location),
+                request_number: b.request_number,
+            },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    inquiry(r.inquiry)
+}
+
+/// The body of `PUT …/letter`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LetterBody {
+    /// The inquiry's `version` as last read.
+    pub expected_version: i64,
+    /// Idempotency key.
+    pub client_request_id: String,
+    /// The authority's letter number.
+    pub letter_number: String,
+    /// Its date, `YYYY/MM/DD` (Jalali).
+    pub letter_date_jalali: String,
+    /// The authority that wrote it.
+    #[serde(default)]
+    pub authority_organization_id: String,
+}
+
+/// Step 5: records the authority's letter.
+#[utoipa::path(
+    put,
+    path = "/api/v1/inquiries/{id}/letter",
+    tag = "inquiries",
+    params(("id" = String, Path, description = "The inquiry id.")),
+    request_body = LetterBody,
+    responses((status = 200, description = "The updated inquiry.", body = Inquiry)),
+    security(("bearer" = []))
+)]
+pub async fn set_letter(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    Json(b): Json<LetterBody>,
+) -> Result<axum::Json<Inquiry>, ApiError> {
+    let r = state
+        .backends
+        .inquiry()
+        .set_letter(outgoing(
+            pb::SetLetterRequest {
+                inquiry_id: id,
+                expected_version: b.expected_version,
+                client_request_id: b.client_request_id,
+                letter_number: b.letter_number,
+                letter_date_jalali: b.letter_date_jalali,
+                authority_organization_id: b.authority_organization_id,
+            },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    inquiry(r.inquiry)
+}
+
+/// The body of `PUT …/documents`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentsBody {
+    /// The inquiry's `version` as last read.
+    pub expected_version: i64,
+    /// Idempotency key.
+    pub client_request_id: String,
+    /// Documents uploaded with `POST /api/v1/documents`.
+    pub document_ids: Vec<String>,
+}
+
+/// Step 6: attaches uploaded documents.
+#[utoipa::path(
+    put,
+    path = "/api/v1/inquiries/{id}/documents",
+    tag = "inquiries",
+    params(("id" = String, Path, description = "The inquiry id.")),
+    request_body = DocumentsBody,
+    responses((status = 200, description = "The updated inquiry.", body = Inquiry)),
+    security(("bearer" = []))
+)]
+pub async fn attach_documents(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    Json(b): Json<DocumentsBody>,
+) -> Result<axum::Json<Inquiry>, ApiError> {
+    let r = state
+        .backends
+        .inquiry()
+        .attach_documents(outgoing(
+            pb::AttachDocumentsRequest {
+                inquiry_id: id,
+                expected_version: b.expected_version,
+                client_request_id: b.client_request_id,
+                document_ids: b.document_ids,
+            },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    inquiry(r.inquiry)
+}
+
+/// The body of `PUT …/applicant`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantBody {
+    /// The inquiry's `version` as last read.
+    pub expected_version: i64,
+    /// Idempotency key.
+    pub client_request_id: String,
+    /// Applicant's full name.
+    pub full_name: String,
+    /// Applicant's national code.
+    pub national_code: String,
+    /// `full`, `shared`, `endowment`, `state`, `leasehold`.
+    pub ownership_type: String,
+}
+
+/// Step 7: the applicant and how they own the property.
+#[utoipa::path(
+    put,
+    path = "/api/v1/inquiries/{id}/applicant",
+    tag = "inquiries",
+    params(("id" = String, Path, description = "The inquiry id.")),
+    request_body = ApplicantBody,
+    responses((status = 200, description = "The updated inquiry.", body = Inquiry)),
+    security(("bearer" = []))
+)]
+pub async fn set_applicant(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    Json(b): Json<ApplicantBody>,
+) -> Result<axum::Json<Inquiry>, ApiError> {
+    let ownership_type = dto::parse_enum(
+        "ownership_type",
+        &b.ownership_type,
+        "OWNERSHIP_TYPE_",
+        |n| OwnershipType::from_str_name(n).map(|v| v as i32),
+    )?;
+    let r = state
+        .backends
+        .inquiry()
+        .set_applicant(outgoing(
+            pb::SetApplicantRequest {
+                inquiry_id: id,
+                expected_version: b.expected_version,
+                client_request_id: b.client_request_id,
+                full_name: b.full_name,
+                national_code: b.national_code,
+                ownership_type,
+            },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    inquiry(r.inquiry)
+}
+
+/// The body of `POST …/submit`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitBody {
+    /// The inquiry's `version` as last read.
+    pub expected_version: i64,
+    /// Idempotency key.
+    pub client_request_id: String,
+}
+
+/// A submitted inquiry and its bill.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Submitted {
+    /// The inquiry (assessed, awaiting payment, or issued when nothing is due).
+    pub inquiry: Inquiry,
+    /// The bill.
+    pub bill: Option<Bill>,
+}
+
+/// Step 8: submits the inquiry; it is assessed and billed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/inquiries/{id}/submit",
+    tag = "inquiries",
+    params(("id" = String, Path, description = "The inquiry id.")),
+    request_body = SubmitBody,
+    responses((status = 200, description = "The inquiry and its bill.", body = Submitted)),
+    security(("bearer" = []))
+)]
+pub async fn submit(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    Json(b): Json<SubmitBody>,
+) -> Result<axum::Json<Submitted>, ApiError> {
+    let r = state
+        .backends
+        .inquiry()
+        .submit(outgoing(
+            pb::SubmitRequest {
+                inquiry_id: id,
+                expected_version: b.expected_version,
+                client_request_id: b.client_request_id,
+            },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    Ok(axum::Json(Submitted {
+        inquiry: r.inquiry.ok_or_else(|| dto::missing("inquiry"))?.into(),
+        bill: r.bill.map(Into::into),
+    }))
+}
+
+/// The inquiry's itemised bill.
+#[utoipa::path(
+    get,
+    path = "/api/v1/inquiries/{id}/bill",
+    tag = "inquiries",
+    params(("id" = String, Path, description = "The inquiry id.")),
+    responses((status = 200, description = "The bill.", body = Bill)),
+    security(("bearer" = []))
+)]
+pub async fn get_bill(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Bill>, ApiError> {
+    let r = state
+        .backends
+        .inquiry()
+        .get_bill(outgoing(
+            pb::GetBillRequest { inquiry_id: id },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    Ok(axum::Json(
+        r.bill.ok_or_else(|| dto::missing("bill"))?.into(),
+    ))
+}
+
+/// The body of `POST …/payments`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentBody {
+    /// The inquiry's `version` as last read.
+    pub expected_version: i64,
+    /// Idempotency key.
+    pub client_request_id: String,
+    /// Where the browser should come back after paying (the portal's inquiry page).
+    #[serde(default)]
+    pub return_url: String,
+}
+
+/// Step 9: starts paying the bill; send the browser to the payment's `redirect_url`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/inquiries/{id}/payments",
+    tag = "inquiries",
+    params(("id" = String, Path, description = "The inquiry id.")),
+    request_body = PaymentBody,
+    responses((status = 201, description = "The payment, pending.", body = Payment)),
+    security(("bearer" = []))
+)]
+pub async fn start_payment(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    Json(b): Json<PaymentBody>,
+) -> Result<(StatusCode, axum::Json<Payment>), ApiError> {
+    let r = state
+        .backends
+        .inquiry()
+        .start_payment(outgoing(
+            pb::StartPaymentRequest {
+                inquiry_id: id,
+                expected_version: b.expected_version,
+                client_request_id: b.client_request_id,
+                return_url: b.return_url,
+            },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(r.payment.ok_or_else(|| dto::missing("payment"))?.into()),
+    ))
+}
+
+/// The signed answer of an issued inquiry.
+#[utoipa::path(
+    get,
+    path = "/api/v1/inquiries/{id}/answer",
+    tag = "inquiries",
+    params(("id" = String, Path, description = "The inquiry id.")),
+    responses((status = 200, description = "The answer.", body = Answer)),
+    security(("bearer" = []))
+)]
+pub async fn get_answer(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Answer>, ApiError> {
+    let r = state
+        .backends
+        .inquiry()
+        .get_answer(outgoing(
+            pb::GetAnswerRequest { inquiry_id: id },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    Ok(axum::Json(
+        r.answer.ok_or_else(|| dto::missing("answer"))?.into(),
+    ))
+}
+
+/// `?lang=` of the rendered answer.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RenderQuery {
+    /// `fa` (default) or `en`.
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+async fn render(
+    state: AppState,
+    bearer: Bearer,
+    id: String,
+    lang: Option<String>,
+    format: pb::AnswerFormat,
+) -> Result<Response, ApiError> {
+    let r = state
+        .backends
+        .inquiry()
+        .render_answer(outgoing(
+            pb::RenderAnswerRequest {
+                inquiry_id: id,
+                format: format as i32,
+                language: lang.unwrap_or_else(|| "fa".into()),
+            },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    let content_type = HeaderValue::from_str(&r.content_type)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    let filename: String = r
+        .filename
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    let mut response = Response::new(Body::from(r.content));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, content_type);
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    if format == pb::AnswerFormat::Pdf
+        && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}
+
+/// The answer as an HTML page (printable, with its QR code).
+#[utoipa::path(
+    get,
+    path = "/api/v1/inquiries/{id}/answer.html",
+    tag = "inquiries",
+    params(("id" = String, Path, description = "The inquiry id."), RenderQuery),
+    responses((status = 200, description = "The answer page.", content_type = "text/html")),
+    security(("bearer" = []))
+)]
+pub async fn get_answer_html(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    Query(q): Query<RenderQuery>,
+) -> Result<Response, ApiError> {
+    render(state, bearer, id, q.lang, pb::AnswerFormat::Html).await
+}
+
+/// The answer as a PDF document.
+#[utoipa::path(
+    get,
+    path = "/api/v1/inquiries/{id}/answer.pdf",
+    tag = "inquiries",
+    params(("id" = String, Path, description = "The inquiry id."), RenderQuery),
+    responses((status = 200, description = "The answer as PDF.", content_type = "application/pdf")),
+    security(("bearer" = []))
+)]
+pub async fn get_answer_pdf(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    Query(q): Query<RenderQuery>,
+) -> Result<Response, ApiError> {
+    render(state, bearer, id, q.lang, pb::AnswerFormat::Pdf).await
+}
+
+/// The outcome of checking an answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Verification {
+    /// `valid`, `unknown`, `revoked`, `expired`, `copy_mismatch`.
+    pub result: String,
+    /// The answer, when known.
+    pub answer: Option<Answer>,
+    /// Whether its signature checks out.
+    pub signature_valid: bool,
+    /// What the result means.
+    pub message: LocalizedText,
+    /// When it was checked (RFC 3339).
+    pub checked_at: Option<String>,
+}
+
+/// Checks an answer by its verification code (public: anyone holding the paper may ask).
+#[utoipa::path(
+    get,
+    path = "/api/v1/answers/{verification_code}",
+    tag = "inquiries",
+    params(("verification_code" = String, Path, description = "The code printed on the answer.")),
+    responses((status = 200, description = "The outcome.", body = Verification)),
+    security(())
+)]
+pub async fn verify_answer(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<axum::Json<Verification>, ApiError> {
+    let r = state
+        .backends
+        .inquiry()
+        .verify_answer(outgoing(
+            pb::VerifyAnswerRequest {
+                verification_code: code,
+                ..Default::default()
+            },
+            None,
+        ))
+        .await?
+        .into_inner();
+    Ok(axum::Json(Verification {
+        result: enum_name(r.result().as_str_name(), "VERIFICATION_RESULT_"),
+        answer: r.answer.map(Into::into),
+        signature_valid: r.signature_valid,
+        message: text(r.message),
+        checked_at: instant(r.checked_at),
+    }))
+}
