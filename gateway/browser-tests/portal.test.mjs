@@ -108,10 +108,15 @@ for (const [name, viewport] of Object.entries(VIEWPORTS)) {
       await page.waitForSelector('.leaflet-container');
       await page.screenshot({ path: join(ARTIFACTS, `${name}-map-fa.png`), fullPage: true });
 
-      // The API routes behind these pages land with their services; until then the
-      // gateway answers 404 problem+json, which the pages show and the browser logs as a
-      // failed resource load. Those, and only those, are expected here.
-      const unexpected = problems.filter((p) => !/status of 404|404 \(Not Found\)/.test(p));
+      // This test serves the gateway alone (no services behind it), so the API calls these
+      // pages make are answered with problem+json — 503 (service not running) or a 4xx
+      // refusal — which the pages show and the browser logs as a failed resource load, and a
+      // navigation may abort a call still in flight. Those, and only those, are expected
+      // here; script errors, CSP violations and failed asset loads are not. The flow against
+      // the whole system is a separate test.
+      const unexpected = problems.filter(
+        (p) => !/status of (4\d\d|503)/.test(p) && !/^request failed: \S+\/api\/\S* net::ERR_ABORTED$/.test(p),
+      );
       assert.deepEqual(unexpected, [], 'no console errors or CSP violations');
     } finally {
       await context.close();
