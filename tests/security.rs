@@ -1383,7 +1383,7 @@ async fn sql_injection_changes_and_leaks_nothing(world: &World) {
                 continue; // the sandbox provider's pages: HTML forms, tested with the fees flow
             }
             let body_schema = &op["requestBody"]["content"]["application/json"]["schema"];
-            let body_fields = string_fields(&doc, body_schema);
+            let body_fields = string_fields(doc, body_schema);
             let params: Vec<(String, String)> = op["parameters"]
                 .as_array()
                 .map(|ps| {

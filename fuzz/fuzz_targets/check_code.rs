@@ -19,7 +19,10 @@ fuzz_target!(|input: Input<'_>| {
     if let Ok(code) = CheckCode::parse(kind, input.text) {
         assert_eq!(code.kind(), kind);
         assert_eq!(code.as_str().len(), kind.code_len());
-        assert_eq!(CheckCode::parse(kind, code.as_str()).ok(), Some(code.clone()));
+        assert_eq!(
+            CheckCode::parse(kind, code.as_str()).ok(),
+            Some(code.clone())
+        );
         assert_eq!(
             CheckCode::parse(kind, &to_persian_digits(code.as_str())).ok(),
             Some(code.clone())

@@ -13,7 +13,10 @@ fuzz_target!(|input: &str| {
     let again = Shape::parse_trusted(&written).expect("a parsed shape's GeoJSON parses back");
     assert_eq!(again.envelope(), shape.envelope());
     let (a, b) = (shape.area_m2(), again.area_m2());
-    assert!((a - b).abs() <= 1e-6 * a.abs().max(1.0), "area {a} became {b}");
+    assert!(
+        (a - b).abs() <= 1e-6 * a.abs().max(1.0),
+        "area {a} became {b}"
+    );
     let p = shape.label_point();
     let _ = shape.covers_point(p.x(), p.y());
 });

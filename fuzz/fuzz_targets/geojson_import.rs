@@ -12,7 +12,10 @@ fuzz_target!(|input: &str| {
     match check_collection(input) {
         Ok(features) => {
             assert!(!features.is_empty(), "an empty collection is refused");
-            let codes: HashSet<String> = features.iter().map(|(_, r, _)| r.code.to_string()).collect();
+            let codes: HashSet<String> = features
+                .iter()
+                .map(|(_, r, _)| r.code.to_string())
+                .collect();
             assert_eq!(codes.len(), features.len(), "codes are unique");
             for (k, (i, _, shape)) in features.iter().enumerate() {
                 assert_eq!(*i, k, "every feature passed, in file order");

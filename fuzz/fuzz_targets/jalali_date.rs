@@ -24,7 +24,10 @@ fn check(date: JalaliDate) {
     let (y, m, d) = date.to_gregorian();
     assert_eq!(JalaliDate::from_gregorian(y, m, d).ok(), Some(date));
     let start = date.start_in_iran_unix_seconds();
-    assert_eq!(JalaliDate::from_unix_seconds_in_iran(start).ok(), Some(date));
+    assert_eq!(
+        JalaliDate::from_unix_seconds_in_iran(start).ok(),
+        Some(date)
+    );
     assert_eq!(
         JalaliDate::from_unix_seconds_in_iran(start + 86_399).ok(),
         Some(date),

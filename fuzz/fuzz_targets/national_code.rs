@@ -14,5 +14,8 @@ fuzz_target!(|input: &str| {
     assert!(text.bytes().all(|b| b.is_ascii_digit()));
     assert_eq!(code.to_string(), text);
     assert_eq!(NationalCode::parse(text).ok(), Some(code));
-    assert_eq!(NationalCode::parse(&to_persian_digits(text)).ok(), Some(code));
+    assert_eq!(
+        NationalCode::parse(&to_persian_digits(text)).ok(),
+        Some(code)
+    );
 });

@@ -11,7 +11,10 @@ fuzz_target!(|input: &str| {
     };
     let canonical = code.to_string();
     assert_eq!(RenovationCode::parse(&canonical).ok(), Some(code));
-    assert_eq!(RenovationCode::parse(&canonical.replace('-', "/")).ok(), Some(code));
+    assert_eq!(
+        RenovationCode::parse(&canonical.replace('-', "/")).ok(),
+        Some(code)
+    );
     assert_eq!(RenovationCode::from_parts(code.parts()).ok(), Some(code));
     assert!(code.parts().iter().all(|p| *p <= RenovationCode::MAX_PART));
 });
