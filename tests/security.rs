@@ -255,6 +255,53 @@ fn grpc_methods() -> Vec<String> {
     out
 }
 
+/// Every method whose request has an `inquiry_id` or `document_id` string field: the
+/// method, the field's name and its number.
+fn id_methods() -> Vec<(String, String, u32)> {
+    let set = prost_types::FileDescriptorSet::decode(estelam_proto::FILE_DESCRIPTOR_SET)
+        .expect("the descriptor set decodes");
+    let mut messages = BTreeMap::new();
+    for file in &set.file {
+        for message in &file.message_type {
+            messages.insert(
+                format!(".{}.{}", file.package(), message.name()),
+                message.clone(),
+            );
+        }
+    }
+    let mut out = Vec::new();
+    for file in &set.file {
+        for service in &file.service {
+            for method in &service.method {
+                let Some(input) = messages.get(method.input_type()) else {
+                    continue;
+                };
+                for field in &input.field {
+                    let is_string =
+                        field.r#type() == prost_types::field_descriptor_proto::Type::String;
+                    if is_string && matches!(field.name(), "inquiry_id" | "document_id") {
+                        out.push((
+                            format!("{}.{}/{}", file.package(), service.name(), method.name()),
+                            field.name().to_owned(),
+                            u32::try_from(field.number()).expect("positive"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A message holding only string field `number` = `value`, in protobuf wire format.
+fn string_field(number: u32, value: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    prost::encoding::encode_key(number, prost::encoding::WireType::LengthDelimited, &mut out);
+    prost::encoding::encode_varint(value.len() as u64, &mut out);
+    out.extend_from_slice(value.as_bytes());
+    out
+}
+
 /// A fresh PostgreSQL database for one run (every service gets its schema in it).
 struct FreshPostgres {
     admin_url: String,
@@ -504,11 +551,16 @@ impl World {
 
     /// Calls `method` with an empty message and `token`; the status code it ends with.
     async fn call(&self, method: &str, token: Option<&str>) -> tonic::Status {
+        self.call_with(method, Vec::new(), token).await
+    }
+
+    /// Calls `method` with the encoded message `body` and `token`.
+    async fn call_with(&self, method: &str, body: Vec<u8>, token: Option<&str>) -> tonic::Status {
         let mut grpc = tonic::client::Grpc::new(channel(self.endpoint_of(method), &self.settings));
         grpc.ready().await.expect("the service is up");
         let path = tonic::codegen::http::uri::PathAndQuery::try_from(format!("/{method}"))
             .expect("a method path");
-        let mut request = tonic::Request::new(futures::stream::iter(vec![Vec::<u8>::new()]));
+        let mut request = tonic::Request::new(futures::stream::iter(vec![body]));
         if let Some(t) = token {
             request.metadata_mut().insert(
                 "authorization",
@@ -1047,6 +1099,43 @@ async fn other_citizens_objects_do_not_exist(world: &World) {
         }
     }
     assert!(checked >= 20, "{}: every id route checked", world.label);
+
+    // The same over gRPC: every method whose request names an inquiry or a document by id.
+    let mut grpc_checked = 0;
+    for (method, field, number) in id_methods() {
+        let object = match field.as_str() {
+            "inquiry_id" => &inquiry,
+            "document_id" => &document,
+            _ => continue,
+        };
+        for who in [OtherCitizen, Authority] {
+            let theirs = world
+                .call_with(&method, string_field(number, object), world.token(who))
+                .await;
+            let missing = world
+                .call_with(
+                    &method,
+                    string_field(number, &uuid::Uuid::now_v7().to_string()),
+                    world.token(who),
+                )
+                .await;
+            if (theirs.code(), theirs.message()) != (missing.code(), missing.message()) {
+                wrong.push(format!(
+                    "gRPC {method} as {who:?}: someone else's gives {:?} {}, a missing one {:?} {}",
+                    theirs.code(),
+                    theirs.message(),
+                    missing.code(),
+                    missing.message()
+                ));
+            }
+            grpc_checked += 1;
+        }
+    }
+    assert!(
+        grpc_checked >= 20,
+        "{}: every id method checked ({grpc_checked})",
+        world.label
+    );
     // And the owner does see them, so the comparison above was about someone else's objects.
     let (status, got) = world
         .send(
