@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every cargo-fuzz target for a bounded time: `fuzz/run.sh [seconds-per-target]`
-# (default 15, what CI uses; e.g. `fuzz/run.sh 600` for a longer local run). A target that
+# Runs the cargo-fuzz targets for a bounded time each: `fuzz/run.sh [seconds-per-target]`
+# (default 15, what CI uses; e.g. `fuzz/run.sh 600` for a longer local run). The domain
+# parsers always; the GeoJSON import too with `ESTELAM_FUZZ_GEOJSON=1`, which builds the
+# property service's whole dependency tree instrumented (many minutes the first time). A target that
 # panics or breaks one of its properties stops the run; libFuzzer writes the crashing input
 # under fuzz/artifacts/<target>/ and prints the command that replays it. The corpus grows in
 # fuzz/corpus/<target>/ (not committed) and is reused by later runs on the same machine.
@@ -11,13 +13,16 @@ tools="${ESTELAM_TOOLS:-${HOME:-/root}/.cache/estelam/tools}"
 export PATH="$tools/bin:$PATH"
 # Fuzz builds are instrumented and need nightly: keep them apart from the main target dir.
 export CARGO_TARGET_DIR="${ESTELAM_FUZZ_TARGET_DIR:-${HOME:-/root}/.cache/estelam/fuzz-target}"
-cargo +nightly fuzz build --dev
+features=()
+if [ "${ESTELAM_FUZZ_GEOJSON:-0}" = 1 ]; then features=(--features geojson); fi
+cargo +nightly fuzz build --dev "${features[@]}"
 for target in $(cargo +nightly fuzz list); do
+  if [[ "$target" == geojson_* ]] && [ "${#features[@]}" -eq 0 ]; then continue; fi
   printf '\n--- fuzz %s (%ss)\n' "$target" "$seconds"
   mkdir -p "corpus/$target"
   log="$(mktemp)"
   status=0
-  cargo +nightly fuzz run --dev "$target" "corpus/$target" -- \
+  cargo +nightly fuzz run --dev "${features[@]}" "$target" "corpus/$target" -- \
     -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=2048 -print_final_stats=1 \
     >"$log" 2>&1 || status=$?
   if [ "$status" -ne 0 ]; then

@@ -4,7 +4,7 @@
 #![no_main]
 
 use estelam_domain::{CheckCode, CodeKind, to_persian_digits};
-use libfuzzer_sys::arbitrary::{self, Arbitrary};
+use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Debug, Arbitrary)]

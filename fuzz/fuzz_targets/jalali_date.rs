@@ -3,7 +3,7 @@
 #![no_main]
 
 use estelam_domain::{JalaliDate, normalize_digits};
-use libfuzzer_sys::arbitrary::{self, Arbitrary};
+use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Debug, Arbitrary)]

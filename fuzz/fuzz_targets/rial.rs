@@ -5,7 +5,7 @@
 use std::num::NonZeroU32;
 
 use estelam_domain::{Rial, normalize_digits};
-use libfuzzer_sys::arbitrary::{self, Arbitrary};
+use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Debug, Arbitrary)]
