@@ -10,7 +10,9 @@
 //!   wrong audience, a wrong issuer, an unknown key and a refresh token used as an access
 //!   token are refused by every service itself (`UNAUTHENTICATED`) and by every protected
 //!   route (401 problem+json), all with one and the same message, so the refusal tells an
-//!   attacker nothing about which check failed.
+//!   attacker nothing about which check failed. A disabled account's still-unexpired token
+//!   is refused the same way by every service and the gateway once they have refetched
+//!   identity's keys and revocations (`auth.key_refresh_secs`).
 //! * **Object level (IDOR)**: on every inquiry route that takes an id, and on documents,
 //!   another citizen and an authority get exactly the answer a non-existent id gets.
 //! * **Uploads**: polyglots (PDF+ZIP, JPEG+script), an oversized file, a pixel flood,
@@ -397,6 +399,9 @@ impl World {
         // Small limits, so the oversized file and the deflate bomb stay small too.
         settings.documents.max_document_bytes = 2 << 20;
         settings.documents.max_pdf_inflated_bytes = 4 << 20;
+        // Services refetch identity's keys and revocations often, so the disabled-account
+        // case waits seconds, not the default interval.
+        settings.auth.key_refresh_secs = 1;
         if let Some(tweak) = tweak {
             tweak(&mut settings);
         }
@@ -929,7 +934,65 @@ fn rand_seed() -> [u8; 32] {
     out
 }
 
-async fn bad_tokens_are_refused(world: &World) {
+/// What every gRPC method and protected HTTP route answered to `tokens`: the calls that were
+/// not refused as unauthenticated, and the distinct refusal messages and 401 bodies.
+struct Refusals {
+    wrong: Vec<String>,
+    messages: BTreeSet<String>,
+    problems: BTreeSet<String>,
+}
+
+async fn refusals(world: &World, tokens: &[(&'static str, String)]) -> Refusals {
+    let mut wrong = Vec::new();
+    let mut messages = BTreeSet::new();
+    let methods = grpc_methods();
+    for (what, token) in tokens {
+        for method in &methods {
+            let status = world.call(method, Some(token)).await;
+            if status.code() == Code::Unauthenticated {
+                messages.insert(status.message().to_owned());
+            } else {
+                wrong.push(format!(
+                    "gRPC {method} with {what}: {:?} {}",
+                    status.code(),
+                    status.message()
+                ));
+            }
+        }
+    }
+    let mut problems = BTreeSet::new();
+    let routes = world.http_routes().await;
+    for (what, token) in tokens {
+        for route in &routes {
+            if matches!(
+                http_rule(route),
+                Some(Rule::Public | Rule::BodyCredential) | None
+            ) {
+                continue;
+            }
+            let (status, mut body) = world.send(route, &BTreeMap::new(), Some(token)).await;
+            if status == StatusCode::UNAUTHORIZED {
+                if let Some(o) = body.as_object_mut() {
+                    o.remove("instance");
+                    o.remove("request_id");
+                    o.remove("trace_id");
+                }
+                problems.insert(body.to_string());
+            } else {
+                wrong.push(format!("HTTP {route} with {what}: {status} {body}"));
+            }
+        }
+    }
+    Refusals {
+        wrong,
+        messages,
+        problems,
+    }
+}
+
+/// Every bad token is refused everywhere, all alike; returns the refusal (gRPC messages and
+/// 401 bodies) for comparison with other refused tokens.
+async fn bad_tokens_are_refused(world: &World) -> Refusals {
     // The minted tokens are otherwise good: the same minting with nothing changed works.
     let control = world.mint(|_| {});
     let status = world
@@ -945,46 +1008,8 @@ async fn bad_tokens_are_refused(world: &World) {
         world.label
     );
 
-    let mut wrong = Vec::new();
-    let mut messages = BTreeSet::new();
-    let methods = grpc_methods();
-    for (what, token) in bad_tokens(world) {
-        for method in &methods {
-            let status = world.call(method, Some(&token)).await;
-            if status.code() == Code::Unauthenticated {
-                messages.insert(status.message().to_owned());
-            } else {
-                wrong.push(format!(
-                    "gRPC {method} with {what}: {:?} {}",
-                    status.code(),
-                    status.message()
-                ));
-            }
-        }
-    }
-    let mut problems = BTreeSet::new();
-    let routes = world.http_routes().await;
-    for (what, token) in bad_tokens(world) {
-        for route in &routes {
-            if matches!(
-                http_rule(route),
-                Some(Rule::Public | Rule::BodyCredential) | None
-            ) {
-                continue;
-            }
-            let (status, mut body) = world.send(route, &BTreeMap::new(), Some(&token)).await;
-            if status == StatusCode::UNAUTHORIZED {
-                if let Some(o) = body.as_object_mut() {
-                    o.remove("instance");
-                    o.remove("request_id");
-                    o.remove("trace_id");
-                }
-                problems.insert(body.to_string());
-            } else {
-                wrong.push(format!("HTTP {route} with {what}: {status} {body}"));
-            }
-        }
-    }
+    let refused = refusals(world, &bad_tokens(world)).await;
+    let (wrong, messages, problems) = (&refused.wrong, &refused.messages, &refused.problems);
     assert!(
         wrong.is_empty(),
         "{}: bad tokens were not refused as unauthenticated:\n{}",
@@ -1011,6 +1036,8 @@ async fn bad_tokens_are_refused(world: &World) {
         "issuer",
         "algorithm",
         "kid",
+        "revoked",
+        "disabled",
     ] {
         assert!(
             !said.contains(leak),
@@ -1018,6 +1045,121 @@ async fn bad_tokens_are_refused(world: &World) {
             world.label
         );
     }
+    refused
+}
+
+/// One gRPC method per service and one protected HTTP route at which `token` is accepted
+/// now (answered with anything but unauthenticated): where to watch for its refusal.
+async fn probes_accepting(world: &World, token: &str) -> (Vec<String>, Vec<String>) {
+    let mut methods: Vec<String> = Vec::new();
+    for method in grpc_methods() {
+        let service = method.split('/').next().unwrap_or_default().to_owned();
+        if methods
+            .iter()
+            .any(|m| m.starts_with(&format!("{service}/")))
+        {
+            continue;
+        }
+        if world.call(&method, Some(token)).await.code() != Code::Unauthenticated {
+            methods.push(method);
+        }
+    }
+    let mut routes = Vec::new();
+    for route in world.http_routes().await {
+        if !matches!(http_rule(&route), Some(Rule::SignedIn | Rule::Only(_))) {
+            continue;
+        }
+        let (status, _) = world.send(&route, &BTreeMap::new(), Some(token)).await;
+        if status != StatusCode::UNAUTHORIZED {
+            routes.push(route);
+            break;
+        }
+    }
+    (methods, routes)
+}
+
+/// An admin disables a citizen; once the services have refreshed identity's keys (polled
+/// with a deadline), the citizen's still-unexpired access token is refused by every service
+/// and the gateway, exactly as any other bad token. Leaves the citizen disabled.
+async fn a_disabled_accounts_token_is_refused(world: &World, bad: &Refusals) {
+    let token = world.token(Citizen).expect("citizen token").to_owned();
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("payload")).expect("json");
+    let account_id = claims["sub"].as_str().expect("sub").to_owned();
+
+    let (methods, routes) = probes_accepting(world, &token).await;
+    let services: BTreeSet<String> = grpc_methods()
+        .iter()
+        .map(|m| m.split('/').next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        methods.len(),
+        services.len(),
+        "{}: the citizen's token works at every service before: {methods:?}",
+        world.label
+    );
+    assert_eq!(routes.len(), 1, "{}: and at the gateway", world.label);
+
+    let mut identity = ipb::identity_service_client::IdentityServiceClient::new(channel(
+        &world.settings.endpoints.identity,
+        &world.settings,
+    ));
+    let mut request = tonic::Request::new(ipb::DisableAccountRequest {
+        account_id,
+        reason: "security suite: a disabled account".into(),
+    });
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {}", world.token(Admin).expect("admin token"))
+            .parse()
+            .expect("ascii"),
+    );
+    identity
+        .disable_account(request)
+        .await
+        .unwrap_or_else(|s| panic!("{}: the admin disables the citizen: {s:?}", world.label));
+
+    // Every service refetches identity's keys every `auth.key_refresh_secs` (1 s here).
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let mut accepting = Vec::new();
+        for method in &methods {
+            let status = world.call(method, Some(&token)).await;
+            if status.code() != Code::Unauthenticated {
+                accepting.push(format!("{method}: {:?}", status.code()));
+            }
+        }
+        for route in &routes {
+            let (status, _) = world.send(route, &BTreeMap::new(), Some(&token)).await;
+            if status != StatusCode::UNAUTHORIZED {
+                accepting.push(format!("{route}: {status}"));
+            }
+        }
+        if accepting.is_empty() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{}: 30 s after the account was disabled its token still works at: {accepting:?}",
+            world.label
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+
+    let refused = refusals(world, &[("a disabled account's token", token)]).await;
+    assert!(
+        refused.wrong.is_empty(),
+        "{}: a disabled account's token was not refused as unauthenticated:\n{}",
+        world.label,
+        refused.wrong.join("\n")
+    );
+    assert_eq!(
+        (&refused.messages, &refused.problems),
+        (&bad.messages, &bad.problems),
+        "{}: it is refused exactly as any bad token, saying nothing of why",
+        world.label
+    );
 }
 
 /// Another citizen gets, on a citizen's inquiry and document, exactly what a non-existent id
@@ -1597,10 +1739,12 @@ async fn sql_injection_changes_and_leaks_nothing(world: &World) {
 async fn suite(label: &'static str, postgres_url: Option<String>) {
     let world = World::start(label, postgres_url, None).await;
     authorization_matrix(&world).await;
-    bad_tokens_are_refused(&world).await;
+    let bad = bad_tokens_are_refused(&world).await;
     other_citizens_objects_do_not_exist(&world).await;
     upload_attacks_are_refused(&world).await;
     sql_injection_changes_and_leaks_nothing(&world).await;
+    // Last: it disables the citizen the sections above act as.
+    a_disabled_accounts_token_is_refused(&world, &bad).await;
     world.stop().await;
 }
 

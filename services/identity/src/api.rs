@@ -350,6 +350,17 @@ impl IdentityService for Api {
         &self,
         _request: Request<pb::GetSigningKeysRequest>,
     ) -> Reply<pb::GetSigningKeysResponse> {
+        let revoked_subjects = self
+            .identity
+            .revoked_subjects()
+            .await?
+            .into_iter()
+            .map(|r| pb::RevokedSubject {
+                subject: r.subject,
+                revoked_at: Some(timestamp_secs(r.revoked_at)),
+                hold_until: Some(timestamp_secs(r.hold_until)),
+            })
+            .collect();
         let ring = self.identity.keys();
         let keys = ring
             .published()
@@ -369,6 +380,7 @@ impl IdentityService for Api {
             issuer: ring.issuer().to_owned(),
             audience: ring.audience().to_owned(),
             max_age_seconds: self.key_max_age_secs,
+            revoked_subjects,
         }))
     }
 

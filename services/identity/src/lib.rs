@@ -12,10 +12,11 @@
 //!   Signing keys live in the store (unencrypted: encryption at rest is the database's job
 //!   here) and rotate every `identity.signing_key_rotation_days`; `GetSigningKeys` and
 //!   [`jwks`] publish the current and previous public keys.
-//! * **Disabling an account** revokes its sessions at once. Its access tokens are verified
-//!   by other services without asking identity, so they keep working there until they
-//!   expire (at most `identity.access_token_ttl_secs`, 15 minutes); identity's own calls
-//!   check the account on every request and refuse them immediately.
+//! * **Disabling an account** revokes its sessions at once and records a token revocation
+//!   that `GetSigningKeys` publishes until every token issued before it has expired. Other
+//!   services verify tokens without asking identity, so they refuse the account's tokens
+//!   from their next key refresh (`auth.key_refresh_secs`, 30 s by default); identity's own
+//!   calls check the account on every request and refuse them immediately.
 //! * **Brute force**: failures are counted per account and per source address, in the store;
 //!   delays grow, then the key is locked out; refusals are RESOURCE_EXHAUSTED with RetryInfo.
 //!   The source is the peer address, or `x-forwarded-for` when the peer is a trusted proxy

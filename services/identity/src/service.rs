@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use estelam_domain::{CheckCode, CodeKind, name_key};
 use estelam_proto::identity::v1::{AuditEventKind, OrganizationType};
-use estelam_runtime::auth::{Caller, Role, TokenVerifier};
+use estelam_runtime::auth::{Caller, RevokedSubject, Role, TokenVerifier};
 use estelam_runtime::config::Settings;
 use estelam_runtime::db::{Database, is_unique_violation, now_micros};
 use estelam_runtime::error::{ErrorCode, ServiceError};
@@ -318,6 +318,10 @@ impl Identity {
         let keys = store::signing_keys(&mut *self.conn().await?).await?;
         self.keys.load(keys, now_micros())?;
         self.verifier.set_keys(&self.keys.public_keys());
+        // Merged, not replaced: a revocation this replica just made stays until its hold ends.
+        for revoked in self.revoked_subjects().await? {
+            self.verifier.revoke(revoked);
+        }
         if let Some(current) = self
             .keys
             .published()
@@ -1619,6 +1623,7 @@ impl Identity {
         } else {
             let ended =
                 store::revoke_account_sessions(&mut tx, &id, None, now, "account disabled").await?;
+            store::revoke_tokens(&mut tx, &id, now, now + micros(self.revocation_hold())).await?;
             tracing::info!(account = %id, sessions = ended, "account disabled; its sessions ended");
             AuditEventKind::AccountDisabled
         };
@@ -1628,7 +1633,37 @@ impl Identity {
             .await?
             .ok_or_else(|| ServiceError::not_found("حساب", "The account"))?;
         tx.commit().await?;
+        if !enable {
+            // This replica's own verifier refuses the tokens at once; other services learn
+            // of it at their next key refresh (`GetSigningKeys`).
+            self.verifier.revoke(RevokedSubject {
+                subject: id.clone(),
+                revoked_at: u64::try_from(now / MICROS).unwrap_or_default(),
+                hold_until: now_secs() + self.revocation_hold().as_secs(),
+            });
+        }
         Ok(account)
+    }
+
+    /// How long a revocation is published: the longest token lifetime plus clock leeway,
+    /// after which no token issued before it can still be accepted anywhere.
+    fn revocation_hold(&self) -> Duration {
+        let s = &self.settings.identity;
+        Duration::from_secs(s.access_token_ttl_secs.max(s.service_token_ttl_secs) + 60)
+    }
+
+    /// The revocations to publish with the signing keys (`GetSigningKeys`).
+    pub async fn revoked_subjects(&self) -> Result<Vec<RevokedSubject>, ServiceError> {
+        let now = now_micros();
+        let rows = store::token_revocations(&mut *self.conn().await?, now).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(subject, at, hold)| RevokedSubject {
+                subject,
+                revoked_at: u64::try_from(at / MICROS).unwrap_or_default(),
+                hold_until: u64::try_from(hold.div_euclid(MICROS) + 1).unwrap_or_default(),
+            })
+            .collect())
     }
 
     /// Registers an inquiring authority.

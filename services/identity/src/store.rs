@@ -642,6 +642,52 @@ pub async fn revoke_account_sessions(
     Ok(done.rows_affected())
 }
 
+/// Records that `account_id`'s access tokens issued up to `revoked_at` are revoked until
+/// `hold_until`, and forgets revocations whose hold has passed.
+pub async fn revoke_tokens(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    revoked_at: i64,
+    hold_until: i64,
+) -> Result<()> {
+    sqlx::query("DELETE FROM token_revocations WHERE hold_until <= $1")
+        .bind(revoked_at)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO token_revocations (account_id, revoked_at, hold_until) VALUES ($1, $2, $3) \
+         ON CONFLICT (account_id) DO UPDATE SET revoked_at = excluded.revoked_at, hold_until = excluded.hold_until",
+    )
+    .bind(account_id)
+    .bind(revoked_at)
+    .bind(hold_until)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Revocations still held at `now`: (account id, revoked at, hold until), micro-seconds.
+pub async fn token_revocations(
+    conn: &mut AnyConnection,
+    now: i64,
+) -> Result<Vec<(String, i64, i64)>> {
+    sqlx::query(
+        "SELECT account_id, revoked_at, hold_until FROM token_revocations WHERE hold_until > $1",
+    )
+    .bind(now)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get("account_id")?,
+            r.try_get("revoked_at")?,
+            r.try_get("hold_until")?,
+        ))
+    })
+    .collect()
+}
+
 /// Live (unrevoked) sessions of an account, for tests and admin views.
 pub async fn live_session_count(conn: &mut AnyConnection, account_id: &str) -> Result<i64> {
     let row = sqlx::query(

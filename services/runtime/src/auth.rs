@@ -6,6 +6,10 @@
 //! request with no token passes on as anonymous (public methods such as answer verification
 //! need none); a request with a bad token is refused with `Unauthenticated`; a good token
 //! puts a [`Caller`] into the request extensions, where handlers check roles and ownership.
+//!
+//! Identity also publishes the subjects whose tokens it revoked (disabled accounts); the
+//! verifier refuses their tokens issued before the revocation, so a disabled account is
+//! locked out everywhere within one refresh interval instead of when its tokens expire.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -161,12 +165,44 @@ pub enum TokenError {
     /// Bad signature, expired, not yet valid, wrong issuer or audience.
     #[error("token rejected: {0}")]
     Rejected(String),
+    /// Issued to a subject before identity revoked its tokens (a disabled account).
+    #[error("token revoked")]
+    Revoked,
 }
 
-/// Where identity's current public keys come from (its `GetSigningKeys` RPC in production).
+/// A subject whose tokens issued at or before `revoked_at` are refused until `hold_until`,
+/// when every such token has expired anyway (times in seconds since the epoch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokedSubject {
+    /// The account id, a token's `sub`.
+    pub subject: String,
+    /// Tokens with `iat` at or before this are refused.
+    pub revoked_at: u64,
+    /// After this the entry is dropped.
+    pub hold_until: u64,
+}
+
+/// What identity publishes for verifiers: its public keys and the revoked subjects.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Published {
+    /// Keys now valid for verification.
+    pub keys: Vec<PublicKey>,
+    /// Subjects whose earlier tokens must be refused.
+    pub revoked: Vec<RevokedSubject>,
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// Where identity's current public keys and revocations come from (its `GetSigningKeys`
+/// RPC in production).
 pub trait KeySource: Send + Sync + 'static {
-    /// Fetches the keys now valid for verification.
-    fn fetch(&self) -> Pin<Box<dyn Future<Output = anyhow::Result<Vec<PublicKey>>> + Send + '_>>;
+    /// Fetches the keys now valid for verification and the revoked subjects.
+    fn fetch(&self) -> Pin<Box<dyn Future<Output = anyhow::Result<Published>> + Send + '_>>;
 }
 
 /// Verifies access tokens against a refreshable set of public keys.
@@ -174,6 +210,8 @@ pub trait KeySource: Send + Sync + 'static {
 pub struct TokenVerifier {
     keys: Arc<RwLock<HashMap<String, DecodingKey>>>,
     validation: Arc<Validation>,
+    /// Revoked subjects: account id → (revoked at, hold until), seconds since the epoch.
+    revoked: Arc<RwLock<HashMap<String, (u64, u64)>>>,
     /// Woken when a token names a key we do not have: identity may have just rotated.
     refresh_hint: Arc<tokio::sync::Notify>,
 }
@@ -211,6 +249,7 @@ impl TokenVerifier {
         Self {
             keys: Arc::new(RwLock::new(HashMap::new())),
             validation: Arc::new(validation),
+            revoked: Arc::new(RwLock::new(HashMap::new())),
             refresh_hint: Arc::new(tokio::sync::Notify::new()),
         }
     }
@@ -226,12 +265,57 @@ impl TokenVerifier {
         }
     }
 
+    /// Replaces the revocation list with `revoked`, dropping entries already past their
+    /// `hold_until`.
+    pub fn set_revoked(&self, revoked: &[RevokedSubject]) {
+        let now = now_secs();
+        let map = revoked
+            .iter()
+            .filter(|r| r.hold_until > now)
+            .map(|r| (r.subject.clone(), (r.revoked_at, r.hold_until)))
+            .collect::<HashMap<_, _>>();
+        if let Ok(mut guard) = self.revoked.write() {
+            *guard = map;
+        }
+    }
+
+    /// Adds one revocation at once (identity's own verifier, when it disables an account),
+    /// without waiting for the next refresh.
+    pub fn revoke(&self, entry: RevokedSubject) {
+        if let Ok(mut guard) = self.revoked.write() {
+            guard.retain(|_, (_, hold)| *hold > now_secs());
+            let slot = guard.entry(entry.subject).or_insert((0, 0));
+            slot.0 = slot.0.max(entry.revoked_at);
+            slot.1 = slot.1.max(entry.hold_until);
+        }
+    }
+
+    /// How many revocations are held (entries past their `hold_until` are not counted).
+    pub fn revoked_count(&self) -> usize {
+        let now = now_secs();
+        self.revoked
+            .read()
+            .map(|r| r.values().filter(|(_, hold)| *hold > now).count())
+            .unwrap_or(0)
+    }
+
+    /// True when identity revoked `subject`'s tokens issued at `iat`.
+    fn is_revoked(&self, subject: &str, iat: u64) -> bool {
+        let Ok(revoked) = self.revoked.read() else {
+            return false;
+        };
+        revoked
+            .get(subject)
+            .is_some_and(|(at, hold)| iat <= *at && *hold > now_secs())
+    }
+
     /// How many keys are loaded (zero means every token is refused).
     pub fn key_count(&self) -> usize {
         self.keys.read().map(|k| k.len()).unwrap_or(0)
     }
 
-    /// Checks signature, algorithm, issuer, audience, expiry and not-before; returns the caller.
+    /// Checks signature, algorithm, issuer, audience, expiry, not-before and revocation;
+    /// returns the caller.
     pub fn verify(&self, token: &str) -> Result<Caller, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
         if header.alg != Algorithm::EdDSA {
@@ -251,6 +335,9 @@ impl TokenVerifier {
         let data = jsonwebtoken::decode::<Claims>(token, &key, &self.validation)
             .map_err(|e| TokenError::Rejected(e.to_string()))?;
         let claims = data.claims;
+        if self.is_revoked(&claims.sub, claims.iat) {
+            return Err(TokenError::Revoked);
+        }
         Ok(Caller {
             subject: claims.sub,
             roles: claims.roles.iter().filter_map(|r| Role::parse(r)).collect(),
@@ -259,8 +346,8 @@ impl TokenVerifier {
         })
     }
 
-    /// Loads keys from `source` now and then every `every`, until `shutdown`. A failed
-    /// refresh keeps the old keys and is retried sooner. A token naming an unknown key
+    /// Loads keys and revocations from `source` now and then every `every`, until
+    /// `shutdown`. A failed refresh keeps the old keys and revocations and is retried sooner. A token naming an unknown key
     /// triggers an early refresh, at most once per [`MIN_HINTED_REFRESH_GAP`].
     pub fn spawn_refresh(
         &self,
@@ -288,8 +375,9 @@ impl TokenVerifier {
                 }
                 last_fetch = Some(tokio::time::Instant::now());
                 match source.fetch().await {
-                    Ok(keys) if !keys.is_empty() => {
-                        verifier.set_keys(&keys);
+                    Ok(published) if !published.keys.is_empty() => {
+                        verifier.set_keys(&published.keys);
+                        verifier.set_revoked(&published.revoked);
                         delay = every;
                     }
                     Ok(_) => {
@@ -411,6 +499,11 @@ impl IdentityKeySource {
     /// Fetches the keys identity now publishes (current first, then previous ones still
     /// within their `not_after`), skipping any that is not an Ed25519 key.
     pub async fn keys(&self) -> anyhow::Result<Vec<PublicKey>> {
+        Ok(self.published().await?.keys)
+    }
+
+    /// Fetches the keys (as [`Self::keys`]) and the revoked subjects identity publishes.
+    pub async fn published(&self) -> anyhow::Result<Published> {
         use estelam_proto::identity::v1::GetSigningKeysRequest;
         let response = crate::grpc::retry_idempotent(|| {
             let mut client = self.client.clone();
@@ -449,13 +542,23 @@ impl IdentityKeySource {
                 }
             }
         }
-        Ok(keys)
+        let seconds = |t: Option<i64>| t.and_then(|s| u64::try_from(s).ok()).unwrap_or_default();
+        let revoked = response
+            .revoked_subjects
+            .into_iter()
+            .map(|r| RevokedSubject {
+                revoked_at: seconds(r.revoked_at.map(|t| t.seconds)),
+                hold_until: seconds(r.hold_until.map(|t| t.seconds)),
+                subject: r.subject,
+            })
+            .collect();
+        Ok(Published { keys, revoked })
     }
 }
 
 impl KeySource for IdentityKeySource {
-    fn fetch(&self) -> Pin<Box<dyn Future<Output = anyhow::Result<Vec<PublicKey>>> + Send + '_>> {
-        Box::pin(self.keys())
+    fn fetch(&self) -> Pin<Box<dyn Future<Output = anyhow::Result<Published>> + Send + '_>> {
+        Box::pin(self.published())
     }
 }
 

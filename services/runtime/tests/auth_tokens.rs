@@ -96,3 +96,73 @@ fn a_tampered_payload_is_refused() {
     parts[1] = b64(&forged);
     assert!(mint.verifier().verify(&parts.join(".")).is_err());
 }
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[test]
+fn a_revoked_subjects_earlier_tokens_are_refused_and_later_ones_accepted() {
+    use estelam_runtime::auth::{RevokedSubject, TokenError};
+    let mint = TokenMint::new();
+    let verifier = mint.verifier();
+    let now = now();
+    let mut before = mint.claims("disabled-1", &[Role::Citizen]);
+    before.iat = now - 60;
+    let before = mint.sign(&before);
+    let other = mint.token("someone-else", &[Role::Citizen]);
+    assert!(verifier.verify(&before).is_ok(), "accepted until revoked");
+    verifier.set_revoked(&[RevokedSubject {
+        subject: "disabled-1".into(),
+        revoked_at: now - 10,
+        hold_until: now + 900,
+    }]);
+    assert_eq!(verifier.revoked_count(), 1);
+    assert!(matches!(verifier.verify(&before), Err(TokenError::Revoked)));
+    assert!(verifier.verify(&other).is_ok(), "other subjects unaffected");
+    // Re-enabled and logged in again: a token issued after the revocation works.
+    let after = mint.token("disabled-1", &[Role::Citizen]);
+    assert_eq!(
+        verifier
+            .verify(&after)
+            .expect("a new token is accepted")
+            .subject,
+        "disabled-1"
+    );
+}
+
+#[test]
+fn revocations_past_their_hold_are_dropped() {
+    use estelam_runtime::auth::RevokedSubject;
+    let mint = TokenMint::new();
+    let verifier = mint.verifier();
+    let now = now();
+    let mut claims = mint.claims("old-1", &[Role::Citizen]);
+    claims.iat = now - 120;
+    let token = mint.sign(&claims);
+    verifier.set_revoked(&[
+        RevokedSubject {
+            subject: "old-1".into(),
+            revoked_at: now - 60,
+            hold_until: now - 1,
+        },
+        RevokedSubject {
+            subject: "held-1".into(),
+            revoked_at: now - 60,
+            hold_until: now + 600,
+        },
+    ]);
+    assert_eq!(verifier.revoked_count(), 1, "only the entry still held");
+    assert!(verifier.verify(&token).is_ok());
+    // A single revocation added at once replaces nothing else and is honoured immediately.
+    verifier.revoke(RevokedSubject {
+        subject: "old-1".into(),
+        revoked_at: now,
+        hold_until: now + 600,
+    });
+    assert_eq!(verifier.revoked_count(), 2);
+    assert!(verifier.verify(&token).is_err());
+}

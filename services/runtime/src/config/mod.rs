@@ -227,7 +227,9 @@ pub struct AuthSettings {
     pub issuer: String,
     /// `aud` every Estelam service accepts.
     pub audience: String,
-    /// How often services refresh identity's public keys.
+    /// How often services refresh identity's public keys and revoked subjects: the longest
+    /// a disabled account's unexpired token is still accepted by another service.
+    /// 1 to 300 seconds; 30 by default.
     pub key_refresh_secs: u64,
     /// This service's own client id, for machine-to-machine tokens from identity
     /// (`ServiceTokenSource`); `estelam run` sets it to the service's name.
@@ -242,7 +244,7 @@ impl Default for AuthSettings {
         Self {
             issuer: "estelam-identity".into(),
             audience: "estelam".into(),
-            key_refresh_secs: 300,
+            key_refresh_secs: 30,
             client_id: None,
             client_secret: None,
         }
@@ -466,9 +468,9 @@ impl Settings {
                 "auth.client_id and auth.client_secret must be set together".into(),
             ));
         }
-        if self.auth.key_refresh_secs == 0 {
+        if !(1..=300).contains(&self.auth.key_refresh_secs) {
             return Err(ConfigError(
-                "auth.key_refresh_secs must be at least 1".into(),
+                "auth.key_refresh_secs must be between 1 and 300".into(),
             ));
         }
         self.identity.validate().map_err(ConfigError)?;
