@@ -482,8 +482,8 @@ async fn admins_manage_organizations_staff_authorities_service_accounts_and_stat
             .unwrap_err();
         assert_eq!(
             err.code(),
-            Code::PermissionDenied,
-            "{label}: identity refuses a disabled account's token"
+            Code::Unauthenticated,
+            "{label}: identity refuses a disabled account's token as revoked at once"
         );
         let err = client
             .login(login_request(&national, CITIZEN_PASSWORD))
