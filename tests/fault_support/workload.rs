@@ -127,6 +127,16 @@ pub type Refusals = Arc<Mutex<BTreeMap<String, usize>>>;
 
 /// Records `status` under its code.
 pub fn note(refusals: &Refusals, status: &tonic::Status) {
+    if matches!(status.code(), tonic::Code::Internal | tonic::Code::Unknown) {
+        let e = estelam_runtime::error::ServiceError::from_status(status);
+        eprintln!(
+            "  refused {:?}: {} ({}: {})",
+            status.code(),
+            status.message(),
+            e.reason,
+            e.message_en
+        );
+    }
     note_as(refusals, format!("{:?}", status.code()));
 }
 
