@@ -208,7 +208,7 @@ async fn run() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Bench(args) => bench(settings, args).await,
+        Command::Bench(args) => Box::pin(bench(settings, args)).await,
         Command::Import {
             what: ImportCommand::Parcels { file, reason },
         } => {

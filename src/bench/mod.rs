@@ -147,7 +147,7 @@ async fn measure(
         let total = plan.applicants;
         let tick = || {
             let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if d % 10 == 0 || d == total {
+            if d.is_multiple_of(10) || d == total {
                 eprintln!("  setup ({name}): {d}/{total} applicants ready");
             }
         };
@@ -188,7 +188,7 @@ async fn measure(
                     &target.settings.grpc,
                 )?,
             ),
-            citizen_token: first.first().map(|a| a.token.clone()).unwrap_or_default(),
+            citizen_tokens: first.iter().map(|a| a.token.clone()).collect(),
             tracker_token: staff.clerk_token.clone(),
             parcels: first
                 .iter()
@@ -213,6 +213,9 @@ async fn measure(
                 Err(why) => (Duration::ZERO, Some(why)),
             };
             eprintln!("estelam bench: {} done", scenario.label());
+            for (what, n) in stats.failures() {
+                eprintln!("  {}: {n} × {what}", scenario.label());
+            }
             phases.push(Phase {
                 name: scenario.label().to_owned(),
                 planned: total,
@@ -290,6 +293,9 @@ async fn flow_phase(
     }
     let wall = started.elapsed();
     drop(progress);
+    for (what, n) in stats.failures() {
+        eprintln!("  {name}: {n} × {what}");
+    }
     (
         Phase {
             name: name.to_owned(),

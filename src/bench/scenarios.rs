@@ -73,8 +73,9 @@ pub struct Targets {
     pub property: ppb::property_service_client::PropertyServiceClient<Channel>,
     /// The inquiry service, directly.
     pub inquiry: ipb::inquiry_service_client::InquiryServiceClient<Channel>,
-    /// A citizen's token (picks, lookups and uploads).
-    pub citizen_token: String,
+    /// Citizens' tokens, taken in turn (picks, lookups and uploads; each citizen has a
+    /// document quota, so one citizen alone would soon be refused uploads).
+    pub citizen_tokens: Vec<String>,
     /// The token the bulk-status calls carry (the clerk's).
     pub tracker_token: String,
     /// Parcels with a point inside each.
@@ -99,7 +100,7 @@ pub async fn run(
     workers: usize,
     stats: &Arc<Stats>,
 ) -> Result<Duration, String> {
-    if t.parcels.is_empty() {
+    if t.parcels.is_empty() || t.citizen_tokens.is_empty() {
         return Err("no parcels were set up".into());
     }
     if matches!(scenario, Scenario::Verify | Scenario::BulkStatus) && t.issued.is_empty() {
@@ -112,7 +113,7 @@ pub async fn run(
         async move {
             let parcel = &t.parcels[i % t.parcels.len()];
             let api = &t.flow.api;
-            let token = t.citizen_token.as_str();
+            let token = t.citizen_tokens[i % t.citizen_tokens.len()].as_str();
             match scenario {
                 Scenario::PickHttp => {
                     let (lat, lon) = parcel.inside;
