@@ -5,6 +5,8 @@
 //! `estelam run` (and so plain `cargo run`) does, and what the end-to-end tests in `tests/`
 //! use. [`serve_one`] hosts a single service, as each Kubernetes Deployment does.
 
+pub mod bench;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
