@@ -504,7 +504,17 @@ pub async fn serve_gateway(settings: Settings, shutdown: CancellationToken) -> a
         Some(source) => gateway.with_service_token(source),
         None => gateway,
     };
-    gateway.run_until_stopped(shutdown).await?;
+    // Metrics go out on the admin port, like every service's, not through the public port
+    // the Ingress exposes. The gateway's readiness stays on its public /readyz.
+    let admin = AdminServer::bind(settings.listen.admin, Readiness::new(shutdown.clone()))
+        .await
+        .with_context(|| format!("cannot listen on {} (listen.admin)", settings.listen.admin))?;
+    let stop = shutdown.clone();
+    let admin_task = tokio::spawn(async move { admin.run_until_stopped(stop).await });
+    let result = gateway.run_until_stopped(shutdown.clone()).await;
+    shutdown.cancel();
+    admin_task.await??;
+    result?;
     Ok(())
 }
 

@@ -131,6 +131,9 @@ fn grpc_rule(method: &str) -> Option<Rule> {
         ("fees", "GetLedger" | "ListTariffs" | "GetTariff") => Only(STAFF),
         ("fees", "AddAdjustment") => Only(&[Clerk]),
         ("fees", "PutTariff") => Only(ADMIN),
+        // Only the inquiry service charges an authority's inquiry fee; staff read accounts.
+        ("fees", "ChargeAccount") => Only(SERVICE),
+        ("fees", "GetAccountStatement") => Only(STAFF_OR_SERVICE),
 
         ("inquiry", "ListRequestTypes" | "GetRequestType") => Public,
         ("inquiry", "VerifyAnswer" | "ListAnswerSigningKeys") => Public,
