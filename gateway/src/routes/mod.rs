@@ -7,10 +7,12 @@
 //! `Result<_, ApiError>`, then merge it below.
 
 pub mod auth;
+pub mod clerk;
 pub mod docs;
 pub mod documents;
 pub mod inquiries;
 pub mod ops;
+pub mod organizations;
 pub mod parcels;
 pub mod psp;
 pub mod status;
@@ -29,4 +31,6 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(documents::routes())
         .merge(parcels::routes())
         .merge(psp::routes())
+        .merge(organizations::routes())
+        .merge(clerk::routes())
 }

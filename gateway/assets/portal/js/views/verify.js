@@ -17,13 +17,12 @@ const RESULT_TEXT = {
 function outcome(body) {
   const ok = body.result === 'valid' && body.signature_valid !== false;
   const facts = (body.answer && body.answer.facts) || {};
-  const parcel = facts.parcel || {};
   return h('div', { class: 'card', 'data-result': body.result },
     h('p', { class: `notice ${ok ? 'notice-ok' : 'notice-error'}` }, localized(body.message) || t(RESULT_TEXT[body.result] || 'error_generic')),
     body.answer ? h('dl', { class: 'facts' },
       h('dt', {}, t('inquiry_number')), h('dd', { class: 'ltr' }, digits(body.answer.inquiry_number || '')),
-      h('dt', {}, t('renovation_code')), h('dd', { class: 'ltr' }, digits(parcel.renovation_code || '')),
-      h('dt', {}, t('address')), h('dd', {}, parcel.address || ''),
+      h('dt', {}, t('renovation_code')), h('dd', { class: 'ltr' }, digits(facts.renovation_code || '')),
+      h('dt', {}, t('address')), h('dd', {}, facts.address || ''),
       h('dt', {}, t('issued_at')), h('dd', {}, digits(facts.issued_at_jalali || '')),
       h('dt', {}, t('valid_until')), h('dd', {}, digits(facts.valid_until_jalali || ''))) : null);
 }
