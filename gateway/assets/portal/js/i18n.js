@@ -425,7 +425,8 @@ export function dateTime(value) {
 /** `{fa, en}` text from the API in the current language (Persian when English is empty). */
 export function localized(text) {
   if (!text) return '';
-  return (current === 'en' && text.en) || text.fa || text.en || '';
+  // Server texts carry Latin digits ("renewal levy 1405"); Persian mode shows them Persian.
+  return digits((current === 'en' && text.en) || text.fa || text.en || '');
 }
 
 /** Fills every `data-i18n` element (and `data-i18n-aria-label`) under `root`. */
@@ -458,4 +459,16 @@ export function initialLang() {
   } catch {
     return 'fa';
   }
+}
+
+/** When an answer was issued: the Jalali date and time it states in Persian, the instant in English. */
+export function issuedText(facts) {
+  if (current === 'fa' || !facts.issued_at) return digits(facts.issued_at_jalali || '');
+  return dateTime(facts.issued_at);
+}
+
+/** Until when an answer is valid, in the same way. */
+export function validText(facts) {
+  if (current === 'fa' || !facts.valid_until) return digits(facts.valid_until_jalali || '');
+  return date(facts.valid_until);
 }

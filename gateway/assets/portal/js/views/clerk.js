@@ -49,7 +49,7 @@ function parcelCard(parcel) {
   return h('div', { class: 'card' },
     h('dl', { class: 'facts' },
       h('dt', {}, t('renovation_code')), h('dd', { class: 'ltr' }, digits(parcel.renovation_code || '')),
-      h('dt', {}, t('address')), h('dd', {}, parcel.address || ''),
+      h('dt', {}, t('address')), h('dd', {}, digits(parcel.address || '')),
       h('dt', {}, t('ownership_type')), h('dd', {}, parcel.ownership_type ? t(`own_${parcel.ownership_type}`) : '—')),
     h('h3', {}, t('owners')), ownersList(parcel.owners),
     h('h3', {}, t('issue_request_number')), issue, issued);

@@ -3,7 +3,7 @@
 // `next(inquiry)`, which redraws the wizard at its new step. Problems appear next to the
 // fields they name.
 
-import { t, digits, latinDigits, localized, rial, lang } from '../i18n.js';
+import { t, digits, latinDigits, localized, rial, lang, issuedText, validText } from '../i18n.js';
 import { h, field, showProblem, busy, values, checkRequired, problemNotice } from '../dom.js';
 import { post, put, get, upload, requestId } from '../api.js';
 import { jalaliPicker } from '../jalali.js';
@@ -280,8 +280,8 @@ async function answerStep(inquiry) {
       h('dl', { class: 'facts' },
         h('dt', {}, t('verification_code')), h('dd', { class: 'ltr' }, h('a', { href: `/verify/${answer.verification_code}`, 'data-link': true }, digits(answer.verification_code))),
         h('dt', {}, t('tracking_code')), h('dd', { class: 'ltr' }, digits(facts.tracking_code || '—')),
-        h('dt', {}, t('issued_at')), h('dd', {}, digits(facts.issued_at_jalali || '')),
-        h('dt', {}, t('valid_until')), h('dd', {}, digits(facts.valid_until_jalali || ''))),
+        h('dt', {}, t('issued_at')), h('dd', {}, issuedText(facts)),
+        h('dt', {}, t('valid_until')), h('dd', {}, validText(facts))),
       h('div', { class: 'actions' }, pdf, html));
   } catch (err) {
     box.append(problemNotice(err.problem));
