@@ -6,6 +6,7 @@
 //! `pub fn routes() -> OpenApiRouter<AppState>` and `#[utoipa::path]` handlers returning
 //! `Result<_, ApiError>`, then merge it below.
 
+pub mod answer_keys;
 pub mod auth;
 pub mod clerk;
 pub mod docs;
@@ -33,4 +34,5 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(psp::routes())
         .merge(organizations::routes())
         .merge(clerk::routes())
+        .merge(answer_keys::routes())
 }
