@@ -650,3 +650,25 @@ fn print_demo_people(people: &estelam_inquiry::demo::DemoPeople, data_dir: &std:
     }
     println!();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SystemAddrs;
+
+    #[test]
+    fn a_base_port_lays_out_every_port_from_it_and_zero_lets_the_os_choose() {
+        let addrs = SystemAddrs::from_base_port(18080).expect("room for 7 ports");
+        assert_eq!(addrs.http.port(), 18080);
+        assert_eq!(addrs.admin.port(), 18081);
+        let grpc: Vec<u16> = addrs.grpc.iter().map(|a| a.port()).collect();
+        assert_eq!(grpc, [18082, 18083, 18084, 18085, 18086]);
+        assert!(addrs.http.ip().is_loopback());
+
+        let any = SystemAddrs::from_base_port(0).expect("OS-chosen");
+        assert_eq!(any.http.port(), 0);
+        assert!(any.grpc.iter().all(|a| a.port() == 0));
+
+        let err = SystemAddrs::from_base_port(65533).expect_err("no room above it");
+        assert!(err.to_string().contains("65529"), "{err}");
+    }
+}
