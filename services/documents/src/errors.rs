@@ -184,6 +184,16 @@ impl From<Refusal> for ServiceError {
                 "این فایل هم‌زمان تصویر و PDF است و پذیرفته نمی‌شود؛ تصویر را دوباره ذخیره کنید.".into(),
                 "This file is both an image and a PDF and is not accepted; please save the image again.".into(),
             ),
+            Refusal::ImageDataTooLarge => content(
+                "IMAGE_DATA_TOO_LARGE",
+                "دادهٔ این تصویر پس از بازشدن بسیار بزرگ‌تر از ابعاد آن است و پذیرفته نمی‌شود؛ تصویر را دوباره ذخیره کنید.".into(),
+                "This image's data expands far beyond its dimensions and is not accepted; please save the image again.".into(),
+            ),
+            Refusal::TrailingData => content(
+                "FILE_TRAILING_DATA",
+                "پس از پایان این فایل دادهٔ دیگری (مثلاً یک فایل فشرده یا اسکریپت) آمده است و پذیرفته نمی‌شود؛ فایل را دوباره ذخیره یا اسکن کنید.".into(),
+                "This file carries other data after its end (such as an archive or a script) and is not accepted; please save or scan it again.".into(),
+            ),
             Refusal::Pdf(problem) => {
                 let (reason, fa, en) = match problem {
                     PdfProblem::Encrypted => (

@@ -98,6 +98,13 @@ pub enum Refusal {
     },
     /// An image that is also a PDF (a polyglot), which a PDF reader would open as such.
     Polyglot,
+    /// Bytes after the format's own end (past a JPEG's EOI, a PNG's IEND, a PDF's last
+    /// `%%EOF`, a WebP's RIFF size), or a ZIP archive's directory at the end: another file
+    /// riding along, which a different reader would open (a PDF+ZIP or JPEG+script polyglot).
+    TrailingData,
+    /// A PNG whose compressed image data inflates to more than its declared pixels can
+    /// fill: a zlib bomb aimed at whoever decodes it.
+    ImageDataTooLarge,
     /// A PDF that is refused for what it carries, or because it cannot be inspected.
     Pdf(PdfProblem),
 }
@@ -139,11 +146,20 @@ pub struct Inspection {
 /// 1 KiB window in which PDF readers look for `%PDF` (to catch image/PDF polyglots).
 const HEAD: usize = 1024;
 
+/// Bytes kept from the end: a ZIP reader looks for its end-of-central-directory record
+/// (22 bytes plus a comment of up to 65,535) within this distance of the end, and every
+/// format's own end marker is in it.
+const TAIL: usize = 22 + 65_535;
+
+/// The ZIP end-of-central-directory signature.
+const ZIP_END: &[u8] = b"PK\x05\x06";
+
 enum Parser {
     Sniffing,
     Pdf(Box<PdfScanner>),
     Jpeg(JpegParser),
-    /// PNG and WebP: the dimensions are in the head.
+    Png(Box<PngParser>),
+    /// WebP: the dimensions are in the head.
     Done,
 }
 
@@ -156,6 +172,10 @@ pub struct Inspector {
     file_type: Option<FileType>,
     dims: Option<(u32, u32)>,
     total: u64,
+    /// The last bytes seen (at most 2 × [`TAIL`], trimmed to [`TAIL`] when full).
+    tail: Vec<u8>,
+    /// A WebP's RIFF size, from the head.
+    riff_size: Option<u32>,
 }
 
 impl Inspector {
@@ -169,6 +189,8 @@ impl Inspector {
             file_type: None,
             dims: None,
             total: 0,
+            tail: Vec::new(),
+            riff_size: None,
         }
     }
 
@@ -180,6 +202,7 @@ impl Inspector {
     /// Looks at the next piece; refuses as soon as something is wrong.
     pub fn feed(&mut self, data: &[u8]) -> Result<(), Refusal> {
         self.total += data.len() as u64;
+        self.keep_tail(data);
         if let Parser::Sniffing = self.parser {
             let take = (HEAD - self.head.len()).min(data.len());
             self.head.extend_from_slice(&data[..take]);
@@ -213,6 +236,7 @@ impl Inspector {
             FileType::Pdf => (0, 0),
             _ => self.dims.ok_or(Refusal::MalformedImage)?,
         };
+        self.check_end(file_type)?;
         Ok(Inspection {
             file_type,
             width,
@@ -260,11 +284,13 @@ impl Inspector {
             }
             FileType::Jpeg => self.parser = Parser::Jpeg(JpegParser::default()),
             FileType::Png => {
-                self.dims = Some(png_dimensions(&head).ok_or(Refusal::MalformedImage)?);
-                self.parser = Parser::Done;
+                let (width, height) = png_dimensions(&head).ok_or(Refusal::MalformedImage)?;
+                self.dims = Some((width, height));
+                self.parser = Parser::Png(Box::new(PngParser::new(width, height)));
             }
             FileType::Webp => {
                 self.dims = Some(webp_dimensions(&head).ok_or(Refusal::MalformedImage)?);
+                self.riff_size = Some(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
                 self.parser = Parser::Done;
             }
         }
@@ -285,7 +311,49 @@ impl Inspector {
                 }
                 Ok(())
             }
+            Parser::Png(png) => png.feed(data),
             Parser::Sniffing | Parser::Done => Ok(()),
+        }
+    }
+
+    fn keep_tail(&mut self, data: &[u8]) {
+        if data.len() >= TAIL {
+            self.tail.clear();
+            self.tail.extend_from_slice(&data[data.len() - TAIL..]);
+            return;
+        }
+        if self.tail.len() + data.len() > 2 * TAIL {
+            let drop = self.tail.len() - TAIL;
+            self.tail.drain(..drop);
+        }
+        self.tail.extend_from_slice(data);
+    }
+
+    /// The content ends where its format says it ends, with no archive directory near the
+    /// end: nothing rides along for another reader to find.
+    fn check_end(&self, file_type: FileType) -> Result<(), Refusal> {
+        let tail = &self.tail[self.tail.len().saturating_sub(TAIL)..];
+        if tail.windows(ZIP_END.len()).any(|w| w == ZIP_END) {
+            return Err(Refusal::TrailingData);
+        }
+        let ends_well = match file_type {
+            FileType::Jpeg => tail.ends_with(&[0xFF, 0xD9]),
+            FileType::Png => tail.ends_with(b"\0\0\0\0IEND\xAE\x42\x60\x82"),
+            FileType::Pdf => {
+                let at = tail.windows(5).rposition(|w| w == b"%%EOF");
+                at.is_some_and(|i| tail[i + 5..].iter().all(|b| b" \t\r\n\x0c\0".contains(b)))
+            }
+            FileType::Webp => self.riff_size.is_some_and(|n| {
+                // The RIFF size counts everything after its own 8-byte header; an odd size
+                // may be followed by one pad byte.
+                let n = u64::from(n);
+                self.total == n + 8 || (n % 2 == 1 && self.total == n + 9)
+            }),
+        };
+        if ends_well {
+            Ok(())
+        } else {
+            Err(Refusal::TrailingData)
         }
     }
 
@@ -339,6 +407,96 @@ pub fn webp_dimensions(head: &[u8]) -> Option<(u32, u32)> {
         }
         b"VP8X" => Some((le24(24) + 1, le24(27) + 1)),
         _ => None,
+    }
+}
+
+/// Walks a PNG's chunks as they stream past and inflates the image data (`IDAT`) into a
+/// small scratch buffer that is thrown away, counting what comes out: more than the
+/// header's pixels can fill (at 16-bit RGBA, plus a filter byte per row and interlacing's
+/// extra rows) is refused. Memory stays bounded whatever the file claims.
+struct PngParser {
+    /// Signature bytes still to skip.
+    signature_left: usize,
+    /// The chunk header (length, type) being collected.
+    header: Vec<u8>,
+    /// Data bytes left in the current chunk.
+    data_left: u64,
+    /// CRC bytes left after the current chunk's data.
+    crc_left: u64,
+    in_idat: bool,
+    inflate: flate2::Decompress,
+    budget: u64,
+}
+
+impl PngParser {
+    fn new(width: u32, height: u32) -> Self {
+        let (w, h) = (u64::from(width), u64::from(height));
+        Self {
+            signature_left: 8,
+            header: Vec::with_capacity(8),
+            data_left: 0,
+            crc_left: 0,
+            in_idat: false,
+            inflate: flate2::Decompress::new(true),
+            budget: (w * 8 + 1) * h + 8 * (w + h) + 1024,
+        }
+    }
+
+    fn feed(&mut self, mut data: &[u8]) -> Result<(), Refusal> {
+        while !data.is_empty() {
+            if self.signature_left > 0 {
+                let n = self.signature_left.min(data.len());
+                self.signature_left -= n;
+                data = &data[n..];
+            } else if self.data_left > 0 {
+                let n = usize::try_from(self.data_left)
+                    .unwrap_or(usize::MAX)
+                    .min(data.len());
+                if self.in_idat {
+                    self.inflate_some(&data[..n])?;
+                }
+                self.data_left -= n as u64;
+                data = &data[n..];
+            } else if self.crc_left > 0 {
+                let n = usize::try_from(self.crc_left)
+                    .unwrap_or(usize::MAX)
+                    .min(data.len());
+                self.crc_left -= n as u64;
+                data = &data[n..];
+            } else {
+                let n = (8 - self.header.len()).min(data.len());
+                self.header.extend_from_slice(&data[..n]);
+                data = &data[n..];
+                if self.header.len() == 8 {
+                    let h = std::mem::take(&mut self.header);
+                    self.data_left = u64::from(u32::from_be_bytes([h[0], h[1], h[2], h[3]]));
+                    self.crc_left = 4;
+                    self.in_idat = &h[4..8] == b"IDAT";
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn inflate_some(&mut self, mut input: &[u8]) -> Result<(), Refusal> {
+        let mut scratch = [0u8; 8192];
+        while !input.is_empty() {
+            let (before_in, before_out) = (self.inflate.total_in(), self.inflate.total_out());
+            let status = self
+                .inflate
+                .decompress(input, &mut scratch, flate2::FlushDecompress::None)
+                .map_err(|_| Refusal::MalformedImage)?;
+            if self.inflate.total_out() > self.budget {
+                return Err(Refusal::ImageDataTooLarge);
+            }
+            let used = usize::try_from(self.inflate.total_in() - before_in).unwrap_or(input.len());
+            input = &input[used.min(input.len())..];
+            let stuck = used == 0 && self.inflate.total_out() == before_out;
+            if status == flate2::Status::StreamEnd || stuck {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -478,7 +636,8 @@ pub mod fixtures {
         !crc
     }
 
-    fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    /// Appends one PNG chunk (length, type, data, CRC) to `out`.
+    pub fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
         out.extend_from_slice(&(data.len() as u32).to_be_bytes());
         let start = out.len();
         out.extend_from_slice(kind);
@@ -721,5 +880,109 @@ mod tests {
         assert_eq!(FileType::from_mime("text/html"), None);
         assert_eq!(FileType::from_extension("JPEG"), Some(FileType::Jpeg));
         assert_eq!(FileType::from_extension("exe"), None);
+    }
+    /// A minimal ZIP archive holding `name` (stored, not compressed) with its central
+    /// directory and end record: what a PDF+ZIP or image+ZIP polyglot appends.
+    fn zip(name: &str, body: &[u8]) -> Vec<u8> {
+        let mut out = b"PK\x03\x04\x14\0\0\0\0\0\0\0\0\0\0\0\0\0".to_vec();
+        let size = (body.len() as u32).to_le_bytes();
+        out.extend_from_slice(&size);
+        out.extend_from_slice(&size);
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(body);
+        let directory = out.len() as u32;
+        out.extend_from_slice(b"PK\x01\x02\x14\0\x14\0\0\0\0\0\0\0\0\0\0\0\0\0");
+        out.extend_from_slice(&size);
+        out.extend_from_slice(&size);
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&[0; 12]);
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+        let directory_len = out.len() as u32 - directory;
+        out.extend_from_slice(b"PK\x05\x06\0\0\0\0\x01\0\x01\0");
+        out.extend_from_slice(&directory_len.to_le_bytes());
+        out.extend_from_slice(&directory.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out
+    }
+
+    #[test]
+    fn files_carrying_another_file_after_their_end_are_refused() {
+        let script = b"<script>alert(document.cookie)</script>\n";
+        let archive = zip("payload.html", script);
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            ("PDF+ZIP", [fixtures::pdf("", 0), archive.clone()].concat()),
+            (
+                "PDF+script",
+                [fixtures::pdf("", 0), script.to_vec()].concat(),
+            ),
+            (
+                "JPEG+script",
+                [fixtures::jpeg(64, 48, 0), script.to_vec()].concat(),
+            ),
+            (
+                "JPEG+ZIP",
+                [fixtures::jpeg(64, 48, 0), archive.clone()].concat(),
+            ),
+            ("PNG+ZIP", [fixtures::png(8, 8), archive.clone()].concat()),
+            (
+                "WebP+script",
+                [fixtures::webp(8, 8), script.to_vec()].concat(),
+            ),
+        ];
+        for (what, data) in cases {
+            assert_eq!(
+                all_splits(&data, Claims::default()),
+                Err(Refusal::TrailingData),
+                "{what}"
+            );
+        }
+        // A ZIP end record hidden inside a PDF (before its %%EOF), as a ZIP reader would
+        // find it, is refused too; a large clean PDF is not.
+        let note = zip("note.txt", b"hello");
+        let inside = fixtures::pdf(&String::from_utf8_lossy(&note).replace('\0', " "), 0);
+        assert!(all_splits(&inside, Claims::default()).is_err());
+        let big = fixtures::pdf("", 200_000);
+        assert!(all_splits(&big, Claims::default()).is_ok());
+        // A PDF may end with blank lines after %%EOF.
+        let padded = [fixtures::pdf("", 0), b"\r\n\n".to_vec()].concat();
+        assert!(all_splits(&padded, Claims::default()).is_ok());
+    }
+
+    #[test]
+    fn a_png_whose_data_inflates_beyond_its_pixels_is_refused() {
+        use std::io::Write as _;
+        // 64×64 grey pixels need about 4 KiB; this IDAT inflates to 64 MiB of zeros.
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        for _ in 0..64 {
+            z.write_all(&[0u8; 1 << 20]).expect("in memory");
+        }
+        let bomb = z.finish().expect("in memory");
+        let mut png = fixtures::png(64, 64);
+        let iend = png.split_off(png.len() - 12);
+        let idat_at = png.len() - 12 - fixtures_idat_len(&png);
+        png.truncate(idat_at);
+        fixtures::png_chunk(&mut png, b"IDAT", &bomb);
+        png.extend_from_slice(&iend);
+        assert_eq!(
+            inspect(&png, Claims::default(), 64 * 1024),
+            Err(Refusal::ImageDataTooLarge)
+        );
+        assert!(all_splits(&fixtures::png(64, 64), Claims::default()).is_ok());
+    }
+
+    /// The data length of the last chunk before IEND (the fixture's single IDAT).
+    fn fixtures_idat_len(png_without_iend: &[u8]) -> usize {
+        let mut at = 8;
+        let mut last = 0;
+        while at + 8 <= png_without_iend.len() {
+            let len =
+                u32::from_be_bytes(png_without_iend[at..at + 4].try_into().expect("4")) as usize;
+            last = len;
+            at += 12 + len;
+        }
+        last
     }
 }

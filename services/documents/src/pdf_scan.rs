@@ -337,6 +337,11 @@ enum StreamKind {
     Raw(Box<Lexer>),
     /// A FlateDecode object stream: inflated, then tokenised.
     Inflate(Box<(Decompress, Lexer)>, bool),
+    /// Any other FlateDecode stream (content, image): inflated into a scratch buffer and
+    /// thrown away, only to refuse a decompression bomb aimed at the clerk's reader. Holds
+    /// the bytes it may still inflate to, and whether it is done (ended, or not inflatable:
+    /// readers cope with damaged content streams, so that alone is no reason to refuse).
+    Measure(Box<Decompress>, u64, bool),
 }
 
 /// Scans a PDF as it streams past.
@@ -346,6 +351,8 @@ pub struct PdfScanner {
     flags: ObjectFlags,
     problem: Option<PdfProblem>,
     inflate_budget: u64,
+    /// Most bytes any one other FlateDecode stream may inflate to.
+    stream_cap: u64,
     pages: Pages,
 }
 
@@ -367,6 +374,7 @@ impl PdfScanner {
             flags: ObjectFlags::default(),
             problem: None,
             inflate_budget,
+            stream_cap: inflate_budget,
             pages: Pages::default(),
         }
     }
@@ -515,7 +523,9 @@ impl PdfScanner {
                 b"obj" | b"endobj" | b"trailer" | b"xref" => self.flags = ObjectFlags::default(),
                 b"stream" => {
                     let f = self.flags;
-                    let kind = if !f.object_stream {
+                    let kind = if !f.object_stream && f.flate && !f.other_filter {
+                        StreamKind::Measure(Box::new(Decompress::new(true)), self.stream_cap, false)
+                    } else if !f.object_stream {
                         StreamKind::Skip
                     } else if f.other_filter || f.decode_parms || (f.filter && !f.flate) {
                         self.flag(PdfProblem::Uninspectable);
@@ -564,7 +574,25 @@ fn feed_stream(
         pages.observe(&t);
     };
     match kind {
-        StreamKind::Skip => {}
+        StreamKind::Skip | StreamKind::Measure(_, _, true) => {}
+        StreamKind::Measure(inflater, left, done) => {
+            let mut input = data;
+            let mut out = [0u8; INFLATE_BUF];
+            while !*done && !input.is_empty() {
+                let (before_in, before_out) = (inflater.total_in(), inflater.total_out());
+                let Ok(status) = inflater.decompress(input, &mut out, FlushDecompress::None) else {
+                    *done = true;
+                    break;
+                };
+                let read = usize::try_from(inflater.total_in() - before_in).unwrap_or(input.len());
+                let written = inflater.total_out() - before_out;
+                input = &input[read.min(input.len())..];
+                *left = left.checked_sub(written).ok_or(PdfProblem::TooComplex)?;
+                if status == Status::StreamEnd || (read == 0 && written == 0) {
+                    *done = true;
+                }
+            }
+        }
         StreamKind::Raw(lexer) => {
             for &b in data {
                 lexer.step(b, &mut on_token);
@@ -777,5 +805,31 @@ mod tests {
     fn a_file_ending_inside_a_stream_is_malformed() {
         let pdf = b"%PDF-1.4\n4 0 obj\n<< /Length 100 >>\nstream\nabc";
         assert_eq!(scan(pdf, 5), Err(PdfProblem::Malformed));
+    }
+
+    #[test]
+    fn a_content_stream_that_inflates_past_the_budget_is_refused() {
+        use std::io::Write as _;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(&vec![0u8; 4 << 20]).expect("in memory");
+        let bomb = z.finish().expect("in memory");
+        let pdf = |data: &[u8]| {
+            let mut out = format!(
+                "%PDF-1.7\n4 0 obj\n<< /Length {} /Filter /FlateDecode >>\nstream\n",
+                data.len()
+            )
+            .into_bytes();
+            out.extend_from_slice(data);
+            out.extend_from_slice(b"\nendstream\nendobj\ntrailer\n<< >>\n%%EOF\n");
+            out
+        };
+        let mut scanner = PdfScanner::new(1 << 20);
+        let refused = pdf(&bomb).chunks(4096).try_for_each(|c| scanner.feed(c));
+        assert_eq!(refused, Err(PdfProblem::TooComplex));
+        // The same stream within the budget passes, and so does a damaged one.
+        let mut scanner = PdfScanner::new(8 << 20);
+        assert!(scanner.feed(&pdf(&bomb)).is_ok());
+        let mut scanner = PdfScanner::new(1 << 20);
+        assert!(scanner.feed(&pdf(b"not deflate at all")).is_ok());
     }
 }

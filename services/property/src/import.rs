@@ -32,9 +32,10 @@ use serde_json::Value;
 
 use estelam_runtime::error::ServiceError;
 
+use crate::geometry::Shape;
 use crate::index::{IndexedParcel, ParcelIndex};
 use crate::ownership::{Dang, OwnerInput, OwnershipType};
-use crate::parcel::{GeometryInput, LandUse, ParcelInput, RegistryPlate, validate};
+use crate::parcel::{GeometryInput, LandUse, ParcelInput, ParcelRecord, RegistryPlate, validate};
 use crate::registry::Registry;
 use crate::store::{Actor, Change, ChangeKind};
 
@@ -198,25 +199,27 @@ fn feature_input(feature: &geojson::Feature) -> (ParcelInput, Vec<String>) {
     (input, problems)
 }
 
-/// Imports a GeoJSON FeatureCollection of parcels, all or nothing; returns how many were
-/// imported.
-pub async fn import_geojson(
-    registry: &Registry,
-    geojson_text: &str,
-    actor: &Actor,
-    reason: &str,
-) -> Result<usize, ImportError> {
+/// One feature of an import file that passed every check that needs no store: its index
+/// in the file, the parcel it describes and its outline.
+pub type CheckedFeature = (usize, ParcelRecord, Shape);
+
+/// Checks an import file without touching any store: the collection parses, every feature's
+/// fields and outline are valid, no code repeats and no two outlines overlap. Either every
+/// feature passes, or every problem found is returned, sorted by feature index.
+///
+/// Pure, so the checks can be fuzzed and reused by a dry run.
+pub fn check_collection(geojson_text: &str) -> Result<Vec<CheckedFeature>, Vec<FeatureProblem>> {
     let collection: FeatureCollection = serde_json::from_str(geojson_text).map_err(|e| {
-        ImportError::Refused(vec![FeatureProblem {
+        vec![FeatureProblem {
             index: None,
             message: format!("not a GeoJSON FeatureCollection: {e}"),
-        }])
+        }]
     })?;
     if collection.features.is_empty() {
-        return Err(ImportError::Refused(vec![FeatureProblem {
+        return Err(vec![FeatureProblem {
             index: None,
             message: "the collection has no features".into(),
-        }]));
+        }]);
     }
     let mut problems: Vec<FeatureProblem> = Vec::new();
     let mut valid = Vec::new();
@@ -265,8 +268,20 @@ pub async fn import_geojson(
     }
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.index);
-        return Err(ImportError::Refused(problems));
+        return Err(problems);
     }
+    Ok(valid)
+}
+
+/// Imports a GeoJSON FeatureCollection of parcels, all or nothing; returns how many were
+/// imported.
+pub async fn import_geojson(
+    registry: &Registry,
+    geojson_text: &str,
+    actor: &Actor,
+    reason: &str,
+) -> Result<usize, ImportError> {
+    let valid = check_collection(geojson_text).map_err(ImportError::Refused)?;
     let change = Change {
         kind: ChangeKind::Created,
         reason: reason.to_owned(),
