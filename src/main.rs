@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// The whole system in one process on embedded defaults (the default command).
-    Run,
+    Run(RunArgs),
     /// One service, as Kubernetes runs it: identity, property, documents, fees, inquiry or gateway.
     Serve {
         /// The service to host.
@@ -93,6 +93,20 @@ struct BenchArgs {
     markdown: Option<PathBuf>,
 }
 
+/// Where `estelam run` listens and tells it.
+#[derive(clap::Args, Default)]
+struct RunArgs {
+    /// The gateway's port; the admin port is the next one, the five gRPC ports follow.
+    /// 0 lets the OS choose every port (print them, or write them with --urls-file).
+    /// Without it: gateway 8080, admin 9090, gRPC 50051-50055.
+    #[arg(long, env = "ESTELAM_RUN_BASE_PORT")]
+    base_port: Option<u16>,
+    /// Once everything listens (and the demo people exist), write the addresses here as
+    /// JSON: {"gateway", "admin", "grpc": {service: endpoint}, "data_dir"}.
+    #[arg(long, env = "ESTELAM_RUN_URLS_FILE")]
+    urls_file: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum DocumentsCommand {
     /// Read every stored document, check it against its SHA-256, and list what is damaged
@@ -127,9 +141,11 @@ async fn main() -> std::process::ExitCode {
 async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut settings = Settings::load(cli.config.as_deref())?;
-    let command = cli.command.unwrap_or(Command::Run);
+    let command = cli
+        .command
+        .unwrap_or_else(|| Command::Run(RunArgs::default()));
     let process_name = match &command {
-        Command::Run => "estelam".to_owned(),
+        Command::Run(_) => "estelam".to_owned(),
         Command::Serve { service } => format!("estelam-{service}"),
         Command::Migrate { .. } => "estelam-migrate".to_owned(),
         Command::Documents { .. } => "estelam-documents".to_owned(),
@@ -150,8 +166,15 @@ async fn run() -> anyhow::Result<()> {
     let _telemetry = estelam_runtime::telemetry::init(&settings.telemetry, &process_name)?;
     let shutdown = estelam_runtime::shutdown::on_signal();
     match command {
-        Command::Run => {
-            let system = estelam::start(settings, SystemAddrs::conventional(), shutdown).await?;
+        Command::Run(args) => {
+            let addrs = match args.base_port {
+                Some(base) => SystemAddrs::from_base_port(base)?,
+                None => SystemAddrs::conventional(),
+            };
+            let system = estelam::start(settings, addrs, shutdown).await?;
+            if let Some(path) = &args.urls_file {
+                estelam::write_urls_file(path, &system.urls_json())?;
+            }
             println!();
             println!("Estelam is running. Open {}", system.gateway_url);
             for (service, endpoint) in &system.endpoints {
