@@ -5,6 +5,8 @@
 //! `estelam run` (and so plain `cargo run`) does, and what the end-to-end tests in `tests/`
 //! use. [`serve_one`] hosts a single service, as each Kubernetes Deployment does.
 
+pub mod bench;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -124,6 +126,27 @@ impl SystemAddrs {
         }
     }
 
+    /// Loopback from `base`: the gateway on `base`, the admin port on `base + 1`, the
+    /// services' gRPC ports on `base + 2` to `base + 6` (in [`SERVICES`] order). Base 0 lets
+    /// the OS choose every port, so several systems (or a test's) can run side by side;
+    /// `estelam run --base-port` uses it.
+    pub fn from_base_port(base: u16) -> anyhow::Result<Self> {
+        if base == 0 {
+            return Ok(Self::ephemeral());
+        }
+        let lo = |offset: u16| -> anyhow::Result<SocketAddr> {
+            let port = base.checked_add(offset).with_context(|| {
+                format!("base port {base} leaves no room for the 7 ports (use at most 65529)")
+            })?;
+            Ok(SocketAddr::from(([127, 0, 0, 1], port)))
+        };
+        Ok(Self {
+            http: lo(0)?,
+            admin: lo(1)?,
+            grpc: [lo(2)?, lo(3)?, lo(4)?, lo(5)?, lo(6)?],
+        })
+    }
+
     /// Loopback, every port chosen by the OS: for tests running side by side.
     pub fn ephemeral() -> Self {
         let lo = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -200,6 +223,23 @@ impl RunningSystem {
             db.close().await;
             result
         }))
+    }
+
+    /// Where everything listens, as JSON: `{"gateway", "admin", "grpc": {service: endpoint}}`.
+    /// `estelam run --urls-file` writes it so that a script started the system on OS-chosen
+    /// ports can find them.
+    pub fn urls_json(&self) -> serde_json::Value {
+        let grpc: serde_json::Map<String, serde_json::Value> = self
+            .endpoints
+            .iter()
+            .map(|(service, endpoint)| ((*service).to_owned(), endpoint.clone().into()))
+            .collect();
+        serde_json::json!({
+            "gateway": self.gateway_url,
+            "admin": self.admin_url,
+            "grpc": grpc,
+            "data_dir": self.settings.data_dir,
+        })
     }
 
     /// The shutdown token; cancelling it stops everything.
@@ -381,6 +421,16 @@ pub async fn start_except(
     })
 }
 
+/// Writes `urls` to `path` whole or not at all (through a temporary file and a rename), so a
+/// script polling for the file never reads half of it.
+pub fn write_urls_file(path: &std::path::Path, urls: &serde_json::Value) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(urls)?)
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
 /// Loads the synthetic demo city (`property.demo_parcels` parcels) into an empty property
 /// store: what the first `estelam run` does. A store with parcels is left alone.
 async fn load_demo_city(
@@ -502,7 +552,17 @@ pub async fn serve_gateway(settings: Settings, shutdown: CancellationToken) -> a
         Some(source) => gateway.with_service_token(source),
         None => gateway,
     };
-    gateway.run_until_stopped(shutdown).await?;
+    // Metrics go out on the admin port, like every service's, not through the public port
+    // the Ingress exposes. The gateway's readiness stays on its public /readyz.
+    let admin = AdminServer::bind(settings.listen.admin, Readiness::new(shutdown.clone()))
+        .await
+        .with_context(|| format!("cannot listen on {} (listen.admin)", settings.listen.admin))?;
+    let stop = shutdown.clone();
+    let admin_task = tokio::spawn(async move { admin.run_until_stopped(stop).await });
+    let result = gateway.run_until_stopped(shutdown.clone()).await;
+    shutdown.cancel();
+    admin_task.await??;
+    result?;
     Ok(())
 }
 
@@ -586,5 +646,41 @@ fn print_demo_people(people: &estelam_inquiry::demo::DemoPeople, data_dir: &std:
             if c.has_debt { "owes levies" } else { "no debt" }
         );
     }
+    if let Some(n) = &people.newcomer {
+        println!(
+            "    newcomer   {} ({}) owns parcel {} (at {:.6}, {:.6} on the map) with request \
+             number {}{}, but has no account yet: register as them (mobile {}) and file an inquiry",
+            n.name,
+            n.national_code,
+            n.renovation_code,
+            n.lat,
+            n.lon,
+            n.request_number,
+            if n.has_debt { " and owes levies" } else { "" },
+            n.mobile,
+        );
+    }
     println!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SystemAddrs;
+
+    #[test]
+    fn a_base_port_lays_out_every_port_from_it_and_zero_lets_the_os_choose() {
+        let addrs = SystemAddrs::from_base_port(18080).expect("room for 7 ports");
+        assert_eq!(addrs.http.port(), 18080);
+        assert_eq!(addrs.admin.port(), 18081);
+        let grpc: Vec<u16> = addrs.grpc.iter().map(|a| a.port()).collect();
+        assert_eq!(grpc, [18082, 18083, 18084, 18085, 18086]);
+        assert!(addrs.http.ip().is_loopback());
+
+        let any = SystemAddrs::from_base_port(0).expect("OS-chosen");
+        assert_eq!(any.http.port(), 0);
+        assert!(any.grpc.iter().all(|a| a.port() == 0));
+
+        let err = SystemAddrs::from_base_port(65533).expect_err("no room above it");
+        assert!(err.to_string().contains("65529"), "{err}");
+    }
 }

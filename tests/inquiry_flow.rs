@@ -132,7 +132,6 @@ struct World {
     system: RunningSystem,
     settings: Settings,
     people: DemoPeople,
-    admin: String,
     clerk: String,
     psp: String,
     inquiry: InquiryServiceClient<Channel>,
@@ -236,7 +235,6 @@ impl World {
             label,
             settings,
             people,
-            admin,
             clerk,
             psp,
             inquiry: InquiryServiceClient::new(
@@ -821,46 +819,21 @@ async fn run_everything(w: &mut World) {
     let clean_token = w.token_of(&clean).await;
     let owing_token = w.token_of(&owing).await;
 
-    // (a) No debt: issued within Submit. Request types are data: the admin adds one that
-    // checks the request number, ownership and debt like a property transfer but charges
-    // no inquiry fee (the seeded property transfer always bills its fee; see below).
-    let mut types = w.inquiry.clone();
-    let mut debt_check = types
-        .get_request_type(outgoing(
-            pb::GetRequestTypeRequest {
-                code: "property-transfer".into(),
-            },
-            Some(&w.admin),
-        ))
-        .await
-        .expect("property-transfer is seeded")
-        .into_inner()
-        .request_type
-        .expect("request type");
-    debt_check.code = "e2e-debt-check".into();
-    debt_check
-        .fee_items
-        .retain(|k| *k != fpb::BillItemKind::InquiryFee as i32);
-    assert!(debt_check.check_debt);
-    types
-        .put_request_type(outgoing(
-            pb::PutRequestTypeRequest {
-                request_type: Some(debt_check),
-                expected_version: 0,
-                reason: "e2e: a debt check without a fee".into(),
-                client_request_id: key(),
-            },
-            Some(&w.admin),
-        ))
-        .await
-        .unwrap_or_else(|e| panic!("{label}: the admin adds a request type: {e}"));
-    let mut a = Filing::open(w, &clean_token, "e2e-debt-check").await;
+    // (a) No debt: issued within Submit, with a seeded type. A property transfer's inquiry
+    // fee goes to the notary office's account, not on the applicant's bill, so a parcel that
+    // owes nothing is answered at once.
+    let mut a = Filing::open(w, &clean_token, "property-transfer").await;
     a.complete(&clean, &clean.request_number).await;
     let submitted = a.submit().await;
     assert_eq!(
         submitted.inquiry.as_ref().unwrap().state,
         pb::InquiryState::Issued as i32,
         "{label}: (a) issued within Submit"
+    );
+    assert!(
+        submitted.bill.as_ref().is_none_or(|b| b.total_rials == 0),
+        "{label}: (a) nothing to pay: {:?}",
+        submitted.bill
     );
     let answer_a = answer_of(w, &clean_token, &a.inquiry.inquiry_id).await;
     let facts = answer_a.facts.clone().expect("facts");
@@ -869,23 +842,45 @@ async fn run_everything(w: &mut World) {
         facts.parcel.as_ref().expect("parcel").renovation_code,
         clean.renovation_code
     );
+    // The answer says what was paid (nothing) and what was charged to whose account.
+    assert!(facts.fees_paid.is_empty(), "{label}: {:?}", facts.fees_paid);
+    assert_eq!(facts.amount_paid_rials, 0, "{label}");
+    let authority = &w.people.authority.organization_id;
+    assert_eq!(&facts.authority_organization_id, authority, "{label}");
+    let [fee] = facts.fees_charged_to_authority.as_slice() else {
+        panic!(
+            "{label}: one fee charged to the authority: {:?}",
+            facts.fees_charged_to_authority
+        )
+    };
+    assert_eq!(fee.kind, fpb::BillItemKind::InquiryFee as i32, "{label}");
+    assert!(fee.amount_rials > 0, "{label}: {fee:?}");
+    // The fees ledger holds the same charge on the notary office's account, once.
+    let statement = fpb::fee_service_client::FeeServiceClient::new(channel(
+        &w.settings.endpoints.fees,
+        &w.settings,
+    ))
+    .get_account_statement(outgoing(
+        fpb::GetAccountStatementRequest {
+            account_id: authority.clone(),
+            page_size: 100,
+            page_token: String::new(),
+        },
+        Some(&w.clerk),
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{label}: the clerk reads the authority's account: {e}"))
+    .into_inner();
+    let charged: Vec<_> = statement
+        .charges
+        .iter()
+        .filter(|c| c.inquiry_id == a.inquiry.inquiry_id)
+        .collect();
+    assert_eq!(charged.len(), 1, "{label}: {:?}", statement.charges);
+    assert_eq!(charged[0].amount_rials, fee.amount_rials, "{label}");
+    assert_eq!(charged[0].request_type_code, "property-transfer");
     // (e) on this answer.
     check_signature(w, &answer_a).await;
-
-    // The no-debt parcel owes no levies in a property-transfer inquiry either: its bill is
-    // the inquiry fee alone.
-    let mut fee_only = Filing::open(w, &clean_token, "property-transfer").await;
-    let number = w.request_number(&clean.renovation_code).await;
-    fee_only.complete(&clean, &number).await;
-    let r = fee_only.submit().await;
-    let bill = r.bill.expect("a bill");
-    assert!(
-        bill.lines
-            .iter()
-            .all(|l| l.kind == fpb::BillItemKind::InquiryFee as i32),
-        "{label}: only the inquiry fee: {:?}",
-        bill.lines
-    );
 
     // (b) With debt: waits, is paid through the sandbox PSP, issued by the event.
     let mut b = Filing::open(w, &owing_token, "property-transfer").await;
@@ -916,6 +911,22 @@ async fn run_everything(w: &mut World) {
     let answer_b = answer_of(w, &owing_token, &issued.inquiry_id).await;
     let facts = answer_b.facts.clone().expect("facts");
     assert_eq!(facts.debt_status, pb::DebtStatus::Cleared as i32, "{label}");
+    // The bill was the parcel's debt alone; the fee went to the notary office's account.
+    assert!(
+        bill.lines
+            .iter()
+            .all(|l| l.kind != fpb::BillItemKind::InquiryFee as i32),
+        "{label}: no inquiry fee on the applicant's bill: {:?}",
+        bill.lines
+    );
+    assert_eq!(facts.amount_paid_rials, bill.total_rials, "{label}");
+    assert_eq!(facts.fees_charged_to_authority.len(), 1, "{label}");
+    // Issued after the payment, the answer says when the facts it states were read: at
+    // Submit, before the payment.
+    let submitted_at = issued.submitted_at.expect("submitted at").seconds;
+    let checked = facts.facts_checked_at.expect("facts checked at").seconds;
+    assert_eq!(checked, submitted_at, "{label}");
+    assert!(!facts.facts_checked_at_jalali.is_empty(), "{label}");
     check_signature(w, &answer_b).await;
 
     // (c) Refusals, each at its own step, with a reason in both languages.
@@ -982,8 +993,25 @@ async fn run_everything(w: &mut World) {
     );
 
     // (d) The inquiry service stops after payment and before issue; restarted, it issues
-    // exactly one answer. (A mortgage inquiry: a repeat property transfer within the
-    // validity of (b)'s answer would be free and issued at once.)
+    // exactly one answer. (b) paid the parcel's debt, so a clerk's correction makes it owe
+    // again: only what the parcel owes holds an answer back.
+    fpb::fee_service_client::FeeServiceClient::new(channel(
+        &w.settings.endpoints.fees,
+        &w.settings,
+    ))
+    .add_adjustment(outgoing(
+        fpb::AddAdjustmentRequest {
+            renovation_code: owing.renovation_code.clone(),
+            amount_rials: 1_250_000,
+            jalali_year: 0,
+            reason: "e2e: a levy correction after the transfer inquiry".into(),
+            corrects_ledger_entry_id: String::new(),
+            client_request_id: key(),
+        },
+        Some(&w.clerk),
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{label}: the clerk corrects the parcel's levies: {e}"));
     let mut d = Filing::open(w, &owing_token, "mortgage").await;
     let number = w.request_number(&owing.renovation_code).await;
     d.complete(&owing, &number).await;

@@ -133,6 +133,9 @@ fn grpc_rule(method: &str) -> Option<Rule> {
         ("fees", "GetLedger" | "ListTariffs" | "GetTariff") => Only(STAFF),
         ("fees", "AddAdjustment") => Only(&[Clerk]),
         ("fees", "PutTariff") => Only(ADMIN),
+        // Only the inquiry service charges an authority's inquiry fee; staff read accounts.
+        ("fees", "ChargeAccount") => Only(SERVICE),
+        ("fees", "GetAccountStatement") => Only(STAFF_OR_SERVICE),
 
         ("inquiry", "ListRequestTypes" | "GetRequestType") => Public,
         ("inquiry", "VerifyAnswer" | "ListAnswerSigningKeys") => Public,
@@ -171,6 +174,10 @@ fn http_rule(route: &str) -> Option<Rule> {
         | "GET /api/v1/collections/parcels/items" => SignedIn,
         // The sandbox payment provider's pages: the payment id in the link is the secret.
         "GET /psp/pay" | "POST /psp/pay" => Public,
+        "GET /api/v1/organizations" => SignedIn,
+        "GET /api/v1/answer-signing-keys" => Public,
+        "POST /api/v1/parcels/{renovation_code}/request-numbers" => Only(STAFF),
+        "POST /api/v1/inquiries/{id}/answer/revoke" => Only(STAFF),
         "POST /api/v1/inquiries" => Only(&[Citizen, OtherCitizen]),
         r if r.contains(" /api/v1/inquiries") => SignedIn,
         _ => return None,

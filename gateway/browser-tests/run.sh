@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the portal's headless-browser tests: installs what they need (npm packages from the
-# lock file; Debian's chromium if missing), starts the gateway on a free loopback port, and
-# runs portal.test.mjs with node's test runner. Screenshots land in $ARTIFACTS (default:
-# a fresh temp folder, printed at the end).
+# lock file; Debian's chromium if missing), starts the whole system with `estelam run` on
+# OS-chosen ports and a fresh data directory, and runs every *.test.mjs here with node's test
+# runner. Screenshots and downloaded answers land in $ARTIFACTS (default: a fresh temp
+# folder, printed at the end).
 #
 #   gateway/browser-tests/run.sh
 set -euo pipefail
@@ -18,28 +19,12 @@ if [[ ! -d node_modules/playwright-core ]]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-echo "==> building estelam"
-cargo build --quiet --bin estelam
-bin="${CARGO_TARGET_DIR:-target}/debug/estelam"
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 export ARTIFACTS="${ARTIFACTS:-$(mktemp -d -t estelam-browser-XXXXXX)}"
-data=$(mktemp -d -t estelam-data-XXXXXX)
 mkdir -p "$ARTIFACTS"
-log="$ARTIFACTS/gateway.log"
+source gateway/ci/start-system.sh
+cp "$ESTELAM_DATA/demo.json" "$ARTIFACTS/demo.json"
 
-echo "==> starting the gateway on 127.0.0.1:$port"
-ESTELAM_LISTEN__HTTP="127.0.0.1:$port" ESTELAM_DATA_DIR="$data" \
-  "$bin" serve gateway >"$log" 2>&1 &
-gateway=$!
-trap 'kill "$gateway" 2>/dev/null || true; wait "$gateway" 2>/dev/null || true; rm -rf "$data"' EXIT
-
-for _ in $(seq 100); do
-  if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then break; fi
-  if ! kill -0 "$gateway" 2>/dev/null; then cat "$log" >&2; exit 1; fi
-  sleep 0.1
-done
-
-echo "==> browser tests"
-PORTAL_URL="http://127.0.0.1:$port" node --test --test-concurrency=1 gateway/browser-tests/
-echo "screenshots and the gateway log: $ARTIFACTS"
+echo "==> browser tests against $ESTELAM_BASE"
+PORTAL_URL="$ESTELAM_BASE" DEMO_JSON="$ESTELAM_DATA/demo.json" \
+  node --test --test-concurrency=1 gateway/browser-tests/
+echo "screenshots, downloaded answers and the system's log: $ARTIFACTS"

@@ -108,7 +108,6 @@ async fn the_document_is_openapi_3_1_with_problems_on_every_operation() {
     for required in [
         "/healthz",
         "/readyz",
-        "/metrics",
         "/status",
         "/api/openapi.json",
         "/api/docs",
@@ -118,6 +117,8 @@ async fn the_document_is_openapi_3_1_with_problems_on_every_operation() {
             "{required} missing"
         );
     }
+    // Metrics are for the admin port only, never the public API.
+    assert!(doc["paths"]["/metrics"].is_null(), "/metrics is not public");
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("item") {
             assert!(

@@ -16,6 +16,9 @@ from manifests import WORKLOAD_KINDS, containers, name, of_kind
 
 CONFIG = REPO / "services" / "runtime" / "src" / "config"
 SHORT_FORMS = {"DATABASE_URL", "AMQP_URL", "CONFIG"}
+# Stands for a value read from a Secret: long enough for the settings that want a strong one
+# (client secrets: 32+ characters).
+SECRET_PLACEHOLDER = "placeholder-for-a-value-from-a-kubernetes-secret"
 
 
 def struct_fields(struct: str) -> dict[str, str]:
@@ -53,7 +56,7 @@ def estelam_env(docs) -> dict[str, str]:
         for c in containers(d):
             if c["name"] == "estelam":
                 for e in c.get("env", []):
-                    env.setdefault(e["name"], e.get("value", "<secret>"))
+                    env.setdefault(e["name"], e.get("value", SECRET_PLACEHOLDER))
     return env
 
 

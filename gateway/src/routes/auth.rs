@@ -270,6 +270,9 @@ pub async fn refresh(
 pub struct Me {
     /// The account.
     pub account: Account,
+    /// The organization an authority user acts for; absent for everyone else.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<super::organizations::Organization>,
 }
 
 /// The caller's own account.
@@ -287,7 +290,15 @@ pub async fn me(State(state): State<AppState>, bearer: Bearer) -> Result<axum::J
         .get_me(outgoing(GetMeRequest {}, bearer.token()))
         .await?
         .into_inner();
+    let account: Account = r.account.ok_or_else(|| dto::missing("account"))?.into();
+    let organization = if account.organization_id.is_empty() {
+        None
+    } else {
+        let id = account.organization_id.clone();
+        Some(super::organizations::get_organization(&state, &bearer, id).await?)
+    };
     Ok(axum::Json(Me {
-        account: r.account.ok_or_else(|| dto::missing("account"))?.into(),
+        account,
+        organization,
     }))
 }

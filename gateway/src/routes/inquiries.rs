@@ -8,6 +8,8 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use estelam_proto::common::v1 as common;
 use estelam_proto::documents::v1::DocumentKind;
 use estelam_proto::fees::v1::BillItemKind;
@@ -413,6 +415,12 @@ pub struct AnswerFacts {
     pub valid_until: Option<String>,
     /// Valid until (Jalali).
     pub valid_until_jalali: String,
+    /// `full`, `shared`, `endowment`, `state`, `leasehold`: the parcel's ownership as stated.
+    pub ownership_type: String,
+    /// The deed number as stated.
+    pub deed_number: String,
+    /// The owners and their shares as stated.
+    pub owners: Vec<super::parcels::Owner>,
 }
 
 /// A signed answer.
@@ -428,6 +436,12 @@ pub struct Answer {
     pub verification_url: String,
     /// What it certifies.
     pub facts: Option<AnswerFacts>,
+    /// The exact bytes that were signed (canonical JSON of the facts, rules in
+    /// services/inquiry/README.md), standard base64: with [`Answer::signature`] and the key
+    /// of `signing_key_id`, a client verifies the answer offline.
+    pub signed_payload: String,
+    /// The Ed25519 signature over `signed_payload`'s bytes, standard base64 (64 bytes).
+    pub signature: String,
     /// Signing key.
     pub signing_key_id: String,
     /// Signature algorithm.
@@ -446,7 +460,24 @@ impl From<pb::Answer> for Answer {
             inquiry_number: a.inquiry_number,
             verification_code: a.verification_code,
             verification_url: a.verification_url,
+            signed_payload: BASE64.encode(&a.signed_payload),
+            signature: BASE64.encode(&a.signature),
             facts: a.facts.map(|f| AnswerFacts {
+                ownership_type: f
+                    .parcel
+                    .as_ref()
+                    .map(|p| enum_name(p.ownership_type().as_str_name(), "OWNERSHIP_TYPE_"))
+                    .unwrap_or_default(),
+                deed_number: f
+                    .parcel
+                    .as_ref()
+                    .map(|p| p.deed_number.clone())
+                    .unwrap_or_default(),
+                owners: f
+                    .parcel
+                    .as_ref()
+                    .map(|p| p.owners.iter().cloned().map(Into::into).collect())
+                    .unwrap_or_default(),
                 debt_status: enum_name(f.debt_status().as_str_name(), "DEBT_STATUS_"),
                 inquiry_number: f.inquiry_number,
                 request_type_code: f.request_type_code,

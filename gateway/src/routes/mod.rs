@@ -6,11 +6,14 @@
 //! `pub fn routes() -> OpenApiRouter<AppState>` and `#[utoipa::path]` handlers returning
 //! `Result<_, ApiError>`, then merge it below.
 
+pub mod answer_keys;
 pub mod auth;
+pub mod clerk;
 pub mod docs;
 pub mod documents;
 pub mod inquiries;
 pub mod ops;
+pub mod organizations;
 pub mod parcels;
 pub mod psp;
 pub mod status;
@@ -29,4 +32,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(documents::routes())
         .merge(parcels::routes())
         .merge(psp::routes())
+        .merge(organizations::routes())
+        .merge(clerk::routes())
+        .merge(answer_keys::routes())
 }

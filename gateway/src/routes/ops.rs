@@ -1,7 +1,9 @@
-//! Operator endpoints: liveness, readiness, Prometheus metrics and a status page.
+//! Operator endpoints: liveness, readiness and a status page. Prometheus metrics are not
+//! here: they are served on the admin port (`listen.admin`, `/metrics`), which the Ingress
+//! does not reach, so the public cannot read the system's internals.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -14,7 +16,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(readyz))
-        .routes(routes!(metrics))
         .routes(routes!(status_page))
 }
 
@@ -41,22 +42,6 @@ pub async fn healthz() -> &'static str {
 )]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
     status::readyz(&state.backends).await
-}
-
-/// Prometheus metrics of this process, in the text exposition format.
-#[utoipa::path(
-    get,
-    path = "/metrics",
-    tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition format 0.0.4.", body = String, content_type = "text/plain"))
-)]
-pub async fn metrics() -> Response {
-    let mut response = estelam_runtime::metrics::render().into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
-    response
 }
 
 /// A page, Persian first, saying which services answer their health checks.

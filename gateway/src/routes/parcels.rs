@@ -55,6 +55,19 @@ pub struct Owner {
     pub deed_number: String,
 }
 
+impl From<pb::Owner> for Owner {
+    fn from(o: pb::Owner) -> Self {
+        Self {
+            kind: enum_name(o.kind().as_str_name(), "OWNER_KIND_"),
+            share_numerator: o.share.map(|s| s.numerator).unwrap_or_default(),
+            share_denominator: o.share.map(|s| s.denominator).unwrap_or_default(),
+            national_code: o.national_code,
+            full_name: o.full_name,
+            deed_number: o.deed_number,
+        }
+    }
+}
+
 /// A parcel as the caller may see it (owners only for those allowed to see them).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Parcel {
@@ -119,18 +132,7 @@ impl From<pb::Parcel> for Parcel {
             } else {
                 String::new()
             },
-            owners: ownership
-                .owners
-                .into_iter()
-                .map(|o| Owner {
-                    kind: enum_name(o.kind().as_str_name(), "OWNER_KIND_"),
-                    share_numerator: o.share.map(|s| s.numerator).unwrap_or_default(),
-                    share_denominator: o.share.map(|s| s.denominator).unwrap_or_default(),
-                    national_code: o.national_code,
-                    full_name: o.full_name,
-                    deed_number: o.deed_number,
-                })
-                .collect(),
+            owners: ownership.owners.into_iter().map(Owner::from).collect(),
             version: p.version,
         }
     }

@@ -107,7 +107,8 @@ pub async fn pay_page(
         .into_inner()
         .payment
         .unwrap_or_default();
-    let pending = p.state == "pending" || p.state.is_empty();
+    // The fee service names an undecided sandbox payment "awaiting" (fees.proto).
+    let pending = p.state == "awaiting";
     let buttons = if pending {
         format!(
             r#"<form method="post" action="/psp/pay" class="psp-form">

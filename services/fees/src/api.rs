@@ -33,6 +33,10 @@ mod roles {
     pub const TARIFF_WRITE: &[Role] = &[Role::Admin];
     /// ReconcilePayments.
     pub const RECONCILE: &[Role] = &[Role::Admin, Role::Service];
+    /// ChargeAccount: the inquiry service charges an authority's inquiry fee.
+    pub const CHARGE_ACCOUNT: &[Role] = &[Role::Service];
+    /// GetAccountStatement.
+    pub const ACCOUNT_READ: &[Role] = &[Role::Service, Role::Clerk, Role::Admin];
 }
 
 /// The FeeService gRPC handlers.
@@ -367,6 +371,20 @@ fn tariff_from_pb(t: pb::Tariff) -> Result<NewTariff, ServiceError> {
     })
 }
 
+fn charge_to_pb(c: &crate::accounts::AccountCharge) -> pb::AccountCharge {
+    pb::AccountCharge {
+        charge_id: c.charge_id.clone(),
+        account_id: c.account_id.clone(),
+        inquiry_id: c.inquiry_id.clone(),
+        request_type_code: c.request_type_code.clone(),
+        renovation_code: c.renovation_code.clone(),
+        amount_rials: c.amount,
+        description: text(&c.description_fa, &c.description_en),
+        tariff_id: c.tariff_id.clone(),
+        charged_at: Some(timestamp(c.charged_at_us)),
+    }
+}
+
 fn sandbox_to_pb(t: &SandboxTxn) -> pb::SandboxPayment {
     pb::SandboxPayment {
         psp_token: t.token.clone(),
@@ -694,6 +712,46 @@ impl FeeService for Api {
                 signature: callback.signature,
                 idempotency_key: callback.idempotency_key,
             }),
+        }))
+    }
+
+    async fn charge_account(
+        &self,
+        request: Request<pb::ChargeAccountRequest>,
+    ) -> Result<Response<pb::ChargeAccountResponse>, Status> {
+        let actor = allow(&request, roles::CHARGE_ACCOUNT)?;
+        let r = request.get_ref();
+        let (charge, balance) = self
+            .fees
+            .charge_account(
+                &actor,
+                &r.account_id,
+                &r.inquiry_id,
+                &r.request_type_code,
+                &r.renovation_code,
+            )
+            .await?;
+        Ok(Response::new(pb::ChargeAccountResponse {
+            charge: Some(charge_to_pb(&charge)),
+            balance_rials: balance,
+        }))
+    }
+
+    async fn get_account_statement(
+        &self,
+        request: Request<pb::GetAccountStatementRequest>,
+    ) -> Result<Response<pb::GetAccountStatementResponse>, Status> {
+        allow(&request, roles::ACCOUNT_READ)?;
+        let r = request.get_ref();
+        let (limit, offset) = page(r.page_size, &r.page_token)?;
+        let (charges, balance) = self
+            .fees
+            .account_statement(&r.account_id, limit, offset)
+            .await?;
+        Ok(Response::new(pb::GetAccountStatementResponse {
+            next_page_token: next_token(charges.len(), limit, offset),
+            charges: charges.iter().map(charge_to_pb).collect(),
+            balance_rials: balance,
         }))
     }
 }

@@ -171,6 +171,38 @@ pub enum AssessError {
 
 const MICROS: i64 = 1_000_000;
 
+/// The inquiry fee of `request_type_code` for a parcel at an instant, from the tariff in
+/// force: a bill line, and what an authority's account is charged (`ChargeAccount`).
+pub fn inquiry_fee(
+    tariffs: &[Tariff],
+    request_type_code: &str,
+    facts: &Facts,
+    as_of_us: i64,
+) -> Result<Line, AssessError> {
+    let on = jalali_at(as_of_us)?;
+    let (tariff, item) = applicable(
+        tariffs,
+        ItemKey::InquiryFee(request_type_code),
+        on.year(),
+        facts.land_use,
+        facts.zone,
+        as_of_us,
+    )
+    .ok_or_else(|| AssessError::NoInquiryFee(request_type_code.to_owned()))?;
+    let amount = item_amount(item, facts)?;
+    Ok(Line {
+        year: 0,
+        kind: LineKind::InquiryFee,
+        description_fa: item.description_fa.clone(),
+        description_en: item.description_en.clone(),
+        base: amount,
+        penalty: 0,
+        total: amount,
+        months_late: 0,
+        tariff_id: tariff.tariff_id.clone(),
+    })
+}
+
 /// The Jalali day in Iran at an instant.
 pub fn jalali_at(us: i64) -> Result<JalaliDate, DomainError> {
     JalaliDate::from_unix_seconds_in_iran(us.div_euclid(MICROS))
@@ -333,27 +365,7 @@ pub fn assess(input: &AssessInput<'_>) -> Result<Assessment, AssessError> {
         .request_type_code
         .filter(|_| want(LineKind::InquiryFee))
     {
-        let (tariff, item) = applicable(
-            input.tariffs,
-            ItemKey::InquiryFee(code),
-            on.year(),
-            facts.land_use,
-            facts.zone,
-            input.as_of_us,
-        )
-        .ok_or_else(|| AssessError::NoInquiryFee(code.to_owned()))?;
-        let amount = item_amount(item, facts)?;
-        lines.push(Line {
-            year: 0,
-            kind: LineKind::InquiryFee,
-            description_fa: item.description_fa.clone(),
-            description_en: item.description_en.clone(),
-            base: amount,
-            penalty: 0,
-            total: amount,
-            months_late: 0,
-            tariff_id: tariff.tariff_id.clone(),
-        });
+        lines.push(inquiry_fee(input.tariffs, code, facts, input.as_of_us)?);
     }
 
     if want(LineKind::Adjustment) {

@@ -11,11 +11,13 @@
 //! * [`psp`]: the payment-provider trait and the sandbox PSP, with what the gateway needs to
 //!   serve the sandbox's `/psp` pages.
 //! * [`parcels`]: parcel facts from the property service over gRPC.
+//! * [`accounts`]: inquiry fees charged to an inquiring authority's account, not a parcel.
 //! * [`api`]: the gRPC handlers; [`store`]: the SQL.
 //!
 //! The launcher calls [`build`]; tests call [`build_with`] to choose the clock, the parcel
 //! facts and the token the service calls the property service with.
 
+pub mod accounts;
 pub mod api;
 pub mod assess;
 pub mod clock;

@@ -17,6 +17,7 @@ use estelam_runtime::error::{ErrorCode, ServiceError};
 use estelam_runtime::outbox::{self, RelayHandle};
 use sqlx::{Any, AnyConnection, Transaction};
 
+use crate::accounts;
 use crate::assess::{self, AssessInput, LineKind, jalali_at};
 use crate::clock::Clock;
 use crate::events;
@@ -1184,6 +1185,103 @@ impl Fees {
         .await?;
         tx.commit().await?;
         Ok(stored)
+    }
+
+    // ---- authority accounts ----
+
+    /// Charges `request_type_code`'s inquiry fee for `inquiry_id` to the authority account
+    /// `account_id`, at the tariff in force for the parcel; once per inquiry (asking again
+    /// returns the first charge). Returns the charge and the account's balance after it.
+    pub async fn charge_account(
+        &self,
+        actor: &str,
+        account_id: &str,
+        inquiry_id: &str,
+        request_type_code: &str,
+        renovation_code: &str,
+    ) -> Result<(accounts::AccountCharge, i64), ServiceError> {
+        let account_id = account_id.trim();
+        let inquiry_id = inquiry_id.trim();
+        let request_type_code = request_type_code.trim();
+        if account_id.is_empty() {
+            return Err(ServiceError::invalid_field(
+                "account_id",
+                "ACCOUNT_REQUIRED",
+                "شناسهٔ حساب مرجع استعلام را وارد کنید.",
+                "Give the inquiring authority's account id.",
+            ));
+        }
+        if inquiry_id.is_empty() {
+            return Err(ServiceError::invalid_field(
+                "inquiry_id",
+                "INQUIRY_REQUIRED",
+                "شناسهٔ استعلام را وارد کنید.",
+                "Give the inquiry id the fee is for.",
+            ));
+        }
+        if request_type_code.is_empty() {
+            return Err(ServiceError::invalid_field(
+                "request_type_code",
+                "REQUEST_TYPE_REQUIRED",
+                "نوع درخواست را وارد کنید.",
+                "Give the request type whose inquiry fee to charge.",
+            ));
+        }
+        let code = parse_code("renovation_code", renovation_code)?;
+        let mut conn = self.conn().await?;
+        if let Some(first) = accounts::charge_for_inquiry(&mut conn, inquiry_id).await? {
+            let balance = accounts::balance(&mut conn, &first.account_id).await?;
+            return Ok((first, balance));
+        }
+        drop(conn);
+        let facts = self.facts.facts(&code).await?;
+        let now = self.now_us();
+        let tariffs = store::all_tariffs(&mut *self.conn().await?).await?;
+        let line =
+            assess::inquiry_fee(&tariffs, request_type_code, &facts, now).map_err(assess_error)?;
+        let charge = accounts::AccountCharge {
+            charge_id: uuid::Uuid::now_v7().to_string(),
+            account_id: account_id.to_owned(),
+            inquiry_id: inquiry_id.to_owned(),
+            request_type_code: request_type_code.to_owned(),
+            renovation_code: code.to_string(),
+            amount: line.total,
+            description_fa: line.description_fa,
+            description_en: line.description_en,
+            tariff_id: line.tariff_id,
+            actor_id: actor.to_owned(),
+            charged_at_us: now,
+        };
+        let mut conn = self.conn().await?;
+        accounts::insert_charge(&mut conn, &charge).await?;
+        // The stored one: a concurrent call for the same inquiry may have won.
+        let stored = accounts::charge_for_inquiry(&mut conn, inquiry_id)
+            .await?
+            .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("account charge vanished")))?;
+        let balance = accounts::balance(&mut conn, &stored.account_id).await?;
+        Ok((stored, balance))
+    }
+
+    /// A page of an authority account's charges, newest first, and the account's balance.
+    pub async fn account_statement(
+        &self,
+        account_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<accounts::AccountCharge>, i64), ServiceError> {
+        let account_id = account_id.trim();
+        if account_id.is_empty() {
+            return Err(ServiceError::invalid_field(
+                "account_id",
+                "ACCOUNT_REQUIRED",
+                "شناسهٔ حساب مرجع استعلام را وارد کنید.",
+                "Give the inquiring authority's account id.",
+            ));
+        }
+        let mut conn = self.conn().await?;
+        let charges = accounts::charges(&mut conn, account_id, limit, offset).await?;
+        let balance = accounts::balance(&mut conn, account_id).await?;
+        Ok((charges, balance))
     }
 
     // ---- clearance ----

@@ -21,8 +21,10 @@
 //! * enums as their protobuf value names (`"DEBT_STATUS_NONE"`), instants as RFC 3339 UTC
 //!   with whole seconds (`"2024-03-20T08:30:00Z"`), Jalali dates as `YYYY/MM/DD` (with
 //!   ` HH:MM` Iran time for `issued_at_jalali`), texts as `{"en":…,"fa":…}`;
-//! * the member `"format":"estelam.inquiry.answer.v1"` names this scheme, so a future
-//!   encoding can never be confused with it.
+//! * the member `"format":"estelam.inquiry.answer.v2"` names this scheme, so a future
+//!   encoding can never be confused with it. Version 2 added `fees_charged_to_authority`,
+//!   `facts_checked_at` and `facts_checked_at_jalali`; a v1 answer (signed before) lacks them
+//!   and still verifies, since the signature is over the stored bytes.
 //!
 //! Anyone can check an answer with the public key from `ListAnswerSigningKeys` whose `kid`
 //! is the answer's `signing_key_id`: `Ed25519.verify(public_key, signed_payload,
@@ -40,7 +42,7 @@ use crate::convert;
 use crate::request_types::Text;
 
 /// The value of the `format` member.
-pub const FORMAT: &str = "estelam.inquiry.answer.v1";
+pub const FORMAT: &str = "estelam.inquiry.answer.v2";
 /// The signature algorithm's name on the wire.
 pub const ALGORITHM: &str = "Ed25519";
 
@@ -160,6 +162,16 @@ pub struct Facts {
     pub valid_until: String,
     /// Jalali date.
     pub valid_until_jalali: String,
+    /// Fees charged to the authority's account (`authority_organization_id`), not paid by
+    /// the applicant.
+    #[serde(default)]
+    pub fees_charged_to_authority: Vec<FeeFact>,
+    /// RFC 3339, whole seconds: when the parcel facts, owners and debt were read (Submit).
+    #[serde(default)]
+    pub facts_checked_at: String,
+    /// The same, Jalali date and time in Iran.
+    #[serde(default)]
+    pub facts_checked_at_jalali: String,
 }
 
 /// Writes `value` as canonical JSON (see the module docs).
@@ -283,16 +295,7 @@ impl Facts {
                 as i32,
             tracking_code: self.tracking_code.clone(),
             amount_paid_rials: self.amount_paid_rials,
-            fees_paid: self
-                .fees_paid
-                .iter()
-                .map(|f| pb::AnswerFee {
-                    kind: fpb::BillItemKind::from_str_name(&f.kind).unwrap_or_default() as i32,
-                    jalali_year: f.jalali_year,
-                    description: Some(f.description.to_proto()),
-                    amount_rials: f.amount_rials,
-                })
-                .collect(),
+            fees_paid: self.fees_paid.iter().map(fee_to_proto).collect(),
             authority_organization_id: self.authority_organization_id.clone(),
             authority_name: Some(self.authority_name.to_proto()),
             letter_number: self.letter_number.clone(),
@@ -301,7 +304,23 @@ impl Facts {
             issued_at_jalali: self.issued_at_jalali.clone(),
             valid_until: t(&self.valid_until),
             valid_until_jalali: self.valid_until_jalali.clone(),
+            fees_charged_to_authority: self
+                .fees_charged_to_authority
+                .iter()
+                .map(fee_to_proto)
+                .collect(),
+            facts_checked_at: t(&self.facts_checked_at),
+            facts_checked_at_jalali: self.facts_checked_at_jalali.clone(),
         }
+    }
+}
+
+fn fee_to_proto(f: &FeeFact) -> pb::AnswerFee {
+    pb::AnswerFee {
+        kind: fpb::BillItemKind::from_str_name(&f.kind).unwrap_or_default() as i32,
+        jalali_year: f.jalali_year,
+        description: Some(f.description.to_proto()),
+        amount_rials: f.amount_rials,
     }
 }
 
@@ -415,6 +434,25 @@ mod tests {
             issued_at: "2024-03-20T08:30:00Z".into(),
             ..Facts::default()
         }
+    }
+
+    #[test]
+    fn a_v1_answer_signed_before_the_new_fields_still_decodes() {
+        let mut value = serde_json::to_value(sample()).unwrap();
+        let map = value.as_object_mut().unwrap();
+        for key in [
+            "fees_charged_to_authority",
+            "facts_checked_at",
+            "facts_checked_at_jalali",
+        ] {
+            assert!(map.remove(key).is_some(), "{key} is part of v2");
+        }
+        map.insert("format".into(), "estelam.inquiry.answer.v1".into());
+        let v1 = canonical_json(&value).into_bytes();
+        let facts = Facts::decode(&v1).unwrap();
+        assert_eq!(facts.inquiry_number, "0000000017");
+        assert!(facts.fees_charged_to_authority.is_empty());
+        assert!(facts.facts_checked_at.is_empty());
     }
 
     #[test]

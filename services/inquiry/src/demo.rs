@@ -12,8 +12,16 @@
 //! {"clerk": {"name", "national_code", "password"},
 //!  "authority": {"name", "national_code", "password", "organization_id", "organization"},
 //!  "citizens": [{"name", "national_code", "password", "renovation_code",
-//!                "request_number", "ownership_type", "has_debt"}]}
+//!                "request_number", "ownership_type", "has_debt"}],
+//!  "newcomer": {"name", "first_name", "last_name", "national_code", "mobile",
+//!               "renovation_code", "lat", "lon", "request_number", "ownership_type",
+//!               "has_debt"}}
 //! ```
+//!
+//! The `newcomer` owns a parcel of the demo city but has no account yet: a person trying the
+//! portal registers as them, picks their parcel on the map (it contains `lat`/`lon`) and walks
+//! the nine steps to a paid debt and an answer. It is absent when the city has no parcel
+//! that fits (no demo city loaded).
 //!
 //! A second start finds `demo.json` and creates nothing.
 
@@ -88,6 +96,18 @@ pub struct CitizenSpec {
     pub polygon: Vec<[f64; 2]>,
 }
 
+/// The newcomer in the data file: which demo-city lots to choose their parcel from.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewcomerSpec {
+    /// Candidate lots, in order; the first owned outright by one person with no demo
+    /// account is the newcomer's.
+    pub renovation_codes: Vec<String>,
+    /// A mobile number for their registration.
+    pub mobile: String,
+    /// The unpaid levies charged to their parcel.
+    pub debt_rials: i64,
+}
+
 /// The whole data file.
 #[derive(Debug, Clone, Deserialize)]
 pub struct PeopleSpec {
@@ -99,6 +119,9 @@ pub struct PeopleSpec {
     pub authority: PersonSpec,
     /// The citizens.
     pub citizens: Vec<CitizenSpec>,
+    /// The owner without an account.
+    #[serde(default)]
+    pub newcomer: Option<NewcomerSpec>,
 }
 
 /// A staff login as written to `demo.json`.
@@ -137,8 +160,35 @@ pub struct CitizenLogin {
     pub has_debt: bool,
 }
 
+/// The newcomer as written to `demo.json`: who to register as, and what to file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NewcomerLogin {
+    /// Full name as on the deed.
+    pub name: String,
+    /// Given name, for the registration form.
+    pub first_name: String,
+    /// Family name, for the registration form.
+    pub last_name: String,
+    /// National code.
+    pub national_code: String,
+    /// A mobile number for the registration form.
+    pub mobile: String,
+    /// Their parcel.
+    pub renovation_code: String,
+    /// A point inside it (WGS84), to pick it on the map.
+    pub lat: f64,
+    /// Longitude of that point.
+    pub lon: f64,
+    /// A valid request number for it.
+    pub request_number: String,
+    /// `full`.
+    pub ownership_type: String,
+    /// Whether the parcel owes levies.
+    pub has_debt: bool,
+}
+
 /// `demo.json`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DemoPeople {
     /// The clerk.
     pub clerk: StaffLogin,
@@ -146,6 +196,9 @@ pub struct DemoPeople {
     pub authority: StaffLogin,
     /// The two citizens.
     pub citizens: Vec<CitizenLogin>,
+    /// An owner with no account yet, when the demo city has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newcomer: Option<NewcomerLogin>,
 }
 
 /// What creating the demo needs from identity, property and fees.
@@ -171,6 +224,11 @@ pub trait DemoPorts: Send + Sync {
     async fn issue_request_number(&self, renovation_code: &str) -> Result<String, ServiceError>;
     /// Charges unpaid levies to a parcel (fees AddAdjustment, clerk).
     async fn add_debt(&self, renovation_code: &str, rials: i64) -> Result<(), ServiceError>;
+    /// The parcel with this code (property GetParcel, clerk), `None` when there is none.
+    /// Without it no newcomer is chosen.
+    async fn parcel(&self, _renovation_code: &str) -> Result<Option<ppb::Parcel>, ServiceError> {
+        Ok(None)
+    }
 }
 
 /// Reads `<data_dir>/demo.json`, or creates the demo people and writes it.
@@ -223,7 +281,17 @@ pub async fn create_demo_people(
             has_debt: c.has_debt,
         });
     }
+    let taken: Vec<&str> = [&spec.clerk.national_code, &spec.authority.national_code]
+        .into_iter()
+        .chain(spec.citizens.iter().map(|c| &c.national_code))
+        .map(String::as_str)
+        .collect();
+    let newcomer = match &spec.newcomer {
+        Some(n) => choose_newcomer(n, &taken, ports).await?,
+        None => None,
+    };
     Ok(DemoPeople {
+        newcomer,
         clerk: StaffLogin {
             name: full_name(&spec.clerk.first_name, &spec.clerk.last_name),
             national_code: spec.clerk.national_code.clone(),
@@ -240,6 +308,81 @@ pub async fn create_demo_people(
         },
         citizens,
     })
+}
+
+/// Picks the newcomer's parcel among `spec`'s candidates, issues its request number and
+/// charges its debt.
+async fn choose_newcomer(
+    spec: &NewcomerSpec,
+    taken: &[&str],
+    ports: &dyn DemoPorts,
+) -> Result<Option<NewcomerLogin>, ServiceError> {
+    for code in &spec.renovation_codes {
+        let Some(parcel) = ports.parcel(code).await? else {
+            continue;
+        };
+        let Some(owner) =
+            sole_owner(&parcel).filter(|o| !taken.contains(&o.national_code.as_str()))
+        else {
+            continue;
+        };
+        let Some((first_name, last_name)) = owner.full_name.split_once(' ') else {
+            continue;
+        };
+        let Some((lat, lon)) = inner_point(&parcel.geometry_geojson) else {
+            continue;
+        };
+        let request_number = ports.issue_request_number(code).await?;
+        if spec.debt_rials > 0 {
+            ports.add_debt(code, spec.debt_rials).await?;
+        }
+        return Ok(Some(NewcomerLogin {
+            name: owner.full_name.clone(),
+            first_name: first_name.to_owned(),
+            last_name: last_name.to_owned(),
+            national_code: owner.national_code.clone(),
+            mobile: spec.mobile.clone(),
+            renovation_code: parcel.renovation_code.clone(),
+            lat,
+            lon,
+            request_number,
+            ownership_type: "full".into(),
+            has_debt: spec.debt_rials > 0,
+        }));
+    }
+    Ok(None)
+}
+
+/// The one natural person owning all six dang of `parcel`, if that is its ownership.
+fn sole_owner(parcel: &ppb::Parcel) -> Option<&ppb::Owner> {
+    let own = parcel.ownership.as_ref()?;
+    match own.owners.as_slice() {
+        [owner]
+            if own.ownership_type == ppb::OwnershipType::Full as i32
+                && owner.kind == ppb::OwnerKind::NaturalPerson as i32 =>
+        {
+            Some(owner)
+        }
+        _ => None,
+    }
+}
+
+/// The mean of a convex polygon's vertices, `(lat, lon)`: a point inside it.
+fn inner_point(geojson: &str) -> Option<(f64, f64)> {
+    let value: serde_json::Value = serde_json::from_str(geojson).ok()?;
+    let ring = value.get("coordinates")?.get(0)?.as_array()?;
+    // The closing vertex repeats the first.
+    let open = &ring[..ring.len().checked_sub(1)?];
+    if open.is_empty() {
+        return None;
+    }
+    let (mut lat, mut lon) = (0.0, 0.0);
+    for vertex in open {
+        lon += vertex.get(0)?.as_f64()?;
+        lat += vertex.get(1)?.as_f64()?;
+    }
+    let n = open.len() as f64;
+    Some((lat / n, lon / n))
 }
 
 /// The parcel a demo citizen owns outright.
@@ -474,6 +617,25 @@ impl DemoPorts for GrpcDemoPorts {
         r.request_number
             .map(|n| n.number)
             .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("no request number returned")))
+    }
+
+    async fn parcel(&self, renovation_code: &str) -> Result<Option<ppb::Parcel>, ServiceError> {
+        let token = self.clerk_token().await?;
+        match self
+            .property
+            .clone()
+            .get_parcel(outgoing(
+                ppb::GetParcelRequest {
+                    renovation_code: renovation_code.to_owned(),
+                },
+                Some(&token),
+            ))
+            .await
+        {
+            Ok(r) => Ok(r.into_inner().parcel),
+            Err(s) if s.code() == tonic::Code::NotFound => Ok(None),
+            Err(s) => Err(dep("property")(s)),
+        }
     }
 
     async fn add_debt(&self, renovation_code: &str, rials: i64) -> Result<(), ServiceError> {

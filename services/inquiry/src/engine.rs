@@ -36,13 +36,14 @@ use sqlx::AnyConnection;
 
 use crate::answer::{self, Facts, FeeFact, KeyPair, OwnerFact, ParcelFact, Plate, Share};
 use crate::convert;
+use crate::key_seal::KeySeal;
 use crate::metrics;
 use crate::model::{
     ApplicantStep, Attached, DocumentsStep, Inquiry, LetterStep, PropertyStep, Stamp,
     UndertakingsStep,
 };
 use crate::ports::Ports;
-use crate::request_types::{self, Filer, RequestTypeDef, StoredRequestType, Text};
+use crate::request_types::{self, FeeSettlement, Filer, RequestTypeDef, StoredRequestType, Text};
 use crate::store::{self, DebtClearedRecord};
 use crate::workflow::{self, Refusal, State, Step};
 
@@ -58,6 +59,7 @@ pub struct Engine {
     ports: Ports,
     settings: InquirySettings,
     relay: Option<RelayHandle>,
+    seal: KeySeal,
 }
 
 fn refused(r: &Refusal) -> ServiceError {
@@ -136,13 +138,20 @@ impl Engine {
         ports: Ports,
         settings: InquirySettings,
         relay: Option<RelayHandle>,
+        seal: KeySeal,
     ) -> Self {
         Self {
             db,
             ports,
             settings,
             relay,
+            seal,
         }
+    }
+
+    /// What the answer-signing keys are sealed with in the store.
+    pub fn seal(&self) -> &KeySeal {
+        &self.seal
     }
 
     /// The store.
@@ -176,14 +185,22 @@ impl Engine {
                 store::put_request_type(&mut tx, &def, 0, "seed", "", "", now_micros()).await?;
             }
         }
-        let keys = store::signing_keys(&mut tx).await?;
+        let sealed = store::seal_plaintext_keys(&mut tx, &self.seal).await?;
+        if sealed > 0 {
+            tracing::info!(
+                sealed,
+                "answer-signing keys stored in the clear are now encrypted"
+            );
+        }
+        let keys = store::signing_keys(&mut tx, &self.seal).await?;
         let rotate_after = i64::from(self.settings.signing_key_rotation_days) * 86_400_000_000;
         let needs_key = match keys.iter().find(|k| k.retired_at_us.is_none()) {
             None => true,
             Some(k) => now_micros() - k.not_before_us > rotate_after,
         };
         if needs_key {
-            store::install_signing_key(&mut tx, &KeyPair::generate(now_micros())).await?;
+            store::install_signing_key(&mut tx, &KeyPair::generate(now_micros()), &self.seal)
+                .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -194,7 +211,7 @@ impl Engine {
     pub async fn rotate_signing_key(&self) -> Result<String, ServiceError> {
         let key = KeyPair::generate(now_micros());
         let mut tx = self.db.begin().await?;
-        store::install_signing_key(&mut tx, &key).await?;
+        store::install_signing_key(&mut tx, &key, &self.seal).await?;
         tx.commit().await?;
         Ok(key.kid)
     }
@@ -525,6 +542,7 @@ impl Engine {
             bill_id: String::new(),
             amount_due_rials: 0,
             bill_lines: Vec::new(),
+            authority_fee: None,
             parcel_snapshot: None,
             payment_id: String::new(),
             tracking_code: String::new(),
@@ -1197,6 +1215,45 @@ impl Engine {
                 kinds.retain(|k| *k != fpb::BillItemKind::InquiryFee as i32);
             }
         }
+        // An inquiry fee settled on account goes to the inquiring authority, not on the
+        // applicant's bill: the bill then holds only what the parcel owes.
+        let fee_kind = fpb::BillItemKind::InquiryFee as i32;
+        let authority = inq
+            .letter
+            .as_ref()
+            .map(|l| l.organization_id.clone())
+            .filter(|o| !o.is_empty())
+            .unwrap_or_else(|| inq.filed_by_organization_id.clone());
+        let authority_fee = if def.inquiry_fee_settlement == FeeSettlement::OnAccount
+            && kinds.contains(&fee_kind)
+            && !authority.is_empty()
+        {
+            kinds.retain(|k| *k != fee_kind);
+            let charge = self
+                .ports
+                .fees
+                .charge_account(fpb::ChargeAccountRequest {
+                    account_id: authority.clone(),
+                    inquiry_id: inq.id.clone(),
+                    request_type_code: def.code.clone(),
+                    renovation_code: renovation.clone(),
+                })
+                .await?;
+            // A fee of nothing (a tariff may set one) is not worth a line on the answer.
+            (charge.amount_rials != 0).then(|| {
+                (
+                    charge.account_id.clone(),
+                    FeeFact {
+                        kind: fpb::BillItemKind::InquiryFee.as_str_name().to_owned(),
+                        jalali_year: 0,
+                        description: Text::from_proto(charge.description.as_ref()),
+                        amount_rials: charge.amount_rials,
+                    },
+                )
+            })
+        } else {
+            None
+        };
         let bill =
             if kinds.is_empty() {
                 None
@@ -1229,6 +1286,7 @@ impl Engine {
         let by = stamp_of(caller);
         next.submitted_at_us = Some(by.at_us);
         next.parcel_snapshot = Some(parcel_fact(&parcel));
+        next.authority_fee = authority_fee;
         if let Some(b) = &bill {
             next.bill_id = b.bill_id.clone();
             next.amount_due_rials = b.total_rials.max(0);
@@ -1313,7 +1371,7 @@ impl Engine {
         paid: Option<&DebtClearedRecord>,
         by: &Stamp,
     ) -> Result<Event, ServiceError> {
-        let keys = store::signing_keys(conn).await?;
+        let keys = store::signing_keys(conn, &self.seal).await?;
         let key = keys
             .into_iter()
             .find(|k| k.retired_at_us.is_none())
@@ -1321,6 +1379,9 @@ impl Engine {
         let code = CheckCode::generate_random(CodeKind::Verification, &mut rand::rng());
         let issued_s = by.at_us.div_euclid(1_000_000);
         let valid_s = issued_s + i64::from(def.answer_validity_days) * 86_400;
+        // The parcel facts, owners and debt were read at Submit; an answer issued later
+        // (after a payment) says so.
+        let checked_s = inq.submitted_at_us.map(|us| us.div_euclid(1_000_000));
         if let Some(p) = paid {
             inq.payment_id = p.payment_id.clone();
             inq.tracking_code = p.tracking_code.clone();
@@ -1377,6 +1438,13 @@ impl Engine {
             issued_at_jalali: convert::jalali_date_time(issued_s),
             valid_until: convert::rfc3339_seconds(valid_s),
             valid_until_jalali: convert::jalali_date(valid_s),
+            fees_charged_to_authority: inq
+                .authority_fee
+                .iter()
+                .map(|(_, fee)| fee.clone())
+                .collect(),
+            facts_checked_at: checked_s.map(convert::rfc3339_seconds).unwrap_or_default(),
+            facts_checked_at_jalali: checked_s.map(convert::jalali_date_time).unwrap_or_default(),
         };
         let payload = facts.canonical_bytes();
         let signature = key.sign(&payload);
@@ -1797,7 +1865,7 @@ impl Engine {
                 checked_at: Some(convert::ts(now)),
             });
         };
-        let keys = store::signing_keys(&mut conn).await?;
+        let keys = store::signing_keys(&mut conn, &self.seal).await?;
         let signature_valid = keys
             .iter()
             .find(|k| k.kid == row.signing_key_id)
@@ -1865,7 +1933,7 @@ impl Engine {
         &self,
     ) -> Result<Vec<estelam_proto::identity::v1::SigningKey>, ServiceError> {
         let mut conn = self.conn().await?;
-        let keys = store::signing_keys(&mut conn).await?;
+        let keys = store::signing_keys(&mut conn, &self.seal).await?;
         Ok(keys
             .iter()
             .take(2)

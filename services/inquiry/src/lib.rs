@@ -6,7 +6,8 @@
 //!   services are reached only through the [`ports`].
 //! * [`events`]: `fees.debt.cleared` through the runtime inbox issues waiting answers.
 //! * [`answer`]: the facts, their canonical JSON and Ed25519 signature; [`render`]: the
-//!   printable HTML page and the PDF (typst, Vazirmatn, QR code).
+//!   printable HTML page and the PDF (typst, Vazirmatn, QR code); [`key_seal`]: the
+//!   signing keys encrypted at rest.
 //! * [`store`]: SQL; [`request_types`]: request types as data, with the seeded four.
 //! * [`demo`]: the demo people `estelam run` creates on first start.
 //!
@@ -19,6 +20,7 @@ pub mod convert;
 pub mod demo;
 pub mod engine;
 pub mod events;
+pub mod key_seal;
 pub mod metrics;
 pub mod model;
 pub mod ports;
@@ -63,13 +65,24 @@ pub async fn build_with(ctx: &ServiceContext, ports: Ports) -> anyhow::Result<Gr
     metrics::register();
     let relay = ctx.start_outbox_relay();
     let settings = ctx.settings.inquiry.clone();
+    let seal = key_seal::KeySeal::load(
+        settings.signing_key_encryption_key.as_ref(),
+        &ctx.settings.data_dir,
+    )?;
     let engine = Arc::new(Engine::new(
         ctx.db.clone(),
         ports,
         settings.clone(),
         Some(relay),
+        seal,
     ));
-    engine.prepare().await?;
+    engine.prepare().await.map_err(|e| match e.cause {
+        // Say what failed (e.g. a key-encryption key that does not open the stored keys).
+        Some(cause) => {
+            cause.context("preparing the inquiry store (request types, answer-signing keys)")
+        }
+        None => anyhow::anyhow!("preparing the inquiry store: {e}"),
+    })?;
     events::spawn_consumer(
         engine.clone(),
         ctx.bus.clone(),

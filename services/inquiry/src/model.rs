@@ -154,6 +154,10 @@ pub struct Inquiry {
     pub amount_due_rials: i64,
     /// Its lines, as the answer will state them.
     pub bill_lines: Vec<FeeFact>,
+    /// The inquiry fee charged to the inquiring authority's account (request types whose
+    /// fee is settled on account), with that account's id; `None` when none was charged.
+    #[serde(default)]
+    pub authority_fee: Option<(String, FeeFact)>,
     /// The parcel as it stood at Submit, for the answer.
     pub parcel_snapshot: Option<ParcelFact>,
     /// Payment that cleared the bill.

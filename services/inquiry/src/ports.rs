@@ -92,6 +92,11 @@ pub trait FeesPort: Send + Sync {
         &self,
         request: fpb::StartPaymentRequest,
     ) -> Result<fpb::Payment, ServiceError>;
+    /// Charges an inquiry fee to an authority's account, once per inquiry.
+    async fn charge_account(
+        &self,
+        request: fpb::ChargeAccountRequest,
+    ) -> Result<fpb::AccountCharge, ServiceError>;
 }
 
 /// Identity, as the workflow uses it.
@@ -356,6 +361,24 @@ impl FeesPort for GrpcFees {
         .into_inner()
         .payment
         .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("fees returned no payment")))
+    }
+
+    async fn charge_account(
+        &self,
+        request: fpb::ChargeAccountRequest,
+    ) -> Result<fpb::AccountCharge, ServiceError> {
+        let token = self.bearer.bearer().await?;
+        // One charge per inquiry id: a retry returns the first charge.
+        retry_idempotent(|| {
+            let mut c = self.client.clone();
+            let req = outgoing(request.clone(), Some(&token));
+            async move { c.charge_account(req).await }
+        })
+        .await
+        .map_err(|s| dependency("fees", &s))?
+        .into_inner()
+        .charge
+        .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("fees returned no charge")))
     }
 }
 

@@ -242,6 +242,35 @@ fn page(view: &AnswerView<'_>, lang: Lang) -> Page {
             ),
         ));
     }
+    for fee in &f.fees_charged_to_authority {
+        // Charged to the authority, not paid by the applicant: said so, not listed as paid.
+        rows.push((
+            t(
+                lang,
+                "هزینهٔ استعلام، به حساب مرجع استعلام",
+                "Inquiry fee, charged to the inquiring authority's account",
+            ),
+            format!(
+                "{} — {}",
+                rials(lang, fee.amount_rials),
+                name(&f.authority_name)
+            ),
+        ));
+    }
+    if !f.facts_checked_at.is_empty() {
+        rows.push((
+            t(
+                lang,
+                "زمان بررسی اطلاعات ملک و بدهی",
+                "Parcel facts and debt checked at",
+            ),
+            format!(
+                "{} ({})",
+                digits(lang, &f.facts_checked_at_jalali),
+                f.facts_checked_at
+            ),
+        ));
+    }
     rows.push((
         t(lang, "زمان صدور", "Issued"),
         format!("{} ({})", digits(lang, &f.issued_at_jalali), f.issued_at),

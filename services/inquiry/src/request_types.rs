@@ -78,6 +78,31 @@ pub enum Filer {
     Authority,
 }
 
+/// Who pays a request type's inquiry fee (when its fee items include it).
+///
+/// The applicant's bill holds what the parcel owes; an authority's inquiry fee is the
+/// authority's business with the municipality, so by default of the seeded authority types
+/// it goes to the authority's account and never holds back a debt-free answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FeeSettlement {
+    /// On the applicant's bill: the answer waits for its payment.
+    #[default]
+    OnBill,
+    /// Charged once per inquiry to the inquiring authority's account in the fees ledger.
+    OnAccount,
+}
+
+impl FeeSettlement {
+    /// On the wire.
+    pub fn to_proto(self) -> pb::InquiryFeeSettlement {
+        match self {
+            Self::OnBill => pb::InquiryFeeSettlement::OnBill,
+            Self::OnAccount => pb::InquiryFeeSettlement::OnAccount,
+        }
+    }
+}
+
 /// One request type version, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestTypeDef {
@@ -111,6 +136,9 @@ pub struct RequestTypeDef {
     pub repeat_free_within_validity: bool,
     /// Whether new inquiries may be created.
     pub active: bool,
+    /// Who pays the inquiry fee; stored types from before this field read as on the bill.
+    #[serde(default)]
+    pub inquiry_fee_settlement: FeeSettlement,
 }
 
 /// The stored row: a definition with its version and change stamp.
@@ -165,6 +193,7 @@ impl StoredRequestType {
             answer_validity_days: d.answer_validity_days,
             repeat_free_within_validity: d.repeat_free_within_validity,
             active: d.active,
+            inquiry_fee_settlement: d.inquiry_fee_settlement.to_proto() as i32,
             version: self.version,
             changed: Some(crate::convert::stamp(
                 &self.changed_by,
@@ -282,6 +311,29 @@ pub fn from_proto(rt: &pb::RequestType) -> Result<RequestTypeDef, ServiceError> 
             "The answer's validity must be 1 to 3650 days.",
         ));
     }
+    let inquiry_fee_settlement = match pb::InquiryFeeSettlement::try_from(rt.inquiry_fee_settlement)
+    {
+        Ok(pb::InquiryFeeSettlement::Unspecified | pb::InquiryFeeSettlement::OnBill) => {
+            FeeSettlement::OnBill
+        }
+        Ok(pb::InquiryFeeSettlement::OnAccount) => FeeSettlement::OnAccount,
+        Err(_) => {
+            return Err(invalid(
+                "request_type.inquiry_fee_settlement",
+                "BAD_FEE_SETTLEMENT",
+                "شیوهٔ پرداخت هزینهٔ استعلام نامعتبر است.",
+                "Unknown inquiry fee settlement.",
+            ));
+        }
+    };
+    if inquiry_fee_settlement == FeeSettlement::OnAccount && !rt.letter_required {
+        return Err(invalid(
+            "request_type.inquiry_fee_settlement",
+            "ON_ACCOUNT_NEEDS_LETTER",
+            "هزینهٔ استعلام فقط وقتی به حساب مرجع استعلام منظور می‌شود که نامهٔ مرجع الزامی باشد.",
+            "The inquiry fee can go to the inquiring authority's account only when the authority's letter is required.",
+        ));
+    }
     let template = if rt.answer_template.trim().is_empty() {
         "standard".to_owned()
     } else {
@@ -303,6 +355,7 @@ pub fn from_proto(rt: &pb::RequestType) -> Result<RequestTypeDef, ServiceError> 
         answer_validity_days: rt.answer_validity_days,
         repeat_free_within_validity: rt.repeat_free_within_validity,
         active: rt.active,
+        inquiry_fee_settlement,
     })
 }
 
@@ -365,7 +418,17 @@ fn levies_undertaking() -> UndertakingDef {
     )
 }
 
-const ALL_DEBT_ITEMS: [BillItemKind; 6] = [
+/// What a parcel owes: the items of the applicant's bill.
+const PARCEL_DEBT_ITEMS: [BillItemKind; 5] = [
+    BillItemKind::RenewalLevy,
+    BillItemKind::WasteFee,
+    BillItemKind::Penalty,
+    BillItemKind::Adjustment,
+    BillItemKind::Discount,
+];
+
+/// The parcel's debt plus the inquiry fee (settled as the type says).
+const DEBT_AND_FEE_ITEMS: [BillItemKind; 6] = [
     BillItemKind::RenewalLevy,
     BillItemKind::WasteFee,
     BillItemKind::Penalty,
@@ -399,11 +462,13 @@ pub fn seeds() -> Vec<RequestTypeDef> {
             check_request_number: true,
             check_ownership: true,
             check_debt: true,
-            fee_items: kinds(&ALL_DEBT_ITEMS),
+            fee_items: kinds(&DEBT_AND_FEE_ITEMS),
             answer_template: "standard".into(),
             answer_validity_days: 90,
             repeat_free_within_validity: true,
             active: true,
+            // The letter names the authority; its fee is the authority's, not the parcel's.
+            inquiry_fee_settlement: FeeSettlement::OnAccount,
         },
         RequestTypeDef {
             code: "mortgage".into(),
@@ -419,11 +484,13 @@ pub fn seeds() -> Vec<RequestTypeDef> {
             check_request_number: true,
             check_ownership: true,
             check_debt: true,
-            fee_items: kinds(&ALL_DEBT_ITEMS),
+            fee_items: kinds(&DEBT_AND_FEE_ITEMS),
             answer_template: "standard".into(),
             answer_validity_days: 60,
             repeat_free_within_validity: true,
             active: true,
+            // The letter names the authority; its fee is the authority's, not the parcel's.
+            inquiry_fee_settlement: FeeSettlement::OnAccount,
         },
         RequestTypeDef {
             code: "court".into(),
@@ -444,6 +511,8 @@ pub fn seeds() -> Vec<RequestTypeDef> {
             answer_validity_days: 30,
             repeat_free_within_validity: false,
             active: true,
+            // The letter names the authority; its fee is the authority's, not the parcel's.
+            inquiry_fee_settlement: FeeSettlement::OnAccount,
         },
         RequestTypeDef {
             code: "clearance".into(),
@@ -459,11 +528,13 @@ pub fn seeds() -> Vec<RequestTypeDef> {
             check_request_number: true,
             check_ownership: true,
             check_debt: true,
-            fee_items: kinds(&ALL_DEBT_ITEMS),
+            // The owner asks for themself, with no letter: no inquiry fee, only the debt.
+            fee_items: kinds(&PARCEL_DEBT_ITEMS),
             answer_template: "clearance".into(),
             answer_validity_days: 30,
             repeat_free_within_validity: false,
             active: true,
+            inquiry_fee_settlement: FeeSettlement::OnBill,
         },
     ]
 }

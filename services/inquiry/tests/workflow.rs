@@ -23,6 +23,84 @@ fn verify_signature(answer: &pb::Answer, keys: &[estelam_proto::identity::v1::Si
     estelam_inquiry::answer::verify(&public, &answer.signed_payload, &answer.signature)
 }
 
+/// Every stored signing key row: (kid, secret as stored).
+async fn stored_keys(h: &Harness) -> Vec<(String, String)> {
+    use sqlx::Row as _;
+    sqlx::query("SELECT kid, secret FROM signing_keys")
+        .fetch_all(h.db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.try_get("kid").unwrap(), r.try_get("secret").unwrap()))
+        .collect()
+}
+
+fn fresh_secret(k: &estelam_inquiry::answer::KeyPair) -> [u8; 32] {
+    k.signing.to_bytes()
+}
+
+#[tokio::test]
+async fn a_signing_key_stored_in_the_clear_is_sealed_at_start_and_keeps_signing() {
+    use sqlx::Row as _;
+    for t in testing::databases("inq_keyseal", &migrations())
+        .await
+        .unwrap()
+    {
+        let mut h = Harness::start(t.db.clone(), BusKind::Memory).await;
+        let (kid, stored) = stored_keys(&h).await.remove(0);
+        // As a version before encryption at rest stored it: base64 of the private key.
+        let secret = h.seal().open(&kid, &stored).unwrap();
+        let clear = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, secret);
+        sqlx::query("UPDATE signing_keys SET secret = $1 WHERE kid = $2")
+            .bind(&clear)
+            .bind(&kid)
+            .execute(h.db.pool())
+            .await
+            .unwrap();
+        h.stop_inquiry().await;
+        h.start_inquiry().await;
+        let row = sqlx::query("SELECT secret FROM signing_keys WHERE kid = $1")
+            .bind(&kid)
+            .fetch_one(h.db.pool())
+            .await
+            .unwrap();
+        let now: String = row.try_get("secret").unwrap();
+        assert!(estelam_inquiry::key_seal::is_sealed(&now), "{}", t.label);
+        assert_eq!(h.seal().open(&kid, &now).unwrap(), secret, "{}", t.label);
+        // Still the current key: the next answer is signed with it and verifies.
+        let inq = h
+            .ready_to_submit("property-transfer", PARCEL_CLEAN, &request_number(100))
+            .await;
+        let issued = h.submit(&inq, &key()).await.unwrap().inquiry.unwrap();
+        let mut c = h.client.clone();
+        let answer = c
+            .get_answer(with_token(
+                pb::GetAnswerRequest {
+                    inquiry_id: issued.inquiry_id.clone(),
+                },
+                &h.citizen,
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .answer
+            .unwrap();
+        assert_eq!(answer.signing_key_id, kid, "{}", t.label);
+        let keys = c
+            .list_answer_signing_keys(pb::ListAnswerSigningKeysRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .keys;
+        assert!(verify_signature(&answer, &keys), "{}", t.label);
+        // A different key-encryption key cannot open it (a stolen dump is useless).
+        let other = estelam_inquiry::key_seal::KeySeal::new(&[0x5a; 32]);
+        assert!(other.open(&kid, &now).is_err());
+        h.stop().await;
+        t.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn a_no_debt_inquiry_is_issued_within_submit_and_its_answer_verifies() {
     for t in testing::databases("inq_nodebt", &migrations())
@@ -98,6 +176,16 @@ async fn a_no_debt_inquiry_is_issued_within_submit_and_its_answer_verifies() {
         );
         assert_eq!(facts.authority_organization_id, ORG_ID);
         assert_eq!(facts.letter_date_jalali, "1403/05/12");
+        // Nothing paid; the inquiry fee charged, once, to the authority's account.
+        assert!(facts.fees_paid.is_empty());
+        assert_eq!(facts.fees_charged_to_authority.len(), 1);
+        assert_eq!(facts.fees_charged_to_authority[0].amount_rials, FEE_RIALS);
+        assert_eq!(h.world.calls("Fees.ChargeAccount"), 1);
+        let charged = h
+            .world
+            .with(|w| w.account_charges.get(&issued.inquiry_id).cloned())
+            .expect("the authority's account is charged");
+        assert_eq!(charged.account_id, ORG_ID);
         assert!(facts.issued_at_jalali.starts_with("14"));
         assert_eq!(
             answer.verification_url,
@@ -115,13 +203,27 @@ async fn a_no_debt_inquiry_is_issued_within_submit_and_its_answer_verifies() {
         assert!(verify_signature(&answer, &keys), "the signature verifies");
         // Rotation: a new key signs from now on; the previous one stays published and
         // the answer it signed still verifies.
+        let fresh;
         {
             let mut conn = h.db.pool().acquire().await.unwrap();
-            let fresh =
-                estelam_inquiry::answer::KeyPair::generate(estelam_runtime::db::now_micros());
-            estelam_inquiry::store::install_signing_key(&mut conn, &fresh)
+            fresh = estelam_inquiry::answer::KeyPair::generate(estelam_runtime::db::now_micros());
+            estelam_inquiry::store::install_signing_key(&mut conn, &fresh, &h.seal())
                 .await
                 .unwrap();
+        }
+        // At rest, no private key is in the clear: each row is sealed.
+        for (kid, stored) in stored_keys(&h).await {
+            assert!(
+                estelam_inquiry::key_seal::is_sealed(&stored),
+                "{kid} is encrypted"
+            );
+            assert_ne!(
+                stored,
+                base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    fresh_secret(&fresh)
+                )
+            );
         }
         let keys = c
             .list_answer_signing_keys(pb::ListAnswerSigningKeysRequest {})
@@ -263,8 +365,9 @@ async fn a_no_debt_inquiry_is_issued_within_submit_and_its_answer_verifies() {
 async fn an_inquiry_with_debt_waits_and_is_issued_by_the_debt_cleared_event() {
     for t in testing::databases("inq_debt", &migrations()).await.unwrap() {
         for (round, bus) in buses().into_iter().enumerate() {
-            // A repeat inquiry for the same parcel within the validity of the answer the
-            // first round issued is free of the inquiry fee.
+            // A property transfer's inquiry fee goes to the authority's account, never on
+            // the applicant's bill; a repeat inquiry for the same parcel within the validity
+            // of the answer the first round issued is free of it.
             let fee = if round == 0 { FEE_RIALS } else { 0 };
             let h = Harness::start(t.db.clone(), bus).await;
             let mut c = h.client.clone();
@@ -280,8 +383,19 @@ async fn an_inquiry_with_debt_waits_and_is_issued_by_the_debt_cleared_event() {
                 "{} {bus:?}",
                 t.label
             );
-            assert_eq!(waiting.amount_due_rials, DEBT_RIALS + fee);
-            assert_eq!(bill.total_rials, DEBT_RIALS + fee);
+            assert_eq!(waiting.amount_due_rials, DEBT_RIALS);
+            assert_eq!(bill.total_rials, DEBT_RIALS);
+            let charged = h.world.with(|w| {
+                w.account_charges
+                    .get(&waiting.inquiry_id)
+                    .map(|c| (c.account_id.clone(), c.amount_rials))
+            });
+            assert_eq!(
+                charged.map(|c| c.1).unwrap_or(0),
+                fee,
+                "{} {bus:?}: the fee goes to the authority's account",
+                t.label
+            );
             let states: Vec<i32> = waiting.history.iter().map(|s| s.to_state).collect();
             assert!(states.contains(&(pb::InquiryState::Assessed as i32)));
             let fetched = c
@@ -360,8 +474,22 @@ async fn an_inquiry_with_debt_waits_and_is_issued_by_the_debt_cleared_event() {
             let facts = answer.facts.unwrap();
             assert_eq!(facts.debt_status, pb::DebtStatus::Cleared as i32);
             assert_eq!(facts.tracking_code, "123456789012");
-            assert_eq!(facts.amount_paid_rials, DEBT_RIALS + fee);
-            assert_eq!(facts.fees_paid.len(), if round == 0 { 2 } else { 1 });
+            // Paid: the parcel's debt alone; charged to the authority: the fee (round 0).
+            assert_eq!(facts.amount_paid_rials, DEBT_RIALS);
+            assert_eq!(facts.fees_paid.len(), 1);
+            assert_eq!(
+                facts
+                    .fees_charged_to_authority
+                    .iter()
+                    .map(|f| f.amount_rials)
+                    .sum::<i64>(),
+                fee
+            );
+            // Issued after the payment, it states when the facts were read: at Submit.
+            assert_eq!(
+                facts.facts_checked_at.map(|t| t.seconds),
+                waiting.submitted_at.map(|t| t.seconds)
+            );
             if let Ok(dir) = std::env::var("ESTELAM_RENDER_SAMPLE_DIR") {
                 let pdf = c
                     .render_answer(with_token(
@@ -402,7 +530,7 @@ async fn a_debt_cleared_event_that_arrives_before_the_inquiry_waits_is_applied_o
             &bill_id,
             PARCEL_DEBT,
             "998877665544",
-            DEBT_RIALS + FEE_RIALS,
+            DEBT_RIALS,
         )
         .await;
         // Wait until the service has recorded it (poll, never sleep a fixed time).

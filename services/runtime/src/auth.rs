@@ -663,7 +663,11 @@ impl ServiceTokenSource {
                     status.message()
                 );
                 match status.code() {
+                    // Unknown and Cancelled: identity's connection broke mid-call (it was
+                    // restarted); callers should retry, as for Unavailable.
                     tonic::Code::Unavailable
+                    | tonic::Code::Unknown
+                    | tonic::Code::Cancelled
                     | tonic::Code::DeadlineExceeded
                     | tonic::Code::ResourceExhausted => ServiceError::unavailable(cause),
                     _ => ServiceError::internal(cause),

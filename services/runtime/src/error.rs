@@ -306,7 +306,14 @@ impl ServiceError {
     /// Estelam details (e.g. from a transport failure) becomes a generic error of its code,
     /// so foreign text is never shown to people.
     pub fn from_status(status: &Status) -> Self {
-        let code = ErrorCode::from_grpc(status.code());
+        let code = if status.code() == Code::Unknown && status.details().is_empty() {
+            // tonic reports a connection that broke mid-call (the peer crashed or was
+            // restarted) as a bare `Unknown`; Estelam services never send one. For the
+            // caller the peer was unavailable: worth a retry, not a fault on our side.
+            ErrorCode::Unavailable
+        } else {
+            ErrorCode::from_grpc(status.code())
+        };
         let mut err = match code {
             ErrorCode::Unavailable | ErrorCode::DeadlineExceeded => {
                 let mut e = Self::unavailable(anyhow::anyhow!("{status}"));
@@ -455,6 +462,17 @@ mod tests {
         assert_eq!(back.code, ErrorCode::Unavailable);
         assert!(!back.message_en.contains("111"));
         assert_eq!(back.code.http_status(), 503);
+    }
+
+    #[test]
+    fn a_connection_broken_mid_call_is_unavailable_not_internal() {
+        let back = ServiceError::from_status(&Status::unknown("transport error"));
+        assert_eq!(back.code, ErrorCode::Unavailable);
+        assert_eq!(back.code.http_status(), 503);
+        assert!(!back.message_en.contains("transport"));
+        // A service's own error keeps its code.
+        let own: Status = ServiceError::internal(anyhow::anyhow!("boom")).into();
+        assert_eq!(ServiceError::from_status(&own).code, ErrorCode::Internal);
     }
 
     #[test]

@@ -15,13 +15,12 @@ use tonic::service::Routes;
 use tonic::transport::{Channel, Endpoint, Server};
 use tonic_health::ServingStatus;
 use tower::ServiceBuilder;
-use tower::limit::GlobalConcurrencyLimitLayer;
-use tower::load_shed::LoadShedLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{AuthLayer, TokenVerifier};
 use crate::config::GrpcSettings;
 use crate::metrics::GrpcMetricsLayer;
+use crate::shed::ShedExceptHealthLayer;
 
 /// How long in-flight calls may run on after shutdown begins before they are cut.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(4);
@@ -137,14 +136,11 @@ impl GrpcServer {
             )
             // 2. Metrics next, so shed and timed-out requests are counted too.
             .layer(GrpcMetricsLayer)
-            // 3. Load shed before the limit: when the limit is full, refuse at once
-            //    (RESOURCE_EXHAUSTED, which clients may retry elsewhere) instead of queueing
-            //    work that would only time out.
-            .layer(LoadShedLayer::new())
-            // 4. A global limit across all connections (tonic's own is per connection).
-            .layer(GlobalConcurrencyLimitLayer::new(
-                self.settings.concurrency_limit,
-            ))
+            // 3. Load shed over a global limit across all connections (tonic's own is per
+            //    connection): when the limit is full, refuse at once (clients may retry
+            //    elsewhere) instead of queueing work that would only time out. Health checks
+            //    bypass both, so a busy pod is not restarted or unrouted by its probes.
+            .layer(ShedExceptHealthLayer::new(self.settings.concurrency_limit))
             // 5. Authentication last, right before the handler, so rejected tokens cost
             //    nothing below and every handler sees a verified caller or none.
             .layer(AuthLayer::new(self.verifier.clone()))

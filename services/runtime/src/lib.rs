@@ -14,6 +14,7 @@ pub mod host;
 pub mod inbox;
 pub mod metrics;
 pub mod outbox;
+pub mod shed;
 pub mod shutdown;
 pub mod telemetry;
 pub mod testing;

@@ -178,7 +178,17 @@ impl OutboxRelay {
     pub async fn run_once(&self) -> Result<usize, RelayError> {
         let pending = self.fetch_pending(self.batch_size).await?;
         for (done, event) in pending.iter().enumerate() {
-            if let Err(source) = self.publish(event).await {
+            // The publish joins the trace of the transaction that wrote the event (its
+            // context was stored with the row), not whatever the relay task was doing.
+            let span = tracing::info_span!(
+                "publish",
+                routing_key = %event.routing_key,
+                event_id = %event.id,
+                message_type = %event.message_type,
+            );
+            crate::telemetry::extract(&event.headers, &span);
+            let published = tracing::Instrument::instrument(self.publish(event), span).await;
+            if let Err(source) = published {
                 let _ = self.record_failed_attempt(&event.id).await;
                 if done > 0 {
                     tracing::debug!(published = done, "outbox batch cut short");

@@ -97,13 +97,15 @@ const STRINGS = {
     letter: 'نامهٔ مرجع استعلام',
     letter_number: 'شمارهٔ نامه',
     letter_date: 'تاریخ نامه',
-    authority: 'شناسهٔ مرجع استعلام‌کننده',
-    authority_hint: 'شناسهٔ دفترخانه، بانک یا دادگاه که از شما استعلام خواسته است.',
+    authority: 'مرجع استعلام‌کننده',
+    authority_hint: 'دفترخانه، بانک یا دادگاهی که از شما استعلام خواسته است.',
+    authority_choose: 'انتخاب کنید…',
     documents: 'مدارک',
     doc_national_id_card: 'تصویر کارت ملی',
     doc_ownership_deed: 'تصویر سند مالکیت',
     doc_authority_letter: 'نامهٔ مرجع استعلام',
     doc_other: 'سایر مدارک',
+    upload_required: 'این مدرک را بارگذاری کنید و بگذارید بارگذاری تمام شود.',
     upload_hint: 'PDF یا تصویر (JPEG، PNG، WebP)، حداکثر ۱۰ مگابایت.',
     uploading: 'در حال بارگذاری… {percent}',
     uploaded: 'بارگذاری شد: {name}',
@@ -149,6 +151,17 @@ const STRINGS = {
     map_parcels: '{count} ملک در این محدوده',
     map_zoom_in: 'برای دیدن املاک، نقشه را بزرگ‌تر کنید.',
     map_unavailable: 'دادهٔ املاک اکنون در دسترس نیست.',
+    find_parcel: 'یافتن ملک',
+    owners: 'مالکان',
+    share_dang: '{n} دانگ',
+    issue_request_number: 'صدور شمارهٔ درخواست',
+    request_number_note: 'یادداشت (اختیاری)',
+    request_number_issued: 'شمارهٔ درخواست صادر شد:',
+    clerk_inquiries: 'استعلام‌ها',
+    inquiry_id: 'شناسهٔ استعلام',
+    download: 'دریافت',
+    revoke_answer: 'ابطال پاسخ',
+    revoke_reason: 'دلیل ابطال (به هر بررسی‌کننده نشان داده می‌شود)',
     clerk_title: 'میز کارمند',
     not_wired: 'این بخش با راه‌اندازی خدمت «{service}» فعال می‌شود.',
     state_draft: 'پیش‌نویس',
@@ -258,13 +271,15 @@ const STRINGS = {
     letter: 'Letter of the inquiring authority',
     letter_number: 'Letter number',
     letter_date: 'Letter date',
-    authority: 'Inquiring authority id',
-    authority_hint: 'The id of the notary office, bank or court that asked you for the inquiry.',
+    authority: 'Inquiring authority',
+    authority_hint: 'The notary office, bank or court that asked you for the inquiry.',
+    authority_choose: 'Choose…',
     documents: 'Documents',
     doc_national_id_card: 'National ID card',
     doc_ownership_deed: 'Ownership deed',
     doc_authority_letter: 'Authority letter',
     doc_other: 'Other documents',
+    upload_required: 'Upload this document and let the upload finish.',
     upload_hint: 'PDF or an image (JPEG, PNG, WebP), at most 10 MB.',
     uploading: 'Uploading… {percent}',
     uploaded: 'Uploaded: {name}',
@@ -310,6 +325,17 @@ const STRINGS = {
     map_parcels: '{count} properties in view',
     map_zoom_in: 'Zoom in to see properties.',
     map_unavailable: 'Property data is not available right now.',
+    find_parcel: 'Find a property',
+    owners: 'Owners',
+    share_dang: '{n} dang',
+    issue_request_number: 'Issue a request number',
+    request_number_note: 'Note (optional)',
+    request_number_issued: 'Request number issued:',
+    clerk_inquiries: 'Inquiries',
+    inquiry_id: 'Inquiry id',
+    download: 'Download',
+    revoke_answer: 'Revoke the answer',
+    revoke_reason: 'Why (shown to everyone who verifies it)',
     clerk_title: 'Clerk desk',
     not_wired: 'This part turns on when the “{service}” service lands.',
     state_draft: 'Draft',
@@ -399,7 +425,8 @@ export function dateTime(value) {
 /** `{fa, en}` text from the API in the current language (Persian when English is empty). */
 export function localized(text) {
   if (!text) return '';
-  return (current === 'en' && text.en) || text.fa || text.en || '';
+  // Server texts carry Latin digits ("renewal levy 1405"); Persian mode shows them Persian.
+  return digits((current === 'en' && text.en) || text.fa || text.en || '');
 }
 
 /** Fills every `data-i18n` element (and `data-i18n-aria-label`) under `root`. */
@@ -432,4 +459,16 @@ export function initialLang() {
   } catch {
     return 'fa';
   }
+}
+
+/** When an answer was issued: the Jalali date and time it states in Persian, the instant in English. */
+export function issuedText(facts) {
+  if (current === 'fa' || !facts.issued_at) return digits(facts.issued_at_jalali || '');
+  return dateTime(facts.issued_at);
+}
+
+/** Until when an answer is valid, in the same way. */
+export function validText(facts) {
+  if (current === 'fa' || !facts.valid_until) return digits(facts.valid_until_jalali || '');
+  return date(facts.valid_until);
 }

@@ -46,20 +46,23 @@ const MIN_PARCEL_ZOOM = 14;
  * `onParcel(feature, latlng)` when a parcel is tapped and `onStatus({count, tooFar, failed})`
  * after each load. Returns `{map, destroy}`.
  */
-export async function parcelMap(container, { onParcel, onStatus } = {}) {
+export async function parcelMap(container, { onParcel, onStatus, zoom } = {}) {
   const L = await loadLeaflet();
   const settings = mapSettings();
   const map = L.map(container, { zoomControl: true, attributionControl: Boolean(settings.tileUrl) });
-  map.setView(settings.center, settings.zoom);
+  map.setView(settings.center, Math.max(zoom || 0, settings.zoom));
   if (settings.tileUrl) {
     L.tileLayer(settings.tileUrl, { attribution: settings.attribution, maxZoom: 20 }).addTo(map);
   }
   const style = { color: '#0f5e57', weight: 1.5, fillColor: '#3aa597', fillOpacity: 0.25 };
+  // Each outline carries its renovation code as a class, so a person's script (or a test)
+  // can find a parcel's shape on the page.
+  const classOf = (feature) => `parcel parcel-${String((feature.properties && feature.properties.renovation_code) || feature.id || '').replace(/[^0-9A-Za-z-]/g, '-')}`;
   const layer = L.geoJSON(null, {
-    style: () => style,
+    style: (feature) => ({ ...style, className: classOf(feature) }),
     onEachFeature: (feature, shape) => {
       shape.on('click', (event) => {
-        layer.setStyle(() => style);
+        layer.resetStyle();
         shape.setStyle({ color: '#b36b00', fillColor: '#f2b33d', fillOpacity: 0.5, weight: 2.5 });
         if (onParcel) onParcel(feature, event.latlng);
       });

@@ -74,6 +74,8 @@ pub struct WorldState {
     pub assessed: HashMap<String, String>,
     /// The id the next stored bill gets, when a test wants to know it in advance.
     pub next_bill_id: Option<String>,
+    /// Inquiry fees charged to authority accounts: inquiry id → charge.
+    pub account_charges: HashMap<String, fpb::AccountCharge>,
     /// Every call, `Service.Method`.
     pub calls: Vec<String>,
 }
@@ -394,6 +396,27 @@ fake_service! {
                 .map(|b| Response::new(fpb::GetBillResponse { bill: Some(b) }))
                 .ok_or_else(|| Status::not_found("no such bill"))
         }
+        async fn charge_account(&self, r: Request<fpb::ChargeAccountRequest>) -> Result<Response<fpb::ChargeAccountResponse>, Status> {
+            service_caller(&r)?;
+            self.0.log("Fees.ChargeAccount");
+            let req = r.into_inner();
+            let charge = self.0.with(|w| {
+                w.account_charges
+                    .entry(req.inquiry_id.clone())
+                    .or_insert_with(|| fpb::AccountCharge {
+                        charge_id: uuid::Uuid::now_v7().to_string(),
+                        account_id: req.account_id.clone(),
+                        inquiry_id: req.inquiry_id.clone(),
+                        request_type_code: req.request_type_code.clone(),
+                        renovation_code: req.renovation_code.clone(),
+                        amount_rials: FEE_RIALS,
+                        description: Some(cpb::LocalizedText { fa: "هزینهٔ استعلام".into(), en: "Inquiry fee".into() }),
+                        ..Default::default()
+                    })
+                    .clone()
+            });
+            Ok(Response::new(fpb::ChargeAccountResponse { charge: Some(charge), balance_rials: FEE_RIALS }))
+        }
         async fn start_payment(&self, r: Request<fpb::StartPaymentRequest>) -> Result<Response<fpb::StartPaymentResponse>, Status> {
             service_caller(&r)?;
             self.0.log("Fees.StartPayment");
@@ -427,6 +450,7 @@ fake_service! {
         reconcile_payments(fpb::ReconcilePaymentsRequest) -> fpb::ReconcilePaymentsResponse;
         get_sandbox_payment(fpb::GetSandboxPaymentRequest) -> fpb::GetSandboxPaymentResponse;
         decide_sandbox_payment(fpb::DecideSandboxPaymentRequest) -> fpb::DecideSandboxPaymentResponse;
+        get_account_statement(fpb::GetAccountStatementRequest) -> fpb::GetAccountStatementResponse;
     }
 }
 
@@ -531,6 +555,15 @@ pub struct Harness {
 }
 
 impl Harness {
+    /// The seal the service keeps its signing keys under (same settings, same KEK).
+    pub fn seal(&self) -> estelam_inquiry::key_seal::KeySeal {
+        estelam_inquiry::key_seal::KeySeal::load(
+            self.settings.inquiry.signing_key_encryption_key.as_ref(),
+            &self.settings.data_dir,
+        )
+        .unwrap()
+    }
+
     pub async fn start(db: Database, bus: BusKind) -> Harness {
         Self::start_with(db, bus, |_| {}).await
     }
@@ -577,6 +610,17 @@ impl Harness {
         settings.endpoints.fees = fees.endpoint.clone();
         settings.endpoints.identity = identity.endpoint.clone();
         settings.inquiry.public_base_url = "https://estelam.example".into();
+        // The answer-signing keys' encryption key: configured, so nothing is written into
+        // the working directory's data dir; one per test process, as one per installation,
+        // since a test may start several harnesses over one database.
+        static KEK: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                rand::random::<[u8; 32]>(),
+            )
+        });
+        settings.inquiry.signing_key_encryption_key =
+            Some(secrecy::SecretString::from(KEK.clone()));
         settings.inquiry.debt_cleared_queue =
             format!("inquiry.debt-cleared.t{}", testing::unique_suffix());
         // The sweep runs at every start; tests restart to trigger it instead of waiting.

@@ -1,5 +1,6 @@
 //! Settings only the inquiry service reads.
 
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 /// The `[inquiry]` section of the settings.
@@ -19,6 +20,12 @@ pub struct InquirySettings {
     pub signing_key_rotation_days: u32,
     /// The durable queue that receives `fees.debt.cleared`.
     pub debt_cleared_queue: String,
+    /// Base64 of 32 random bytes: the key that encrypts the answer-signing keys at rest in
+    /// the inquiry store (a Secret on Kubernetes, shared by every replica). When unset, one
+    /// is generated once into `<data_dir>/answer-signing-kek.secret` (mode 0600), which
+    /// suits one process with a lasting data directory (`estelam run`).
+    #[serde(serialize_with = "super::expose_opt")]
+    pub signing_key_encryption_key: Option<SecretString>,
 }
 
 impl Default for InquirySettings {
@@ -29,6 +36,7 @@ impl Default for InquirySettings {
             recovery_interval_secs: 60,
             signing_key_rotation_days: 180,
             debt_cleared_queue: "inquiry.debt-cleared".into(),
+            signing_key_encryption_key: None,
         }
     }
 }

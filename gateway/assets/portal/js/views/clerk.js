@@ -1,36 +1,146 @@
-// The clerk desk. Finding a parcel uses the documented `GET /api/v1/parcels/{code}` and
-// works as soon as that route lands; the other clerk tasks are NOT WIRED YET (marked below).
+// The clerk desk: find a parcel (`GET /api/v1/parcels/{code}`) and issue it a request number
+// (`POST …/request-numbers`); open an inquiry (`GET /api/v1/inquiries/{id}`, the list of
+// `GET /api/v1/inquiries` for staff), download its documents (`GET /api/v1/documents/{id}`)
+// and revoke its answer (`POST …/answer/revoke`). The services decide who may: a citizen who
+// opens this page sees their refusals.
 
-import { t, digits, latinDigits } from '../i18n.js';
-import { h, field, showProblem, busy, clearErrors } from '../dom.js';
-import { get } from '../api.js';
+import { t, digits, latinDigits, date } from '../i18n.js';
+import { h, field, showProblem, busy, clearErrors, problemNotice } from '../dom.js';
+import { get, post, requestId } from '../api.js';
+import * as session from '../session.js';
+import { navigate } from '../router.js';
+import { stateBadge } from './inquiries.js';
 
-/** Draws the clerk desk. */
-export function render(main) {
-  const submit = h('button', { class: 'button', type: 'submit' }, t('submit'));
-  const form = h('form', { novalidate: true },
-    field('renovation_code', t('renovation_code'), { digits: true, required: true, hint: t('renovation_code_hint') }),
-    h('div', { class: 'actions' }, submit));
-  const found = h('div', { 'aria-live': 'polite' });
+/** A form with one submit button whose handler gets the form's trimmed values. */
+function deskForm(children, label, work) {
+  const submit = h('button', { class: 'button', type: 'submit' }, label);
+  const form = h('form', { novalidate: true }, ...children, h('div', { class: 'actions' }, submit));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     clearErrors(form);
     busy(submit, async () => {
       try {
-        const code = latinDigits(form.elements.renovation_code.value.trim());
-        const parcel = await get(`/api/v1/parcels/${encodeURIComponent(code)}`);
-        found.replaceChildren(h('div', { class: 'card' }, h('dl', { class: 'facts' },
-          h('dt', {}, t('renovation_code')), h('dd', { class: 'ltr' }, digits(parcel.renovation_code || '')),
-          h('dt', {}, t('address')), h('dd', {}, parcel.address || ''))));
+        await work(form);
       } catch (err) {
-        showProblem(form, err.problem);
+        if (err && err.problem) showProblem(form, err.problem);
+        else throw err;
       }
     });
   });
-  main.append(
-    h('h1', {}, t('clerk_title')),
-    h('div', { class: 'card narrow' }, form), found,
-    // NOT WIRED YET: issuing request numbers, viewing an inquiry's documents and revoking an
-    // answer need clerk routes that the property and inquiry services bring.
-    h('p', { class: 'notice not-wired', 'data-not-wired': 'inquiry' }, t('not_wired', { service: 'inquiry' })));
+  return form;
+}
+
+function ownersList(owners) {
+  return h('ul', { class: 'list owners' }, (owners || []).map((o) => h('li', {},
+    h('span', {}, o.full_name, ' ', h('span', { class: 'ltr muted' }, digits(o.national_code))),
+    h('span', { class: 'muted' }, t('share_dang', { n: digits(`${o.share_numerator}/${o.share_denominator}`) })))));
+}
+
+function parcelCard(parcel) {
+  const issued = h('div', { 'aria-live': 'polite' });
+  const issue = deskForm([field('note', t('request_number_note'), {})], t('issue_request_number'), async (form) => {
+    const number = await post(`/api/v1/parcels/${encodeURIComponent(parcel.renovation_code)}/request-numbers`, {
+      client_request_id: requestId(), note: form.elements.note.value.trim(),
+    });
+    issued.replaceChildren(h('p', { class: 'notice notice-ok' }, t('request_number_issued'), ' ',
+      h('output', { class: 'code-box', 'data-request-number': number.number }, digits(number.number)), ' ',
+      t('valid_until'), ': ', date(number.expires_at)));
+  });
+  return h('div', { class: 'card' },
+    h('dl', { class: 'facts' },
+      h('dt', {}, t('renovation_code')), h('dd', { class: 'ltr' }, digits(parcel.renovation_code || '')),
+      h('dt', {}, t('address')), h('dd', {}, digits(parcel.address || '')),
+      h('dt', {}, t('ownership_type')), h('dd', {}, parcel.ownership_type ? t(`own_${parcel.ownership_type}`) : '—')),
+    h('h3', {}, t('owners')), ownersList(parcel.owners),
+    h('h3', {}, t('issue_request_number')), issue, issued);
+}
+
+function findParcel() {
+  const found = h('div', { 'aria-live': 'polite' });
+  const form = deskForm([field('renovation_code', t('renovation_code'), { digits: true, required: true, hint: t('renovation_code_hint') })], t('find_parcel'), async (f) => {
+    const code = latinDigits(f.elements.renovation_code.value.trim());
+    found.replaceChildren(parcelCard(await get(`/api/v1/parcels/${encodeURIComponent(code)}`)));
+  });
+  return h('section', {}, h('h2', {}, t('find_parcel')), h('div', { class: 'card narrow' }, form), found);
+}
+
+/** Fetches a document with the access token and offers it as a download. */
+async function downloadDocument(doc) {
+  const response = await fetch(`/api/v1/documents/${encodeURIComponent(doc.document_id)}`, {
+    headers: { authorization: `Bearer ${session.accessToken()}` },
+  });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const url = URL.createObjectURL(await response.blob());
+  const a = h('a', { href: url, download: doc.original_filename || doc.document_id });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function inquiryCard(inquiry, redraw) {
+  const docs = (inquiry.documents && inquiry.documents.documents) || [];
+  const card = h('div', { class: 'card', 'data-inquiry': inquiry.inquiry_id },
+    h('h3', {}, h('span', { class: 'ltr' }, digits(inquiry.inquiry_number || '')), ' ', stateBadge(inquiry.state)),
+    h('dl', { class: 'facts' },
+      h('dt', {}, t('renovation_code')), h('dd', { class: 'ltr' }, digits((inquiry.property && inquiry.property.renovation_code) || '—')),
+      h('dt', {}, t('full_name')), h('dd', {}, (inquiry.applicant && inquiry.applicant.full_name) || '—'),
+      h('dt', {}, t('created_at')), h('dd', {}, date(inquiry.created_at)),
+      h('dt', {}, t('verification_code')), h('dd', { class: 'ltr' }, inquiry.verification_code
+        ? h('a', { href: `/verify/${inquiry.verification_code}`, 'data-link': true }, digits(inquiry.verification_code)) : '—')),
+    h('h4', {}, t('documents')),
+    docs.length ? h('ul', { class: 'list' }, docs.map((d) => {
+      const button = h('button', { class: 'button secondary', type: 'button' }, t('download'));
+      button.addEventListener('click', () => busy(button, () => downloadDocument(d).catch(() => {})));
+      return h('li', {}, h('span', {}, t(`doc_${d.kind}`), ' ', h('span', { class: 'muted small' }, d.original_filename)), button);
+    })) : h('p', { class: 'muted' }, '—'));
+  if (inquiry.state === 'issued' && inquiry.verification_code) {
+    card.append(h('h4', {}, t('revoke_answer')), deskForm([field('reason', t('revoke_reason'), { required: true })], t('revoke_answer'), async (form) => {
+      await post(`/api/v1/inquiries/${encodeURIComponent(inquiry.inquiry_id)}/answer/revoke`, {
+        expected_version: inquiry.version, client_request_id: requestId(), reason: form.elements.reason.value.trim(),
+      });
+      redraw(await get(`/api/v1/inquiries/${encodeURIComponent(inquiry.inquiry_id)}`));
+    }));
+  }
+  return card;
+}
+
+async function recentInquiries(open) {
+  const box = h('div', {}, h('p', { class: 'muted' }, t('loading')));
+  try {
+    const list = ((await get('/api/v1/inquiries')) || {}).inquiries || [];
+    box.replaceChildren(list.length ? h('ul', { class: 'list' }, list.map((q) => {
+      const button = h('button', { class: 'button secondary', type: 'button' }, t('open'));
+      button.addEventListener('click', () => open(q.inquiry_id));
+      return h('li', {}, h('span', {}, h('strong', { class: 'ltr' }, digits(q.inquiry_number || '')), ' ', stateBadge(q.state)), button);
+    })) : h('p', {}, t('my_inquiries_none')));
+  } catch (err) {
+    box.replaceChildren(problemNotice(err.problem));
+  }
+  return box;
+}
+
+async function inquiries() {
+  const shown = h('div', { 'aria-live': 'polite' });
+  const open = async (id) => {
+    const draw = (inquiry) => shown.replaceChildren(inquiryCard(inquiry, draw));
+    try {
+      draw(await get(`/api/v1/inquiries/${encodeURIComponent(id)}`));
+    } catch (err) {
+      shown.replaceChildren(problemNotice(err.problem));
+    }
+  };
+  const form = deskForm([field('inquiry_id', t('inquiry_id'), { required: true })], t('open'), async (f) => {
+    await open(f.elements.inquiry_id.value.trim());
+  });
+  return h('section', {}, h('h2', {}, t('clerk_inquiries')), h('div', { class: 'card narrow' }, form), shown, await recentInquiries(open));
+}
+
+/** Draws the clerk desk (after a login). */
+export async function render(main) {
+  if (!session.current()) {
+    navigate('/login?next=/clerk', { replace: true });
+    return;
+  }
+  main.append(h('h1', {}, t('clerk_title')), findParcel(), await inquiries());
 }

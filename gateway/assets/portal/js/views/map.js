@@ -25,7 +25,7 @@ export async function render(main) {
       picked.replaceChildren(h('div', { class: 'card' },
         h('dl', { class: 'facts' },
           h('dt', {}, t('renovation_code')), h('dd', { class: 'ltr' }, digits(p.renovation_code || feature.id || '')),
-          h('dt', {}, t('address')), h('dd', {}, p.address || '')),
+          h('dt', {}, t('address')), h('dd', {}, digits(p.address || ''))),
         h('div', { class: 'actions' }, h('a', { class: 'button', href: '/inquiries/new', 'data-link': true }, t('new_inquiry')))));
     },
   });

@@ -3,7 +3,7 @@
 // `next(inquiry)`, which redraws the wizard at its new step. Problems appear next to the
 // fields they name.
 
-import { t, digits, latinDigits, localized, rial, lang } from '../i18n.js';
+import { t, digits, latinDigits, localized, rial, lang, issuedText, validText } from '../i18n.js';
 import { h, field, showProblem, busy, values, checkRequired, problemNotice } from '../dom.js';
 import { post, put, get, upload, requestId } from '../api.js';
 import { jalaliPicker } from '../jalali.js';
@@ -70,6 +70,9 @@ function undertakingsStep(inquiry, type, next) {
     }));
 }
 
+/** Lots are 10–18 m wide: close enough to tap one with a finger. */
+const PICK_ZOOM = 18;
+
 function propertyStep(inquiry, next) {
   let by = 'code';
   let picked = null;
@@ -85,10 +88,11 @@ function propertyStep(inquiry, next) {
     const container = h('div', { class: 'map map-small', dir: 'ltr' });
     where.replaceChildren(h('div', { class: 'field', dataset: { field: 'picked_point' } }, container, pickedText, h('span', { class: 'field-error', hidden: true })));
     map = await parcelMap(container, {
+      zoom: PICK_ZOOM,
       onParcel: (feature, latlng) => {
         picked = { lat: latlng.lat, lon: latlng.lng };
         const code = (feature.properties && feature.properties.renovation_code) || feature.id || '';
-        pickedText.textContent = t('picked_parcel', { code });
+        pickedText.replaceChildren(t('picked_parcel', { code: '' }), h('bdi', { dir: 'ltr', class: 'ltr', 'data-picked': code }, digits(code)));
       },
     });
   };
@@ -114,12 +118,24 @@ function propertyStep(inquiry, next) {
     }));
 }
 
-function letterStep(inquiry, next) {
+/** The inquiring authorities to choose from, as a select (names, not ids). */
+async function authoritySelect() {
+  const select = h('select', { name: 'authority_organization_id', required: true },
+    h('option', { value: '' }, t('authority_choose')));
+  const body = await get('/api/v1/organizations');
+  for (const o of (body && body.organizations) || []) {
+    select.append(h('option', { value: o.organization_id }, localized(o.name)));
+  }
+  return select;
+}
+
+async function letterStep(inquiry, next) {
+  const authority = await authoritySelect();
   return h('div', {}, h('h2', {}, t('letter')),
     stepForm([
       field('letter_number', t('letter_number'), { required: true }),
       field('letter_date_jalali', t('letter_date'), { input: jalaliPicker('letter_date_jalali') }),
-      field('authority_organization_id', t('authority'), { required: true, hint: t('authority_hint') }),
+      field('authority_organization_id', t('authority'), { input: authority, hint: t('authority_hint') }),
     ], t('next'), async (v) => {
       next(await put(`${base(inquiry)}/letter`, {
         expected_version: inquiry.version, client_request_id: requestId(),
@@ -142,6 +158,7 @@ function uploadRow(kind, uploadedIds) {
     const file = input.files && input.files[0];
     if (!file) return;
     delete uploadedIds[kind];
+    delete wrapper.dataset.uploaded;
     bar.hidden = false;
     wrapper.classList.remove('invalid');
     wrapper.querySelector('.field-error').hidden = true;
@@ -151,6 +168,7 @@ function uploadRow(kind, uploadedIds) {
         status.textContent = t('uploading', { percent: `${Math.round(fraction * 100)}%` });
       });
       uploadedIds[kind] = doc.document_id;
+      wrapper.dataset.uploaded = doc.document_id;
       status.textContent = t('uploaded', { name: doc.original_filename || file.name });
     } catch (err) {
       bar.hidden = true;
@@ -169,6 +187,11 @@ function documentsStep(inquiry, type, next) {
   const uploaded = {};
   return h('div', {}, h('h2', {}, t('documents')),
     stepForm(kinds.map((k) => uploadRow(k, uploaded)), t('next'), async () => {
+      const missing = kinds.filter((k) => !uploaded[k]);
+      if (missing.length) {
+        const text = t('upload_required');
+        throw { problem: { errors: missing.map((k) => ({ field: k, detail: text, detail_fa: text })) } };
+      }
       next(await put(`${base(inquiry)}/documents`, {
         expected_version: inquiry.version, client_request_id: requestId(), document_ids: Object.values(uploaded),
       }));
@@ -257,8 +280,8 @@ async function answerStep(inquiry) {
       h('dl', { class: 'facts' },
         h('dt', {}, t('verification_code')), h('dd', { class: 'ltr' }, h('a', { href: `/verify/${answer.verification_code}`, 'data-link': true }, digits(answer.verification_code))),
         h('dt', {}, t('tracking_code')), h('dd', { class: 'ltr' }, digits(facts.tracking_code || '—')),
-        h('dt', {}, t('issued_at')), h('dd', {}, digits(facts.issued_at_jalali || '')),
-        h('dt', {}, t('valid_until')), h('dd', {}, digits(facts.valid_until_jalali || ''))),
+        h('dt', {}, t('issued_at')), h('dd', {}, issuedText(facts)),
+        h('dt', {}, t('valid_until')), h('dd', {}, validText(facts))),
       h('div', { class: 'actions' }, pdf, html));
   } catch (err) {
     box.append(problemNotice(err.problem));

@@ -1,7 +1,7 @@
 // The public verification page: anyone, without logging in, checks an answer by its
 // verification code (`GET /api/v1/answers/{code}`); the QR code on an answer links here.
 
-import { t, digits, latinDigits, localized } from '../i18n.js';
+import { t, digits, latinDigits, localized, issuedText, validText } from '../i18n.js';
 import { h, field, showProblem, busy, clearErrors } from '../dom.js';
 import { get } from '../api.js';
 import { navigate } from '../router.js';
@@ -17,15 +17,14 @@ const RESULT_TEXT = {
 function outcome(body) {
   const ok = body.result === 'valid' && body.signature_valid !== false;
   const facts = (body.answer && body.answer.facts) || {};
-  const parcel = facts.parcel || {};
   return h('div', { class: 'card', 'data-result': body.result },
     h('p', { class: `notice ${ok ? 'notice-ok' : 'notice-error'}` }, localized(body.message) || t(RESULT_TEXT[body.result] || 'error_generic')),
     body.answer ? h('dl', { class: 'facts' },
       h('dt', {}, t('inquiry_number')), h('dd', { class: 'ltr' }, digits(body.answer.inquiry_number || '')),
-      h('dt', {}, t('renovation_code')), h('dd', { class: 'ltr' }, digits(parcel.renovation_code || '')),
-      h('dt', {}, t('address')), h('dd', {}, parcel.address || ''),
-      h('dt', {}, t('issued_at')), h('dd', {}, digits(facts.issued_at_jalali || '')),
-      h('dt', {}, t('valid_until')), h('dd', {}, digits(facts.valid_until_jalali || ''))) : null);
+      h('dt', {}, t('renovation_code')), h('dd', { class: 'ltr' }, digits(facts.renovation_code || '')),
+      h('dt', {}, t('address')), h('dd', {}, digits(facts.address || '')),
+      h('dt', {}, t('issued_at')), h('dd', {}, issuedText(facts)),
+      h('dt', {}, t('valid_until')), h('dd', {}, validText(facts))) : null);
 }
 
 /** Draws the form, and the outcome when the address names a code. */

@@ -9,6 +9,10 @@ import * as session from '../session.js';
 import { navigate } from '../router.js';
 import * as steps from './steps.js';
 
+/** How often, and how long, an inquiry awaiting payment is looked at again. */
+const WATCH_EVERY_MS = 1500;
+const WATCH_FOR_MS = 10 * 60 * 1000;
+
 /** The nine steps, in order (names in i18n as step1…step9). */
 export const STEP_COUNT = 9;
 
@@ -88,6 +92,28 @@ export async function render(main, params) {
     }
     const type = (await loadRequestTypes().catch(() => [])).find((x) => x.code === inquiry.request_type_code) || {};
     content.append(await steps.forStep(step, inquiry, type, draw));
+    if (inquiry.state === 'awaiting_payment') watch(inquiry);
+  };
+  // A payment clears the debt through the fee service's event, and the answer follows a
+  // moment later: while the bill is open, look again now and then, and move on when the
+  // inquiry does (also when it was paid in another tab).
+  const watch = (seen) => {
+    const started = Date.now();
+    const again = async () => {
+      if (!frame.isConnected || Date.now() - started > WATCH_FOR_MS) return;
+      try {
+        const now = await get(`/api/v1/inquiries/${encodeURIComponent(params.id)}`);
+        if (!frame.isConnected) return;
+        if (now.state !== seen.state || now.version !== seen.version) {
+          await draw(now);
+          return;
+        }
+      } catch {
+        // A passing network failure: try again on the next round.
+      }
+      setTimeout(again, WATCH_EVERY_MS);
+    };
+    setTimeout(again, WATCH_EVERY_MS);
   };
   try {
     await draw(await get(`/api/v1/inquiries/${encodeURIComponent(params.id)}`));

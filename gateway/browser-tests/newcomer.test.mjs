@@ -1,0 +1,224 @@
+// The Done-when of the portal, in headless Chromium against the whole system (`estelam run`
+// with a fresh data directory, started by run.sh): a new citizen — the demo city's owner
+// with no account, `newcomer` in demo.json — registers, logs in, files a property inquiry
+// by tapping their parcel on the map, uploads two files, pays the parcel's debt on the
+// sandbox bank's page, and downloads the answer as HTML and PDF, on a phone in Persian.
+// Then a demo citizen walks the same steps in English on a desktop, naming the parcel by its
+// renovation code. Screenshots of every step and the downloaded answers go to $ARTIFACTS.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ARTIFACTS, BASE, VIEWPORTS, launch, settle, unexpected, watchedPage } from './support.mjs';
+
+const DEMO = JSON.parse(readFileSync(process.env.DEMO_JSON, 'utf8'));
+
+// Small but real files, as a phone's camera or scanner would give: a one-page PDF and a
+// 1×1 PNG.
+const PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n'
+  + '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+);
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+const PERSIAN_DIGIT = /[۰-۹]/;
+const LATIN_DIGIT = /[0-9]/;
+
+/** Screenshots `page` as `<prefix>-<n>-<what>.png`, numbered in the order taken. */
+function camera(page, prefix) {
+  let n = 0;
+  return (what) => {
+    n += 1;
+    return page.screenshot({ path: join(ARTIFACTS, `${prefix}-${String(n).padStart(2, '0')}-${what}.png`), fullPage: true });
+  };
+}
+
+/** Waits until the wizard shows step `n` as the current one. */
+async function atStep(page, n) {
+  await page.waitForSelector(`ol.steps li.current:nth-child(${n})`, { timeout: 20_000 });
+  await page.waitForFunction(() => !document.querySelector('main .loading'));
+}
+
+/** Submits the wizard's current form and waits for step `n`. */
+async function nextStep(page, n) {
+  await page.click('main form .actions button[type="submit"]');
+  await atStep(page, n);
+}
+
+/** Steps 3–9 for a logged-in person on `page`; `pick` names the property (step 4). */
+async function fileInquiry(page, shot, { pick, requestNumber }) {
+  await page.click('main a[href="/inquiries/new"]');
+  await atStep(page, 3);
+  await page.selectOption('main select[name="request_type_code"]', 'property-transfer');
+  for (const box of await page.$$('main input[type="checkbox"][name^="accept:"]')) await box.check();
+  await shot('undertakings');
+  await nextStep(page, 4);
+
+  await pick();
+  await page.fill('main input[name="request_number"]', requestNumber);
+  await shot('property');
+  await nextStep(page, 5);
+
+  await page.fill('main input[name="letter_number"]', '1403/12/345');
+  const authority = await page.$('main select[name="authority_organization_id"]');
+  const options = await authority.$$eval('option', (os) => os.map((o) => o.value).filter(Boolean));
+  assert.ok(options.length >= 1, 'the demo notary office is offered as an authority');
+  await authority.selectOption(options[0]);
+  await shot('letter');
+  // The letter and the documents share step 5: the same step, a new form.
+  await page.click('main form .actions button[type="submit"]');
+  await page.waitForSelector('main input[type="file"]', { timeout: 20_000 });
+
+  const files = await page.$$('main input[type="file"]');
+  assert.equal(files.length, 2, 'the request type asks for two documents');
+  await files[0].setInputFiles({ name: 'national-id.png', mimeType: 'image/png', buffer: PNG });
+  await files[1].setInputFiles({ name: 'deed.pdf', mimeType: 'application/pdf', buffer: PDF });
+  await page.waitForFunction(() => document.querySelectorAll('main .field[data-uploaded]').length === 2);
+  await shot('documents');
+  await nextStep(page, 6);
+
+  await shot('applicant');
+  await nextStep(page, 7);
+  await shot('submit');
+  await nextStep(page, 8);
+
+  await page.waitForSelector('main table.bill tfoot');
+  await shot('bill');
+  const total = await page.textContent('main table.bill tfoot .amount');
+  await page.click('main form .actions button[type="submit"]');
+  await page.waitForURL(/\/psp\/pay\?/);
+  await page.waitForSelector('button[value="pay"]');
+  await shot('psp');
+  await page.click('button[value="pay"]');
+  await page.waitForURL(/\/inquiries\/[^/?]+/);
+  await atStep(page, 9);
+  await page.waitForSelector('main dl.facts a[href^="/verify/"]', { timeout: 30_000 });
+  await shot('answer');
+  return { total };
+}
+
+/** Downloads the answer as `ext` (html or pdf) and returns its bytes. */
+async function downloadAnswer(page, button, name) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+  const path = join(ARTIFACTS, name);
+  await download.saveAs(path);
+  return readFileSync(path);
+}
+
+test('a newcomer registers, picks their parcel on the map, pays and downloads the answer (Persian, phone)', async () => {
+  const who = DEMO.newcomer;
+  assert.ok(who, 'demo.json names a newcomer (the demo city is loaded)');
+  const context = await launch();
+  try {
+    const { page, problems } = await watchedPage(context, VIEWPORTS.phone);
+    const shot = camera(page, 'newcomer-phone-fa');
+    await page.goto(`${BASE}/`);
+    await settle(page);
+    assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+    await shot('home');
+
+    await page.goto(`${BASE}/register`);
+    await settle(page);
+    const password = 'newcomer-password-1403';
+    await page.fill('main input[name="national_code"]', who.national_code);
+    await page.fill('main input[name="first_name"]', who.first_name);
+    await page.fill('main input[name="last_name"]', who.last_name);
+    await page.fill('main input[name="mobile"]', who.mobile);
+    await page.fill('main input[name="password"]', password);
+    await shot('register');
+    await page.click('main form button[type="submit"]');
+    const code = await page.waitForSelector('[data-membership-code]');
+    const membership = await code.getAttribute('data-membership-code');
+    assert.match(membership, /^\d+$/);
+    const shown = await code.textContent();
+    assert.match(shown, PERSIAN_DIGIT, 'the membership code is shown in Persian digits');
+    assert.doesNotMatch(shown, LATIN_DIGIT);
+    await shot('membership-code');
+
+    await page.click('main a[href="/login"]');
+    // Log in with the membership code just received, as the page suggests.
+    await page.click('main .tabs button:nth-child(2)');
+    await page.fill('main input[name="membership_code"]', membership);
+    await page.fill('main input[name="password"]', password);
+    await page.click('main form button[type="submit"]');
+    await page.waitForURL(/\/inquiries$/);
+    await settle(page);
+    await shot('my-inquiries');
+
+    const { total } = await fileInquiry(page, shot, {
+      requestNumber: who.request_number,
+      pick: async () => {
+        await page.click('main .tabs button:nth-child(2)');
+        const shape = `main path.parcel-${who.renovation_code}`;
+        await page.waitForSelector(shape, { timeout: 20_000 });
+        await page.click(shape);
+        const picked = await page.waitForSelector('main [data-picked]');
+        assert.equal(await picked.getAttribute('data-picked'), who.renovation_code, 'the tapped parcel is theirs');
+        assert.match(await picked.textContent(), PERSIAN_DIGIT);
+      },
+    });
+    assert.match(total, PERSIAN_DIGIT, 'the bill total is in Persian digits');
+
+    const facts = await page.textContent('main dl.facts');
+    assert.match(facts, /۱۴[۰-۹]{2}/, 'the issue date is a Jalali year in Persian digits');
+    assert.doesNotMatch(facts, LATIN_DIGIT, 'no Latin digits in Persian mode');
+
+    const html = await downloadAnswer(page, 'main .actions button.secondary', 'newcomer-answer.html');
+    assert.match(html.toString('utf8'), /<html/i);
+    const pdf = await downloadAnswer(page, 'main .actions button:not(.secondary)', 'newcomer-answer.pdf');
+    assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+
+    // Anyone can check the answer: the verification page, without logging in.
+    const verify = await page.getAttribute('main dl.facts a[href^="/verify/"]', 'href');
+    await page.click('#session button');
+    await page.goto(`${BASE}${verify}`);
+    await settle(page);
+    await page.waitForSelector('main [data-result]', { timeout: 20_000 });
+    assert.equal(await page.getAttribute('main [data-result]', 'data-result'), 'valid');
+    await shot('verify');
+
+    assert.deepEqual(unexpected(problems), [], 'no console errors, failed requests or CSP violations');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a demo citizen files by renovation code, pays and downloads the answer (English, desktop)', async () => {
+  const who = DEMO.citizens.find((c) => c.has_debt);
+  assert.ok(who, 'demo.json has a citizen whose parcel owes levies');
+  const context = await launch();
+  try {
+    const { page, problems } = await watchedPage(context, VIEWPORTS.desktop);
+    const shot = camera(page, 'citizen-desktop-en');
+    await page.goto(`${BASE}/login`);
+    await settle(page);
+    await page.click('#lang-switch');
+    await page.waitForFunction(() => document.documentElement.dir === 'ltr');
+    await page.fill('main input[name="national_code"]', who.national_code);
+    await page.fill('main input[name="password"]', who.password);
+    await shot('login');
+    await page.click('main form button[type="submit"]');
+    await page.waitForURL(/\/inquiries$/);
+    await settle(page);
+
+    const { total } = await fileInquiry(page, shot, {
+      requestNumber: who.request_number,
+      pick: async () => {
+        await page.fill('main input[name="renovation_code"]', who.renovation_code);
+      },
+    });
+    assert.doesNotMatch(total, PERSIAN_DIGIT, 'English mode shows Latin digits');
+    const facts = await page.textContent('main dl.facts');
+    assert.doesNotMatch(facts, PERSIAN_DIGIT);
+
+    const pdf = await downloadAnswer(page, 'main .actions button:not(.secondary)', 'citizen-answer.pdf');
+    assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+    assert.deepEqual(unexpected(problems), [], 'no console errors, failed requests or CSP violations');
+  } finally {
+    await context.close();
+  }
+});

@@ -1,0 +1,77 @@
+// What every browser test here shares: where the portal is, where screenshots go, a fresh
+// headless Chromium (Debian's /usr/bin/chromium, no download), and a page that records
+// console errors, page errors, failed requests and Content-Security-Policy violations.
+
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+/** The portal's address (run.sh sets PORTAL_URL from `estelam run`'s URLs file). */
+export const BASE = process.env.PORTAL_URL || 'http://127.0.0.1:8080';
+/** Where screenshots and downloads go. */
+export const ARTIFACTS = process.env.ARTIFACTS || mkdtempSync(join(tmpdir(), 'estelam-browser-'));
+/** Debian's Chromium. */
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+mkdirSync(ARTIFACTS, { recursive: true });
+
+/** A phone and a desktop. */
+export const VIEWPORTS = {
+  phone: { width: 390, height: 844, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+  desktop: { width: 1280, height: 900 },
+};
+
+/** A fresh headless Chromium profile that accepts downloads. */
+export async function launch() {
+  // A fresh profile each run; nothing reaches outside this machine.
+  const userDataDir = mkdtempSync(join(tmpdir(), 'estelam-chromium-'));
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    acceptDownloads: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+/** A page that records console errors, page errors, failed requests and CSP violations. */
+export async function watchedPage(context, viewport) {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: viewport.width, height: viewport.height });
+  const problems = [];
+  page.on('console', (msg) => {
+    // A failed load is recorded below, with its address.
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`http ${response.status()} ${response.request().method()} ${response.url()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+  await page.exposeFunction('__reportCsp', (text) => problems.push(`CSP: ${text}`));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__reportCsp(`${e.violatedDirective} blocked ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}`);
+    });
+  });
+  return { page, problems };
+}
+
+/** Waits until the page's calls are done and no view is still loading. */
+export async function settle(page) {
+  await page.waitForLoadState('networkidle');
+  await page.waitForFunction(() => !document.querySelector('main .loading'));
+}
+
+
+/**
+ * The recorded problems less API calls a navigation aborted while they were in flight (the
+ * wizard looks at an inquiry now and then; leaving for the bank's page cuts such a look
+ * short), which a person never notices.
+ */
+export function unexpected(problems) {
+  return problems.filter((p) => !/^request failed: \S+\/api\/\S* net::ERR_ABORTED$/.test(p));
+}

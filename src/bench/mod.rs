@@ -1,0 +1,310 @@
+//! `estelam bench`: the load generator. It drives the public HTTP API of a system (one
+//! already running, or the whole system started in this process) with N concurrent
+//! simulated applicants through the nine-step inquiry, without and with debt, then runs the
+//! focused scenarios (map pick and parcel lookup through the gateway and straight over
+//! gRPC, upload, public answer verification, the authority's bulk status), and reports
+//! throughput and HDR latency percentiles as markdown. Figures go to `BENCHMARKS.md`; no
+//! test ever asserts a speed.
+//!
+//! One concern per file: [`target`] (what is loaded), [`setup`] (people and parcels made
+//! through the system's own APIs), [`flow`] (one applicant's inquiry), [`scenarios`]
+//! (focused calls), [`drive`] (closed-loop workers), [`stats`] (histograms, failures),
+//! [`progress`] (the once-a-second line on stderr), [`report`] (markdown).
+
+pub mod drive;
+pub mod flow;
+pub mod http;
+pub mod progress;
+pub mod report;
+pub mod scenarios;
+pub mod setup;
+pub mod stats;
+pub mod target;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use estelam_runtime::config::Settings;
+
+use self::flow::{FlowContext, Issued};
+use self::progress::Progress;
+use self::report::{Conditions, Phase};
+use self::scenarios::{Scenario, Targets};
+use self::setup::{Applicant, Clients, Plan};
+use self::stats::Stats;
+use self::target::{AdminLogin, Target};
+
+/// What to run; the command line's options.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// The gateway of a running system; `None` starts the whole system in this process.
+    pub url: Option<String>,
+    /// The admin to act as on a running system.
+    pub admin: Option<AdminLogin>,
+    /// Concurrent simulated applicants.
+    pub applicants: usize,
+    /// Flows per applicant in each of the no-debt and debt phases.
+    pub flows_each: u32,
+    /// Calls per focused scenario.
+    pub requests: usize,
+    /// Inquiry numbers per bulk-status call (at most 1,000).
+    pub bulk_size: usize,
+    /// Parcels in the in-process system's city.
+    pub parcels: u32,
+    /// Skip the debt phase.
+    pub no_debt_only: bool,
+    /// Skip the focused scenarios.
+    pub flows_only: bool,
+    /// Also write the report here (it always goes to stdout).
+    pub markdown: Option<PathBuf>,
+    /// The command line, quoted in the report.
+    pub command: String,
+}
+
+/// What a run produced: the markdown and whether every unit of work completed.
+pub struct BenchReport {
+    /// The report.
+    pub markdown: String,
+    /// Units completed, over every phase.
+    pub completed: u64,
+    /// Units failed, over every phase.
+    pub failed: u64,
+    /// Flows completed (both flow phases).
+    pub flows_completed: u64,
+}
+
+/// Runs the benchmark described by `options` against the system `settings` describe.
+pub async fn run(settings: Settings, options: &BenchOptions) -> anyhow::Result<BenchReport> {
+    let load_before = report::load_average();
+    let target = match &options.url {
+        Some(url) => {
+            let admin = options.admin.as_ref().context(
+                "a running system needs an admin to set up the applicants: --admin-national-code and ESTELAM_BENCH_ADMIN_PASSWORD",
+            )?;
+            Target::remote(url, settings, admin).await?
+        }
+        None => {
+            eprintln!("estelam bench: starting the system in this process …");
+            Target::in_process(settings, options.parcels).await?
+        }
+    };
+    let result = measure(&target, options, load_before).await;
+    let stopped = target.stop().await;
+    let report = result?;
+    stopped?;
+    if let Some(path) = &options.markdown {
+        std::fs::write(path, &report.markdown)
+            .with_context(|| format!("writing the report to {}", path.display()))?;
+    }
+    Ok(report)
+}
+
+async fn measure(
+    target: &Target,
+    options: &BenchOptions,
+    load_before: String,
+) -> anyhow::Result<BenchReport> {
+    let api = http::Api::new(&target.gateway_url)?;
+    let clients = Clients::new(&target.settings)?;
+    let run_seed = u32::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() / 10)
+            .unwrap_or(0)
+            % 40_000,
+    )
+    .unwrap_or(0);
+    eprintln!("estelam bench: setting up staff, applicants and parcels …");
+    let staff = setup::staff(&clients, &target.admin_token, run_seed).await?;
+    let n = u32::try_from(options.applicants.max(1)).context("too many applicants")?;
+    let mut plans = vec![(
+        "flows, no debt",
+        Plan {
+            run_seed,
+            first: 0,
+            applicants: n,
+            flows_each: options.flows_each.max(1),
+            debt: false,
+        },
+    )];
+    if !options.no_debt_only {
+        plans.push((
+            "flows, with debt",
+            Plan {
+                run_seed,
+                first: n,
+                applicants: n,
+                flows_each: options.flows_each.max(1),
+                debt: true,
+            },
+        ));
+    }
+    let mut groups: Vec<(&str, Vec<Applicant>)> = Vec::new();
+    for (name, plan) in &plans {
+        let done = std::sync::atomic::AtomicU32::new(0);
+        let total = plan.applicants;
+        let tick = || {
+            let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if d.is_multiple_of(10) || d == total {
+                eprintln!("  setup ({name}): {d}/{total} applicants ready");
+            }
+        };
+        let applicants = setup::applicants(&api, &clients, &staff, *plan, 4, &tick).await?;
+        groups.push((*name, applicants));
+    }
+
+    let ctx = Arc::new(FlowContext {
+        api: api.clone(),
+        organization_id: staff.organization_id.clone(),
+        request_type_code: staff.request_type_code.clone(),
+        id_card: estelam_documents::inspect::fixtures::png(320, 200),
+        deed: estelam_documents::inspect::fixtures::pdf("", 2_000),
+        issue_deadline: Duration::from_secs(60),
+    });
+    let mut phases = Vec::new();
+    let mut issued: Vec<Issued> = Vec::new();
+    for (name, applicants) in &groups {
+        let (phase, done) = flow_phase(name, &ctx, applicants, options).await;
+        issued.extend(done);
+        phases.push(phase);
+    }
+
+    if !options.flows_only {
+        let first = groups.first().map(|(_, a)| a.clone()).unwrap_or_default();
+        let targets = Arc::new(Targets {
+            flow: ctx.clone(),
+            property:
+                estelam_proto::property::v1::property_service_client::PropertyServiceClient::new(
+                    estelam_runtime::grpc::channel(
+                        &target.settings.endpoints.property,
+                        &target.settings.grpc,
+                    )?,
+                ),
+            inquiry: estelam_proto::inquiry::v1::inquiry_service_client::InquiryServiceClient::new(
+                estelam_runtime::grpc::channel(
+                    &target.settings.endpoints.inquiry,
+                    &target.settings.grpc,
+                )?,
+            ),
+            citizen_tokens: first.iter().map(|a| a.token.clone()).collect(),
+            tracker_token: staff.clerk_token.clone(),
+            parcels: first
+                .iter()
+                .flat_map(|a| a.parcels.iter().cloned())
+                .collect(),
+            issued: issued.clone(),
+            bulk_size: options.bulk_size,
+        });
+        for scenario in Scenario::ALL {
+            let total = if scenario == Scenario::BulkStatus {
+                options.requests.div_ceil(20).max(1)
+            } else {
+                options.requests
+            };
+            let stats = Arc::new(Stats::default());
+            let progress = Progress::start(scenario.label().to_owned(), total, stats.clone());
+            let outcome =
+                scenarios::run(scenario, &targets, total, options.applicants, &stats).await;
+            drop(progress);
+            let (wall, skipped) = match outcome {
+                Ok(wall) => (wall, None),
+                Err(why) => (Duration::ZERO, Some(why)),
+            };
+            eprintln!("estelam bench: {} done", scenario.label());
+            for (what, n) in stats.failures() {
+                eprintln!("  {}: {n} × {what}", scenario.label());
+            }
+            phases.push(Phase {
+                name: scenario.label().to_owned(),
+                planned: total,
+                workers: options.applicants,
+                wall,
+                stats,
+                skipped,
+            });
+        }
+    }
+
+    let conditions = Conditions {
+        command: options.command.clone(),
+        backends: target.backends.clone(),
+        cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load_before,
+        load_after: report::load_average(),
+        applicants: options.applicants,
+        parcels: options.parcels,
+    };
+    let flows_completed = phases
+        .iter()
+        .filter(|p| p.name.starts_with("flows"))
+        .map(|p| p.stats.ok_count())
+        .sum();
+    Ok(BenchReport {
+        markdown: report::markdown(&conditions, &phases),
+        completed: phases.iter().map(|p| p.stats.ok_count()).sum(),
+        failed: phases.iter().map(|p| p.stats.failed_count()).sum(),
+        flows_completed,
+    })
+}
+
+/// Every applicant runs its flows one after another, all applicants at once.
+async fn flow_phase(
+    name: &str,
+    ctx: &Arc<FlowContext>,
+    applicants: &[Applicant],
+    options: &BenchOptions,
+) -> (Phase, Vec<Issued>) {
+    let stats = Arc::new(Stats::default());
+    let total = applicants.iter().map(|a| a.parcels.len()).sum();
+    eprintln!(
+        "estelam bench: {name}: {} applicants, {total} flows …",
+        applicants.len()
+    );
+    let progress = Progress::start(name.to_owned(), total, stats.clone());
+    let started = std::time::Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for a in applicants.iter().cloned() {
+        let (ctx, stats) = (ctx.clone(), stats.clone());
+        tasks.spawn(async move {
+            let mut done = Vec::new();
+            for parcel in &a.parcels {
+                match flow::run(&ctx, &stats, &a, parcel).await {
+                    Ok(issued) => {
+                        stats.completed();
+                        done.push(issued);
+                    }
+                    Err(f) => stats.failed(&f),
+                }
+            }
+            done
+        });
+    }
+    let mut issued = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(done) => issued.extend(done),
+            Err(_) => stats.failed(&stats::Failure::new(
+                "worker",
+                "an applicant's task stopped unexpectedly",
+            )),
+        }
+    }
+    let wall = started.elapsed();
+    drop(progress);
+    for (what, n) in stats.failures() {
+        eprintln!("  {name}: {n} × {what}");
+    }
+    (
+        Phase {
+            name: name.to_owned(),
+            planned: total,
+            workers: options.applicants.min(applicants.len()),
+            wall,
+            stats,
+            skipped: None,
+        },
+        issued,
+    )
+}

@@ -1,0 +1,833 @@
+//! The work the faults hit: the demo citizen without debt files property-transfer
+//! inquiries (each billed its own inquiry fee) up to AwaitingPayment, then pays them at the
+//! sandbox PSP, the payer's browser forwarding each signed callback to fees. An answer is
+//! then issued by the `fees.debt.cleared` event. Every call goes over real gRPC to the
+//! services' endpoints, whether they run in this process or as `estelam serve` children.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use estelam_documents::inspect::fixtures;
+use estelam_inquiry::demo::CitizenLogin;
+use estelam_proto::documents::v1 as dpb;
+use estelam_proto::fees::v1 as fpb;
+use estelam_proto::identity::v1 as ipb;
+use estelam_proto::inquiry::v1 as pb;
+use estelam_proto::property::v1 as ppb;
+use estelam_runtime::config::Settings;
+use estelam_runtime::grpc::outgoing;
+use futures::StreamExt as _;
+use prost::Message as _;
+use secrecy::SecretString;
+use tonic::transport::Channel;
+
+/// The test's service account playing the payment provider's callback, as the gateway does.
+pub const PSP_CLIENT: &str = "fault-psp";
+/// The configured first admin.
+pub const ADMIN_NATIONAL_CODE: &str = "1234567891";
+const ADMIN_PASSWORD: &str = "fault-Admin-Pass-7731";
+/// The request type every inquiry uses (billed an inquiry fee, so every one is paid).
+const REQUEST_TYPE: &str = "property-transfer";
+
+fn key() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Adds the test's accounts (the PSP service client, the first admin) to `settings`;
+/// returns the PSP client's secret.
+pub fn add_accounts(settings: &mut Settings) -> String {
+    let secret = format!("{}{}", key(), key());
+    settings
+        .identity
+        .service_clients
+        .insert(PSP_CLIENT.into(), SecretString::from(secret.clone()));
+    settings.identity.bootstrap_admin = Some(estelam_runtime::config::BootstrapAdmin {
+        national_code: ADMIN_NATIONAL_CODE.into(),
+        first_name: "مدیر".into(),
+        last_name: "آزمون".into(),
+        mobile: "09120000000".into(),
+        password: Some(SecretString::from(ADMIN_PASSWORD.to_owned())),
+    });
+    secret
+}
+
+/// An inquiry waiting for its payment.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// The inquiry.
+    pub inquiry_id: String,
+    /// The sandbox PSP's token of its payment.
+    pub psp_token: String,
+}
+
+/// A logged-in client of the running system.
+pub struct Driver {
+    /// Endpoints (and, for the store checks, the database) of the system.
+    pub settings: Settings,
+    clerk: String,
+    psp: String,
+    citizen: CitizenLogin,
+    token: String,
+    authority_org: String,
+    undertakings: Vec<String>,
+    letter_required: bool,
+    /// The citizen's national ID card and deed, uploaded once (an account holds at most
+    /// 50 documents) and attached to every inquiry.
+    documents: (String, String),
+    /// Parcels the citizen owns outright, one per inquiry (see [`Driver::add_parcels`]).
+    parcels: Mutex<Vec<String>>,
+    /// Parcels handed out so far.
+    next_parcel: AtomicUsize,
+    /// Refusals seen by retried calls, by gRPC code.
+    pub refusals: Refusals,
+    /// Calls that succeeded (a fault can be timed by progress).
+    pub calls: Arc<AtomicUsize>,
+}
+
+/// How long a call is retried while it fails with a transient code: longer than any fault
+/// the suite injects.
+const RETRY_FOR: Duration = Duration::from_secs(120);
+
+/// Codes a client may retry: the service (or the way to it) is down or overloaded.
+fn transient(code: tonic::Code) -> bool {
+    use tonic::Code::{Cancelled, DeadlineExceeded, Internal, Unavailable, Unknown};
+    matches!(
+        code,
+        Unavailable | Unknown | Cancelled | DeadlineExceeded | Internal
+    )
+}
+
+/// Calls a gRPC method with a fixed request (same idempotency key on every attempt),
+/// retrying transient failures.
+macro_rules! call {
+    ($self:ident, $client:expr, $method:ident, $req:expr, $token:expr) => {{
+        let req = $req;
+        let token: String = $token.to_owned();
+        let client = &$client;
+        $self
+            .retry(|| {
+                let mut c = client.clone();
+                let req = req.clone();
+                let token = token.clone();
+                async move {
+                    c.$method(outgoing(req, Some(token.as_str())))
+                        .await
+                        .map(tonic::Response::into_inner)
+                }
+            })
+            .await
+    }};
+}
+
+/// Counts refusals by gRPC code, for the report.
+pub type Refusals = Arc<Mutex<BTreeMap<String, usize>>>;
+
+/// Records `status` under its code.
+pub fn note(refusals: &Refusals, status: &tonic::Status) {
+    if matches!(status.code(), tonic::Code::Internal | tonic::Code::Unknown) {
+        let e = estelam_runtime::error::ServiceError::from_status(status);
+        eprintln!(
+            "  refused {:?}: {} ({}: {})",
+            status.code(),
+            status.message(),
+            e.reason,
+            e.message_en
+        );
+    }
+    note_as(refusals, format!("{:?}", status.code()));
+}
+
+/// Records a refusal under `what`.
+pub fn note_as(refusals: &Refusals, what: String) {
+    *refusals.lock().expect("refusals").entry(what).or_default() += 1;
+}
+
+impl Driver {
+    /// Logs in as the admin, creates the demo people, and logs in the clerk, the PSP
+    /// account and the citizen without debt.
+    pub async fn connect(settings: Settings, psp_secret: &str) -> Self {
+        let admin = estelam::log_in(
+            &settings,
+            ipb::login_request::Identifier::NationalCode(ADMIN_NATIONAL_CODE.into()),
+            ADMIN_PASSWORD,
+        )
+        .await
+        .expect("the configured admin logs in");
+        let people = estelam::create_demo_people(&settings, admin)
+            .await
+            .unwrap_or_else(|e| panic!("demo people: {e:#}"));
+        let clerk = estelam::log_in(
+            &settings,
+            ipb::login_request::Identifier::NationalCode(people.clerk.national_code.clone()),
+            &people.clerk.password,
+        )
+        .await
+        .expect("the clerk logs in");
+        let citizen = people
+            .citizens
+            .iter()
+            .find(|c| !c.has_debt)
+            .expect("a citizen without debt")
+            .clone();
+        let token = estelam::log_in(
+            &settings,
+            ipb::login_request::Identifier::NationalCode(citizen.national_code.clone()),
+            &citizen.password,
+        )
+        .await
+        .expect("the citizen logs in");
+        let psp = ipb::identity_service_client::IdentityServiceClient::new(channel(
+            &settings,
+            &settings.endpoints.identity,
+        ))
+        .client_credentials_token(ipb::ClientCredentialsTokenRequest {
+            client_id: PSP_CLIENT.into(),
+            client_secret: psp_secret.to_owned(),
+        })
+        .await
+        .expect("the PSP account gets a service token")
+        .into_inner()
+        .access_token;
+        let rt = pb::inquiry_service_client::InquiryServiceClient::new(channel(
+            &settings,
+            &settings.endpoints.inquiry,
+        ))
+        .get_request_type(outgoing(
+            pb::GetRequestTypeRequest {
+                code: REQUEST_TYPE.into(),
+            },
+            Some(&token),
+        ))
+        .await
+        .expect("the request type")
+        .into_inner()
+        .request_type
+        .expect("request type");
+        let mut driver = Self {
+            documents: (String::new(), String::new()),
+            parcels: Mutex::new(Vec::new()),
+            next_parcel: AtomicUsize::new(0),
+            authority_org: people.authority.organization_id.clone(),
+            settings,
+            clerk,
+            psp,
+            citizen,
+            token,
+            undertakings: rt
+                .undertakings
+                .iter()
+                .map(|u| u.undertaking_version_id.clone())
+                .collect(),
+            letter_required: rt.letter_required,
+            refusals: Refusals::default(),
+            calls: Arc::new(AtomicUsize::new(0)),
+        };
+        let card = driver
+            .upload(
+                dpb::DocumentKind::NationalIdCard,
+                "card.png",
+                fixtures::png(320, 200),
+            )
+            .await
+            .expect("the ID card uploads");
+        let deed = driver
+            .upload(
+                dpb::DocumentKind::OwnershipDeed,
+                "deed.pdf",
+                fixtures::pdf("", 2_000),
+            )
+            .await
+            .expect("the deed uploads");
+        driver.documents = (card, deed);
+        driver
+    }
+
+    /// Runs `call` until it succeeds, fails with a code no retry can help, or
+    /// [`RETRY_FOR`] passes; every transient failure is noted.
+    pub async fn retry<T, F, Fut>(&self, mut call: F) -> Result<T, tonic::Status>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, tonic::Status>>,
+    {
+        let until = tokio::time::Instant::now() + RETRY_FOR;
+        loop {
+            match call().await {
+                Ok(v) => {
+                    self.calls.fetch_add(1, Ordering::Relaxed);
+                    return Ok(v);
+                }
+                Err(s) if transient(s.code()) && tokio::time::Instant::now() < until => {
+                    note(&self.refusals, &s);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(s) => return Err(s),
+            }
+        }
+    }
+
+    fn inquiry(&self) -> pb::inquiry_service_client::InquiryServiceClient<Channel> {
+        pb::inquiry_service_client::InquiryServiceClient::new(channel(
+            &self.settings,
+            &self.settings.endpoints.inquiry,
+        ))
+    }
+
+    fn fees(&self) -> fpb::fee_service_client::FeeServiceClient<Channel> {
+        fpb::fee_service_client::FeeServiceClient::new(channel(
+            &self.settings,
+            &self.settings.endpoints.fees,
+        ))
+    }
+
+    /// Registers `n` more parcels owned outright by the citizen (the clerk's UpsertParcel),
+    /// small squares away from the demo city. A bill is priced at its parcel's ledger
+    /// version, so inquiries paid side by side must each name a parcel of its own: a
+    /// payment for a parcel whose ledger another payment just changed is, rightly,
+    /// reversed.
+    pub async fn add_parcels(self: &Arc<Self>, n: usize) {
+        let first = self.parcels.lock().expect("parcels").len();
+        let codes: Vec<String> = futures::stream::iter(first..first + n)
+            .map(|i| {
+                let me = self.clone();
+                async move {
+                    let code = format!("9-{}-1-{}-0-0", 2 + i / 500, 1 + i % 500);
+                    let (x, y) = (
+                        51.2 + (i % 100) as f64 * 0.0005,
+                        32.4 + (i / 100) as f64 * 0.0005,
+                    );
+                    let ring = [
+                        [x, y],
+                        [x + 0.0004, y],
+                        [x + 0.0004, y + 0.0004],
+                        [x, y + 0.0004],
+                        [x, y],
+                    ]
+                    .iter()
+                    .map(|[lon, lat]| format!("[{lon},{lat}]"))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                    let parcel = ppb::Parcel {
+                        renovation_code: code.clone(),
+                        registry_plate: Some(ppb::RegistryPlate {
+                            main: "9002".into(),
+                            sub: (i + 1).to_string(),
+                            section: "5".into(),
+                        }),
+                        address: format!("شاهین‌شهر، خیابان آزمون، پلاک {}", i + 1),
+                        land_use: ppb::LandUse::Residential as i32,
+                        land_area_dm2: 25_000,
+                        built_area_dm2: 40_000,
+                        floors: 2,
+                        land_value_rials_per_m2: 8_000_000,
+                        building_value_rials_per_m2: 5_000_000,
+                        geometry_geojson: format!(
+                            "{{\"type\":\"Polygon\",\"coordinates\":[[{ring}]]}}"
+                        ),
+                        ownership: Some(ppb::Ownership {
+                            ownership_type: ppb::OwnershipType::Full as i32,
+                            deed_number: format!("91{i:05}"),
+                            owners: vec![ppb::Owner {
+                                kind: ppb::OwnerKind::NaturalPerson as i32,
+                                national_code: me.citizen.national_code.clone(),
+                                full_name: me.citizen.name.clone(),
+                                share: Some(estelam_proto::common::v1::DangShare {
+                                    numerator: 6,
+                                    denominator: 1,
+                                }),
+                                deed_number: String::new(),
+                            }],
+                        }),
+                        ..Default::default()
+                    };
+                    let c = ppb::property_service_client::PropertyServiceClient::new(channel(
+                        &me.settings,
+                        &me.settings.endpoints.property,
+                    ));
+                    call!(
+                        me,
+                        c,
+                        upsert_parcel,
+                        ppb::UpsertParcelRequest {
+                            client_request_id: key(),
+                            parcel: Some(parcel),
+                            expected_version: 0,
+                            reason: "fault suite".into(),
+                        },
+                        me.clerk.as_str()
+                    )
+                    .unwrap_or_else(|e| panic!("registering parcel {code}: {e}"));
+                    code
+                }
+            })
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        self.parcels.lock().expect("parcels").extend(codes);
+    }
+
+    /// The next unused parcel of the citizen, if any is left.
+    fn take_parcel(&self) -> Option<String> {
+        let i = self.next_parcel.fetch_add(1, Ordering::Relaxed);
+        self.parcels.lock().expect("parcels").get(i).cloned()
+    }
+
+    /// `n` inquiries filed through every step up to AwaitingPayment, their payments
+    /// started, with `concurrency` applicants at a time; a progress line every 50.
+    pub async fn prepare(self: &Arc<Self>, n: usize, concurrency: usize) -> Vec<Pending> {
+        self.add_parcels(n).await;
+        let done = Arc::new(AtomicUsize::new(0));
+        futures::stream::iter(0..n)
+            .map(|_| {
+                let (me, done) = (self.clone(), done.clone());
+                async move {
+                    let p = me
+                        .file_one()
+                        .await
+                        .unwrap_or_else(|e| panic!("filing an inquiry before the fault: {e}"));
+                    let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if d % 50 == 0 || d == n {
+                        eprintln!("  filed {d}/{n} inquiries awaiting payment");
+                    }
+                    p
+                }
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await
+    }
+
+    /// One inquiry from creation to a started payment: the nine steps as the applicant
+    /// walks them, each call retried with its own idempotency key while it fails
+    /// transiently.
+    pub async fn file_one(&self) -> Result<Pending, tonic::Status> {
+        let parcel = self
+            .take_parcel()
+            .ok_or_else(|| tonic::Status::out_of_range("the test ran out of parcels"))?;
+        let c = self.inquiry();
+        let t = self.token.as_str();
+        let i = call!(
+            self,
+            c,
+            create_inquiry,
+            pb::CreateInquiryRequest {
+                request_type_code: REQUEST_TYPE.into(),
+                client_request_id: key(),
+            },
+            t
+        )?
+        .inquiry
+        .expect("inquiry");
+        let i = call!(
+            self,
+            c,
+            accept_undertakings,
+            pb::AcceptUndertakingsRequest {
+                inquiry_id: i.inquiry_id.clone(),
+                expected_version: i.version,
+                client_request_id: key(),
+                undertaking_version_ids: self.undertakings.clone(),
+            },
+            t
+        )?
+        .inquiry
+        .expect("inquiry");
+        let number = self.request_number(&parcel).await?;
+        let mut i = call!(
+            self,
+            c,
+            set_property,
+            pb::SetPropertyRequest {
+                inquiry_id: i.inquiry_id.clone(),
+                expected_version: i.version,
+                client_request_id: key(),
+                location: Some(pb::set_property_request::Location::RenovationCode(
+                    parcel.clone(),
+                )),
+                request_number: number,
+            },
+            t
+        )?
+        .inquiry
+        .expect("inquiry");
+        if self.letter_required {
+            i = call!(
+                self,
+                c,
+                set_letter,
+                pb::SetLetterRequest {
+                    inquiry_id: i.inquiry_id.clone(),
+                    expected_version: i.version,
+                    client_request_id: key(),
+                    letter_number: "۱۲۳/ن/۴۵".into(),
+                    letter_date_jalali: "1403/05/12".into(),
+                    authority_organization_id: self.authority_org.clone(),
+                },
+                t
+            )?
+            .inquiry
+            .expect("inquiry");
+        }
+        let (card, deed) = self.documents.clone();
+        let i = call!(
+            self,
+            c,
+            attach_documents,
+            pb::AttachDocumentsRequest {
+                inquiry_id: i.inquiry_id.clone(),
+                expected_version: i.version,
+                client_request_id: key(),
+                document_ids: vec![card, deed],
+            },
+            t
+        )?
+        .inquiry
+        .expect("inquiry");
+        let i = call!(
+            self,
+            c,
+            set_applicant,
+            pb::SetApplicantRequest {
+                inquiry_id: i.inquiry_id.clone(),
+                expected_version: i.version,
+                client_request_id: key(),
+                full_name: self.citizen.name.clone(),
+                national_code: self.citizen.national_code.clone(),
+                ownership_type: ppb::OwnershipType::Full as i32,
+            },
+            t
+        )?
+        .inquiry
+        .expect("inquiry");
+        let i = call!(
+            self,
+            c,
+            submit,
+            pb::SubmitRequest {
+                inquiry_id: i.inquiry_id.clone(),
+                expected_version: i.version,
+                client_request_id: key(),
+            },
+            t
+        )?
+        .inquiry
+        .expect("inquiry");
+        assert_eq!(
+            i.state,
+            pb::InquiryState::AwaitingPayment as i32,
+            "a property-transfer inquiry waits for its fee"
+        );
+        let payment = call!(
+            self,
+            c,
+            start_payment,
+            pb::StartPaymentRequest {
+                inquiry_id: i.inquiry_id.clone(),
+                expected_version: i.version,
+                client_request_id: key(),
+                return_url: "https://estelam.example/return".into(),
+            },
+            t
+        )?
+        .payment
+        .expect("payment");
+        Ok(Pending {
+            inquiry_id: i.inquiry_id,
+            psp_token: payment.psp_token,
+        })
+    }
+
+    async fn request_number(&self, parcel: &str) -> Result<String, tonic::Status> {
+        let c = ppb::property_service_client::PropertyServiceClient::new(channel(
+            &self.settings,
+            &self.settings.endpoints.property,
+        ));
+        Ok(call!(
+            self,
+            c,
+            issue_request_number,
+            ppb::IssueRequestNumberRequest {
+                renovation_code: parcel.to_owned(),
+                validity_days: 30,
+                note: "fault suite".into(),
+                client_request_id: key(),
+            },
+            self.clerk.as_str()
+        )?
+        .request_number
+        .expect("a number")
+        .number)
+    }
+
+    async fn upload(
+        &self,
+        kind: dpb::DocumentKind,
+        name: &str,
+        data: Vec<u8>,
+    ) -> Result<String, tonic::Status> {
+        let content_type = if name.ends_with(".pdf") {
+            "application/pdf"
+        } else {
+            "image/png"
+        };
+        let first = dpb::UploadDocumentRequest {
+            payload: Some(dpb::upload_document_request::Payload::Metadata(
+                dpb::UploadMetadata {
+                    kind: kind as i32,
+                    original_filename: name.into(),
+                    declared_content_type: content_type.into(),
+                    client_request_id: key(),
+                    ..Default::default()
+                },
+            )),
+        };
+        let chunk = dpb::UploadDocumentRequest {
+            payload: Some(dpb::upload_document_request::Payload::Chunk(Bytes::from(
+                data,
+            ))),
+        };
+        let client = dpb::document_service_client::DocumentServiceClient::new(channel(
+            &self.settings,
+            &self.settings.endpoints.documents,
+        ));
+        let uploaded = self
+            .retry(|| {
+                let mut c = client.clone();
+                let stream = futures::stream::iter([first.clone(), chunk.clone()]);
+                let token = self.token.clone();
+                async move {
+                    c.upload_document(outgoing(stream, Some(token.as_str())))
+                        .await
+                        .map(tonic::Response::into_inner)
+                }
+            })
+            .await?;
+        Ok(uploaded.document.expect("a document").document_id)
+    }
+
+    /// Pays one inquiry at the sandbox bank and forwards the callback to fees: the
+    /// payment is acknowledged when fees accepts the callback. Every step may be repeated
+    /// (the bank's first decision wins; duplicate callbacks are the PSP's normal
+    /// behaviour).
+    pub async fn pay(&self, p: &Pending) -> Result<(), tonic::Status> {
+        let mut fees = self.fees();
+        let decided = fees
+            .decide_sandbox_payment(outgoing(
+                fpb::DecideSandboxPaymentRequest {
+                    psp_token: p.psp_token.clone(),
+                    choice: fpb::SandboxChoice::Pay as i32,
+                },
+                Some(&self.psp),
+            ))
+            .await?
+            .into_inner();
+        let callback = decided.callback.expect("a callback to forward");
+        fees.handle_psp_callback(outgoing(callback, Some(&self.psp)))
+            .await?;
+        Ok(())
+    }
+
+    /// Pays one inquiry as the payer's browser does: the sandbox bank's page on the
+    /// gateway, "Pay" pressed; acknowledged by the 303 back to the portal. Retried while
+    /// the gateway is unreachable or answers 5xx/429, each such answer required to be
+    /// problem+json.
+    pub async fn pay_via_gateway(&self, gateway_url: &str, p: &Pending) -> Result<(), String> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("HTTP client");
+        let until = tokio::time::Instant::now() + RETRY_FOR;
+        loop {
+            let sent = http
+                .post(format!("{gateway_url}/psp/pay"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("token={}&choice=pay", p.psp_token))
+                .send()
+                .await;
+            match sent {
+                Ok(r) if r.status() == reqwest::StatusCode::SEE_OTHER => {
+                    self.calls.fetch_add(1, Ordering::Relaxed);
+                    return Ok(());
+                }
+                Ok(r) => {
+                    let status = r.status();
+                    let problem = r
+                        .headers()
+                        .get("content-type")
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|v| v.starts_with("application/problem+json"));
+                    assert!(
+                        problem,
+                        "the gateway answered {status} without problem+json"
+                    );
+                    note_as(&self.refusals, format!("HTTP {}", status.as_u16()));
+                    let retry = status.is_server_error()
+                        || status == reqwest::StatusCode::TOO_MANY_REQUESTS;
+                    if !retry || tokio::time::Instant::now() > until {
+                        return Err(format!("{status}: {}", r.text().await.unwrap_or_default()));
+                    }
+                }
+                Err(e) => {
+                    note_as(&self.refusals, "HTTP connection failed".into());
+                    if tokio::time::Instant::now() > until {
+                        return Err(e.to_string());
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Pays every pending inquiry, `concurrency` at a time, each retried (as a payer's
+    /// browser would) until fees acknowledges it; `acked` counts acknowledgements as they
+    /// come. Returns the inquiries whose payment was acknowledged.
+    pub async fn pay_all(
+        self: &Arc<Self>,
+        pending: Vec<Pending>,
+        concurrency: usize,
+        acked: Arc<AtomicUsize>,
+    ) -> Vec<String> {
+        let results: Vec<Option<String>> = futures::stream::iter(pending)
+            .map(|p| {
+                let (me, acked) = (self.clone(), acked.clone());
+                async move {
+                    let paid = me.retry(|| me.pay(&p)).await;
+                    paid.ok().map(|()| {
+                        acked.fetch_add(1, Ordering::Relaxed);
+                        p.inquiry_id
+                    })
+                }
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        results.into_iter().flatten().collect()
+    }
+
+    /// Total refusals seen so far.
+    pub fn refusals_seen(&self) -> usize {
+        self.refusals.lock().expect("refusals").values().sum()
+    }
+
+    /// One CreateInquiry, not retried, with a client-side deadline of `wait`: what a
+    /// caller sees while a fault is on.
+    pub async fn probe(&self, wait: Duration) -> Result<(), tonic::Status> {
+        let mut request = outgoing(
+            pb::CreateInquiryRequest {
+                request_type_code: REQUEST_TYPE.into(),
+                client_request_id: key(),
+            },
+            Some(&self.token),
+        );
+        request.set_timeout(wait);
+        self.inquiry().create_inquiry(request).await.map(|_| ())
+    }
+
+    /// The citizen's access token (for calls through the gateway).
+    pub fn citizen_token(&self) -> &str {
+        &self.token
+    }
+
+    /// Waits (up to `deadline`) until every acknowledged inquiry has its answer, then
+    /// counts, from the inquiry service's own store, answers and `inquiry.answer.issued`
+    /// events per inquiry, and checks each issued state through the API too.
+    /// Returns (completed, lost, duplicated).
+    pub async fn outcome(&self, acked: &[String], deadline: Duration) -> (usize, usize, usize) {
+        let db = estelam_runtime::host::open_store(
+            &self.settings,
+            "inquiry",
+            &estelam_inquiry::migrations(),
+        )
+        .await
+        .expect("the inquiry store");
+        let wanted: HashSet<&str> = acked.iter().map(String::as_str).collect();
+        let until = tokio::time::Instant::now() + deadline;
+        let mut answers: HashMap<String, i64>;
+        loop {
+            answers = answer_counts(&db).await.unwrap_or_default();
+            let done = wanted
+                .iter()
+                .filter(|id| answers.contains_key(**id))
+                .count();
+            if done == wanted.len() || tokio::time::Instant::now() > until {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let events = issued_event_counts(&db).await;
+        db.close().await;
+        let mut completed = 0;
+        let mut duplicated = 0;
+        for id in &wanted {
+            let a = answers.get(*id).copied().unwrap_or(0);
+            let e = events.get(*id).copied().unwrap_or(0);
+            if a >= 1 && e >= 1 {
+                completed += 1;
+            }
+            duplicated += usize::try_from((a - 1).max(0)).unwrap_or(0) + e.saturating_sub(1);
+        }
+        // The applicant sees the same through the API.
+        let issued_by_api = futures::stream::iter(wanted.iter().map(|id| (*id).to_owned()))
+            .map(|id| async move { self.is_issued(&id).await })
+            .buffer_unordered(16)
+            .filter(|issued| std::future::ready(*issued))
+            .count()
+            .await;
+        assert_eq!(
+            issued_by_api, completed,
+            "the API and the store agree on what was issued"
+        );
+        (completed, wanted.len() - completed, duplicated)
+    }
+
+    async fn is_issued(&self, inquiry_id: &str) -> bool {
+        self.inquiry()
+            .get_inquiry(outgoing(
+                pb::GetInquiryRequest {
+                    key: Some(pb::get_inquiry_request::Key::InquiryId(inquiry_id.into())),
+                },
+                Some(&self.token),
+            ))
+            .await
+            .ok()
+            .and_then(|r| r.into_inner().inquiry)
+            .is_some_and(|i| i.state == pb::InquiryState::Issued as i32)
+    }
+}
+
+/// A channel to `endpoint` with the system's client settings.
+pub fn channel(settings: &Settings, endpoint: &str) -> Channel {
+    estelam_runtime::grpc::channel(endpoint, &settings.grpc).expect("endpoint")
+}
+
+async fn answer_counts(
+    db: &estelam_runtime::db::Database,
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    use sqlx::Row as _;
+    let rows = sqlx::query("SELECT inquiry_id, COUNT(*) AS n FROM answers GROUP BY inquiry_id")
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("inquiry_id")?, r.try_get("n")?)))
+        .collect()
+}
+
+async fn issued_event_counts(db: &estelam_runtime::db::Database) -> HashMap<String, usize> {
+    use sqlx::Row as _;
+    let rows = sqlx::query("SELECT payload FROM outbox WHERE routing_key = $1")
+        .bind(estelam_proto::routing_keys::ANSWER_ISSUED)
+        .fetch_all(db.pool())
+        .await
+        .expect("the outbox");
+    let mut counts = HashMap::new();
+    for r in &rows {
+        let payload: Vec<u8> = r.try_get("payload").expect("payload");
+        if let Ok(e) = estelam_proto::events::v1::AnswerIssued::decode(payload.as_slice()) {
+            *counts.entry(e.inquiry_id).or_default() += 1;
+        }
+    }
+    counts
+}

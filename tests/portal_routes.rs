@@ -1,0 +1,458 @@
+//! The routes the portal's newcomer, clerk and authority pages use, over the whole running
+//! system (`estelam::start` on OS-chosen ports, a temporary data directory, the demo city and
+//! demo people), through real HTTP: the demo newcomer registers and walks the nine steps to a
+//! paid debt and an answer that verifies offline with the published key; a clerk issues
+//! request numbers and revokes the answer; an authority user's `/me` names their office.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use ed25519_dalek::{Signature, Verifier as _, VerifyingKey};
+use estelam::SystemAddrs;
+use estelam_inquiry::demo::DemoPeople;
+use estelam_runtime::config::Settings;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+struct System {
+    url: String,
+    http: Client,
+    demo: DemoPeople,
+    shutdown: CancellationToken,
+    _data: tempfile::TempDir,
+}
+
+impl Drop for System {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+async fn system() -> System {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings {
+        data_dir: data.path().to_path_buf(),
+        ..Settings::default()
+    };
+    settings.property.demo_parcels = 300;
+    let shutdown = CancellationToken::new();
+    let running = estelam::start(settings, SystemAddrs::ephemeral(), shutdown.clone())
+        .await
+        .expect("system starts");
+    let url = running.gateway_url.clone();
+    tokio::spawn(running.wait());
+    let demo = serde_json::from_str(
+        &std::fs::read_to_string(data.path().join("demo.json")).expect("demo.json written"),
+    )
+    .expect("demo.json parses");
+    System {
+        url,
+        http: Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        demo,
+        shutdown,
+        _data: data,
+    }
+}
+
+fn rid() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(1);
+    format!(
+        "portal-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl System {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder, token: Option<&str>) -> (StatusCode, Value) {
+        let req = match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        let response = req.send().await.expect("sent");
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            assert!(
+                !body["detail_fa"].as_str().unwrap_or("").is_empty()
+                    && !body["detail"].as_str().unwrap_or("").is_empty(),
+                "an error says what to do in Persian and English: {status} {body}"
+            );
+        }
+        (status, body)
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.send(self.http.get(self.url(path)), token).await
+    }
+
+    async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.send(self.http.post(self.url(path)).json(&body), token)
+            .await
+    }
+
+    async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.http.put(self.url(path)).json(&body), Some(token))
+            .await
+    }
+
+    async fn login(&self, national_code: &str, password: &str) -> String {
+        let (status, body) = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"national_code": national_code, "password": password}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["tokens"]["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    async fn upload(&self, token: &str, kind: &str) -> String {
+        // A one-page PDF, as a scanner gives.
+        let pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+        let form = reqwest::multipart::Form::new()
+            .text("kind", kind.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(pdf.to_vec())
+                    .file_name("scan.pdf")
+                    .mime_str("application/pdf")
+                    .expect("mime"),
+            );
+        let (status, doc) = self
+            .send(
+                self.http
+                    .post(self.url("/api/v1/documents"))
+                    .multipart(form),
+                Some(token),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{doc}");
+        doc["document_id"].as_str().expect("id").to_owned()
+    }
+
+    /// Pays the bill of an inquiry awaiting payment on the sandbox bank's page, as a browser
+    /// would, and waits (with a deadline) until the answer is issued.
+    async fn pay(&self, token: &str, id: &str, inquiry: &Value) -> Value {
+        let (status, payment) = self
+            .post(
+                &format!("/api/v1/inquiries/{id}/payments"),
+                Some(token),
+                json!({"expected_version": inquiry["version"], "client_request_id": rid(),
+                       "return_url": self.url(&format!("/inquiries/{id}"))}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{payment}");
+        let redirect = payment["redirect_url"].as_str().expect("redirect_url");
+        let page = self
+            .http
+            .get(redirect)
+            .send()
+            .await
+            .expect("sent")
+            .text()
+            .await
+            .expect("page");
+        assert!(
+            page.contains(r#"value="pay""#),
+            "the bank's page offers to pay: {page}"
+        );
+        let token_param = redirect.split("token=").nth(1).expect("psp token");
+        let response = self
+            .http
+            .post(self.url("/psp/pay"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("token={token_param}&choice=pay"))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let back = response.headers()["location"].to_str().expect("location");
+        assert!(
+            back.contains(&format!("/inquiries/{id}?")) && back.contains("status=confirmed"),
+            "back to the portal's inquiry page: {back}"
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let (status, now) = self
+                .get(&format!("/api/v1/inquiries/{id}"), Some(token))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{now}");
+            if now["state"] == "issued" {
+                return now;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the answer follows the payment: {now}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_newcomer_registers_pays_and_gets_an_answer_that_verifies_offline_until_a_clerk_revokes_it()
+ {
+    let s = system().await;
+    let n = s
+        .demo
+        .newcomer
+        .clone()
+        .expect("the demo city has a newcomer");
+    assert!(n.has_debt);
+
+    // The newcomer's parcel is where demo.json says: picking that point finds it.
+    let (status, body) = s
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"national_code": n.national_code, "first_name": n.first_name,
+                   "last_name": n.last_name, "mobile": n.mobile,
+                   "password": "the newcomer's own passphrase"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let token = s
+        .login(&n.national_code, "the newcomer's own passphrase")
+        .await;
+    let (status, picked) = s
+        .get(
+            &format!("/api/v1/parcels/at?lat={}&lon={}", n.lat, n.lon),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{picked}");
+    assert_eq!(picked["renovation_code"], n.renovation_code.as_str());
+
+    // A clerk issues a second request number for the same parcel; a citizen may not.
+    let clerk = s
+        .login(&s.demo.clerk.national_code, &s.demo.clerk.password)
+        .await;
+    let path = format!("/api/v1/parcels/{}/request-numbers", n.renovation_code);
+    let (status, number) = s
+        .post(&path, Some(&clerk), json!({"client_request_id": rid()}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{number}");
+    assert_eq!(number["renovation_code"], n.renovation_code.as_str());
+    assert!(
+        number["number"]
+            .as_str()
+            .is_some_and(|x| x.chars().all(|c| c.is_ascii_digit()) && x != n.request_number),
+        "{number}"
+    );
+    let (status, refused) = s
+        .post(&path, Some(&token), json!({"client_request_id": rid()}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+
+    // The nine steps over HTTP, as the portal makes them.
+    let (_, types) = s.get("/api/v1/request-types", Some(&token)).await;
+    let transfer = types["request_types"]
+        .as_array()
+        .expect("types")
+        .iter()
+        .find(|t| t["code"] == "property-transfer")
+        .expect("the property transfer type")
+        .clone();
+    let (status, inquiry) = s
+        .post(
+            "/api/v1/inquiries",
+            Some(&token),
+            json!({"request_type_code": "property-transfer", "client_request_id": rid()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{inquiry}");
+    let id = inquiry["inquiry_id"].as_str().expect("id").to_owned();
+    let ids: Vec<Value> = transfer["undertakings"]
+        .as_array()
+        .expect("undertakings")
+        .iter()
+        .map(|u| u["undertaking_version_id"].clone())
+        .collect();
+    let step = |name: &str| format!("/api/v1/inquiries/{id}/{name}");
+    let (status, inquiry) = s
+        .put(
+            &step("undertakings"),
+            &token,
+            json!({"expected_version": inquiry["version"], "client_request_id": rid(),
+                   "undertaking_version_ids": ids}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{inquiry}");
+    let (status, inquiry) = s
+        .put(
+            &step("property"),
+            &token,
+            json!({"expected_version": inquiry["version"], "client_request_id": rid(),
+                   "picked_point": {"lat": n.lat, "lon": n.lon},
+                   "request_number": n.request_number}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{inquiry}");
+    let (status, orgs) = s.get("/api/v1/organizations", Some(&token)).await;
+    assert_eq!(status, StatusCode::OK, "{orgs}");
+    let office = orgs["organizations"]
+        .as_array()
+        .expect("organizations")
+        .iter()
+        .find(|o| o["organization_id"] == s.demo.authority.organization_id.as_str())
+        .unwrap_or_else(|| panic!("the demo notary office is listed: {orgs}"))
+        .clone();
+    assert_eq!(office["type"], "notary_office");
+    let (status, inquiry) = s
+        .put(
+            &step("letter"),
+            &token,
+            json!({"expected_version": inquiry["version"], "client_request_id": rid(),
+                   "letter_number": "1403/12/345", "letter_date_jalali": "1403/12/01",
+                   "authority_organization_id": office["organization_id"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{inquiry}");
+    let docs = vec![
+        s.upload(&token, "national_id_card").await,
+        s.upload(&token, "ownership_deed").await,
+    ];
+    let (status, inquiry) = s
+        .put(
+            &step("documents"),
+            &token,
+            json!({"expected_version": inquiry["version"], "client_request_id": rid(),
+                   "document_ids": docs}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{inquiry}");
+    let (status, inquiry) = s
+        .put(
+            &step("applicant"),
+            &token,
+            json!({"expected_version": inquiry["version"], "client_request_id": rid(),
+                   "full_name": n.name, "national_code": n.national_code,
+                   "ownership_type": n.ownership_type}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{inquiry}");
+    let (status, submitted) = s
+        .post(
+            &step("submit"),
+            Some(&token),
+            json!({"expected_version": inquiry["version"], "client_request_id": rid()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{submitted}");
+    let inquiry = submitted["inquiry"].clone();
+    assert_eq!(
+        inquiry["state"], "awaiting_payment",
+        "the parcel owes levies"
+    );
+    let issued = s.pay(&token, &id, &inquiry).await;
+
+    // The answer names the owner and carries what an offline check needs.
+    let (status, answer) = s.get(&step("answer"), Some(&token)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let facts = &answer["facts"];
+    assert_eq!(facts["ownership_type"], "full");
+    assert_eq!(facts["debt_status"], "cleared");
+    let owners = facts["owners"].as_array().expect("owners");
+    assert_eq!(owners.len(), 1, "{answer}");
+    assert_eq!(owners[0]["national_code"], n.national_code.as_str());
+    assert_eq!(owners[0]["share_numerator"], 6);
+    let payload = BASE64
+        .decode(answer["signed_payload"].as_str().expect("payload"))
+        .expect("base64 payload");
+    let signature = BASE64
+        .decode(answer["signature"].as_str().expect("signature"))
+        .expect("base64 signature");
+    let text = String::from_utf8(payload.clone()).expect("canonical JSON is UTF-8");
+    assert!(text.contains(&n.national_code) && text.contains("estelam.inquiry.answer.v1"));
+    let (status, keys) = s.get("/api/v1/answer-signing-keys", None).await;
+    assert_eq!(status, StatusCode::OK, "{keys}");
+    let key = keys["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|k| k["kid"] == answer["signing_key_id"])
+        .unwrap_or_else(|| panic!("the signing key is published: {keys}"));
+    let raw: [u8; 32] = BASE64
+        .decode(key["public_key"].as_str().expect("key"))
+        .expect("base64 key")
+        .try_into()
+        .expect("32 bytes");
+    let key = VerifyingKey::from_bytes(&raw).expect("an Ed25519 key");
+    let signature = Signature::from_slice(&signature).expect("64 bytes");
+    key.verify(&payload, &signature)
+        .expect("the answer verifies offline");
+    let mut forged = payload.clone();
+    let last = forged.len() - 2;
+    forged[last] ^= 1;
+    assert!(key.verify(&forged, &signature).is_err());
+
+    // A clerk revokes it; everyone who verifies it learns so, and a citizen cannot.
+    let revoke = step("answer/revoke");
+    let (status, refused) = s
+        .post(
+            &revoke,
+            Some(&token),
+            json!({"expected_version": issued["version"], "client_request_id": rid(),
+                   "reason": "issued on a wrong deed"}),
+        )
+        .await;
+    assert!(
+        status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+        "{status} {refused}"
+    );
+    let (status, revoked) = s
+        .post(
+            &revoke,
+            Some(&clerk),
+            json!({"expected_version": issued["version"], "client_request_id": rid(),
+                   "reason": "issued on a wrong deed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{revoked}");
+    assert_eq!(revoked["status"], "revoked");
+    let code = answer["verification_code"].as_str().expect("code");
+    let (status, verified) = s.get(&format!("/api/v1/answers/{code}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{verified}");
+    assert_eq!(verified["result"], "revoked", "{verified}");
+}
+
+#[tokio::test]
+async fn me_names_an_authority_users_office_and_only_theirs() {
+    let s = system().await;
+    let a = &s.demo.authority;
+    let token = s.login(&a.national_code, &a.password).await;
+    let (status, me) = s.get("/api/v1/me", Some(&token)).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(
+        me["organization"]["organization_id"],
+        a.organization_id.as_str()
+    );
+    assert_eq!(me["organization"]["name"]["fa"], a.organization.as_str());
+    assert_eq!(me["organization"]["type"], "notary_office");
+
+    let c = &s.demo.citizens[0];
+    let token = s.login(&c.national_code, &c.password).await;
+    let (status, me) = s.get("/api/v1/me", Some(&token)).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert!(me.get("organization").is_none(), "{me}");
+
+    // The authorities list is for accounts, and its bounds are checked.
+    let (status, _) = s.get("/api/v1/organizations", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, problem) = s.get("/api/v1/organizations?limit=0", Some(&token)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "limit", "{problem}");
+}
