@@ -376,7 +376,7 @@ async fn the_newcomer_registers_pays_and_gets_an_answer_that_verifies_offline_un
         .decode(answer["signature"].as_str().expect("signature"))
         .expect("base64 signature");
     let text = String::from_utf8(payload.clone()).expect("canonical JSON is UTF-8");
-    assert!(text.contains(&n.national_code) && text.contains("estelam.inquiry.answer.v1"));
+    assert!(text.contains(&n.national_code) && text.contains(estelam_inquiry::answer::FORMAT));
     let (status, keys) = s.get("/api/v1/answer-signing-keys", None).await;
     assert_eq!(status, StatusCode::OK, "{keys}");
     let key = keys["keys"]
