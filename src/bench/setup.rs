@@ -222,54 +222,18 @@ pub async fn staff(clients: &Clients, admin_token: &str, run_seed: u32) -> anyho
     let authority_token = clients
         .login(&authority_code, &authority.initial_password)
         .await?;
-    let request_type_code = request_type(clients, admin_token, run_seed).await?;
     Ok(Staff {
         clerk_token,
         organization_id: org.organization_id,
         authority_token,
-        request_type_code,
+        request_type_code: REQUEST_TYPE.to_owned(),
     })
 }
 
-/// The seeded property-transfer type always bills its inquiry fee, so no filing of it is
-/// issued without a payment. Request types are data: as the admin, the run adds a copy
-/// without the fee (checks unchanged: request number, ownership, debt), so a parcel with
-/// no debt is answered within Submit and one with debt bills the debt alone.
-async fn request_type(
-    clients: &Clients,
-    admin_token: &str,
-    run_seed: u32,
-) -> anyhow::Result<String> {
-    let mut inquiry = clients.inquiry.clone();
-    let mut rt = inquiry
-        .get_request_type(outgoing(
-            qpb::GetRequestTypeRequest {
-                code: "property-transfer".into(),
-            },
-            Some(admin_token),
-        ))
-        .await
-        .context("reading the property-transfer request type (inquiry GetRequestType)")?
-        .into_inner()
-        .request_type
-        .context("no request type returned")?;
-    rt.code = format!("bench-debt-check-{run_seed}");
-    rt.fee_items
-        .retain(|k| *k != fpb::BillItemKind::InquiryFee as i32);
-    inquiry
-        .put_request_type(outgoing(
-            qpb::PutRequestTypeRequest {
-                request_type: Some(rt.clone()),
-                expected_version: 0,
-                reason: "load test: a debt check without a fee".into(),
-                client_request_id: format!("bench-request-type-{run_seed}"),
-            },
-            Some(admin_token),
-        ))
-        .await
-        .context("adding the run's request type (inquiry PutRequestType as the admin)")?;
-    Ok(rt.code)
-}
+/// The request type every flow files: the seeded property transfer, whose inquiry fee is
+/// charged to the notary office's account, so a parcel with no debt is answered within
+/// Submit and one with debt bills the debt alone.
+const REQUEST_TYPE: &str = "property-transfer";
 
 /// Parcels are small squares on a grid south of the synthetic city (which starts at
 /// 32.70° N), so they never overlap its lots; each run gets its own rows.
