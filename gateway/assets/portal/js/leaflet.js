@@ -69,7 +69,9 @@ export async function parcelMap(container, { onParcel, onStatus, zoom } = {}) {
     },
   }).addTo(map);
   let generation = 0;
+  let destroyed = false;
   const load = async () => {
+    if (destroyed) return;
     const mine = ++generation;
     if (map.getZoom() < MIN_PARCEL_ZOOM) {
       layer.clearLayers();
@@ -80,19 +82,31 @@ export async function parcelMap(container, { onParcel, onStatus, zoom } = {}) {
     const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(6)).join(',');
     try {
       const collection = await get(`/api/v1/collections/parcels/items?bbox=${bbox}&limit=500`);
-      if (mine !== generation) return;
+      if (destroyed || mine !== generation) return;
       layer.clearLayers();
       layer.addData(collection);
       if (onStatus) onStatus({ count: (collection.features || []).length });
     } catch (err) {
-      if (mine === generation && onStatus) onStatus({ failed: true, problem: err.problem });
+      if (!destroyed && mine === generation && onStatus) onStatus({ failed: true, problem: err.problem });
     }
   };
   let timer = null;
-  map.on('moveend', () => {
+  const onMoveEnd = () => {
     clearTimeout(timer);
     timer = setTimeout(load, 250);
-  });
+  };
+  map.on('moveend', onMoveEnd);
   load();
-  return { map, destroy: () => map.remove() };
+  // A page that moves on removes the map: the debounced reload and any answer still on its
+  // way must then do nothing, since a removed map has no panes to measure or draw into.
+  const destroy = () => {
+    if (destroyed) return;
+    destroyed = true;
+    clearTimeout(timer);
+    generation += 1;
+    map.off('moveend', onMoveEnd);
+    map.stop();
+    map.remove();
+  };
+  return { map, destroy };
 }
