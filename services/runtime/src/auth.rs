@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ServiceError;
+use crate::verified_tokens::{Verified, VerifiedTokens};
 
 /// What a person or machine may be; a token carries one or more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -214,6 +215,8 @@ pub struct TokenVerifier {
     revoked: Arc<RwLock<HashMap<String, (u64, u64)>>>,
     /// Woken when a token names a key we do not have: identity may have just rotated.
     refresh_hint: Arc<tokio::sync::Notify>,
+    /// Tokens already verified, so a signature is checked once per token, not per request.
+    verified: Arc<VerifiedTokens>,
 }
 
 impl std::fmt::Debug for TokenVerifier {
@@ -251,6 +254,7 @@ impl TokenVerifier {
             validation: Arc::new(validation),
             revoked: Arc::new(RwLock::new(HashMap::new())),
             refresh_hint: Arc::new(tokio::sync::Notify::new()),
+            verified: Arc::new(VerifiedTokens::default()),
         }
     }
 
@@ -262,6 +266,8 @@ impl TokenVerifier {
             .collect::<HashMap<_, _>>();
         if let Ok(mut guard) = self.keys.write() {
             *guard = map;
+            // What was verified with the old set is verified again against the new one.
+            self.verified.clear();
         }
     }
 
@@ -317,6 +323,13 @@ impl TokenVerifier {
     /// Checks signature, algorithm, issuer, audience, expiry, not-before and revocation;
     /// returns the caller.
     pub fn verify(&self, token: &str) -> Result<Caller, TokenError> {
+        let now = now_secs();
+        if let Some(known) = self.verified.get(token, now) {
+            if self.is_revoked(&known.caller.subject, known.iat) {
+                return Err(TokenError::Revoked);
+            }
+            return Ok(known.caller);
+        }
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
         if header.alg != Algorithm::EdDSA {
             return Err(TokenError::Algorithm);
@@ -338,12 +351,23 @@ impl TokenVerifier {
         if self.is_revoked(&claims.sub, claims.iat) {
             return Err(TokenError::Revoked);
         }
-        Ok(Caller {
+        let caller = Caller {
             subject: claims.sub,
             roles: claims.roles.iter().filter_map(|r| Role::parse(r)).collect(),
             organization: claims.org,
             token_id: claims.jti,
-        })
+        };
+        self.verified.insert(
+            token,
+            Verified {
+                caller: caller.clone(),
+                iat: claims.iat,
+                valid_from: claims.nbf.saturating_sub(LEEWAY_SECS),
+                valid_until: claims.exp.saturating_add(LEEWAY_SECS),
+            },
+            now,
+        );
+        Ok(caller)
     }
 
     /// Loads keys and revocations from `source` now and then every `every`, until

@@ -18,3 +18,4 @@ pub mod shed;
 pub mod shutdown;
 pub mod telemetry;
 pub mod testing;
+pub mod verified_tokens;

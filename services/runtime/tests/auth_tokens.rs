@@ -166,3 +166,24 @@ fn revocations_past_their_hold_are_dropped() {
     assert_eq!(verifier.revoked_count(), 2);
     assert!(verifier.verify(&token).is_err());
 }
+
+#[test]
+fn a_token_already_verified_stops_verifying_once_its_key_is_withdrawn() {
+    let old = TokenMint::new();
+    let new = TokenMint::new();
+    let verifier = old.verifier();
+    let token = old.token("user-1", &[Role::Citizen]);
+    assert!(verifier.verify(&token).is_ok());
+    assert!(
+        verifier.verify(&token).is_ok(),
+        "and again, from what was verified"
+    );
+    // Identity rotated twice: the old key is no longer published.
+    verifier.set_keys(&[new.public_key()]);
+    assert!(verifier.verify(&token).is_err());
+    assert!(
+        verifier
+            .verify(&new.token("user-1", &[Role::Citizen]))
+            .is_ok()
+    );
+}
