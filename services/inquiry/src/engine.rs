@@ -16,6 +16,7 @@
 //! Submit's when nothing is owed, the `fees.debt.cleared` handler's when payment clears
 //! the bill, or the recovery sweep's.
 
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use estelam_domain::{CheckCode, CodeKind, DomainError, JalaliDate, NationalCode, RenovationCode};
@@ -60,6 +61,9 @@ pub struct Engine {
     settings: InquirySettings,
     relay: Option<RelayHandle>,
     seal: KeySeal,
+    /// Request-type versions already read: a stored version never changes (an edit makes a
+    /// new one), so each step of each inquiry need not read and parse it again.
+    type_versions: std::sync::Mutex<HashMap<(String, i64), RequestTypeDef>>,
 }
 
 fn refused(r: &Refusal) -> ServiceError {
@@ -146,6 +150,7 @@ impl Engine {
             settings,
             relay,
             seal,
+            type_versions: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -324,20 +329,39 @@ impl Engine {
         Ok(out)
     }
 
+    fn known_type_version(&self, inq: &Inquiry) -> Option<RequestTypeDef> {
+        let known = self.type_versions.lock().unwrap_or_else(|p| p.into_inner());
+        known
+            .get(&(inq.request_type_code.clone(), inq.request_type_version))
+            .cloned()
+    }
+
     async fn type_version(
         &self,
         conn: &mut AnyConnection,
         inq: &Inquiry,
     ) -> Result<RequestTypeDef, ServiceError> {
-        store::request_type_version(conn, &inq.request_type_code, inq.request_type_version)
-            .await?
-            .ok_or_else(|| {
-                ServiceError::internal(anyhow::anyhow!(
-                    "request type {}@{} missing",
-                    inq.request_type_code,
-                    inq.request_type_version
-                ))
-            })
+        if let Some(def) = self.known_type_version(inq) {
+            return Ok(def);
+        }
+        let def =
+            store::request_type_version(conn, &inq.request_type_code, inq.request_type_version)
+                .await?
+                .ok_or_else(|| {
+                    ServiceError::internal(anyhow::anyhow!(
+                        "request type {}@{} missing",
+                        inq.request_type_code,
+                        inq.request_type_version
+                    ))
+                })?;
+        self.type_versions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                (inq.request_type_code.clone(), inq.request_type_version),
+                def.clone(),
+            );
+        Ok(def)
     }
 
     // ---- idempotency and saving --------------------------------------------------------
@@ -594,8 +618,10 @@ impl Engine {
         if expected_version != inq.version {
             return Err(ServiceError::conflict());
         }
-        let mut conn = self.conn().await?;
-        let def = self.type_version(&mut conn, &inq).await?;
+        let def = match self.known_type_version(&inq) {
+            Some(def) => def,
+            None => self.type_version(&mut *self.conn().await?, &inq).await?,
+        };
         workflow::take(inq.state, step, def.letter_required).map_err(|r| refused(&r))?;
         Ok((inq, def))
     }
