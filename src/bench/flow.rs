@@ -6,10 +6,14 @@
 //!
 //! Besides each call, two spans are recorded: `submit → answer (no debt)` (the Submit call
 //! of a debt-free parcel, which issues the answer before it returns) and `paid → issued`
-//! (from the bank's "pay" until the applicant sees the inquiry issued, the event path
-//! fees → bus → inquiry included).
+//! (from the moment the bank's "pay" is sent until the inquiry's own `issued_at`, the event
+//! path fees → bus → inquiry included). The second is read from the server's issue time, not
+//! from when a poll happened to see it: the applicant polls as a portal would (every
+//! [`POLL_INTERVAL`]), and a tighter poll would only load the machine being measured. Both
+//! clocks are this machine's when the system runs in-process.
 
-use std::time::{Duration, Instant};
+use std::str::FromStr as _;
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -22,6 +26,8 @@ use super::stats::{Failure, Stats};
 pub const SUBMIT_TO_ANSWER: &str = "submit → answer (no debt)";
 /// Label of the debt span.
 pub const PAID_TO_ISSUED: &str = "paid → issued (debt)";
+/// How often an applicant who has paid looks at the inquiry again.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// Label of a whole flow.
 pub const WHOLE_FLOW: &str = "whole flow";
 
@@ -258,6 +264,7 @@ async fn pay(
         })
         .ok_or_else(|| Failure::new("start payment", "redirect_url without a token"))?;
     let paid_at = Instant::now();
+    let paid_wall = SystemTime::now();
     api.call(
         stats,
         "bank: pay (PSP callback)",
@@ -267,10 +274,10 @@ async fn pay(
     )
     .await?;
     let deadline = paid_at + ctx.issue_deadline;
-    loop {
+    let issued_at = loop {
         let now = api.get(stats, "poll inquiry", base, Some(token)).await?;
         match now["state"].as_str() {
-            Some("issued") => break,
+            Some("issued") => break text("poll inquiry", &now, "issued_at")?,
             Some("awaiting_payment") | Some("assessed") => {}
             other => {
                 return Err(Failure::new(
@@ -285,9 +292,19 @@ async fn pay(
                 "not issued within the deadline after paying",
             ));
         }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    stats.record(PAID_TO_ISSUED, paid_at.elapsed());
+        tokio::time::sleep(POLL_INTERVAL).await;
+    };
+    let issued_wall = prost_types::Timestamp::from_str(&issued_at)
+        .ok()
+        .and_then(|t| SystemTime::try_from(t).ok())
+        .ok_or_else(|| Failure::new("poll inquiry", "issued_at is not an RFC 3339 instant"))?;
+    let took = issued_wall.duration_since(paid_wall).map_err(|_| {
+        Failure::new(
+            "poll inquiry",
+            "issued before the payment was sent: the clocks of this machine and the system differ",
+        )
+    })?;
+    stats.record(PAID_TO_ISSUED, took);
     Ok(())
 }
 

@@ -9,8 +9,10 @@
 //! One concern per file: [`target`] (what is loaded), [`setup`] (people and parcels made
 //! through the system's own APIs), [`flow`] (one applicant's inquiry), [`scenarios`]
 //! (focused calls), [`drive`] (closed-loop workers), [`stats`] (histograms, failures),
-//! [`progress`] (the once-a-second line on stderr), [`report`] (markdown).
+//! [`progress`] (the once-a-second line on stderr), [`cpu`] (CPU time a phase used),
+//! [`report`] (markdown).
 
+pub mod cpu;
 pub mod drive;
 pub mod flow;
 pub mod http;
@@ -205,8 +207,10 @@ async fn measure(
             };
             let stats = Arc::new(Stats::default());
             let progress = Progress::start(scenario.label().to_owned(), total, stats.clone());
+            let cpu_before = cpu::CpuSample::now();
             let outcome =
                 scenarios::run(scenario, &targets, total, options.applicants, &stats).await;
+            let cpu = spent_since(cpu_before);
             drop(progress);
             let (wall, skipped) = match outcome {
                 Ok(wall) => (wall, None),
@@ -223,6 +227,7 @@ async fn measure(
                 wall,
                 stats,
                 skipped,
+                cpu,
             });
         }
     }
@@ -263,6 +268,7 @@ async fn flow_phase(
         applicants.len()
     );
     let progress = Progress::start(name.to_owned(), total, stats.clone());
+    let cpu_before = cpu::CpuSample::now();
     let started = std::time::Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for a in applicants.iter().cloned() {
@@ -292,6 +298,7 @@ async fn flow_phase(
         }
     }
     let wall = started.elapsed();
+    let cpu = spent_since(cpu_before);
     drop(progress);
     for (what, n) in stats.failures() {
         eprintln!("  {name}: {n} × {what}");
@@ -304,7 +311,12 @@ async fn flow_phase(
             wall,
             stats,
             skipped: None,
+            cpu,
         },
         issued,
     )
+}
+
+fn spent_since(before: Option<cpu::CpuSample>) -> Option<cpu::CpuUse> {
+    Some(before?.until(&cpu::CpuSample::now()?))
 }

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::cpu::CpuUse;
 use super::flow::{PAID_TO_ISSUED, SUBMIT_TO_ANSWER};
 use super::scenarios::Scenario;
 use super::stats::{Percentiles, Stats};
@@ -23,6 +24,8 @@ pub struct Phase {
     pub stats: Arc<Stats>,
     /// Why it did not run, if it did not.
     pub skipped: Option<String>,
+    /// CPU the machine and this process spent while it ran.
+    pub cpu: Option<CpuUse>,
 }
 
 impl Phase {
@@ -80,6 +83,7 @@ fn verdict(met: bool) -> &'static str {
 /// Writes the report.
 pub fn markdown(c: &Conditions, phases: &[Phase]) -> String {
     let mut out = String::new();
+    let cores = c.cores;
     let _ = writeln!(
         out,
         "### Load run: {} concurrent applicants\n",
@@ -121,9 +125,21 @@ pub fn markdown(c: &Conditions, phases: &[Phase]) -> String {
         .find(|p| p.name.starts_with("flows, no debt") && p.skipped.is_none())
     {
         let rate = p.rate();
+        // The CPU one flow costs bounds what the cores can carry, however the work is queued.
+        let ceiling = p
+            .cpu
+            .filter(|_| p.stats.ok_count() > 0)
+            .map(|cpu| {
+                let per_flow_ms = cpu.machine.as_secs_f64() * 1000.0 / p.stats.ok_count() as f64;
+                format!(
+                    "; {per_flow_ms:.1} ms of machine CPU per flow, so at most {:.0}/s on {cores} cores",
+                    cores as f64 * 1000.0 / per_flow_ms.max(1e-9)
+                )
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "| complete nine-step flows per second (no debt, {} applicants) | ≥ 200/s | {rate:.1}/s ({} flows in {:.1} s) | {} |",
+            "| complete nine-step flows per second (no debt, {} applicants) | ≥ 200/s | {rate:.1}/s ({} flows in {:.1} s{ceiling}) | {} |",
             p.workers,
             p.stats.ok_count(),
             p.wall.as_secs_f64(),
@@ -167,6 +183,21 @@ pub fn markdown(c: &Conditions, phases: &[Phase]) -> String {
             p.wall.as_secs_f64(),
             p.rate()
         );
+        if let Some(cpu) = &p.cpu {
+            let units = p.stats.ok_count().max(1) as f64;
+            let per = |d: Duration| d.as_secs_f64() * 1000.0 / units;
+            let _ = writeln!(
+                out,
+                "CPU while it ran: {:.1} s busy over all cores ({:.0}% of {} cores), {:.1} s of it in this process; per completed unit {:.1} ms of machine CPU ({:.1} ms in this process)\n",
+                cpu.machine.as_secs_f64(),
+                100.0 * cpu.machine.as_secs_f64()
+                    / (p.wall.as_secs_f64().max(1e-9) * cores.max(1) as f64),
+                cores,
+                cpu.process.as_secs_f64(),
+                per(cpu.machine),
+                per(cpu.process)
+            );
+        }
         let _ = writeln!(
             out,
             "| call | n | p50 ms | p90 ms | p99 ms | max ms |\n|---|---|---|---|---|---|"
@@ -212,6 +243,10 @@ mod tests {
             wall: Duration::from_secs(1),
             stats,
             skipped: None,
+            cpu: Some(CpuUse {
+                machine: Duration::from_millis(1_500),
+                process: Duration::from_millis(600),
+            }),
         }];
         let c = Conditions {
             command: "estelam bench".into(),
@@ -230,5 +265,9 @@ mod tests {
         assert!(md.contains("**missed**"), "{md}");
         assert!(md.contains("| submit: HTTP 503 UNAVAILABLE | 1 |"), "{md}");
         assert!(md.contains("1 of 2 completed, 1 failed"), "{md}");
+        assert!(
+            md.contains("1.5 s busy over all cores (75% of 2 cores), 0.6 s of it in this process; per completed unit 1500.0 ms"),
+            "{md}"
+        );
     }
 }
