@@ -233,21 +233,25 @@ pub fn check_collection(geojson_text: &str) -> Result<Vec<CheckedFeature>, Vec<F
             })),
         }
     }
-    // Overlaps among the file's own features.
+    // Overlaps among the file's own features. The index is keyed by code, so only the first
+    // feature of each code goes in (a repeat is refused above): an overlap found then always
+    // names the feature it is with, never a later repeat of that feature's code.
     let local = ParcelIndex::build(
         valid
             .iter()
+            .filter(|(i, r, _)| first_of_code.get(&r.code.to_string()) == Some(i))
             .map(|(_, r, s)| IndexedParcel::new(r.code, s.clone()))
             .collect(),
     );
-    let position: HashMap<_, usize> = valid.iter().map(|(i, r, _)| (r.code, *i)).collect();
     for (i, record, shape) in &valid {
         for other in local.overlapping(shape, Some(&record.code)) {
-            let j = position.get(&other).copied().unwrap_or(usize::MAX);
-            problems.push(FeatureProblem {
-                index: Some(*i),
-                message: format!("outline overlaps feature {j} ({other})"),
-            });
+            // Every indexed code is in `first_of_code`.
+            if let Some(j) = first_of_code.get(&other.to_string()) {
+                problems.push(FeatureProblem {
+                    index: Some(*i),
+                    message: format!("outline overlaps feature {j} ({other})"),
+                });
+            }
         }
     }
     if !problems.is_empty() {
@@ -257,3 +261,67 @@ pub fn check_collection(geojson_text: &str) -> Result<Vec<CheckedFeature>, Vec<F
     Ok(valid)
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feature(code: &str, x: f64, props: &str) -> String {
+        let (x2, y, y2) = (x + 0.0002, 32.86, 32.8602);
+        format!(
+            r#"{{"type":"Feature","geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{x2},{y}],[{x2},{y2}],[{x},{y2}],[{x},{y}]]]}},"properties":{{"renovation_code":"{code}","registry_plate":"12/3","land_use":"مسکونی"{props}}}}}"#
+        )
+    }
+
+    fn collection(features: &[String]) -> String {
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            features.join(",")
+        )
+    }
+
+    #[test]
+    fn neighbours_with_owners_in_every_written_form_pass() {
+        let owners = r#","ownership_type":"مشاع","owners":[{"national_code":"۰۰۷۶۲۲۹۶۴۵","full_name":"علی","share":"5/2"},{"national_code":"1583250689","full_name":"مریم","share":3.5}]"#;
+        let file = collection(&[
+            feature("1-1-1-1-0-0", 51.55, owners),
+            feature("1/1/1/2/0/0", 51.5502, ""),
+        ]);
+        let checked = check_collection(&file).expect("a clean layer");
+        assert_eq!(checked.len(), 2);
+        let (_, first, _) = &checked[0];
+        assert_eq!(first.land_use, LandUse::Residential);
+        assert_eq!(first.plate.display(), "12/3");
+        assert_eq!(first.ownership.owners[0].national_code, "0076229645");
+        assert_eq!(first.ownership.owners[1].share, Dang::new(7, 2).unwrap());
+        assert_eq!(checked[1].1.code.to_string(), "1-1-1-2-0-0");
+    }
+
+    #[test]
+    fn every_bad_feature_is_named_in_file_order() {
+        let file = collection(&[
+            feature("1-1-1-1-0-0", 51.55, r#","floors":"two""#),
+            feature("1-1-1-2-0-0", 51.5501, ""),
+            feature("1-1-1-1-0-0", 51.56, ""),
+        ]);
+        let problems = check_collection(&file).unwrap_err();
+        let said = |i: usize, what: &str| {
+            problems
+                .iter()
+                .any(|p| p.index == Some(i) && p.message.contains(what))
+        };
+        assert!(said(0, "floors"), "{problems:?}");
+        assert!(said(0, "overlaps feature 1"), "{problems:?}");
+        assert!(said(1, "overlaps feature 0"), "{problems:?}");
+        assert!(said(2, "repeats feature 0"), "{problems:?}");
+        assert!(problems.windows(2).all(|w| w[0].index <= w[1].index));
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_collection_is_refused_as_a_whole() {
+        for text in ["", "[]", r#"{"type":"Feature"}"#, &collection(&[])] {
+            let problems = check_collection(text).unwrap_err();
+            assert_eq!(problems.len(), 1, "{text:?}");
+            assert_eq!(problems[0].index, None, "{text:?}");
+        }
+    }
+}
