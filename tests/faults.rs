@@ -301,9 +301,18 @@ async fn every_service_process_killed_and_restarted_mid_flow() {
 }
 
 /// What a caller saw under a fault must be a clear refusal from the service (a gRPC code
-/// with Persian and English messages and no internal detail), not the caller's own
-/// deadline running out.
+/// with its reason and Persian and English messages, and no internal detail), not the
+/// caller's own deadline running out or a broken connection: those arrive without the
+/// service's `ErrorInfo`.
 fn assert_clear(fault: &str, status: &tonic::Status) {
+    use tonic_types::{ErrorDetail, StatusExt as _};
+    let from_service = status.get_error_details_vec().iter().any(|d| {
+        matches!(d, ErrorDetail::ErrorInfo(i) if i.domain == estelam_runtime::error::ERROR_DOMAIN)
+    });
+    assert!(
+        from_service,
+        "{fault}: not the service's own answer (the caller's timer or the transport): {status:?}"
+    );
     let e = ServiceError::from_status(status);
     assert!(
         !e.message_fa.is_empty() && !e.message_en.is_empty() && !e.reason.is_empty(),
@@ -384,11 +393,20 @@ async fn fault_proxy_between_services_and_their_servers() {
             }
         }
         // A slow database is served while each call fits the 3 s deadline, and refused
-        // clearly (checked above) when it does not; without its database it is refused.
+        // clearly (checked above) when it does not; without its database it is refused as
+        // unavailable (no connection to be had within the pool's acquire timeout) or out of
+        // time (a query that never came back), before the caller's own 20 s run out.
         if !matches!(fault, Fault::Delay(_)) {
             assert_eq!(
                 ok, 0,
                 "{name}: without its database the service cannot serve"
+            );
+            let refusals = d.refusals.lock().expect("refusals").clone();
+            assert!(
+                refusals
+                    .keys()
+                    .all(|k| matches!(k.as_str(), "Unavailable" | "DeadlineExceeded")),
+                "{name}: refused with {refusals:?}"
             );
         }
         // Through the gateway the same refusal is problem+json.
@@ -456,6 +474,12 @@ async fn fault_proxy_between_services_and_their_servers() {
         bus.heal();
         let r = report(name, &d, attempted, &ids, started).await;
         assert_eq!(r.acknowledged, attempted, "{name}: payments need no broker");
+        // Nobody waits on the broker: events wait in the outbox, so callers see no refusal.
+        assert!(
+            r.refusals.is_empty(),
+            "{name}: callers were refused: {:?}",
+            r.refusals
+        );
         r.assert_clean();
     }
     sys.stop().await;

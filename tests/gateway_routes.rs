@@ -3,48 +3,12 @@
 //! flow as far as the services allow, documents, problem+json on bad input for every
 //! route group, and per-object privacy.
 
-use estelam::SystemAddrs;
-use estelam_runtime::config::Settings;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 
-struct System {
-    url: String,
-    http: Client,
-    shutdown: CancellationToken,
-    _data: tempfile::TempDir,
-}
+mod support;
 
-impl Drop for System {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
-
-async fn system() -> System {
-    let data = tempfile::tempdir().expect("temp dir");
-    let mut settings = Settings {
-        data_dir: data.path().to_path_buf(),
-        ..Settings::default()
-    };
-    settings.property.demo_parcels = 300;
-    let shutdown = CancellationToken::new();
-    let running = estelam::start(settings, SystemAddrs::ephemeral(), shutdown.clone())
-        .await
-        .expect("system starts");
-    let url = running.gateway_url.clone();
-    tokio::spawn(running.wait());
-    System {
-        url,
-        http: Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-        shutdown,
-        _data: data,
-    }
-}
+use support::{System, system};
 
 /// A valid national code from nine digits (the tenth is the check digit).
 fn national_code(seed: u32) -> String {
@@ -66,10 +30,6 @@ struct Citizen {
 }
 
 impl System {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.url)
-    }
-
     async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
         let mut req = self.http.post(self.url(path)).json(&body);
         if let Some(t) = token {

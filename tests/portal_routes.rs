@@ -7,55 +7,12 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use ed25519_dalek::{Signature, Verifier as _, VerifyingKey};
-use estelam::SystemAddrs;
-use estelam_inquiry::demo::DemoPeople;
-use estelam_runtime::config::Settings;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 
-struct System {
-    url: String,
-    http: Client,
-    demo: DemoPeople,
-    shutdown: CancellationToken,
-    _data: tempfile::TempDir,
-}
+mod support;
 
-impl Drop for System {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
-
-async fn system() -> System {
-    let data = tempfile::tempdir().expect("temp dir");
-    let mut settings = Settings {
-        data_dir: data.path().to_path_buf(),
-        ..Settings::default()
-    };
-    settings.property.demo_parcels = 300;
-    let shutdown = CancellationToken::new();
-    let running = estelam::start(settings, SystemAddrs::ephemeral(), shutdown.clone())
-        .await
-        .expect("system starts");
-    let url = running.gateway_url.clone();
-    tokio::spawn(running.wait());
-    let demo = serde_json::from_str(
-        &std::fs::read_to_string(data.path().join("demo.json")).expect("demo.json written"),
-    )
-    .expect("demo.json parses");
-    System {
-        url,
-        http: Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-        demo,
-        shutdown,
-        _data: data,
-    }
-}
+use support::{System, system};
 
 fn rid() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,10 +25,6 @@ fn rid() -> String {
 }
 
 impl System {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.url)
-    }
-
     async fn send(&self, req: reqwest::RequestBuilder, token: Option<&str>) -> (StatusCode, Value) {
         let req = match token {
             Some(t) => req.bearer_auth(t),

@@ -2,7 +2,7 @@
 //! whose GeoJSON form parses back to the same outline (same envelope, same area).
 #![no_main]
 
-use estelam_property::geometry::Shape;
+use estelam_parcel_geo::geometry::Shape;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &str| {

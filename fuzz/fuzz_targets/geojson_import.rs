@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use estelam_property::import::check_collection;
+use estelam_parcel_geo::import_check::check_collection;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &str| {

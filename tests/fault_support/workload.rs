@@ -712,9 +712,14 @@ impl Driver {
         self.refusals.lock().expect("refusals").values().sum()
     }
 
-    /// One CreateInquiry, not retried, with a client-side deadline of `wait`: what a
+    /// One CreateInquiry, not retried, with a client-side deadline of `wait` (its channel
+    /// waits as long, so any refusal before `wait` is the service's own answer): what a
     /// caller sees while a fault is on.
     pub async fn probe(&self, wait: Duration) -> Result<(), tonic::Status> {
+        let mut patient = self.settings.grpc.clone();
+        patient.request_timeout_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        let endpoint = &self.settings.endpoints.inquiry;
+        let channel = estelam_runtime::grpc::channel(endpoint, &patient).expect("endpoint");
         let mut request = outgoing(
             pb::CreateInquiryRequest {
                 request_type_code: REQUEST_TYPE.into(),
@@ -723,7 +728,10 @@ impl Driver {
             Some(&self.token),
         );
         request.set_timeout(wait);
-        self.inquiry().create_inquiry(request).await.map(|_| ())
+        pb::inquiry_service_client::InquiryServiceClient::new(channel)
+            .create_inquiry(request)
+            .await
+            .map(|_| ())
     }
 
     /// The citizen's access token (for calls through the gateway).

@@ -1,7 +1,9 @@
 //! Property and GIS service: parcels, owners, request numbers and the map.
 //!
-//! * [`parcel`], [`ownership`], [`geometry`], [`request_number`]: the rules, no I/O.
-//! * [`index`]: the in-memory R-tree behind `PickAt` and `ParcelsInBox`.
+//! * [`parcel`], [`ownership`], [`geometry`]: the rules, no I/O, from `estelam-parcel-geo`
+//!   (re-exported here under their old paths); [`request_number`].
+//! * [`index`]: the in-memory R-tree behind `PickAt` and `ParcelsInBox` (also from
+//!   `estelam-parcel-geo`).
 //! * [`registry`]: the store and the index kept in step; every write goes through it.
 //! * [`store`]: SQL. [`api`]: the gRPC handlers.
 //! * [`city`]: the deterministic synthetic city; [`seed`] writes it (and the demo fixtures);
@@ -13,12 +15,8 @@
 pub mod api;
 pub mod city;
 pub mod features;
-pub mod geometry;
 pub mod import;
-pub mod index;
-pub mod ownership;
 pub mod paging;
-pub mod parcel;
 pub mod registry;
 pub mod request_number;
 pub mod seed;
@@ -32,6 +30,7 @@ use estelam_runtime::db::Migrations;
 use estelam_runtime::grpc::GrpcServer;
 use estelam_runtime::host::ServiceContext;
 
+pub use estelam_parcel_geo::{geometry, index, ownership, parcel};
 pub use registry::{Clock, Registry, system_clock};
 
 /// The service's name: config key, schema, SQLite file and log field.

@@ -94,13 +94,44 @@ pub struct Database {
     backend: Backend,
 }
 
-/// How long a caller waits for a pooled connection before getting an error instead of a hang.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the pool may take before a caller gets an error instead of a hang. A service
+/// takes these from its settings (`database.acquire_timeout_ms`, `database.statement_timeout_ms`,
+/// kept below the gRPC request deadline); tools and tests that open a store directly get
+/// [`PoolTimeouts::default`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolTimeouts {
+    /// Longest wait for a pooled connection, including opening a new one and the liveness
+    /// check of an idle one: past it the caller is refused `Unavailable` (a database that
+    /// is down or unreachable).
+    pub acquire: Duration,
+    /// PostgreSQL's `statement_timeout` on every pooled connection (`None`: no limit): the
+    /// server cancels a statement (a lock wait, a runaway query) that ran longer than any
+    /// request could wait for it. Migrations run without it. Ignored on SQLite.
+    pub statement: Option<Duration>,
+}
+
+impl Default for PoolTimeouts {
+    fn default() -> Self {
+        Self {
+            acquire: Duration::from_secs(10),
+            statement: None,
+        }
+    }
+}
 
 impl Database {
-    /// Opens the pool; on PostgreSQL creates the service's schema if needed and pins every
-    /// connection's `search_path` to it; on SQLite turns on WAL, foreign keys and a busy wait.
+    /// Opens the pool with [`PoolTimeouts::default`]; see [`Database::connect_with`].
     pub async fn connect(target: &DatabaseTarget) -> Result<Self, DbError> {
+        Self::connect_with(target, PoolTimeouts::default()).await
+    }
+
+    /// Opens the pool; on PostgreSQL creates the service's schema if needed and pins every
+    /// connection's `search_path` (and `statement_timeout`) to it; on SQLite turns on WAL,
+    /// foreign keys and a busy wait.
+    pub async fn connect_with(
+        target: &DatabaseTarget,
+        timeouts: PoolTimeouts,
+    ) -> Result<Self, DbError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(&target.url)?;
         let schema = match (&target.schema, backend) {
@@ -129,14 +160,20 @@ impl Database {
             Backend::Sqlite => "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                  PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;"
                 .to_owned(),
-            Backend::Postgres => match &schema {
-                Some(s) => format!("SET search_path TO \"{s}\""),
-                None => String::new(),
-            },
+            Backend::Postgres => {
+                let mut setup = Vec::new();
+                if let Some(s) = &schema {
+                    setup.push(format!("SET search_path TO \"{s}\""));
+                }
+                if let Some(t) = timeouts.statement {
+                    setup.push(format!("SET statement_timeout = {}", t.as_millis().max(1)));
+                }
+                setup.join("; ")
+            }
         };
         let pool = AnyPoolOptions::new()
             .max_connections(target.max_connections.max(1))
-            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .acquire_timeout(timeouts.acquire)
             .after_connect(move |conn, _meta| {
                 let setup = setup.clone();
                 Box::pin(async move {
@@ -159,12 +196,30 @@ impl Database {
             Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
         };
         runtime.dangerous_set_table_name("_estelam_runtime_migrations");
-        runtime.run(&self.pool).await?;
         let own = match self.backend {
             Backend::Sqlite => &service.sqlite,
             Backend::Postgres => &service.postgres,
         };
-        own.run(&self.pool).await?;
+        match self.backend {
+            Backend::Sqlite => {
+                runtime.run(&self.pool).await?;
+                own.run(&self.pool).await?;
+            }
+            Backend::Postgres => {
+                // On a connection of its own without the statement timeout: building an
+                // index on a big table may rightly take longer than any request. It leaves
+                // the pool, so its setting never reaches a request.
+                let mut conn = self.pool.acquire().await?.detach();
+                conn.execute("SET statement_timeout = 0").await?;
+                let migrated = async {
+                    runtime.run(&mut conn).await?;
+                    own.run(&mut conn).await
+                }
+                .await;
+                let _ = conn.close().await;
+                migrated?;
+            }
+        }
         Ok(())
     }
 

@@ -273,6 +273,17 @@ impl ServiceError {
         .with_cause(cause)
     }
 
+    /// The call ran out of its deadline before the service could answer (e.g. a database
+    /// that stopped answering mid-query): retrying later is safe.
+    pub fn deadline_exceeded() -> Self {
+        Self::new(
+            ErrorCode::DeadlineExceeded,
+            "DEADLINE_EXCEEDED",
+            "پاسخ این درخواست در زمان مقرر آماده نشد؛ چند لحظه بعد دوباره تلاش کنید.",
+            "The request could not be completed in time; please try again in a moment.",
+        )
+    }
+
     /// An unexpected failure: a generic message for the caller, the cause for the log.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Self::new(

@@ -19,6 +19,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::{AuthLayer, TokenVerifier};
 use crate::config::GrpcSettings;
+use crate::deadline::DeadlineLayer;
 use crate::metrics::GrpcMetricsLayer;
 use crate::shed::ShedExceptHealthLayer;
 
@@ -136,7 +137,12 @@ impl GrpcServer {
             )
             // 2. Metrics next, so shed and timed-out requests are counted too.
             .layer(GrpcMetricsLayer)
-            // 3. Load shed over a global limit across all connections (tonic's own is per
+            // 3. The request deadline, answered here as DEADLINE_EXCEEDED with reasons in
+            //    both languages just before tonic's own timeout (the backstop, set below)
+            //    would end the call with a bare `Cancelled`. Outside the limit, so a call
+            //    that hangs gives its permit back when its deadline passes.
+            .layer(DeadlineLayer::new(self.settings.request_timeout()))
+            // 4. Load shed over a global limit across all connections (tonic's own is per
             //    connection): when the limit is full, refuse at once (clients may retry
             //    elsewhere) instead of queueing work that would only time out. Health checks
             //    bypass both, so a busy pod is not restarted or unrouted by its probes.
@@ -171,7 +177,8 @@ impl GrpcServer {
             }
         };
         let server = Server::builder()
-            // The request deadline: the smaller of this and the client's `grpc-timeout`.
+            // The backstop behind `DeadlineLayer`: the smaller of this and the client's
+            // `grpc-timeout` (a bare `Cancelled` if the layer ever failed to answer first).
             .timeout(self.settings.request_timeout())
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .layer(stack)

@@ -36,7 +36,8 @@ pub async fn open_store(
         std::fs::create_dir_all(&settings.data_dir)
             .map_err(|e| DbError::Sqlx(sqlx::Error::Io(e)))?;
     }
-    let db = Database::connect(&settings.database_for(service)).await?;
+    let db =
+        Database::connect_with(&settings.database_for(service), settings.pool_timeouts()).await?;
     db.migrate(migrations).await?;
     Ok(db)
 }

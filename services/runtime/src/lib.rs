@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bus;
 pub mod config;
 pub mod db;
+pub mod deadline;
 pub mod error;
 pub mod grpc;
 pub mod host;

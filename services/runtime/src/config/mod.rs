@@ -16,7 +16,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::db::DatabaseTarget;
+use crate::db::{DatabaseTarget, PoolTimeouts};
 
 mod documents;
 mod fees;
@@ -85,6 +85,15 @@ pub struct DatabaseSettings {
     pub services: BTreeMap<String, SecretString>,
     /// Pooled connections per service.
     pub max_connections: Option<u32>,
+    /// Longest a request waits for a pooled connection (opening one included) before it is
+    /// refused `Unavailable`, in milliseconds. Below `grpc.request_timeout_ms`, so a
+    /// database that is down or unreachable is reported as such before the request's
+    /// deadline; unset: half of it.
+    pub acquire_timeout_ms: Option<u64>,
+    /// PostgreSQL `statement_timeout` of every pooled connection, in milliseconds: the server
+    /// cancels a statement no request could wait for. Unset: `grpc.request_timeout_ms`;
+    /// 0: no limit. Migrations run without it.
+    pub statement_timeout_ms: Option<u64>,
 }
 
 /// Event bus settings. With no AMQP URL the bus is in-process.
@@ -452,6 +461,14 @@ impl Settings {
                 )));
             }
         }
+        if let Some(ms) = self.database.acquire_timeout_ms
+            && (ms == 0 || ms >= self.grpc.request_timeout_ms)
+        {
+            return Err(ConfigError(format!(
+                "database.acquire_timeout_ms must be at least 1 and below grpc.request_timeout_ms ({})",
+                self.grpc.request_timeout_ms
+            )));
+        }
         if self.grpc.concurrency_limit == 0 {
             return Err(ConfigError(
                 "grpc.concurrency_limit must be at least 1".into(),
@@ -475,6 +492,24 @@ impl Settings {
         }
         self.identity.validate().map_err(ConfigError)?;
         Ok(())
+    }
+
+    /// The pool timeouts every service's store gets (see `database.acquire_timeout_ms` and
+    /// `database.statement_timeout_ms`).
+    pub fn pool_timeouts(&self) -> PoolTimeouts {
+        let request = self.grpc.request_timeout();
+        PoolTimeouts {
+            acquire: self
+                .database
+                .acquire_timeout_ms
+                .map_or(request / 2, Duration::from_millis)
+                .max(Duration::from_millis(1)),
+            statement: match self.database.statement_timeout_ms {
+                None => Some(request),
+                Some(0) => None,
+                Some(ms) => Some(Duration::from_millis(ms)),
+            },
+        }
     }
 
     /// Where `service` keeps its data: its own URL, else the shared PostgreSQL URL with a
@@ -532,6 +567,29 @@ mod tests {
             let target = s.database_for("inquiry");
             assert_eq!(target.schema.as_deref(), Some("inquiry"));
             assert!(!format!("{s:?}").contains("hunter2"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_pool_gives_up_before_the_request_deadline() {
+        Jail::expect_with(|jail| {
+            jail.set_env("ESTELAM_GRPC__REQUEST_TIMEOUT_MS", "3000");
+            let s = Settings::load(None).expect("valid");
+            let t = s.pool_timeouts();
+            assert_eq!(t.acquire, Duration::from_millis(1500));
+            assert_eq!(t.statement, Some(Duration::from_millis(3000)));
+            jail.set_env("ESTELAM_DATABASE__ACQUIRE_TIMEOUT_MS", "800");
+            jail.set_env("ESTELAM_DATABASE__STATEMENT_TIMEOUT_MS", "0");
+            let t = Settings::load(None).expect("valid").pool_timeouts();
+            assert_eq!(t.acquire, Duration::from_millis(800));
+            assert_eq!(t.statement, None);
+            jail.set_env("ESTELAM_DATABASE__ACQUIRE_TIMEOUT_MS", "3000");
+            let err = Settings::load(None).expect_err("not below the deadline");
+            assert!(
+                err.to_string().contains("database.acquire_timeout_ms"),
+                "{err}"
+            );
             Ok(())
         });
     }

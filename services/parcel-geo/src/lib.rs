@@ -1,0 +1,16 @@
+//! A parcel's rules with no I/O, shared by the property service and the fuzz targets.
+//!
+//! * [`geometry`]: parcel outlines from GeoJSON, their validity rules and measurements.
+//! * [`ownership`]: owners, exact shares in dang and the ownership rules.
+//! * [`parcel`]: a parcel's record and [`parcel::validate`], which checks every field at once.
+//! * [`index`]: the in-memory R-tree of outlines behind map picks and overlap checks.
+//! * [`import_check`]: the checks a GeoJSON parcel layer must pass before it is imported.
+//!
+//! Errors here are plain values naming a field and saying what is wrong in Persian and
+//! English; the property service turns them into its gRPC errors at its edge.
+
+pub mod geometry;
+pub mod import_check;
+pub mod index;
+pub mod ownership;
+pub mod parcel;
