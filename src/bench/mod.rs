@@ -9,7 +9,7 @@
 //! One concern per file: [`target`] (what is loaded), [`setup`] (people and parcels made
 //! through the system's own APIs), [`flow`] (one applicant's inquiry), [`scenarios`]
 //! (focused calls), [`drive`] (closed-loop workers), [`stats`] (histograms, failures),
-//! [`progress`] (the once-a-second line on stderr), [`cpu`] (CPU time a phase used),
+//! [`progress`] (the once-a-second line on stderr), [`cpu`] (CPU time a phase used, in-process runs),
 //! [`report`] (markdown).
 
 pub mod cpu;
@@ -207,7 +207,7 @@ async fn measure(
             };
             let stats = Arc::new(Stats::default());
             let progress = Progress::start(scenario.label().to_owned(), total, stats.clone());
-            let cpu_before = cpu::CpuSample::now();
+            let cpu_before = cpu_sample(options);
             let outcome =
                 scenarios::run(scenario, &targets, total, options.applicants, &stats).await;
             let cpu = spent_since(cpu_before);
@@ -268,7 +268,7 @@ async fn flow_phase(
         applicants.len()
     );
     let progress = Progress::start(name.to_owned(), total, stats.clone());
-    let cpu_before = cpu::CpuSample::now();
+    let cpu_before = cpu_sample(options);
     let started = std::time::Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for a in applicants.iter().cloned() {
@@ -315,6 +315,12 @@ async fn flow_phase(
         },
         issued,
     )
+}
+
+/// CPU is only counted when the system runs in this process, on this machine: against a
+/// remote system this machine's counters would hold the generator alone.
+fn cpu_sample(options: &BenchOptions) -> Option<cpu::CpuSample> {
+    options.url.is_none().then(cpu::CpuSample::now).flatten()
 }
 
 fn spent_since(before: Option<cpu::CpuSample>) -> Option<cpu::CpuUse> {
