@@ -14,6 +14,8 @@ use std::fmt;
 use std::time::Duration;
 
 use tonic::{Code, Status};
+
+use crate::reasons;
 use tonic_types::{
     BadRequest, ErrorDetail, ErrorInfo, FieldViolation as PbFieldViolation, LocalizedMessage,
     RetryInfo, StatusExt,
@@ -226,7 +228,7 @@ impl ServiceError {
     pub fn not_found(what_fa: &str, what_en: &str) -> Self {
         Self::new(
             ErrorCode::NotFound,
-            "NOT_FOUND",
+            reasons::common::NOT_FOUND,
             format!("{what_fa} پیدا نشد."),
             format!("{what_en} was not found."),
         )
@@ -236,7 +238,7 @@ impl ServiceError {
     pub fn unauthenticated() -> Self {
         Self::new(
             ErrorCode::Unauthenticated,
-            "UNAUTHENTICATED",
+            reasons::common::UNAUTHENTICATED,
             "برای این کار ابتدا وارد سامانه شوید.",
             "Please log in to do this.",
         )
@@ -246,7 +248,7 @@ impl ServiceError {
     pub fn permission_denied() -> Self {
         Self::new(
             ErrorCode::PermissionDenied,
-            "PERMISSION_DENIED",
+            reasons::common::PERMISSION_DENIED,
             "شما اجازهٔ انجام این کار را ندارید.",
             "You are not allowed to do this.",
         )
@@ -256,7 +258,7 @@ impl ServiceError {
     pub fn conflict() -> Self {
         Self::new(
             ErrorCode::Conflict,
-            "VERSION_CONFLICT",
+            reasons::common::VERSION_CONFLICT,
             "این پرونده هم‌زمان تغییر کرده است؛ صفحه را تازه کنید و دوباره تلاش کنید.",
             "This record was changed meanwhile; reload it and try again.",
         )
@@ -266,7 +268,7 @@ impl ServiceError {
     pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
         Self::new(
             ErrorCode::Unavailable,
-            "TEMPORARILY_UNAVAILABLE",
+            reasons::common::TEMPORARILY_UNAVAILABLE,
             "سامانه موقتاً در دسترس نیست؛ چند لحظه بعد دوباره تلاش کنید.",
             "The service is temporarily unavailable; please try again in a moment.",
         )
@@ -278,7 +280,7 @@ impl ServiceError {
     pub fn deadline_exceeded() -> Self {
         Self::new(
             ErrorCode::DeadlineExceeded,
-            "DEADLINE_EXCEEDED",
+            reasons::common::DEADLINE_EXCEEDED,
             "پاسخ این درخواست در زمان مقرر آماده نشد؛ چند لحظه بعد دوباره تلاش کنید.",
             "The request could not be completed in time; please try again in a moment.",
         )
@@ -288,7 +290,7 @@ impl ServiceError {
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Self::new(
             ErrorCode::Internal,
-            "INTERNAL",
+            reasons::common::INTERNAL,
             "خطایی در سامانه رخ داد؛ لطفاً کمی بعد دوباره تلاش کنید.",
             "Something went wrong on our side; please try again shortly.",
         )

@@ -1,0 +1,3 @@
+//! Reasons the documents service sends.
+
+catalogue! {}

@@ -1,0 +1,3 @@
+//! Reasons the fees service sends.
+
+catalogue! {}

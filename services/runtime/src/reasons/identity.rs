@@ -1,0 +1,3 @@
+//! Reasons the identity service sends.
+
+catalogue! {}

@@ -1,0 +1,3 @@
+//! Reasons the inquiry service sends.
+
+catalogue! {}

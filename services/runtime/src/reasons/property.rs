@@ -1,0 +1,3 @@
+//! Reasons the property service sends.
+
+catalogue! {}
