@@ -13,6 +13,7 @@ use estelam_runtime::error::ServiceError;
 use estelam_runtime::time::{micros_of_field, timestamp};
 use tonic::{Request, Response, Status};
 
+use crate::assess::LineKind;
 use crate::codes;
 use crate::errors;
 use crate::psp::SandboxTxn;
@@ -76,7 +77,7 @@ fn text(fa: &str, en: &str) -> Option<LocalizedText> {
     })
 }
 
-fn line_kind_from_pb(k: i32) -> Result<crate::assess::LineKind, ServiceError> {
+fn line_kind_from_pb(k: i32) -> Result<LineKind, ServiceError> {
     pb::BillItemKind::try_from(k)
         .ok()
         .and_then(codes::line_kind)
