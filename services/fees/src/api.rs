@@ -1,4 +1,5 @@
-//! The gRPC API: check the caller, translate, delegate to [`crate::service::Fees`].
+//! The gRPC API: check the caller, translate protobuf to the domain's types, delegate to
+//! [`crate::service::Fees`], translate back. No SQL and no business rules here.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,34 +10,45 @@ use estelam_proto::fees::v1 as pb;
 use estelam_proto::fees::v1::fee_service_server::FeeService;
 use estelam_runtime::auth::{Role, caller};
 use estelam_runtime::error::ServiceError;
+use estelam_runtime::time::{micros_of_field, timestamp};
 use tonic::{Request, Response, Status};
 
 use crate::assess::LineKind;
-use crate::events::timestamp;
-use crate::psp::{Choice, SandboxTxn};
+use crate::codes;
+use crate::errors;
+use crate::psp::SandboxTxn;
 use crate::service::{AssessArgs, Fees, NewTariff, effective_bill_status};
-use crate::store::{self, Bill, Entry, Payment};
-use crate::tariff::{Basis, DiscountRule, ItemKind, PenaltyRule, Tariff, TariffItem, TariffRules};
+use crate::store::accounts::AccountCharge;
+use crate::store::bills::Bill;
+use crate::store::ledger::Entry;
+use crate::store::payments::Payment;
+use crate::tariff::{
+    Basis, DiscountRule, ItemKind, PenaltyRule, Tariff, TariffFilter, TariffItem, TariffRules,
+};
 
-/// Who may call what (from the contract's comments).
+/// Who may call what, as the contract's comments say.
 mod roles {
     use super::Role;
-    /// Assess, GetBill, StartPayment, GetPayment, GetClearance.
+    /// Bills and payments: the inquiry service acts for applicants and authorities (who
+    /// never call fees themselves); clerks serve people at the counter.
     pub const BILLING: &[Role] = &[Role::Service, Role::Clerk];
-    /// HandlePspCallback and the sandbox PSP's page calls (the gateway's account).
+    /// HandlePspCallback and the sandbox PSP's page calls: only the gateway's service
+    /// account forwards what the provider posts.
     pub const PSP: &[Role] = &[Role::Service];
-    /// Ledger and tariff reads.
+    /// Ledger and tariff reads: staff only, a parcel's ledger is not public.
     pub const STAFF_READ: &[Role] = &[Role::Clerk, Role::Admin];
-    /// AddAdjustment.
+    /// AddAdjustment: a clerk's decision, audited under their name.
     pub const ADJUST: &[Role] = &[Role::Clerk];
-    /// PutTariff.
+    /// PutTariff: tariffs are the council's figures, entered by an admin.
     pub const TARIFF_WRITE: &[Role] = &[Role::Admin];
-    /// ReconcilePayments.
+    /// ReconcilePayments: an admin asking now, or a scheduler's service account.
     pub const RECONCILE: &[Role] = &[Role::Admin, Role::Service];
     /// ChargeAccount: the inquiry service charges an authority's inquiry fee.
     pub const CHARGE_ACCOUNT: &[Role] = &[Role::Service];
-    /// GetAccountStatement.
+    /// GetAccountStatement: the inquiry service for the authority, or staff.
     pub const ACCOUNT_READ: &[Role] = &[Role::Service, Role::Clerk, Role::Admin];
+    /// GetClearance: the inquiry service, or staff.
+    pub const CLEARANCE: &[Role] = &[Role::Service, Role::Clerk, Role::Admin];
 }
 
 /// The FeeService gRPC handlers.
@@ -51,7 +63,7 @@ impl Api {
     }
 }
 
-/// The caller's subject after checking their roles.
+/// The caller's subject (the actor of what follows) after checking their roles.
 fn allow<T>(request: &Request<T>, roles: &[Role]) -> Result<String, ServiceError> {
     let who = caller(request)?;
     who.require_any(roles)?;
@@ -65,83 +77,11 @@ fn text(fa: &str, en: &str) -> Option<LocalizedText> {
     })
 }
 
-fn micros(ts: &prost_types::Timestamp) -> Result<i64, ServiceError> {
-    Some(i64::from(ts.nanos / 1_000))
-        .and_then(|n| ts.seconds.checked_mul(1_000_000)?.checked_add(n))
-        .filter(|_| (0..1_000_000_000).contains(&ts.nanos))
-        .ok_or_else(|| {
-            ServiceError::invalid_field(
-                "as_of",
-                "TIMESTAMP_INVALID",
-                "زمان نادرست است.",
-                "The timestamp is not valid.",
-            )
-        })
-}
-
-const DEFAULT_PAGE: i64 = 50;
-const MAX_PAGE: i64 = 500;
-
-fn page(size: i32, token: &str) -> Result<(i64, i64), ServiceError> {
-    let limit = match i64::from(size) {
-        n if n <= 0 => DEFAULT_PAGE,
-        n => n.min(MAX_PAGE),
-    };
-    let offset = if token.is_empty() {
-        0
-    } else {
-        token
-            .strip_prefix("o")
-            .and_then(|n| n.parse::<i64>().ok())
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| {
-                ServiceError::invalid_field(
-                    "page_token",
-                    "PAGE_TOKEN_INVALID",
-                    "نشانهٔ صفحه نادرست است؛ از ابتدا بخوانید.",
-                    "The page token is not valid; start from the first page.",
-                )
-            })?
-    };
-    Ok((limit, offset))
-}
-
-fn next_token(got: usize, limit: i64, offset: i64) -> String {
-    if i64::try_from(got).unwrap_or(0) == limit {
-        format!("o{}", offset + limit)
-    } else {
-        String::new()
-    }
-}
-
-fn line_kind_to_pb(k: LineKind) -> pb::BillItemKind {
-    match k {
-        LineKind::RenewalLevy => pb::BillItemKind::RenewalLevy,
-        LineKind::WasteFee => pb::BillItemKind::WasteFee,
-        LineKind::Penalty => pb::BillItemKind::Penalty,
-        LineKind::InquiryFee => pb::BillItemKind::InquiryFee,
-        LineKind::Discount => pb::BillItemKind::Discount,
-        LineKind::Adjustment => pb::BillItemKind::Adjustment,
-    }
-}
-
 fn line_kind_from_pb(k: i32) -> Result<LineKind, ServiceError> {
-    Ok(match pb::BillItemKind::try_from(k) {
-        Ok(pb::BillItemKind::RenewalLevy) => LineKind::RenewalLevy,
-        Ok(pb::BillItemKind::WasteFee) => LineKind::WasteFee,
-        Ok(pb::BillItemKind::Penalty) => LineKind::Penalty,
-        Ok(pb::BillItemKind::InquiryFee) => LineKind::InquiryFee,
-        Ok(pb::BillItemKind::Discount) => LineKind::Discount,
-        Ok(pb::BillItemKind::Adjustment) => LineKind::Adjustment,
-        _ => {
-            return Err(ServiceError::invalid_field(
-                "item_kinds",
-                "ITEM_KIND_INVALID",
-                "نوع قلم نادرست است.",
-                "Unknown bill item kind.",
-            ));
-        }
-    })
+    pb::BillItemKind::try_from(k)
+        .ok()
+        .and_then(codes::line_kind)
+        .ok_or_else(errors::item_kind_invalid)
 }
 
 fn bill_to_pb(b: &Bill, now_us: i64) -> pb::Bill {
@@ -156,7 +96,7 @@ fn bill_to_pb(b: &Bill, now_us: i64) -> pb::Bill {
             .iter()
             .map(|l| pb::BillLine {
                 jalali_year: l.year,
-                kind: line_kind_to_pb(l.kind).into(),
+                kind: codes::bill_item_kind(l.kind).into(),
                 description: text(&l.description_fa, &l.description_en),
                 base_rials: l.base,
                 penalty_rials: l.penalty,
@@ -222,50 +162,18 @@ fn entry_to_pb(e: &Entry) -> pb::LedgerEntry {
     }
 }
 
-fn item_kind_to_pb(k: ItemKind) -> pb::TariffItemKind {
-    match k {
-        ItemKind::RenewalLevy => pb::TariffItemKind::RenewalLevy,
-        ItemKind::WasteFee => pb::TariffItemKind::WasteFee,
-        ItemKind::InquiryFee => pb::TariffItemKind::InquiryFee,
-    }
-}
-
 fn item_kind_from_pb(k: i32, field: &str) -> Result<ItemKind, ServiceError> {
-    match pb::TariffItemKind::try_from(k) {
-        Ok(pb::TariffItemKind::RenewalLevy) => Ok(ItemKind::RenewalLevy),
-        Ok(pb::TariffItemKind::WasteFee) => Ok(ItemKind::WasteFee),
-        Ok(pb::TariffItemKind::InquiryFee) => Ok(ItemKind::InquiryFee),
-        _ => Err(ServiceError::invalid_field(
-            field,
-            "TARIFF_ITEM_KIND_INVALID",
-            "نوع قلم تعرفه را مشخص کنید.",
-            "Choose the tariff item's kind.",
-        )),
-    }
-}
-
-fn basis_to_pb(b: Basis) -> pb::TariffBasis {
-    match b {
-        Basis::AssessedValue => pb::TariffBasis::AssessedValue,
-        Basis::LandArea => pb::TariffBasis::LandArea,
-        Basis::BuiltArea => pb::TariffBasis::BuiltArea,
-        Basis::Fixed => pb::TariffBasis::Fixed,
-    }
+    pb::TariffItemKind::try_from(k)
+        .ok()
+        .and_then(codes::item_kind)
+        .ok_or_else(|| errors::tariff_item_kind_invalid(field))
 }
 
 fn basis_from_pb(b: i32, field: &str) -> Result<Basis, ServiceError> {
-    match pb::TariffBasis::try_from(b) {
-        Ok(pb::TariffBasis::AssessedValue) => Ok(Basis::AssessedValue),
-        Ok(pb::TariffBasis::LandArea) => Ok(Basis::LandArea),
-        Ok(pb::TariffBasis::BuiltArea) => Ok(Basis::BuiltArea),
-        Ok(pb::TariffBasis::Fixed) => Ok(Basis::Fixed),
-        _ => Err(ServiceError::invalid_field(
-            field,
-            "TARIFF_BASIS_INVALID",
-            "مبنای محاسبهٔ قلم را مشخص کنید.",
-            "Choose what the item is computed from.",
-        )),
-    }
+    pb::TariffBasis::try_from(b)
+        .ok()
+        .and_then(codes::basis)
+        .ok_or_else(|| errors::tariff_basis_invalid(field))
 }
 
 fn tariff_to_pb(t: &Tariff) -> pb::Tariff {
@@ -281,9 +189,9 @@ fn tariff_to_pb(t: &Tariff) -> pb::Tariff {
             .items
             .iter()
             .map(|i| pb::TariffItem {
-                kind: item_kind_to_pb(i.kind).into(),
+                kind: codes::tariff_item_kind(i.kind).into(),
                 description: text(&i.description_fa, &i.description_en),
-                basis: basis_to_pb(i.basis).into(),
+                basis: codes::tariff_basis(i.basis).into(),
                 rate_ppm: i.rate_ppm,
                 amount_rials: i.amount_rials,
                 request_type_code: i.request_type_code.clone(),
@@ -300,7 +208,7 @@ fn tariff_to_pb(t: &Tariff) -> pb::Tariff {
             .iter()
             .map(|d| pb::DiscountRule {
                 description: text(&d.description_fa, &d.description_en),
-                applies_to: item_kind_to_pb(d.applies_to).into(),
+                applies_to: codes::tariff_item_kind(d.applies_to).into(),
                 rate_ppm: d.rate_ppm,
                 valid_until_jalali: d.valid_until.to_string(),
             })
@@ -316,9 +224,7 @@ fn tariff_to_pb(t: &Tariff) -> pb::Tariff {
 }
 
 fn date(field: &str, input: &str) -> Result<JalaliDate, ServiceError> {
-    JalaliDate::parse(input).map_err(|e| {
-        ServiceError::invalid_field(field, "JALALI_DATE_INVALID", e.message_fa(), e.to_string())
-    })
+    JalaliDate::parse(input).map_err(|e| errors::jalali_date_invalid(field, &e))
 }
 
 fn tariff_from_pb(t: pb::Tariff) -> Result<NewTariff, ServiceError> {
@@ -371,7 +277,7 @@ fn tariff_from_pb(t: pb::Tariff) -> Result<NewTariff, ServiceError> {
     })
 }
 
-fn charge_to_pb(c: &crate::accounts::AccountCharge) -> pb::AccountCharge {
+fn charge_to_pb(c: &AccountCharge) -> pb::AccountCharge {
     pb::AccountCharge {
         charge_id: c.charge_id.clone(),
         account_id: c.account_id.clone(),
@@ -395,14 +301,6 @@ fn sandbox_to_pb(t: &SandboxTxn) -> pb::SandboxPayment {
     }
 }
 
-impl Api {
-    fn sandbox(&self) -> Result<&Arc<crate::psp::SandboxPsp>, ServiceError> {
-        self.fees
-            .sandbox()
-            .ok_or_else(|| ServiceError::not_found("درگاه آزمایشی", "The sandbox payment provider"))
-    }
-}
-
 #[tonic::async_trait]
 impl FeeService for Api {
     async fn assess(
@@ -416,7 +314,11 @@ impl FeeService for Api {
             .iter()
             .map(|k| line_kind_from_pb(*k))
             .collect::<Result<Vec<_>, _>>()?;
-        let as_of_us = r.as_of.as_ref().map(micros).transpose()?;
+        let as_of_us = r
+            .as_of
+            .as_ref()
+            .map(|t| micros_of_field(t, "as_of"))
+            .transpose()?;
         let assessed = self
             .fees
             .assess(
@@ -509,12 +411,14 @@ impl FeeService for Api {
     ) -> Result<Response<pb::GetLedgerResponse>, Status> {
         allow(&request, roles::STAFF_READ)?;
         let r = request.get_ref();
-        let (limit, offset) = page(r.page_size, &r.page_token)?;
-        let (entries, balance) = self.fees.ledger(&r.renovation_code, limit, offset).await?;
+        let (page, balance) = self
+            .fees
+            .ledger(&r.renovation_code, r.page_size, &r.page_token)
+            .await?;
         Ok(Response::new(pb::GetLedgerResponse {
-            next_page_token: next_token(entries.len(), limit, offset),
-            entries: entries.iter().map(entry_to_pb).collect(),
+            entries: page.items.iter().map(entry_to_pb).collect(),
             balance_rials: balance,
+            next_page_token: page.next_page_token,
         }))
     }
 
@@ -548,30 +452,19 @@ impl FeeService for Api {
     ) -> Result<Response<pb::ListTariffsResponse>, Status> {
         allow(&request, roles::STAFF_READ)?;
         let r = request.get_ref();
-        let (limit, offset) = page(r.page_size, &r.page_token)?;
-        let all = self.fees.tariffs().await?;
-        let latest = |t: &Tariff| {
-            !all.iter().any(|o| {
-                (o.jalali_year, o.land_use, o.zone) == (t.jalali_year, t.land_use, t.zone)
-                    && o.version > t.version
-            })
+        let filter = TariffFilter {
+            jalali_year: r.jalali_year,
+            land_use: r.land_use,
+            zone: r.zone,
+            include_history: r.include_history,
         };
-        let matching: Vec<&Tariff> = all
-            .iter()
-            .filter(|t| r.jalali_year == 0 || t.jalali_year == r.jalali_year)
-            .filter(|t| r.land_use == 0 || t.land_use == r.land_use)
-            .filter(|t| r.zone == 0 || t.zone == r.zone)
-            .filter(|t| r.include_history || latest(t))
-            .collect();
-        let page: Vec<pb::Tariff> = matching
-            .iter()
-            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-            .take(usize::try_from(limit).unwrap_or(0))
-            .map(|t| tariff_to_pb(t))
-            .collect();
+        let page = self
+            .fees
+            .list_tariffs(filter, r.page_size, &r.page_token)
+            .await?;
         Ok(Response::new(pb::ListTariffsResponse {
-            next_page_token: next_token(page.len(), limit, offset),
-            tariffs: page,
+            tariffs: page.items.iter().map(tariff_to_pb).collect(),
+            next_page_token: page.next_page_token,
         }))
     }
 
@@ -592,14 +485,7 @@ impl FeeService for Api {
     ) -> Result<Response<pb::PutTariffResponse>, Status> {
         let actor = allow(&request, roles::TARIFF_WRITE)?;
         let r = request.into_inner();
-        let tariff = r.tariff.ok_or_else(|| {
-            ServiceError::invalid_field(
-                "tariff",
-                "TARIFF_REQUIRED",
-                "تعرفه را بفرستید.",
-                "Send the tariff.",
-            )
-        })?;
+        let tariff = r.tariff.ok_or_else(errors::tariff_required)?;
         let stored = self
             .fees
             .put_tariff(
@@ -618,7 +504,7 @@ impl FeeService for Api {
         &self,
         request: Request<pb::GetClearanceRequest>,
     ) -> Result<Response<pb::GetClearanceResponse>, Status> {
-        allow(&request, &[Role::Service, Role::Clerk, Role::Admin])?;
+        allow(&request, roles::CLEARANCE)?;
         let c = self
             .fees
             .clearance(&request.get_ref().renovation_code)
@@ -646,21 +532,10 @@ impl FeeService for Api {
     ) -> Result<Response<pb::ReconcilePaymentsResponse>, Status> {
         allow(&request, roles::RECONCILE)?;
         let r = request.get_ref();
-        let settings = self.fees.settings();
-        let pending_for_s = if r.pending_for_seconds > 0 {
-            i64::from(r.pending_for_seconds)
-        } else {
-            i64::try_from(settings.reconcile_pending_after_secs).unwrap_or(i64::MAX / 1_000_000)
-        };
-        let limit = if r.limit > 0 {
-            i64::from(r.limit)
-        } else {
-            i64::from(settings.reconcile_batch)
-        };
-        let out = self
-            .fees
-            .reconcile(pending_for_s.saturating_mul(1_000_000), limit)
-            .await?;
+        let pending_for_secs =
+            (r.pending_for_seconds > 0).then(|| i64::from(r.pending_for_seconds));
+        let limit = (r.limit > 0).then(|| i64::from(r.limit));
+        let out = self.fees.reconcile_now(pending_for_secs, limit).await?;
         Ok(Response::new(pb::ReconcilePaymentsResponse {
             checked: out.checked,
             confirmed: out.confirmed,
@@ -675,10 +550,11 @@ impl FeeService for Api {
     ) -> Result<Response<pb::GetSandboxPaymentResponse>, Status> {
         allow(&request, roles::PSP)?;
         let txn = self
-            .sandbox()?
+            .fees
+            .require_sandbox()?
             .find(request.get_ref().psp_token.trim())
             .await?
-            .ok_or_else(|| ServiceError::not_found("پرداخت", "The payment"))?;
+            .ok_or_else(errors::payment_not_found)?;
         Ok(Response::new(pb::GetSandboxPaymentResponse {
             payment: Some(sandbox_to_pb(&txn)),
         }))
@@ -690,20 +566,15 @@ impl FeeService for Api {
     ) -> Result<Response<pb::DecideSandboxPaymentResponse>, Status> {
         allow(&request, roles::PSP)?;
         let r = request.get_ref();
-        let choice = match pb::SandboxChoice::try_from(r.choice) {
-            Ok(pb::SandboxChoice::Pay) => Choice::Pay,
-            Ok(pb::SandboxChoice::Cancel) => Choice::Cancel,
-            _ => {
-                return Err(ServiceError::invalid_field(
-                    "choice",
-                    "CHOICE_REQUIRED",
-                    "پرداخت یا انصراف را انتخاب کنید.",
-                    "Choose pay or cancel.",
-                )
-                .into());
-            }
-        };
-        let (txn, callback) = self.sandbox()?.decide(r.psp_token.trim(), choice).await?;
+        let choice = pb::SandboxChoice::try_from(r.choice)
+            .ok()
+            .and_then(codes::choice)
+            .ok_or_else(errors::choice_required)?;
+        let (txn, callback) = self
+            .fees
+            .require_sandbox()?
+            .decide(r.psp_token.trim(), choice)
+            .await?;
         Ok(Response::new(pb::DecideSandboxPaymentResponse {
             payment: Some(sandbox_to_pb(&txn)),
             callback: Some(pb::HandlePspCallbackRequest {
@@ -743,18 +614,14 @@ impl FeeService for Api {
     ) -> Result<Response<pb::GetAccountStatementResponse>, Status> {
         allow(&request, roles::ACCOUNT_READ)?;
         let r = request.get_ref();
-        let (limit, offset) = page(r.page_size, &r.page_token)?;
-        let (charges, balance) = self
+        let (page, balance) = self
             .fees
-            .account_statement(&r.account_id, limit, offset)
+            .account_statement(&r.account_id, r.page_size, &r.page_token)
             .await?;
         Ok(Response::new(pb::GetAccountStatementResponse {
-            next_page_token: next_token(charges.len(), limit, offset),
-            charges: charges.iter().map(charge_to_pb).collect(),
+            charges: page.items.iter().map(charge_to_pb).collect(),
             balance_rials: balance,
+            next_page_token: page.next_page_token,
         }))
     }
 }
-
-/// Stored enum numbers, re-exported for tests that read the store.
-pub use store::codes;

@@ -79,9 +79,9 @@ pub struct Line {
     pub year: i32,
     /// What it is for.
     pub kind: LineKind,
-    /// Persian description.
+    /// What the payer reads on the bill, in Persian.
     pub description_fa: String,
-    /// English description.
+    /// What the payer reads on the bill, in English.
     pub description_en: String,
     /// Amount before penalty; negative for discounts and credits.
     pub base: i64,
@@ -100,7 +100,7 @@ pub struct Line {
 pub struct Charged {
     /// Its Jalali year.
     pub year: i32,
-    /// Which levy.
+    /// The levy charged.
     pub kind: ItemKind,
     /// The amount charged.
     pub amount: i64,

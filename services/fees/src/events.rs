@@ -4,17 +4,11 @@
 use estelam_proto::events::v1::{DebtAssessed, DebtCleared, PaymentReceived};
 use estelam_proto::routing_keys;
 use estelam_runtime::bus::Event;
+use estelam_runtime::time::timestamp;
 use prost::Message;
 
-use crate::store::{Bill, Payment};
-
-/// Protobuf timestamp of an instant in microseconds.
-pub fn timestamp(us: i64) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: us.div_euclid(1_000_000),
-        nanos: i32::try_from(us.rem_euclid(1_000_000) * 1_000).unwrap_or(0),
-    }
-}
+use crate::store::bills::Bill;
+use crate::store::payments::Payment;
 
 fn event(routing_key: &str, message_type: &str, id: String, at_us: i64, payload: Vec<u8>) -> Event {
     let mut e = Event::new(routing_key, message_type, payload);
@@ -23,7 +17,7 @@ fn event(routing_key: &str, message_type: &str, id: String, at_us: i64, payload:
     e
 }
 
-/// `fees.debt.assessed` for a stored bill.
+/// `fees.debt.assessed` for a stored bill: the inquiry learns what its applicant owes.
 pub fn debt_assessed(bill: &Bill, balance_after: i64, at_us: i64) -> Event {
     let id = uuid::Uuid::now_v7().to_string();
     let message = DebtAssessed {
@@ -44,7 +38,7 @@ pub fn debt_assessed(bill: &Bill, balance_after: i64, at_us: i64) -> Event {
     )
 }
 
-/// `fees.payment.received` for a confirmed payment.
+/// `fees.payment.received` for a confirmed payment, for subscribers that book receipts.
 pub fn payment_received(bill: &Bill, payment: &Payment, at_us: i64) -> Event {
     let id = uuid::Uuid::now_v7().to_string();
     let message = PaymentReceived {

@@ -12,10 +12,12 @@ use estelam_proto::property::v1::property_service_client::PropertyServiceClient;
 use estelam_runtime::error::{ErrorCode, ServiceError};
 use tonic::transport::Channel;
 
+use crate::errors;
+
 /// What a bill needs to know about a parcel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facts {
-    /// The parcel.
+    /// The parcel the facts are of.
     pub renovation_code: RenovationCode,
     /// `LandUse` wire value (0 when unknown: only all-use tariffs apply).
     pub land_use: i32,
@@ -77,7 +79,7 @@ impl ParcelFacts for GrpcParcelFacts {
         .map_err(|status| {
             let err = ServiceError::from_status(&status);
             match err.code {
-                ErrorCode::NotFound => ServiceError::not_found("ملک", "The parcel"),
+                ErrorCode::NotFound => errors::parcel_not_found(),
                 ErrorCode::Unavailable | ErrorCode::DeadlineExceeded => err,
                 _ => ServiceError::internal(anyhow::anyhow!("property GetParcel failed: {status}")),
             }

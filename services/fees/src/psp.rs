@@ -37,14 +37,16 @@ use estelam_runtime::error::ServiceError;
 use hmac::{Hmac, KeyInit, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
-use sqlx::Row;
+
+use crate::errors;
+use crate::store;
 
 /// A payment the provider opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Started {
-    /// The provider's token.
+    /// The provider's name for the payment, which its callbacks and inquiries carry.
     pub token: String,
-    /// Where to send the payer.
+    /// The provider's page to send the payer's browser to.
     pub redirect_url: String,
 }
 
@@ -53,9 +55,9 @@ pub struct Started {
 pub enum PspOutcome {
     /// The provider took `amount` rials; `reference` is its RRN.
     Paid {
-        /// The bank's reference.
+        /// The bank's retrieval reference number, kept with the payment.
         reference: String,
-        /// Rials taken.
+        /// Rials taken, checked against the payment's before anything is recorded.
         amount: i64,
     },
     /// The payer cancelled or the bank refused.
@@ -71,7 +73,7 @@ pub enum PspOutcome {
 pub struct Callback {
     /// The provider's token, naming the payment.
     pub token: String,
-    /// What happened.
+    /// What the provider says happened to the payment.
     pub outcome: PspOutcome,
 }
 
@@ -144,38 +146,38 @@ pub fn verify(
         .map_err(|_| CallbackError::BadSignature)
 }
 
-/// What the payer chose on the sandbox page.
+/// What the payer chose on the sandbox page (`SandboxChoice` on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Choice {
-    /// Pay.
+    /// The bank takes the money and calls back `paid`.
     Pay,
-    /// Cancel.
+    /// The payer gives up; the bank calls back `cancelled`.
     Cancel,
 }
 
 /// A payment in the sandbox bank's books.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SandboxTxn {
-    /// Token.
+    /// The bank's name for the payment, in the page URL and the callback.
     pub token: String,
     /// The merchant's payment id.
     pub payment_id: String,
-    /// Rials.
+    /// Rials the payer is asked for.
     pub amount: i64,
     /// `awaiting`, `paid`, `cancelled` or `reversed`.
     pub state: String,
-    /// RRN once paid.
+    /// The retrieval reference number (RRN) once paid.
     pub reference: String,
 }
 
 /// The callback the sandbox posts: fields, signature and the delivery's idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedCallback {
-    /// The fields.
+    /// The callback's fields (see the module docs).
     pub fields: BTreeMap<String, String>,
-    /// Their signature.
+    /// Hex HMAC-SHA256 of the fields under the shared secret.
     pub signature: String,
-    /// Same for every delivery of the same decision.
+    /// Same for every delivery of the same decision, so a duplicate is recognised.
     pub idempotency_key: String,
 }
 
@@ -225,26 +227,10 @@ impl SandboxPsp {
         })
     }
 
-    /// The bank's record of a token.
+    /// The bank's record of a token, for its payment page.
     pub async fn find(&self, token: &str) -> Result<Option<SandboxTxn>, ServiceError> {
-        let row = sqlx::query(
-            "SELECT token, payment_id, amount_rials, state, reference FROM sandbox_psp_transactions \
-             WHERE token = $1",
-        )
-        .bind(token)
-        .fetch_optional(self.db.pool())
-        .await?;
-        row.map(|r| {
-            Ok(SandboxTxn {
-                token: r.try_get("token")?,
-                payment_id: r.try_get("payment_id")?,
-                amount: r.try_get("amount_rials")?,
-                state: r.try_get("state")?,
-                reference: r.try_get("reference")?,
-            })
-        })
-        .transpose()
-        .map_err(|e: sqlx::Error| e.into())
+        let mut conn = self.db.pool().acquire().await?;
+        Ok(store::sandbox::find(&mut conn, token).await?)
     }
 
     /// Records the payer's choice (the first one wins) and returns the callback to post.
@@ -257,20 +243,11 @@ impl SandboxPsp {
             Choice::Pay => ("paid", reference_number()),
             Choice::Cancel => ("cancelled", String::new()),
         };
-        sqlx::query(
-            "UPDATE sandbox_psp_transactions SET state = $1, reference = $2, decided_at_us = $3 \
-             WHERE token = $4 AND state = 'awaiting'",
-        )
-        .bind(state)
-        .bind(reference)
-        .bind(now_micros())
-        .bind(token)
-        .execute(self.db.pool())
-        .await?;
-        let txn = self
-            .find(token)
+        let mut conn = self.db.pool().acquire().await?;
+        store::sandbox::decide(&mut conn, token, state, &reference, now_micros()).await?;
+        let txn = store::sandbox::find(&mut conn, token)
             .await?
-            .ok_or_else(|| ServiceError::not_found("پرداخت", "The payment"))?;
+            .ok_or_else(errors::payment_not_found)?;
         let callback = Self::callback_for(self.secret.expose_secret().as_bytes(), &txn)
             .map_err(ServiceError::internal)?;
         Ok((txn, callback))
@@ -294,17 +271,8 @@ impl PaymentProvider for SandboxPsp {
 
     async fn start(&self, payment_id: &str, amount: i64) -> Result<Started, ServiceError> {
         let token = hex::encode(rand::random::<[u8; 16]>());
-        sqlx::query(
-            "INSERT INTO sandbox_psp_transactions \
-             (token, payment_id, amount_rials, state, reference, created_at_us) \
-             VALUES ($1, $2, $3, 'awaiting', '', $4)",
-        )
-        .bind(&token)
-        .bind(payment_id)
-        .bind(amount)
-        .bind(now_micros())
-        .execute(self.db.pool())
-        .await?;
+        let mut conn = self.db.pool().acquire().await?;
+        store::sandbox::open(&mut conn, &token, payment_id, amount, now_micros()).await?;
         Ok(Started {
             redirect_url: format!("{}/pay?token={token}", self.base_url),
             token,
@@ -352,31 +320,17 @@ impl PaymentProvider for SandboxPsp {
     }
 
     async fn reverse(&self, token: &str) -> Result<(), ServiceError> {
-        sqlx::query(
-            "UPDATE sandbox_psp_transactions SET state = 'reversed' WHERE token = $1 AND state = 'paid'",
-        )
-        .bind(token)
-        .execute(self.db.pool())
-        .await?;
-        Ok(())
+        let mut conn = self.db.pool().acquire().await?;
+        Ok(store::sandbox::reverse(&mut conn, token).await?)
     }
 }
 
 /// The sandbox's shared secret when none is configured: generated at random the first time
 /// (256 bits) and kept in the fees store, so restarts and replicas verify the same callbacks.
-pub async fn stored_sandbox_secret(
-    db: &estelam_runtime::db::Database,
-) -> anyhow::Result<SecretString> {
+pub async fn stored_sandbox_secret(db: &Database) -> anyhow::Result<SecretString> {
     let candidate = hex::encode(rand::random::<[u8; 32]>());
-    sqlx::query(
-        "INSERT INTO psp_sandbox_secret (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(candidate)
-    .execute(db.pool())
-    .await?;
-    let secret: String = sqlx::query_scalar("SELECT secret FROM psp_sandbox_secret WHERE id = 1")
-        .fetch_one(db.pool())
-        .await?;
+    let mut conn = db.pool().acquire().await?;
+    let secret = store::sandbox::secret(&mut conn, &candidate).await?;
     Ok(SecretString::from(secret))
 }
 

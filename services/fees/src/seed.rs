@@ -9,11 +9,12 @@
 //! they describe the past. An admin changes them with `PutTariff`.
 
 use estelam_domain::JalaliDate;
+use estelam_proto::property::v1::LandUse;
 use estelam_runtime::db::Database;
 use estelam_runtime::error::ServiceError;
 
 use crate::assess::start_of_day_us;
-use crate::store;
+use crate::store::{ledger, tariffs};
 use crate::tariff::{Basis, DiscountRule, ItemKind, PenaltyRule, Tariff, TariffItem, TariffRules};
 
 /// Years the demo tariffs cover; later years fall back to the last (see `tariff`).
@@ -57,14 +58,14 @@ pub const DEMO_INQUIRY_FEES: &[(&str, &str, &str, i64)] = &[
     ),
 ];
 
-/// Waste fee per land use (wire value), basis and 1400 amount.
-const DEMO_WASTE: &[(i32, Basis, i64)] = &[
-    (1, Basis::BuiltArea, 10_000),
-    (2, Basis::BuiltArea, 40_000),
-    (3, Basis::BuiltArea, 25_000),
-    (4, Basis::BuiltArea, 20_000),
-    (5, Basis::LandArea, 400),
-    (7, Basis::BuiltArea, 25_000),
+/// Waste fee per land use, basis and 1400 amount (public land pays none).
+const DEMO_WASTE: &[(LandUse, Basis, i64)] = &[
+    (LandUse::Residential, Basis::BuiltArea, 10_000),
+    (LandUse::Commercial, Basis::BuiltArea, 40_000),
+    (LandUse::Office, Basis::BuiltArea, 25_000),
+    (LandUse::Industrial, Basis::BuiltArea, 20_000),
+    (LandUse::Agricultural, Basis::LandArea, 400),
+    (LandUse::Mixed, Basis::BuiltArea, 25_000),
 ];
 
 /// `amount` grown 25 % a year from 1400, rounded down to a thousand rials.
@@ -141,7 +142,7 @@ pub fn demo_tariffs(year: i32) -> Result<Vec<(i32, TariffRules)>, estelam_domain
     let mut out = vec![(0, general)];
     for (land_use, basis, amount) in DEMO_WASTE {
         out.push((
-            *land_use,
+            *land_use as i32,
             TariffRules {
                 items: vec![item(
                     ItemKind::WasteFee,
@@ -170,7 +171,7 @@ pub async fn seed_demo(db: &Database, now_us: i64) -> Result<(), ServiceError> {
         for (land_use, rules) in
             demo_tariffs(year).map_err(|e| ServiceError::internal(anyhow::anyhow!(e)))?
         {
-            if store::latest_tariff_version(&mut tx, year, land_use, 0).await? > 0 {
+            if tariffs::latest_tariff_version(&mut tx, year, land_use, 0).await? > 0 {
                 continue;
             }
             let t = Tariff {
@@ -186,17 +187,17 @@ pub async fn seed_demo(db: &Database, now_us: i64) -> Result<(), ServiceError> {
                 actor_id: String::new(),
                 created_at_us: now_us,
             };
-            store::insert_tariff(&mut tx, &t, None).await?;
+            tariffs::insert_tariff(&mut tx, &t, None).await?;
         }
     }
     for (code, start) in DEMO_ARREARS {
-        store::open_account(&mut tx, code, *start, "demo parcel with arrears", now_us).await?;
+        ledger::open_account(&mut tx, code, *start, "demo parcel with arrears", now_us).await?;
     }
     let this_year = crate::assess::jalali_at(now_us)
         .map_err(|e| ServiceError::internal(anyhow::anyhow!(e)))?
         .year();
     for code in DEMO_PAID_UP {
-        store::open_account(
+        ledger::open_account(
             &mut tx,
             code,
             this_year + 1,

@@ -54,7 +54,7 @@ pub enum Basis {
 /// One levy of a tariff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TariffItem {
-    /// Which levy.
+    /// The levy it defines; at most one item per levy (per request type for inquiry fees).
     pub kind: ItemKind,
     /// Name on bills, Persian.
     pub description_fa: String,
@@ -101,16 +101,16 @@ pub struct DiscountRule {
 pub struct TariffRules {
     /// The levy items.
     pub items: Vec<TariffItem>,
-    /// Late-payment penalty rule.
+    /// How late yearly levies of this tariff grow.
     pub penalty: PenaltyRule,
-    /// Discount rules.
+    /// Early-payment discounts of its yearly levies.
     pub discounts: Vec<DiscountRule>,
 }
 
 /// One stored tariff version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tariff {
-    /// UUIDv7.
+    /// UUIDv7; bill lines name the version they were priced by.
     pub tariff_id: String,
     /// The Jalali year whose levies it defines.
     pub jalali_year: i32,
@@ -124,13 +124,13 @@ pub struct Tariff {
     pub zone: i32,
     /// 1, 2, … per (year, land use, zone).
     pub version: i64,
-    /// The rules.
+    /// What it charges, and how late payment and early payment change that.
     pub rules: TariffRules,
-    /// Why it was added.
+    /// Why it was added (a council resolution, say), shown with the version.
     pub reason: String,
-    /// Who added it ("" for the system).
+    /// Who added it ("" for the system's demo tariffs).
     pub actor_id: String,
-    /// When it was added.
+    /// When it was added, µs; not when it applies (see `effective_from`).
     pub created_at_us: i64,
 }
 
@@ -185,14 +185,112 @@ pub fn applicable<'t>(
     Some((tariff, item))
 }
 
+/// What ListTariffs selects; 0 means any year, land use or zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TariffFilter {
+    /// Only this Jalali year's tariffs.
+    pub jalali_year: i32,
+    /// Only this `LandUse`'s tariffs.
+    pub land_use: i32,
+    /// Only this zone's tariffs.
+    pub zone: i32,
+    /// Also the versions a later version of the same (year, land use, zone) replaced.
+    pub include_history: bool,
+}
+
+impl TariffFilter {
+    /// Text that differs whenever the filter does, which page tokens are bound to.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "tariffs:{}:{}:{}:{}",
+            self.jalali_year, self.land_use, self.zone, self.include_history
+        )
+    }
+
+    fn selects(&self, t: &Tariff) -> bool {
+        (self.jalali_year == 0 || t.jalali_year == self.jalali_year)
+            && (self.land_use == 0 || t.land_use == self.land_use)
+            && (self.zone == 0 || t.zone == self.zone)
+    }
+}
+
+/// A tariff's place in a list: year newest first, then land use, zone and version, as the
+/// contract orders ListTariffs. Unique (a version is unique per year, land use and zone), so
+/// it is the list's page key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ListKey {
+    year: std::cmp::Reverse<i32>,
+    land_use: i32,
+    zone: i32,
+    version: i64,
+}
+
+impl ListKey {
+    /// Where `t` sits.
+    pub fn of(t: &Tariff) -> Self {
+        Self {
+            year: std::cmp::Reverse(t.jalali_year),
+            land_use: t.land_use,
+            zone: t.zone,
+            version: t.version,
+        }
+    }
+
+    /// Reads a key written by [`ListKey`]'s `Display`; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.split(':');
+        let mut next = || parts.next()?.parse::<i64>().ok();
+        let key = Self {
+            year: std::cmp::Reverse(i32::try_from(next()?).ok()?),
+            land_use: i32::try_from(next()?).ok()?,
+            zone: i32::try_from(next()?).ok()?,
+            version: next()?,
+        };
+        parts.next().is_none().then_some(key)
+    }
+}
+
+impl std::fmt::Display for ListKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}:{}",
+            self.year.0, self.land_use, self.zone, self.version
+        )
+    }
+}
+
+/// The tariffs `filter` selects from `all`, in list order, starting after `after`: without
+/// history, only the latest version of each (year, land use, zone).
+pub fn list<'t>(
+    all: &'t [Tariff],
+    filter: &TariffFilter,
+    after: Option<ListKey>,
+) -> Vec<&'t Tariff> {
+    let latest = |t: &Tariff| {
+        !all.iter().any(|o| {
+            (o.jalali_year, o.land_use, o.zone) == (t.jalali_year, t.land_use, t.zone)
+                && o.version > t.version
+        })
+    };
+    let mut out: Vec<&Tariff> = all
+        .iter()
+        .filter(|t| filter.selects(t))
+        .filter(|t| filter.include_history || latest(t))
+        .filter(|t| after.is_none_or(|a| ListKey::of(t) > a))
+        .collect();
+    out.sort_by_key(|t| ListKey::of(t));
+    out
+}
+
 /// Why a tariff cannot be stored: the field and both messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TariffProblem {
     /// The request field at fault.
     pub field: String,
-    /// Persian message.
+    /// What is wrong and what to do, in Persian.
     pub fa: String,
-    /// English message.
+    /// What is wrong and what to do, in English.
     pub en: String,
 }
 
@@ -364,6 +462,38 @@ mod tests {
         assert_eq!(pick(1405).as_deref(), Some("1403"));
         assert_eq!(pick(1402).as_deref(), Some("1402"));
         assert_eq!(pick(1401), None);
+    }
+
+    #[test]
+    fn lists_show_the_latest_versions_in_order_and_resume_after_a_key() {
+        let ts = [
+            tariff("a1", 1404, 0, 0, 0, 1),
+            tariff("b1", 1405, 1, 0, 0, 1),
+            tariff("b2", 1405, 1, 0, 0, 2),
+            tariff("c1", 1405, 0, 0, 0, 1),
+            tariff("d1", 1405, 1, 7, 0, 1),
+        ];
+        let ids = |l: Vec<&Tariff>| l.iter().map(|t| t.tariff_id.clone()).collect::<Vec<_>>();
+        let latest = TariffFilter::default();
+        assert_eq!(ids(list(&ts, &latest, None)), ["c1", "b2", "d1", "a1"]);
+        let history = TariffFilter {
+            include_history: true,
+            ..latest
+        };
+        assert_eq!(
+            ids(list(&ts, &history, None)),
+            ["c1", "b1", "b2", "d1", "a1"]
+        );
+        let after = ListKey::parse(&ListKey::of(&ts[1]).to_string());
+        assert_eq!(after, Some(ListKey::of(&ts[1])), "keys round-trip");
+        assert_eq!(ids(list(&ts, &history, after)), ["b2", "d1", "a1"]);
+        let zone_7 = TariffFilter { zone: 7, ..latest };
+        assert_eq!(ids(list(&ts, &zone_7, None)), ["d1"]);
+        assert_ne!(zone_7.fingerprint(), latest.fingerprint());
+        assert_ne!(history.fingerprint(), latest.fingerprint());
+        assert_eq!(ListKey::parse("1405:1:0"), None);
+        assert_eq!(ListKey::parse("1405:1:0:1:9"), None);
+        assert_eq!(ListKey::parse("x:1:0:1"), None);
     }
 
     #[test]

@@ -220,7 +220,7 @@ async fn callers_tariffs_and_demo_data() {
 
         // Every tariff change is audited; history keeps the replaced versions.
         let mut conn = h.db.pool().acquire().await.expect("connection");
-        let audit = estelam_fees::store::audit_of(&mut conn, &stored.tariff_id)
+        let audit = estelam_fees::store::audit::audit_of(&mut conn, &stored.tariff_id)
             .await
             .expect("audit");
         assert_eq!(audit.len(), 1, "{ctx}");

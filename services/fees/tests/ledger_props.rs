@@ -10,10 +10,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use estelam_domain::{RenovationCode, Rial};
 use estelam_fees::clock::{Clock, ManualClock};
+use estelam_fees::codes;
 use estelam_fees::parcels::{Facts, ParcelFacts};
 use estelam_fees::psp::{Choice, SandboxPsp};
 use estelam_fees::service::{AssessArgs, Fees};
-use estelam_fees::store::{self, codes};
+use estelam_fees::store::{bills, ledger};
 use estelam_runtime::config::FeesSettings;
 use estelam_runtime::db::Database;
 use estelam_runtime::error::ServiceError;
@@ -65,10 +66,10 @@ const DAY_US: i64 = 86_400 * 1_000_000;
 
 async fn check_invariants(db: &Database, code: &str, ctx: &str) {
     let mut conn = db.pool().acquire().await.expect("connection");
-    let entries = store::entries(&mut conn, code, 100_000, 0)
+    let entries = ledger::entries(&mut conn, code, 100_000, None)
         .await
         .expect("entries");
-    let balance = store::balance(&mut conn, code).await.expect("balance");
+    let balance = ledger::balance(&mut conn, code).await.expect("balance");
     let mut running = 0i64;
     for e in entries.iter().rev() {
         running += e.amount;
@@ -129,11 +130,11 @@ async fn run(db: &Database, ops: Vec<Op>) {
         rand::random_range(1..99_999u32)
     );
     let mut conn = db.pool().acquire().await.expect("connection");
-    store::open_account(&mut conn, &code, 1402, "proptest", clock.now_us())
+    ledger::open_account(&mut conn, &code, 1402, "proptest", clock.now_us())
         .await
         .expect("account");
     drop(conn);
-    let mut last_bill: Option<store::Bill> = None;
+    let mut last_bill: Option<bills::Bill> = None;
     for (i, op) in ops.iter().enumerate() {
         let ctx = format!("step {i} {op:?}");
         match op {
@@ -184,7 +185,7 @@ async fn run(db: &Database, ops: Vec<Op>) {
                 if paid.status == codes::PAY_CONFIRMED {
                     let carried_credit = bill.lines.iter().any(|l| l.base < 0 && l.year == 0);
                     let mut conn = db.pool().acquire().await.expect("connection");
-                    let balance = store::balance(&mut conn, &code).await.expect("balance");
+                    let balance = ledger::balance(&mut conn, &code).await.expect("balance");
                     if carried_credit {
                         assert!(balance <= 0, "{ctx}: only credit is left, got {balance}");
                     } else {

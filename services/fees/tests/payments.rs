@@ -145,7 +145,7 @@ async fn parcel_with_three_unpaid_years(h: &Harness) -> String {
     let code = fresh_parcel();
     h.property.put(residential(&code));
     let mut conn = h.db.pool().acquire().await.expect("connection");
-    store::open_account(
+    store::ledger::open_account(
         &mut conn,
         &code,
         1403,
@@ -667,7 +667,7 @@ async fn a_forged_or_wrong_amount_callback_changes_nothing_is_audited_and_reconc
             assert_eq!(ledger(&h, &code).await, before, "{ctx}: ledger untouched");
             // And both were audited.
             let mut conn = h.db.pool().acquire().await.expect("connection");
-            let by_token = store::audit_of(&mut conn, &payment.psp_token)
+            let by_token = store::audit::audit_of(&mut conn, &payment.psp_token)
                 .await
                 .expect("audit");
             assert!(
@@ -676,7 +676,7 @@ async fn a_forged_or_wrong_amount_callback_changes_nothing_is_audited_and_reconc
                     .any(|a| a.outcome == "refused: bad signature"),
                 "{ctx}: {by_token:?}"
             );
-            let by_payment = store::audit_of(&mut conn, &payment.payment_id)
+            let by_payment = store::audit::audit_of(&mut conn, &payment.payment_id)
                 .await
                 .expect("audit");
             assert!(

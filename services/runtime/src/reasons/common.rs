@@ -23,6 +23,10 @@ catalogue! {
     PAGE_TOKEN_INVALID,
     /// A negative page size.
     PAGE_SIZE_NEGATIVE,
+    /// A renovation code (کد نوسازی) that cannot be read as six numeric parts.
+    RENOVATION_CODE_INVALID,
+    /// A change that must say why (an adjustment, a tariff, a correction) came without a reason.
+    REASON_REQUIRED,
 }
 
 /// The reasons that name only an outcome, with no subject; the naming rule exempts them.

@@ -1,9 +1,5 @@
-//! Authority accounts: inquiry fees charged to the inquiring authority (keyed by its
-//! organisation id) instead of to the parcel, so the applicant's bill holds only what the
-//! property owes and a debt-free answer is never held back by a fee.
-//!
-//! A charge is taken once per inquiry (the inquiry id is unique), so a retried or repeated
-//! `ChargeAccount` returns the first charge; the account's balance is the sum of its charges.
+//! Authority accounts: inquiry fees charged to an inquiring authority's account (its
+//! organisation id), one row per inquiry; the account's balance is the sum of its charges.
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -11,27 +7,27 @@ use sqlx::{AnyConnection, Row};
 /// One inquiry fee charged to an authority's account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountCharge {
-    /// Id (UUIDv7).
+    /// UUIDv7.
     pub charge_id: String,
     /// The authority's organisation id.
     pub account_id: String,
-    /// The inquiry it is for.
+    /// The inquiry it is for; unique, so an inquiry is charged once.
     pub inquiry_id: String,
-    /// Request type whose fee it is.
+    /// The request type whose fee it is.
     pub request_type_code: String,
-    /// Canonical renovation code of the parcel asked about.
+    /// Canonical renovation code of the parcel asked about, whose tariff priced it.
     pub renovation_code: String,
-    /// Rials.
+    /// Rials, from the tariff in force when it was charged.
     pub amount: i64,
-    /// Persian description.
+    /// What the authority's statement says, in Persian.
     pub description_fa: String,
-    /// English description.
+    /// What the authority's statement says, in English.
     pub description_en: String,
-    /// Tariff version it came from.
+    /// The tariff version it was priced by.
     pub tariff_id: String,
-    /// Who asked for the charge.
+    /// Who asked for the charge (the inquiry service's account).
     pub actor_id: String,
-    /// When, µs.
+    /// When, µs; with the id, the statement's order and its page key.
     pub charged_at_us: i64,
 }
 
@@ -93,26 +89,53 @@ pub async fn insert_charge(
     Ok(done.rows_affected() == 1)
 }
 
-/// A page of an account's charges, newest first.
+/// Where a statement page starts: after the charge at (`charged_at_us`, `charge_id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChargeKey<'a> {
+    /// The last charge's time on the previous page.
+    pub charged_at_us: i64,
+    /// The last charge's id on the previous page, which breaks ties of time.
+    pub charge_id: &'a str,
+}
+
+/// Up to `limit` of an account's charges, newest first, after `after` (from the newest when
+/// `None`): keyset paging on (time, id), which is unique, so charges taken between two
+/// pages never shift the ones not read yet.
 pub async fn charges(
     conn: &mut AnyConnection,
     account_id: &str,
     limit: i64,
-    offset: i64,
+    after: Option<ChargeKey<'_>>,
 ) -> Result<Vec<AccountCharge>, sqlx::Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM account_charges WHERE account_id = $1 \
-         ORDER BY charged_at_us DESC, charge_id DESC LIMIT $2 OFFSET $3"
-    )))
-    .bind(account_id)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(conn)
-    .await?;
+    let rows = match after {
+        None => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM account_charges WHERE account_id = $1 \
+                 ORDER BY charged_at_us DESC, charge_id DESC LIMIT $2"
+            )))
+            .bind(account_id)
+            .bind(limit)
+            .fetch_all(conn)
+            .await?
+        }
+        Some(key) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM account_charges WHERE account_id = $1 \
+                 AND (charged_at_us < $2 OR (charged_at_us = $2 AND charge_id < $3)) \
+                 ORDER BY charged_at_us DESC, charge_id DESC LIMIT $4"
+            )))
+            .bind(account_id)
+            .bind(key.charged_at_us)
+            .bind(key.charge_id)
+            .bind(limit)
+            .fetch_all(conn)
+            .await?
+        }
+    };
     rows.iter().map(charge_from).collect()
 }
 
-/// The sum of an account's charges (0 for none).
+/// The sum of an account's charges (0 for none): what the authority owes for its inquiries.
 pub async fn balance(conn: &mut AnyConnection, account_id: &str) -> Result<i64, sqlx::Error> {
     let sum: Option<i64> = sqlx::query_scalar(
         "SELECT CAST(SUM(amount) AS BIGINT) FROM account_charges WHERE account_id = $1",

@@ -1,0 +1,408 @@
+//! The fees service's refusals, each in Persian and English and saying what to do next, with
+//! its reason from the catalogue (`estelam_runtime::reasons`). Service code calls these
+//! instead of writing messages inline, so one refusal reads the same wherever it is made.
+
+use estelam_domain::DomainError;
+use estelam_runtime::error::{ErrorCode, ServiceError};
+use estelam_runtime::reasons;
+
+use crate::assess::AssessError;
+use crate::tariff::TariffProblem;
+
+fn precondition(reason: reasons::Reason, fa: String, en: String) -> ServiceError {
+    ServiceError::new(ErrorCode::FailedPrecondition, reason, fa, en)
+}
+
+// ---- what a request names ----
+
+/// A renovation code that cannot be read, in the request field `field`.
+pub fn renovation_code_invalid(field: &str, e: &DomainError) -> ServiceError {
+    ServiceError::invalid_field(
+        field,
+        reasons::common::RENOVATION_CODE_INVALID,
+        e.message_fa(),
+        e.to_string(),
+    )
+}
+
+/// A Jalali date that cannot be read, in the request field `field`.
+pub fn jalali_date_invalid(field: &str, e: &DomainError) -> ServiceError {
+    ServiceError::invalid_field(
+        field,
+        reasons::fees::JALALI_DATE_INVALID,
+        e.message_fa(),
+        e.to_string(),
+    )
+}
+
+/// A page token whose key this service cannot have written (it decoded, so it was forged
+/// or corrupted rather than issued for other filters).
+pub fn page_token_invalid() -> ServiceError {
+    ServiceError::invalid_field(
+        "page_token",
+        reasons::common::PAGE_TOKEN_INVALID,
+        "نشانهٔ صفحه نامعتبر است؛ از صفحهٔ اول آغاز کنید.",
+        "The page token is invalid; start again from the first page.",
+    )
+}
+
+/// The parcel registry has no such parcel.
+pub fn parcel_not_found() -> ServiceError {
+    ServiceError::not_found("ملک", "The parcel")
+}
+
+/// No stored bill has that id.
+pub fn bill_not_found() -> ServiceError {
+    ServiceError::not_found("صورت‌حساب", "The bill")
+}
+
+/// No payment has that id (or the sandbox bank has no such token).
+pub fn payment_not_found() -> ServiceError {
+    ServiceError::not_found("پرداخت", "The payment")
+}
+
+/// No tariff version has that id.
+pub fn tariff_not_found() -> ServiceError {
+    ServiceError::not_found("تعرفه", "The tariff")
+}
+
+/// The sandbox PSP's calls reach a deployment that does not run the sandbox.
+pub fn sandbox_not_found() -> ServiceError {
+    ServiceError::not_found("درگاه آزمایشی", "The sandbox payment provider")
+}
+
+// ---- assessment and clearance ----
+
+/// A stored bill asked for as of another instant than now.
+pub fn as_of_only_for_preview() -> ServiceError {
+    ServiceError::invalid_field(
+        "as_of",
+        reasons::fees::AS_OF_ONLY_FOR_PREVIEW,
+        "صورت‌حساب ذخیره‌شده فقط برای اکنون صادر می‌شود؛ برای تاریخ دیگر پیش‌نمایش بخواهید.",
+        "A stored bill is always as of now; ask for a preview for another instant.",
+    )
+}
+
+/// `item_kinds` names no bill item kind.
+pub fn item_kind_invalid() -> ServiceError {
+    ServiceError::invalid_field(
+        "item_kinds",
+        reasons::fees::ITEM_KIND_INVALID,
+        "نوع قلم نادرست است.",
+        "Unknown bill item kind.",
+    )
+}
+
+/// An amount that does not fit in 64 bits: a defect or absurd data, never the caller's to
+/// fix, so it is logged and reported as internal.
+pub fn computation(e: DomainError) -> ServiceError {
+    ServiceError::internal(anyhow::anyhow!("amount computation failed: {e}"))
+}
+
+/// Why a bill (or an authority's inquiry fee) could not be computed.
+pub fn assessment(e: AssessError) -> ServiceError {
+    match e {
+        AssessError::NoInquiryFee(code) => ServiceError::invalid_field(
+            "request_type_code",
+            reasons::fees::INQUIRY_FEE_MISSING,
+            format!(
+                "برای نوع درخواست «{code}» هزینهٔ استعلامی تعریف نشده است؛ با شهرداری تماس بگیرید."
+            ),
+            format!(
+                "No inquiry fee is defined for request type \"{code}\"; contact the municipality."
+            ),
+        ),
+        AssessError::Domain(e) => computation(e),
+    }
+}
+
+/// Clearance asked for a parcel that owes `owed` rials.
+pub fn debt_outstanding(owed: i64) -> ServiceError {
+    precondition(
+        reasons::fees::DEBT_OUTSTANDING,
+        format!("این ملک {owed} ریال بدهی دارد؛ پس از پرداخت، مفاصاحساب صادر می‌شود."),
+        format!("The parcel owes {owed} rials; clearance is issued once it is paid."),
+    )
+}
+
+// ---- the ledger ----
+
+/// An adjustment without a reason.
+pub fn adjustment_reason_required() -> ServiceError {
+    ServiceError::invalid_field(
+        "reason",
+        reasons::common::REASON_REQUIRED,
+        "دلیل اصلاحیه را بنویسید.",
+        "Give the reason for the adjustment.",
+    )
+}
+
+/// An adjustment of nothing.
+pub fn adjustment_amount_zero() -> ServiceError {
+    ServiceError::invalid_field(
+        "amount_rials",
+        reasons::fees::AMOUNT_ZERO,
+        "مبلغ اصلاحیه نمی‌تواند صفر باشد.",
+        "The adjustment amount cannot be zero.",
+    )
+}
+
+/// An adjustment's year that is neither 0 nor a Jalali year.
+pub fn adjustment_year_invalid() -> ServiceError {
+    ServiceError::invalid_field(
+        "jalali_year",
+        reasons::fees::YEAR_INVALID,
+        "سال باید سالی شمسی مانند ۱۴۰۴ یا صفر باشد.",
+        "The year must be a Jalali year such as 1404, or 0.",
+    )
+}
+
+/// The entry an adjustment corrects is not in the parcel's ledger.
+pub fn corrected_entry_unknown() -> ServiceError {
+    ServiceError::invalid_field(
+        "corrects_ledger_entry_id",
+        reasons::fees::ENTRY_UNKNOWN,
+        "ردیفی که اصلاح می‌شود در دفتر این ملک نیست.",
+        "The entry being corrected is not in this parcel's ledger.",
+    )
+}
+
+// ---- tariffs ----
+
+/// PutTariff without a tariff.
+pub fn tariff_required() -> ServiceError {
+    ServiceError::invalid_field(
+        "tariff",
+        reasons::fees::TARIFF_REQUIRED,
+        "تعرفه را بفرستید.",
+        "Send the tariff.",
+    )
+}
+
+/// A tariff whose rules break a rule of [`crate::tariff::validate`].
+pub fn tariff_invalid(p: TariffProblem) -> ServiceError {
+    ServiceError::invalid_field(p.field, reasons::fees::TARIFF_INVALID, p.fa, p.en)
+}
+
+/// A tariff change without a reason.
+pub fn tariff_reason_required() -> ServiceError {
+    ServiceError::invalid_field(
+        "tariff.reason",
+        reasons::common::REASON_REQUIRED,
+        "دلیل تغییر تعرفه را بنویسید.",
+        "Give the reason for the tariff change.",
+    )
+}
+
+/// A tariff for no land use the contract knows, or a negative zone.
+pub fn tariff_scope_invalid() -> ServiceError {
+    ServiceError::invalid_field(
+        "tariff.land_use",
+        reasons::fees::TARIFF_SCOPE_INVALID,
+        "کاربری یا منطقه نادرست است.",
+        "The land use or zone is not valid.",
+    )
+}
+
+/// A tariff that would apply before today.
+pub fn tariff_effective_in_past() -> ServiceError {
+    ServiceError::invalid_field(
+        "tariff.effective_from_jalali",
+        reasons::fees::TARIFF_EFFECTIVE_IN_PAST,
+        "تاریخ اجرای تعرفه نمی‌تواند گذشته باشد.",
+        "A tariff cannot take effect in the past.",
+    )
+}
+
+/// A tariff item or discount with no item kind, in the request field `field`.
+pub fn tariff_item_kind_invalid(field: &str) -> ServiceError {
+    ServiceError::invalid_field(
+        field,
+        reasons::fees::TARIFF_ITEM_KIND_INVALID,
+        "نوع قلم تعرفه را مشخص کنید.",
+        "Choose the tariff item's kind.",
+    )
+}
+
+/// A tariff item with no basis, in the request field `field`.
+pub fn tariff_basis_invalid(field: &str) -> ServiceError {
+    ServiceError::invalid_field(
+        field,
+        reasons::fees::TARIFF_BASIS_INVALID,
+        "مبنای محاسبهٔ قلم را مشخص کنید.",
+        "Choose what the item is computed from.",
+    )
+}
+
+// ---- authority accounts ----
+
+/// ChargeAccount or GetAccountStatement without the authority's account.
+pub fn account_required() -> ServiceError {
+    ServiceError::invalid_field(
+        "account_id",
+        reasons::fees::ACCOUNT_REQUIRED,
+        "شناسهٔ حساب مرجع استعلام را وارد کنید.",
+        "Give the inquiring authority's account id.",
+    )
+}
+
+/// ChargeAccount without the inquiry.
+pub fn inquiry_required() -> ServiceError {
+    ServiceError::invalid_field(
+        "inquiry_id",
+        reasons::fees::INQUIRY_REQUIRED,
+        "شناسهٔ استعلام را وارد کنید.",
+        "Give the inquiry id the fee is for.",
+    )
+}
+
+/// ChargeAccount without the request type.
+pub fn request_type_required() -> ServiceError {
+    ServiceError::invalid_field(
+        "request_type_code",
+        reasons::fees::REQUEST_TYPE_REQUIRED,
+        "نوع درخواست را وارد کنید.",
+        "Give the request type whose inquiry fee to charge.",
+    )
+}
+
+// ---- payments ----
+
+/// StartPayment without a usable idempotency key.
+pub fn idempotency_key_required() -> ServiceError {
+    ServiceError::invalid_field(
+        "idempotency_key",
+        reasons::fees::IDEMPOTENCY_KEY_REQUIRED,
+        "شناسهٔ یکتایی درخواست (idempotency_key) را بفرستید.",
+        "Send an idempotency key (1 to 200 characters).",
+    )
+}
+
+/// StartPayment's key already started paying another bill.
+pub fn idempotency_key_reused() -> ServiceError {
+    ServiceError::invalid_field(
+        "idempotency_key",
+        reasons::fees::IDEMPOTENCY_KEY_REUSED,
+        "این شناسهٔ یکتایی برای صورت‌حساب دیگری به کار رفته است.",
+        "This idempotency key was used for another bill.",
+    )
+}
+
+/// A return URL the payer could not be sent back to.
+pub fn return_url_invalid() -> ServiceError {
+    ServiceError::invalid_field(
+        "return_url",
+        reasons::fees::RETURN_URL_INVALID,
+        "نشانی بازگشت باید با https:// آغاز شود.",
+        "The return URL must be an https:// URL.",
+    )
+}
+
+/// Paying a bill that is paid.
+pub fn bill_already_paid() -> ServiceError {
+    precondition(
+        reasons::fees::BILL_ALREADY_PAID,
+        "این صورت‌حساب پیش‌تر پرداخت شده است.".into(),
+        "This bill has already been paid.".into(),
+    )
+}
+
+/// Paying a bill computed against a ledger that has changed since.
+pub fn bill_superseded() -> ServiceError {
+    precondition(
+        reasons::fees::BILL_SUPERSEDED,
+        "بدهی این ملک تغییر کرده است؛ دوباره صورت‌حساب بگیرید.".into(),
+        "The parcel's debt has changed; assess it again.".into(),
+    )
+}
+
+/// Paying a bill past its validity.
+pub fn bill_expired() -> ServiceError {
+    precondition(
+        reasons::fees::BILL_EXPIRED,
+        "مهلت پرداخت این صورت‌حساب گذشته است؛ دوباره صورت‌حساب بگیرید.".into(),
+        "This bill is no longer payable; assess the parcel again.".into(),
+    )
+}
+
+/// Paying other than a bill's total.
+pub fn amount_mismatch(total: i64) -> ServiceError {
+    ServiceError::invalid_field(
+        "amount_rials",
+        reasons::fees::AMOUNT_MISMATCH,
+        format!("مبلغ باید دقیقاً برابر مبلغ صورت‌حساب ({total} ریال) باشد."),
+        format!("The amount must equal the bill's total ({total} rials) exactly."),
+    )
+}
+
+/// A callback from a provider this service does not use.
+pub fn provider_unknown() -> ServiceError {
+    ServiceError::invalid_field(
+        "provider",
+        reasons::fees::PROVIDER_UNKNOWN,
+        "درگاه پرداخت ناشناخته است.",
+        "Unknown payment provider.",
+    )
+}
+
+/// A callback with a bad signature (`signature`) or a bad field (`fields`), ignored. One
+/// message serves both: the person reading it can do nothing different either way, and the
+/// reason tells programs which check failed.
+pub fn psp_callback_invalid(field: &str, reason: reasons::Reason) -> ServiceError {
+    ServiceError::invalid_field(
+        field,
+        reason,
+        "پاسخ درگاه پرداخت معتبر نیست و نادیده گرفته شد.",
+        "The payment provider's callback is not valid and was ignored.",
+    )
+}
+
+/// A callback for a token no payment of the provider has.
+pub fn psp_token_unknown() -> ServiceError {
+    ServiceError::invalid_field(
+        "fields.token",
+        reasons::fees::PSP_TOKEN_UNKNOWN,
+        "این پرداخت شناخته نشد.",
+        "No payment has this provider token.",
+    )
+}
+
+/// A provider that took another amount than the payment's.
+pub fn psp_amount_mismatch() -> ServiceError {
+    ServiceError::invalid_field(
+        "fields.amount",
+        reasons::fees::PSP_AMOUNT_MISMATCH,
+        "مبلغ پرداخت‌شده با مبلغ صورت‌حساب برابر نیست؛ پرداخت ثبت نشد.",
+        "The amount paid differs from the bill's; the payment was not recorded.",
+    )
+}
+
+/// The sandbox page submitted without a choice.
+pub fn choice_required() -> ServiceError {
+    ServiceError::invalid_field(
+        "choice",
+        reasons::fees::CHOICE_REQUIRED,
+        "پرداخت یا انصراف را انتخاب کنید.",
+        "Choose pay or cancel.",
+    )
+}
+
+// ---- why a payment ended unpaid (stored on the payment, shown to the payer) ----
+
+/// The payer cancelled or the bank refused.
+pub const PAYMENT_FAILED: (&str, &str) = (
+    "پرداخت لغو شد یا ناموفق بود.",
+    "The payment was cancelled or failed.",
+);
+
+/// No callback came and the provider no longer knows the payment.
+pub const PAYMENT_EXPIRED: (&str, &str) = (
+    "پرداخت انجام نشد و مهلت آن گذشت.",
+    "The payment was not made in time.",
+);
+
+/// The bill was no longer payable when the money arrived, so it is given back.
+pub const PAYMENT_REVERSED: (&str, &str) = (
+    "این صورت‌حساب پیش‌تر تسویه شده یا تغییر کرده بود؛ مبلغ به حساب شما بازگردانده می‌شود.",
+    "The bill had already been settled or had changed; the amount is being returned to you.",
+);
