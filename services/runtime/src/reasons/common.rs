@@ -23,6 +23,11 @@ catalogue! {
     PAGE_TOKEN_INVALID,
     /// A negative page size.
     PAGE_SIZE_NEGATIVE,
+    /// A field the caller must fill was left empty (or only spaces); the field violation
+    /// names it.
+    FIELD_REQUIRED,
+    /// A list of roles was empty where at least one is needed.
+    ROLE_REQUIRED,
 }
 
 /// The reasons that name only an outcome, with no subject; the naming rule exempts them.
