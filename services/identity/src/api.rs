@@ -18,7 +18,8 @@ use crate::store::{self, AccountRow, AuditRow, OrganizationRow};
 use crate::tokens::public_key_pem;
 use crate::validate;
 
-/// The tonic service: an [`Identity`] plus what is needed to read requests.
+/// The tonic service: an [`Identity`] plus what reading a request needs beyond its
+/// message (which proxies to believe about the source address).
 #[derive(Clone, Debug)]
 pub struct Api {
     identity: Identity,
@@ -83,7 +84,8 @@ impl Api {
     }
 }
 
-/// A protobuf role as the runtime's role.
+/// A protobuf role as the runtime's role; `None` for unspecified or unknown numbers, which
+/// every caller must refuse rather than guess.
 pub fn role_from_pb(role: i32) -> Option<Role> {
     match pb::Role::try_from(role).ok()? {
         pb::Role::Citizen => Some(Role::Citizen),
@@ -95,7 +97,7 @@ pub fn role_from_pb(role: i32) -> Option<Role> {
     }
 }
 
-/// The runtime's role as a protobuf role.
+/// The runtime's role (what tokens carry) as a protobuf role.
 pub fn role_to_pb(role: Role) -> pb::Role {
     match role {
         Role::Citizen => pb::Role::Citizen,
@@ -173,23 +175,6 @@ fn audit_pb(e: &AuditRow) -> pb::AuditEvent {
         detail: e.detail.clone(),
         occurred_at: Some(timestamp(e.occurred_at)),
     }
-}
-
-fn staff_roles(roles: &[i32]) -> Result<Vec<Role>, ServiceError> {
-    let mut out = Vec::new();
-    for r in roles {
-        match role_from_pb(*r) {
-            Some(role @ (Role::Clerk | Role::Admin)) if !out.contains(&role) => out.push(role),
-            Some(Role::Clerk | Role::Admin) => {}
-            _ => {
-                return Err(errors::role_not_staff());
-            }
-        }
-    }
-    if out.is_empty() {
-        return Err(errors::role_required());
-    }
-    Ok(out)
 }
 
 /// A bound of a time range, in µs; unset is 0, which the store reads as "no bound".
@@ -398,7 +383,8 @@ impl IdentityService for Api {
     ) -> Reply<pb::CreateStaffAccountResponse> {
         let (actor, origin) = self.admin(&request).await?;
         let r = request.into_inner();
-        let roles = staff_roles(&r.roles)?;
+        let roles: Vec<Option<Role>> = r.roles.iter().map(|r| role_from_pb(*r)).collect();
+        let roles = validate::staff_roles(&roles)?;
         let person = PersonInput {
             national_code: r.national_code,
             first_name: r.first_name,
@@ -605,21 +591,9 @@ impl IdentityService for Api {
     ) -> Reply<pb::ListAuditEventsResponse> {
         self.admin(&request).await?;
         let r = request.get_ref();
-        let kinds = if r.kinds.is_empty() {
-            String::new()
-        } else {
-            format!(
-                ",{},",
-                r.kinds
-                    .iter()
-                    .map(i32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            )
-        };
         let filter = store::AuditFilter {
             account_id: r.account_id.trim().to_owned(),
-            kinds,
+            kinds: r.kinds.clone(),
             since: optional_micros(r.since.as_ref(), "since")?,
             until: optional_micros(r.until.as_ref(), "until")?,
         };

@@ -27,6 +27,12 @@
 //! The crate exposes [`SERVICE`], its [`migrations`] and [`build`], which the launcher uses to
 //! host it, [`build_with`] for tests that read the SMS outbox, and [`service_credentials`] for
 //! the launcher's generated service secrets.
+//!
+//! Where things are: `api.rs` translates gRPC to the use cases in `service/` (one module
+//! per group: keys, guard, registration, sessions, machines, admin, bootstrap), which apply
+//! the I/O-free rules of `password.rs`, `throttle.rs`, `tokens.rs` and `validate.rs` and
+//! keep their rows through `store/` (one file per table group). Every refusal and its
+//! reason code is in `errors.rs`; the signing-key gauge in `metrics.rs`.
 
 pub mod api;
 mod credentials;
@@ -56,7 +62,7 @@ pub use sms::{LogSms, SmsProvider};
 /// The service's name: config key, schema, SQLite file and log field.
 pub const SERVICE: &str = "identity";
 
-/// The fully-qualified gRPC service name.
+/// The fully-qualified gRPC service name, for health and reflection.
 pub const GRPC_SERVICE: &str = "estelam.identity.v1.IdentityService";
 
 /// The service's schema migrations, one set per backend.

@@ -4,6 +4,7 @@
 //! refusals themselves are in `errors.rs`.
 
 use estelam_domain::{CheckCode, CodeKind, NationalCode, normalize_digits};
+use estelam_runtime::auth::Role;
 use estelam_runtime::error::ServiceError;
 
 use crate::errors::{self, domain_error};
@@ -120,6 +121,25 @@ pub fn id(
         .map_err(|_| not_found())
 }
 
+/// The roles of a staff account: clerk and admin only (citizens register themselves,
+/// authority users belong to an organisation, service accounts have secrets, not
+/// passwords), at least one, each once. `None` is a role the caller's contract does not
+/// know, refused like any non-staff role.
+pub fn staff_roles(roles: &[Option<Role>]) -> Result<Vec<Role>, ServiceError> {
+    let mut out = Vec::new();
+    for role in roles {
+        match role {
+            Some(role @ (Role::Clerk | Role::Admin)) if !out.contains(role) => out.push(*role),
+            Some(Role::Clerk | Role::Admin) => {}
+            _ => return Err(errors::role_not_staff()),
+        }
+    }
+    if out.is_empty() {
+        return Err(errors::role_required());
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,6 +186,19 @@ mod tests {
         assert!(person_name("first_name", " ").is_err());
         assert!(person_name("first_name", "Ali2").is_err());
         assert!(person_name("first_name", &"ا".repeat(51)).is_err());
+    }
+
+    #[test]
+    fn staff_take_clerk_and_admin_once_each_and_nothing_else() {
+        let roles = [Some(Role::Admin), Some(Role::Clerk), Some(Role::Admin)];
+        assert_eq!(staff_roles(&roles).unwrap(), vec![Role::Admin, Role::Clerk]);
+        assert_eq!(staff_roles(&[]).unwrap_err().reason, "ROLE_REQUIRED");
+        for bad in [Some(Role::Citizen), Some(Role::Service), None] {
+            assert_eq!(
+                staff_roles(&[Some(Role::Clerk), bad]).unwrap_err().reason,
+                "ROLE_NOT_STAFF"
+            );
+        }
     }
 
     #[test]

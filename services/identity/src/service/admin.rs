@@ -111,7 +111,7 @@ impl Identity {
         Ok((account, initial))
     }
 
-    /// One account, for an admin.
+    /// One account by id, for an admin; a malformed id is simply not found.
     pub async fn account(&self, id: &str) -> Result<AccountRow, ServiceError> {
         let id = validate::id("account_id", id, errors::account_not_found)?;
         store::account_by_id(&mut *self.conn().await?, &id)
@@ -203,7 +203,8 @@ impl Identity {
         Ok(account)
     }
 
-    /// Registers an inquiring authority.
+    /// Registers an inquiring authority, refusing every bad field at once; type, registry
+    /// number and city together must be new.
     pub async fn create_organization(
         &self,
         actor: &AccountRow,
@@ -278,7 +279,7 @@ impl Identity {
         Ok(org)
     }
 
-    /// One organization.
+    /// One organisation by id, disabled ones included: a user's profile still names it.
     pub async fn organization(&self, id: &str) -> Result<OrganizationRow, ServiceError> {
         let id = validate::id("organization_id", id, errors::organization_not_found)?;
         store::organization_by_id(&mut *self.conn().await?, &id)

@@ -18,7 +18,10 @@ use crate::tokens::{self, Subject};
 use crate::validate;
 
 impl Identity {
-    /// Logs a person in with a password.
+    /// Logs a person in with a password and starts a session. Unknown names, machine
+    /// accounts and wrong passwords fail alike and cost the same hash, so the answer does
+    /// not tell who has an account; only a right password learns that an account is
+    /// disabled.
     pub async fn login(
         &self,
         origin: &Origin,

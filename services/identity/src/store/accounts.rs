@@ -7,63 +7,70 @@ use sqlx::{AnyConnection, Row as _};
 
 use super::{Result, like_escape};
 
-/// `accounts.status` of an account that may log in.
+/// `accounts.status` of an account that may log in and whose tokens are honoured.
 pub const ACTIVE: i32 = 1;
-/// `accounts.status` of an account an admin disabled.
+/// `accounts.status` of an account an admin disabled: kept, never deleted, so its
+/// history and audit trail stay readable and it can be enabled again.
 pub const DISABLED: i32 = 2;
 
-/// A row of `accounts`.
+/// A row of `accounts`: a person or a machine client. Optional columns are `None` for the
+/// kind of account they do not apply to, so the unique indexes skip them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountRow {
-    /// Account id (UUIDv7).
+    /// UUIDv7, so ids sort by creation and serve as the list's keyset.
     pub account_id: String,
-    /// Roles.
+    /// What the account may do; copied into every access token it gets.
     pub roles: Vec<Role>,
     /// [`ACTIVE`] or [`DISABLED`].
     pub status: i32,
-    /// National code of a person.
+    /// A person's national code, unique: one account per person. `None` for machines and
+    /// for a generated first admin.
     pub national_code: Option<String>,
-    /// Membership code of a person.
+    /// A person's membership code (کد عضویت), unique; a login name, and the consent code
+    /// an authority checks.
     pub membership_code: Option<String>,
-    /// Given name.
+    /// Given name, tidied as typed.
     pub first_name: String,
-    /// Family name.
+    /// Family name, tidied as typed.
     pub last_name: String,
-    /// Name to show.
+    /// What other people see (given and family name, or a machine's name), so audit
+    /// stamps read well without a join.
     pub display_name: String,
-    /// Search text: folded names, codes, client id.
+    /// Folded names, codes and client id in one column, so one `LIKE` searches them all.
     pub search_key: String,
-    /// Mobile, `09…`, or empty.
+    /// Canonical `09…`, or empty: where one-time codes go.
     pub mobile: String,
-    /// Whether the mobile was confirmed.
+    /// Whether the person proved they hold the mobile, by entering a code sent to it.
     pub mobile_verified: bool,
-    /// Organization of an authority user.
+    /// The organisation an authority user acts for; in the token's `org` claim.
     pub organization_id: Option<String>,
-    /// Client id of a service account.
+    /// A service account's login name for client credentials.
     pub client_id: Option<String>,
-    /// What a service account is for.
+    /// What a service account is for, for the admin who later wonders.
     pub description: String,
     /// argon2id PHC string of a password, or `sha256:<hex>` of a client secret.
     pub secret_hash: String,
-    /// Must change the password.
+    /// Set on accounts an admin created with a generated password, which another person
+    /// has seen.
     pub password_change_required: bool,
-    /// Created, µs.
+    /// When the account was created, µs.
     pub created_at: i64,
     /// Last change of status, roles or profile, µs.
     pub changed_at: i64,
     /// Who made the last change (account id; empty for the system).
     pub changed_by: String,
-    /// Their display name then.
+    /// Their display name at the time, so the stamp still reads right after a rename.
     pub changed_by_name: String,
 }
 
 impl AccountRow {
-    /// True when the account may log in.
+    /// Whether the account may log in and act; every check of a caller goes through it.
     pub fn is_active(&self) -> bool {
         self.status == ACTIVE
     }
 
-    /// True when the account has `role`.
+    /// Whether the account has `role`, for checks made against the stored account rather
+    /// than the token.
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
@@ -109,7 +116,8 @@ fn account(row: &AnyRow) -> Result<AccountRow> {
     })
 }
 
-/// Inserts a new account.
+/// Inserts a new account; a taken national code, membership code or client id is a unique
+/// violation the caller turns into a refusal.
 pub async fn insert_account(conn: &mut AnyConnection, a: &AccountRow) -> Result<()> {
     let sql = format!(
         "INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES \
@@ -155,12 +163,12 @@ async fn account_where(
     row.as_ref().map(account).transpose()
 }
 
-/// The account with this id.
+/// The account with this id, for checks against the store rather than the token.
 pub async fn account_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<AccountRow>> {
     account_where(conn, "account_id", id).await
 }
 
-/// The account with this national code.
+/// The account with this national code: login, registration and consent checks.
 pub async fn account_by_national_code(
     conn: &mut AnyConnection,
     code: &str,
@@ -168,7 +176,7 @@ pub async fn account_by_national_code(
     account_where(conn, "national_code", code).await
 }
 
-/// The account with this membership code.
+/// The account with this membership code: login, and picking an unused code.
 pub async fn account_by_membership_code(
     conn: &mut AnyConnection,
     code: &str,
@@ -176,7 +184,7 @@ pub async fn account_by_membership_code(
     account_where(conn, "membership_code", code).await
 }
 
-/// The service account with this client id.
+/// The service account with this client id: client credentials and configured clients.
 pub async fn account_by_client_id(
     conn: &mut AnyConnection,
     client_id: &str,
@@ -184,7 +192,8 @@ pub async fn account_by_client_id(
     account_where(conn, "client_id", client_id).await
 }
 
-/// True when some active account has the admin role.
+/// Whether some active account has the admin role; without one nobody could administer
+/// the system, so a start creates one.
 pub async fn active_admin_exists(conn: &mut AnyConnection) -> Result<bool> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS n FROM accounts WHERE status = $1 AND roles LIKE '%,admin,%'",
@@ -245,7 +254,7 @@ pub async fn list_accounts(
     rows.iter().map(account).collect()
 }
 
-/// Sets an account's status, recording who changed it. Returns false if no such account.
+/// Sets an account's status, stamping who changed it. Returns false if no such account.
 pub async fn set_status(
     conn: &mut AnyConnection,
     id: &str,
@@ -267,7 +276,7 @@ pub async fn set_status(
     Ok(done.rows_affected() == 1)
 }
 
-/// Replaces an account's password (or client secret) hash.
+/// Replaces an account's password hash (or client secret hash), stamping who changed it.
 pub async fn set_secret(
     conn: &mut AnyConnection,
     id: &str,
@@ -292,7 +301,7 @@ pub async fn set_secret(
     Ok(())
 }
 
-/// Marks an account's mobile number as confirmed.
+/// Marks an account's mobile number as proven.
 pub async fn set_mobile_verified(conn: &mut AnyConnection, id: &str) -> Result<()> {
     sqlx::query("UPDATE accounts SET mobile_verified = 1 WHERE account_id = $1")
         .bind(id)

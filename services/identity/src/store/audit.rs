@@ -5,30 +5,31 @@ use sqlx::{AnyConnection, Row as _};
 
 use super::Result;
 
-/// A row of `audit_events`.
+/// A row of `audit_events`: who did what to which account, from where. Empty strings
+/// rather than `NULL` for what does not apply, so readers need no special case.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditRow {
-    /// Event id (UUIDv7).
+    /// UUIDv7, so ids sort by time and serve as the list's keyset.
     pub audit_event_id: String,
-    /// `AuditEventKind` number.
+    /// `AuditEventKind` number, as the contract lists them.
     pub kind: i32,
-    /// Account concerned, or empty.
+    /// The account the event is about, or empty (an unknown login name).
     pub account_id: String,
-    /// Identifier as presented.
+    /// What the caller typed as a login name, so attacks on unknown names show too.
     pub presented_identifier: String,
-    /// Acting admin, or empty.
+    /// The admin or machine who acted on someone else's account, or empty.
     pub actor_account_id: String,
-    /// Source address.
+    /// The caller's address as the throttle saw it.
     pub source_address: String,
-    /// User agent.
+    /// The caller's user agent, truncated.
     pub user_agent: String,
-    /// Detail for readers.
+    /// Free text for a person reading the trail (a reason, a key id, a lockout).
     pub detail: String,
-    /// When, µs.
+    /// When it happened, µs.
     pub occurred_at: i64,
 }
 
-/// Appends an event.
+/// Appends an event; run it on the transaction of the change it records.
 pub async fn insert_audit(conn: &mut AnyConnection, e: &AuditRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit_events (audit_event_id, kind, account_id, presented_identifier, actor_account_id, \
@@ -54,8 +55,8 @@ pub async fn insert_audit(conn: &mut AnyConnection, e: &AuditRow) -> Result<()> 
 pub struct AuditFilter {
     /// Events about one account.
     pub account_id: String,
-    /// `AuditEventKind` numbers as `,2,3,`, so one `LIKE` tests membership on both backends.
-    pub kinds: String,
+    /// `AuditEventKind` numbers; empty for every kind.
+    pub kinds: Vec<i32>,
     /// Events at or after this instant, µs.
     pub since: i64,
     /// Events before this instant, µs.
@@ -70,6 +71,13 @@ pub async fn list_audit(
     before: &str,
     limit: i64,
 ) -> Result<Vec<AuditRow>> {
+    // The kinds as `,2,3,`, so one portable `LIKE` tests membership on both backends.
+    let kinds = if f.kinds.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = f.kinds.iter().map(i32::to_string).collect();
+        format!(",{},", list.join(","))
+    };
     let rows = sqlx::query(
         "SELECT audit_event_id, kind, account_id, presented_identifier, actor_account_id, source_address, \
          user_agent, detail, occurred_at FROM audit_events \
@@ -79,7 +87,7 @@ pub async fn list_audit(
          ORDER BY audit_event_id DESC LIMIT $6",
     )
     .bind(&f.account_id)
-    .bind(&f.kinds)
+    .bind(kinds)
     .bind(f.since)
     .bind(f.until)
     .bind(before)

@@ -6,7 +6,8 @@ use sqlx::{AnyConnection, Row as _};
 use super::Result;
 use crate::tokens::StoredKey;
 
-/// Every stored signing key.
+/// Every stored signing key, retired ones included: the ring decides what still
+/// verifies.
 pub async fn signing_keys(conn: &mut AnyConnection) -> Result<Vec<StoredKey>> {
     let rows = sqlx::query(
         "SELECT kid, secret_key, public_key, created_at, retired_at, not_after FROM signing_keys",
@@ -44,7 +45,7 @@ pub async fn retire_signing_keys(conn: &mut AnyConnection, now: i64, not_after: 
     Ok(())
 }
 
-/// Stores a new signing key.
+/// Stores a new key, which signs from the next reload on.
 pub async fn insert_signing_key(conn: &mut AnyConnection, k: &StoredKey) -> Result<()> {
     sqlx::query("INSERT INTO signing_keys (kid, secret_key, public_key, created_at) VALUES ($1, $2, $3, $4)")
         .bind(&k.kid)

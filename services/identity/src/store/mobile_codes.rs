@@ -8,17 +8,18 @@ use super::Result;
 /// The pending one-time code of an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MobileCodeRow {
-    /// Hash of the code.
+    /// SHA-256 of the account id and the code, so the code itself is never stored.
     pub code_hash: String,
-    /// When it was sent, µs.
+    /// When it was sent, µs; another may be sent only after the resend interval.
     pub sent_at: i64,
-    /// When it expires, µs.
+    /// After this instant the code no longer verifies, µs.
     pub expires_at: i64,
-    /// Wrong tries so far.
+    /// Wrong tries so far; past the limit the code is spent, so six digits cannot be
+    /// guessed by trying them all.
     pub attempts: i32,
 }
 
-/// Replaces the account's pending code.
+/// Replaces the account's pending code with a new one and resets its tries.
 pub async fn put_mobile_code(
     conn: &mut AnyConnection,
     account_id: &str,
@@ -39,7 +40,7 @@ pub async fn put_mobile_code(
     Ok(())
 }
 
-/// The account's pending code.
+/// The account's pending code, if any.
 pub async fn mobile_code(
     conn: &mut AnyConnection,
     account_id: &str,
@@ -61,7 +62,7 @@ pub async fn mobile_code(
     .transpose()
 }
 
-/// Counts one wrong try.
+/// Counts one wrong try of the pending code.
 pub async fn bump_mobile_code_attempts(conn: &mut AnyConnection, account_id: &str) -> Result<()> {
     sqlx::query("UPDATE mobile_codes SET attempts = attempts + 1 WHERE account_id = $1")
         .bind(account_id)

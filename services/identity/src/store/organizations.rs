@@ -6,32 +6,33 @@ use sqlx::{AnyConnection, Row as _};
 
 use super::{Result, like_escape};
 
-/// A row of `organizations`.
+/// A row of `organizations`: an inquiring authority whose users and clients act for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrganizationRow {
-    /// Id (UUIDv7).
+    /// UUIDv7; the `org` claim of its users' tokens.
     pub organization_id: String,
-    /// `OrganizationType` number.
+    /// `OrganizationType` number (notary office, bank, court…).
     pub kind: i32,
-    /// Persian name.
+    /// Persian name, printed on answers.
     pub name_fa: String,
-    /// English name.
+    /// English name, or empty.
     pub name_en: String,
-    /// Folded name for sorting and search.
+    /// The Persian name folded with `name_key`, so sorting and search ignore letter
+    /// variants and joiners.
     pub name_key: String,
-    /// Official number.
+    /// The organisation's official number (a notary office's number, a bank branch code).
     pub registry_number: String,
-    /// City.
+    /// City, as typed.
     pub city: String,
-    /// Folded city, part of the uniqueness rule.
+    /// The city folded, part of the uniqueness rule: numbers repeat across cities.
     pub city_key: String,
-    /// Address.
+    /// Postal address, or empty.
     pub address: String,
-    /// Phone.
+    /// Telephone, or empty.
     pub phone: String,
-    /// May file inquiries; users may log in.
+    /// Whether it may act: while false its users cannot log in nor new ones be created.
     pub active: bool,
-    /// Created, µs.
+    /// When it was registered, µs.
     pub created_at: i64,
 }
 
@@ -77,7 +78,7 @@ pub async fn insert_organization(conn: &mut AnyConnection, o: &OrganizationRow) 
     Ok(())
 }
 
-/// The organization with this id.
+/// The organisation with this id, whatever its state.
 pub async fn organization_by_id(
     conn: &mut AnyConnection,
     id: &str,

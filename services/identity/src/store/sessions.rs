@@ -5,7 +5,8 @@ use sqlx::{AnyConnection, Row as _};
 
 use super::Result;
 
-/// Starts a session (a refresh-token family).
+/// Starts a session: the family its refresh tokens will share, so they can be revoked
+/// together.
 pub async fn insert_session(
     conn: &mut AnyConnection,
     family_id: &str,
@@ -21,7 +22,7 @@ pub async fn insert_session(
     Ok(())
 }
 
-/// Stores a refresh token's hash in its family.
+/// Stores a refresh token's hash (never the token) in its family.
 pub async fn insert_refresh_token(
     conn: &mut AnyConnection,
     hash: &str,
@@ -43,22 +44,23 @@ pub async fn insert_refresh_token(
     Ok(())
 }
 
-/// A stored refresh token with its session's state.
+/// A stored refresh token with its session's state, read in one query so a refresh
+/// decides on one consistent view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshRow {
-    /// Session.
+    /// The session (family) the token belongs to.
     pub family_id: String,
-    /// Account.
+    /// Whose session it is.
     pub account_id: String,
-    /// Expiry, µs.
+    /// After this instant the token no longer refreshes, µs.
     pub expires_at: i64,
-    /// When it was exchanged, if it was.
+    /// When it was exchanged, if it was: a second use means a copy exists.
     pub used_at: Option<i64>,
-    /// When its session was revoked, if it was.
+    /// When its session ended (logout, reuse, disable, password change), if it did.
     pub session_revoked_at: Option<i64>,
 }
 
-/// The refresh token with this hash.
+/// The refresh token with this hash, with its session's state.
 pub async fn refresh_token(conn: &mut AnyConnection, hash: &str) -> Result<Option<RefreshRow>> {
     let row = sqlx::query(
         "SELECT t.family_id, t.account_id, t.expires_at, t.used_at, s.revoked_at FROM refresh_tokens t \
@@ -91,7 +93,7 @@ pub async fn mark_refresh_used(conn: &mut AnyConnection, hash: &str, now: i64) -
     Ok(done.rows_affected() == 1)
 }
 
-/// Revokes one session. Returns whether it was live.
+/// Ends one session, with why. Returns whether it was live.
 pub async fn revoke_session(
     conn: &mut AnyConnection,
     family_id: &str,
@@ -107,7 +109,8 @@ pub async fn revoke_session(
     Ok(done.rows_affected() == 1)
 }
 
-/// Revokes every live session of an account, except `keep` if given. Returns how many.
+/// Ends every live session of an account, except `keep` if given, with why. Returns how
+/// many.
 pub async fn revoke_account_sessions(
     conn: &mut AnyConnection,
     account_id: &str,
@@ -152,7 +155,8 @@ pub async fn revoke_tokens(
     Ok(())
 }
 
-/// Revocations still held at `now`: (account id, revoked at, hold until), micro-seconds.
+/// Revocations still held at `now`, which `GetSigningKeys` publishes: (account id,
+/// revoked at, hold until), µs.
 pub async fn token_revocations(
     conn: &mut AnyConnection,
     now: i64,

@@ -53,7 +53,8 @@ pub async fn block(conn: &mut AnyConnection, key: &str, until: i64) -> Result<()
     Ok(())
 }
 
-/// Forgets `key`'s failures (after a success).
+/// Forgets `key`'s failures after a success, so a person who finally remembers their
+/// password starts the next mistake from zero.
 pub async fn clear_throttle(conn: &mut AnyConnection, key: &str) -> Result<()> {
     sqlx::query("DELETE FROM throttle WHERE key = $1")
         .bind(key)
