@@ -1895,7 +1895,7 @@ async fn failed_logins_are_throttled_per_account_and_per_source() {
     let status = grpc_login(&world, &victim, &password, "203.0.113.7").await;
     assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
     let error = estelam_runtime::error::ServiceError::from_status(&status);
-    assert_eq!(error.reason, "TOO_MANY_ATTEMPTS");
+    assert_eq!(error.reason, "ATTEMPTS_THROTTLED");
 
     // Per source, over gRPC: one address trying many accounts once each is throttled.
     let source = "198.51.100.23";

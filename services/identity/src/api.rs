@@ -9,14 +9,17 @@ use estelam_proto::identity::v1::identity_service_server::IdentityService;
 use estelam_runtime::auth::{Caller, Role, caller, optional_caller};
 use estelam_runtime::config::Cidr;
 use estelam_runtime::error::ServiceError;
+use estelam_runtime::time::{micros_of_field, timestamp, timestamp_from_secs};
 use tonic::{Request, Response, Status};
 
+use crate::errors;
 use crate::service::{Identity, IssuedTokens, LoginName, OrganizationInput, Origin, PersonInput};
 use crate::store::{self, AccountRow, AuditRow, OrganizationRow};
 use crate::tokens::public_key_pem;
 use crate::validate;
 
-/// The tonic service: an [`Identity`] plus what is needed to read requests.
+/// The tonic service: an [`Identity`] plus what reading a request needs beyond its
+/// message (which proxies to believe about the source address).
 #[derive(Clone, Debug)]
 pub struct Api {
     identity: Identity,
@@ -81,28 +84,8 @@ impl Api {
     }
 }
 
-/// A micro-second instant as a protobuf timestamp.
-pub fn timestamp(micros: i64) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: micros.div_euclid(1_000_000),
-        nanos: i32::try_from(micros.rem_euclid(1_000_000) * 1000).unwrap_or(0),
-    }
-}
-
-fn timestamp_secs(secs: u64) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: i64::try_from(secs).unwrap_or(i64::MAX),
-        nanos: 0,
-    }
-}
-
-fn micros_of(t: &prost_types::Timestamp) -> i64 {
-    t.seconds
-        .saturating_mul(1_000_000)
-        .saturating_add(i64::from(t.nanos / 1000))
-}
-
-/// A protobuf role as the runtime's role.
+/// A protobuf role as the runtime's role; `None` for unspecified or unknown numbers, which
+/// every caller must refuse rather than guess.
 pub fn role_from_pb(role: i32) -> Option<Role> {
     match pb::Role::try_from(role).ok()? {
         pb::Role::Citizen => Some(Role::Citizen),
@@ -114,7 +97,7 @@ pub fn role_from_pb(role: i32) -> Option<Role> {
     }
 }
 
-/// The runtime's role as a protobuf role.
+/// The runtime's role (what tokens carry) as a protobuf role.
 pub fn role_to_pb(role: Role) -> pb::Role {
     match role {
         Role::Citizen => pb::Role::Citizen,
@@ -173,7 +156,7 @@ fn organization_pb(o: &OrganizationRow) -> pb::Organization {
 fn tokens_pb(t: &IssuedTokens) -> pb::Tokens {
     pb::Tokens {
         access_token: t.access_token.clone(),
-        access_token_expires_at: Some(timestamp_secs(t.access_expires_at)),
+        access_token_expires_at: Some(timestamp_from_secs(t.access_expires_at)),
         refresh_token: t.refresh_token.clone(),
         refresh_token_expires_at: Some(timestamp(t.refresh_expires_at)),
         token_type: "Bearer".into(),
@@ -194,31 +177,9 @@ fn audit_pb(e: &AuditRow) -> pb::AuditEvent {
     }
 }
 
-fn staff_roles(roles: &[i32]) -> Result<Vec<Role>, ServiceError> {
-    let mut out = Vec::new();
-    for r in roles {
-        match role_from_pb(*r) {
-            Some(role @ (Role::Clerk | Role::Admin)) if !out.contains(&role) => out.push(role),
-            Some(Role::Clerk | Role::Admin) => {}
-            _ => {
-                return Err(ServiceError::invalid_field(
-                    "roles",
-                    "ROLE_NOT_STAFF",
-                    "برای کارکنان فقط نقش کارمند یا مدیر پذیرفته است.",
-                    "Staff accounts take only the clerk and admin roles.",
-                ));
-            }
-        }
-    }
-    if out.is_empty() {
-        return Err(ServiceError::invalid_field(
-            "roles",
-            "ROLE_REQUIRED",
-            "دست‌کم یک نقش برگزینید.",
-            "Choose at least one role.",
-        ));
-    }
-    Ok(out)
+/// A bound of a time range, in µs; unset is 0, which the store reads as "no bound".
+fn optional_micros(t: Option<&prost_types::Timestamp>, field: &str) -> Result<i64, ServiceError> {
+    t.map_or(Ok(0), |t| micros_of_field(t, field))
 }
 
 fn require_caller<T>(request: &Request<T>) -> Result<Caller, Status> {
@@ -284,13 +245,7 @@ impl IdentityService for Api {
             Some(pb::login_request::Identifier::NationalCode(c)) => LoginName::NationalCode(c),
             Some(pb::login_request::Identifier::MembershipCode(c)) => LoginName::MembershipCode(c),
             None => {
-                return Err(ServiceError::invalid_field(
-                    "national_code",
-                    "REQUIRED",
-                    "کد ملی یا کد عضویت را وارد کنید.",
-                    "Enter your national code or membership code.",
-                )
-                .into());
+                return Err(errors::login_name_required().into());
             }
         };
         let (tokens, account) = self.identity.login(&origin, &name, &r.password).await?;
@@ -357,8 +312,8 @@ impl IdentityService for Api {
             .into_iter()
             .map(|r| pb::RevokedSubject {
                 subject: r.subject,
-                revoked_at: Some(timestamp_secs(r.revoked_at)),
-                hold_until: Some(timestamp_secs(r.hold_until)),
+                revoked_at: Some(timestamp_from_secs(r.revoked_at)),
+                hold_until: Some(timestamp_from_secs(r.hold_until)),
             })
             .collect();
         let ring = self.identity.keys();
@@ -396,7 +351,7 @@ impl IdentityService for Api {
             .await?;
         Ok(Response::new(pb::ClientCredentialsTokenResponse {
             access_token: token,
-            expires_at: Some(timestamp_secs(exp)),
+            expires_at: Some(timestamp_from_secs(exp)),
             token_type: "Bearer".into(),
         }))
     }
@@ -428,7 +383,8 @@ impl IdentityService for Api {
     ) -> Reply<pb::CreateStaffAccountResponse> {
         let (actor, origin) = self.admin(&request).await?;
         let r = request.into_inner();
-        let roles = staff_roles(&r.roles)?;
+        let roles: Vec<Option<Role>> = r.roles.iter().map(|r| role_from_pb(*r)).collect();
+        let roles = validate::staff_roles(&roles)?;
         let person = PersonInput {
             national_code: r.national_code,
             first_name: r.first_name,
@@ -454,8 +410,7 @@ impl IdentityService for Api {
         let org = validate::id(
             "organization_id",
             &r.organization_id,
-            "سازمان",
-            "The organization",
+            errors::organization_not_found,
         )?;
         let person = PersonInput {
             national_code: r.national_code,
@@ -522,10 +477,11 @@ impl IdentityService for Api {
                 &estelam_domain::normalize_digits(&r.query),
                 100,
             )?,
-            limit: validate::page_size(r.page_size)?,
-            ..Default::default()
         };
-        let (rows, next) = self.identity.list_accounts(filter, &r.page_token).await?;
+        let (rows, next) = self
+            .identity
+            .list_accounts(filter, r.page_size, &r.page_token)
+            .await?;
         Ok(Response::new(pb::ListAccountsResponse {
             accounts: rows.iter().map(account_pb).collect(),
             next_page_token: next,
@@ -618,12 +574,10 @@ impl IdentityService for Api {
                 100,
             )?,
             include_inactive: r.include_inactive,
-            limit: validate::page_size(r.page_size)?,
-            after: None,
         };
         let (rows, next) = self
             .identity
-            .list_organizations(filter, &r.page_token)
+            .list_organizations(filter, r.page_size, &r.page_token)
             .await?;
         Ok(Response::new(pb::ListOrganizationsResponse {
             organizations: rows.iter().map(organization_pb).collect(),
@@ -637,27 +591,16 @@ impl IdentityService for Api {
     ) -> Reply<pb::ListAuditEventsResponse> {
         self.admin(&request).await?;
         let r = request.get_ref();
-        let kinds = if r.kinds.is_empty() {
-            String::new()
-        } else {
-            format!(
-                ",{},",
-                r.kinds
-                    .iter()
-                    .map(i32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            )
-        };
         let filter = store::AuditFilter {
             account_id: r.account_id.trim().to_owned(),
-            kinds,
-            since: r.since.as_ref().map(micros_of).unwrap_or(0),
-            until: r.until.as_ref().map(micros_of).unwrap_or(0),
-            limit: validate::page_size(r.page_size)?,
-            before: String::new(),
+            kinds: r.kinds.clone(),
+            since: optional_micros(r.since.as_ref(), "since")?,
+            until: optional_micros(r.until.as_ref(), "until")?,
         };
-        let (rows, next) = self.identity.list_audit(filter, &r.page_token).await?;
+        let (rows, next) = self
+            .identity
+            .list_audit(filter, r.page_size, &r.page_token)
+            .await?;
         Ok(Response::new(pb::ListAuditEventsResponse {
             events: rows.iter().map(audit_pb).collect(),
             next_page_token: next,

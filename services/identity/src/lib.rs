@@ -27,8 +27,17 @@
 //! The crate exposes [`SERVICE`], its [`migrations`] and [`build`], which the launcher uses to
 //! host it, [`build_with`] for tests that read the SMS outbox, and [`service_credentials`] for
 //! the launcher's generated service secrets.
+//!
+//! Where things are: `api.rs` translates gRPC to the use cases in `service/` (one module
+//! per group: keys, guard, registration, sessions, machines, admin, bootstrap), which apply
+//! the I/O-free rules of `password.rs`, `throttle.rs`, `tokens.rs` and `validate.rs` and
+//! keep their rows through `store/` (one file per table group). Every refusal and its
+//! reason code is in `errors.rs`; the signing-key gauge in `metrics.rs`.
 
 pub mod api;
+mod credentials;
+pub mod errors;
+pub mod metrics;
 pub mod password;
 pub mod service;
 pub mod sms;
@@ -37,11 +46,8 @@ pub mod throttle;
 pub mod tokens;
 pub mod validate;
 
-use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::Context as _;
 use estelam_proto::identity::v1::identity_service_server::IdentityServiceServer;
 use estelam_runtime::config::SmsProviderKind;
 use estelam_runtime::db::Migrations;
@@ -49,13 +55,14 @@ use estelam_runtime::grpc::GrpcServer;
 use estelam_runtime::host::ServiceContext;
 use secrecy::SecretString;
 
+pub use credentials::{SERVICE_CREDENTIALS_FILE, service_credentials};
 pub use service::Identity;
 pub use sms::{LogSms, SmsProvider};
 
 /// The service's name: config key, schema, SQLite file and log field.
 pub const SERVICE: &str = "identity";
 
-/// The fully-qualified gRPC service name.
+/// The fully-qualified gRPC service name, for health and reflection.
 pub const GRPC_SERVICE: &str = "estelam.identity.v1.IdentityService";
 
 /// The service's schema migrations, one set per backend.
@@ -165,103 +172,4 @@ async fn build_parts(
 /// `/.well-known/jwks.json`).
 pub fn jwks(identity: &Identity) -> serde_json::Value {
     identity.keys().jwks()
-}
-
-/// File in the data directory holding the generated client secrets of `estelam run`.
-pub const SERVICE_CREDENTIALS_FILE: &str = "service-clients.secret";
-
-/// The client secret of each of `services` for `estelam run`: read from
-/// `<data_dir>/service-clients.secret`, with random secrets generated (and the file
-/// rewritten, mode 0600) for services that have none yet. One `name = secret` per line.
-pub fn service_credentials(
-    data_dir: &Path,
-    services: &[&str],
-) -> anyhow::Result<BTreeMap<String, SecretString>> {
-    use secrecy::ExposeSecret as _;
-    let path = data_dir.join(SERVICE_CREDENTIALS_FILE);
-    let mut secrets: BTreeMap<String, SecretString> = BTreeMap::new();
-    if path.exists() {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        for line in text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        {
-            let (name, secret) = line
-                .split_once('=')
-                .with_context(|| format!("{}: a line is not `name = secret`", path.display()))?;
-            secrets.insert(
-                name.trim().to_owned(),
-                SecretString::from(secret.trim().to_owned()),
-            );
-        }
-    }
-    let missing: Vec<&str> = services
-        .iter()
-        .copied()
-        .filter(|s| !secrets.contains_key(*s))
-        .collect();
-    if !missing.is_empty() {
-        for name in missing {
-            secrets.insert(
-                name.to_owned(),
-                SecretString::from(tokens::new_opaque_secret()),
-            );
-        }
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("creating {}", data_dir.display()))?;
-        let mut text = String::from(
-            "# Client secrets of the Estelam services for `estelam run`; generated once. Keep private.\n",
-        );
-        for (name, secret) in &secrets {
-            text.push_str(&format!("{name} = {}\n", secret.expose_secret()));
-        }
-        write_private(&path, &text).with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok(secrets)
-}
-
-/// Writes `text` to `path` readable by the owner only (0600 on Unix), replacing it atomically.
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let tmp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, path)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use secrecy::ExposeSecret as _;
-
-    #[test]
-    fn service_credentials_are_generated_once_and_kept_private() {
-        let dir = tempfile::tempdir().unwrap();
-        let first = service_credentials(dir.path(), &["fees", "inquiry"]).unwrap();
-        assert_eq!(first.len(), 2);
-        assert!(first["fees"].expose_secret().len() >= 43);
-        let again = service_credentials(dir.path(), &["fees", "inquiry", "property"]).unwrap();
-        assert_eq!(again["fees"].expose_secret(), first["fees"].expose_secret());
-        assert_eq!(again.len(), 3);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(dir.path().join(SERVICE_CREDENTIALS_FILE))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-    }
 }

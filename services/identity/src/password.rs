@@ -18,6 +18,8 @@ use estelam_domain::normalize_digits;
 use estelam_runtime::error::ServiceError;
 use tokio::sync::Semaphore;
 
+use crate::errors;
+
 /// Fewest characters of a password.
 pub const MIN_CHARS: usize = 8;
 /// Most characters of a password (long passphrases are welcome up to here).
@@ -33,7 +35,7 @@ static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         .collect()
 });
 
-/// How many common passwords are shipped.
+/// How many common passwords are shipped, so a test can tell the list was not lost.
 pub fn common_password_count() -> usize {
     COMMON.len()
 }
@@ -89,45 +91,23 @@ pub fn check_policy(field: &str, password: &str, personal: &[&str]) -> Result<()
     let normalized = normalize(password);
     let chars = normalized.chars().count();
     if !(MIN_CHARS..=MAX_CHARS).contains(&chars) {
-        return Err(ServiceError::invalid_field(
-            field,
-            "PASSWORD_LENGTH",
-            format!("گذرواژه باید دست‌کم {MIN_CHARS} و حداکثر {MAX_CHARS} نویسه باشد."),
-            format!(
-                "The password must have at least {MIN_CHARS} and at most {MAX_CHARS} characters."
-            ),
-        ));
+        return Err(errors::password_length(field, MIN_CHARS, MAX_CHARS));
     }
     if normalized.chars().any(char::is_control) {
-        return Err(ServiceError::invalid_field(
-            field,
-            "PASSWORD_CONTROL_CHARACTER",
-            "گذرواژه نویسهٔ کنترلی (مانند سطر جدید) نمی‌پذیرد.",
-            "The password may not contain control characters such as a line break.",
-        ));
+        return Err(errors::password_control_character(field));
     }
     let lower = normalized.to_lowercase();
     let typed_as_latin: Option<String> = lower.chars().map(latin_key).collect();
     let common = COMMON.contains(lower.as_str())
         || typed_as_latin.is_some_and(|l| COMMON.contains(l.as_str()));
     if common {
-        return Err(ServiceError::invalid_field(
-            field,
-            "PASSWORD_TOO_COMMON",
-            "این گذرواژه بسیار رایج است و به‌آسانی حدس زده می‌شود؛ گذرواژهٔ دیگری برگزینید، مثلاً چند واژهٔ نامرتبط.",
-            "This password is too common and easily guessed; choose another, for example a few unrelated words.",
-        ));
+        return Err(errors::password_too_common(field));
     }
     if personal
         .iter()
         .any(|p| !p.is_empty() && normalize(p).to_lowercase() == lower)
     {
-        return Err(ServiceError::invalid_field(
-            field,
-            "PASSWORD_PERSONAL",
-            "گذرواژه نباید کد ملی یا شمارهٔ همراه شما باشد.",
-            "The password may not be your national code or mobile number.",
-        ));
+        return Err(errors::password_personal(field));
     }
     Ok(())
 }

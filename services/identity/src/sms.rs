@@ -14,9 +14,9 @@ pub trait SmsProvider: Send + Sync + 'static {
 /// One message the [`LogSms`] provider "sent".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentSms {
-    /// Recipient, `09…`.
+    /// Recipient, canonical `09…`, so tests can find a person's code by number.
     pub mobile: String,
-    /// The message text.
+    /// The text as sent, both languages, code included.
     pub text: String,
 }
 
@@ -29,10 +29,11 @@ pub struct LogSms {
 }
 
 impl LogSms {
-    /// Messages kept in memory.
+    /// Messages kept in memory: enough for any test, bounded for a long-running
+    /// `estelam run`.
     pub const KEEP: usize = 1000;
 
-    /// A provider with an empty outbox.
+    /// A provider with an empty outbox (the default: nothing is really sent).
     pub fn new() -> Self {
         Self::default()
     }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use estelam_runtime::config::ThrottleSettings;
 
-/// The rules for one kind of key.
+/// The rules for one kind of key: accounts get few free failures (a person mistypes a
+/// few times), sources more (many people may share one address behind a NAT).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
     /// Failures that cost nothing.
@@ -21,10 +22,10 @@ pub struct Policy {
     pub lockout_for: Duration,
 }
 
-/// What a failure leads to.
+/// What a failure costs the key that made it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Penalty {
-    /// Nothing yet.
+    /// The failure is free: no wait yet.
     None,
     /// The key must wait this long before its next attempt.
     Delay(Duration),
@@ -33,12 +34,12 @@ pub enum Penalty {
 }
 
 impl Policy {
-    /// The rules for accounts.
+    /// The rules for accounts (and unknown login names, counted like accounts).
     pub fn accounts(s: &ThrottleSettings) -> Self {
         Self::from_settings(s, s.account_free_failures, s.account_lockout_failures)
     }
 
-    /// The rules for source addresses.
+    /// The rules for source addresses, against one address trying many accounts.
     pub fn sources(s: &ThrottleSettings) -> Self {
         Self::from_settings(s, s.source_free_failures, s.source_lockout_failures)
     }

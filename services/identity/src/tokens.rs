@@ -14,12 +14,12 @@ use sha2::{Digest as _, Sha256};
 /// One signing key as stored: the 32-byte Ed25519 seed and its public half.
 #[derive(Clone)]
 pub struct StoredKey {
-    /// Key id (`kid`).
+    /// Key id (`kid`) derived from the public key, which tokens name in their header.
     pub kid: String,
     /// The Ed25519 seed. Stored unencrypted: encryption at rest is out of scope here and
     /// left to the database (or a KMS) in production.
     pub secret: [u8; 32],
-    /// The public key.
+    /// The public half, published to every verifier.
     pub public: [u8; 32],
     /// When it started signing, µs since the epoch.
     pub created_at: i64,
@@ -94,11 +94,12 @@ impl std::fmt::Debug for KeyRing {
 /// What an access token says about its holder.
 #[derive(Debug, Clone)]
 pub struct Subject {
-    /// Account id.
+    /// The account the token speaks for (`sub`).
     pub account_id: String,
-    /// Roles.
+    /// What the holder may do; services authorise by these without asking identity.
     pub roles: Vec<Role>,
-    /// Organization id of an authority user.
+    /// The organisation an authority user acts for (`org`), so services can check
+    /// ownership without asking identity.
     pub organization_id: Option<String>,
 }
 
@@ -115,12 +116,12 @@ impl KeyRing {
         }
     }
 
-    /// The `iss` of issued tokens.
+    /// The `iss` of issued tokens, which `GetSigningKeys` publishes for verifiers.
     pub fn issuer(&self) -> &str {
         &self.issuer
     }
 
-    /// The `aud` of issued tokens.
+    /// The `aud` of issued tokens, which `GetSigningKeys` publishes for verifiers.
     pub fn audience(&self) -> &str {
         &self.audience
     }

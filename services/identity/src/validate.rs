@@ -1,20 +1,13 @@
-//! Parsing what callers send into checked values, with Persian and English messages that
-//! say what to do. No I/O.
+//! Parsing what people type into checked values, with no I/O. Everything is lenient in
+//! form (Persian and Arabic-Indic digits, spaces, Arabic letter variants) and strict in
+//! substance, so a person is never refused for how their keyboard writes a digit; the
+//! refusals themselves are in `errors.rs`.
 
-use estelam_domain::{CheckCode, CodeKind, DomainError, NationalCode, normalize_digits};
+use estelam_domain::{CheckCode, CodeKind, NationalCode, normalize_digits};
+use estelam_runtime::auth::Role;
 use estelam_runtime::error::ServiceError;
 
-/// A domain parse failure as a field violation, keeping the domain's bilingual messages.
-pub fn domain_error(field: &str, err: &DomainError) -> ServiceError {
-    let reason = match err {
-        DomainError::Empty { .. } => "REQUIRED",
-        DomainError::BadCheckDigit { .. } => "BAD_CHECK_DIGIT",
-        DomainError::WrongLength { .. } => "WRONG_LENGTH",
-        DomainError::NonDigit { .. } => "NOT_DIGITS",
-        _ => "INVALID",
-    };
-    ServiceError::invalid_field(field, reason, err.message_fa(), err.to_string())
-}
+use crate::errors::{self, domain_error};
 
 /// A national code in any digit set, 8-9 digit input left-padded.
 pub fn national_code(field: &str, input: &str) -> Result<NationalCode, ServiceError> {
@@ -34,12 +27,7 @@ pub fn mobile(field: &str, input: &str) -> Result<String, ServiceError> {
         .filter(|c| !(c.is_whitespace() || matches!(c, '-' | '(' | ')' | '\u{200E}' | '\u{200F}')))
         .collect();
     if digits.is_empty() {
-        return Err(ServiceError::invalid_field(
-            field,
-            "REQUIRED",
-            "شمارهٔ تلفن همراه را وارد کنید.",
-            "Enter the mobile number.",
-        ));
+        return Err(errors::mobile_required(field));
     }
     let national = if let Some(rest) = digits
         .strip_prefix("+98")
@@ -59,12 +47,7 @@ pub fn mobile(field: &str, input: &str) -> Result<String, ServiceError> {
     {
         Ok(format!("0{national}"))
     } else {
-        Err(ServiceError::invalid_field(
-            field,
-            "MOBILE_INVALID",
-            "شمارهٔ تلفن همراه باید ۱۱ رقم باشد و با ۰۹ شروع شود، مانند ۰۹۱۲۱۲۳۴۵۶۷.",
-            "The mobile number must have 11 digits and start with 09, like 09121234567.",
-        ))
+        Err(errors::mobile_invalid(field))
     }
 }
 
@@ -90,12 +73,7 @@ pub fn person_name(field: &str, input: &str) -> Result<String, ServiceError> {
         out.push(c);
     }
     if out.is_empty() {
-        return Err(ServiceError::invalid_field(
-            field,
-            "REQUIRED",
-            "نام را وارد کنید.",
-            "Enter the name.",
-        ));
+        return Err(errors::name_required(field));
     }
     let allowed = |c: char| {
         c.is_alphabetic()
@@ -104,12 +82,7 @@ pub fn person_name(field: &str, input: &str) -> Result<String, ServiceError> {
             || ('\u{064B}'..='\u{0652}').contains(&c)
     };
     if out.chars().count() > 50 || !out.chars().all(allowed) {
-        return Err(ServiceError::invalid_field(
-            field,
-            "NAME_INVALID",
-            "نام باید حداکثر ۵۰ حرف باشد و فقط حروف، فاصله و خط تیره داشته باشد.",
-            "A name has at most 50 characters: letters, spaces and hyphens only.",
-        ));
+        return Err(errors::name_invalid(field));
     }
     Ok(out)
 }
@@ -118,12 +91,7 @@ pub fn person_name(field: &str, input: &str) -> Result<String, ServiceError> {
 pub fn required_text(field: &str, input: &str, max: usize) -> Result<String, ServiceError> {
     let text = input.trim();
     if text.is_empty() {
-        return Err(ServiceError::invalid_field(
-            field,
-            "REQUIRED",
-            "این بخش را پر کنید.",
-            "This field is required.",
-        ));
+        return Err(errors::text_required(field));
     }
     optional_text(field, text, max)
 }
@@ -132,77 +100,44 @@ pub fn required_text(field: &str, input: &str, max: usize) -> Result<String, Ser
 pub fn optional_text(field: &str, input: &str, max: usize) -> Result<String, ServiceError> {
     let text = input.trim();
     if text.chars().count() > max || text.chars().any(char::is_control) {
-        return Err(ServiceError::invalid_field(
-            field,
-            "TEXT_INVALID",
-            format!("این بخش حداکثر {max} نویسه و بدون نویسه‌های کنترلی است."),
-            format!("This field takes at most {max} characters and no control characters."),
-        ));
+        return Err(errors::text_invalid(field, max));
     }
     Ok(text.to_owned())
 }
 
-/// An id the service issued (UUID); a malformed one is simply not found.
-pub fn id(field: &str, input: &str, what_fa: &str, what_en: &str) -> Result<String, ServiceError> {
+/// An id the service issued (a UUID), in its canonical form. A malformed one cannot name
+/// anything, so it gets the same answer as an unknown one: `not_found()`.
+pub fn id(
+    field: &str,
+    input: &str,
+    not_found: fn() -> ServiceError,
+) -> Result<String, ServiceError> {
     let trimmed = input.trim();
     if trimmed.is_empty() {
-        return Err(ServiceError::invalid_field(
-            field,
-            "REQUIRED",
-            "شناسه را وارد کنید.",
-            "The id is required.",
-        ));
+        return Err(errors::id_required(field));
     }
-    match uuid::Uuid::parse_str(trimmed) {
-        Ok(u) => Ok(u.hyphenated().to_string()),
-        Err(_) => Err(ServiceError::not_found(what_fa, what_en)),
-    }
+    uuid::Uuid::parse_str(trimmed)
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| not_found())
 }
 
-/// Default and largest page sizes of list calls.
-pub const DEFAULT_PAGE_SIZE: i64 = 50;
-/// Larger requested page sizes are capped to this.
-pub const MAX_PAGE_SIZE: i64 = 500;
-
-/// The page size to use for a requested one (0 means the default; negative is refused).
-pub fn page_size(requested: i32) -> Result<i64, ServiceError> {
-    match requested {
-        0 => Ok(DEFAULT_PAGE_SIZE),
-        n if n < 0 => Err(ServiceError::invalid_field(
-            "page_size",
-            "PAGE_SIZE_NEGATIVE",
-            "اندازهٔ صفحه نمی‌تواند منفی باشد.",
-            "The page size cannot be negative.",
-        )),
-        n => Ok(i64::from(n).min(MAX_PAGE_SIZE)),
+/// The roles of a staff account: clerk and admin only (citizens register themselves,
+/// authority users belong to an organisation, service accounts have secrets, not
+/// passwords), at least one, each once. `None` is a role the caller's contract does not
+/// know, refused like any non-staff role.
+pub fn staff_roles(roles: &[Option<Role>]) -> Result<Vec<Role>, ServiceError> {
+    let mut out = Vec::new();
+    for role in roles {
+        match role {
+            Some(role @ (Role::Clerk | Role::Admin)) if !out.contains(role) => out.push(*role),
+            Some(Role::Clerk | Role::Admin) => {}
+            _ => return Err(errors::role_not_staff()),
+        }
     }
-}
-
-/// A page token: the sort key of the last item of the previous page, base64url-encoded so
-/// callers treat it as opaque.
-pub fn encode_page_token(last_key: &str) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(last_key)
-}
-
-/// The sort key in a page token; empty for the first page.
-pub fn decode_page_token(token: &str) -> Result<String, ServiceError> {
-    use base64::Engine as _;
-    if token.is_empty() {
-        return Ok(String::new());
+    if out.is_empty() {
+        return Err(errors::role_required());
     }
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| {
-            ServiceError::invalid_field(
-                "page_token",
-                "PAGE_TOKEN_INVALID",
-                "نشانهٔ صفحه نامعتبر است؛ از صفحهٔ اول شروع کنید.",
-                "The page token is not valid; start again from the first page.",
-            )
-        })
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -254,6 +189,19 @@ mod tests {
     }
 
     #[test]
+    fn staff_take_clerk_and_admin_once_each_and_nothing_else() {
+        let roles = [Some(Role::Admin), Some(Role::Clerk), Some(Role::Admin)];
+        assert_eq!(staff_roles(&roles).unwrap(), vec![Role::Admin, Role::Clerk]);
+        assert_eq!(staff_roles(&[]).unwrap_err().reason, "ROLE_REQUIRED");
+        for bad in [Some(Role::Citizen), Some(Role::Service), None] {
+            assert_eq!(
+                staff_roles(&[Some(Role::Clerk), bad]).unwrap_err().reason,
+                "ROLE_NOT_STAFF"
+            );
+        }
+    }
+
+    #[test]
     fn national_codes_keep_the_domain_messages() {
         assert_eq!(
             national_code("national_code", "۰۰۷۶۲۲۹۶۴۵")
@@ -263,17 +211,7 @@ mod tests {
         );
         let err = national_code("national_code", "0076229646").unwrap_err();
         assert_eq!(err.fields[0].field, "national_code");
+        assert_eq!(err.reason, "CHECK_DIGIT_WRONG");
         assert!(err.message_fa.starts_with("کد ملی"));
-    }
-
-    #[test]
-    fn page_tokens_round_trip_and_garbage_is_refused() {
-        let t = encode_page_token("0190-abc");
-        assert_eq!(decode_page_token(&t).unwrap(), "0190-abc");
-        assert_eq!(decode_page_token("").unwrap(), "");
-        assert!(decode_page_token("%%%").is_err());
-        assert_eq!(page_size(0).unwrap(), DEFAULT_PAGE_SIZE);
-        assert_eq!(page_size(10_000).unwrap(), MAX_PAGE_SIZE);
-        assert!(page_size(-1).is_err());
     }
 }

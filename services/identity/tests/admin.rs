@@ -406,7 +406,7 @@ async fn admins_manage_organizations_staff_authorities_service_accounts_and_stat
                 pb::ListAccountsRequest {
                     role: pb::Role::Citizen as i32,
                     page_size: 1,
-                    page_token: page1.next_page_token,
+                    page_token: page1.next_page_token.clone(),
                     ..Default::default()
                 },
                 &admin,
@@ -415,6 +415,22 @@ async fn admins_manage_organizations_staff_authorities_service_accounts_and_stat
             .unwrap()
             .into_inner();
         assert_ne!(page2.accounts[0].account_id, page1.accounts[0].account_id);
+        // A token resumes only the search it came from: with other filters it would resume
+        // in the wrong place, so it is refused rather than followed.
+        let err = client
+            .list_accounts(with_token(
+                pb::ListAccountsRequest {
+                    role: pb::Role::Clerk as i32,
+                    page_size: 1,
+                    page_token: page1.next_page_token,
+                    ..Default::default()
+                },
+                &admin,
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument, "{label}");
+        assert_eq!(error_of(&err).reason, "PAGE_TOKEN_INVALID", "{label}");
         let found = client
             .list_accounts(with_token(
                 pb::ListAccountsRequest {

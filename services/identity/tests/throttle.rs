@@ -36,7 +36,7 @@ async fn wrong_passwords_are_throttled_with_a_retry_time_then_locked_out() {
                 Code::Unauthenticated,
                 "{label}: attempt {attempt}"
             );
-            assert_eq!(error_of(&err).reason, "WRONG_CREDENTIALS");
+            assert_eq!(error_of(&err).reason, "CREDENTIALS_WRONG");
         }
         // The fourth wrong password starts the delays: refused with when to retry.
         let err = client
@@ -45,7 +45,7 @@ async fn wrong_passwords_are_throttled_with_a_retry_time_then_locked_out() {
             .unwrap_err();
         assert_eq!(err.code(), Code::ResourceExhausted, "{label}");
         let e = error_of(&err);
-        assert_eq!(e.reason, "TOO_MANY_ATTEMPTS");
+        assert_eq!(e.reason, "ATTEMPTS_THROTTLED");
         let retry = e.retry_after.expect("RetryInfo");
         assert!(retry.as_secs() >= 1, "{retry:?}");
         // While blocked even the right password is refused, by membership code too.

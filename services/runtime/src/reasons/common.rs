@@ -27,6 +27,11 @@ catalogue! {
     RENOVATION_CODE_INVALID,
     /// A change that must say why (an adjustment, a tariff, a correction) came without a reason.
     REASON_REQUIRED,
+    /// A field the caller must fill was left empty (or only spaces); the field violation
+    /// names it.
+    FIELD_REQUIRED,
+    /// A list of roles was empty where at least one is needed.
+    ROLE_REQUIRED,
 }
 
 /// The reasons that name only an outcome, with no subject; the naming rule exempts them.

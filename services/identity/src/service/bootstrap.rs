@@ -1,0 +1,190 @@
+//! What a start creates so the system can be used at all: the service accounts named in
+//! configuration, and a first admin when there is none.
+
+use estelam_proto::identity::v1::AuditEventKind;
+use estelam_runtime::auth::Role;
+use estelam_runtime::db::now_micros;
+use estelam_runtime::error::ServiceError;
+use secrecy::ExposeSecret as _;
+
+use super::{Identity, Origin, PersonInput};
+use crate::password;
+use crate::store;
+use crate::tokens;
+use crate::validate;
+
+impl Identity {
+    /// Creates or updates the configured service accounts (`[identity] service_clients`):
+    /// a new client id becomes a service account, a known one gets the configured secret.
+    pub async fn upsert_service_clients(&self) -> Result<(), ServiceError> {
+        for (client_id, secret) in &self.settings.identity.service_clients {
+            let secret = secret.expose_secret();
+            let mut tx = self.db.begin().await?;
+            match store::account_by_client_id(&mut tx, client_id).await? {
+                Some(existing) => {
+                    let hash = format!("sha256:{}", tokens::secret_hash(secret));
+                    if existing.secret_hash != hash {
+                        store::set_secret(
+                            &mut tx,
+                            &existing.account_id,
+                            &hash,
+                            false,
+                            now_micros(),
+                            "",
+                            "",
+                        )
+                        .await?;
+                        tracing::info!(client_id = %client_id, "service client secret updated from configuration");
+                    }
+                }
+                None => {
+                    let account = self
+                        .insert_service_account(
+                            &mut tx,
+                            client_id,
+                            client_id,
+                            "from configuration",
+                            secret,
+                            "",
+                            "",
+                        )
+                        .await?;
+                    self.audit(
+                        &mut tx,
+                        AuditEventKind::AccountCreated,
+                        &account.account_id,
+                        client_id,
+                        "",
+                        &Origin::default(),
+                        "service client from configuration",
+                    )
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Creates the first admin when no active admin exists: from `[identity.bootstrap_admin]`
+    /// if configured, else (only when `embedded`) a generated one. A generated password is
+    /// printed once on standard output and stored only as its hash. Returns the
+    /// (membership code, one-time password) printed, if any.
+    pub async fn bootstrap_admin(
+        &self,
+        embedded: bool,
+    ) -> Result<Option<(String, String)>, ServiceError> {
+        if store::active_admin_exists(&mut *self.conn().await?).await? {
+            return Ok(None);
+        }
+        let configured = self.settings.identity.bootstrap_admin.clone();
+        let (person, given_password) = match configured {
+            Some(c) => (
+                PersonInput {
+                    national_code: c.national_code,
+                    first_name: c.first_name,
+                    last_name: c.last_name,
+                    mobile: c.mobile,
+                },
+                c.password.map(|p| p.expose_secret().to_owned()),
+            ),
+            None if embedded => (
+                PersonInput {
+                    first_name: "مدیر".into(),
+                    last_name: "سامانه".into(),
+                    ..PersonInput::default()
+                },
+                None,
+            ),
+            None => {
+                tracing::warn!(
+                    "no active admin exists; set [identity.bootstrap_admin] to create one"
+                );
+                return Ok(None);
+            }
+        };
+        let national = if person.national_code.trim().is_empty() {
+            String::new()
+        } else {
+            validate::national_code(
+                "identity.bootstrap_admin.national_code",
+                &person.national_code,
+            )?
+            .as_str()
+            .to_owned()
+        };
+        let first =
+            validate::person_name("identity.bootstrap_admin.first_name", &person.first_name)?;
+        let last = validate::person_name("identity.bootstrap_admin.last_name", &person.last_name)?;
+        let mobile = if person.mobile.trim().is_empty() {
+            String::new()
+        } else {
+            validate::mobile("identity.bootstrap_admin.mobile", &person.mobile)?
+        };
+        let password = match &given_password {
+            Some(p) => {
+                password::check_policy(
+                    "identity.bootstrap_admin.password",
+                    p,
+                    &[&national, &mobile],
+                )?;
+                p.clone()
+            }
+            None => password::generate(),
+        };
+        let hash = self.hasher.hash(password.clone()).await?;
+        let mut tx = self.db.begin().await?;
+        if !national.is_empty()
+            && store::account_by_national_code(&mut tx, &national)
+                .await?
+                .is_some()
+        {
+            tx.rollback().await?;
+            tracing::warn!(
+                "identity.bootstrap_admin.national_code already belongs to an account; no admin created"
+            );
+            return Ok(None);
+        }
+        let account = self
+            .new_person(
+                &mut tx,
+                &national,
+                first,
+                last,
+                mobile,
+                vec![Role::Admin],
+                None,
+                hash,
+                true,
+                now_micros(),
+                "",
+                "",
+            )
+            .await?;
+        self.audit(
+            &mut tx,
+            AuditEventKind::AccountCreated,
+            &account.account_id,
+            &national,
+            "",
+            &Origin::default(),
+            "bootstrap admin",
+        )
+        .await?;
+        tx.commit().await?;
+        let membership = account.membership_code.clone().unwrap_or_default();
+        if given_password.is_some() {
+            tracing::info!(account = %account.account_id, "bootstrap admin created from configuration");
+            return Ok(None);
+        }
+        // Printed, not logged: logs are collected and kept; this must be seen once only.
+        println!();
+        println!("  First admin account created (اولین حساب مدیر ساخته شد).");
+        println!("  Log in with membership code {membership} and the one-time password {password}");
+        println!(
+            "  and change the password at once. It is shown only this once and stored only as a hash."
+        );
+        println!();
+        Ok(Some((membership, password)))
+    }
+}

@@ -1,0 +1,28 @@
+//! SQL, nothing else: one file per table group (aggregate). Portable statements over sqlx
+//! `Any` (SQLite and PostgreSQL, see `docs/service-conventions.md`); every function takes a
+//! connection, so the service layer decides what runs in one transaction.
+
+mod accounts;
+mod audit;
+mod keys;
+mod mobile_codes;
+mod organizations;
+mod sessions;
+mod throttle;
+
+pub use accounts::*;
+pub use audit::*;
+pub use keys::*;
+pub use mobile_codes::*;
+pub use organizations::*;
+pub use sessions::*;
+pub use throttle::*;
+
+type Result<T> = std::result::Result<T, sqlx::Error>;
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+pub fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
