@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use estelam_property::city::City;
-use estelam_property::geometry::Shape;
-use estelam_property::index::{IndexedParcel, ParcelIndex};
+use estelam_parcel_geo::geometry::Shape;
+use estelam_parcel_geo::index::{IndexedParcel, ParcelIndex};
 use geo::{Contains, Point};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

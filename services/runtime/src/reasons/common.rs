@@ -23,6 +23,28 @@ catalogue! {
     PAGE_TOKEN_INVALID,
     /// A negative page size.
     PAGE_SIZE_NEGATIVE,
+    /// A client request id (idempotency key) longer than the service keeps.
+    CLIENT_REQUEST_ID_TOO_LONG,
+    /// A renovation code (کد نوسازی) that does not parse: six numeric parts.
+    RENOVATION_CODE_INVALID,
+    /// A national code (کد ملی) or legal id with the wrong length or check digit.
+    NATIONAL_CODE_INVALID,
+    /// A change or refusal that must say why (kept in the history) was sent without a reason.
+    REASON_REQUIRED,
+    /// The applicant's ownership type (نوع مالکیت) was not given.
+    OWNERSHIP_TYPE_REQUIRED,
+    /// No such request number was ever issued.
+    REQUEST_NUMBER_UNKNOWN,
+    /// The request number was issued for another parcel.
+    REQUEST_NUMBER_OTHER_PARCEL,
+    /// The request number was already used by an inquiry.
+    REQUEST_NUMBER_USED,
+    /// The request number is past its validity.
+    REQUEST_NUMBER_EXPIRED,
+    /// A map click that falls inside no registered parcel (was `NO_PARCEL_AT_POINT`).
+    POINT_OUTSIDE_PARCELS,
+    /// A bounding box outside WGS84 or with min above max.
+    BBOX_INVALID,
 }
 
 /// The reasons that name only an outcome, with no subject; the naming rule exempts them.
