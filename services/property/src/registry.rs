@@ -29,7 +29,7 @@ use crate::store::{self, Actor, Change, ChangeKind, NewVersion, StoredParcel};
 /// The time source, in µs since the epoch; tests substitute a clock they control.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
-/// The real clock.
+/// The clock the service runs on: the store's own notion of now.
 pub fn system_clock() -> Clock {
     Arc::new(estelam_runtime::db::now_micros)
 }
@@ -40,9 +40,9 @@ pub const DAY_MICROS: i64 = 86_400 * 1_000_000;
 /// What a batch insert (import) found wrong with one of its parcels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchProblem {
-    /// Position in the batch.
+    /// Position in the batch, which the import maps back to the feature's index in the file.
     pub index: usize,
-    /// What is wrong.
+    /// What is wrong, for the person running the import.
     pub message: String,
 }
 
@@ -97,12 +97,12 @@ impl Registry {
         })
     }
 
-    /// The store.
+    /// The store, for reads that need no index (and for the launcher's data commands).
     pub fn db(&self) -> &Database {
         &self.db
     }
 
-    /// The map index.
+    /// The map index: picks and boxes are answered from it without SQL.
     pub fn index(&self) -> &ParcelIndex {
         &self.index
     }

@@ -21,9 +21,9 @@ pub type StoreResult<T> = Result<T, sqlx::Error>;
 /// Who made a change; empty id for the system (seed, import, jobs).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Actor {
-    /// Account id.
+    /// The identity account id from the caller's token; empty for the system.
     pub account_id: String,
-    /// Display name at the time.
+    /// The name shown in the history, as it was at the time.
     pub display_name: String,
 }
 

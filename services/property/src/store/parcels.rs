@@ -24,7 +24,7 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
-    /// Wire number.
+    /// The `ParcelChangeKind` number, which is also what the store keeps.
     pub fn to_i32(self) -> i32 {
         match self {
             Self::Created => 1,
@@ -45,13 +45,13 @@ impl ChangeKind {
 /// Who, when, why and what kind of change produced a version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
-    /// Kind of change.
+    /// What the change did to the parcel.
     pub kind: ChangeKind,
-    /// Why, as given.
+    /// Why, as the clerk gave it: the history shows it to the next clerk.
     pub reason: String,
-    /// Who.
+    /// Who made it, for the history and the audit.
     pub actor: Actor,
-    /// The caller's idempotency key, if any.
+    /// The caller's idempotency key, if any: a retry with it returns this version.
     pub client_request_id: Option<String>,
     /// When (µs since the epoch): the version's valid_from.
     pub at: i64,
@@ -60,13 +60,13 @@ pub struct Change {
 /// One stored version of a parcel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredParcel {
-    /// The facts.
+    /// The parcel's facts and owners as of this version.
     pub record: ParcelRecord,
-    /// 1, 2, …
+    /// 1 for a new parcel, one more per change; writers send it back as `expected_version`.
     pub version: i64,
-    /// Global change order.
+    /// Its place in the order of all parcel changes, which the map index catches up by.
     pub seq: i64,
-    /// How it came to be.
+    /// Who changed what, when and why.
     pub change: Change,
     /// When it was replaced; `None` while current.
     pub valid_to: Option<i64>,
@@ -83,13 +83,13 @@ const OWNER_COL_COUNT: usize = 9;
 
 /// A new version to insert.
 pub struct NewVersion<'a> {
-    /// The facts.
+    /// The parcel's facts and owners.
     pub record: &'a ParcelRecord,
-    /// Its number.
+    /// The version number it gets (one more than the version it closes).
     pub version: i64,
-    /// Its place in the global change order.
+    /// Its place in the order of all parcel changes, drawn from the `parcel_change` counter.
     pub seq: i64,
-    /// Who, when, why.
+    /// Who changed what, when and why.
     pub change: &'a Change,
 }
 
@@ -523,9 +523,9 @@ pub async fn existing_codes(db: &Database, codes: &[String]) -> StoreResult<Vec<
 /// A version written by a change, as the map index needs it.
 #[derive(Debug, Clone)]
 pub struct ChangedOutline {
-    /// The parcel.
+    /// The parcel's renovation code, canonical.
     pub renovation_code: String,
-    /// Its version number.
+    /// The version written; above 1, the index drops the outline of the one before.
     pub version: i64,
     /// Its place in the global change order.
     pub seq: i64,

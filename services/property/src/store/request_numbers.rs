@@ -10,25 +10,25 @@ use super::{Actor, ROWS_PER_INSERT, StoreResult, is_sqlite, placeholders};
 /// An issued request number as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRequestNumber {
-    /// The digits.
+    /// The digits with their check digit, as printed on the municipality's slip.
     pub number: String,
-    /// Issue order.
+    /// The counter value the number was made from; lists page by it, newest first.
     pub seq: i64,
-    /// The parcel, canonical.
+    /// The parcel it was issued for, canonical: a number is good for that parcel only.
     pub renovation_code: String,
-    /// µs since the epoch.
+    /// When it was issued, µs since the epoch.
     pub issued_at: i64,
-    /// µs since the epoch.
+    /// When it stops being valid, µs since the epoch.
     pub expires_at: i64,
-    /// Issuing clerk.
+    /// The clerk who issued it, for the audit.
     pub issued_by: Actor,
-    /// The clerk's note.
+    /// The clerk's note (why it was issued, for whom).
     pub note: String,
-    /// Idempotency key of the issuing call.
+    /// Idempotency key of the issuing call: a retry returns this number.
     pub client_request_id: Option<String>,
-    /// Inquiry that used it.
+    /// The inquiry that used it; a used number is never valid again.
     pub used_by_inquiry_id: Option<String>,
-    /// When it was used.
+    /// When it was used, µs since the epoch.
     pub used_at: Option<i64>,
 }
 
