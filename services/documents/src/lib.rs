@@ -86,8 +86,8 @@ impl Documents {
     pub fn into_server(self, ctx: &ServiceContext) -> GrpcServer {
         // A chunk is at most 1 MiB; refusing larger messages in the decoder means a client
         // cannot make the server allocate a huge one.
-        let service =
-            DocumentServiceServer::new(self.api).max_decoding_message_size(service::upload::MAX_CHUNK + 4096);
+        let service = DocumentServiceServer::new(self.api)
+            .max_decoding_message_size(service::upload::MAX_CHUNK + 4096);
         let routes = tonic::service::Routes::new(service);
         GrpcServer::new(
             SERVICE,

@@ -17,7 +17,9 @@
 //! token for the national code on the citizen's verified account.
 
 use estelam_domain::{CheckCode, CodeKind, RenovationCode};
-use estelam_parcel_geo::ownership::{ApplicantCheck, Dang, OwnerInput, OwnershipType, mask_national_code};
+use estelam_parcel_geo::ownership::{
+    ApplicantCheck, Dang, OwnerInput, OwnershipType, mask_national_code,
+};
 use estelam_parcel_geo::parcel::{GeometryInput, ParcelInput, RegistryPlate};
 use estelam_proto::common::v1 as common;
 use estelam_proto::property::v1 as pb;
@@ -196,9 +198,11 @@ fn parcels_to_proto(parcels: &[StoredParcel], full_codes: bool) -> Vec<pb::Parce
 
 fn applicant_result(outcome: &ApplicantCheck) -> (pb::ApplicantCheckResult, Option<Dang>, i32) {
     match *outcome {
-        ApplicantCheck::Owner { share, recorded } => {
-            (pb::ApplicantCheckResult::Owner, Some(share), recorded.to_i32())
-        }
+        ApplicantCheck::Owner { share, recorded } => (
+            pb::ApplicantCheckResult::Owner,
+            Some(share),
+            recorded.to_i32(),
+        ),
         ApplicantCheck::NotOwner => (pb::ApplicantCheckResult::NotOwner, None, 0),
         ApplicantCheck::TypeMismatch { share, recorded } => (
             pb::ApplicantCheckResult::TypeMismatch,
@@ -459,7 +463,12 @@ impl PropertyService for Api {
         let code = parse_code("renovation_code", &req.renovation_code)?;
         let verdict = self
             .service
-            .check_applicant(&code, &req.national_code, &req.full_name, req.ownership_type)
+            .check_applicant(
+                &code,
+                &req.national_code,
+                &req.full_name,
+                req.ownership_type,
+            )
             .await?;
         let (result, owned, recorded_ownership_type) = applicant_result(&verdict.outcome);
         Ok(Response::new(pb::CheckApplicantResponse {

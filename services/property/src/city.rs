@@ -307,7 +307,10 @@ impl GeneratedParcel {
             .iter()
             .map(|p| geo::Coord { x: p[0], y: p[1] })
             .collect();
-        estelam_parcel_geo::geometry::Shape::Polygon(geo::Polygon::new(geo::LineString::new(ring), vec![]))
+        estelam_parcel_geo::geometry::Shape::Polygon(geo::Polygon::new(
+            geo::LineString::new(ring),
+            vec![],
+        ))
     }
 }
 
@@ -742,10 +745,10 @@ fn ownership_of(code: &RenovationCode, kind: BlockKind, h: u64, pool: u64) -> Ow
 #[cfg(test)]
 mod tests {
     use super::*;
+    use estelam_domain::NationalCode;
     use estelam_parcel_geo::geometry::Shape;
     use estelam_parcel_geo::index::{IndexedParcel, ParcelIndex};
     use estelam_parcel_geo::ownership::legal_id_is_valid;
-    use estelam_domain::NationalCode;
     use std::collections::HashSet;
 
     #[test]

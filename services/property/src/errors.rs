@@ -288,7 +288,12 @@ mod tests {
 
     #[test]
     fn refused_request_numbers_carry_their_verdicts_reason() {
-        for verdict in [Verdict::Unknown, Verdict::OtherParcel, Verdict::Used, Verdict::Expired] {
+        for verdict in [
+            Verdict::Unknown,
+            Verdict::OtherParcel,
+            Verdict::Used,
+            Verdict::Expired,
+        ] {
             let err = request_number_refused(verdict);
             assert_eq!(err.code, ErrorCode::FailedPrecondition);
             assert!(reasons::is_declared(&err.reason), "{}", err.reason);

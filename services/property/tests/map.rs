@@ -6,12 +6,12 @@ mod common;
 use std::collections::HashSet;
 
 use common::{harnesses, reason, square};
-use estelam_property::city::City;
 use estelam_parcel_geo::geometry::Shape;
-use estelam_property::import::{ImportError, import_geojson};
 use estelam_parcel_geo::index::rect;
-use estelam_property::{Registry, system_clock};
+use estelam_property::city::City;
+use estelam_property::import::{ImportError, import_geojson};
 use estelam_property::store::Actor;
+use estelam_property::{Registry, system_clock};
 use estelam_proto::common::v1::{BoundingBox, GeoPoint};
 use estelam_proto::property::v1 as pb;
 use estelam_runtime::testing::with_token;

@@ -241,8 +241,7 @@ fn fixtures_idat_len(png_without_iend: &[u8]) -> usize {
     let mut at = 8;
     let mut last = 0;
     while at + 8 <= png_without_iend.len() {
-        let len =
-            u32::from_be_bytes(png_without_iend[at..at + 4].try_into().expect("4")) as usize;
+        let len = u32::from_be_bytes(png_without_iend[at..at + 4].try_into().expect("4")) as usize;
         last = len;
         at += 12 + len;
     }

@@ -51,8 +51,7 @@ impl Archive {
             max_count: self.max_count(),
             used_bytes,
             max_bytes: self.max_bytes(),
-            max_document_bytes: i64::try_from(self.settings.max_document_bytes)
-                .unwrap_or(i64::MAX),
+            max_document_bytes: i64::try_from(self.settings.max_document_bytes).unwrap_or(i64::MAX),
         })
     }
 }

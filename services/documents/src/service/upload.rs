@@ -82,8 +82,8 @@ impl Archive {
     async fn plan(&self, caller: &Caller, meta: UploadMetadata) -> Result<Plan, ServiceError> {
         let owner = self.owner_for(caller, &meta.owner_account_id)?;
         let kind = meta.kind.ok_or_else(errors::document_kind_required)?;
-        let filename = names::clean_filename(&meta.original_filename)
-            .ok_or_else(errors::filename_required)?;
+        let filename =
+            names::clean_filename(&meta.original_filename).ok_or_else(errors::filename_required)?;
         let extension = names::extension(&filename)
             .and_then(FileType::from_extension)
             .ok_or_else(errors::filename_extension_not_allowed)?;

@@ -41,7 +41,12 @@ pub struct BoundingBox([f64; 4]);
 
 impl BoundingBox {
     /// A box from a caller's numbers; out of range or upside down is refused.
-    pub fn new(min_lon: f64, min_lat: f64, max_lon: f64, max_lat: f64) -> Result<Self, ServiceError> {
+    pub fn new(
+        min_lon: f64,
+        min_lat: f64,
+        max_lon: f64,
+        max_lat: f64,
+    ) -> Result<Self, ServiceError> {
         let v = [min_lon, min_lat, max_lon, max_lat];
         let ok = v.iter().all(|x| x.is_finite())
             && (-180.0..=180.0).contains(&min_lon)

@@ -97,9 +97,7 @@ impl Property {
         page_token: &str,
     ) -> Result<ParcelPage, ServiceError> {
         let paging = Paging::parse(page_size, page_token, format!("history:{code}"), LIST_SIZES)?;
-        let before = paging
-            .after()
-            .map_or(i64::MAX, |v| v.parse().unwrap_or(0));
+        let before = paging.after().map_or(i64::MAX, |v| v.parse().unwrap_or(0));
         let versions =
             store::history(self.registry.db(), code, before, paging.fetch_limit()).await?;
         if versions.is_empty() && paging.after().is_none() {
@@ -149,7 +147,14 @@ impl Property {
         )
         .map_err(errors::invalid)?;
         self.registry
-            .update_ownership(code, ownership, expected_version, &reason, actor, request_id)
+            .update_ownership(
+                code,
+                ownership,
+                expected_version,
+                &reason,
+                actor,
+                request_id,
+            )
             .await
     }
 }

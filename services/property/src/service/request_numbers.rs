@@ -165,9 +165,7 @@ impl Property {
         page_token: &str,
     ) -> Result<(Vec<StoredRequestNumber>, String), ServiceError> {
         let paging = Paging::parse(page_size, page_token, format!("rn:{code}"), LIST_SIZES)?;
-        let before = paging
-            .after()
-            .map_or(i64::MAX, |v| v.parse().unwrap_or(0));
+        let before = paging.after().map_or(i64::MAX, |v| v.parse().unwrap_or(0));
         let rows = store::request_numbers_of(
             self.registry.db(),
             &code.to_string(),

@@ -37,7 +37,6 @@ impl Actor {
     }
 }
 
-
 /// Rows per multi-row INSERT: well under SQLite's 32766 and PostgreSQL's 65535 parameters.
 const ROWS_PER_INSERT: usize = 200;
 

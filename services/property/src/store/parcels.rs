@@ -41,7 +41,6 @@ impl ChangeKind {
     }
 }
 
-
 /// Who, when, why and what kind of change produced a version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
