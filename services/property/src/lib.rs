@@ -62,27 +62,10 @@ pub async fn build_with_clock(ctx: &ServiceContext, clock: Clock) -> anyhow::Res
     settings.validate()?;
     let registry = Arc::new(Registry::open(ctx.db.clone(), clock).await?);
     if settings.index_refresh_ms > 0 {
-        let registry = registry.clone();
-        let shutdown = ctx.shutdown.clone();
-        let every = Duration::from_millis(settings.index_refresh_ms);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    () = shutdown.cancelled() => return,
-                    _ = tick.tick() => {}
-                }
-                match registry.catch_up().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(
-                        versions = n,
-                        "map index caught up with writes from elsewhere"
-                    ),
-                    Err(err) => tracing::warn!(error = %err, "could not refresh the map index"),
-                }
-            }
-        });
+        registry.clone().keep_in_step(
+            Duration::from_millis(settings.index_refresh_ms),
+            ctx.shutdown.clone(),
+        );
     }
     let api = api::Api::new(service::Property::new(registry, settings));
     let routes = tonic::service::Routes::new(PropertyServiceServer::new(api));

@@ -13,6 +13,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
 
 use estelam_domain::RenovationCode;
 use estelam_parcel_geo::geometry::Shape;
@@ -22,6 +23,7 @@ use estelam_parcel_geo::parcel::ParcelRecord;
 use estelam_runtime::db::Database;
 use estelam_runtime::error::ServiceError;
 use rstar::AABB;
+use tokio_util::sync::CancellationToken;
 
 use crate::errors::{self, write_failed};
 use crate::store::{self, Actor, Change, ChangeKind, NewVersion, StoredParcel};
@@ -114,6 +116,29 @@ impl Registry {
 
     fn note_applied(&self, seq: i64) {
         self.applied_seq.fetch_max(seq, Ordering::SeqCst);
+    }
+
+    /// Applies other processes' writes to the index every `every` until `shutdown`, so a
+    /// parcel another replica (or `estelam import`) wrote is pickable here within a period.
+    pub fn keep_in_step(self: Arc<Self>, every: Duration, shutdown: CancellationToken) {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    _ = tick.tick() => {}
+                }
+                match self.catch_up().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(
+                        versions = n,
+                        "map index caught up with writes from elsewhere"
+                    ),
+                    Err(err) => tracing::warn!(error = %err, "could not refresh the map index"),
+                }
+            }
+        });
     }
 
     /// Applies to the index every version written by others since the last call; returns
