@@ -1,6 +1,11 @@
-//! The documents service's errors, each in Persian and English and saying what to do.
+//! The documents service's refusals, each in Persian and English and saying what to do.
+//!
+//! Every one is here, so that a refusal reads the same from every method and a translator
+//! finds every sentence in one file. What inspection finds wrong with content arrives as a
+//! [`Refusal`] and becomes an error through the `From` impl at the end.
 
 use estelam_runtime::error::{ErrorCode, ServiceError};
+use estelam_runtime::reasons::{self, Reason};
 use tonic::{Code, Status};
 
 use crate::inspect::{FileType, Refusal};
@@ -24,15 +29,95 @@ pub fn document_not_found() -> ServiceError {
 pub fn metadata_first() -> ServiceError {
     ServiceError::invalid_field(
         "metadata",
-        "UPLOAD_METADATA_FIRST",
+        reasons::documents::UPLOAD_METADATA_FIRST,
         "نخستین پیام بارگذاری باید مشخصات مدرک باشد و فقط یک بار فرستاده شود.",
         "The first upload message must carry the document's metadata, and only the first.",
     )
 }
 
 /// A field of the metadata is wrong.
-pub fn bad_field(field: &str, reason: &str, fa: &str, en: &str) -> ServiceError {
+fn bad_field(field: &str, reason: Reason, fa: &str, en: &str) -> ServiceError {
     ServiceError::invalid_field(field, reason, fa, en)
+}
+
+/// An upload that does not say what kind of document it is.
+pub fn document_kind_required() -> ServiceError {
+    bad_field(
+        "kind",
+        reasons::documents::DOCUMENT_KIND_REQUIRED,
+        "نوع مدرک را مشخص کنید (کارت ملی، سند مالکیت، نامهٔ مرجع یا سایر).",
+        "Say what the document is (national ID card, ownership deed, authority letter, or other).",
+    )
+}
+
+/// A list filtered by a kind the contract does not define.
+pub fn document_kind_invalid() -> ServiceError {
+    bad_field(
+        "kind",
+        reasons::documents::DOCUMENT_KIND_INVALID,
+        "نوع مدرک نامعتبر است.",
+        "The document kind is not valid.",
+    )
+}
+
+/// An upload whose filename is empty once cleaned.
+pub fn filename_required() -> ServiceError {
+    bad_field(
+        "original_filename",
+        reasons::documents::FILENAME_REQUIRED,
+        "نام فایل را بفرستید.",
+        "Send the file's name.",
+    )
+}
+
+/// A filename whose extension is not one of the accepted types'.
+pub fn filename_extension_not_allowed() -> ServiceError {
+    bad_field(
+        "original_filename",
+        reasons::documents::FILENAME_EXTENSION_NOT_ALLOWED,
+        "پسوند نام فایل باید pdf، jpg، png یا webp باشد.",
+        "The filename must end in .pdf, .jpg, .png or .webp.",
+    )
+}
+
+/// A declared media type the store does not accept.
+pub fn content_type_not_allowed() -> ServiceError {
+    bad_field(
+        "declared_content_type",
+        reasons::documents::CONTENT_TYPE_NOT_ALLOWED,
+        "فقط فایل‌های PDF، JPEG، PNG و WebP پذیرفته می‌شوند.",
+        "Only PDF, JPEG, PNG and WebP files are accepted.",
+    )
+}
+
+/// An expected hash that is not 64 hexadecimal digits.
+pub fn sha256_invalid() -> ServiceError {
+    bad_field(
+        "expected_sha256",
+        reasons::documents::SHA256_INVALID,
+        "چکیدهٔ SHA-256 باید ۶۴ رقم هگزادسیمال باشد.",
+        "The SHA-256 must be 64 hexadecimal digits.",
+    )
+}
+
+/// An idempotency key longer than the store keeps.
+pub fn client_request_id_too_long() -> ServiceError {
+    bad_field(
+        "client_request_id",
+        reasons::common::CLIENT_REQUEST_ID_TOO_LONG,
+        "شناسهٔ درخواست حداکثر ۱۲۸ نویسه باشد.",
+        "The client request id may be at most 128 characters.",
+    )
+}
+
+/// An owner account id that is not a UUID.
+pub fn account_id_invalid() -> ServiceError {
+    bad_field(
+        "owner_account_id",
+        reasons::documents::ACCOUNT_ID_INVALID,
+        "شناسهٔ حساب مالک معتبر نیست.",
+        "The owner's account id is not valid.",
+    )
 }
 
 /// The document is larger than allowed (while streaming, or as declared).
@@ -40,7 +125,7 @@ pub fn too_large(max: u64) -> ServiceError {
     let mib = max as f64 / (1024.0 * 1024.0);
     ServiceError::new(
         ErrorCode::ResourceExhausted,
-        "DOCUMENT_TOO_LARGE",
+        reasons::documents::DOCUMENT_TOO_LARGE,
         format!("حجم مدرک بیش از حد مجاز ({mib:.1} مگابایت) است؛ فایل کوچک‌تری بفرستید."),
         format!(
             "The document is larger than the limit of {mib:.1} MiB; please send a smaller file."
@@ -52,7 +137,7 @@ pub fn too_large(max: u64) -> ServiceError {
 pub fn chunk_too_large() -> ServiceError {
     bad_field(
         "chunk",
-        "CHUNK_TOO_LARGE",
+        reasons::documents::CHUNK_TOO_LARGE,
         "هر تکهٔ فایل حداکثر یک مگابایت باشد.",
         "Each chunk of the file may be at most 1 MiB.",
     )
@@ -63,7 +148,7 @@ pub fn quota(count: bool, max_count: u64, max_bytes: u64) -> ServiceError {
     if count {
         ServiceError::new(
             ErrorCode::ResourceExhausted,
-            "DOCUMENT_QUOTA_COUNT",
+            reasons::documents::DOCUMENT_QUOTA_COUNT,
             format!(
                 "تعداد مدارک این حساب به سقف {max_count} رسیده است؛ برای مدارک بیشتر با شهرداری تماس بگیرید."
             ),
@@ -75,7 +160,7 @@ pub fn quota(count: bool, max_count: u64, max_bytes: u64) -> ServiceError {
         let mib = max_bytes / (1024 * 1024);
         ServiceError::new(
             ErrorCode::ResourceExhausted,
-            "DOCUMENT_QUOTA_BYTES",
+            reasons::documents::DOCUMENT_QUOTA_BYTES,
             format!(
                 "حجم مدارک این حساب از سقف {mib} مگابایت می‌گذرد؛ فایل کوچک‌تری بفرستید یا با شهرداری تماس بگیرید."
             ),
@@ -90,7 +175,7 @@ pub fn quota(count: bool, max_count: u64, max_bytes: u64) -> ServiceError {
 pub fn size_mismatch() -> ServiceError {
     bad_field(
         "declared_size_bytes",
-        "SIZE_MISMATCH",
+        reasons::documents::SIZE_MISMATCH,
         "حجم دریافت‌شده با حجم اعلام‌شده برابر نیست؛ بارگذاری را دوباره انجام دهید.",
         "The bytes received differ in size from the declared size; please upload again.",
     )
@@ -98,7 +183,7 @@ pub fn size_mismatch() -> ServiceError {
 
 /// An error that must travel as `DATA_LOSS` (the shared `ErrorCode` has no such kind):
 /// built as a [`ServiceError`] so it carries the same localized details, then re-coded.
-pub fn data_loss(reason: &str, fa: &str, en: &str) -> Status {
+fn data_loss(reason: Reason, fa: &str, en: &str) -> Status {
     let status: Status = ServiceError::new(ErrorCode::Internal, reason, fa, en).into();
     Status::with_details(
         Code::DataLoss,
@@ -110,7 +195,7 @@ pub fn data_loss(reason: &str, fa: &str, en: &str) -> Status {
 /// The upload's bytes differ from the hash the uploader sent.
 pub fn upload_checksum_mismatch() -> Status {
     data_loss(
-        "UPLOAD_CHECKSUM_MISMATCH",
+        reasons::documents::UPLOAD_CHECKSUM_MISMATCH,
         "فایل در راه آسیب دیده است (چکیدهٔ SHA-256 برابر نیست)؛ دوباره بارگذاری کنید.",
         "The file was damaged in transit (its SHA-256 differs); please upload it again.",
     )
@@ -119,7 +204,7 @@ pub fn upload_checksum_mismatch() -> Status {
 /// Stored content failed its integrity check.
 pub fn stored_damaged() -> Status {
     data_loss(
-        "DOCUMENT_DAMAGED",
+        reasons::documents::DOCUMENT_DAMAGED,
         "محتوای این مدرک آسیب دیده است و تحویل داده نمی‌شود؛ موضوع ثبت شد، لطفاً با شهرداری تماس بگیرید.",
         "This document's stored content is damaged and will not be served; the fault was logged, please contact the municipality.",
     )
@@ -127,23 +212,23 @@ pub fn stored_damaged() -> Status {
 
 impl From<Refusal> for ServiceError {
     fn from(r: Refusal) -> Self {
-        let content = |reason: &str, fa: String, en: String| {
+        let content = |reason: Reason, fa: String, en: String| {
             ServiceError::invalid_field("chunk", reason, fa, en)
         };
         match r {
             Refusal::Empty => content(
-                "DOCUMENT_EMPTY",
+                reasons::documents::DOCUMENT_EMPTY,
                 "فایل خالی است؛ فایل مدرک را انتخاب کنید.".into(),
                 "The file is empty; please choose the document's file.".into(),
             ),
             Refusal::TypeNotAllowed { .. } => content(
-                "FILE_TYPE_NOT_ALLOWED",
+                reasons::documents::FILE_TYPE_NOT_ALLOWED,
                 "فقط فایل‌های PDF، JPEG، PNG و WebP پذیرفته می‌شوند.".into(),
                 "Only PDF, JPEG, PNG and WebP files are accepted.".into(),
             ),
             Refusal::DeclaredTypeMismatch { detected, declared } => ServiceError::invalid_field(
                 "declared_content_type",
-                "CONTENT_TYPE_MISMATCH",
+                reasons::documents::CONTENT_TYPE_MISMATCH,
                 format!(
                     "محتوای فایل {} است اما نوع آن {} اعلام شده؛ فایل درست را بفرستید.",
                     type_name_fa(detected),
@@ -157,7 +242,7 @@ impl From<Refusal> for ServiceError {
             ),
             Refusal::ExtensionMismatch { detected, extension } => ServiceError::invalid_field(
                 "original_filename",
-                "EXTENSION_MISMATCH",
+                reasons::documents::EXTENSION_MISMATCH,
                 format!(
                     "محتوای فایل {} است اما پسوند نام آن {} است؛ نام یا فایل را درست کنید.",
                     type_name_fa(detected),
@@ -170,54 +255,54 @@ impl From<Refusal> for ServiceError {
                 ),
             ),
             Refusal::MalformedImage => content(
-                "IMAGE_MALFORMED",
+                reasons::documents::IMAGE_MALFORMED,
                 "تصویر خراب است یا ابعاد آن خوانده نمی‌شود؛ دوباره اسکن یا عکس‌برداری کنید.".into(),
                 "The image is broken or its size cannot be read; please scan or photograph it again.".into(),
             ),
             Refusal::ImageTooLarge { width, height } => content(
-                "IMAGE_DIMENSIONS_TOO_LARGE",
+                reasons::documents::IMAGE_DIMENSIONS_TOO_LARGE,
                 format!("ابعاد تصویر ({width}×{height} پیکسل) بیش از حد مجاز است؛ تصویر را کوچک‌تر کنید."),
                 format!("The image's dimensions ({width}×{height} pixels) are too large; please resize it."),
             ),
             Refusal::Polyglot => content(
-                "FILE_POLYGLOT",
+                reasons::documents::FILE_POLYGLOT,
                 "این فایل هم‌زمان تصویر و PDF است و پذیرفته نمی‌شود؛ تصویر را دوباره ذخیره کنید.".into(),
                 "This file is both an image and a PDF and is not accepted; please save the image again.".into(),
             ),
             Refusal::ImageDataTooLarge => content(
-                "IMAGE_DATA_TOO_LARGE",
+                reasons::documents::IMAGE_DATA_TOO_LARGE,
                 "دادهٔ این تصویر پس از بازشدن بسیار بزرگ‌تر از ابعاد آن است و پذیرفته نمی‌شود؛ تصویر را دوباره ذخیره کنید.".into(),
                 "This image's data expands far beyond its dimensions and is not accepted; please save the image again.".into(),
             ),
             Refusal::TrailingData => content(
-                "FILE_TRAILING_DATA",
+                reasons::documents::FILE_TRAILING_DATA,
                 "پس از پایان این فایل دادهٔ دیگری (مثلاً یک فایل فشرده یا اسکریپت) آمده است و پذیرفته نمی‌شود؛ فایل را دوباره ذخیره یا اسکن کنید.".into(),
                 "This file carries other data after its end (such as an archive or a script) and is not accepted; please save or scan it again.".into(),
             ),
             Refusal::Pdf(problem) => {
                 let (reason, fa, en) = match problem {
                     PdfProblem::Encrypted => (
-                        "PDF_ENCRYPTED",
+                        reasons::documents::PDF_ENCRYPTED,
                         "فایل PDF رمزگذاری شده است؛ نسخهٔ بدون رمز را بفرستید.",
                         "The PDF is encrypted; please send a copy without a password or encryption.",
                     ),
                     PdfProblem::Script => (
-                        "PDF_JAVASCRIPT",
+                        reasons::documents::PDF_JAVASCRIPT,
                         "فایل PDF دارای کد جاوااسکریپت است و پذیرفته نمی‌شود؛ آن را دوباره به PDF چاپ کنید.",
                         "The PDF contains JavaScript and is not accepted; please print it to PDF again.",
                     ),
                     PdfProblem::Launch => (
-                        "PDF_LAUNCH_ACTION",
+                        reasons::documents::PDF_LAUNCH_ACTION,
                         "فایل PDF دارای فرمان اجرای برنامه است و پذیرفته نمی‌شود؛ آن را دوباره به PDF چاپ کنید.",
                         "The PDF contains an action that launches a program and is not accepted; please print it to PDF again.",
                     ),
                     PdfProblem::Uninspectable | PdfProblem::TooComplex => (
-                        "PDF_UNINSPECTABLE",
+                        reasons::documents::PDF_UNINSPECTABLE,
                         "این فایل PDF قابل بررسی نیست؛ آن را دوباره به PDF چاپ یا اسکن کنید.",
                         "This PDF cannot be checked; please print it to PDF again or scan the paper.",
                     ),
                     PdfProblem::Malformed => (
-                        "PDF_MALFORMED",
+                        reasons::documents::PDF_MALFORMED,
                         "فایل PDF خراب یا ناقص است؛ آن را دوباره بسازید.",
                         "The PDF is broken or incomplete; please create it again.",
                     ),

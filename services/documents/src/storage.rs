@@ -1,4 +1,4 @@
-//! Document content in an object store, addressed by SHA-256 (no SQL here; see `store.rs`).
+//! Document content in an object store, addressed by SHA-256 (no SQL here; see `store/`).
 //!
 //! An upload streams into a *staging* object (`staging/<uuid>`, a multipart upload with
 //! bounded parts in flight), because its hash, and so its name, is only known at the end.

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use estelam_documents::inspect::fixtures;
-use estelam_documents::{Blobs, Documents, migrations, scrub};
+use estelam_documents::service::verify;
+use estelam_documents::{Blobs, Documents, migrations};
 use estelam_proto::documents::v1 as pb;
 use estelam_proto::documents::v1::document_service_client::DocumentServiceClient;
 use estelam_runtime::auth::Role;
@@ -527,7 +528,7 @@ async fn a_flipped_byte_is_caught_on_read_and_by_the_scrub() {
         )
         .await
         .expect("upload");
-        let clean = scrub::scrub(&app.db.db, &app.blobs, &scrub::Quiet)
+        let clean = verify::scrub(&app.db.db, &app.blobs, &verify::Quiet)
             .await
             .expect("scrub");
         assert!(clean.is_clean() && clean.objects_checked == 1, "{clean:?}");
@@ -546,7 +547,7 @@ async fn a_flipped_byte_is_caught_on_read_and_by_the_scrub() {
             "the damaged file was not delivered whole"
         );
 
-        let report = scrub::scrub(&app.db.db, &app.blobs, &scrub::Quiet)
+        let report = verify::scrub(&app.db.db, &app.blobs, &verify::Quiet)
             .await
             .expect("scrub");
         assert!(!report.is_clean());

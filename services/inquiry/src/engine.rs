@@ -787,7 +787,7 @@ impl Engine {
                 let parcel = self.ports.property.pick_at(*p).await?.ok_or_else(|| {
                     invalid(
                         "picked_point",
-                        "NO_PARCEL_AT_POINT",
+                        "POINT_OUTSIDE_PARCELS",
                         "در نقطهٔ انتخاب‌شده ملکی ثبت نشده است؛ روی خود ملک کلیک کنید.",
                         "No property is registered at the point picked; click inside the property itself.",
                     )

@@ -14,9 +14,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
+use estelam_parcel_geo::geometry::Shape;
+use estelam_parcel_geo::index::{IndexedParcel, ParcelIndex};
 use estelam_property::city::City;
-use estelam_property::geometry::Shape;
-use estelam_property::index::{IndexedParcel, ParcelIndex};
 use geo::{Contains, Point};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

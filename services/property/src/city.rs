@@ -28,10 +28,10 @@ use rand_chacha::ChaCha8Rng;
 
 use estelam_domain::RenovationCode;
 
-use crate::ownership::{
+use estelam_parcel_geo::ownership::{
     Dang, Owner, OwnerKind, Ownership, OwnershipType, complete_national_code, legal_id_check_digit,
 };
-use crate::parcel::{LandUse, ParcelRecord, RegistryPlate};
+use estelam_parcel_geo::parcel::{LandUse, ParcelRecord, RegistryPlate};
 
 /// Centre of the city (Shahin Shahr), degrees.
 pub const CENTER: (f64, f64) = (51.55, 32.86);
@@ -301,13 +301,16 @@ pub struct GeneratedParcel {
 
 impl GeneratedParcel {
     /// The outline as a [`Shape`], built from the coordinates (no text round trip).
-    pub fn shape(&self) -> crate::geometry::Shape {
+    pub fn shape(&self) -> estelam_parcel_geo::geometry::Shape {
         let ring: Vec<geo::Coord<f64>> = self
             .ring
             .iter()
             .map(|p| geo::Coord { x: p[0], y: p[1] })
             .collect();
-        crate::geometry::Shape::Polygon(geo::Polygon::new(geo::LineString::new(ring), vec![]))
+        estelam_parcel_geo::geometry::Shape::Polygon(geo::Polygon::new(
+            geo::LineString::new(ring),
+            vec![],
+        ))
     }
 }
 
@@ -742,10 +745,10 @@ fn ownership_of(code: &RenovationCode, kind: BlockKind, h: u64, pool: u64) -> Ow
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::Shape;
-    use crate::index::{IndexedParcel, ParcelIndex};
-    use crate::ownership::legal_id_is_valid;
     use estelam_domain::NationalCode;
+    use estelam_parcel_geo::geometry::Shape;
+    use estelam_parcel_geo::index::{IndexedParcel, ParcelIndex};
+    use estelam_parcel_geo::ownership::legal_id_is_valid;
     use std::collections::HashSet;
 
     #[test]

@@ -1,25 +1,26 @@
 //! Property and GIS service: parcels, owners, request numbers and the map.
 //!
-//! * [`parcel`], [`ownership`], [`geometry`]: the rules, no I/O, from `estelam-parcel-geo`
-//!   (re-exported here under their old paths); [`request_number`].
-//! * [`index`]: the in-memory R-tree behind `PickAt` and `ParcelsInBox` (also from
-//!   `estelam-parcel-geo`).
-//! * [`registry`]: the store and the index kept in step; every write goes through it.
-//! * [`store`]: SQL. [`api`]: the gRPC handlers.
-//! * [`city`]: the deterministic synthetic city; [`seed`] writes it (and the demo fixtures);
-//!   [`import`] loads a municipality's GeoJSON layer.
+//! * [`api`]: the gRPC handlers: who may call what, protobuf in and out.
+//! * [`service`]: the use cases, one module per group (parcels, applicants, map, request
+//!   numbers, import); [`errors`]: every refusal, in Persian and English.
+//! * [`registry`]: the store and the in-memory map index kept in step; every parcel write
+//!   goes through it. [`store`]: SQL, one file per aggregate.
+//! * The rules with no I/O: parcels, ownership, outlines and the index are the crate
+//!   `estelam-parcel-geo` (imported by that name); [`request_number`] and [`features`] (the
+//!   GeoJSON a map reads) are here.
+//! * [`city`]: the deterministic synthetic city; [`seed`] writes it (and the demo fixtures).
 //!
 //! The launcher uses [`SERVICE`], [`migrations`], [`build`], [`seed::seed_city`],
-//! [`seed::load_demo_city_if_empty`] and [`import::import_geojson`].
+//! [`seed::load_demo_city_if_empty`] and [`import::import_geojson`] (with a [`Registry`]).
 
 pub mod api;
 pub mod city;
+pub mod errors;
 pub mod features;
-pub mod import;
-pub mod paging;
 pub mod registry;
 pub mod request_number;
 pub mod seed;
+pub mod service;
 pub mod store;
 
 use std::sync::Arc;
@@ -30,8 +31,9 @@ use estelam_runtime::db::Migrations;
 use estelam_runtime::grpc::GrpcServer;
 use estelam_runtime::host::ServiceContext;
 
-pub use estelam_parcel_geo::{geometry, index, ownership, parcel};
 pub use registry::{Clock, Registry, system_clock};
+/// `estelam import parcels` calls [`import::import_geojson`] by this path.
+pub use service::import;
 
 /// The service's name: config key, schema, SQLite file and log field.
 pub const SERVICE: &str = "property";
@@ -60,29 +62,12 @@ pub async fn build_with_clock(ctx: &ServiceContext, clock: Clock) -> anyhow::Res
     settings.validate()?;
     let registry = Arc::new(Registry::open(ctx.db.clone(), clock).await?);
     if settings.index_refresh_ms > 0 {
-        let registry = registry.clone();
-        let shutdown = ctx.shutdown.clone();
-        let every = Duration::from_millis(settings.index_refresh_ms);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    () = shutdown.cancelled() => return,
-                    _ = tick.tick() => {}
-                }
-                match registry.catch_up().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(
-                        versions = n,
-                        "map index caught up with writes from elsewhere"
-                    ),
-                    Err(err) => tracing::warn!(error = %err, "could not refresh the map index"),
-                }
-            }
-        });
+        registry.clone().keep_in_step(
+            Duration::from_millis(settings.index_refresh_ms),
+            ctx.shutdown.clone(),
+        );
     }
-    let api = api::Api::new(registry, settings);
+    let api = api::Api::new(service::Property::new(registry, settings));
     let routes = tonic::service::Routes::new(PropertyServiceServer::new(api));
     Ok(GrpcServer::new(
         SERVICE,

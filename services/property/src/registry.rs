@@ -13,93 +13,38 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
 
-use estelam_domain::{CheckCode, CodeKind, RenovationCode};
+use estelam_domain::RenovationCode;
+use estelam_parcel_geo::geometry::Shape;
+use estelam_parcel_geo::index::{IndexedParcel, ParcelIndex};
+use estelam_parcel_geo::ownership::Ownership;
+use estelam_parcel_geo::parcel::ParcelRecord;
 use estelam_runtime::db::Database;
-use estelam_runtime::error::{ErrorCode, FieldViolation, ServiceError};
+use estelam_runtime::error::ServiceError;
 use rstar::AABB;
-use sqlx::Row;
+use tokio_util::sync::CancellationToken;
 
-use crate::geometry::Shape;
-use crate::index::{IndexedParcel, ParcelIndex};
-use crate::ownership::{FieldProblem, Ownership};
-use crate::parcel::ParcelRecord;
-use crate::request_number::{self, Verdict};
-use crate::store::{
-    self, Actor, Change, ChangeKind, NewVersion, StoredParcel, StoredRequestNumber,
-};
+use crate::errors::{self, write_failed};
+use crate::store::{self, Actor, Change, ChangeKind, NewVersion, StoredParcel};
 
 /// The time source, in µs since the epoch; tests substitute a clock they control.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
-/// The real clock.
+/// The clock the service runs on: the store's own notion of now.
 pub fn system_clock() -> Clock {
     Arc::new(estelam_runtime::db::now_micros)
 }
 
-/// One day in µs.
+/// One day in µs: request numbers are valid for whole days.
 pub const DAY_MICROS: i64 = 86_400 * 1_000_000;
-
-/// Turns validation problems into one `InvalidArgument` naming every field.
-pub fn invalid(problems: Vec<FieldProblem>) -> ServiceError {
-    let first = problems.first().cloned().unwrap_or(FieldProblem {
-        field: String::new(),
-        reason: "INVALID_ARGUMENT",
-        fa: "ورودی نادرست است.".into(),
-        en: "The input is not valid.".into(),
-    });
-    let mut err = ServiceError::new(
-        ErrorCode::InvalidArgument,
-        first.reason,
-        first.fa.clone(),
-        first.en.clone(),
-    );
-    for p in problems {
-        err = err.with_field(FieldViolation {
-            field: p.field,
-            reason: p.reason.to_owned(),
-            message_fa: p.fa,
-            message_en: p.en,
-        });
-    }
-    err
-}
-
-/// A failed write: a unique-key violation means another process wrote the same version (or
-/// used the same idempotency key) first — a conflict the caller resolves by reloading.
-fn write_failed(err: sqlx::Error) -> ServiceError {
-    if estelam_runtime::db::is_unique_violation(&err) {
-        ServiceError::conflict().with_cause(err)
-    } else {
-        err.into()
-    }
-}
-
-fn parcel_not_found() -> ServiceError {
-    ServiceError::not_found("ملک با این کد نوسازی", "A parcel with this renovation code")
-}
-
-fn overlap_error(codes: &[RenovationCode]) -> ServiceError {
-    let list = codes
-        .iter()
-        .take(5)
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    ServiceError::new(
-        ErrorCode::FailedPrecondition,
-        "PARCEL_OVERLAPS",
-        format!("مرز این قطعه با قطعه‌های ثبت‌شده هم‌پوشانی دارد: {list}. مرز را اصلاح کنید."),
-        format!("The outline overlaps registered parcels: {list}. Correct the outline."),
-    )
-}
 
 /// What a batch insert (import) found wrong with one of its parcels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchProblem {
-    /// Position in the batch.
+    /// Position in the batch, which the import maps back to the feature's index in the file.
     pub index: usize,
-    /// What is wrong.
+    /// What is wrong, for the person running the import.
     pub message: String,
 }
 
@@ -122,14 +67,15 @@ impl std::fmt::Debug for Registry {
 
 /// Current outlines read per query while loading the index.
 const LOAD_PAGE: i64 = 50_000;
+/// Versions read per query while catching up with other writers.
+const CATCH_UP_PAGE: i64 = 10_000;
+/// The counter that orders parcel changes (see the module docs).
+const PARCEL_CHANGE: &str = "parcel_change";
 
 impl Registry {
     /// Opens the registry over `db`, loading every current outline into the index.
     pub async fn open(db: Database, clock: Clock) -> anyhow::Result<Self> {
-        let applied: i64 =
-            sqlx::query_scalar("SELECT value FROM counters WHERE name = 'parcel_change'")
-                .fetch_one(db.pool())
-                .await?;
+        let applied = store::counter(&db, PARCEL_CHANGE).await?;
         let mut entries = Vec::new();
         let mut after = String::new();
         loop {
@@ -153,12 +99,12 @@ impl Registry {
         })
     }
 
-    /// The store.
+    /// The store, for reads that need no index (and for the launcher's data commands).
     pub fn db(&self) -> &Database {
         &self.db
     }
 
-    /// The map index.
+    /// The map index: picks and boxes are answered from it without SQL.
     pub fn index(&self) -> &ParcelIndex {
         &self.index
     }
@@ -170,6 +116,29 @@ impl Registry {
 
     fn note_applied(&self, seq: i64) {
         self.applied_seq.fetch_max(seq, Ordering::SeqCst);
+    }
+
+    /// Applies other processes' writes to the index every `every` until `shutdown`, so a
+    /// parcel another replica (or `estelam import`) wrote is pickable here within a period.
+    pub fn keep_in_step(self: Arc<Self>, every: Duration, shutdown: CancellationToken) {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    _ = tick.tick() => {}
+                }
+                match self.catch_up().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(
+                        versions = n,
+                        "map index caught up with writes from elsewhere"
+                    ),
+                    Err(err) => tracing::warn!(error = %err, "could not refresh the map index"),
+                }
+            }
+        });
     }
 
     /// Applies to the index every version written by others since the last call; returns
@@ -187,42 +156,22 @@ impl Registry {
         let mut applied = 0;
         loop {
             let from = self.applied_seq.load(Ordering::SeqCst);
-            let rows = sqlx::query(
-                "SELECT renovation_code, version, seq, geometry_geojson FROM parcel_versions WHERE seq > $1 ORDER BY seq LIMIT 10000",
-            )
-            .bind(from)
-            .fetch_all(self.db.pool())
-            .await?;
+            let rows = store::outlines_changed_since(&self.db, from, CATCH_UP_PAGE).await?;
             if rows.is_empty() {
                 return Ok(applied);
             }
             for row in &rows {
-                let code: String = row.try_get("renovation_code")?;
-                let version: i64 = row.try_get("version")?;
-                let text: String = row.try_get("geometry_geojson")?;
-                let previous = if version > 1 {
-                    let prev = sqlx::query(
-                        "SELECT min_lon, min_lat, max_lon, max_lat FROM parcel_versions WHERE renovation_code = $1 AND version = $2",
-                    )
-                    .bind(&code)
-                    .bind(version - 1)
-                    .fetch_optional(self.db.pool())
-                    .await?;
-                    prev.map(|r| -> Result<AABB<[f64; 2]>, sqlx::Error> {
-                        Ok(AABB::from_corners(
-                            [r.try_get("min_lon")?, r.try_get("min_lat")?],
-                            [r.try_get("max_lon")?, r.try_get("max_lat")?],
-                        ))
-                    })
-                    .transpose()?
+                let previous = if row.version > 1 {
+                    store::version_bbox(&self.db, &row.renovation_code, row.version - 1).await?
                 } else {
                     None
                 };
-                let parsed = RenovationCode::parse(&code)
+                let parsed = RenovationCode::parse(&row.renovation_code)
                     .map_err(|e| ServiceError::internal(anyhow::anyhow!("{e}")))?;
-                let shape = Shape::parse_trusted(&text).map_err(ServiceError::internal)?;
+                let shape =
+                    Shape::parse_trusted(&row.geometry_geojson).map_err(ServiceError::internal)?;
                 self.index.put(IndexedParcel::new(parsed, shape), previous);
-                self.note_applied(row.try_get("seq")?);
+                self.note_applied(row.seq);
                 applied += 1;
             }
         }
@@ -248,22 +197,15 @@ impl Registry {
         let code = record.code;
         let overlaps = self.index.overlapping(&shape, Some(&code));
         if !overlaps.is_empty() {
-            return Err(overlap_error(&overlaps));
+            return Err(errors::parcel_overlaps(&overlaps));
         }
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let current = store::current_in(&mut tx, &code).await?;
         let (version, kind, previous) = match (expected_version, &current) {
             (0, None) => (1, ChangeKind::Created, None),
-            (0, Some(_)) => {
-                return Err(ServiceError::new(
-                    ErrorCode::AlreadyExists,
-                    "PARCEL_EXISTS",
-                    "ملکی با این کد نوسازی ثبت شده است؛ برای تغییر آن نسخهٔ فعلی را بفرستید.",
-                    "A parcel with this renovation code exists; send its current version to change it.",
-                ));
-            }
-            (_, None) => return Err(parcel_not_found()),
+            (0, Some(_)) => return Err(errors::parcel_exists()),
+            (_, None) => return Err(errors::parcel_not_found()),
             (v, Some(c)) if c.version != v => return Err(ServiceError::conflict()),
             (v, Some(c)) => {
                 if !store::close_version(&mut tx, &code, v, now).await? {
@@ -277,7 +219,7 @@ impl Registry {
                 )
             }
         };
-        let seq = store::next_values(&mut tx, "parcel_change", 1).await?;
+        let seq = store::next_values(&mut tx, PARCEL_CHANGE, 1).await?;
         let change = Change {
             kind,
             reason: reason.to_owned(),
@@ -325,13 +267,13 @@ impl Registry {
         let mut tx = self.db.begin().await?;
         let current = store::current_in(&mut tx, code)
             .await?
-            .ok_or_else(parcel_not_found)?;
+            .ok_or_else(errors::parcel_not_found)?;
         if current.version != expected_version
             || !store::close_version(&mut tx, code, expected_version, now).await?
         {
             return Err(ServiceError::conflict());
         }
-        let seq = store::next_values(&mut tx, "parcel_change", 1).await?;
+        let seq = store::next_values(&mut tx, PARCEL_CHANGE, 1).await?;
         let mut record = current.record;
         record.ownership = ownership;
         let change = Change {
@@ -405,12 +347,7 @@ impl Registry {
             }
             let overlaps = self.index.overlapping(shape, None);
             if !overlaps.is_empty() {
-                let list = overlaps
-                    .iter()
-                    .take(5)
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let list = errors::first_codes(&overlaps);
                 problems.push(BatchProblem {
                     index: i,
                     message: format!("outline overlaps registered parcels {list}"),
@@ -422,7 +359,7 @@ impl Registry {
         }
         let n = items.len();
         let mut tx = self.db.begin().await?;
-        let last = store::next_values(&mut tx, "parcel_change", n as i64).await?;
+        let last = store::next_values(&mut tx, PARCEL_CHANGE, n as i64).await?;
         let first = last - n as i64 + 1;
         let rows: Vec<NewVersion<'_>> = items
             .iter()
@@ -454,146 +391,5 @@ impl Registry {
                 .collect(),
         );
         Ok(Ok(n))
-    }
-
-    /// Issues a request number for a parcel, valid for `validity_days`.
-    pub async fn issue_request_number(
-        &self,
-        code: &RenovationCode,
-        validity_days: u32,
-        note: &str,
-        actor: &Actor,
-        client_request_id: Option<&str>,
-    ) -> Result<StoredRequestNumber, ServiceError> {
-        if let Some(id) = client_request_id
-            && let Some(earlier) =
-                store::request_number_by_request_id(&self.db, &actor.account_id, id).await?
-        {
-            return Ok(earlier);
-        }
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        if store::current_in(&mut tx, code).await?.is_none() {
-            return Err(parcel_not_found());
-        }
-        let seq = store::next_values(&mut tx, "request_number", 1).await?;
-        let number =
-            CheckCode::from_sequence(CodeKind::Request, u64::try_from(seq).unwrap_or(u64::MAX))
-                .map_err(|e| ServiceError::internal(anyhow::anyhow!("{e}")))?;
-        let issued = StoredRequestNumber {
-            number: number.as_str().to_owned(),
-            seq,
-            renovation_code: code.to_string(),
-            issued_at: now,
-            expires_at: now + i64::from(validity_days) * DAY_MICROS,
-            issued_by: actor.clone(),
-            note: note.to_owned(),
-            client_request_id: client_request_id.map(str::to_owned),
-            used_by_inquiry_id: None,
-            used_at: None,
-        };
-        if let Err(err) =
-            store::insert_request_numbers(&mut tx, std::slice::from_ref(&issued)).await
-        {
-            // A concurrent retry with the same idempotency key won the race: return its number.
-            if estelam_runtime::db::is_unique_violation(&err)
-                && let Some(id) = client_request_id
-            {
-                drop(tx);
-                if let Some(earlier) =
-                    store::request_number_by_request_id(&self.db, &actor.account_id, id).await?
-                {
-                    return Ok(earlier);
-                }
-            }
-            return Err(err.into());
-        }
-        store::audit(
-            &mut tx,
-            now,
-            actor,
-            "request_number.issued",
-            &issued.number,
-            &serde_json::json!({ "renovation_code": issued.renovation_code, "expires_at": issued.expires_at }),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(issued)
-    }
-
-    /// What a request number means for a parcel, now.
-    pub async fn verify_request_number(
-        &self,
-        code: &RenovationCode,
-        number: &CheckCode,
-    ) -> Result<(Verdict, Option<StoredRequestNumber>), ServiceError> {
-        let issued = store::request_number(&self.db, number.as_str()).await?;
-        Ok((
-            request_number::verify(issued.as_ref(), code, self.now()),
-            issued,
-        ))
-    }
-
-    /// Marks a request number used by an inquiry; repeating it for the same inquiry is a
-    /// no-op that returns the same record.
-    pub async fn mark_request_number_used(
-        &self,
-        code: &RenovationCode,
-        number: &CheckCode,
-        inquiry_id: &str,
-        actor: &Actor,
-    ) -> Result<StoredRequestNumber, ServiceError> {
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        let issued = store::request_number_in(&mut tx, number.as_str()).await?;
-        if let Some(n) = &issued
-            && n.renovation_code == code.to_string()
-            && n.used_by_inquiry_id.as_deref() == Some(inquiry_id)
-        {
-            return Ok(n.clone());
-        }
-        let verdict = request_number::verify(issued.as_ref(), code, now);
-        let issued = match (verdict, issued) {
-            (Verdict::Valid, Some(n)) => n,
-            (Verdict::Unknown, _) | (_, None) => {
-                return Err(ServiceError::not_found(
-                    "این شمارهٔ درخواست",
-                    "This request number",
-                ));
-            }
-            (v, Some(_)) => {
-                let (fa, en) = v.message();
-                return Err(ServiceError::new(
-                    ErrorCode::FailedPrecondition,
-                    v.reason(),
-                    fa,
-                    en,
-                ));
-            }
-        };
-        if !store::mark_used(&mut tx, number.as_str(), inquiry_id, now).await? {
-            let (fa, en) = Verdict::Used.message();
-            return Err(ServiceError::new(
-                ErrorCode::FailedPrecondition,
-                Verdict::Used.reason(),
-                fa,
-                en,
-            ));
-        }
-        store::audit(
-            &mut tx,
-            now,
-            actor,
-            "request_number.used",
-            number.as_str(),
-            &serde_json::json!({ "renovation_code": issued.renovation_code, "inquiry_id": inquiry_id }),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(StoredRequestNumber {
-            used_by_inquiry_id: Some(inquiry_id.to_owned()),
-            used_at: Some(now),
-            ..issued
-        })
     }
 }

@@ -7,6 +7,7 @@
 //! used number will never become usable again, whatever its date.
 
 use estelam_domain::RenovationCode;
+use estelam_runtime::reasons::{self, Reason};
 
 use crate::store::StoredRequestNumber;
 
@@ -37,14 +38,15 @@ impl Verdict {
         }
     }
 
-    /// Machine-readable reason, also used in `FAILED_PRECONDITION` errors.
-    pub fn reason(self) -> &'static str {
+    /// Machine-readable reason, also used in `FAILED_PRECONDITION` errors; the inquiry
+    /// passes the same reasons on, so they are in the common catalogue.
+    pub fn reason(self) -> Reason {
         match self {
-            Self::Valid => "REQUEST_NUMBER_VALID",
-            Self::Unknown => "REQUEST_NUMBER_UNKNOWN",
-            Self::OtherParcel => "REQUEST_NUMBER_OTHER_PARCEL",
-            Self::Used => "REQUEST_NUMBER_USED",
-            Self::Expired => "REQUEST_NUMBER_EXPIRED",
+            Self::Valid => reasons::property::REQUEST_NUMBER_VALID,
+            Self::Unknown => reasons::common::REQUEST_NUMBER_UNKNOWN,
+            Self::OtherParcel => reasons::common::REQUEST_NUMBER_OTHER_PARCEL,
+            Self::Used => reasons::common::REQUEST_NUMBER_USED,
+            Self::Expired => reasons::common::REQUEST_NUMBER_EXPIRED,
         }
     }
 

@@ -6,12 +6,12 @@ mod common;
 use std::collections::HashSet;
 
 use common::{harnesses, reason, square};
+use estelam_parcel_geo::geometry::Shape;
+use estelam_parcel_geo::index::rect;
 use estelam_property::city::City;
-use estelam_property::geometry::Shape;
 use estelam_property::import::{ImportError, import_geojson};
-use estelam_property::index::rect;
-use estelam_property::registry::{Registry, system_clock};
 use estelam_property::store::Actor;
+use estelam_property::{Registry, system_clock};
 use estelam_proto::common::v1::{BoundingBox, GeoPoint};
 use estelam_proto::property::v1 as pb;
 use estelam_runtime::testing::with_token;
@@ -96,7 +96,7 @@ async fn points_outside_every_parcel_are_not_found() {
                 .await
                 .unwrap_err();
             assert_eq!(status.code(), Code::NotFound, "{}: ({lon}, {lat})", h.label);
-            assert_eq!(reason(&status), "NO_PARCEL_AT_POINT");
+            assert_eq!(reason(&status), "POINT_OUTSIDE_PARCELS");
         }
         let bad = h
             .client

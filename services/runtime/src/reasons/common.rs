@@ -32,6 +32,24 @@ catalogue! {
     FIELD_REQUIRED,
     /// A list of roles was empty where at least one is needed.
     ROLE_REQUIRED,
+    /// A client request id (idempotency key) longer than the service keeps.
+    CLIENT_REQUEST_ID_TOO_LONG,
+    /// A national code (کد ملی) or legal id with the wrong length or check digit.
+    NATIONAL_CODE_INVALID,
+    /// The applicant's ownership type (نوع مالکیت) was not given.
+    OWNERSHIP_TYPE_REQUIRED,
+    /// No such request number was ever issued.
+    REQUEST_NUMBER_UNKNOWN,
+    /// The request number was issued for another parcel.
+    REQUEST_NUMBER_OTHER_PARCEL,
+    /// The request number was already used by an inquiry.
+    REQUEST_NUMBER_USED,
+    /// The request number is past its validity.
+    REQUEST_NUMBER_EXPIRED,
+    /// A map click that falls inside no registered parcel (was `NO_PARCEL_AT_POINT`).
+    POINT_OUTSIDE_PARCELS,
+    /// A bounding box outside WGS84 or with min above max.
+    BBOX_INVALID,
 }
 
 /// The reasons that name only an outcome, with no subject; the naming rule exempts them.

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 
+use estelam_runtime::config::Settings;
 use estelam_runtime::db::Database;
 
 use crate::storage::{Blobs, StorageError};
-use crate::store;
+use crate::{SERVICE, migrations, store};
 
 /// An object whose bytes do not match its name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,7 +144,7 @@ impl Bar {
         Self(indicatif::ProgressBar::hidden())
     }
 
-    /// Removes the bar.
+    /// Removes the bar, so the summary printed after it stands alone.
     pub fn finish(&self) {
         self.0.finish_and_clear();
     }
@@ -174,4 +175,40 @@ impl Progress for Bar {
     fn damaged(&self, sha256: &str) {
         self.0.println(format!("damaged: {sha256}"));
     }
+}
+
+/// `estelam documents verify`: scrubs the whole store with a progress bar, prints what is
+/// damaged or missing, and returns whether everything is intact.
+pub async fn verify_command(settings: &Settings) -> anyhow::Result<bool> {
+    settings.documents.validate()?;
+    let db = estelam_runtime::host::open_store(settings, SERVICE, &migrations()).await?;
+    let blobs = Blobs::open(settings)?;
+    let bar = Bar::new();
+    let report = scrub(&db, &blobs, &bar).await;
+    bar.finish();
+    db.close().await;
+    let report = report?;
+    println!(
+        "checked {} objects ({} bytes): {} damaged, {} missing, {} unreferenced",
+        report.objects_checked,
+        report.bytes_checked,
+        report.damaged.len(),
+        report.missing.len(),
+        report.orphans.len()
+    );
+    for d in report.damaged.iter().chain(&report.missing) {
+        let documents = if d.documents.is_empty() {
+            "(none)".to_owned()
+        } else {
+            d.documents.join(", ")
+        };
+        println!(
+            "DAMAGED {} ({}) documents: {documents}",
+            d.sha256, d.problem
+        );
+    }
+    for o in &report.orphans {
+        println!("unreferenced {o}");
+    }
+    Ok(report.is_clean())
 }

@@ -10,9 +10,8 @@
 //! live in [`estelam_parcel_geo::import_check`] (so they can be fuzzed without the service's
 //! dependencies); this module adds the store's checks and the write.
 
+use estelam_parcel_geo::import_check::{FeatureProblem, check_collection};
 use estelam_runtime::error::ServiceError;
-
-pub use estelam_parcel_geo::import_check::{CheckedFeature, FeatureProblem, check_collection};
 
 use crate::registry::Registry;
 use crate::store::{Actor, Change, ChangeKind};

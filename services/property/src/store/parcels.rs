@@ -1,20 +1,16 @@
-//! SQL, nothing else: parcel versions, owners, request numbers, counters and the audit log,
-//! in portable SQL through sqlx's `Any` driver (see `migrations/`).
-//!
-//! Integers are read as `i64` whatever the column width (the `Any` driver widens), and
-//! INTEGER columns are bound as `i32` so PostgreSQL sees matching types.
+//! Parcel versions and their owners: a parcel is never updated in place; each change closes
+//! the current version (`valid_to`) and inserts the next, so the history is the table.
 
 use estelam_domain::RenovationCode;
+use rstar::AABB;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
+use estelam_parcel_geo::ownership::{Dang, Owner, OwnerKind, Ownership, OwnershipType};
+use estelam_parcel_geo::parcel::{LandUse, ParcelRecord, RegistryPlate};
 use estelam_runtime::db::Database;
 
-use crate::ownership::{Dang, Owner, OwnerKind, Ownership, OwnershipType};
-use crate::parcel::{LandUse, ParcelRecord, RegistryPlate};
-
-/// A store error: always a defect or an outage, never the caller's fault.
-pub type StoreResult<T> = Result<T, sqlx::Error>;
+use super::{Actor, ROWS_PER_INSERT, StoreResult, in_list, is_sqlite, placeholders};
 
 /// What produced a version (mirrors `ParcelChangeKind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +24,7 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
-    /// Wire number.
+    /// The `ParcelChangeKind` number, which is also what the store keeps.
     pub fn to_i32(self) -> i32 {
         match self {
             Self::Created => 1,
@@ -45,35 +41,16 @@ impl ChangeKind {
     }
 }
 
-/// Who made a change; empty id for the system (seed, import, jobs).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Actor {
-    /// Account id.
-    pub account_id: String,
-    /// Display name at the time.
-    pub display_name: String,
-}
-
-impl Actor {
-    /// The system itself, named for people reading the history.
-    pub fn system(name: &str) -> Self {
-        Self {
-            account_id: String::new(),
-            display_name: name.to_owned(),
-        }
-    }
-}
-
 /// Who, when, why and what kind of change produced a version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
-    /// Kind of change.
+    /// What the change did to the parcel.
     pub kind: ChangeKind,
-    /// Why, as given.
+    /// Why, as the clerk gave it: the history shows it to the next clerk.
     pub reason: String,
-    /// Who.
+    /// Who made it, for the history and the audit.
     pub actor: Actor,
-    /// The caller's idempotency key, if any.
+    /// The caller's idempotency key, if any: a retry with it returns this version.
     pub client_request_id: Option<String>,
     /// When (µs since the epoch): the version's valid_from.
     pub at: i64,
@@ -82,13 +59,13 @@ pub struct Change {
 /// One stored version of a parcel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredParcel {
-    /// The facts.
+    /// The parcel's facts and owners as of this version.
     pub record: ParcelRecord,
-    /// 1, 2, …
+    /// 1 for a new parcel, one more per change; writers send it back as `expected_version`.
     pub version: i64,
-    /// Global change order.
+    /// Its place in the order of all parcel changes, which the map index catches up by.
     pub seq: i64,
-    /// How it came to be.
+    /// Who changed what, when and why.
     pub change: Change,
     /// When it was replaced; `None` while current.
     pub valid_to: Option<i64>,
@@ -102,64 +79,16 @@ const VERSION_COLS: &str = "renovation_code, version, seq, zone, district, plate
 const VERSION_COL_COUNT: usize = 32;
 const OWNER_COLS: &str = "renovation_code, version, ordinal, kind, national_code, full_name, share_numerator, share_denominator, deed_number";
 const OWNER_COL_COUNT: usize = 9;
-/// Rows per multi-row INSERT: well under SQLite's 32766 and PostgreSQL's 65535 parameters.
-const ROWS_PER_INSERT: usize = 200;
-
-/// `VALUES` placeholders for `rows` rows of `cols` columns. SQLite gets anonymous `?`
-/// parameters: sqlx looks each named parameter up by name, which SQLite answers by walking a
-/// list, so thousands of `$N` in one statement cost quadratic time (90% of a seed's CPU).
-/// PostgreSQL needs `$N`.
-fn placeholders(sqlite: bool, rows: usize, cols: usize) -> String {
-    let mut s = String::with_capacity(rows * cols * 5);
-    for r in 0..rows {
-        if r > 0 {
-            s.push(',');
-        }
-        s.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                s.push(',');
-            }
-            if sqlite {
-                s.push('?');
-            } else {
-                s.push('$');
-                s.push_str(&(r * cols + c + 1).to_string());
-            }
-        }
-        s.push(')');
-    }
-    s
-}
-
-fn is_sqlite(tx: &mut Transaction<'static, Any>) -> bool {
-    tx.backend_name() == "SQLite"
-}
-
-/// Reserves `n` values of a counter and returns the last one (the block is `last-n+1..=last`).
-pub async fn next_values(
-    tx: &mut Transaction<'static, Any>,
-    counter: &str,
-    n: i64,
-) -> StoreResult<i64> {
-    sqlx::query_scalar::<_, i64>(
-        "UPDATE counters SET value = value + $2 WHERE name = $1 RETURNING value",
-    )
-    .bind(counter)
-    .bind(n)
-    .fetch_one(&mut **tx)
-    .await
-}
 
 /// A new version to insert.
 pub struct NewVersion<'a> {
-    /// The facts.
+    /// The parcel's facts and owners.
     pub record: &'a ParcelRecord,
-    /// Its number.
+    /// The version number it gets (one more than the version it closes).
     pub version: i64,
-    /// Its place in the global change order.
+    /// Its place in the order of all parcel changes, drawn from the `parcel_change` counter.
     pub seq: i64,
-    /// Who, when, why.
+    /// Who changed what, when and why.
     pub change: &'a Change,
 }
 
@@ -329,10 +258,7 @@ where
     let mut codes: Vec<String> = parcels.iter().map(|p| p.record.code.to_string()).collect();
     codes.sort_unstable();
     codes.dedup();
-    let list = (1..=codes.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(",");
+    let list = in_list(codes.len());
     let sql = format!(
         "SELECT renovation_code, version, kind, national_code, full_name, share_numerator, share_denominator, deed_number \
          FROM parcel_owners WHERE renovation_code IN ({list}) ORDER BY renovation_code, version, ordinal"
@@ -414,10 +340,7 @@ pub async fn current_many(
 ) -> StoreResult<Vec<StoredParcel>> {
     let mut out = Vec::with_capacity(codes.len());
     for chunk in codes.chunks(500) {
-        let list = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(",");
+        let list = in_list(chunk.len());
         let sql = format!(
             "SELECT {VERSION_COLS} FROM parcel_versions WHERE renovation_code IN ({list}) AND valid_to IS NULL"
         );
@@ -583,10 +506,7 @@ pub async fn parcel_count(db: &Database) -> StoreResult<i64> {
 pub async fn existing_codes(db: &Database, codes: &[String]) -> StoreResult<Vec<String>> {
     let mut out = Vec::new();
     for chunk in codes.chunks(500) {
-        let list = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(",");
+        let list = in_list(chunk.len());
         let sql = format!(
             "SELECT renovation_code FROM parcel_versions WHERE renovation_code IN ({list}) AND version = 1"
         );
@@ -599,190 +519,64 @@ pub async fn existing_codes(db: &Database, codes: &[String]) -> StoreResult<Vec<
     Ok(out)
 }
 
-/// Appends one audit entry.
-pub async fn audit(
-    tx: &mut Transaction<'static, Any>,
-    at: i64,
-    actor: &Actor,
-    action: &str,
-    subject: &str,
-    detail: &serde_json::Value,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (id, at, actor_account_id, actor_display_name, action, subject, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(at)
-    .bind(actor.account_id.clone())
-    .bind(actor.display_name.clone())
-    .bind(action)
-    .bind(subject)
-    .bind(detail.to_string())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// An issued request number as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredRequestNumber {
-    /// The digits.
-    pub number: String,
-    /// Issue order.
-    pub seq: i64,
-    /// The parcel, canonical.
+/// A version written by a change, as the map index needs it.
+#[derive(Debug, Clone)]
+pub struct ChangedOutline {
+    /// The parcel's renovation code, canonical.
     pub renovation_code: String,
-    /// µs since the epoch.
-    pub issued_at: i64,
-    /// µs since the epoch.
-    pub expires_at: i64,
-    /// Issuing clerk.
-    pub issued_by: Actor,
-    /// The clerk's note.
-    pub note: String,
-    /// Idempotency key of the issuing call.
-    pub client_request_id: Option<String>,
-    /// Inquiry that used it.
-    pub used_by_inquiry_id: Option<String>,
-    /// When it was used.
-    pub used_at: Option<i64>,
+    /// The version written; above 1, the index drops the outline of the one before.
+    pub version: i64,
+    /// Its place in the global change order.
+    pub seq: i64,
+    /// The outline as stored (GeoJSON).
+    pub geometry_geojson: String,
 }
 
-const RN_COLS: &str = "number, seq, renovation_code, issued_at, expires_at, actor_account_id, actor_display_name, \
-    note, client_request_id, used_by_inquiry_id, used_at";
-
-fn decode_rn(row: &AnyRow) -> StoreResult<StoredRequestNumber> {
-    Ok(StoredRequestNumber {
-        number: row.try_get("number")?,
-        seq: row.try_get("seq")?,
-        renovation_code: row.try_get("renovation_code")?,
-        issued_at: row.try_get("issued_at")?,
-        expires_at: row.try_get("expires_at")?,
-        issued_by: Actor {
-            account_id: row.try_get("actor_account_id")?,
-            display_name: row.try_get("actor_display_name")?,
-        },
-        note: row.try_get("note")?,
-        client_request_id: row.try_get("client_request_id")?,
-        used_by_inquiry_id: row.try_get("used_by_inquiry_id")?,
-        used_at: row.try_get("used_at")?,
-    })
-}
-
-/// Inserts request numbers, many per statement.
-pub async fn insert_request_numbers(
-    tx: &mut Transaction<'static, Any>,
-    rows: &[StoredRequestNumber],
-) -> StoreResult<()> {
-    let sqlite = is_sqlite(tx);
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let sql = format!(
-            "INSERT INTO request_numbers ({RN_COLS}) VALUES {}",
-            placeholders(sqlite, chunk.len(), 11)
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for r in chunk {
-            q = q
-                .bind(r.number.clone())
-                .bind(r.seq)
-                .bind(r.renovation_code.clone())
-                .bind(r.issued_at)
-                .bind(r.expires_at)
-                .bind(r.issued_by.account_id.clone())
-                .bind(r.issued_by.display_name.clone())
-                .bind(r.note.clone())
-                .bind(r.client_request_id.clone())
-                .bind(r.used_by_inquiry_id.clone())
-                .bind(r.used_at);
-        }
-        q.execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
-/// A request number by its digits.
-pub async fn request_number(
+/// Versions with a change sequence above `after`, in sequence order, at most `limit`: what
+/// other processes wrote since the index last looked.
+pub async fn outlines_changed_since(
     db: &Database,
-    number: &str,
-) -> StoreResult<Option<StoredRequestNumber>> {
-    let sql = format!("SELECT {RN_COLS} FROM request_numbers WHERE number = $1");
-    sqlx::query(AssertSqlSafe(sql))
-        .bind(number)
-        .fetch_optional(db.pool())
-        .await?
-        .as_ref()
-        .map(decode_rn)
-        .transpose()
-}
-
-/// A request number read inside a write transaction.
-pub async fn request_number_in(
-    tx: &mut Transaction<'static, Any>,
-    number: &str,
-) -> StoreResult<Option<StoredRequestNumber>> {
-    let sql = format!("SELECT {RN_COLS} FROM request_numbers WHERE number = $1");
-    sqlx::query(AssertSqlSafe(sql))
-        .bind(number)
-        .fetch_optional(&mut **tx)
-        .await?
-        .as_ref()
-        .map(decode_rn)
-        .transpose()
-}
-
-/// The number an earlier issuing call with this idempotency key produced.
-pub async fn request_number_by_request_id(
-    db: &Database,
-    actor: &str,
-    request_id: &str,
-) -> StoreResult<Option<StoredRequestNumber>> {
-    let sql = format!(
-        "SELECT {RN_COLS} FROM request_numbers WHERE actor_account_id = $1 AND client_request_id = $2"
-    );
-    sqlx::query(AssertSqlSafe(sql))
-        .bind(actor)
-        .bind(request_id)
-        .fetch_optional(db.pool())
-        .await?
-        .as_ref()
-        .map(decode_rn)
-        .transpose()
-}
-
-/// Marks a number used by an inquiry if it is still unused; false when someone used it first.
-pub async fn mark_used(
-    tx: &mut Transaction<'static, Any>,
-    number: &str,
-    inquiry_id: &str,
-    at: i64,
-) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE request_numbers SET used_by_inquiry_id = $2, used_at = $3 WHERE number = $1 AND used_by_inquiry_id IS NULL",
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<ChangedOutline>> {
+    let rows = sqlx::query(
+        "SELECT renovation_code, version, seq, geometry_geojson FROM parcel_versions WHERE seq > $1 ORDER BY seq LIMIT $2",
     )
-    .bind(number)
-    .bind(inquiry_id)
-    .bind(at)
-    .execute(&mut **tx)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db.pool())
     .await?;
-    Ok(done.rows_affected() == 1)
+    rows.iter()
+        .map(|r| {
+            Ok(ChangedOutline {
+                renovation_code: r.try_get("renovation_code")?,
+                version: r.try_get("version")?,
+                seq: r.try_get("seq")?,
+                geometry_geojson: r.try_get("geometry_geojson")?,
+            })
+        })
+        .collect()
 }
 
-/// Request numbers of a parcel issued before `before_seq`, newest first.
-pub async fn request_numbers_of(
+/// The bounding box of one version, if it exists: where the index must remove the outline
+/// that a later version replaced.
+pub async fn version_bbox(
     db: &Database,
     code: &str,
-    before_seq: i64,
-    limit: i64,
-) -> StoreResult<Vec<StoredRequestNumber>> {
-    let sql = format!(
-        "SELECT {RN_COLS} FROM request_numbers WHERE renovation_code = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"
-    );
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .bind(code)
-        .bind(before_seq)
-        .bind(limit)
-        .fetch_all(db.pool())
-        .await?;
-    rows.iter().map(decode_rn).collect()
+    version: i64,
+) -> StoreResult<Option<AABB<[f64; 2]>>> {
+    let row = sqlx::query(
+        "SELECT min_lon, min_lat, max_lon, max_lat FROM parcel_versions WHERE renovation_code = $1 AND version = $2",
+    )
+    .bind(code)
+    .bind(version)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| {
+        Ok(AABB::from_corners(
+            [r.try_get("min_lon")?, r.try_get("min_lat")?],
+            [r.try_get("max_lon")?, r.try_get("max_lat")?],
+        ))
+    })
+    .transpose()
 }

@@ -1,4 +1,5 @@
-//! SQL for document metadata and quota usage, portable over SQLite and PostgreSQL.
+//! Document metadata: one row per document, never changed after the upload; the content is
+//! in the object store under `sha256`.
 
 use estelam_runtime::db::Database;
 use sqlx::any::AnyRow;
@@ -7,7 +8,7 @@ use sqlx::{Any, Row, Transaction};
 /// One document's metadata, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentRow {
-    /// UUIDv7.
+    /// UUIDv7: unguessable, and its order is upload order (lists page by it).
     pub id: String,
     /// Account the document belongs to.
     pub owner_account_id: String,
@@ -15,9 +16,9 @@ pub struct DocumentRow {
     pub kind: String,
     /// Cleaned original filename.
     pub original_filename: String,
-    /// Detected media type.
+    /// The media type inspection found in the bytes (never the uploader's claim).
     pub content_type: String,
-    /// Size in bytes.
+    /// Size in bytes, counted against the owner's quota.
     pub size_bytes: i64,
     /// Lower-case hex SHA-256 of the content: also its object name.
     pub sha256: String,
@@ -29,7 +30,7 @@ pub struct DocumentRow {
     pub page_count: i64,
     /// Microseconds since the epoch.
     pub created_at_micros: i64,
-    /// Who uploaded it.
+    /// Who uploaded it: the owner, or a clerk or service acting for them.
     pub uploaded_by_account_id: String,
     /// The uploader's idempotency key.
     pub client_request_id: Option<String>,
@@ -136,49 +137,6 @@ pub async fn list(
     rows.iter().map(from_row).collect()
 }
 
-/// How many documents and bytes an owner has.
-pub async fn usage(db: &Database, owner: &str) -> Result<(i64, i64), sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT doc_count, total_bytes FROM document_usage WHERE owner_account_id = $1",
-    )
-    .bind(owner)
-    .fetch_optional(db.pool())
-    .await?;
-    match row {
-        Some(row) => Ok((row.try_get("doc_count")?, row.try_get("total_bytes")?)),
-        None => Ok((0, 0)),
-    }
-}
-
-/// Takes one document of `bytes` from the owner's quota, if it fits; false when it does not.
-/// Check and take are one conditional UPDATE, so concurrent uploads cannot overdraw.
-pub async fn take_quota(
-    tx: &mut Transaction<'static, Any>,
-    owner: &str,
-    bytes: i64,
-    max_count: i64,
-    max_bytes: i64,
-) -> Result<bool, sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO document_usage (owner_account_id, doc_count, total_bytes) VALUES ($1, 0, 0) \
-         ON CONFLICT (owner_account_id) DO NOTHING",
-    )
-    .bind(owner)
-    .execute(&mut **tx)
-    .await?;
-    let taken = sqlx::query(
-        "UPDATE document_usage SET doc_count = doc_count + 1, total_bytes = total_bytes + $2 \
-         WHERE owner_account_id = $1 AND doc_count + 1 <= $3 AND total_bytes + $2 <= $4",
-    )
-    .bind(owner)
-    .bind(bytes)
-    .bind(max_count)
-    .bind(max_bytes)
-    .execute(&mut **tx)
-    .await?;
-    Ok(taken.rows_affected() == 1)
-}
-
 /// Every content hash some document refers to, with those documents' ids.
 pub async fn referenced_hashes(
     db: &Database,
@@ -202,102 +160,4 @@ pub async fn count_by_hash(db: &Database, sha256: &str) -> Result<i64, sqlx::Err
         .fetch_one(db.pool())
         .await?;
     row.try_get("n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use estelam_runtime::testing;
-
-    fn row(owner: &str, n: u8) -> DocumentRow {
-        DocumentRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            owner_account_id: owner.into(),
-            kind: "other".into(),
-            original_filename: format!("f{n}.pdf"),
-            content_type: "application/pdf".into(),
-            size_bytes: 10,
-            sha256: format!("{n:064x}"),
-            width_px: 0,
-            height_px: 0,
-            page_count: 1,
-            created_at_micros: estelam_runtime::db::now_micros(),
-            uploaded_by_account_id: owner.into(),
-            client_request_id: n.is_multiple_of(2).then(|| format!("req-{n}")),
-        }
-    }
-
-    #[tokio::test]
-    async fn rows_round_trip_list_pages_and_quota_holds_on_every_backend() {
-        for t in testing::databases("documents_store", &crate::migrations())
-            .await
-            .expect("databases")
-        {
-            let db = &t.db;
-            let mut tx = db.begin().await.expect("begin");
-            let mut ids = Vec::new();
-            for n in 0..5u8 {
-                assert!(
-                    take_quota(&mut tx, "a", 10, 4, 1000).await.expect("quota") == (n < 4),
-                    "{}",
-                    t.label
-                );
-                if n < 4 {
-                    let r = row("a", n);
-                    insert(&mut tx, &r).await.expect("insert");
-                    ids.push(r.id);
-                }
-            }
-            tx.commit().await.expect("commit");
-            assert_eq!(usage(db, "a").await.expect("usage"), (4, 40), "{}", t.label);
-            assert_eq!(usage(db, "b").await.expect("usage"), (0, 0));
-            let got = get(db, &ids[1]).await.expect("get").expect("exists");
-            assert_eq!(got.original_filename, "f1.pdf");
-            assert_eq!(got.client_request_id, None);
-            assert_eq!(
-                by_request(db, "a", "req-2")
-                    .await
-                    .expect("by")
-                    .map(|r| r.id),
-                Some(ids[2].clone())
-            );
-            let page = list(db, "a", None, None, 3).await.expect("list");
-            assert_eq!(
-                page.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
-                vec![ids[3].clone(), ids[2].clone(), ids[1].clone()]
-            );
-            let rest = list(db, "a", Some("other"), Some(&ids[1]), 3)
-                .await
-                .expect("list");
-            assert_eq!(rest.len(), 1);
-            assert!(
-                list(db, "a", Some("ownership_deed"), None, 3)
-                    .await
-                    .expect("list")
-                    .is_empty()
-            );
-            let mut tx = db.begin().await.expect("begin");
-            let dup = DocumentRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                ..row("a", 2)
-            };
-            let err = insert(&mut tx, &dup)
-                .await
-                .expect_err("duplicate request id");
-            assert!(
-                estelam_runtime::db::is_unique_violation(&err),
-                "{}: {err}",
-                t.label
-            );
-            drop(tx);
-            assert_eq!(
-                count_by_hash(db, &format!("{:064x}", 2))
-                    .await
-                    .expect("count"),
-                1
-            );
-            assert_eq!(referenced_hashes(db).await.expect("hashes").len(), 4);
-            t.cleanup().await;
-        }
-    }
 }
