@@ -228,7 +228,7 @@ pub fn markdown(c: &Conditions, phases: &[Phase]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::stats::Failure;
+    use crate::stats::Failure;
 
     #[test]
     fn a_missed_target_and_the_failures_are_in_the_report() {
@@ -249,7 +249,7 @@ mod tests {
             }),
         }];
         let c = Conditions {
-            command: "estelam bench".into(),
+            command: "estelam-bench".into(),
             backends: "SQLite".into(),
             cores: 2,
             load_before: "0.1 0.1 0.1".into(),

@@ -342,7 +342,7 @@ async fn parcel(
         slot % 1000
     );
     let (inside, ring) = square(plan.run_seed, slot);
-    let spec = estelam_inquiry::demo::CitizenSpec {
+    let spec = estelam::demo::CitizenSpec {
         first_name: String::new(),
         last_name: String::new(),
         national_code: owner.to_owned(),
@@ -354,7 +354,7 @@ async fn parcel(
         debt_rials: DEBT_RIALS,
         polygon: ring,
     };
-    let mut p = estelam_inquiry::demo::demo_parcel(&spec);
+    let mut p = estelam::demo::demo_parcel(&spec);
     if let Some(o) = p.ownership.as_mut() {
         for owner in &mut o.owners {
             owner.full_name = owner_name.to_owned();
