@@ -12,7 +12,7 @@
 //! * [`people`]: the shape of `demo.json`, a contract with the browser tests and scripts;
 //! * [`create`]: creating them once, over [`DemoPorts`]; [`grpc`]: those ports over gRPC;
 //! * [`parcels`]: the demo's parcels and the choice of the newcomer's, with no I/O;
-//! * [`print`]: the lines printed for a person at the terminal.
+//! * [`terminal`]: the lines printed for a person at the terminal.
 //!
 //! `demo.json` has the shape:
 //!
@@ -35,8 +35,8 @@ pub mod create;
 pub mod grpc;
 pub mod parcels;
 pub mod people;
-pub mod print;
 pub mod spec;
+pub mod terminal;
 
 use anyhow::Context as _;
 use estelam_runtime::config::Settings;

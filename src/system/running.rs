@@ -98,7 +98,7 @@ impl RunningSystem {
         let mut out = String::new();
         // Writing to a String cannot fail; the results are ignored for that reason.
         if let Some(people) = &self.demo_people {
-            out.push_str(&crate::demo::print::describe(
+            out.push_str(&crate::demo::terminal::describe(
                 people,
                 &self.settings.data_dir,
             ));

@@ -10,13 +10,14 @@ use super::flow::{PAID_TO_ISSUED, SUBMIT_TO_ANSWER};
 use super::scenarios::Scenario;
 use super::stats::{Percentiles, Stats};
 
-/// One measured phase.
+/// One measured phase: a flow phase or a focused scenario, each with its own clock, so
+/// the report can give each a rate and latencies of its own.
 pub struct Phase {
-    /// Its name.
+    /// The name the report's sections and tables use.
     pub name: String,
-    /// Units planned.
+    /// Units planned, so a report shows how many of them completed.
     pub planned: usize,
-    /// Closed-loop workers.
+    /// Closed-loop workers: the concurrency the rate was reached at.
     pub workers: usize,
     /// Wall time of the measured part.
     pub wall: Duration,
@@ -80,7 +81,8 @@ fn verdict(met: bool) -> &'static str {
     if met { "met" } else { "**missed**" }
 }
 
-/// Writes the report.
+/// The report as markdown, in the shape BENCHMARKS.md records runs in: conditions, the
+/// targets with met or missed, then each phase's rate and latency percentiles.
 pub fn markdown(c: &Conditions, phases: &[Phase]) -> String {
     let mut out = String::new();
     let cores = c.cores;

@@ -23,11 +23,12 @@ pub struct AdminLogin {
 
 /// A system to load, and how to act as its admin.
 pub struct Target {
-    /// The gateway's URL.
+    /// Where the applicants' HTTP requests go.
     pub gateway_url: String,
-    /// Settings with every service's gRPC endpoint.
+    /// Settings with every service's gRPC endpoint, for the setup and the direct-gRPC
+    /// scenarios.
     pub settings: Settings,
-    /// An admin's access token.
+    /// The admin's access token, which creates the staff the run acts as.
     pub admin_token: String,
     /// What it runs on, for the report.
     pub backends: String,
