@@ -1,12 +1,11 @@
 //! `estelam`: one binary for every Estelam process. Thin: parses the command line, loads
 //! the settings, starts telemetry, and hands over to the library.
 
-use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use estelam::SystemAddrs;
-use estelam_runtime::config::{LogFormat, Settings};
+use estelam_runtime::config::Settings;
 
 #[derive(Parser)]
 #[command(
@@ -18,6 +17,10 @@ struct Cli {
     /// A TOML settings file (also `ESTELAM_CONFIG`).
     #[arg(long, global = true)]
     config: Option<PathBuf>,
+    /// `estelam run`'s options, so that plain `estelam --base-port 0` (and
+    /// `cargo run -- --base-port 0`) work as `estelam run` does.
+    #[command(flatten)]
+    run: RunArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -52,49 +55,18 @@ enum Command {
         #[command(subcommand)]
         what: ImportCommand,
     },
-    /// Load generator: simulated applicants through the nine steps and focused scenarios
-    /// over the public API; prints a markdown report (figures for BENCHMARKS.md).
-    Bench(BenchArgs),
-}
-
-#[derive(clap::Args)]
-struct BenchArgs {
-    /// The gateway of a running system (its gRPC endpoints come from the settings);
-    /// without it the whole system is started in this process on free ports.
-    #[arg(long)]
-    url: Option<String>,
-    /// On a running system: the national code of an admin to set up applicants with
-    /// (password in ESTELAM_BENCH_ADMIN_PASSWORD).
-    #[arg(long)]
-    admin_national_code: Option<String>,
-    /// Concurrent simulated applicants.
-    #[arg(long, default_value_t = 50)]
-    applicants: usize,
-    /// Flows per applicant, in each of the no-debt and the debt phase.
-    #[arg(long, default_value_t = 4)]
-    flows: u32,
-    /// Calls per focused scenario (bulk status: a twentieth as many calls).
-    #[arg(long, default_value_t = 2000)]
-    requests: usize,
-    /// Inquiry numbers per bulk-status call (at most 1000).
-    #[arg(long, default_value_t = 1000)]
-    bulk_size: usize,
-    /// Parcels in the in-process system's synthetic city.
-    #[arg(long, default_value_t = 2000)]
-    parcels: u32,
-    /// Only the no-debt flows (no payments).
-    #[arg(long)]
-    no_debt_only: bool,
-    /// Only the flows, no focused scenarios.
-    #[arg(long)]
-    flows_only: bool,
-    /// Also write the markdown report to this file.
-    #[arg(long)]
-    markdown: Option<PathBuf>,
+    /// The load generator moved to its own binary, `estelam-bench` (so this one does not
+    /// carry it); this only says so.
+    #[command(hide = true)]
+    Bench {
+        /// Whatever options were given; `estelam-bench` takes the same ones.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 /// Where `estelam run` listens and tells it.
-#[derive(clap::Args, Default)]
+#[derive(clap::Args)]
 struct RunArgs {
     /// The gateway's port; the admin port is the next one, the five gRPC ports follow.
     /// 0 lets the OS choose every port (print them, or write them with --urls-file).
@@ -148,29 +120,16 @@ async fn main() -> std::process::ExitCode {
 
 async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let mut settings = Settings::load(cli.config.as_deref())?;
-    let command = cli
-        .command
-        .unwrap_or_else(|| Command::Run(RunArgs::default()));
+    let command = cli.command.unwrap_or(Command::Run(cli.run));
+    let settings = Settings::load(cli.config.as_deref())?;
     let process_name = match &command {
         Command::Run(_) => "estelam".to_owned(),
+        Command::Bench { .. } => "estelam-bench".to_owned(),
         Command::Serve { service } => format!("estelam-{service}"),
         Command::Migrate { .. } => "estelam-migrate".to_owned(),
         Command::Documents { .. } => "estelam-documents".to_owned(),
         Command::Seed { .. } | Command::Import { .. } => "estelam-data".to_owned(),
-        Command::Bench(_) => {
-            // The report goes to stdout; the in-process system's logs keep to warnings.
-            if std::env::var_os("ESTELAM_TELEMETRY__LOG_FILTER").is_none() {
-                settings.telemetry.log_filter = "warn".into();
-            }
-            "estelam-bench".to_owned()
-        }
     };
-    if std::io::stdout().is_terminal()
-        && std::env::var_os("ESTELAM_TELEMETRY__LOG_FORMAT").is_none()
-    {
-        settings.telemetry.log_format = LogFormat::Pretty;
-    }
     let _telemetry = estelam_runtime::telemetry::init(&settings.telemetry, &process_name)?;
     let shutdown = estelam_runtime::shutdown::on_signal();
     match command {
@@ -183,16 +142,7 @@ async fn run() -> anyhow::Result<()> {
             if let Some(path) = &args.urls_file {
                 estelam::write_urls_file(path, &system.urls_json())?;
             }
-            println!();
-            println!("Estelam is running. Open {}", system.gateway_url);
-            for (service, endpoint) in &system.endpoints {
-                println!("  gRPC {service:<10} {endpoint}");
-            }
-            println!(
-                "  admin           {} (/healthz, /readyz, /metrics)",
-                system.admin_url
-            );
-            println!("Press Ctrl-C to stop.");
+            println!("{}", system.banner());
             system.wait().await
         }
         Command::Serve { service } if service == "gateway" => {
@@ -202,13 +152,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Migrate { service } => estelam::migrate(&settings, service.as_deref()).await,
         Command::Documents {
             command: DocumentsCommand::Verify,
-        } => {
-            if estelam_documents::verify_command(&settings).await? {
-                Ok(())
-            } else {
-                anyhow::bail!("damaged documents found (listed above)")
-            }
-        }
+        } => estelam::data::verify_documents(&settings).await,
         Command::Seed { parcels } => {
             let bar = indicatif::ProgressBar::new(parcels).with_style(
                 indicatif::ProgressStyle::with_template(
@@ -219,27 +163,9 @@ async fn run() -> anyhow::Result<()> {
             let report =
                 estelam::seed(&settings, parcels, &mut |done| bar.set_position(done)).await?;
             bar.finish();
-            println!(
-                "Seeded {} parcels and {} request numbers in {:.1?}.",
-                report.parcels, report.request_numbers, report.elapsed
-            );
-            let demo = report.demo;
-            println!(
-                "Demo: {} ({}) owns {} with request numbers {} and {}; {} ({}) owns 3 dang of {} (expired {}, used {}).",
-                demo.citizen_with_valid_numbers.full_name,
-                demo.citizen_with_valid_numbers.national_code,
-                demo.parcels[0],
-                demo.valid_request_numbers[0],
-                demo.valid_request_numbers[1],
-                demo.citizen_with_spent_numbers.full_name,
-                demo.citizen_with_spent_numbers.national_code,
-                demo.parcels[1],
-                demo.expired_request_number,
-                demo.used_request_number,
-            );
+            println!("{}", estelam::data::seed_summary(&report));
             Ok(())
         }
-        Command::Bench(args) => Box::pin(bench(settings, args)).await,
         Command::Import {
             what: ImportCommand::Parcels { file, reason },
         } => {
@@ -247,44 +173,10 @@ async fn run() -> anyhow::Result<()> {
             println!("Imported {n} parcels from {}.", file.display());
             Ok(())
         }
+        Command::Bench { args } => anyhow::bail!(
+            "the load generator is its own binary now: `estelam-bench {}` \
+             (from the source tree: `cargo run --release -p estelam-bench -- …`)",
+            args.join(" ")
+        ),
     }
-}
-
-async fn bench(settings: Settings, args: BenchArgs) -> anyhow::Result<()> {
-    let admin = match (
-        args.admin_national_code,
-        std::env::var("ESTELAM_BENCH_ADMIN_PASSWORD"),
-    ) {
-        (Some(national_code), Ok(password)) => Some(estelam::bench::target::AdminLogin {
-            national_code,
-            password: password.into(),
-        }),
-        (Some(_), Err(_)) => {
-            anyhow::bail!("--admin-national-code needs ESTELAM_BENCH_ADMIN_PASSWORD")
-        }
-        (None, _) => None,
-    };
-    let options = estelam::bench::BenchOptions {
-        url: args.url,
-        admin,
-        applicants: args.applicants,
-        flows_each: args.flows,
-        requests: args.requests,
-        bulk_size: args.bulk_size,
-        parcels: args.parcels,
-        no_debt_only: args.no_debt_only,
-        flows_only: args.flows_only,
-        markdown: args.markdown,
-        command: std::env::args().collect::<Vec<_>>().join(" "),
-    };
-    let report = estelam::bench::run(settings, &options).await?;
-    println!("{}", report.markdown);
-    if report.failed > 0 {
-        anyhow::bail!(
-            "{} of {} units of work failed (counted by reason in the report)",
-            report.failed,
-            report.failed + report.completed
-        );
-    }
-    Ok(())
 }

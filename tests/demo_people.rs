@@ -1,6 +1,6 @@
 //! `estelam run`'s first embedded start creates the demo people: a clerk, a notary office's
-//! user and two citizens with parcels and request numbers, written to `demo.json`; they can
-//! log in, and the two parcels' debts are what the file says.
+//! user and two citizens with parcels and request numbers, written to `demo.json` and
+//! printed; they can log in, and the two parcels' debts are what the file says.
 
 use estelam::SystemAddrs;
 use estelam_proto::fees::v1 as fpb;
@@ -53,7 +53,20 @@ async fn the_first_start_writes_demo_people_who_log_in_and_own_what_it_says() {
         }
         assert!(c["has_debt"].is_boolean());
     }
-    let people: estelam_inquiry::demo::DemoPeople = serde_json::from_str(&text).unwrap();
+    let people: estelam::demo::DemoPeople = serde_json::from_str(&text).unwrap();
+    // What `estelam run` prints for a person is what the file says.
+    assert_eq!(system.demo_people.as_ref(), Some(&people));
+    let banner = system.banner();
+    for expected in [
+        people.clerk.password.as_str(),
+        people.authority.password.as_str(),
+        system.gateway_url.as_str(),
+    ] {
+        assert!(
+            banner.contains(expected),
+            "{expected:?} missing in:\n{banner}"
+        );
+    }
 
     let settings = system.settings().clone();
     let login = |nc: &str, password: &str| {
@@ -114,6 +127,12 @@ async fn the_first_start_writes_demo_people_who_log_in_and_own_what_it_says() {
     assert_eq!(
         std::fs::read_to_string(data.path().join("demo.json")).unwrap(),
         text
+    );
+    assert!(again.demo_people.is_none(), "nobody new");
+    let banner = again.banner();
+    assert!(
+        banner.contains(&data.path().join("demo.json").display().to_string()),
+        "a later start says where the demo people are:\n{banner}"
     );
     again.stop().await.expect("stops cleanly");
 }

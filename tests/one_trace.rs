@@ -16,8 +16,8 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use estelam::demo::DemoPeople;
 use estelam_documents::inspect::fixtures;
-use estelam_inquiry::demo::DemoPeople;
 use estelam_proto::identity::v1 as ipb;
 use estelam_runtime::config::Settings;
 use opentelemetry::trace::{TraceId, TracerProvider as _};

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use estelam::demo::CitizenLogin;
 use estelam_documents::inspect::fixtures;
-use estelam_inquiry::demo::CitizenLogin;
 use estelam_proto::documents::v1 as dpb;
 use estelam_proto::fees::v1 as fpb;
 use estelam_proto::identity::v1 as ipb;

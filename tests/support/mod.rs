@@ -10,7 +10,7 @@
 )]
 
 use estelam::SystemAddrs;
-use estelam_inquiry::demo::DemoPeople;
+use estelam::demo::DemoPeople;
 use estelam_runtime::config::Settings;
 use reqwest::Client;
 use tokio_util::sync::CancellationToken;

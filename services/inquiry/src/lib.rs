@@ -9,7 +9,6 @@
 //!   printable HTML page and the PDF (typst, Vazirmatn, QR code); [`key_seal`]: the
 //!   signing keys encrypted at rest.
 //! * [`store`]: SQL; [`request_types`]: request types as data, with the seeded four.
-//! * [`demo`]: the demo people `estelam run` creates on first start.
 //!
 //! The crate exposes [`SERVICE`], its [`migrations`] and [`build`], which the launcher uses
 //! to host it; [`build_with`] takes the ports explicitly (tests use fakes).
@@ -17,7 +16,6 @@
 pub mod answer;
 pub mod api;
 pub mod convert;
-pub mod demo;
 pub mod engine;
 pub mod events;
 pub mod key_seal;

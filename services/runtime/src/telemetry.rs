@@ -1,12 +1,15 @@
 //! Logs and traces.
 //!
-//! Logs go through `tracing`, as JSON lines (for collectors) or pretty text. When an OTLP
-//! endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT`), spans are also exported over
-//! OTLP/gRPC. W3C trace context (`traceparent`, `tracestate`) is carried across every hop:
-//! gRPC metadata and AMQP headers, through the [`inject`] and [`extract`] helpers over any
-//! string map, so one inquiry is one trace from the gateway to the last consumer.
+//! Logs go through `tracing` to standard output, as compact readable lines when that is a
+//! terminal and JSON lines (for collectors) otherwise, unless `telemetry.log_format` chooses
+//! one (see [`LogFormat`]). When an OTLP endpoint is configured
+//! (`OTEL_EXPORTER_OTLP_ENDPOINT`), spans are also exported over OTLP/gRPC. W3C trace context
+//! (`traceparent`, `tracestate`) is carried across every hop: gRPC metadata and AMQP
+//! headers, through the [`inject`] and [`extract`] helpers over any string map, so one
+//! inquiry is one trace from the gateway to the last consumer.
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal as _;
 
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::TracerProvider as _;
@@ -42,13 +45,15 @@ pub fn init(settings: &TelemetrySettings, service_name: &str) -> anyhow::Result<
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     let filter =
         EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&settings.log_filter))?;
-    let fmt_layer = match settings.log_format {
-        LogFormat::Json => tracing_subscriber::fmt::layer()
+    // The log lines go to standard output, so that is the stream whose terminal decides.
+    let format = settings.log_format.resolve(std::io::stdout().is_terminal());
+    let fmt_layer = match format {
+        LogFormat::Pretty => tracing_subscriber::fmt::layer().compact().boxed(),
+        LogFormat::Json | LogFormat::Auto => tracing_subscriber::fmt::layer()
             .json()
             .flatten_event(true)
             .with_current_span(false)
             .boxed(),
-        LogFormat::Pretty => tracing_subscriber::fmt::layer().compact().boxed(),
     };
     let (otel_layer, provider) = match &settings.otlp_endpoint {
         Some(endpoint) => {

@@ -264,7 +264,10 @@ impl Default for AuthSettings {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TelemetrySettings {
+    /// `auto` (the default: `pretty` when standard output is a terminal, else `json`),
     /// `json` (one object per line, for collectors) or `pretty` (for people at a terminal).
+    /// Deployments set `json` explicitly (`ESTELAM_TELEMETRY__LOG_FORMAT=json`), so what a
+    /// collector reads does not depend on how the process was started.
     pub log_format: LogFormat,
     /// `RUST_LOG`-style filter.
     pub log_filter: String,
@@ -275,7 +278,7 @@ pub struct TelemetrySettings {
 impl Default for TelemetrySettings {
     fn default() -> Self {
         Self {
-            log_format: LogFormat::Json,
+            log_format: LogFormat::Auto,
             log_filter: "info".into(),
             otlp_endpoint: None,
         }
@@ -286,10 +289,26 @@ impl Default for TelemetrySettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
-    /// One JSON object per line.
+    /// Readable lines for a person at a terminal, JSON for anything else (a pipe, a file, a
+    /// container's log collector), so `cargo run` shows the addresses and demo logins it
+    /// prints among readable lines rather than buried in JSON.
+    Auto,
+    /// One JSON object per line, for log collectors.
     Json,
-    /// Human-readable lines.
+    /// Compact human-readable lines.
     Pretty,
+}
+
+impl LogFormat {
+    /// The format to write in, [`LogFormat::Auto`] decided by whether standard output (where
+    /// the log lines go) is a terminal.
+    pub fn resolve(self, stdout_is_terminal: bool) -> Self {
+        match self {
+            Self::Auto if stdout_is_terminal => Self::Pretty,
+            Self::Auto => Self::Json,
+            chosen => chosen,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -567,6 +586,24 @@ mod tests {
             let target = s.database_for("inquiry");
             assert_eq!(target.schema.as_deref(), Some("inquiry"));
             assert!(!format!("{s:?}").contains("hunter2"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn logs_are_readable_at_a_terminal_and_json_elsewhere_unless_chosen() {
+        Jail::expect_with(|jail| {
+            let s = Settings::load(None).expect("defaults are valid");
+            assert_eq!(s.telemetry.log_format, LogFormat::Auto);
+            assert_eq!(LogFormat::Auto.resolve(true), LogFormat::Pretty);
+            assert_eq!(LogFormat::Auto.resolve(false), LogFormat::Json);
+            // A chosen format holds at a terminal too (a file or the environment).
+            jail.create_file("logs.toml", "[telemetry]\nlog_format = \"json\"\n")?;
+            let s = Settings::load(Some(Path::new("logs.toml"))).expect("valid");
+            assert_eq!(s.telemetry.log_format.resolve(true), LogFormat::Json);
+            jail.set_env("ESTELAM_TELEMETRY__LOG_FORMAT", "pretty");
+            let s = Settings::load(Some(Path::new("logs.toml"))).expect("valid");
+            assert_eq!(s.telemetry.log_format.resolve(false), LogFormat::Pretty);
             Ok(())
         });
     }

@@ -23,16 +23,17 @@ pub struct AdminLogin {
 
 /// A system to load, and how to act as its admin.
 pub struct Target {
-    /// The gateway's URL.
+    /// Where the applicants' HTTP requests go.
     pub gateway_url: String,
-    /// Settings with every service's gRPC endpoint.
+    /// Settings with every service's gRPC endpoint, for the setup and the direct-gRPC
+    /// scenarios.
     pub settings: Settings,
-    /// An admin's access token.
+    /// The admin's access token, which creates the staff the run acts as.
     pub admin_token: String,
     /// What it runs on, for the report.
     pub backends: String,
     running: Option<(
-        crate::RunningSystem,
+        estelam::RunningSystem,
         Option<FreshDatabase>,
         tempfile::TempDir,
     )>,
@@ -45,7 +46,7 @@ impl Target {
         settings: Settings,
         admin: &AdminLogin,
     ) -> anyhow::Result<Self> {
-        let admin_token = crate::log_in(
+        let admin_token = estelam::log_in(
             &settings,
             ipb::login_request::Identifier::NationalCode(admin.national_code.clone()),
             admin.password.expose_secret(),
@@ -104,7 +105,7 @@ impl Target {
         settings.gateway.per_user_per_minute = 10_000_000;
         settings.gateway.per_user_burst = 1_000_000;
         let password = format!("bench-admin-{}", uuid::Uuid::now_v7().simple());
-        let admin_code = super::setup::national_code(987_654_321);
+        let admin_code = crate::setup::national_code(987_654_321);
         settings.identity.bootstrap_admin = Some(BootstrapAdmin {
             national_code: admin_code.clone(),
             first_name: "مدیر".into(),
@@ -112,15 +113,15 @@ impl Target {
             mobile: "09120000000".into(),
             password: Some(SecretString::from(password.clone())),
         });
-        let system = crate::start(
+        let system = estelam::start(
             settings,
-            crate::SystemAddrs::ephemeral(),
+            estelam::SystemAddrs::ephemeral(),
             CancellationToken::new(),
         )
         .await
         .context("starting the system in this process")?;
         let settings = system.settings().clone();
-        let admin_token = crate::log_in(
+        let admin_token = estelam::log_in(
             &settings,
             ipb::login_request::Identifier::NationalCode(admin_code),
             &password,
@@ -202,7 +203,7 @@ impl FreshDatabase {
         .await
         else {
             eprintln!(
-                "estelam bench: could not reconnect to drop database {}",
+                "estelam-bench: could not reconnect to drop database {}",
                 self.name
             );
             return;
@@ -215,7 +216,7 @@ impl FreshDatabase {
         .await
         .is_err()
         {
-            eprintln!("estelam bench: could not drop database {}", self.name);
+            eprintln!("estelam-bench: could not drop database {}", self.name);
         }
         admin.close().await;
     }

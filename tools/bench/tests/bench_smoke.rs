@@ -1,10 +1,10 @@
-//! A bounded run of the load generator (`estelam bench`) against the whole system started
+//! A bounded run of the load generator (`estelam-bench`) against the whole system started
 //! in process (PostgreSQL and RabbitMQ when the test URLs are set, as in CI): every flow,
 //! with and without debt, and every focused scenario completes, and the markdown report is
 //! written with the targets' rows and the latency tables. No speed is asserted; figures
 //! come from full runs recorded in BENCHMARKS.md.
 
-use estelam::bench::{BenchOptions, run};
+use estelam_bench::{BenchOptions, run};
 use estelam_runtime::config::Settings;
 use secrecy::SecretString;
 
@@ -30,7 +30,7 @@ async fn a_few_applicants_complete_every_flow_and_scenario_and_the_report_is_wri
         no_debt_only: false,
         flows_only: false,
         markdown: Some(path.clone()),
-        command: "estelam bench (smoke test)".into(),
+        command: "estelam-bench (smoke test)".into(),
     };
     let report = run(settings, &options).await.expect("the bench runs");
     assert_eq!(report.failed, 0, "{}", report.markdown);

@@ -84,21 +84,23 @@ pub struct Staff {
     pub request_type_code: String,
 }
 
-/// gRPC clients of the services the setup talks to.
+/// gRPC clients of the services the setup talks to: staff work (accounts, parcels, request
+/// numbers, levies) goes straight to the services, as a municipality's back office would,
+/// so that only the applicants' own calls go through the gateway being measured.
 #[derive(Clone)]
 pub struct Clients {
-    /// Identity.
+    /// Staff accounts, the notary office, logins.
     pub identity: ipb::identity_service_client::IdentityServiceClient<Channel>,
-    /// Property.
+    /// Parcels and their request numbers.
     pub property: ppb::property_service_client::PropertyServiceClient<Channel>,
-    /// Fees.
+    /// Levies and prepayments on the parcels.
     pub fees: fpb::fee_service_client::FeeServiceClient<Channel>,
-    /// Inquiry.
+    /// The request types every flow files.
     pub inquiry: qpb::inquiry_service_client::InquiryServiceClient<Channel>,
 }
 
 impl Clients {
-    /// Clients of the endpoints in `settings`.
+    /// Clients of the endpoints in `settings`; they connect on first use.
     pub fn new(settings: &Settings) -> anyhow::Result<Self> {
         let ch = |e: &str| estelam_runtime::grpc::channel(e, &settings.grpc);
         Ok(Self {
@@ -137,14 +139,15 @@ impl Clients {
     }
 }
 
-/// What to create.
+/// The applicants and parcels of one phase, made before its clock starts so that setting
+/// up (password hashing above all) is not in the measured rate.
 #[derive(Debug, Clone, Copy)]
 pub struct Plan {
     /// Distinguishes this run's people and parcels from earlier runs' on a kept system.
     pub run_seed: u32,
     /// First applicant number (phases use disjoint ranges).
     pub first: u32,
-    /// Applicants.
+    /// How many applicants run at once in the phase.
     pub applicants: u32,
     /// Parcels (flows) per applicant.
     pub flows_each: u32,
@@ -342,7 +345,7 @@ async fn parcel(
         slot % 1000
     );
     let (inside, ring) = square(plan.run_seed, slot);
-    let spec = estelam_inquiry::demo::CitizenSpec {
+    let spec = estelam::demo::CitizenSpec {
         first_name: String::new(),
         last_name: String::new(),
         national_code: owner.to_owned(),
@@ -354,7 +357,7 @@ async fn parcel(
         debt_rials: DEBT_RIALS,
         polygon: ring,
     };
-    let mut p = estelam_inquiry::demo::demo_parcel(&spec);
+    let mut p = estelam::demo::demo_parcel(&spec);
     if let Some(o) = p.ownership.as_mut() {
         for owner in &mut o.owners {
             owner.full_name = owner_name.to_owned();

@@ -10,13 +10,14 @@ use super::flow::{PAID_TO_ISSUED, SUBMIT_TO_ANSWER};
 use super::scenarios::Scenario;
 use super::stats::{Percentiles, Stats};
 
-/// One measured phase.
+/// One measured phase: a flow phase or a focused scenario, each with its own clock, so
+/// the report can give each a rate and latencies of its own.
 pub struct Phase {
-    /// Its name.
+    /// The name the report's sections and tables use.
     pub name: String,
-    /// Units planned.
+    /// Units planned, so a report shows how many of them completed.
     pub planned: usize,
-    /// Closed-loop workers.
+    /// Closed-loop workers: the concurrency the rate was reached at.
     pub workers: usize,
     /// Wall time of the measured part.
     pub wall: Duration,
@@ -80,7 +81,8 @@ fn verdict(met: bool) -> &'static str {
     if met { "met" } else { "**missed**" }
 }
 
-/// Writes the report.
+/// The report as markdown, in the shape BENCHMARKS.md records runs in: conditions, the
+/// targets with met or missed, then each phase's rate and latency percentiles.
 pub fn markdown(c: &Conditions, phases: &[Phase]) -> String {
     let mut out = String::new();
     let cores = c.cores;
@@ -228,7 +230,7 @@ pub fn markdown(c: &Conditions, phases: &[Phase]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::stats::Failure;
+    use crate::stats::Failure;
 
     #[test]
     fn a_missed_target_and_the_failures_are_in_the_report() {
@@ -249,7 +251,7 @@ mod tests {
             }),
         }];
         let c = Conditions {
-            command: "estelam bench".into(),
+            command: "estelam-bench".into(),
             backends: "SQLite".into(),
             cores: 2,
             load_before: "0.1 0.1 0.1".into(),

@@ -1,4 +1,4 @@
-//! `estelam bench`: the load generator. It drives the public HTTP API of a system (one
+//! `estelam-bench`: the load generator. It drives the public HTTP API of a system (one
 //! already running, or the whole system started in this process) with N concurrent
 //! simulated applicants through the nine-step inquiry, without and with debt, then runs the
 //! focused scenarios (map pick and parcel lookup through the gateway and straight over
@@ -6,11 +6,15 @@
 //! throughput and HDR latency percentiles as markdown. Figures go to `BENCHMARKS.md`; no
 //! test ever asserts a speed.
 //!
+//! It is a crate of its own, not a command of `estelam`, so the production binary and image
+//! carry none of it (its HTTP client, histograms, fixtures); it uses the launcher's library
+//! (`estelam`) to start the system in its own process.
+//!
 //! One concern per file: [`target`] (what is loaded), [`setup`] (people and parcels made
 //! through the system's own APIs), [`flow`] (one applicant's inquiry), [`scenarios`]
 //! (focused calls), [`drive`] (closed-loop workers), [`stats`] (histograms, failures),
-//! [`progress`] (the once-a-second line on stderr), [`cpu`] (CPU time a phase used, in-process runs),
-//! [`report`] (markdown).
+//! [`progress`] (the once-a-second line on stderr), [`cpu`] (CPU time a phase used,
+//! in-process runs), [`report`] (markdown).
 
 pub mod cpu;
 pub mod drive;
@@ -88,7 +92,7 @@ pub async fn run(settings: Settings, options: &BenchOptions) -> anyhow::Result<B
             Target::remote(url, settings, admin).await?
         }
         None => {
-            eprintln!("estelam bench: starting the system in this process …");
+            eprintln!("estelam-bench: starting the system in this process …");
             Target::in_process(settings, options.parcels).await?
         }
     };
@@ -118,7 +122,7 @@ async fn measure(
             % 40_000,
     )
     .unwrap_or(0);
-    eprintln!("estelam bench: setting up staff, applicants and parcels …");
+    eprintln!("estelam-bench: setting up staff, applicants and parcels …");
     let staff = setup::staff(&clients, &target.admin_token, run_seed).await?;
     let n = u32::try_from(options.applicants.max(1)).context("too many applicants")?;
     let mut plans = vec![(
@@ -216,7 +220,7 @@ async fn measure(
                 Ok(wall) => (wall, None),
                 Err(why) => (Duration::ZERO, Some(why)),
             };
-            eprintln!("estelam bench: {} done", scenario.label());
+            eprintln!("estelam-bench: {} done", scenario.label());
             for (what, n) in stats.failures() {
                 eprintln!("  {}: {n} × {what}", scenario.label());
             }
@@ -264,7 +268,7 @@ async fn flow_phase(
     let stats = Arc::new(Stats::default());
     let total = applicants.iter().map(|a| a.parcels.len()).sum();
     eprintln!(
-        "estelam bench: {name}: {} applicants, {total} flows …",
+        "estelam-bench: {name}: {} applicants, {total} flows …",
         applicants.len()
     );
     let progress = Progress::start(name.to_owned(), total, stats.clone());

@@ -1,0 +1,83 @@
+//! What `<data dir>/demo.json` holds: the logins a person (or a script: the browser tests,
+//! schemathesis) needs to walk the nine steps. Its field names are a contract with those
+//! scripts and with the README.
+
+use serde::{Deserialize, Serialize};
+
+/// A staff member's login.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StaffLogin {
+    /// The name the portal greets them with.
+    pub name: String,
+    /// The login name.
+    pub national_code: String,
+    /// The initial password identity chose; identity asks for a change on first use, so
+    /// after that the file is out of date.
+    pub password: String,
+    /// The authority user's organisation, which the citizen's letter names.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub organization_id: String,
+    /// That organisation's Persian name, as the portal lists it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub organization: String,
+}
+
+/// A citizen's login and what they can file with it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CitizenLogin {
+    /// Full name, as on the deed: step 6 checks it.
+    pub name: String,
+    /// The login name.
+    pub national_code: String,
+    /// The password chosen at registration.
+    pub password: String,
+    /// The parcel they own.
+    pub renovation_code: String,
+    /// A valid request number for it (step 4).
+    pub request_number: String,
+    /// The ownership type step 6 expects (`full`).
+    pub ownership_type: String,
+    /// Whether filing leads to a bill to pay before the answer.
+    pub has_debt: bool,
+}
+
+/// The newcomer: who to register as, and what to file once registered.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NewcomerLogin {
+    /// Full name as on the deed.
+    pub name: String,
+    /// Given name, for the registration form.
+    pub first_name: String,
+    /// Family name, for the registration form.
+    pub last_name: String,
+    /// The national code to register with.
+    pub national_code: String,
+    /// A mobile number for the registration form.
+    pub mobile: String,
+    /// Their parcel.
+    pub renovation_code: String,
+    /// Latitude of a point inside the parcel (WGS84), to pick it on the map.
+    pub lat: f64,
+    /// Longitude of that point.
+    pub lon: f64,
+    /// A valid request number for the parcel.
+    pub request_number: String,
+    /// The ownership type step 6 expects (`full`).
+    pub ownership_type: String,
+    /// Whether filing leads to a bill to pay.
+    pub has_debt: bool,
+}
+
+/// `demo.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DemoPeople {
+    /// Staff who look up parcels and correct records.
+    pub clerk: StaffLogin,
+    /// The notary office's user.
+    pub authority: StaffLogin,
+    /// Citizens with accounts: one who owes nothing, one who owes levies.
+    pub citizens: Vec<CitizenLogin>,
+    /// An owner with no account yet; absent when no demo city is loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newcomer: Option<NewcomerLogin>,
+}
