@@ -23,7 +23,7 @@ pub const DEMO_YEARS: std::ops::RangeInclusive<i32> = 1400..=1405;
 /// Demo parcels with arrears: (renovation code, first unpaid year). They are meant to match
 /// parcels of the property service's demo city; the launcher's seeding step aligns them.
 /// `9-1-1-2-0-0` is the parcel of the demo citizen with unpaid levies (`estelam run`'s demo
-/// people, `services/inquiry/demo/people.json`).
+/// people, `src/demo/people.json` at the root).
 pub const DEMO_ARREARS: &[(&str, i32)] = &[
     ("1-1-1-1-0-0", 1401),
     ("1-1-1-2-0-0", 1403),
