@@ -23,6 +23,12 @@ catalogue! {
     PAGE_TOKEN_INVALID,
     /// A negative page size.
     PAGE_SIZE_NEGATIVE,
+    /// A latitude outside -90..90 or a longitude outside -180..180 (the gateway's parcel
+    /// lookup and the inquiry service's map pick both check it).
+    POINT_OUT_OF_RANGE,
+    /// A bounding box that is not four finite numbers with min below max (the gateway parses
+    /// `?bbox=`; the property service checks the box it is given).
+    BBOX_INVALID,
 }
 
 /// The reasons that name only an outcome, with no subject; the naming rule exempts them.
