@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::assets;
-use crate::problem::ApiError;
+use crate::errors;
 use crate::state::AppState;
 
 /// Whether `path` belongs to the JSON API.
@@ -18,7 +18,7 @@ pub fn is_api(path: &str) -> bool {
 pub async fn handle(State(state): State<AppState>, request: Request) -> Response {
     let path = request.uri().path();
     if is_api(path) {
-        return ApiError::no_route().into_response();
+        return errors::route_not_found().into_response();
     }
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         let mut response = (
