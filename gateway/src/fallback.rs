@@ -14,7 +14,8 @@ pub fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
-/// The router's fallback.
+/// Answers what no route matched: an API path gets a problem, an asset its file, and any
+/// other GET the portal's shell, so that deep links and reloads reach the client's router.
 pub async fn handle(State(state): State<AppState>, request: Request) -> Response {
     let path = request.uri().path();
     if is_api(path) {

@@ -82,7 +82,8 @@ impl Gateway {
         self
     }
 
-    /// The bound address.
+    /// The bound address: with port 0 (tests, `estelam run --base-port 0`) the one the OS
+    /// chose, which the caller passes on to clients.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }

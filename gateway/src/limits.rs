@@ -35,7 +35,8 @@ pub struct RouteLimits {
 }
 
 impl RouteLimits {
-    /// The limits the settings ask for.
+    /// The limits from `[gateway]`, read once at start so that every request is measured
+    /// against the same numbers.
     pub fn from_settings(s: &GatewaySettings) -> Self {
         Self {
             json_bytes: s.json_body_limit_bytes,

@@ -47,7 +47,8 @@ pub struct AuditStamp {
     pub at: Option<String>,
 }
 
-/// Optional stamp → the DTO.
+/// An audit stamp as JSON; an unset one stays `null`, so that a step not yet recorded
+/// reads as absent rather than as recorded by nobody.
 pub fn stamp(s: Option<common::AuditStamp>) -> Option<AuditStamp> {
     s.map(|s| AuditStamp {
         actor_account_id: s.actor_account_id,

@@ -31,11 +31,11 @@ pub struct RequestTypes {
 /// A kind of request a citizen can file.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RequestType {
-    /// Stable code.
+    /// What `POST /api/v1/inquiries` takes as `request_type_code`.
     pub code: String,
-    /// Name.
+    /// What a person chooses it by.
     pub name: LocalizedText,
-    /// Description.
+    /// What it is for, shown under the name.
     pub description: LocalizedText,
     /// Roles that may file it.
     pub allowed_roles: Vec<String>,
@@ -57,7 +57,7 @@ pub struct RequestType {
     pub answer_validity_days: i32,
     /// Whether it can be filed now.
     pub active: bool,
-    /// Version of the definition.
+    /// The definition's version; an inquiry keeps the version it was filed under.
     pub version: i64,
 }
 
@@ -106,13 +106,13 @@ impl From<pb::RequestType> for RequestType {
 pub struct Undertaking {
     /// The version accepted (send these ids to `PUT …/undertakings`).
     pub undertaking_version_id: String,
-    /// Stable code.
+    /// Names the undertaking across its versions.
     pub code: String,
-    /// Version number.
+    /// Which wording this is; a new wording is a new version, never an edit.
     pub version: i32,
-    /// Title.
+    /// A heading to show above the text.
     pub title: LocalizedText,
-    /// Full text.
+    /// The whole text the applicant agrees to.
     pub text: LocalizedText,
 }
 
@@ -128,7 +128,7 @@ pub struct Inquiries {
 /// An inquiry and where it stands.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Inquiry {
-    /// Stable id.
+    /// Names the inquiry in every route; never changes.
     pub inquiry_id: String,
     /// The number to quote.
     pub inquiry_number: String,
@@ -326,7 +326,7 @@ pub struct DocumentsStep {
 pub struct AttachedDocument {
     /// The document.
     pub document_id: String,
-    /// Its kind.
+    /// What the document is (`national_id_card`, `ownership_deed`, …).
     pub kind: String,
     /// Its file name as uploaded.
     pub original_filename: String,
@@ -348,13 +348,13 @@ pub struct ApplicantStep {
 /// One change of state.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StateChange {
-    /// From.
+    /// The state it left.
     pub from_state: String,
-    /// To.
+    /// The state it entered.
     pub to_state: String,
-    /// Who, and when.
+    /// Who changed it, and when (the inquiry's history is its audit trail).
     pub changed: Option<AuditStamp>,
-    /// Why.
+    /// The explanation given (a rejection's or cancellation's), to show the applicant.
     pub reason: Option<LocalizedText>,
 }
 
@@ -386,9 +386,10 @@ pub struct Answer {
     pub signed_payload: String,
     /// The Ed25519 signature over `signed_payload`'s bytes, standard base64 (64 bytes).
     pub signature: String,
-    /// Signing key.
+    /// Which key signed it: look it up in `GET /api/v1/answer-signing-keys` to verify offline,
+    /// also after the key has been rotated.
     pub signing_key_id: String,
-    /// Signature algorithm.
+    /// `Ed25519`: how to check `signature`.
     pub signature_algorithm: String,
     /// `valid`, `revoked`, `expired`.
     pub status: String,
@@ -550,9 +551,11 @@ pub struct ListInquiriesQuery {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UndertakingsBody {
-    /// The inquiry's `version` as last read.
+    /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
+    /// is refused with 409 instead of being overwritten.
     pub expected_version: i64,
-    /// Idempotency key.
+    /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
+    /// twice and gets the first answer.
     pub client_request_id: String,
     /// Every undertaking version of the request type.
     pub undertaking_version_ids: Vec<String>,
@@ -562,9 +565,11 @@ pub struct UndertakingsBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PropertyBody {
-    /// The inquiry's `version` as last read.
+    /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
+    /// is refused with 409 instead of being overwritten.
     pub expected_version: i64,
-    /// Idempotency key.
+    /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
+    /// twice and gets the first answer.
     pub client_request_id: String,
     /// The parcel's renovation code (or give `picked_point`).
     #[serde(default)]
@@ -581,9 +586,11 @@ pub struct PropertyBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LetterBody {
-    /// The inquiry's `version` as last read.
+    /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
+    /// is refused with 409 instead of being overwritten.
     pub expected_version: i64,
-    /// Idempotency key.
+    /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
+    /// twice and gets the first answer.
     pub client_request_id: String,
     /// The authority's letter number.
     pub letter_number: String,
@@ -598,9 +605,11 @@ pub struct LetterBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentsBody {
-    /// The inquiry's `version` as last read.
+    /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
+    /// is refused with 409 instead of being overwritten.
     pub expected_version: i64,
-    /// Idempotency key.
+    /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
+    /// twice and gets the first answer.
     pub client_request_id: String,
     /// Documents uploaded with `POST /api/v1/documents`.
     pub document_ids: Vec<String>,
@@ -610,9 +619,11 @@ pub struct DocumentsBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicantBody {
-    /// The inquiry's `version` as last read.
+    /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
+    /// is refused with 409 instead of being overwritten.
     pub expected_version: i64,
-    /// Idempotency key.
+    /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
+    /// twice and gets the first answer.
     pub client_request_id: String,
     /// Applicant's full name.
     pub full_name: String,
@@ -626,9 +637,11 @@ pub struct ApplicantBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitBody {
-    /// The inquiry's `version` as last read.
+    /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
+    /// is refused with 409 instead of being overwritten.
     pub expected_version: i64,
-    /// Idempotency key.
+    /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
+    /// twice and gets the first answer.
     pub client_request_id: String,
 }
 
@@ -636,9 +649,11 @@ pub struct SubmitBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentBody {
-    /// The inquiry's `version` as last read.
+    /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
+    /// is refused with 409 instead of being overwritten.
     pub expected_version: i64,
-    /// Idempotency key.
+    /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
+    /// twice and gets the first answer.
     pub client_request_id: String,
     /// Where the browser should come back after paying (the portal's inquiry page).
     #[serde(default)]

@@ -28,7 +28,7 @@ use crate::extract::Json;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-/// The account and session routes.
+/// This group's routes, merged into [`crate::routes::all`].
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(register))

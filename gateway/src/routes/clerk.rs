@@ -19,7 +19,7 @@ use crate::extract::{Json, Path};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-/// The clerk routes.
+/// This group's routes, merged into [`crate::routes::all`].
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(issue_request_number))

@@ -28,7 +28,7 @@ use crate::state::AppState;
 /// Largest chunk message the documents service accepts.
 const MAX_CHUNK: usize = 1024 * 1024;
 
-/// The document routes.
+/// This group's routes, merged into [`crate::routes::all`].
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(upload))

@@ -17,7 +17,7 @@ use crate::extract::Query;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-/// The organization routes.
+/// This group's routes, merged into [`crate::routes::all`].
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_organizations))
 }

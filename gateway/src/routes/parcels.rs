@@ -20,7 +20,7 @@ use crate::extract::{Path, Query};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-/// The parcel routes.
+/// This group's routes, merged into [`crate::routes::all`].
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(parcel_at))

@@ -24,7 +24,7 @@ use crate::extract::Query;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-/// The sandbox PSP's routes.
+/// This group's routes, merged into [`crate::routes::all`].
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(pay_page, decide))
 }

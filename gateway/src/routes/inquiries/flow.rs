@@ -144,6 +144,9 @@ pub async fn get_inquiry(
 }
 
 /// Step 3: accepts the request type's undertakings.
+///
+/// Every version the request type lists must be accepted; the versions are kept, so a later
+/// change of wording does not rewrite what was agreed.
 #[utoipa::path(
     put,
     path = "/api/v1/inquiries/{id}/undertakings",
@@ -174,6 +177,9 @@ pub async fn accept_undertakings(
 }
 
 /// Step 4: names the property.
+///
+/// By renovation code or by a point on the map, with the request number the municipality
+/// issued for it; the service checks both against its records.
 #[utoipa::path(
     put,
     path = "/api/v1/inquiries/{id}/property",
@@ -213,7 +219,7 @@ pub async fn set_property(
     .await
 }
 
-/// Step 5: records the authority's letter.
+/// Step 5: records the authority's letter (number, Jalali date, authority).
 #[utoipa::path(
     put,
     path = "/api/v1/inquiries/{id}/letter",
@@ -245,7 +251,10 @@ pub async fn set_letter(
     .await
 }
 
-/// Step 6: attaches uploaded documents.
+/// Step 5: attaches uploaded documents.
+///
+/// Upload each with `POST /api/v1/documents` first; the request type says which kinds it
+/// needs.
 #[utoipa::path(
     put,
     path = "/api/v1/inquiries/{id}/documents",
@@ -275,7 +284,9 @@ pub async fn attach_documents(
     .await
 }
 
-/// Step 7: the applicant and how they own the property.
+/// Step 6: the applicant and how they own the property.
+///
+/// Checked against the parcel's owners as the property service records them.
 #[utoipa::path(
     put,
     path = "/api/v1/inquiries/{id}/applicant",
@@ -313,7 +324,9 @@ pub async fn set_applicant(
     .await
 }
 
-/// Step 8: submits the inquiry; it is assessed and billed.
+/// Step 7: submits the inquiry; it is assessed and billed.
+///
+/// When nothing is owed the answer is issued at once, and the inquiry comes back issued.
 #[utoipa::path(
     post,
     path = "/api/v1/inquiries/{id}/submit",

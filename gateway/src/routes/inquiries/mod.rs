@@ -23,7 +23,7 @@ use crate::dto::{self, inquiry::Inquiry};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-/// Every inquiry route, for [`crate::routes::all`].
+/// This group's routes, merged into [`crate::routes::all`].
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(flow::list_request_types))

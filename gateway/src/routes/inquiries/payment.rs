@@ -42,7 +42,7 @@ pub async fn get_bill(
     ))
 }
 
-/// Step 9: starts paying the bill; send the browser to the payment's `redirect_url`.
+/// Step 8: starts paying the bill; send the browser to the payment's `redirect_url`.
 #[utoipa::path(
     post,
     path = "/api/v1/inquiries/{id}/payments",
