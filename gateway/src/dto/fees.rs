@@ -14,22 +14,22 @@ pub struct BillLine {
     pub jalali_year: i32,
     /// `renewal_levy`, `waste_fee`, `penalty`, `inquiry_fee`, `discount`, `adjustment`.
     pub kind: String,
-    /// What the line is.
+    /// What the line charges for, to show the person who pays.
     pub description: LocalizedText,
-    /// Amount before penalties.
+    /// The levy or fee itself, before any late-payment penalty.
     pub base_rials: i64,
     /// Late-payment penalty.
     pub penalty_rials: i64,
     /// Base plus penalty.
     pub total_rials: i64,
-    /// Months late.
+    /// How many months late the penalty is counted for.
     pub months_late: i32,
 }
 
 /// An itemised bill.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Bill {
-    /// Stable id.
+    /// Names the bill in payments and the inquiry.
     pub bill_id: String,
     /// The parcel billed.
     pub renovation_code: String,
@@ -37,7 +37,7 @@ pub struct Bill {
     pub inquiry_id: String,
     /// `open`, `paid`, `superseded`, `expired`.
     pub status: String,
-    /// The lines.
+    /// Itemised, as the design asks: every levy, penalty and fee on its own line.
     pub lines: Vec<BillLine>,
     /// Sum of the bases.
     pub total_base_rials: i64,
@@ -89,15 +89,15 @@ impl From<fees::Bill> for Bill {
 /// A payment of a bill.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Payment {
-    /// Stable id.
+    /// Names the payment; the sandbox bank's pages carry it.
     pub payment_id: String,
     /// The bill paid.
     pub bill_id: String,
-    /// Amount.
+    /// What is paid, the bill's total when it started.
     pub amount_rials: i64,
     /// `pending`, `confirmed`, `failed`, `expired`, `reversed`.
     pub status: String,
-    /// The payment provider.
+    /// Which payment provider (`sandbox` in development and demos).
     pub provider: String,
     /// Where to send the browser to pay.
     pub redirect_url: String,

@@ -9,7 +9,8 @@ use super::{enum_name, instant};
 /// An account (the caller's own, or one a clerk looks at).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Account {
-    /// Stable id.
+    /// Names the account in other records (an inquiry's applicant, an audit stamp); never
+    /// changes, unlike the codes a person logs in with.
     pub account_id: String,
     /// `citizen`, `clerk`, `admin`, `authority`, `service`.
     pub roles: Vec<String>,
@@ -19,13 +20,13 @@ pub struct Account {
     pub national_code: String,
     /// Membership code, an alternative login identifier.
     pub membership_code: String,
-    /// First name.
+    /// As registered; an applicant's name is checked against the parcel's owners.
     pub first_name: String,
-    /// Last name.
+    /// As registered (see `first_name`).
     pub last_name: String,
-    /// Name to show.
+    /// What the portal greets the person with; for staff and machines, not their legal name.
     pub display_name: String,
-    /// Mobile number.
+    /// `09…`, where the membership code and notices are sent.
     pub mobile: String,
     /// Whether the mobile number has been verified.
     pub mobile_verified: bool,

@@ -10,11 +10,11 @@ use super::{GeoPoint, enum_name};
 /// A registry plate.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RegistryPlate {
-    /// Main plate number.
+    /// The registry's main plate number (پلاک اصلی).
     pub main: String,
-    /// Sub plate number.
+    /// The registry's sub plate number (پلاک فرعی).
     pub sub: String,
-    /// Registry section.
+    /// The registry section (بخش) the plate numbers belong to.
     pub section: String,
 }
 
@@ -25,13 +25,13 @@ pub struct Owner {
     pub kind: String,
     /// National code (or national id of an entity).
     pub national_code: String,
-    /// Name.
+    /// As the ownership record has it.
     pub full_name: String,
     /// Share numerator, in dang (out of `share_denominator`).
     pub share_numerator: i64,
-    /// Share denominator.
+    /// What the numerator is out of (6 when the share is in whole dang).
     pub share_denominator: i64,
-    /// Deed number.
+    /// The ownership deed this owner's share is recorded on.
     pub deed_number: String,
 }
 
@@ -51,9 +51,9 @@ impl From<pb::Owner> for Owner {
 /// A parcel as the caller may see it (owners only for those allowed to see them).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Parcel {
-    /// Renovation code.
+    /// The municipal parcel id, canonical (`zone-district-block-parcel-building-unit`).
     pub renovation_code: String,
-    /// Registry plate.
+    /// The land registry's name for the same property.
     pub registry_plate: Option<RegistryPlate>,
     /// Address.
     pub address: String,
@@ -65,11 +65,11 @@ pub struct Parcel {
     pub land_area_dm2: i64,
     /// Built area in square decimetres.
     pub built_area_dm2: i64,
-    /// Floors.
+    /// Floors above ground, as the municipality recorded them.
     pub floors: i32,
-    /// Municipal zone.
+    /// Municipal zone (منطقه); levies are set per zone.
     pub zone: i32,
-    /// District.
+    /// District (ناحیه) within the zone.
     pub district: i32,
     /// The outline, a GeoJSON geometry.
     #[schema(value_type = Object)]
@@ -80,7 +80,8 @@ pub struct Parcel {
     pub ownership_type: String,
     /// Owners (empty when not shown).
     pub owners: Vec<Owner>,
-    /// Version of the record.
+    /// Changes with every correction, so a clerk's edit is refused if someone else changed
+    /// the record first.
     pub version: i64,
 }
 
