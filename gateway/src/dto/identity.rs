@@ -26,7 +26,7 @@ pub struct Account {
     pub last_name: String,
     /// What the portal greets the person with; for staff and machines, not their legal name.
     pub display_name: String,
-    /// `09…`, where the membership code and notices are sent.
+    /// `09…`; a code sent to it at registration verifies it (`mobile_verified`).
     pub mobile: String,
     /// Whether the mobile number has been verified.
     pub mobile_verified: bool,
