@@ -10,7 +10,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACTS, BASE, VIEWPORTS, launch, settle, unexpected, watchedPage } from './support.mjs';
+import {
+  ARTIFACTS, BASE, VIEWPORTS, launch, settle, switchLanguage, unexpected, watchedPage,
+} from './support.mjs';
 
 const DEMO = JSON.parse(readFileSync(process.env.DEMO_JSON, 'utf8'));
 
@@ -37,10 +39,13 @@ function camera(page, prefix) {
   };
 }
 
-/** Waits until the wizard shows step `n` as the current one. */
+/**
+ * Waits until the wizard shows step `n` as the current one and the page is drawn (the wizard
+ * puts the progress indicator and the step's form on the page together).
+ */
 async function atStep(page, n) {
   await page.waitForSelector(`ol.steps li.current:nth-child(${n})`, { timeout: 20_000 });
-  await page.waitForFunction(() => !document.querySelector('main .loading'));
+  await settle(page);
 }
 
 /** Submits the wizard's current form and waits for step `n`. */
@@ -140,6 +145,7 @@ test('a newcomer registers, picks their parcel on the map, pays and downloads th
     await shot('membership-code');
 
     await page.click('main a[href="/login"]');
+    await settle(page);
     // Log in with the membership code just received, as the page suggests.
     await page.click('main .tabs button:nth-child(2)');
     await page.fill('main input[name="membership_code"]', membership);
@@ -196,8 +202,8 @@ test('a demo citizen files by renovation code, pays and downloads the answer (En
     const shot = camera(page, 'citizen-desktop-en');
     await page.goto(`${BASE}/login`);
     await settle(page);
-    await page.click('#lang-switch');
-    await page.waitForFunction(() => document.documentElement.dir === 'ltr');
+    // The switch draws the form again; type only once the page says it is drawn.
+    await switchLanguage(page, 'en');
     await page.fill('main input[name="national_code"]', who.national_code);
     await page.fill('main input[name="password"]', who.password);
     await shot('login');

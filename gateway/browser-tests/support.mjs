@@ -60,12 +60,35 @@ export async function watchedPage(context, viewport) {
   return { page, problems };
 }
 
-/** Waits until the page's calls are done and no view is still loading. */
-export async function settle(page) {
-  await page.waitForLoadState('networkidle');
-  await page.waitForFunction(() => !document.querySelector('main .loading'));
+/**
+ * Waits until the portal says its view is drawn: `<main data-ready="<language>">` (see
+ * `redrawing` in dom.js), in `language` when given. This is the page's own signal, set after
+ * the view's data has loaded and its form is complete; a side effect that happens earlier
+ * (`dir` flips at once on a language switch) is not.
+ */
+export async function settle(page, language) {
+  await page.waitForFunction((want) => {
+    const main = document.getElementById('main');
+    if (!main || main.getAttribute('aria-busy') !== 'false' || !main.dataset.ready) return false;
+    return !want || main.dataset.ready === want;
+  }, language, { timeout: 20_000 });
 }
 
+/** Clicks the language switch and waits until the view is drawn again in `language`. */
+export async function switchLanguage(page, language) {
+  await page.click('#lang-switch');
+  await settle(page, language);
+}
+
+/** Polls `condition` until it holds or `ms` pass (then fails with `what`). */
+export async function eventually(condition, what, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
 
 /**
  * The recorded problems less API calls a navigation aborted while they were in flight (the

@@ -8,9 +8,10 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use bytes::Bytes;
-use estelam_runtime::error::{ErrorCode, FieldViolation, ServiceError};
+use estelam_runtime::error::ServiceError;
 use serde::de::DeserializeOwned;
 
+use crate::errors;
 use crate::problem::ApiError;
 
 /// A JSON request body; a bad body is a 400 (or 413/415) problem naming the field.
@@ -24,11 +25,6 @@ pub struct Path<T>(pub T);
 /// Query parameters; a bad one is a 400 problem naming it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Query<T>(pub T);
-
-/// The one invalid-input error of this module: a field, a reason and both messages.
-fn invalid(field: &str, reason: &str, fa: &str, en: String) -> ApiError {
-    ApiError::from(ServiceError::invalid_field(field, reason, fa, en))
-}
 
 /// `missing field `x`` → `Some("x")`, so that the field is named even at the top level.
 fn missing_field(message: &str) -> Option<&str> {
@@ -73,13 +69,7 @@ where
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());
         if !is_json(content_type) {
-            return Err(ApiError::new(
-                ErrorCode::InvalidArgument,
-                "BODY_NOT_JSON_CONTENT_TYPE",
-                "بدنهٔ درخواست باید JSON باشد، با سرآیند Content-Type: application/json.",
-                "Send the request body as JSON, with Content-Type: application/json.",
-            )
-            .with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+            return Err(errors::content_type_not_json());
         }
         let bytes = Bytes::from_request(request, state)
             .await
@@ -89,30 +79,12 @@ where
             let message = err.inner().to_string();
             let syntax = err.inner().is_syntax() || err.inner().is_eof();
             if syntax {
-                invalid(
-                    "body",
-                    "BODY_NOT_JSON",
-                    "بدنهٔ درخواست JSON درستی نیست.",
-                    format!("The request body is not valid JSON: {message}."),
-                )
+                errors::body_not_json(&message)
             } else {
-                let field = field_of(err.path(), &message, "body");
-                invalid(
-                    &field,
-                    "FIELD_INVALID",
-                    "این فیلد جاافتاده یا مقدارش از نوع درستی نیست.",
-                    format!("This field is missing or has the wrong type: {message}."),
-                )
+                errors::field_invalid(&field_of(err.path(), &message, "body"), &message)
             }
         })?;
-        de.end().map_err(|_| {
-            invalid(
-                "body",
-                "BODY_NOT_JSON",
-                "پس از JSON در بدنهٔ درخواست نویسهٔ اضافه آمده است.",
-                "The request body has extra characters after the JSON value.".into(),
-            )
-        })?;
+        de.end().map_err(|_| errors::body_trailing_characters())?;
         Ok(Self(value))
     }
 }
@@ -120,14 +92,9 @@ where
 /// A body that could not be read: too large (413) or cut off.
 fn body_unreadable(status: StatusCode) -> ApiError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        crate::limits::too_large()
+        errors::body_too_large()
     } else {
-        ApiError::new(
-            ErrorCode::InvalidArgument,
-            "BODY_UNREADABLE",
-            "بدنهٔ درخواست کامل دریافت نشد؛ دوباره بفرستید.",
-            "The request body could not be read completely; please send it again.",
-        )
+        errors::body_unreadable()
     }
 }
 
@@ -149,12 +116,7 @@ where
                     | ErrorKind::DeserializeError { key, .. } => key.clone(),
                     _ => "path".into(),
                 };
-                Err(invalid(
-                    &field,
-                    "PATH_PARAMETER_INVALID",
-                    "بخشی از نشانی (مسیر) نادرست است.",
-                    format!("A part of the address is not valid: {}.", err.body_text()),
-                ))
+                Err(errors::path_parameter_invalid(&field, &err.body_text()))
             }
             Err(other) => Err(ApiError::from(ServiceError::internal(anyhow::anyhow!(
                 "path extraction: {}",
@@ -178,30 +140,9 @@ where
             .map(Self)
             .map_err(|err| {
                 let message = err.inner().to_string();
-                let field = field_of(err.path(), &message, "query");
-                invalid(
-                    &field,
-                    "QUERY_PARAMETER_INVALID",
-                    "این پارامتر نشانی جاافتاده یا مقدارش نادرست است.",
-                    format!("This query parameter is missing or not valid: {message}."),
-                )
+                errors::query_parameter_invalid(&field_of(err.path(), &message, "query"), &message)
             })
     }
-}
-
-/// Keeps [`FieldViolation`] in the vocabulary of this module for handlers that validate
-/// further after extraction (e.g. a bounding box whose corners are swapped).
-pub fn field_error(field: &str, reason: &str, message_fa: &str, message_en: &str) -> ApiError {
-    ApiError::from(
-        ServiceError::new(ErrorCode::InvalidArgument, reason, message_fa, message_en).with_field(
-            FieldViolation {
-                field: field.into(),
-                reason: reason.into(),
-                message_fa: message_fa.into(),
-                message_en: message_en.into(),
-            },
-        ),
-    )
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::assets;
-use crate::problem::ApiError;
+use crate::errors;
 use crate::state::AppState;
 
 /// Whether `path` belongs to the JSON API.
@@ -14,11 +14,12 @@ pub fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
-/// The router's fallback.
+/// Answers what no route matched: an API path gets a problem, an asset its file, and any
+/// other GET the portal's shell, so that deep links and reloads reach the client's router.
 pub async fn handle(State(state): State<AppState>, request: Request) -> Response {
     let path = request.uri().path();
     if is_api(path) {
-        return ApiError::no_route().into_response();
+        return errors::route_not_found().into_response();
     }
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         let mut response = (

@@ -6,6 +6,8 @@
 //! The parts, one concern per module:
 //! * [`routes`] — every route, each with its OpenAPI description ([`openapi`]);
 //! * [`problem`] and [`extract`] — errors as RFC 9457 problem+json in Persian and English;
+//!   [`errors`] — the gateway's own refusals, each with its catalogued reason;
+//! * [`dto`] — the JSON shapes, built from the services' messages;
 //! * [`stack`] — the tower stack (request id, trace, security headers, CORS, compression,
 //!   timeouts, overload, rate limits, body limits), built in one place;
 //! * [`portal`], [`assets`], [`fallback`] — the portal shell, embedded files, deep links.
@@ -15,6 +17,7 @@ pub mod backends;
 pub mod bearer;
 pub mod client_ip;
 pub mod dto;
+pub mod errors;
 pub mod extract;
 pub mod fallback;
 pub mod limits;
@@ -79,7 +82,8 @@ impl Gateway {
         self
     }
 
-    /// The bound address.
+    /// The bound address: with port 0 (tests, `estelam run --base-port 0`) the one the OS
+    /// chose, which the caller passes on to clients.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }

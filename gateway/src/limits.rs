@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use estelam_runtime::config::GatewaySettings;
-use estelam_runtime::error::ErrorCode;
 
+use crate::errors;
 use crate::problem::ApiError;
 
 /// The one route that takes a large, streamed body.
@@ -35,7 +35,8 @@ pub struct RouteLimits {
 }
 
 impl RouteLimits {
-    /// The limits the settings ask for.
+    /// The limits from `[gateway]`, read once at start so that every request is measured
+    /// against the same numbers.
     pub fn from_settings(s: &GatewaySettings) -> Self {
         Self {
             json_bytes: s.json_body_limit_bytes,
@@ -59,40 +60,6 @@ impl RouteLimits {
     }
 }
 
-/// `413`: the body is larger than this route accepts.
-pub fn too_large() -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidArgument,
-        "BODY_TOO_LARGE",
-        "حجم دادهٔ فرستاده‌شده بیش از حد مجاز است؛ فایل کوچک‌تری بفرستید.",
-        "The request body is larger than allowed; send a smaller file or less data.",
-    )
-    .with_status(StatusCode::PAYLOAD_TOO_LARGE)
-}
-
-/// `504`: the request took longer than the gateway waits.
-pub fn timed_out() -> ApiError {
-    ApiError::new(
-        ErrorCode::DeadlineExceeded,
-        "GATEWAY_TIMEOUT",
-        "پاسخ به‌موقع آماده نشد؛ چند لحظه بعد دوباره تلاش کنید.",
-        "The answer took too long; please try again in a moment.",
-    )
-}
-
-/// `503`: too many requests are in progress right now.
-pub fn overloaded() -> ApiError {
-    ApiError::from(
-        estelam_runtime::error::ServiceError::new(
-            ErrorCode::Unavailable,
-            "GATEWAY_OVERLOADED",
-            "سامانه اکنون سرش شلوغ است؛ چند لحظه بعد دوباره تلاش کنید.",
-            "The system is busy right now; please try again in a moment.",
-        )
-        .with_retry_after(Duration::from_secs(1)),
-    )
-}
-
 /// Middleware: refuses or caps the request body according to its route.
 pub async fn body_limit(
     State(limits): State<RouteLimits>,
@@ -106,7 +73,7 @@ pub async fn body_limit(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > max as u64) {
-        return too_large().into_response();
+        return errors::body_too_large().into_response();
     }
     let request = request.map(|body| Body::new(http_body_util::Limited::new(body, max)));
     next.run(request).await
@@ -118,14 +85,14 @@ pub async fn timeout(State(limits): State<RouteLimits>, request: Request, next: 
     let (_, time) = limits.for_request(&request);
     match tokio::time::timeout(time, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => timed_out().into_response(),
+        Err(_) => errors::gateway_timeout().into_response(),
     }
 }
 
 /// Turns the load-shedding layer's refusal into a problem (`HandleErrorLayer`).
 pub async fn shed(err: tower::BoxError) -> ApiError {
     if err.is::<tower::load_shed::error::Overloaded>() {
-        overloaded()
+        errors::gateway_overloaded()
     } else {
         ApiError::from(estelam_runtime::error::ServiceError::internal(
             anyhow::anyhow!(err),

@@ -5,35 +5,23 @@ use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use estelam_runtime::error::{ErrorCode, ServiceError};
+use estelam_runtime::error::ServiceError;
 
+use crate::errors;
 use crate::fallback::is_api;
-use crate::limits;
 use crate::problem::{ApiError, PROBLEM_JSON};
 
 /// The problem standing in for a bare error `status`.
 fn problem_for(status: StatusCode) -> ApiError {
     match status {
-        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
-            ErrorCode::InvalidArgument,
-            "METHOD_NOT_ALLOWED",
-            "این نشانی این روش درخواست را نمی‌پذیرد؛ روش‌های پذیرفته در سرآیند Allow آمده‌اند.",
-            "This address does not accept this request method; see the Allow header.",
-        )
-        .with_status(status),
-        StatusCode::PAYLOAD_TOO_LARGE => limits::too_large(),
-        StatusCode::NOT_FOUND => ApiError::no_route(),
+        StatusCode::METHOD_NOT_ALLOWED => errors::method_not_allowed(),
+        StatusCode::PAYLOAD_TOO_LARGE => errors::body_too_large(),
+        StatusCode::NOT_FOUND => errors::route_not_found(),
         s if s.is_server_error() => {
             ApiError::from(ServiceError::internal(anyhow::anyhow!("bare {s} response")))
                 .with_status(s)
         }
-        s => ApiError::new(
-            ErrorCode::InvalidArgument,
-            "BAD_REQUEST",
-            "درخواست پذیرفته نشد؛ آن را بررسی و دوباره بفرستید.",
-            "The request was not accepted; check it and send it again.",
-        )
-        .with_status(s),
+        s => errors::request_refused(s),
     }
 }
 

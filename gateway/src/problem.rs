@@ -9,8 +9,9 @@
 //!   `urn:estelam:problem:request-number-expired`): stable for programs, and a URN because
 //!   nothing is served at it — the human explanation travels in the body itself;
 //! * `title`/`title_fa` name the kind of failure (one per [`ErrorCode`]), `detail`/`detail_fa`
-//!   say what happened and what to do, `reason` is the service's SCREAMING_SNAKE reason,
-//!   `errors` lists per-field problems, `instance` is `urn:estelam:request:<x-request-id>`;
+//!   say what happened and what to do, `reason` is the catalogued reason (the service's, or
+//!   the gateway's own from [`crate::errors`]), `errors` lists per-field problems, `instance`
+//!   is `urn:estelam:request:<x-request-id>`;
 //! * `Retry-After` is set on 429/503 (and 504) when the service said when to retry.
 //!
 //! An internal failure never shows its cause: whatever a status carried, a 500 says only the
@@ -22,6 +23,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use estelam_runtime::error::{ErrorCode, ServiceError};
+use estelam_runtime::reasons::Reason;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -68,7 +70,9 @@ pub struct Problem {
     pub detail_fa: String,
     /// The kind of failure, one of a fixed set (`invalid-argument`, `not-found`, …).
     pub code: String,
-    /// Machine-readable reason, SCREAMING_SNAKE_CASE, stable.
+    /// What programs branch on: stable, subject first and then the condition
+    /// (`NATIONAL_CODE_INVALID`, `ROUTE_NOT_FOUND`), each declared with its meaning in the
+    /// catalogue (`services/runtime/src/reasons/`).
     pub reason: String,
     /// `urn:estelam:request:<request id>`: quote it when asking for support.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,7 +90,7 @@ pub struct Problem {
 pub struct FieldProblem {
     /// The field as the request named it (`national_code`, `body`, `query.bbox`).
     pub field: String,
-    /// Machine-readable reason, SCREAMING_SNAKE_CASE.
+    /// What programs branch on for this field, from the same catalogue as the problem's.
     pub reason: String,
     /// What is wrong and what to do, in Persian.
     pub message_fa: String,
@@ -138,10 +142,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// An error of `code` with a reason and both messages.
+    /// An error of `code` with a reason from the catalogue and both messages; the gateway's
+    /// own refusals are built in [`crate::errors`].
     pub fn new(
         code: ErrorCode,
-        reason: &str,
+        reason: Reason,
         message_fa: impl Into<String>,
         message_en: impl Into<String>,
     ) -> Self {
@@ -157,16 +162,6 @@ impl ApiError {
     /// The error as the services' vocabulary has it.
     pub fn error(&self) -> &ServiceError {
         &self.error
-    }
-
-    /// `404` for a path under `/api` that names no route.
-    pub fn no_route() -> Self {
-        Self::new(
-            ErrorCode::NotFound,
-            "NO_SUCH_ROUTE",
-            "چنین نشانی‌ای در رابط برنامه‌نویسی وجود ندارد؛ فهرست نشانی‌ها در \u{2066}/api/docs\u{2069} است.",
-            "There is no such API route; see /api/docs for the list.",
-        )
     }
 
     /// The HTTP status this error is sent with.

@@ -16,12 +16,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use estelam_runtime::auth::{TokenVerifier, bearer_token};
 use estelam_runtime::config::GatewaySettings;
-use estelam_runtime::error::{ErrorCode, ServiceError};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
 use crate::client_ip::{self, ClientIp};
-use crate::problem::ApiError;
+use crate::errors;
 
 /// The gateway's rate limiters and what they need to key requests.
 pub struct RateLimits {
@@ -88,19 +87,6 @@ impl RateLimits {
     }
 }
 
-/// `429` with the time to wait.
-pub fn too_many(wait: Duration) -> ApiError {
-    ApiError::from(
-        ServiceError::new(
-            ErrorCode::ResourceExhausted,
-            "RATE_LIMITED",
-            "درخواست‌های شما بیش از حد مجاز است؛ کمی صبر کنید و دوباره تلاش کنید.",
-            "You have sent too many requests; please wait a little and try again.",
-        )
-        .with_retry_after(wait.max(Duration::from_secs(1))),
-    )
-}
-
 /// Whether a path is counted: the API and the payment pages, not assets or page shells.
 fn is_limited(path: &str) -> bool {
     path.starts_with("/api/") || path.starts_with("/psp/")
@@ -121,7 +107,7 @@ pub async fn enforce(
             .map(|caller| caller.subject);
         if let Err(wait) = limits.check(ip, subject.as_ref()) {
             tracing::info!(%ip, subject = subject.as_deref().unwrap_or(""), "rate limited");
-            return too_many(wait).into_response();
+            return errors::rate_limited(wait).into_response();
         }
     }
     next.run(request).await

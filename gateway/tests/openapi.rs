@@ -82,7 +82,7 @@ async fn every_documented_operation_is_routed() {
             let response = send(&app, request).await;
             let fell_through = response.status() == 404 && {
                 let body = bytes(response).await;
-                String::from_utf8_lossy(&body).contains("NO_SUCH_ROUTE")
+                String::from_utf8_lossy(&body).contains("ROUTE_NOT_FOUND")
                     || !path.starts_with("/api")
             };
             assert!(

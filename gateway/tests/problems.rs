@@ -100,8 +100,8 @@ fn post_json(path: &str, body: &str) -> Request<Body> {
 #[tokio::test]
 async fn an_unknown_api_route_is_a_404_problem() {
     let body = problem(fetch(&app(), "/api/v1/nothing-here").await, 404).await;
-    assert_eq!(body["reason"], "NO_SUCH_ROUTE");
-    assert_eq!(body["type"], "urn:estelam:problem:no-such-route");
+    assert_eq!(body["reason"], "ROUTE_NOT_FOUND");
+    assert_eq!(body["type"], "urn:estelam:problem:route-not-found");
     assert_eq!(body["title_fa"], "پیدا نشد");
 }
 

@@ -19,7 +19,7 @@ use crate::dto::instant;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-/// The answer-key route.
+/// This group's routes, merged into [`crate::routes::all`].
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_answer_signing_keys))
 }

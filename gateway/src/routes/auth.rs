@@ -23,11 +23,12 @@ use utoipa_axum::routes;
 use crate::bearer::Bearer;
 use crate::client_ip::ClientIp;
 use crate::dto::{self, Account, Tokens};
+use crate::errors;
 use crate::extract::Json;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-/// The account and session routes.
+/// This group's routes, merged into [`crate::routes::all`].
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(register))
@@ -198,12 +199,7 @@ pub async fn login(
         (Some(code), None) => Identifier::NationalCode(code),
         (None, Some(code)) => Identifier::MembershipCode(code),
         _ => {
-            return Err(crate::extract::field_error(
-                "national_code",
-                "LOGIN_IDENTIFIER_REQUIRED",
-                "کد ملی یا کد عضویت را (فقط یکی) وارد کنید.",
-                "Enter either the national code or the membership code (just one).",
-            ));
+            return Err(errors::login_identifier_required());
         }
     };
     let request = LoginRequest {

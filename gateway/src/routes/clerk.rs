@@ -13,13 +13,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::bearer::Bearer;
+use crate::dto::inquiry::Answer;
 use crate::dto::{self, instant};
 use crate::extract::{Json, Path};
 use crate::problem::ApiError;
-use crate::routes::inquiries::Answer;
 use crate::state::AppState;
 
-/// The clerk routes.
+/// This group's routes, merged into [`crate::routes::all`].
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(issue_request_number))

@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use crate::state::AppState;
 use crate::{assets, openapi};
 
-/// The documentation routes.
+/// This group's routes, merged into [`crate::routes::all`].
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(openapi_json))

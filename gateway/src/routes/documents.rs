@@ -20,14 +20,15 @@ use utoipa_axum::routes;
 
 use crate::bearer::Bearer;
 use crate::dto::{self, enum_name, instant, parse_enum};
-use crate::extract::{Path, field_error};
+use crate::errors;
+use crate::extract::Path;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
 /// Largest chunk message the documents service accepts.
 const MAX_CHUNK: usize = 1024 * 1024;
 
-/// The document routes.
+/// This group's routes, merged into [`crate::routes::all`].
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(upload))
@@ -89,14 +90,9 @@ pub struct UploadForm {
 
 fn multipart_error(err: axum::extract::multipart::MultipartError) -> ApiError {
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        crate::limits::too_large()
+        errors::body_too_large()
     } else {
-        field_error(
-            "file",
-            "MULTIPART_INVALID",
-            "فایل کامل دریافت نشد؛ دوباره بفرستید.",
-            "The upload could not be read; please send it again.",
-        )
+        errors::multipart_invalid()
     }
 }
 
@@ -117,12 +113,7 @@ pub async fn upload(
     let mut kind = None;
     let mut field = loop {
         let Some(field) = multipart.next_field().await.map_err(multipart_error)? else {
-            return Err(field_error(
-                "file",
-                "UPLOAD_FILE_MISSING",
-                "فایلی فرستاده نشد.",
-                "No file was sent.",
-            ));
+            return Err(errors::upload_file_missing());
         };
         match field.name() {
             Some("kind") => {
@@ -135,14 +126,7 @@ pub async fn upload(
             _ => {}
         }
     };
-    let kind = kind.ok_or_else(|| {
-        field_error(
-            "kind",
-            "UPLOAD_KIND_MISSING",
-            "نوع مدرک را پیش از فایل بفرستید.",
-            "Send the document's kind before the file.",
-        )
-    })?;
+    let kind = kind.ok_or_else(errors::upload_kind_missing)?;
     let metadata = pb::UploadMetadata {
         kind,
         original_filename: field.file_name().unwrap_or_default().to_owned(),

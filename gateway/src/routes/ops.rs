@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use super::status;
 use crate::state::AppState;
 
-/// The operator routes.
+/// This group's routes, merged into [`crate::routes::all`].
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(healthz))

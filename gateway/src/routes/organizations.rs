@@ -12,11 +12,12 @@ use utoipa_axum::routes;
 
 use crate::bearer::Bearer;
 use crate::dto::{self, LocalizedText};
-use crate::extract::{Query, field_error};
+use crate::errors;
+use crate::extract::Query;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-/// The organization routes.
+/// This group's routes, merged into [`crate::routes::all`].
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_organizations))
 }
@@ -81,12 +82,7 @@ pub async fn list_organizations(
 ) -> Result<axum::Json<Organizations>, ApiError> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
-        return Err(field_error(
-            "limit",
-            "LIMIT_INVALID",
-            "حداکثر تعداد باید عددی بین ۱ و ۱۰۰ باشد.",
-            "limit must be a number from 1 to 100.",
-        ));
+        return Err(errors::organization_limit_invalid());
     }
     let r = state
         .backends

@@ -13,18 +13,18 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use bytes::Bytes;
 use estelam_proto::fees::v1 as pb;
-use estelam_runtime::error::ErrorCode;
 use estelam_runtime::grpc::outgoing;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::extract::{Query, field_error};
+use crate::errors;
+use crate::extract::Query;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-/// The sandbox PSP's routes.
+/// This group's routes, merged into [`crate::routes::all`].
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(pay_page, decide))
 }
@@ -49,12 +49,7 @@ pub struct DecideForm {
 async fn service_token(state: &AppState) -> Result<String, ApiError> {
     match &state.service_token {
         Some(source) => Ok(source.bearer().await?),
-        None => Err(ApiError::new(
-            ErrorCode::Unavailable,
-            "SANDBOX_PSP_NOT_CONFIGURED",
-            "درگاه پرداخت آزمایشی در این نصب فعال نیست.",
-            "The sandbox payment page is not set up in this installation.",
-        )),
+        None => Err(errors::sandbox_psp_not_configured()),
     }
 }
 
@@ -170,24 +165,13 @@ pub async fn pay_page(
     security(())
 )]
 pub async fn decide(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
-    let form: DecideForm = serde_urlencoded::from_bytes(&body).map_err(|_| {
-        field_error(
-            "token",
-            "PSP_FORM_INVALID",
-            "فرم پرداخت کامل نیست.",
-            "The payment form is incomplete.",
-        )
-    })?;
+    let form: DecideForm =
+        serde_urlencoded::from_bytes(&body).map_err(|_| errors::psp_form_invalid())?;
     let choice = match form.choice.as_str() {
         "pay" => pb::SandboxChoice::Pay,
         "cancel" => pb::SandboxChoice::Cancel,
         _ => {
-            return Err(field_error(
-                "choice",
-                "PSP_CHOICE_INVALID",
-                "یکی از دکمه‌های «پرداخت» یا «انصراف» را بزنید.",
-                "Press either “Pay” or “Cancel”.",
-            ));
+            return Err(errors::psp_choice_invalid());
         }
     };
     let token = service_token(&state).await?;

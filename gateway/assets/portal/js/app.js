@@ -56,9 +56,11 @@ drawChrome();
 document.getElementById('lang-switch').addEventListener('click', () => {
   setLang(lang() === 'fa' ? 'en' : 'fa');
 });
+// The header is relabelled in place; the view is drawn again in the new language, keeping
+// what the person has typed (router.js), and `<main>` says when it is done (`data-ready`).
 window.addEventListener('langchange', () => {
   drawChrome();
-  render();
+  render({ keep: true });
 });
 session.onChange(drawSession);
 start();

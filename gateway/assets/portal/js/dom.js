@@ -178,3 +178,31 @@ export function values(form, latin) {
   }
   return out;
 }
+
+/** How many redraws of `<main>` are under way (a view's own redraw may run inside the router's). */
+let redraws = 0;
+
+/**
+ * Runs `work`, which draws (part of) `<main>`, with `<main>` marked `aria-busy="true"` and
+ * without `data-ready` until every redraw under way has finished; then `aria-busy="false"`,
+ * `data-ready="<language>"` and a `portal:ready` event on `window`. Assistive technology
+ * waits for the new content instead of reading half of it, and a script (or a browser test)
+ * knows when what it sees is the finished page: the language switch flips `dir` at once but
+ * draws the page again only after the view's module has loaded.
+ */
+export async function redrawing(work) {
+  const main = document.getElementById('main');
+  redraws += 1;
+  main.setAttribute('aria-busy', 'true');
+  main.removeAttribute('data-ready');
+  try {
+    return await work();
+  } finally {
+    redraws -= 1;
+    if (redraws === 0) {
+      main.setAttribute('aria-busy', 'false');
+      main.dataset.ready = lang();
+      window.dispatchEvent(new CustomEvent('portal:ready', { detail: { lang: lang(), path: window.location.pathname } }));
+    }
+  }
+}

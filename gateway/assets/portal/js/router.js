@@ -3,6 +3,8 @@
 // lists in step), so deep links and reloads work.
 
 import { applyStatic } from './i18n.js';
+import { redrawing } from './dom.js';
+import { snapshot, restore } from './carry.js';
 
 const ROUTES = [
   ['/', () => import('./views/home.js')],
@@ -39,23 +41,47 @@ function match(path) {
 }
 
 let cleanup = null;
+/** Counts renders, so that one overtaken by a newer render leaves `<main>` to it. */
+let generation = 0;
+/** What a person had typed when a language switch began redrawing, until it is put back. */
+let carried = null;
 
-/** Draws the view for the current address into `<main>`. */
-export async function render() {
-  const main = document.getElementById('main');
-  const url = new URL(window.location.href);
-  const found = match(url.pathname);
-  if (typeof cleanup === 'function') cleanup();
-  cleanup = null;
-  const module = found ? await found.load() : await import('./views/notfound.js');
-  main.replaceChildren();
-  cleanup = await module.render(main, found ? found.params : {}, url.searchParams);
-  document.querySelectorAll('.site-nav a').forEach((a) => {
-    const here = a.getAttribute('href') === url.pathname || (a.getAttribute('href') !== '/' && url.pathname.startsWith(a.getAttribute('href')));
-    if (here) a.setAttribute('aria-current', 'page');
-    else a.removeAttribute('aria-current');
+/**
+ * Draws the view for the current address into `<main>`, marked busy until the view is
+ * drawn (see `redrawing`). With `keep`, the page is the same one drawn again (a language
+ * switch), and what the person typed is carried into the new drawing: the snapshot is taken
+ * just before `<main>` is emptied, after the view's module has loaded, so typing that lands
+ * while it loads is kept too.
+ */
+export function render({ keep = false } = {}) {
+  const mine = ++generation;
+  return redrawing(async () => {
+    const main = document.getElementById('main');
+    const url = new URL(window.location.href);
+    const found = match(url.pathname);
+    const module = found ? await found.load() : await import('./views/notfound.js');
+    if (mine !== generation) return;
+    if (typeof cleanup === 'function') cleanup();
+    cleanup = null;
+    // A language switch overtaken by another one keeps the first snapshot: `<main>` then
+    // holds a drawing that has not been given the typed values yet.
+    carried = keep ? (carried ?? snapshot(main)) : null;
+    main.replaceChildren();
+    const done = await module.render(main, found ? found.params : {}, url.searchParams);
+    if (mine !== generation) {
+      if (typeof done === 'function') done();
+      return;
+    }
+    cleanup = done;
+    restore(main, carried);
+    carried = null;
+    document.querySelectorAll('.site-nav a').forEach((a) => {
+      const here = a.getAttribute('href') === url.pathname || (a.getAttribute('href') !== '/' && url.pathname.startsWith(a.getAttribute('href')));
+      if (here) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    });
+    applyStatic(main);
   });
-  applyStatic(main);
 }
 
 /** Goes to `path` without reloading the page. */

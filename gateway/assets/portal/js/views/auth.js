@@ -55,8 +55,30 @@ export function renderLogin(main, _params, query) {
   main.append(h('div', { class: 'card narrow' }, h('h1', {}, t('login_title')), form));
 }
 
-/** Draws the registration form, then the new membership code. */
+/** The card that shows a new membership code, large, to write down. */
+function registered(card, membershipCode) {
+  card.replaceChildren(
+    h('h1', {}, t('registered_title')),
+    h('p', {}, t('registered_text')),
+    h('div', { class: 'field' },
+      h('span', { class: 'label' }, t('membership_code')),
+      h('output', { class: 'code-box', 'data-membership-code': membershipCode }, digits(membershipCode))),
+    h('div', { class: 'actions' }, h('a', { class: 'button', href: '/login', 'data-link': true }, t('continue_to_login'))));
+}
+
+/**
+ * Draws the registration form, then the new membership code. The code is also kept in this
+ * history entry's state, so drawing the page again (a language switch, back and forward)
+ * shows it again instead of an empty form.
+ */
 export function renderRegister(main) {
+  const shown = window.history.state && window.history.state.membershipCode;
+  if (shown) {
+    const card = h('div', { class: 'card narrow' });
+    registered(card, shown);
+    main.append(card);
+    return;
+  }
   const submit = h('button', { class: 'button', type: 'submit' }, t('register'));
   const form = h('form', { novalidate: true },
     field('national_code', t('national_code'), { digits: true, inputmode: 'numeric', required: true, hint: t('national_code_hint') }),
@@ -74,13 +96,8 @@ export function renderRegister(main) {
     busy(submit, async () => {
       try {
         const body = await post('/api/v1/auth/register', values(form, latinDigits), { auth: false });
-        card.replaceChildren(
-          h('h1', {}, t('registered_title')),
-          h('p', {}, t('registered_text')),
-          h('div', { class: 'field' },
-            h('span', { class: 'label' }, t('membership_code')),
-            h('output', { class: 'code-box', 'data-membership-code': body.membership_code }, digits(body.membership_code))),
-          h('div', { class: 'actions' }, h('a', { class: 'button', href: '/login', 'data-link': true }, t('continue_to_login'))));
+        window.history.replaceState({ membershipCode: body.membership_code }, '');
+        registered(card, body.membership_code);
       } catch (err) {
         showProblem(form, err.problem);
       }

@@ -17,6 +17,8 @@ export async function render(main) {
     container, status, picked);
   const { destroy } = await parcelMap(container, {
     onStatus: ({ count, tooFar, failed, problem }) => {
+      // What the last load of parcels came to, for a script (or a test) to wait on.
+      status.dataset.mapStatus = failed ? 'failed' : tooFar ? 'too-far' : 'loaded';
       if (failed) status.replaceChildren(problem ? problemNotice(problem) : t('map_unavailable'));
       else status.textContent = tooFar ? t('map_zoom_in') : t('map_parcels', { count });
     },

@@ -144,7 +144,20 @@ async function letterStep(inquiry, next) {
     }));
 }
 
-function uploadRow(kind, uploadedIds) {
+/**
+ * The documents uploaded for an inquiry at a version, by kind: `{document_id, name}`. Kept
+ * outside the form so that drawing the step again (a language switch) keeps the uploads; a
+ * file input cannot be refilled by a script.
+ */
+const uploads = new Map();
+
+function uploadsOf(inquiry) {
+  const key = `${inquiry.inquiry_id}@${inquiry.version}`;
+  if (!uploads.has(key)) uploads.set(key, {});
+  return uploads.get(key);
+}
+
+function uploadRow(kind, uploaded) {
   const input = h('input', { type: 'file', name: `file:${kind}`, accept: 'application/pdf,image/jpeg,image/png,image/webp' });
   const bar = h('progress', { max: 1, value: 0, hidden: true });
   const status = h('span', { class: 'small muted', 'aria-live': 'polite' });
@@ -154,10 +167,14 @@ function uploadRow(kind, uploadedIds) {
     h('span', { class: 'hint' }, t('upload_hint')),
     h('span', { class: 'field-error', hidden: true }));
   input.id = `upload-${kind}`;
+  if (uploaded[kind]) {
+    wrapper.dataset.uploaded = uploaded[kind].document_id;
+    status.textContent = t('uploaded', { name: uploaded[kind].name });
+  }
   input.addEventListener('change', async () => {
     const file = input.files && input.files[0];
     if (!file) return;
-    delete uploadedIds[kind];
+    delete uploaded[kind];
     delete wrapper.dataset.uploaded;
     bar.hidden = false;
     wrapper.classList.remove('invalid');
@@ -167,9 +184,9 @@ function uploadRow(kind, uploadedIds) {
         bar.value = fraction;
         status.textContent = t('uploading', { percent: `${Math.round(fraction * 100)}%` });
       });
-      uploadedIds[kind] = doc.document_id;
+      uploaded[kind] = { document_id: doc.document_id, name: doc.original_filename || file.name };
       wrapper.dataset.uploaded = doc.document_id;
-      status.textContent = t('uploaded', { name: doc.original_filename || file.name });
+      status.textContent = t('uploaded', { name: uploaded[kind].name });
     } catch (err) {
       bar.hidden = true;
       status.textContent = '';
@@ -184,7 +201,7 @@ function uploadRow(kind, uploadedIds) {
 
 function documentsStep(inquiry, type, next) {
   const kinds = (type.required_documents && type.required_documents.length) ? type.required_documents : ['national_id_card', 'ownership_deed'];
-  const uploaded = {};
+  const uploaded = uploadsOf(inquiry);
   return h('div', {}, h('h2', {}, t('documents')),
     stepForm(kinds.map((k) => uploadRow(k, uploaded)), t('next'), async () => {
       const missing = kinds.filter((k) => !uploaded[k]);
@@ -193,7 +210,7 @@ function documentsStep(inquiry, type, next) {
         throw { problem: { errors: missing.map((k) => ({ field: k, detail: text, detail_fa: text })) } };
       }
       next(await put(`${base(inquiry)}/documents`, {
-        expected_version: inquiry.version, client_request_id: requestId(), document_ids: Object.values(uploaded),
+        expected_version: inquiry.version, client_request_id: requestId(), document_ids: Object.values(uploaded).map((u) => u.document_id),
       }));
     }));
 }

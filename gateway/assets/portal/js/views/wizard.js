@@ -3,7 +3,7 @@
 // calls the documented HTTP routes of issue 8 (`PUT /api/v1/inquiries/{id}/…`).
 
 import { t, digits, localized } from '../i18n.js';
-import { h, problemNotice } from '../dom.js';
+import { h, problemNotice, redrawing } from '../dom.js';
 import { get } from '../api.js';
 import * as session from '../session.js';
 import { navigate } from '../router.js';
@@ -81,19 +81,22 @@ export async function render(main, params) {
   if (!requireLogin(`/inquiries/${params.id}`)) return;
   const frame = h('div');
   main.append(frame);
-  const draw = async (inquiry) => {
+  // The step is built whole (its form may wait for a list from the API) and only then
+  // replaces the previous one, so the progress indicator never names a step whose form is
+  // not there yet; `<main>` is marked busy meanwhile.
+  const draw = (inquiry) => redrawing(async () => {
     const step = stepOf(inquiry.state);
     const content = h('div', { class: 'card' });
-    frame.replaceChildren(
-      h('h1', {}, t('wizard_title'), ' ', h('span', { class: 'ltr muted' }, digits(inquiry.inquiry_number || ''))),
-      progress(step), content);
     if (inquiry.state_reason && (inquiry.state_reason.fa || inquiry.state_reason.en)) {
       content.append(h('p', { class: 'notice' }, localized(inquiry.state_reason)));
     }
     const type = (await loadRequestTypes().catch(() => [])).find((x) => x.code === inquiry.request_type_code) || {};
     content.append(await steps.forStep(step, inquiry, type, draw));
+    frame.replaceChildren(
+      h('h1', {}, t('wizard_title'), ' ', h('span', { class: 'ltr muted' }, digits(inquiry.inquiry_number || ''))),
+      progress(step), content);
     if (inquiry.state === 'awaiting_payment') watch(inquiry);
-  };
+  });
   // A payment clears the debt through the fee service's event, and the answer follows a
   // moment later: while the bill is open, look again now and then, and move on when the
   // inquiry does (also when it was paid in another tab).

@@ -1,0 +1,671 @@
+//! The inquiry flow's JSON: the shapes answered (an [`Inquiry`] with its steps, request
+//! types, answers and their verification) and the bodies and queries the routes take.
+//!
+//! Every state change's body carries `expected_version` (the inquiry's `version` as last
+//! read, so that two tabs cannot overwrite each other's step) and `client_request_id` (an
+//! idempotency key, so that a retried request changes nothing twice), as the proto requests
+//! do.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use estelam_proto::common::v1 as common;
+use estelam_proto::documents::v1::DocumentKind;
+use estelam_proto::fees::v1::BillItemKind;
+use estelam_proto::identity::v1::Role;
+use estelam_proto::inquiry::v1 as pb;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{AuditStamp, Bill, GeoPoint, LocalizedText, Owner, enum_name, instant, stamp, text};
+
+// ---------------------------------------------------------------------------------------
+// What the routes answer
+
+/// The list of request types.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestTypes {
+    /// The active request types.
+    pub request_types: Vec<RequestType>,
+}
+
+/// A kind of request a citizen can file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestType {
+    /// What `POST /api/v1/inquiries` takes as `request_type_code`.
+    pub code: String,
+    /// What a person chooses it by.
+    pub name: LocalizedText,
+    /// What it is for, shown under the name.
+    pub description: LocalizedText,
+    /// Roles that may file it.
+    pub allowed_roles: Vec<String>,
+    /// Undertakings to accept.
+    pub undertakings: Vec<Undertaking>,
+    /// Document kinds to attach (`national_id_card`, `ownership_deed`, …).
+    pub required_documents: Vec<String>,
+    /// Whether the authority's letter step applies.
+    pub letter_required: bool,
+    /// Whether a clerk-issued request number is needed.
+    pub check_request_number: bool,
+    /// Whether the applicant must own the parcel.
+    pub check_ownership: bool,
+    /// Whether debts must be settled first.
+    pub check_debt: bool,
+    /// Fee items billed.
+    pub fee_items: Vec<String>,
+    /// Days an answer stays valid.
+    pub answer_validity_days: i32,
+    /// Whether it can be filed now.
+    pub active: bool,
+    /// The definition's version; an inquiry keeps the version it was filed under.
+    pub version: i64,
+}
+
+impl From<pb::RequestType> for RequestType {
+    fn from(t: pb::RequestType) -> Self {
+        Self {
+            allowed_roles: t
+                .allowed_roles()
+                .map(|r: Role| enum_name(r.as_str_name(), "ROLE_"))
+                .collect(),
+            required_documents: t
+                .required_documents()
+                .map(|k: DocumentKind| enum_name(k.as_str_name(), "DOCUMENT_KIND_"))
+                .collect(),
+            fee_items: t
+                .fee_items()
+                .map(|k: BillItemKind| enum_name(k.as_str_name(), "BILL_ITEM_KIND_"))
+                .collect(),
+            code: t.code,
+            name: text(t.name),
+            description: text(t.description),
+            undertakings: t
+                .undertakings
+                .into_iter()
+                .map(|u| Undertaking {
+                    undertaking_version_id: u.undertaking_version_id,
+                    code: u.code,
+                    version: u.version,
+                    title: text(u.title),
+                    text: text(u.text),
+                })
+                .collect(),
+            letter_required: t.letter_required,
+            check_request_number: t.check_request_number,
+            check_ownership: t.check_ownership,
+            check_debt: t.check_debt,
+            answer_validity_days: t.answer_validity_days,
+            active: t.active,
+            version: t.version,
+        }
+    }
+}
+
+/// An undertaking the applicant accepts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Undertaking {
+    /// The version accepted (send these ids to `PUT …/undertakings`).
+    pub undertaking_version_id: String,
+    /// Names the undertaking across its versions.
+    pub code: String,
+    /// Which wording this is; a new wording is a new version, never an edit.
+    pub version: i32,
+    /// A heading to show above the text.
+    pub title: LocalizedText,
+    /// The whole text the applicant agrees to.
+    pub text: LocalizedText,
+}
+
+/// A page of inquiries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Inquiries {
+    /// The inquiries, newest first.
+    pub inquiries: Vec<Inquiry>,
+    /// Token of the next page; empty on the last.
+    pub next_page_token: String,
+}
+
+/// An inquiry and where it stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Inquiry {
+    /// Names the inquiry in every route; never changes.
+    pub inquiry_id: String,
+    /// The number to quote.
+    pub inquiry_number: String,
+    /// Its request type.
+    pub request_type_code: String,
+    /// Version of the request type.
+    pub request_type_version: i64,
+    /// `draft`, `undertakings_accepted`, `property_verified`, `letter_recorded`,
+    /// `documents_attached`, `applicant_verified`, `assessed`, `awaiting_payment`, `issued`,
+    /// `rejected`, `cancelled`, `expired`.
+    pub state: String,
+    /// Send as `expected_version` with the next change.
+    pub version: i64,
+    /// The applicant.
+    pub applicant_account_id: String,
+    /// Who filed it.
+    pub filed_by_account_id: String,
+    /// Organization that filed it.
+    pub filed_by_organization_id: String,
+    /// Undertakings step.
+    pub undertakings: Option<UndertakingsStep>,
+    /// Property step.
+    pub property: Option<PropertyStep>,
+    /// Letter step.
+    pub letter: Option<LetterStep>,
+    /// Documents step.
+    pub documents: Option<DocumentsStep>,
+    /// Applicant step.
+    pub applicant: Option<ApplicantStep>,
+    /// The bill, once assessed.
+    pub bill_id: String,
+    /// What is left to pay.
+    pub amount_due_rials: i64,
+    /// The payment.
+    pub payment_id: String,
+    /// Tracking code of the payment.
+    pub tracking_code: String,
+    /// The answer's verification code, once issued.
+    pub verification_code: String,
+    /// Why it is in its state (rejections).
+    pub state_reason: Option<LocalizedText>,
+    /// Every change of state.
+    pub history: Vec<StateChange>,
+    /// Created (RFC 3339).
+    pub created_at: Option<String>,
+    /// Last changed (RFC 3339).
+    pub updated_at: Option<String>,
+    /// Submitted (RFC 3339).
+    pub submitted_at: Option<String>,
+    /// Answer issued (RFC 3339).
+    pub issued_at: Option<String>,
+    /// Answer valid until (RFC 3339).
+    pub expires_at: Option<String>,
+}
+
+fn state_name(n: i32) -> String {
+    enum_name(
+        pb::InquiryState::try_from(n)
+            .unwrap_or_default()
+            .as_str_name(),
+        "INQUIRY_STATE_",
+    )
+}
+
+fn point(p: Option<common::GeoPoint>) -> Option<GeoPoint> {
+    p.map(|p| GeoPoint {
+        lat: p.lat,
+        lon: p.lon,
+    })
+}
+
+impl From<pb::Inquiry> for Inquiry {
+    fn from(i: pb::Inquiry) -> Self {
+        Self {
+            state: state_name(i.state),
+            inquiry_id: i.inquiry_id,
+            inquiry_number: i.inquiry_number,
+            request_type_code: i.request_type_code,
+            request_type_version: i.request_type_version,
+            version: i.version,
+            applicant_account_id: i.applicant_account_id,
+            filed_by_account_id: i.filed_by_account_id,
+            filed_by_organization_id: i.filed_by_organization_id,
+            undertakings: i.undertakings.map(|s| UndertakingsStep {
+                undertaking_version_ids: s.undertaking_version_ids,
+                recorded: stamp(s.recorded),
+            }),
+            property: i.property.map(|s| PropertyStep {
+                renovation_code: s.renovation_code,
+                request_number: s.request_number,
+                picked_point: point(s.picked_point),
+                address: s.address,
+                recorded: stamp(s.recorded),
+            }),
+            letter: i.letter.map(|s| LetterStep {
+                letter_number: s.letter_number,
+                letter_date_jalali: s.letter_date_jalali,
+                authority_organization_id: s.authority_organization_id,
+                authority_name: text(s.authority_name),
+                recorded: stamp(s.recorded),
+            }),
+            documents: i.documents.map(|s| DocumentsStep {
+                documents: s
+                    .documents
+                    .into_iter()
+                    .map(|d| AttachedDocument {
+                        kind: enum_name(d.kind().as_str_name(), "DOCUMENT_KIND_"),
+                        document_id: d.document_id,
+                        original_filename: d.original_filename,
+                    })
+                    .collect(),
+                recorded: stamp(s.recorded),
+            }),
+            applicant: i.applicant.map(|s| ApplicantStep {
+                ownership_type: enum_name(s.ownership_type().as_str_name(), "OWNERSHIP_TYPE_"),
+                full_name: s.full_name,
+                national_code: s.national_code,
+                recorded: stamp(s.recorded),
+            }),
+            bill_id: i.bill_id,
+            amount_due_rials: i.amount_due_rials,
+            payment_id: i.payment_id,
+            tracking_code: i.tracking_code,
+            verification_code: i.verification_code,
+            state_reason: i.state_reason.map(Into::into),
+            history: i
+                .history
+                .into_iter()
+                .map(|h| StateChange {
+                    from_state: state_name(h.from_state),
+                    to_state: state_name(h.to_state),
+                    changed: stamp(h.changed),
+                    reason: h.reason.map(Into::into),
+                })
+                .collect(),
+            created_at: instant(i.created_at),
+            updated_at: instant(i.updated_at),
+            submitted_at: instant(i.submitted_at),
+            issued_at: instant(i.issued_at),
+            expires_at: instant(i.expires_at),
+        }
+    }
+}
+
+/// Step: undertakings accepted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UndertakingsStep {
+    /// The versions accepted.
+    pub undertaking_version_ids: Vec<String>,
+    /// Who recorded the step, and when.
+    pub recorded: Option<AuditStamp>,
+}
+
+/// Step: the property.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PropertyStep {
+    /// The parcel.
+    pub renovation_code: String,
+    /// The request number used, if any.
+    pub request_number: String,
+    /// Where it was picked on the map.
+    pub picked_point: Option<GeoPoint>,
+    /// Its address.
+    pub address: String,
+    /// Who recorded the step, and when.
+    pub recorded: Option<AuditStamp>,
+}
+
+/// Step: the authority's letter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LetterStep {
+    /// Letter number.
+    pub letter_number: String,
+    /// Letter date, `YYYY/MM/DD` (Jalali).
+    pub letter_date_jalali: String,
+    /// The authority.
+    pub authority_organization_id: String,
+    /// The authority's name.
+    pub authority_name: LocalizedText,
+    /// Who recorded the step, and when.
+    pub recorded: Option<AuditStamp>,
+}
+
+/// Step: documents.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentsStep {
+    /// The documents.
+    pub documents: Vec<AttachedDocument>,
+    /// Who recorded the step, and when.
+    pub recorded: Option<AuditStamp>,
+}
+
+/// A document attached to an inquiry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachedDocument {
+    /// The document.
+    pub document_id: String,
+    /// What the document is (`national_id_card`, `ownership_deed`, …).
+    pub kind: String,
+    /// Its file name as uploaded.
+    pub original_filename: String,
+}
+
+/// Step: the applicant.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicantStep {
+    /// Full name.
+    pub full_name: String,
+    /// National code.
+    pub national_code: String,
+    /// `full`, `shared`, `endowment`, `state`, `leasehold`.
+    pub ownership_type: String,
+    /// Who recorded the step, and when.
+    pub recorded: Option<AuditStamp>,
+}
+
+/// One change of state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StateChange {
+    /// The state it left.
+    pub from_state: String,
+    /// The state it entered.
+    pub to_state: String,
+    /// Who changed it, and when (the inquiry's history is its audit trail).
+    pub changed: Option<AuditStamp>,
+    /// The explanation given (a rejection's or cancellation's), to show the applicant.
+    pub reason: Option<LocalizedText>,
+}
+
+/// A submitted inquiry and its bill.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Submitted {
+    /// The inquiry (assessed, awaiting payment, or issued when nothing is due).
+    pub inquiry: Inquiry,
+    /// The bill.
+    pub bill: Option<Bill>,
+}
+
+/// A signed answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Answer {
+    /// The inquiry answered.
+    pub inquiry_id: String,
+    /// Its number.
+    pub inquiry_number: String,
+    /// Code to verify the answer with.
+    pub verification_code: String,
+    /// Public page verifying it.
+    pub verification_url: String,
+    /// What it certifies.
+    pub facts: Option<AnswerFacts>,
+    /// The exact bytes that were signed (canonical JSON of the facts, rules in
+    /// services/inquiry/README.md), standard base64: with [`Answer::signature`] and the key
+    /// of `signing_key_id`, a client verifies the answer offline.
+    pub signed_payload: String,
+    /// The Ed25519 signature over `signed_payload`'s bytes, standard base64 (64 bytes).
+    pub signature: String,
+    /// Which key signed it: look it up in `GET /api/v1/answer-signing-keys` to verify offline,
+    /// also after the key has been rotated.
+    pub signing_key_id: String,
+    /// `Ed25519`: how to check `signature`.
+    pub signature_algorithm: String,
+    /// `valid`, `revoked`, `expired`.
+    pub status: String,
+    /// Why it was revoked.
+    pub revocation_reason: String,
+}
+
+impl From<pb::Answer> for Answer {
+    fn from(a: pb::Answer) -> Self {
+        Self {
+            status: enum_name(a.status().as_str_name(), "ANSWER_STATUS_"),
+            inquiry_id: a.inquiry_id,
+            inquiry_number: a.inquiry_number,
+            verification_code: a.verification_code,
+            verification_url: a.verification_url,
+            signed_payload: BASE64.encode(&a.signed_payload),
+            signature: BASE64.encode(&a.signature),
+            facts: a.facts.map(|f| AnswerFacts {
+                ownership_type: f
+                    .parcel
+                    .as_ref()
+                    .map(|p| enum_name(p.ownership_type().as_str_name(), "OWNERSHIP_TYPE_"))
+                    .unwrap_or_default(),
+                deed_number: f
+                    .parcel
+                    .as_ref()
+                    .map(|p| p.deed_number.clone())
+                    .unwrap_or_default(),
+                owners: f
+                    .parcel
+                    .as_ref()
+                    .map(|p| p.owners.iter().cloned().map(Into::into).collect())
+                    .unwrap_or_default(),
+                debt_status: enum_name(f.debt_status().as_str_name(), "DEBT_STATUS_"),
+                inquiry_number: f.inquiry_number,
+                request_type_code: f.request_type_code,
+                request_type_name: text(f.request_type_name),
+                renovation_code: f
+                    .parcel
+                    .as_ref()
+                    .map(|p| p.renovation_code.clone())
+                    .unwrap_or_default(),
+                address: f.parcel.map(|p| p.address).unwrap_or_default(),
+                applicant_full_name: f.applicant_full_name,
+                applicant_national_code: f.applicant_national_code,
+                tracking_code: f.tracking_code,
+                amount_paid_rials: f.amount_paid_rials,
+                letter_number: f.letter_number,
+                letter_date_jalali: f.letter_date_jalali,
+                authority_name: text(f.authority_name),
+                issued_at: instant(f.issued_at),
+                issued_at_jalali: f.issued_at_jalali,
+                valid_until: instant(f.valid_until),
+                valid_until_jalali: f.valid_until_jalali,
+            }),
+            signing_key_id: a.signing_key_id,
+            signature_algorithm: a.signature_algorithm,
+            revocation_reason: a.revocation.map(|r| r.reason).unwrap_or_default(),
+        }
+    }
+}
+
+/// The facts an answer certifies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnswerFacts {
+    /// The inquiry's number.
+    pub inquiry_number: String,
+    /// Request type.
+    pub request_type_code: String,
+    /// Its name.
+    pub request_type_name: LocalizedText,
+    /// The parcel.
+    pub renovation_code: String,
+    /// Its address.
+    pub address: String,
+    /// Applicant's name.
+    pub applicant_full_name: String,
+    /// Applicant's national code.
+    pub applicant_national_code: String,
+    /// `none`, `cleared`, `not_checked`.
+    pub debt_status: String,
+    /// Payment tracking code.
+    pub tracking_code: String,
+    /// Amount paid.
+    pub amount_paid_rials: i64,
+    /// Letter number.
+    pub letter_number: String,
+    /// Letter date (Jalali).
+    pub letter_date_jalali: String,
+    /// Authority's name.
+    pub authority_name: LocalizedText,
+    /// Issued (RFC 3339).
+    pub issued_at: Option<String>,
+    /// Issued (Jalali).
+    pub issued_at_jalali: String,
+    /// Valid until (RFC 3339).
+    pub valid_until: Option<String>,
+    /// Valid until (Jalali).
+    pub valid_until_jalali: String,
+    /// `full`, `shared`, `endowment`, `state`, `leasehold`: the parcel's ownership as stated.
+    pub ownership_type: String,
+    /// The deed number as stated.
+    pub deed_number: String,
+    /// The owners and their shares as stated.
+    pub owners: Vec<Owner>,
+}
+
+/// The outcome of checking an answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Verification {
+    /// `valid`, `unknown`, `revoked`, `expired`, `copy_mismatch`.
+    pub result: String,
+    /// The answer, when known.
+    pub answer: Option<Answer>,
+    /// Whether its signature checks out.
+    pub signature_valid: bool,
+    /// What the result means.
+    pub message: LocalizedText,
+    /// When it was checked (RFC 3339).
+    pub checked_at: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------
+// What the routes take
+
+/// The body of `POST /api/v1/inquiries`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInquiryBody {
+    /// The request type's code.
+    pub request_type_code: String,
+    /// Idempotency key: a retry with the same key creates nothing new.
+    pub client_request_id: String,
+}
+
+/// Filters of `GET /api/v1/inquiries`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListInquiriesQuery {
+    /// Only this state (e.g. `awaiting_payment`).
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Only this request type.
+    #[serde(default)]
+    pub request_type_code: Option<String>,
+    /// Only this parcel.
+    #[serde(default)]
+    pub renovation_code: Option<String>,
+    /// Page size (default chosen by the service).
+    #[serde(default)]
+    pub page_size: Option<i32>,
+    /// `next_page_token` of the previous page.
+    #[serde(default)]
+    pub page_token: Option<String>,
+}
+
+/// The body of `PUT …/undertakings`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UndertakingsBody {
+    /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
+    /// is refused with 409 instead of being overwritten.
+    pub expected_version: i64,
+    /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
+    /// twice and gets the first answer.
+    pub client_request_id: String,
+    /// Every undertaking version of the request type.
+    pub undertaking_version_ids: Vec<String>,
+}
+
+/// The body of `PUT …/property`: the parcel by code or by a point on the map.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PropertyBody {
+    /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
+    /// is refused with 409 instead of being overwritten.
+    pub expected_version: i64,
+    /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
+    /// twice and gets the first answer.
+    pub client_request_id: String,
+    /// The parcel's renovation code (or give `picked_point`).
+    #[serde(default)]
+    pub renovation_code: Option<String>,
+    /// A point inside the parcel (or give `renovation_code`).
+    #[serde(default)]
+    pub picked_point: Option<GeoPoint>,
+    /// The request number from the municipality, when the request type needs one.
+    #[serde(default)]
+    pub request_number: String,
+}
+
+/// The body of `PUT …/letter`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LetterBody {
+    /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
+    /// is refused with 409 instead of being overwritten.
+    pub expected_version: i64,
+    /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
+    /// twice and gets the first answer.
+    pub client_request_id: String,
+    /// The authority's letter number.
+    pub letter_number: String,
+    /// Its date, `YYYY/MM/DD` (Jalali).
+    pub letter_date_jalali: String,
+    /// The authority that wrote it.
+    #[serde(default)]
+    pub authority_organization_id: String,
+}
+
+/// The body of `PUT …/documents`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentsBody {
+    /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
+    /// is refused with 409 instead of being overwritten.
+    pub expected_version: i64,
+    /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
+    /// twice and gets the first answer.
+    pub client_request_id: String,
+    /// Documents uploaded with `POST /api/v1/documents`.
+    pub document_ids: Vec<String>,
+}
+
+/// The body of `PUT …/applicant`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantBody {
+    /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
+    /// is refused with 409 instead of being overwritten.
+    pub expected_version: i64,
+    /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
+    /// twice and gets the first answer.
+    pub client_request_id: String,
+    /// Applicant's full name.
+    pub full_name: String,
+    /// Applicant's national code.
+    pub national_code: String,
+    /// `full`, `shared`, `endowment`, `state`, `leasehold`.
+    pub ownership_type: String,
+}
+
+/// The body of `POST …/submit`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitBody {
+    /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
+    /// is refused with 409 instead of being overwritten.
+    pub expected_version: i64,
+    /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
+    /// twice and gets the first answer.
+    pub client_request_id: String,
+}
+
+/// The body of `POST …/payments`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentBody {
+    /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
+    /// is refused with 409 instead of being overwritten.
+    pub expected_version: i64,
+    /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
+    /// twice and gets the first answer.
+    pub client_request_id: String,
+    /// Where the browser should come back after paying (the portal's inquiry page).
+    #[serde(default)]
+    pub return_url: String,
+}
+
+/// `?lang=` of the rendered answer.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RenderQuery {
+    /// `fa` (default) or `en`.
+    #[serde(default)]
+    pub lang: Option<String>,
+}
