@@ -49,10 +49,10 @@ catalogue! {
     /// A map click that falls inside no registered parcel (was `NO_PARCEL_AT_POINT`).
     POINT_OUTSIDE_PARCELS,
     /// A bounding box outside WGS84 or with min above max.
+    BBOX_INVALID,
     /// A latitude outside -90..90 or a longitude outside -180..180 (the gateway's parcel
     /// lookup and the inquiry service's map pick both check it).
     POINT_OUT_OF_RANGE,
-    BBOX_INVALID,
 }
 
 /// The reasons that name only an outcome, with no subject; the naming rule exempts them.
