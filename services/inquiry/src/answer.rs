@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Digest;
 
-use crate::convert;
+use crate::dates;
 use crate::request_types::Text;
 
 /// The value of the `format` member.
@@ -106,6 +106,57 @@ pub struct ParcelFact {
     pub owners: Vec<OwnerFact>,
     /// Parcel version stated.
     pub parcel_version: i64,
+}
+
+impl ParcelFact {
+    /// The parcel as property reports it, in the answer's terms: enums by their protobuf
+    /// names, so the signed payload stays readable and stable if enum numbers are reused.
+    pub fn from_parcel(p: &ppb::Parcel) -> Self {
+        let plate = p.registry_plate.clone().unwrap_or_default();
+        let own = p.ownership.clone().unwrap_or_default();
+        Self {
+            renovation_code: p.renovation_code.clone(),
+            registry_plate: Plate {
+                main: plate.main,
+                sub: plate.sub,
+                section: plate.section,
+            },
+            address: p.address.clone(),
+            land_use: ppb::LandUse::try_from(p.land_use)
+                .unwrap_or_default()
+                .as_str_name()
+                .to_owned(),
+            land_area_dm2: p.land_area_dm2,
+            built_area_dm2: p.built_area_dm2,
+            floors: p.floors,
+            ownership_type: ppb::OwnershipType::try_from(own.ownership_type)
+                .unwrap_or_default()
+                .as_str_name()
+                .to_owned(),
+            deed_number: own.deed_number.clone(),
+            owners: own
+                .owners
+                .iter()
+                .map(|o| OwnerFact {
+                    kind: ppb::OwnerKind::try_from(o.kind)
+                        .unwrap_or_default()
+                        .as_str_name()
+                        .to_owned(),
+                    national_code: o.national_code.clone(),
+                    full_name: o.full_name.clone(),
+                    share: o
+                        .share
+                        .map(|s| Share {
+                            numerator: s.numerator,
+                            denominator: s.denominator,
+                        })
+                        .unwrap_or_default(),
+                    deed_number: o.deed_number.clone(),
+                })
+                .collect(),
+            parcel_version: p.version,
+        }
+    }
 }
 
 /// A fee paid, as stated.
@@ -250,7 +301,7 @@ impl Facts {
     pub fn to_proto(&self, mask: bool) -> pb::AnswerFacts {
         let nc = |s: &str| if mask { mask_code(s) } else { s.to_owned() };
         let t = |s: &str| {
-            convert::parse_rfc3339_seconds(s)
+            dates::parse_rfc3339_seconds(s)
                 .map(|seconds| prost_types::Timestamp { seconds, nanos: 0 })
         };
         let p = &self.parcel;
@@ -336,6 +387,82 @@ pub fn mask_code(code: &str) -> String {
     out.push_str(&"*".repeat(n - 6));
     out.extend(&chars[n - 3..]);
     out
+}
+
+/// Whether an answer stands at `now_us`: a revocation outlives the validity, since a
+/// verifier must learn that the answer was withdrawn, not merely that it ran out.
+pub fn status(revoked: bool, valid_until_us: i64, now_us: i64) -> pb::AnswerStatus {
+    if revoked {
+        pb::AnswerStatus::Revoked
+    } else if valid_until_us < now_us {
+        pb::AnswerStatus::Expired
+    } else {
+        pb::AnswerStatus::Valid
+    }
+}
+
+/// What a check of a stored answer found, as VerifyAnswer reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Check<'a> {
+    /// The revocation reason, when the answer was revoked.
+    pub revoked_reason: Option<&'a str>,
+    /// A copy was presented for comparison and it differs from the stored answer.
+    pub copy_differs: bool,
+    /// The answer's validity ended before the check.
+    pub expired: bool,
+    /// The stored signature verifies with the key that made it.
+    pub signature_valid: bool,
+}
+
+/// The verdict of a check and what to tell the person holding the paper. The order is the
+/// order of what matters most to them: a revoked answer is void whatever else holds, a
+/// copy that differs is not the answer at all, and only then do validity and signature
+/// speak about the answer itself.
+pub fn verdict(check: Check<'_>) -> (pb::VerificationResult, Text) {
+    use pb::VerificationResult as V;
+    if let Some(reason) = check.revoked_reason {
+        return (
+            V::Revoked,
+            Text {
+                fa: format!("این پاسخ استعلام باطل شده است. علت: {reason}"),
+                en: format!("This answer was revoked. Reason: {reason}"),
+            },
+        );
+    }
+    let (result, fa, en) = if check.copy_differs {
+        (
+            V::CopyMismatch,
+            "نسخهٔ ارائه‌شده با پاسخ صادرشده یکی نیست؛ به آن اعتماد نکنید.",
+            "The copy presented differs from the answer issued; do not rely on it.",
+        )
+    } else if check.expired {
+        (
+            V::Expired,
+            "مدت اعتبار این پاسخ استعلام به پایان رسیده است.",
+            "This answer is past its validity.",
+        )
+    } else if !check.signature_valid {
+        (
+            V::CopyMismatch,
+            "امضای پاسخ نامعتبر است؛ با شهرداری تماس بگیرید.",
+            "The answer's signature does not verify; contact the municipality.",
+        )
+    } else {
+        (
+            V::Valid,
+            "این پاسخ استعلام را شهرداری صادر کرده و معتبر است.",
+            "This answer was issued by the municipality and is valid.",
+        )
+    };
+    (result, Text::new(fa, en))
+}
+
+/// What VerifyAnswer tells someone whose code names no answer: the paper is not one.
+pub fn unknown_code_message() -> Text {
+    Text::new(
+        "پاسخی با این کد تصدیق صادر نشده است. این برگه را معتبر ندانید.",
+        "No answer was issued with this verification code. Do not rely on this paper.",
+    )
 }
 
 /// One answer-signing key pair.
@@ -513,5 +640,37 @@ mod tests {
             .unwrap();
         let parsed = VerifyingKey::from_public_key_der(&der).unwrap();
         assert_eq!(parsed.to_bytes(), key.public());
+    }
+
+    #[test]
+    fn a_revocation_outranks_every_other_finding() {
+        let all_wrong = Check {
+            revoked_reason: Some("forged deed"),
+            copy_differs: true,
+            expired: true,
+            signature_valid: false,
+        };
+        let (result, message) = verdict(all_wrong);
+        assert_eq!(result, pb::VerificationResult::Revoked);
+        assert!(message.en.contains("forged deed") && message.fa.contains("forged deed"));
+        let copy = Check {
+            revoked_reason: None,
+            ..all_wrong
+        };
+        assert_eq!(verdict(copy).0, pb::VerificationResult::CopyMismatch);
+        let expired = Check {
+            copy_differs: false,
+            ..copy
+        };
+        assert_eq!(verdict(expired).0, pb::VerificationResult::Expired);
+        let sound = Check {
+            expired: false,
+            signature_valid: true,
+            ..expired
+        };
+        assert_eq!(verdict(sound).0, pb::VerificationResult::Valid);
+        assert_eq!(status(true, 0, 1), pb::AnswerStatus::Revoked);
+        assert_eq!(status(false, 0, 1), pb::AnswerStatus::Expired);
+        assert_eq!(status(false, 1, 1), pb::AnswerStatus::Valid);
     }
 }

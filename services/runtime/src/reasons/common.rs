@@ -23,6 +23,25 @@ catalogue! {
     PAGE_TOKEN_INVALID,
     /// A negative page size.
     PAGE_SIZE_NEGATIVE,
+    /// A change that must say why (a revocation, a correction, an adjustment) came without
+    /// a reason.
+    REASON_REQUIRED,
+    /// No ownership type was chosen.
+    OWNERSHIP_TYPE_REQUIRED,
+    /// A role list that names no role.
+    ROLE_REQUIRED,
+    /// A map point outside -90..90 latitude or -180..180 longitude.
+    POINT_OUT_OF_RANGE,
+    /// No parcel contains the map point picked.
+    PARCEL_AT_POINT_MISSING,
+    /// A request number the municipality never issued.
+    REQUEST_NUMBER_UNKNOWN,
+    /// A request number issued for another parcel.
+    REQUEST_NUMBER_OTHER_PARCEL,
+    /// A request number past its validity.
+    REQUEST_NUMBER_EXPIRED,
+    /// A request number another inquiry already used.
+    REQUEST_NUMBER_USED,
 }
 
 /// The reasons that name only an outcome, with no subject; the naming rule exempts them.
