@@ -46,65 +46,66 @@ pub const FORMAT: &str = "estelam.inquiry.answer.v2";
 /// The signature algorithm's name on the wire.
 pub const ALGORITHM: &str = "Ed25519";
 
-/// A share in dang.
+/// A share of a property in dang (دانگ; six make the whole), kept as a fraction so shares
+/// like 2½ dang are exact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Share {
-    /// Numerator.
+    /// Dang, times `denominator`.
     pub numerator: i64,
-    /// Denominator.
+    /// What `numerator` is counted in (1 for whole dang).
     pub denominator: i64,
 }
 
-/// Registry plate.
+/// The parcel's registry plate (پلاک ثبتی), by which a notary finds the deed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Plate {
-    /// Main plate.
+    /// The main plate number.
     pub main: String,
-    /// Sub plate.
+    /// The sub plate number.
     pub sub: String,
-    /// Registry section.
+    /// The registry section (بخش ثبتی) the plate numbers belong to.
     pub section: String,
 }
 
-/// One owner as stated.
+/// One owner as the answer states them, from property's record at Submit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct OwnerFact {
-    /// `OWNER_KIND_…`.
+    /// `OWNER_KIND_…`: a person or an organisation.
     pub kind: String,
-    /// National code or national id.
+    /// National code (a person) or national id (an organisation); masked in public views.
     pub national_code: String,
-    /// Name.
+    /// The owner's name on record.
     pub full_name: String,
-    /// Share in dang.
+    /// The owner's share.
     pub share: Share,
-    /// Own deed number, if any.
+    /// The owner's own deed, when the shares are on separate deeds.
     pub deed_number: String,
 }
 
-/// The parcel as stated.
+/// The parcel as the answer states it, from property's record at Submit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct ParcelFact {
-    /// Renovation code.
+    /// The municipal parcel id, canonical.
     pub renovation_code: String,
-    /// Registry plate.
+    /// Its registry plate.
     pub registry_plate: Plate,
-    /// Address.
+    /// Its address on record.
     pub address: String,
-    /// `LAND_USE_…`.
+    /// `LAND_USE_…`, which the levies depend on.
     pub land_use: String,
-    /// dm².
+    /// Land area in dm², an integer so the payload has no floating point.
     pub land_area_dm2: i64,
-    /// dm².
+    /// Built area in dm², likewise.
     pub built_area_dm2: i64,
-    /// Floors.
+    /// Number of floors.
     pub floors: i32,
     /// `OWNERSHIP_TYPE_…`.
     pub ownership_type: String,
-    /// Deed number.
+    /// The parcel's deed number.
     pub deed_number: String,
-    /// Owners.
+    /// Every owner on record.
     pub owners: Vec<OwnerFact>,
-    /// Parcel version stated.
+    /// The version of property's record these facts were read from.
     pub parcel_version: i64,
 }
 
@@ -159,59 +160,62 @@ impl ParcelFact {
     }
 }
 
-/// A fee paid, as stated.
+/// One fee as the answer states it: a line of the bill paid, or the inquiry fee charged to
+/// the authority's account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct FeeFact {
     /// `BILL_ITEM_KIND_…`.
     pub kind: String,
-    /// Jalali year, 0 when none.
+    /// The Jalali year a levy is for; 0 for fees of no year.
     pub jalali_year: i32,
-    /// Description.
+    /// The line as fees worded it.
     pub description: Text,
-    /// Rials.
+    /// The amount in rials.
     pub amount_rials: i64,
 }
 
-/// Everything an answer states; the signed payload is this, canonically encoded.
+/// Everything an answer states; the signed payload is this, canonically encoded. Field
+/// names are those of `estelam.inquiry.v1.AnswerFacts`, so a verifier reads the payload
+/// with the contract's documentation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Facts {
-    /// Always [`FORMAT`].
+    /// Always [`FORMAT`]: names the encoding, so no other can be mistaken for it.
     pub format: String,
-    /// Inquiry number.
+    /// The inquiry answered, as people quote it.
     pub inquiry_number: String,
-    /// Request type code.
+    /// The request type answered (what was asked).
     pub request_type_code: String,
-    /// Request type name.
+    /// Its name at issue, so the paper reads the same after a rename.
     pub request_type_name: Text,
-    /// The parcel.
+    /// The parcel, owners included, as read at Submit.
     pub parcel: ParcelFact,
-    /// Applicant's name.
+    /// The applicant named at step 6.
     pub applicant_full_name: String,
-    /// Applicant's national code.
+    /// The applicant's national code; masked in public views, in the clear when signed.
     pub applicant_national_code: String,
-    /// `DEBT_STATUS_…`.
+    /// `DEBT_STATUS_…`: none owed, cleared by a payment, or not checked for this type.
     pub debt_status: String,
-    /// Tracking code of the payment, if any.
+    /// The payment's tracking code, when a payment cleared the debt.
     pub tracking_code: String,
-    /// Total paid.
+    /// What that payment paid, in rials.
     pub amount_paid_rials: i64,
-    /// Fees paid.
+    /// The bill's lines that payment paid.
     pub fees_paid: Vec<FeeFact>,
-    /// Authority id.
+    /// The inquiring authority (the letter's, else the filer's).
     pub authority_organization_id: String,
-    /// Authority name.
+    /// Its name when the letter was recorded.
     pub authority_name: Text,
-    /// Letter number.
+    /// The letter this answers.
     pub letter_number: String,
-    /// Letter date.
+    /// The letter's Jalali date.
     pub letter_date_jalali: String,
-    /// RFC 3339, whole seconds.
+    /// When it was issued: RFC 3339 UTC, whole seconds.
     pub issued_at: String,
-    /// Jalali date and time in Iran.
+    /// The same instant as people in Iran read it: Jalali date and time.
     pub issued_at_jalali: String,
-    /// RFC 3339, whole seconds.
+    /// When it stops being valid: RFC 3339 UTC, whole seconds.
     pub valid_until: String,
-    /// Jalali date.
+    /// The same, as a Jalali date.
     pub valid_until_jalali: String,
     /// Fees charged to the authority's account (`authority_organization_id`), not paid by
     /// the applicant.
@@ -465,12 +469,13 @@ pub fn unknown_code_message() -> Text {
     )
 }
 
-/// One answer-signing key pair.
+/// An answer-signing key pair; its `Debug` shows only the key id, so a log line never
+/// carries the private key.
 #[derive(Clone)]
 pub struct KeyPair {
     /// Key id: `ans-` and the first 16 hex digits of the SHA-256 of the public key.
     pub kid: String,
-    /// The private key.
+    /// The private key, sealed whenever it is stored.
     pub signing: SigningKey,
     /// When it started signing, µs.
     pub not_before_us: i64,
@@ -485,13 +490,13 @@ impl std::fmt::Debug for KeyPair {
 }
 
 impl KeyPair {
-    /// A new random key pair.
+    /// A new random key pair, current from `now_us`.
     pub fn generate(now_us: i64) -> Self {
         let signing = SigningKey::from_bytes(&rand::random::<[u8; 32]>());
         Self::from_secret(signing.to_bytes(), now_us, None)
     }
 
-    /// A key pair from its stored secret.
+    /// A key pair from its stored (opened) secret; the key id follows from the key.
     pub fn from_secret(secret: [u8; 32], not_before_us: i64, retired_at_us: Option<i64>) -> Self {
         let signing = SigningKey::from_bytes(&secret);
         Self {
@@ -502,18 +507,19 @@ impl KeyPair {
         }
     }
 
-    /// Signs `payload`.
+    /// Signs `payload` with plain Ed25519 (no pre-hash, no context), as verifiers expect.
     pub fn sign(&self, payload: &[u8]) -> [u8; 64] {
         self.signing.sign(payload).to_bytes()
     }
 
-    /// The raw public key.
+    /// The 32-byte public key, as published in the signing-key list.
     pub fn public(&self) -> [u8; 32] {
         self.signing.verifying_key().to_bytes()
     }
 }
 
-/// The key id of a public key.
+/// The key id of a public key: derived from the key, so anyone can recompute it and no
+/// registry of ids is needed.
 pub fn kid_of(key: &VerifyingKey) -> String {
     let digest = sha2::Sha256::digest(key.to_bytes());
     let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();

@@ -87,9 +87,10 @@ pub trait FeesPort: Send + Sync {
         &self,
         request: fpb::AssessRequest,
     ) -> Result<fpb::AssessResponse, ServiceError>;
-    /// A stored bill.
+    /// A bill as fees has it now (open, paid, …).
     async fn get_bill(&self, bill_id: &str) -> Result<fpb::Bill, ServiceError>;
-    /// Starts paying a bill.
+    /// Starts paying a bill; the request's idempotency key makes a retry resume the same
+    /// payment.
     async fn start_payment(
         &self,
         request: fpb::StartPaymentRequest,
@@ -120,13 +121,13 @@ pub trait IdentityPort: Send + Sync {
 /// Every dependency of the engine, one port each.
 #[derive(Clone)]
 pub struct Ports {
-    /// Property and GIS.
+    /// Parcels, owners, the map and request numbers.
     pub property: Arc<dyn PropertyPort>,
-    /// Document store.
+    /// The applicant's uploaded documents.
     pub documents: Arc<dyn DocumentsPort>,
-    /// Fees and debt.
+    /// Bills, payments and authority accounts.
     pub fees: Arc<dyn FeesPort>,
-    /// Identity.
+    /// Organisations and citizens' consent.
     pub identity: Arc<dyn IdentityPort>,
 }
 
