@@ -87,21 +87,28 @@ pub async fn lock_inquiry(conn: &mut AnyConnection, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Takes the row lock of an inquiry only if its stored version is still `expected_version`;
-/// false when someone changed it since it was read. A change that decides inside its
-/// transaction (issue now, or wait for payment) takes this first, before it reads anything
-/// another transaction might be about to change.
+/// Takes the row lock of an inquiry and tells whether its stored version is still
+/// `expected_version` (false when someone changed it since it was read, or it is gone). A
+/// change that decides inside its transaction (issue now, or wait for payment) takes this
+/// first, before it reads anything another transaction might be about to change; it is a
+/// lock, not a write, so the change still writes the row once.
 pub async fn lock_inquiry_at(
     conn: &mut AnyConnection,
     id: &str,
     expected_version: i64,
 ) -> Result<bool> {
-    let done = sqlx::query("UPDATE inquiries SET version = version WHERE id = $1 AND version = $2")
-        .bind(id)
-        .bind(expected_version)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
+    // SQLite transactions hold the database's write lock from their first statement
+    // (`BEGIN IMMEDIATE`), and SQLite has no `FOR UPDATE`.
+    let sql = if conn.backend_name() == "SQLite" {
+        "SELECT version FROM inquiries WHERE id = $1"
+    } else {
+        "SELECT version FROM inquiries WHERE id = $1 FOR UPDATE"
+    };
+    let row = sqlx::query(sql).bind(id).fetch_optional(conn).await?;
+    match row {
+        Some(r) => Ok(r.try_get::<i64, _>("version")? == expected_version),
+        None => Ok(false),
+    }
 }
 
 fn row_to_inquiry(row: &sqlx::any::AnyRow) -> Result<Inquiry> {
