@@ -2,22 +2,22 @@
 //!
 //! Every write follows one pattern, and the types make it the only way to write one:
 //!
-//! 1. **replay** ([`idempotency`]): a retried call (same caller, method and
+//! 1. **replay** (`idempotency.rs`): a retried call (same caller, method and
 //!    `client_request_id`) is answered with the stored first response and does nothing;
 //!    a write can only record its response through the proof that this check ran;
-//! 2. **load** ([`steps`]): the inquiry is loaded and the caller checked against it
+//! 2. **load** (`steps.rs`): the inquiry is loaded and the caller checked against it
 //!    (NotFound when they may not see it), then `expected_version` and the state machine
 //!    ([`crate::workflow`]);
 //! 3. **validate**: the step's input is checked, with the owning service where the seed
 //!    says so, **outside any transaction**;
-//! 4. **save** ([`save`]): one transaction writes the inquiry once, only if its version is
+//! 4. **save** (`save.rs`): one transaction writes the inquiry once, only if its version is
 //!    still the one read, records the response and enqueues events. A call that loses the
 //!    race to a concurrent retry of itself is answered with the winner's response; any
 //!    other loser gets ABORTED.
 //!
 //! Issuing the answer is pure database work (the parcel snapshot and the request number's
 //! use are settled at Submit), so it happens inside the transaction that decides it
-//! ([`issue`]): Submit's when nothing is owed, the `fees.debt.cleared` handler's when the
+//! (`issue.rs`): Submit's when nothing is owed, the `fees.debt.cleared` handler's when the
 //! payment clears the bill, or the recovery sweep's.
 //!
 //! The engine speaks the contract's messages (`estelam.inquiry.v1`) at its edge, because a
