@@ -938,7 +938,7 @@ async fn run_everything(w: &mut World) {
     let (r, fa, en) = reason(&err);
     assert_eq!(err.code(), Code::InvalidArgument, "{label}: {err:?}");
     assert!(
-        r.starts_with("REQUEST_NUMBER") || r == "INVALID_REQUEST_NUMBER",
+        r.starts_with("REQUEST_NUMBER") || r == "REQUEST_NUMBER_INVALID",
         "{label}: {r}"
     );
     assert!(!fa.is_empty() && !en.is_empty());
@@ -973,7 +973,7 @@ async fn run_everything(w: &mut World) {
         .await
         .expect_err("without the deed");
     let (r, fa, en) = reason(&err);
-    assert_eq!(r, "MISSING_REQUIRED_DOCUMENT", "{label}");
+    assert_eq!(r, "REQUIRED_DOCUMENT_MISSING", "{label}");
     assert!(en.contains("deed") && !fa.is_empty(), "{label}: {en}");
     assert_eq!(
         c.current().await.state,

@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Digest;
 
-use crate::convert;
+use crate::dates;
 use crate::request_types::Text;
 
 /// The value of the `format` member.
@@ -46,121 +46,176 @@ pub const FORMAT: &str = "estelam.inquiry.answer.v2";
 /// The signature algorithm's name on the wire.
 pub const ALGORITHM: &str = "Ed25519";
 
-/// A share in dang.
+/// A share of a property in dang (دانگ; six make the whole), kept as a fraction so shares
+/// like 2½ dang are exact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Share {
-    /// Numerator.
+    /// Dang, times `denominator`.
     pub numerator: i64,
-    /// Denominator.
+    /// What `numerator` is counted in (1 for whole dang).
     pub denominator: i64,
 }
 
-/// Registry plate.
+/// The parcel's registry plate (پلاک ثبتی), by which a notary finds the deed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Plate {
-    /// Main plate.
+    /// The main plate number.
     pub main: String,
-    /// Sub plate.
+    /// The sub plate number.
     pub sub: String,
-    /// Registry section.
+    /// The registry section (بخش ثبتی) the plate numbers belong to.
     pub section: String,
 }
 
-/// One owner as stated.
+/// One owner as the answer states them, from property's record at Submit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct OwnerFact {
-    /// `OWNER_KIND_…`.
+    /// `OWNER_KIND_…`: a person or an organisation.
     pub kind: String,
-    /// National code or national id.
+    /// National code (a person) or national id (an organisation); masked in public views.
     pub national_code: String,
-    /// Name.
+    /// The owner's name on record.
     pub full_name: String,
-    /// Share in dang.
+    /// The owner's share.
     pub share: Share,
-    /// Own deed number, if any.
+    /// The owner's own deed, when the shares are on separate deeds.
     pub deed_number: String,
 }
 
-/// The parcel as stated.
+/// The parcel as the answer states it, from property's record at Submit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct ParcelFact {
-    /// Renovation code.
+    /// The municipal parcel id, canonical.
     pub renovation_code: String,
-    /// Registry plate.
+    /// Its registry plate.
     pub registry_plate: Plate,
-    /// Address.
+    /// Its address on record.
     pub address: String,
-    /// `LAND_USE_…`.
+    /// `LAND_USE_…`, which the levies depend on.
     pub land_use: String,
-    /// dm².
+    /// Land area in dm², an integer so the payload has no floating point.
     pub land_area_dm2: i64,
-    /// dm².
+    /// Built area in dm², likewise.
     pub built_area_dm2: i64,
-    /// Floors.
+    /// Number of floors.
     pub floors: i32,
     /// `OWNERSHIP_TYPE_…`.
     pub ownership_type: String,
-    /// Deed number.
+    /// The parcel's deed number.
     pub deed_number: String,
-    /// Owners.
+    /// Every owner on record.
     pub owners: Vec<OwnerFact>,
-    /// Parcel version stated.
+    /// The version of property's record these facts were read from.
     pub parcel_version: i64,
 }
 
-/// A fee paid, as stated.
+impl ParcelFact {
+    /// The parcel as property reports it, in the answer's terms: enums by their protobuf
+    /// names, so the signed payload stays readable and stable if enum numbers are reused.
+    pub fn from_parcel(p: &ppb::Parcel) -> Self {
+        let plate = p.registry_plate.clone().unwrap_or_default();
+        let own = p.ownership.clone().unwrap_or_default();
+        Self {
+            renovation_code: p.renovation_code.clone(),
+            registry_plate: Plate {
+                main: plate.main,
+                sub: plate.sub,
+                section: plate.section,
+            },
+            address: p.address.clone(),
+            land_use: ppb::LandUse::try_from(p.land_use)
+                .unwrap_or_default()
+                .as_str_name()
+                .to_owned(),
+            land_area_dm2: p.land_area_dm2,
+            built_area_dm2: p.built_area_dm2,
+            floors: p.floors,
+            ownership_type: ppb::OwnershipType::try_from(own.ownership_type)
+                .unwrap_or_default()
+                .as_str_name()
+                .to_owned(),
+            deed_number: own.deed_number.clone(),
+            owners: own
+                .owners
+                .iter()
+                .map(|o| OwnerFact {
+                    kind: ppb::OwnerKind::try_from(o.kind)
+                        .unwrap_or_default()
+                        .as_str_name()
+                        .to_owned(),
+                    national_code: o.national_code.clone(),
+                    full_name: o.full_name.clone(),
+                    share: o
+                        .share
+                        .map(|s| Share {
+                            numerator: s.numerator,
+                            denominator: s.denominator,
+                        })
+                        .unwrap_or_default(),
+                    deed_number: o.deed_number.clone(),
+                })
+                .collect(),
+            parcel_version: p.version,
+        }
+    }
+}
+
+/// One fee as the answer states it: a line of the bill paid, or the inquiry fee charged to
+/// the authority's account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct FeeFact {
     /// `BILL_ITEM_KIND_…`.
     pub kind: String,
-    /// Jalali year, 0 when none.
+    /// The Jalali year a levy is for; 0 for fees of no year.
     pub jalali_year: i32,
-    /// Description.
+    /// The line as fees worded it.
     pub description: Text,
-    /// Rials.
+    /// The amount in rials.
     pub amount_rials: i64,
 }
 
-/// Everything an answer states; the signed payload is this, canonically encoded.
+/// Everything an answer states; the signed payload is this, canonically encoded. Field
+/// names are those of `estelam.inquiry.v1.AnswerFacts`, so a verifier reads the payload
+/// with the contract's documentation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Facts {
-    /// Always [`FORMAT`].
+    /// Always [`FORMAT`]: names the encoding, so no other can be mistaken for it.
     pub format: String,
-    /// Inquiry number.
+    /// The inquiry answered, as people quote it.
     pub inquiry_number: String,
-    /// Request type code.
+    /// The request type answered (what was asked).
     pub request_type_code: String,
-    /// Request type name.
+    /// Its name at issue, so the paper reads the same after a rename.
     pub request_type_name: Text,
-    /// The parcel.
+    /// The parcel, owners included, as read at Submit.
     pub parcel: ParcelFact,
-    /// Applicant's name.
+    /// The applicant named at step 6.
     pub applicant_full_name: String,
-    /// Applicant's national code.
+    /// The applicant's national code; masked in public views, in the clear when signed.
     pub applicant_national_code: String,
-    /// `DEBT_STATUS_…`.
+    /// `DEBT_STATUS_…`: none owed, cleared by a payment, or not checked for this type.
     pub debt_status: String,
-    /// Tracking code of the payment, if any.
+    /// The payment's tracking code, when a payment cleared the debt.
     pub tracking_code: String,
-    /// Total paid.
+    /// What that payment paid, in rials.
     pub amount_paid_rials: i64,
-    /// Fees paid.
+    /// The bill's lines that payment paid.
     pub fees_paid: Vec<FeeFact>,
-    /// Authority id.
+    /// The inquiring authority (the letter's, else the filer's).
     pub authority_organization_id: String,
-    /// Authority name.
+    /// Its name when the letter was recorded.
     pub authority_name: Text,
-    /// Letter number.
+    /// The letter this answers.
     pub letter_number: String,
-    /// Letter date.
+    /// The letter's Jalali date.
     pub letter_date_jalali: String,
-    /// RFC 3339, whole seconds.
+    /// When it was issued: RFC 3339 UTC, whole seconds.
     pub issued_at: String,
-    /// Jalali date and time in Iran.
+    /// The same instant as people in Iran read it: Jalali date and time.
     pub issued_at_jalali: String,
-    /// RFC 3339, whole seconds.
+    /// When it stops being valid: RFC 3339 UTC, whole seconds.
     pub valid_until: String,
-    /// Jalali date.
+    /// The same, as a Jalali date.
     pub valid_until_jalali: String,
     /// Fees charged to the authority's account (`authority_organization_id`), not paid by
     /// the applicant.
@@ -250,7 +305,7 @@ impl Facts {
     pub fn to_proto(&self, mask: bool) -> pb::AnswerFacts {
         let nc = |s: &str| if mask { mask_code(s) } else { s.to_owned() };
         let t = |s: &str| {
-            convert::parse_rfc3339_seconds(s)
+            dates::parse_rfc3339_seconds(s)
                 .map(|seconds| prost_types::Timestamp { seconds, nanos: 0 })
         };
         let p = &self.parcel;
@@ -338,12 +393,89 @@ pub fn mask_code(code: &str) -> String {
     out
 }
 
-/// One answer-signing key pair.
+/// Whether an answer stands at `now_us`: a revocation outlives the validity, since a
+/// verifier must learn that the answer was withdrawn, not merely that it ran out.
+pub fn status(revoked: bool, valid_until_us: i64, now_us: i64) -> pb::AnswerStatus {
+    if revoked {
+        pb::AnswerStatus::Revoked
+    } else if valid_until_us < now_us {
+        pb::AnswerStatus::Expired
+    } else {
+        pb::AnswerStatus::Valid
+    }
+}
+
+/// What a check of a stored answer found, as VerifyAnswer reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Check<'a> {
+    /// The revocation reason, when the answer was revoked.
+    pub revoked_reason: Option<&'a str>,
+    /// A copy was presented for comparison and it differs from the stored answer.
+    pub copy_differs: bool,
+    /// The answer's validity ended before the check.
+    pub expired: bool,
+    /// The stored signature verifies with the key that made it.
+    pub signature_valid: bool,
+}
+
+/// The verdict of a check and what to tell the person holding the paper. The order is the
+/// order of what matters most to them: a revoked answer is void whatever else holds, a
+/// copy that differs is not the answer at all, and only then do validity and signature
+/// speak about the answer itself.
+pub fn verdict(check: Check<'_>) -> (pb::VerificationResult, Text) {
+    use pb::VerificationResult as V;
+    if let Some(reason) = check.revoked_reason {
+        return (
+            V::Revoked,
+            Text {
+                fa: format!("این پاسخ استعلام باطل شده است. علت: {reason}"),
+                en: format!("This answer was revoked. Reason: {reason}"),
+            },
+        );
+    }
+    let (result, fa, en) = if check.copy_differs {
+        (
+            V::CopyMismatch,
+            "نسخهٔ ارائه‌شده با پاسخ صادرشده یکی نیست؛ به آن اعتماد نکنید.",
+            "The copy presented differs from the answer issued; do not rely on it.",
+        )
+    } else if check.expired {
+        (
+            V::Expired,
+            "مدت اعتبار این پاسخ استعلام به پایان رسیده است.",
+            "This answer is past its validity.",
+        )
+    } else if !check.signature_valid {
+        (
+            V::CopyMismatch,
+            "امضای پاسخ نامعتبر است؛ با شهرداری تماس بگیرید.",
+            "The answer's signature does not verify; contact the municipality.",
+        )
+    } else {
+        (
+            V::Valid,
+            "این پاسخ استعلام را شهرداری صادر کرده و معتبر است.",
+            "This answer was issued by the municipality and is valid.",
+        )
+    };
+    (result, Text::new(fa, en))
+}
+
+/// What VerifyAnswer tells someone whose code names no answer: the paper is not one.
+pub fn unknown_code_message() -> Text {
+    Text::new(
+        "پاسخی با این کد تصدیق صادر نشده است. این برگه را معتبر ندانید.",
+        "No answer was issued with this verification code. Do not rely on this paper.",
+    )
+}
+
+/// An answer-signing key pair; its `Debug` shows only the key id, so a log line never
+/// carries the private key.
 #[derive(Clone)]
 pub struct KeyPair {
     /// Key id: `ans-` and the first 16 hex digits of the SHA-256 of the public key.
     pub kid: String,
-    /// The private key.
+    /// The private key, sealed whenever it is stored.
     pub signing: SigningKey,
     /// When it started signing, µs.
     pub not_before_us: i64,
@@ -358,13 +490,13 @@ impl std::fmt::Debug for KeyPair {
 }
 
 impl KeyPair {
-    /// A new random key pair.
+    /// A new random key pair, current from `now_us`.
     pub fn generate(now_us: i64) -> Self {
         let signing = SigningKey::from_bytes(&rand::random::<[u8; 32]>());
         Self::from_secret(signing.to_bytes(), now_us, None)
     }
 
-    /// A key pair from its stored secret.
+    /// A key pair from its stored (opened) secret; the key id follows from the key.
     pub fn from_secret(secret: [u8; 32], not_before_us: i64, retired_at_us: Option<i64>) -> Self {
         let signing = SigningKey::from_bytes(&secret);
         Self {
@@ -375,18 +507,19 @@ impl KeyPair {
         }
     }
 
-    /// Signs `payload`.
+    /// Signs `payload` with plain Ed25519 (no pre-hash, no context), as verifiers expect.
     pub fn sign(&self, payload: &[u8]) -> [u8; 64] {
         self.signing.sign(payload).to_bytes()
     }
 
-    /// The raw public key.
+    /// The 32-byte public key, as published in the signing-key list.
     pub fn public(&self) -> [u8; 32] {
         self.signing.verifying_key().to_bytes()
     }
 }
 
-/// The key id of a public key.
+/// The key id of a public key: derived from the key, so anyone can recompute it and no
+/// registry of ids is needed.
 pub fn kid_of(key: &VerifyingKey) -> String {
     let digest = sha2::Sha256::digest(key.to_bytes());
     let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
@@ -513,5 +646,37 @@ mod tests {
             .unwrap();
         let parsed = VerifyingKey::from_public_key_der(&der).unwrap();
         assert_eq!(parsed.to_bytes(), key.public());
+    }
+
+    #[test]
+    fn a_revocation_outranks_every_other_finding() {
+        let all_wrong = Check {
+            revoked_reason: Some("forged deed"),
+            copy_differs: true,
+            expired: true,
+            signature_valid: false,
+        };
+        let (result, message) = verdict(all_wrong);
+        assert_eq!(result, pb::VerificationResult::Revoked);
+        assert!(message.en.contains("forged deed") && message.fa.contains("forged deed"));
+        let copy = Check {
+            revoked_reason: None,
+            ..all_wrong
+        };
+        assert_eq!(verdict(copy).0, pb::VerificationResult::CopyMismatch);
+        let expired = Check {
+            copy_differs: false,
+            ..copy
+        };
+        assert_eq!(verdict(expired).0, pb::VerificationResult::Expired);
+        let sound = Check {
+            expired: false,
+            signature_valid: true,
+            ..expired
+        };
+        assert_eq!(verdict(sound).0, pb::VerificationResult::Valid);
+        assert_eq!(status(true, 0, 1), pb::AnswerStatus::Revoked);
+        assert_eq!(status(false, 0, 1), pb::AnswerStatus::Expired);
+        assert_eq!(status(false, 1, 1), pb::AnswerStatus::Valid);
     }
 }

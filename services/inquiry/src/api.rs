@@ -1,25 +1,24 @@
-//! The gRPC API: check the caller, translate, delegate to the [`Engine`].
+//! The gRPC API: authenticate the caller, unwrap the request, delegate to the [`Engine`],
+//! wrap the response. No rules live here, so every rule is the same for whichever edge
+//! (gateway, an authority's software, another municipal system) calls.
 
 use std::sync::Arc;
 
 use estelam_proto::inquiry::v1 as pb;
 use estelam_proto::inquiry::v1::inquiry_service_server::InquiryService;
-use estelam_runtime::auth::{Role, caller, optional_caller};
-use estelam_runtime::error::{ErrorCode, ServiceError};
+use estelam_runtime::auth::{caller, optional_caller};
 use tonic::{Request, Response, Status};
 
-use crate::answer::Facts;
-use crate::engine::{Engine, answer_status};
-use crate::render::{self, AnswerView, Lang};
+use crate::engine::Engine;
 
-/// The tonic service.
+/// The tonic service over the engine.
 #[derive(Clone)]
 pub struct Api {
     engine: Arc<Engine>,
 }
 
 impl Api {
-    /// An API over the orchestrator.
+    /// An API over the engine, which the event consumer and the recovery sweep share.
     pub fn new(engine: Arc<Engine>) -> Self {
         Self { engine }
     }
@@ -38,13 +37,11 @@ impl InquiryService for Api {
         request: Request<pb::ListRequestTypesRequest>,
     ) -> R<pb::ListRequestTypesResponse> {
         let who = optional_caller(&request).cloned();
-        let types = self
+        let request_types = self
             .engine
             .list_request_types(who.as_ref(), request.get_ref().include_inactive)
             .await?;
-        ok(pb::ListRequestTypesResponse {
-            request_types: types,
-        })
+        ok(pb::ListRequestTypesResponse { request_types })
     }
 
     async fn get_request_type(
@@ -91,24 +88,12 @@ impl InquiryService for Api {
         &self,
         request: Request<pb::GetInquiryRequest>,
     ) -> R<pb::GetInquiryResponse> {
-        use pb::get_inquiry_request::Key;
         let who = caller(&request)?.clone();
-        let inq = match &request.get_ref().key {
-            Some(Key::InquiryId(id)) => self.engine.load_visible(&who, id).await?,
-            Some(Key::InquiryNumber(n)) => self.engine.load_visible_by_number(&who, n).await?,
-            None => {
-                return Err(ServiceError::invalid_field(
-                    "inquiry_id",
-                    "REQUIRED",
-                    "شناسه یا شمارهٔ استعلام را بفرستید.",
-                    "Send the inquiry id or inquiry number.",
-                )
-                .into());
-            }
-        };
-        ok(pb::GetInquiryResponse {
-            inquiry: Some(inq.to_proto()),
-        })
+        let inq = self
+            .engine
+            .get_inquiry(&who, request.get_ref().key.as_ref())
+            .await?;
+        ok(pb::GetInquiryResponse { inquiry: Some(inq) })
     }
 
     async fn list_inquiries(
@@ -200,12 +185,12 @@ impl InquiryService for Api {
 
     async fn get_answer(&self, request: Request<pb::GetAnswerRequest>) -> R<pb::GetAnswerResponse> {
         let who = caller(&request)?.clone();
-        let (_, row) = self
+        let answer = self
             .engine
-            .answer_of(&who, &request.get_ref().inquiry_id)
+            .get_answer(&who, &request.get_ref().inquiry_id)
             .await?;
         ok(pb::GetAnswerResponse {
-            answer: Some(self.engine.answer_proto(&row, false)?),
+            answer: Some(answer),
         })
     }
 
@@ -214,52 +199,10 @@ impl InquiryService for Api {
         request: Request<pb::RenderAnswerRequest>,
     ) -> R<pb::RenderAnswerResponse> {
         let who = caller(&request)?.clone();
-        let req = request.into_inner();
-        let (inq, row) = self.engine.answer_of(&who, &req.inquiry_id).await?;
-        let lang = Lang::parse(&req.language);
-        let format =
-            pb::AnswerFormat::try_from(req.format).unwrap_or(pb::AnswerFormat::Unspecified);
-        let template = {
-            let t = self.engine.get_request_type(&inq.request_type_code).await;
-            t.map(|t| t.answer_template)
-                .unwrap_or_else(|_| "standard".into())
-        };
-        let url = self.engine.verification_url(&row.verification_code);
-        let facts = Facts::decode(&row.signed_payload).map_err(ServiceError::internal)?;
-        let status = answer_status(&row, estelam_runtime::db::now_micros());
-        let name = format!("estelam-{}", row.inquiry_number);
-        let rendered = tokio::task::spawn_blocking(move || {
-            let view = AnswerView {
-                facts: &facts,
-                verification_code: &row.verification_code,
-                verification_url: &url,
-                signing_key_id: &row.signing_key_id,
-                signature: &row.signature,
-                status,
-                revoked_reason: row.revoked_reason.as_deref(),
-                template: &template,
-            };
-            match format {
-                pb::AnswerFormat::Pdf => {
-                    render::pdf(&view, lang).map(|b| (b, "application/pdf", format!("{name}.pdf")))
-                }
-                _ => render::html(&view, lang).map(|h| {
-                    (
-                        h.into_bytes(),
-                        "text/html; charset=utf-8",
-                        format!("{name}.html"),
-                    )
-                }),
-            }
-        })
-        .await
-        .map_err(ServiceError::internal)?
-        .map_err(ServiceError::internal)?;
-        ok(pb::RenderAnswerResponse {
-            content: rendered.0,
-            content_type: rendered.1.into(),
-            filename: rendered.2,
-        })
+        ok(self
+            .engine
+            .render_answer(&who, request.into_inner())
+            .await?)
     }
 
     async fn verify_answer(
@@ -319,21 +262,6 @@ impl InquiryService for Api {
         request: Request<pb::BulkStatusRequest>,
     ) -> R<pb::BulkStatusResponse> {
         let who = caller(&request)?.clone();
-        if !who.has_any(&[
-            Role::Authority,
-            Role::Clerk,
-            Role::Admin,
-            Role::Service,
-            Role::Citizen,
-        ]) {
-            return Err(ServiceError::new(
-                ErrorCode::PermissionDenied,
-                "PERMISSION_DENIED",
-                "شما اجازهٔ انجام این کار را ندارید.",
-                "You are not allowed to do this.",
-            )
-            .into());
-        }
         let entries = self
             .engine
             .bulk_status(&who, &request.get_ref().inquiry_numbers)

@@ -1,18 +1,23 @@
-//! Consuming `fees.debt.cleared`: the payment that lets a waiting inquiry be issued.
+//! The events the inquiry service takes part in: it consumes `fees.debt.cleared` (the
+//! payment that lets a waiting inquiry be issued) and publishes `inquiry.answer.issued`
+//! and `inquiry.answer.revoked` through its outbox, in the transaction that issues or
+//! revokes.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use estelam_proto::events::v1::DebtCleared;
+use estelam_proto::events::v1::{self as epb, DebtCleared};
+use estelam_proto::routing_keys;
 use estelam_runtime::bus::{Event, EventBus, QueueSpec};
 use estelam_runtime::db::now_micros;
 use estelam_runtime::inbox::{Consumer, EventHandler, HandlerError};
+use estelam_runtime::time::{micros, timestamp};
 use prost::Message;
 use sqlx::{Any, Transaction};
 
-use crate::convert;
 use crate::engine::Engine;
-use crate::store::DebtClearedRecord;
+use crate::model::Inquiry;
+use crate::store::{AnswerRow, DebtClearedRecord};
 
 /// The consumer's name in the inbox; stable across releases.
 pub const CONSUMER: &str = "inquiry.debt-cleared";
@@ -55,7 +60,7 @@ impl EventHandler for DebtClearedHandler {
             occurred_at_us: cleared
                 .occurred_at
                 .as_ref()
-                .map(convert::micros)
+                .and_then(micros)
                 .unwrap_or_else(now_micros),
         };
         match self.engine.apply_debt_cleared(tx, &record).await {
@@ -93,4 +98,61 @@ pub async fn spawn_consumer(
     let db = engine.db().clone();
     let consumer = Consumer::new(db, bus, spec, CONSUMER, DebtClearedHandler { engine });
     Ok(consumer.spawn(shutdown).await?)
+}
+
+/// `inquiry.answer.issued` for an answer just stored: subscribers (the authority's webhook,
+/// other municipal systems) learn of it without polling.
+pub fn answer_issued(inq: &Inquiry, request_type_code: &str, row: &AnswerRow) -> Event {
+    let payload = epb::AnswerIssued {
+        event_id: String::new(),
+        occurred_at: Some(timestamp(row.issued_at_us)),
+        inquiry_id: inq.id.clone(),
+        inquiry_number: inq.number.clone(),
+        request_type_code: request_type_code.to_owned(),
+        verification_code: row.verification_code.clone(),
+        renovation_code: row.renovation_code.clone(),
+        organization_id: inq.filed_by_organization_id.clone(),
+        issued_at: Some(timestamp(row.issued_at_us)),
+        valid_until: Some(timestamp(row.valid_until_us)),
+    };
+    event(
+        routing_keys::ANSWER_ISSUED,
+        "estelam.events.v1.AnswerIssued",
+        |id| {
+            let mut e = payload.clone();
+            e.event_id = id.to_owned();
+            e.encode_to_vec()
+        },
+    )
+}
+
+/// `inquiry.answer.revoked`: whoever relied on the answer must learn that it no longer
+/// stands.
+pub fn answer_revoked(inq: &Inquiry, row: &AnswerRow, reason: &str, at_us: i64) -> Event {
+    let payload = epb::AnswerRevoked {
+        event_id: String::new(),
+        occurred_at: Some(timestamp(at_us)),
+        inquiry_id: inq.id.clone(),
+        inquiry_number: inq.number.clone(),
+        verification_code: row.verification_code.clone(),
+        renovation_code: row.renovation_code.clone(),
+        reason: reason.to_owned(),
+    };
+    event(
+        routing_keys::ANSWER_REVOKED,
+        "estelam.events.v1.AnswerRevoked",
+        |id| {
+            let mut e = payload.clone();
+            e.event_id = id.to_owned();
+            e.encode_to_vec()
+        },
+    )
+}
+
+/// An outbox event whose payload carries the event's own id, so a subscriber that sees the
+/// payload alone can still drop a redelivery.
+fn event(routing_key: &str, message_type: &str, payload: impl Fn(&str) -> Vec<u8>) -> Event {
+    let mut event = Event::new(routing_key, message_type, Vec::new());
+    event.payload = payload(&event.id);
+    event
 }

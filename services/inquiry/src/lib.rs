@@ -1,22 +1,33 @@
-//! Inquiry orchestrator: the nine steps of the property inquiry (استعلام ملک) as a durable
+//! Inquiry service: the nine steps of the property inquiry (استعلام ملک) as a durable
 //! workflow, and the signed answer (پاسخ استعلام).
 //!
-//! * [`workflow`]: the state machine, pure rules.
-//! * [`engine`]: every operation, from a checked caller to a committed change; the other
-//!   services are reached only through the [`ports`].
-//! * [`events`]: `fees.debt.cleared` through the runtime inbox issues waiting answers.
-//! * [`answer`]: the facts, their canonical JSON and Ed25519 signature; [`render`]: the
-//!   printable HTML page and the PDF (typst, Vazirmatn, QR code); [`key_seal`]: the
-//!   signing keys encrypted at rest.
-//! * [`store`]: SQL; [`request_types`]: request types as data, with the seeded four.
+//! Where to look:
+//!
+//! * [`api`]: the gRPC service; authenticates, unwraps and delegates, nothing else.
+//! * [`engine`]: every use case, from a checked caller to a committed change: one module
+//!   per group (request types, filing, the steps, Submit, issuing, recovery, payment,
+//!   cancelling, answers, queries), the idempotent write and the one save they share. The
+//!   other services are reached only through the [`ports`].
+//! * Rules with no I/O: [`workflow`] (the state machine and why a state changed),
+//!   [`access`] (who may see and act), [`request_types`] (request types as data, with the
+//!   seeded four), [`answer`] (the facts, their canonical JSON and Ed25519 signature, and a
+//!   verification's verdict), [`dates`] (the instants an answer states).
+//! * [`errors`]: every refusal, with its reason and what to do, in Persian and English.
+//! * [`model`]: the inquiry as stored; [`store`]: SQL, one file per aggregate.
+//! * [`events`]: `fees.debt.cleared` through the runtime inbox issues waiting answers;
+//!   the events the service publishes. [`metrics`]: submit → issue time.
+//! * [`render`]: the printable HTML page and the PDF (typst, Vazirmatn, QR code);
+//!   [`key_seal`]: the signing keys encrypted at rest.
 //!
 //! The crate exposes [`SERVICE`], its [`migrations`] and [`build`], which the launcher uses
 //! to host it; [`build_with`] takes the ports explicitly (tests use fakes).
 
+pub mod access;
 pub mod answer;
 pub mod api;
-pub mod convert;
+pub mod dates;
 pub mod engine;
+pub mod errors;
 pub mod events;
 pub mod key_seal;
 pub mod metrics;

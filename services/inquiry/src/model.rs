@@ -6,129 +6,141 @@ use estelam_proto::inquiry::v1 as pb;
 use serde::{Deserialize, Serialize};
 
 use crate::answer::{FeeFact, ParcelFact, Share};
-use crate::convert::{opt_ts, stamp, ts};
 use crate::request_types::Text;
 use crate::workflow::State;
+use estelam_runtime::time::{optional_timestamp, timestamp};
 
-/// Who did something and when.
+/// Who did something and when: every step's data and every state change carries one, so an
+/// inquiry's history answers "who changed this" without an audit table of its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Stamp {
-    /// Account id; empty for the system.
+    /// Account id; empty when the system acted (recovery, a payment's event).
     pub actor: String,
-    /// Display name, when known.
+    /// Display name, when the actor's service knew it; shown to clerks beside the id.
     pub name: String,
-    /// µs since the epoch.
+    /// When, in µs since the epoch.
     pub at_us: i64,
 }
 
 impl Stamp {
-    /// On the wire.
+    /// The stamp as the contracts carry it (`common.v1.AuditStamp`).
     pub fn to_proto(&self) -> cpb::AuditStamp {
-        stamp(&self.actor, &self.name, self.at_us)
+        cpb::AuditStamp {
+            actor_account_id: self.actor.clone(),
+            actor_display_name: self.name.clone(),
+            at: Some(timestamp(self.at_us)),
+        }
     }
 }
 
-/// Step 3.
+/// What the applicant accepted at step 3: the exact text versions, so the acceptance still
+/// names the words shown after an admin edits the request type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UndertakingsStep {
-    /// `code@version` accepted.
+    /// `code@version` of every undertaking accepted.
     pub version_ids: Vec<String>,
-    /// Who and when.
+    /// Who accepted, and when.
     pub recorded: Stamp,
 }
 
-/// Step 4.
+/// The property named at step 4, as checked with property: Submit reads the parcel again
+/// by this code and marks this request number used.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PropertyStep {
-    /// Canonical renovation code.
+    /// Canonical renovation code (also when the parcel was picked on the map).
     pub renovation_code: String,
-    /// Canonical request number (empty when the type does not check it).
+    /// Canonical request number; empty when the request type does not check it.
     pub request_number: String,
-    /// The map point, when picked.
+    /// The map point (lat, lon) the applicant clicked, when they named the parcel that way.
     pub picked: Option<(f64, f64)>,
-    /// Address.
+    /// The parcel's address at the time, shown back to the applicant on later steps.
     pub address: String,
-    /// Who and when.
+    /// Who named the property, and when.
     pub recorded: Stamp,
 }
 
-/// Step 5a.
+/// The inquiring authority's letter (step 5a): the answer names the authority and the
+/// letter it answers, and an on-account inquiry fee is charged to that authority.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LetterStep {
-    /// Letter number.
+    /// The letter's number as the authority wrote it (digits normalised).
     pub letter_number: String,
-    /// Jalali date, canonical.
+    /// The letter's Jalali date, canonical `YYYY/MM/DD`.
     pub letter_date_jalali: String,
-    /// Authority id.
+    /// The inquiring authority's organisation id in identity.
     pub organization_id: String,
-    /// Authority name.
+    /// Its name when the letter was recorded, so the answer does not change with a rename.
     pub organization_name: Text,
-    /// Who and when.
+    /// Who recorded the letter, and when.
     pub recorded: Stamp,
 }
 
-/// An attached document.
+/// One document attached at step 5b, with what documents said of it then (its kind decides
+/// which required documents are present).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attached {
-    /// Document id.
+    /// The document's id in the documents service.
     pub document_id: String,
-    /// Kind (proto enum number).
+    /// Its kind, as the `documents.v1.DocumentKind` number.
     pub kind: i32,
-    /// Filename.
+    /// The name it was uploaded under, shown back to the applicant.
     pub filename: String,
 }
 
-/// Step 5b.
+/// The documents attached at step 5b, all of them the applicant's own uploads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocumentsStep {
-    /// Documents.
+    /// Each document once, in the order given.
     pub documents: Vec<Attached>,
-    /// Who and when.
+    /// Who attached them, and when.
     pub recorded: Stamp,
 }
 
-/// Step 6.
+/// The applicant named at step 6, as checked against the parcel's owners; the answer
+/// states this name and national code.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApplicantStep {
-    /// Name as given.
+    /// The name as given, whitespace collapsed.
     pub full_name: String,
     /// Canonical national code.
     pub national_code: String,
-    /// Ownership type (proto enum number).
+    /// Declared ownership type, as the `property.v1.OwnershipType` number.
     pub ownership_type: i32,
-    /// Share reported by property.
+    /// The applicant's share as property reported it (0/1 when ownership is not checked).
     pub share: Share,
-    /// Who and when.
+    /// Who named the applicant, and when.
     pub recorded: Stamp,
 }
 
-/// One state change.
+/// One state change, kept so the inquiry's history shows every move, including moves back
+/// when a step was redone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
-    /// Before.
+    /// The state left.
     pub from: State,
-    /// After.
+    /// The state reached.
     pub to: State,
-    /// Who and when.
+    /// Who moved it (empty actor for the system), and when.
     pub changed: Stamp,
-    /// Why, when it matters.
+    /// Why, for the moves a person must understand (rejection, expiry, a redone step).
     pub reason: Option<Text>,
 }
 
-/// An inquiry.
+/// An inquiry: stored as one JSON document (see the module docs), read whole, changed in
+/// memory by a step and written back only if no one else changed it meanwhile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Inquiry {
-    /// UUIDv7.
+    /// UUIDv7, so ids sort by creation.
     pub id: String,
-    /// Inquiry number.
+    /// The short, check-digited number people quote.
     pub number: String,
-    /// Request type code.
+    /// The request type filed.
     pub request_type_code: String,
-    /// Request type version followed.
+    /// The request type version the inquiry follows to the end, whatever admins edit later.
     pub request_type_version: i64,
-    /// Where it stands.
+    /// Where it stands in the workflow.
     pub state: State,
-    /// +1 per change.
+    /// Optimistic-concurrency version: +1 per change; a change names the version it read.
     pub version: i64,
     /// The citizen it is for.
     pub applicant_account_id: String,
@@ -138,19 +150,20 @@ pub struct Inquiry {
     pub filed_by_organization_id: String,
     /// The consenting citizen's national code, when filed on their behalf.
     pub consented_national_code: String,
-    /// Step 3.
+    /// Step 3's data, until the step is redone from an earlier one.
     pub undertakings: Option<UndertakingsStep>,
-    /// Step 4.
+    /// Step 4's data, likewise.
     pub property: Option<PropertyStep>,
-    /// Step 5a.
+    /// Step 5a's data, for request types with a letter.
     pub letter: Option<LetterStep>,
-    /// Step 5b.
+    /// Step 5b's data.
     pub documents: Option<DocumentsStep>,
-    /// Step 6.
+    /// Step 6's data.
     pub applicant: Option<ApplicantStep>,
-    /// The bill assessed at Submit.
+    /// The bill fees assessed at Submit; empty when nothing was assessed. The debt-cleared
+    /// event names it, which is how a payment finds its inquiry.
     pub bill_id: String,
-    /// Its total.
+    /// The bill's total, what StartPayment asks fees to collect.
     pub amount_due_rials: i64,
     /// Its lines, as the answer will state them.
     pub bill_lines: Vec<FeeFact>,
@@ -160,25 +173,26 @@ pub struct Inquiry {
     pub authority_fee: Option<(String, FeeFact)>,
     /// The parcel as it stood at Submit, for the answer.
     pub parcel_snapshot: Option<ParcelFact>,
-    /// Payment that cleared the bill.
+    /// The payment that cleared the bill, once the debt-cleared event (or the recovery sweep)
+    /// reported it.
     pub payment_id: String,
-    /// Its tracking code.
+    /// The payment's tracking code (کد رهگیری), stated on the answer.
     pub tracking_code: String,
-    /// Amount paid.
+    /// What that payment paid.
     pub amount_paid_rials: i64,
-    /// Answer's verification code.
+    /// The issued answer's verification code, so a tracker need not fetch the answer.
     pub verification_code: String,
-    /// Why rejected, cancelled or expired.
+    /// Why the inquiry was rejected, cancelled or expired, for the person who sees it stop.
     pub state_reason: Option<Text>,
-    /// Every state change.
+    /// Every state change, oldest first.
     pub history: Vec<Change>,
-    /// µs.
+    /// When it was created, µs; lists page by (created, id).
     pub created_at_us: i64,
-    /// µs.
+    /// When it last changed, µs.
     pub updated_at_us: i64,
-    /// µs.
+    /// When it was submitted, µs; the answer says its facts were read then.
     pub submitted_at_us: Option<i64>,
-    /// µs.
+    /// When its answer was issued, µs.
     pub issued_at_us: Option<i64>,
     /// µs: an unfinished inquiry's expiry, or an answer's end of validity.
     pub expires_at_us: Option<i64>,
@@ -237,7 +251,8 @@ impl Inquiry {
         }
     }
 
-    /// On the wire.
+    /// The inquiry as the contract shows it; its bytes are also what a retried write is
+    /// answered with.
     pub fn to_proto(&self) -> pb::Inquiry {
         pb::Inquiry {
             inquiry_id: self.id.clone(),
@@ -305,11 +320,11 @@ impl Inquiry {
                     reason: c.reason.as_ref().map(Text::to_proto),
                 })
                 .collect(),
-            created_at: Some(ts(self.created_at_us)),
-            updated_at: Some(ts(self.updated_at_us)),
-            submitted_at: opt_ts(self.submitted_at_us),
-            issued_at: opt_ts(self.issued_at_us),
-            expires_at: opt_ts(self.expires_at_us),
+            created_at: Some(timestamp(self.created_at_us)),
+            updated_at: Some(timestamp(self.updated_at_us)),
+            submitted_at: optional_timestamp(self.submitted_at_us),
+            issued_at: optional_timestamp(self.issued_at_us),
+            expires_at: optional_timestamp(self.expires_at_us),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! The inquiry service's seams to the services it depends on.
 //!
-//! One trait per dependency, with only the calls the workflow makes, so the workflow can be
-//! tested against scripted fakes and the real services can change behind the contracts.
-//! Each trait has a gRPC implementation over the generated tonic client, authenticating
-//! with a service-account token from a [`BearerSource`].
+//! One trait per dependency, with only the calls the engine makes, so the engine depends on
+//! what it uses rather than on whole generated clients, and [`crate::build_with`] can be
+//! given other implementations. Each trait has a gRPC implementation over the generated
+//! tonic client, authenticating with a service-account token from a [`BearerSource`]; the
+//! tests serve scripted fake services over real gRPC behind these same implementations.
 //!
 //! Calls and roles (the other services must grant these to the `service` role):
 //!
@@ -11,14 +12,15 @@
 //! |---|---|---|
 //! | property | `GetParcel` | step 4 (by code), Submit (the parcel snapshot in the answer) |
 //! | property | `PickAt` | step 4 (by a map point) |
-//! | property | `VerifyRequestNumber` | step 4 |
-//! | property | `CheckApplicant` | step 6 |
+//! | property | `VerifyRequestNumber` | step 4, for types that check the request number |
+//! | property | `CheckApplicant` | step 6, for types that check ownership |
 //! | property | `MarkRequestNumberUsed` | Submit (idempotent per inquiry id) |
 //! | documents | `GetDocumentInfo` | step 5b (owner and kind of each document) |
-//! | fees | `Assess` | Submit (idempotent per inquiry: `client_request_id = inquiry:<id>`) |
-//! | fees | `GetBill` | GetBill, and the recovery sweep (was a waiting bill paid?) |
-//! | fees | `StartPayment` | StartPayment |
-//! | identity | `GetOrganization` | step 5a (the inquiring authority) and on-behalf filing |
+//! | fees | `Assess` | Submit (idempotent: `client_request_id = inquiry:<id>:v<version>`) |
+//! | fees | `ChargeAccount` | Submit, for types whose inquiry fee goes on the authority's account (once per inquiry) |
+//! | fees | `GetBill` | GetBill, a retried Submit (the bill as it is now), and the recovery sweep (was a waiting bill paid?) |
+//! | fees | `StartPayment` | StartPayment (idempotent per key derived from the inquiry) |
+//! | identity | `GetOrganization` | step 5a (the inquiring authority) |
 //! | identity | `VerifyMembershipCode` | FileInquiryOnBehalf (the citizen's consent) |
 
 use std::sync::Arc;
@@ -40,7 +42,7 @@ use tonic::transport::Channel;
 
 pub use estelam_runtime::auth::{BearerSource, StaticBearer};
 
-/// Property and GIS, as the workflow uses it.
+/// Property and GIS, as the engine uses it.
 #[async_trait]
 pub trait PropertyPort: Send + Sync {
     /// The parcel with this renovation code; `None` when there is none.
@@ -67,7 +69,7 @@ pub trait PropertyPort: Send + Sync {
     ) -> Result<ppb::CheckApplicantResponse, ServiceError>;
 }
 
-/// The document store, as the workflow uses it.
+/// The document store, as the engine uses it.
 #[async_trait]
 pub trait DocumentsPort: Send + Sync {
     /// A document's metadata; `None` when it does not exist (or may not be seen).
@@ -77,7 +79,7 @@ pub trait DocumentsPort: Send + Sync {
     ) -> Result<Option<dpb::Document>, ServiceError>;
 }
 
-/// Fees and debt, as the workflow uses it.
+/// Fees and debt, as the engine uses it.
 #[async_trait]
 pub trait FeesPort: Send + Sync {
     /// Assesses a parcel's bill for an inquiry.
@@ -85,9 +87,10 @@ pub trait FeesPort: Send + Sync {
         &self,
         request: fpb::AssessRequest,
     ) -> Result<fpb::AssessResponse, ServiceError>;
-    /// A stored bill.
+    /// A bill as fees has it now (open, paid, …).
     async fn get_bill(&self, bill_id: &str) -> Result<fpb::Bill, ServiceError>;
-    /// Starts paying a bill.
+    /// Starts paying a bill; the request's idempotency key makes a retry resume the same
+    /// payment.
     async fn start_payment(
         &self,
         request: fpb::StartPaymentRequest,
@@ -99,7 +102,7 @@ pub trait FeesPort: Send + Sync {
     ) -> Result<fpb::AccountCharge, ServiceError>;
 }
 
-/// Identity, as the workflow uses it.
+/// Identity, as the engine uses it.
 #[async_trait]
 pub trait IdentityPort: Send + Sync {
     /// An organization; `None` when unknown.
@@ -115,16 +118,16 @@ pub trait IdentityPort: Send + Sync {
     ) -> Result<ipb::VerifyMembershipCodeResponse, ServiceError>;
 }
 
-/// Every dependency of the workflow.
+/// Every dependency of the engine, one port each.
 #[derive(Clone)]
 pub struct Ports {
-    /// Property and GIS.
+    /// Parcels, owners, the map and request numbers.
     pub property: Arc<dyn PropertyPort>,
-    /// Document store.
+    /// The applicant's uploaded documents.
     pub documents: Arc<dyn DocumentsPort>,
-    /// Fees and debt.
+    /// Bills, payments and authority accounts.
     pub fees: Arc<dyn FeesPort>,
-    /// Identity.
+    /// Organisations and citizens' consent.
     pub identity: Arc<dyn IdentityPort>,
 }
 

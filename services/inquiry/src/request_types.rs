@@ -12,17 +12,20 @@ use estelam_proto::inquiry::v1 as pb;
 use estelam_runtime::error::ServiceError;
 use serde::{Deserialize, Serialize};
 
-/// A text in Persian and English.
+use crate::errors;
+use crate::model::Stamp;
+
+/// A text in Persian and English: everything a person reads is in both, Persian first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Text {
-    /// Persian.
+    /// The Persian text, the one of record.
     pub fa: String,
-    /// English.
+    /// The English text, for readers without Persian.
     pub en: String,
 }
 
 impl Text {
-    /// A text from both languages.
+    /// A text from literals, as the refusals and seeded texts are written.
     pub fn new(fa: &str, en: &str) -> Self {
         Self {
             fa: fa.into(),
@@ -30,7 +33,7 @@ impl Text {
         }
     }
 
-    /// On the wire.
+    /// The text as the contracts carry it.
     pub fn to_proto(&self) -> LocalizedText {
         LocalizedText {
             fa: self.fa.clone(),
@@ -38,7 +41,7 @@ impl Text {
         }
     }
 
-    /// From the wire.
+    /// A text from the contracts; a missing one reads as empty in both languages.
     pub fn from_proto(t: Option<&LocalizedText>) -> Self {
         t.map(|t| Self {
             fa: t.fa.clone(),
@@ -48,16 +51,17 @@ impl Text {
     }
 }
 
-/// One undertaking text version.
+/// One version of an undertaking's text: versions are immutable, so an acceptance recorded
+/// against `code@version` always names the words the applicant saw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UndertakingDef {
-    /// Stable code across versions.
+    /// The undertaking's code, the same across its text versions.
     pub code: String,
-    /// Text version, from 1.
+    /// The text version, from 1; a changed text needs a new one.
     pub version: i32,
-    /// Short title.
+    /// The short title shown beside the checkbox.
     pub title: Text,
-    /// Full text.
+    /// The full text the applicant accepts.
     pub text: Text,
 }
 
@@ -68,7 +72,8 @@ impl UndertakingDef {
     }
 }
 
-/// Who may file a type.
+/// Who may file a request type: a citizen for themself, or an authority for a consenting
+/// citizen. Staff never file; they look after what others filed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Filer {
@@ -94,7 +99,7 @@ pub enum FeeSettlement {
 }
 
 impl FeeSettlement {
-    /// On the wire.
+    /// The settlement as the contracts carry it.
     pub fn to_proto(self) -> pb::InquiryFeeSettlement {
         match self {
             Self::OnBill => pb::InquiryFeeSettlement::OnBill,
@@ -103,18 +108,19 @@ impl FeeSettlement {
     }
 }
 
-/// One request type version, as stored.
+/// One request type version, as stored: everything the workflow asks of an inquiry of
+/// this type, so that a new e-service is data rather than a release.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestTypeDef {
-    /// Stable code.
+    /// The code clients name it by; never changes.
     pub code: String,
-    /// Name.
+    /// The name shown when choosing a type.
     pub name: Text,
-    /// What it is for.
+    /// What it is for, shown under the name.
     pub description: Text,
     /// Who may file it.
     pub allowed: Vec<Filer>,
-    /// Current undertakings.
+    /// The undertakings step 3 asks the applicant to accept.
     pub undertakings: Vec<UndertakingDef>,
     /// Document kinds that must be attached (proto enum numbers).
     pub required_documents: Vec<i32>,
@@ -128,36 +134,37 @@ pub struct RequestTypeDef {
     pub check_debt: bool,
     /// Bill item kinds charged (proto enum numbers).
     pub fee_items: Vec<i32>,
-    /// Answer template name.
+    /// The answer template the printed answer uses (`standard`, `clearance`).
     pub answer_template: String,
-    /// Days an answer stays valid.
+    /// Days an issued answer stays valid.
     pub answer_validity_days: i32,
     /// Whether a repeat within an earlier answer's validity is free of the inquiry fee.
     pub repeat_free_within_validity: bool,
-    /// Whether new inquiries may be created.
+    /// Whether new inquiries may be filed; existing ones finish under their version either
+    /// way.
     pub active: bool,
     /// Who pays the inquiry fee; stored types from before this field read as on the bill.
     #[serde(default)]
     pub inquiry_fee_settlement: FeeSettlement,
 }
 
-/// The stored row: a definition with its version and change stamp.
+/// The current version of a request type with who made it, as admins see it.
 #[derive(Debug, Clone)]
 pub struct StoredRequestType {
-    /// The definition.
+    /// The definition of this version.
     pub def: RequestTypeDef,
-    /// Version, from 1.
+    /// The version, from 1; PutRequestType names it to change the type.
     pub version: i64,
-    /// Who changed it last.
+    /// The admin who made this version; `seed` rows have none.
     pub changed_by: String,
-    /// Their display name.
+    /// That admin's display name, when known.
     pub changed_by_name: String,
-    /// When, microseconds.
+    /// When this version was made, µs.
     pub changed_at_us: i64,
 }
 
 impl StoredRequestType {
-    /// On the wire.
+    /// The request type as the contracts carry it.
     pub fn to_proto(&self) -> pb::RequestType {
         let d = &self.def;
         pb::RequestType {
@@ -195,17 +202,16 @@ impl StoredRequestType {
             active: d.active,
             inquiry_fee_settlement: d.inquiry_fee_settlement.to_proto() as i32,
             version: self.version,
-            changed: Some(crate::convert::stamp(
-                &self.changed_by,
-                &self.changed_by_name,
-                self.changed_at_us,
-            )),
+            changed: Some(
+                Stamp {
+                    actor: self.changed_by.clone(),
+                    name: self.changed_by_name.clone(),
+                    at_us: self.changed_at_us,
+                }
+                .to_proto(),
+            ),
         }
     }
-}
-
-fn invalid(field: &str, reason: &str, fa: &str, en: &str) -> ServiceError {
-    ServiceError::invalid_field(field, reason, fa, en)
 }
 
 /// Validates a request type sent by an admin and turns it into a definition.
@@ -217,21 +223,11 @@ pub fn from_proto(rt: &pb::RequestType) -> Result<RequestTypeDef, ServiceError> 
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
-        return Err(invalid(
-            "request_type.code",
-            "BAD_REQUEST_TYPE_CODE",
-            "کد نوع درخواست باید با حروف کوچک لاتین، رقم و خط تیره باشد.",
-            "The request type code must be lower-case letters, digits and dashes.",
-        ));
+        return Err(errors::request_type_code_invalid());
     }
     let name = Text::from_proto(rt.name.as_ref());
     if name.fa.trim().is_empty() {
-        return Err(invalid(
-            "request_type.name.fa",
-            "NAME_REQUIRED",
-            "نام فارسی نوع درخواست را وارد کنید.",
-            "Give the request type a Persian name.",
-        ));
+        return Err(errors::request_type_name_required());
     }
     let mut allowed = Vec::new();
     for r in &rt.allowed_roles {
@@ -239,42 +235,22 @@ pub fn from_proto(rt: &pb::RequestType) -> Result<RequestTypeDef, ServiceError> 
             Ok(PbRole::Citizen) => allowed.push(Filer::Citizen),
             Ok(PbRole::Authority) => allowed.push(Filer::Authority),
             _ => {
-                return Err(invalid(
-                    "request_type.allowed_roles",
-                    "BAD_ROLE",
-                    "فقط شهروند و مرجع استعلام می‌توانند درخواست ثبت کنند.",
-                    "Only citizens and authorities may file inquiries.",
-                ));
+                return Err(errors::request_type_role_invalid());
             }
         }
     }
     if allowed.is_empty() {
-        return Err(invalid(
-            "request_type.allowed_roles",
-            "ROLE_REQUIRED",
-            "دست‌کم یک نقش مجاز را تعیین کنید.",
-            "Name at least one role that may file it.",
-        ));
+        return Err(errors::request_type_role_required());
     }
     let mut undertakings = Vec::new();
     for u in &rt.undertakings {
         let ucode = u.code.trim();
         if ucode.is_empty() || u.version < 1 || ucode.contains('@') {
-            return Err(invalid(
-                "request_type.undertakings",
-                "BAD_UNDERTAKING",
-                "هر تعهد باید کد و نسخه (از ۱) داشته باشد.",
-                "Every undertaking needs a code and a version from 1.",
-            ));
+            return Err(errors::undertaking_invalid());
         }
         let text = Text::from_proto(u.text.as_ref());
         if text.fa.trim().is_empty() {
-            return Err(invalid(
-                "request_type.undertakings",
-                "UNDERTAKING_TEXT_REQUIRED",
-                "متن فارسی تعهد را وارد کنید.",
-                "Every undertaking needs its Persian text.",
-            ));
+            return Err(errors::undertaking_text_required());
         }
         undertakings.push(UndertakingDef {
             code: ucode.to_owned(),
@@ -285,31 +261,16 @@ pub fn from_proto(rt: &pb::RequestType) -> Result<RequestTypeDef, ServiceError> 
     }
     for k in &rt.required_documents {
         if !matches!(DocumentKind::try_from(*k), Ok(k) if k != DocumentKind::Unspecified) {
-            return Err(invalid(
-                "request_type.required_documents",
-                "BAD_DOCUMENT_KIND",
-                "نوع مدرک نامعتبر است.",
-                "Unknown document kind.",
-            ));
+            return Err(errors::document_kind_invalid());
         }
     }
     for k in &rt.fee_items {
         if !matches!(BillItemKind::try_from(*k), Ok(k) if k != BillItemKind::Unspecified) {
-            return Err(invalid(
-                "request_type.fee_items",
-                "BAD_FEE_ITEM",
-                "نوع ردیف عوارض نامعتبر است.",
-                "Unknown fee item kind.",
-            ));
+            return Err(errors::fee_item_invalid());
         }
     }
     if rt.answer_validity_days < 1 || rt.answer_validity_days > 3650 {
-        return Err(invalid(
-            "request_type.answer_validity_days",
-            "BAD_VALIDITY",
-            "مدت اعتبار پاسخ باید بین ۱ تا ۳۶۵۰ روز باشد.",
-            "The answer's validity must be 1 to 3650 days.",
-        ));
+        return Err(errors::answer_validity_invalid());
     }
     let inquiry_fee_settlement = match pb::InquiryFeeSettlement::try_from(rt.inquiry_fee_settlement)
     {
@@ -318,21 +279,11 @@ pub fn from_proto(rt: &pb::RequestType) -> Result<RequestTypeDef, ServiceError> 
         }
         Ok(pb::InquiryFeeSettlement::OnAccount) => FeeSettlement::OnAccount,
         Err(_) => {
-            return Err(invalid(
-                "request_type.inquiry_fee_settlement",
-                "BAD_FEE_SETTLEMENT",
-                "شیوهٔ پرداخت هزینهٔ استعلام نامعتبر است.",
-                "Unknown inquiry fee settlement.",
-            ));
+            return Err(errors::fee_settlement_invalid());
         }
     };
     if inquiry_fee_settlement == FeeSettlement::OnAccount && !rt.letter_required {
-        return Err(invalid(
-            "request_type.inquiry_fee_settlement",
-            "ON_ACCOUNT_NEEDS_LETTER",
-            "هزینهٔ استعلام فقط وقتی به حساب مرجع استعلام منظور می‌شود که نامهٔ مرجع الزامی باشد.",
-            "The inquiry fee can go to the inquiring authority's account only when the authority's letter is required.",
-        ));
+        return Err(errors::on_account_needs_letter());
     }
     let template = if rt.answer_template.trim().is_empty() {
         "standard".to_owned()
@@ -372,18 +323,7 @@ pub fn check_undertaking_versions(
             .find(|o| o.code == n.code && o.version == n.version)
             && (o.text != n.text || o.title != n.title)
         {
-            return Err(invalid(
-                "request_type.undertakings",
-                "UNDERTAKING_CHANGED_WITHOUT_VERSION",
-                &format!(
-                    "متن تعهد «{}» تغییر کرده است؛ نسخهٔ آن را افزایش دهید.",
-                    n.code
-                ),
-                &format!(
-                    "The text of undertaking {:?} changed; give it a new version.",
-                    n.code
-                ),
-            ));
+            return Err(errors::undertaking_changed_without_version(&n.code));
         }
     }
     Ok(())

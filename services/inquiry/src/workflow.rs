@@ -4,11 +4,16 @@
 //! data-entry steps that may be done and redone in order before Submit, then Submit, after
 //! which the workflow is driven by the system (assessment, payment, issue). This module
 //! decides, for a state, a step and a request type, whether the step may be taken and
-//! where the inquiry then stands; the orchestrator ([`crate::engine`]) asks it before it
-//! calls any other service and again inside the transaction that records the step.
+//! where the inquiry then stands; the engine ([`crate::engine`]) asks it when it loads the
+//! inquiry for a step, before it calls any other service, and the version check of the
+//! saving transaction makes sure the state it asked about is still the one it writes over.
+//! The texts that explain a state change to the person who sees it are here too.
 
 use estelam_proto::inquiry::v1::InquiryState as Pb;
+use estelam_runtime::reasons::{self, Reason};
 use serde::{Deserialize, Serialize};
+
+use crate::request_types::Text;
 
 /// Where an inquiry stands. The order of the first nine is the order of the steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -229,12 +234,12 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// Stable reason code.
-    pub fn reason(&self) -> &'static str {
+    /// The reason code programs branch on.
+    pub fn reason(&self) -> Reason {
         match self {
-            Refusal::NotEditable(_) => "INQUIRY_NOT_EDITABLE",
-            Refusal::TooEarly { .. } => "STEP_OUT_OF_ORDER",
-            Refusal::NoLetterForType => "LETTER_NOT_REQUIRED",
+            Refusal::NotEditable(_) => reasons::inquiry::INQUIRY_NOT_EDITABLE,
+            Refusal::TooEarly { .. } => reasons::inquiry::STEP_OUT_OF_ORDER,
+            Refusal::NoLetterForType => reasons::inquiry::LETTER_NOT_REQUIRED,
         }
     }
 
@@ -312,6 +317,41 @@ pub fn may_cancel(state: State) -> bool {
 /// Whether the payment of the bill may issue the answer from `state`.
 pub fn may_issue_on_payment(state: State) -> bool {
     state == State::AwaitingPayment
+}
+
+/// Why the inquiry moved back: `step` was redone, so the steps after it must be done again.
+pub fn step_redone(step: Step) -> Text {
+    Text {
+        fa: format!("مرحلهٔ «{}» دوباره انجام شد.", step.name_fa()),
+        en: format!("Step redone: {}.", step.name_en()),
+    }
+}
+
+/// Why Submit rejected the inquiry: the parcel changed hands after step 6 checked the
+/// applicant, and an answer must not name a former owner.
+pub fn ownership_changed() -> Text {
+    Text::new(
+        "مالکیت ملک پس از تأیید متقاضی تغییر کرده و متقاضی دیگر مالک آن نیست؛ در صورت نیاز استعلام تازه‌ای ثبت کنید.",
+        "The property's ownership changed after the applicant was checked and the applicant no longer owns it; file a new inquiry if needed.",
+    )
+}
+
+/// Why the recovery sweep expired an inquiry left unfinished or unpaid.
+pub fn ran_out_of_time() -> Text {
+    Text::new(
+        "مهلت تکمیل یا پرداخت این استعلام گذشت؛ استعلام تازه‌ای ثبت کنید.",
+        "The time to finish or pay this inquiry ran out; file a new inquiry.",
+    )
+}
+
+/// Why an inquiry was cancelled: the caller's own words, or a plain "on request".
+pub fn cancelled_because(reason: &str) -> Text {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        Text::new("به درخواست کاربر لغو شد.", "Cancelled on request.")
+    } else {
+        Text::new(reason, reason)
+    }
 }
 
 #[cfg(test)]

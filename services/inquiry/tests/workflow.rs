@@ -723,7 +723,7 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
             char::from(last as u8 + 1)
         });
         let err = set_property(typo).await.unwrap_err();
-        assert_eq!(messages(&err).0, "INVALID_REQUEST_NUMBER");
+        assert_eq!(messages(&err).0, "REQUEST_NUMBER_INVALID");
         // Still where it was.
         assert_eq!(
             h.get(tok, &inq.inquiry_id).await.unwrap().version,
@@ -832,10 +832,10 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
             assert_eq!(err.code(), Code::InvalidArgument);
             let (r, fa, en) = messages(&err);
             assert!(
-                r == "MISSING_REQUIRED_DOCUMENT" || r == "DOCUMENT_NOT_FOUND",
+                r == "REQUIRED_DOCUMENT_MISSING" || r == "DOCUMENT_NOT_FOUND",
                 "{r}"
             );
-            if r == "MISSING_REQUIRED_DOCUMENT" {
+            if r == "REQUIRED_DOCUMENT_MISSING" {
                 assert!(fa.contains("سند مالکیت") && en.contains("ownership deed"));
             }
         }
@@ -951,6 +951,103 @@ async fn return_to_refusal_checks(h: &Harness, inq: &pb::Inquiry) {
         .unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition);
     assert_eq!(messages(&err).0, "INQUIRY_NOT_EDITABLE");
+}
+
+/// Two attempts of one call (same caller, method and key) sent at once, both past the
+/// replay before either saves: the fakes hold each attempt until the other arrives. The
+/// loser of the race must answer with the winner's response, for a step and for Submit
+/// alike, and the call must act once.
+#[tokio::test]
+async fn a_concurrent_retry_gets_the_first_response_for_a_step_and_for_submit() {
+    for t in testing::databases("inq_concurrent", &migrations())
+        .await
+        .unwrap()
+    {
+        let h = Harness::start(t.db.clone(), BusKind::Memory).await;
+        let inq = h
+            .ready_to_submit("property-transfer", PARCEL_CLEAN, &request_number(100))
+            .await;
+        let both_at = |call: &str| {
+            h.world.with(|w| {
+                w.rendezvous.clear();
+                w.rendezvous.insert(
+                    call.into(),
+                    std::sync::Arc::new(tokio::sync::Barrier::new(2)),
+                );
+            })
+        };
+
+        // A step (the applicant, redone): both attempts check the applicant at once.
+        both_at("Property.CheckApplicant");
+        let checks = h.world.calls("Property.CheckApplicant");
+        let step_key = key();
+        let set_applicant = || {
+            let mut c = h.client.clone();
+            let req = pb::SetApplicantRequest {
+                inquiry_id: inq.inquiry_id.clone(),
+                expected_version: inq.version,
+                client_request_id: step_key.clone(),
+                full_name: OWNER_NAME.into(),
+                national_code: OWNER_NC.into(),
+                ownership_type: ppb::OwnershipType::Full as i32,
+            };
+            let token = h.citizen.clone();
+            async move {
+                c.set_applicant(with_token(req, &token))
+                    .await
+                    .map(|r| r.into_inner().inquiry.unwrap())
+            }
+        };
+        let (a, b) = tokio::join!(set_applicant(), set_applicant());
+        let (a, b) = (
+            a.unwrap_or_else(|e| panic!("{}: {e:?}", t.label)),
+            b.unwrap_or_else(|e| panic!("{}: {e:?}", t.label)),
+        );
+        assert_eq!(a, b, "{}: both attempts get the first response", t.label);
+        assert_eq!(a.version, inq.version + 1, "{}: saved once", t.label);
+        assert_eq!(h.world.calls("Property.CheckApplicant"), checks + 2);
+
+        // Submit: both attempts assess at once (fees answers both with one bill).
+        both_at("Fees.Assess");
+        let submit_key = key();
+        let (x, y) = tokio::join!(h.submit(&a, &submit_key), h.submit(&a, &submit_key));
+        let (x, y) = (
+            x.unwrap_or_else(|e| panic!("{}: {e:?}", t.label)),
+            y.unwrap_or_else(|e| panic!("{}: {e:?}", t.label)),
+        );
+        assert_eq!(h.world.calls("Fees.Assess"), 2, "{}: both ran", t.label);
+        let (first, second) = (x.inquiry.unwrap(), y.inquiry.unwrap());
+        assert_eq!(
+            first, second,
+            "{}: both attempts get the first response",
+            t.label
+        );
+        assert_eq!(first.state, pb::InquiryState::Issued as i32);
+        assert_eq!(first.version, a.version + 1, "{}: saved once", t.label);
+        // Each response carries the bill: the winner's as assessed, the loser's from fees.
+        let (bill_x, bill_y) = (x.bill.unwrap(), y.bill.unwrap());
+        assert_eq!(bill_x.bill_id, first.bill_id);
+        assert_eq!(bill_y.bill_id, first.bill_id);
+        assert_eq!(h.answers_stored(&first.inquiry_id).await, 1, "{}", t.label);
+        assert_eq!(h.answer_events(&first.inquiry_id).await, 1, "{}", t.label);
+
+        // A retry after the fact is answered from the record, and fees is asked for the
+        // bill as it is now.
+        h.world.with(|w| w.rendezvous.clear());
+        let bills_read = h.world.calls("Fees.GetBill");
+        let again = h.submit(&a, &submit_key).await.unwrap();
+        assert_eq!(again.inquiry.unwrap(), first);
+        assert_eq!(again.bill.unwrap().bill_id, first.bill_id);
+        assert_eq!(h.world.calls("Fees.GetBill"), bills_read + 1);
+        assert_eq!(
+            h.world.calls("Fees.Assess"),
+            2,
+            "{}: no third assessment",
+            t.label
+        );
+        h.stop().await;
+        t.cleanup().await;
+    }
 }
 
 #[tokio::test]
@@ -1179,7 +1276,7 @@ async fn authorities_file_on_behalf_track_in_pages_and_ask_in_bulk() {
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::InvalidArgument);
-        assert_eq!(messages(&err).0, "TOO_MANY_INQUIRY_NUMBERS");
+        assert_eq!(messages(&err).0, "INQUIRY_NUMBERS_TOO_MANY");
         // Another citizen's view of the same numbers: not found.
         let entries = c
             .bulk_status(with_token(

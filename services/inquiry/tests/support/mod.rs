@@ -78,6 +78,9 @@ pub struct WorldState {
     pub account_charges: HashMap<String, fpb::AccountCharge>,
     /// Every call, `Service.Method`.
     pub calls: Vec<String>,
+    /// Calls (`Service.Method`) held until as many of them are in flight as the barrier
+    /// counts: a test makes two requests overlap for certain, not by luck of timing.
+    pub rendezvous: HashMap<String, Arc<tokio::sync::Barrier>>,
 }
 
 #[derive(Clone, Default)]
@@ -94,6 +97,20 @@ impl World {
 
     fn log(&self, name: &str) {
         self.with(|w| w.calls.push(name.to_owned()));
+    }
+
+    /// Waits at the call's rendezvous, if a test set one; a partner that never comes fails
+    /// the call after a deadline instead of hanging the test.
+    async fn meet(&self, name: &str) {
+        let Some(barrier) = self.with(|w| w.rendezvous.get(name).cloned()) else {
+            return;
+        };
+        if tokio::time::timeout(Duration::from_secs(20), barrier.wait())
+            .await
+            .is_err()
+        {
+            panic!("{name}: the other call of the rendezvous never came");
+        }
     }
 
     /// The standard world: two parcels (one clean, one owing levies) owned by
@@ -268,6 +285,7 @@ fake_service! {
         async fn check_applicant(&self, r: Request<ppb::CheckApplicantRequest>) -> Result<Response<ppb::CheckApplicantResponse>, Status> {
             service_caller(&r)?;
             self.0.log("Property.CheckApplicant");
+            self.0.meet("Property.CheckApplicant").await;
             let req = r.into_inner();
             let parcel = self.0.with(|w| w.parcels.get(&req.renovation_code).cloned())
                 .ok_or_else(|| Status::not_found("no such parcel"))?;
@@ -339,6 +357,7 @@ fake_service! {
         async fn assess(&self, r: Request<fpb::AssessRequest>) -> Result<Response<fpb::AssessResponse>, Status> {
             service_caller(&r)?;
             self.0.log("Fees.Assess");
+            self.0.meet("Fees.Assess").await;
             let req = r.into_inner();
             let bill = self.0.with(|w| {
                 if let Some(id) = w.assessed.get(&req.client_request_id) {

@@ -1,3 +1,101 @@
-//! Reasons the inquiry service sends.
+//! Reasons the inquiry service sends. Reasons it shares with another service (the request
+//! number's verdicts, the map point, a required revocation reason, …) are in
+//! [`super::common`].
 
-catalogue! {}
+catalogue! {
+    /// GetInquiry named neither an inquiry id nor an inquiry number.
+    INQUIRY_KEY_REQUIRED,
+    /// An inquiry number whose form or check digit is wrong.
+    INQUIRY_NUMBER_INVALID,
+    /// BulkStatus asked about more inquiry numbers than one call may.
+    INQUIRY_NUMBERS_TOO_MANY,
+    /// A step or Submit on an inquiry that is submitted or finished.
+    INQUIRY_NOT_EDITABLE,
+    /// A step taken before the steps it depends on.
+    STEP_OUT_OF_ORDER,
+    /// The letter step on a request type that has no letter.
+    LETTER_NOT_REQUIRED,
+    /// A request type that may not be filed in the caller's role.
+    REQUEST_TYPE_NOT_ALLOWED,
+    /// PutRequestType sent no request type.
+    REQUEST_TYPE_DEFINITION_REQUIRED,
+    /// PutRequestType would create a request type whose code is taken.
+    REQUEST_TYPE_EXISTS,
+    /// A request type code other than lower-case letters, digits and dashes.
+    REQUEST_TYPE_CODE_INVALID,
+    /// A request type open to a role other than citizen or authority.
+    REQUEST_TYPE_ROLE_INVALID,
+    /// A name left empty: the applicant's full name, or a request type's Persian name.
+    NAME_REQUIRED,
+    /// An undertaking without a code or with a version below 1.
+    UNDERTAKING_INVALID,
+    /// An undertaking without its Persian text.
+    UNDERTAKING_TEXT_REQUIRED,
+    /// An undertaking's text changed under the same text version.
+    UNDERTAKING_CHANGED_WITHOUT_VERSION,
+    /// AcceptUndertakings named a text that is not a current one of the request type.
+    UNDERTAKING_VERSION_UNKNOWN,
+    /// AcceptUndertakings left out one of the request type's undertakings.
+    UNDERTAKING_NOT_ACCEPTED,
+    /// A request type requiring an unknown document kind.
+    DOCUMENT_KIND_INVALID,
+    /// A request type charging an unknown fee item.
+    FEE_ITEM_INVALID,
+    /// A request type with an unknown inquiry fee settlement.
+    FEE_SETTLEMENT_INVALID,
+    /// A request type whose answers would be valid for less than a day or more than ten
+    /// years.
+    ANSWER_VALIDITY_INVALID,
+    /// An inquiry fee settled on the authority's account for a type with no letter naming
+    /// the authority.
+    ON_ACCOUNT_NEEDS_LETTER,
+    /// A national code whose form or check digit is wrong.
+    NATIONAL_CODE_INVALID,
+    /// A membership code whose form or check digit is wrong.
+    MEMBERSHIP_CODE_INVALID,
+    /// The national code and membership code given for on-behalf filing do not belong to
+    /// one citizen.
+    CONSENT_NOT_VERIFIED,
+    /// The applicant's national code differs from the citizen who consented to the filing.
+    CONSENTING_APPLICANT_MISMATCH,
+    /// A renovation code whose form is wrong.
+    RENOVATION_CODE_INVALID,
+    /// No parcel has the renovation code given.
+    PARCEL_NOT_FOUND,
+    /// The property step named neither a renovation code nor a map point.
+    PROPERTY_REQUIRED,
+    /// A request number whose form or check digit is wrong.
+    REQUEST_NUMBER_INVALID,
+    /// The letter step without a letter number (or one longer than 64 characters).
+    LETTER_NUMBER_REQUIRED,
+    /// A letter date that is not a Jalali date.
+    LETTER_DATE_INVALID,
+    /// A letter dated after today.
+    LETTER_DATE_IN_FUTURE,
+    /// The letter step named no inquiring authority and the inquiry was not filed by one.
+    AUTHORITY_REQUIRED,
+    /// The inquiring authority named is not a registered, active organisation.
+    AUTHORITY_NOT_FOUND,
+    /// More documents attached than one inquiry may hold.
+    DOCUMENTS_TOO_MANY,
+    /// An attached document that is not among the applicant's uploads.
+    DOCUMENT_NOT_FOUND,
+    /// A document the request type requires was not attached.
+    REQUIRED_DOCUMENT_MISSING,
+    /// The declared ownership type differs from the parcel's record.
+    OWNERSHIP_TYPE_MISMATCH,
+    /// The applicant's name differs from the owner's on record.
+    APPLICANT_NAME_MISMATCH,
+    /// No owner of the parcel has the applicant's national code.
+    APPLICANT_NOT_OWNER,
+    /// The parcel named at the property step is no longer on record at Submit.
+    PARCEL_GONE,
+    /// GetBill on an inquiry that was not charged (not submitted, or nothing owed).
+    BILL_MISSING,
+    /// StartPayment on an inquiry that is not waiting for a payment.
+    INQUIRY_NOT_AWAITING_PAYMENT,
+    /// The answer of an inquiry asked for before it was issued.
+    ANSWER_NOT_ISSUED,
+    /// A verification code whose form or check digit is wrong.
+    VERIFICATION_CODE_INVALID,
+}

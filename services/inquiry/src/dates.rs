@@ -1,38 +1,11 @@
-//! Small conversions between stored values (microseconds, strings) and wire values
-//! (timestamps, audit stamps), and the date formats people read.
+//! The instants an answer states, written for people and for the signed payload: RFC 3339
+//! UTC with whole seconds, and the Jalali date (and time) in Iran.
+//!
+//! The answer is signed, so these formats are part of its canonical encoding (see
+//! [`crate::answer`]) and must never drift; wire timestamps, which are not signed, go through
+//! `estelam_runtime::time` instead.
 
 use estelam_domain::{IRAN_UTC_OFFSET_SECONDS, JalaliDate};
-use estelam_proto::common::v1::AuditStamp;
-use prost_types::Timestamp;
-
-/// A stored instant (µs since the epoch) on the wire.
-pub fn ts(us: i64) -> Timestamp {
-    Timestamp {
-        seconds: us.div_euclid(1_000_000),
-        nanos: i32::try_from(us.rem_euclid(1_000_000) * 1000).unwrap_or(0),
-    }
-}
-
-/// An optional stored instant on the wire; 0 and `None` are unset.
-pub fn opt_ts(us: Option<i64>) -> Option<Timestamp> {
-    us.filter(|u| *u != 0).map(ts)
-}
-
-/// A wire timestamp as µs.
-pub fn micros(t: &Timestamp) -> i64 {
-    t.seconds
-        .saturating_mul(1_000_000)
-        .saturating_add(i64::from(t.nanos) / 1000)
-}
-
-/// Who and when, on the wire.
-pub fn stamp(actor: &str, name: &str, at_us: i64) -> AuditStamp {
-    AuditStamp {
-        actor_account_id: actor.to_owned(),
-        actor_display_name: name.to_owned(),
-        at: Some(ts(at_us)),
-    }
-}
 
 /// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {

@@ -1,0 +1,171 @@
+//! Request types: listing what a caller may file, admins' edits (each a new version), and
+//! the cached versions inquiries follow.
+
+use estelam_proto::inquiry::v1 as pb;
+use estelam_runtime::auth::{Caller, Role};
+use estelam_runtime::db::now_micros;
+use estelam_runtime::error::ServiceError;
+use sqlx::AnyConnection;
+
+use super::Engine;
+use super::idempotency::Idempotency;
+use crate::errors;
+use crate::model::Inquiry;
+use crate::request_types::{self, Filer, RequestTypeDef, StoredRequestType};
+use crate::store;
+
+impl Engine {
+    /// The request types a caller may file, by Persian name; admins may ask for inactive
+    /// ones too. Without a caller (the portal before login) every active type is listed.
+    pub async fn list_request_types(
+        &self,
+        caller: Option<&Caller>,
+        include_inactive: bool,
+    ) -> Result<Vec<pb::RequestType>, ServiceError> {
+        let admin = caller.is_some_and(|c| c.has(Role::Admin));
+        if include_inactive && !admin {
+            return Err(ServiceError::permission_denied());
+        }
+        let mut conn = self.conn().await?;
+        let mut types = store::request_types(&mut conn).await?;
+        types.retain(|t| t.def.active || include_inactive);
+        if let Some(c) = caller
+            && !c.is_staff()
+            && !c.has(Role::Service)
+        {
+            types.retain(|t| {
+                (c.has(Role::Citizen) && t.def.allowed.contains(&Filer::Citizen))
+                    || (c.has(Role::Authority) && t.def.allowed.contains(&Filer::Authority))
+            });
+        }
+        types.sort_by(|a, b| a.def.name.fa.cmp(&b.def.name.fa));
+        Ok(types.iter().map(StoredRequestType::to_proto).collect())
+    }
+
+    /// The current version of a request type; public, since the portal shows a type's
+    /// undertakings and documents before anyone logs in.
+    pub async fn get_request_type(&self, code: &str) -> Result<pb::RequestType, ServiceError> {
+        let mut conn = self.conn().await?;
+        store::request_type(&mut conn, code.trim())
+            .await?
+            .map(|t| t.to_proto())
+            .ok_or_else(errors::request_type_not_found)
+    }
+
+    /// Creates a request type (`expected_version` 0) or stores a new version of one (the
+    /// current version): an admin's edit never changes what earlier inquiries follow.
+    pub async fn put_request_type(
+        &self,
+        caller: &Caller,
+        req: pb::PutRequestTypeRequest,
+    ) -> Result<pb::RequestType, ServiceError> {
+        caller.require_any(&[Role::Admin])?;
+        let idem = Idempotency::new(caller, "PutRequestType", &req.client_request_id);
+        let done = self
+            .once(&idem, |first| async move {
+                let rt = req
+                    .request_type
+                    .as_ref()
+                    .ok_or_else(errors::request_type_definition_required)?;
+                let def = request_types::from_proto(rt)?;
+                let mut tx = self.db.begin().await?;
+                let current = store::request_type(&mut tx, &def.code).await?;
+                match (&current, req.expected_version) {
+                    (Some(_), 0) => return Err(errors::request_type_exists()),
+                    (None, v) if v != 0 => return Err(errors::request_type_not_found()),
+                    (Some(c), _) => request_types::check_undertaking_versions(&c.def, &def)?,
+                    _ => {}
+                }
+                let stored = store::put_request_type(
+                    &mut tx,
+                    &def,
+                    req.expected_version,
+                    &req.reason,
+                    &caller.subject,
+                    "",
+                    now_micros(),
+                )
+                .await?;
+                if !stored {
+                    return Err(ServiceError::conflict());
+                }
+                let out = store::request_type(&mut tx, &def.code)
+                    .await?
+                    .ok_or_else(|| {
+                        ServiceError::internal(anyhow::anyhow!("request type vanished"))
+                    })?
+                    .to_proto();
+                if !first.record(&mut tx, &out).await? {
+                    tx.rollback().await?;
+                    return Err(ServiceError::conflict());
+                }
+                tx.commit().await?;
+                Ok((out, ()))
+            })
+            .await?;
+        Ok(done.response)
+    }
+
+    /// Stores the seeded request types an installation does not have yet; an admin's edits
+    /// of a seeded type are kept.
+    pub(super) async fn seed_request_types(
+        &self,
+        conn: &mut AnyConnection,
+    ) -> Result<(), ServiceError> {
+        for def in request_types::seeds() {
+            if store::request_type(conn, &def.code).await?.is_none() {
+                store::put_request_type(conn, &def, 0, "seed", "", "", now_micros()).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The request type version `inq` follows, read through `conn` (a transaction's, when
+    /// the caller holds one) unless it is cached.
+    pub(super) async fn type_version(
+        &self,
+        conn: &mut AnyConnection,
+        inq: &Inquiry,
+    ) -> Result<RequestTypeDef, ServiceError> {
+        if let Some(def) = self.cached_type_version(inq) {
+            return Ok(def);
+        }
+        let def =
+            store::request_type_version(conn, &inq.request_type_code, inq.request_type_version)
+                .await?
+                .ok_or_else(|| {
+                    ServiceError::internal(anyhow::anyhow!(
+                        "request type {}@{} missing",
+                        inq.request_type_code,
+                        inq.request_type_version
+                    ))
+                })?;
+        self.type_versions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                (inq.request_type_code.clone(), inq.request_type_version),
+                def.clone(),
+            );
+        Ok(def)
+    }
+
+    /// The request type version `inq` follows, from the cache or a pooled connection.
+    pub(super) async fn type_version_of(
+        &self,
+        inq: &Inquiry,
+    ) -> Result<RequestTypeDef, ServiceError> {
+        match self.cached_type_version(inq) {
+            Some(def) => Ok(def),
+            None => self.type_version(&mut *self.conn().await?, inq).await,
+        }
+    }
+
+    fn cached_type_version(&self, inq: &Inquiry) -> Option<RequestTypeDef> {
+        self.type_versions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(inq.request_type_code.clone(), inq.request_type_version))
+            .cloned()
+    }
+}

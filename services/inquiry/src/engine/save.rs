@@ -1,0 +1,136 @@
+//! The one save of a changed inquiry: one transaction that writes the row once, only over
+//! the version that was read, with whatever must be decided in the same transaction, the
+//! recorded response and the events; then the outbox relay is woken.
+
+use estelam_runtime::bus::Event;
+use estelam_runtime::error::ServiceError;
+use estelam_runtime::outbox;
+use prost::Message;
+use sqlx::AnyConnection;
+
+use super::Engine;
+use super::idempotency::FirstAttempt;
+use crate::events;
+use crate::model::{Inquiry, Stamp};
+use crate::request_types::RequestTypeDef;
+use crate::store::{self, AnswerRow};
+use crate::workflow::State;
+
+/// What the saving transaction decides besides writing the row, for changes whose outcome
+/// depends on rows another transaction may be writing at the same moment.
+pub(crate) enum Then<'a> {
+    /// Writing the row is the whole change.
+    Nothing,
+    /// Submit, just assessed: issue the answer now when nothing is owed or the bill's
+    /// payment is already recorded, else wait for the payment (see [`Engine::settle`]).
+    Settle {
+        /// The request type version the inquiry follows.
+        def: &'a RequestTypeDef,
+        /// Who submitted, and when.
+        by: &'a Stamp,
+    },
+    /// A clerk revokes the inquiry's answer.
+    Revoke {
+        /// The answer, as it was read.
+        answer: &'a AnswerRow,
+        /// The clerk's reason, shown to every later verifier.
+        reason: &'a str,
+        /// The clerk.
+        by: &'a str,
+        /// When, µs.
+        at_us: i64,
+    },
+}
+
+/// What the transaction decided: the events to enqueue, and whether it issued an answer.
+#[derive(Default)]
+pub(crate) struct Decided {
+    pub events: Vec<Event>,
+    pub issued: bool,
+}
+
+impl Engine {
+    /// Saves `inq`, changed in memory from the version it was read at, in one transaction:
+    /// takes the row (refusing with a conflict if someone changed it since), decides `then`,
+    /// writes the row once at the next version, records `respond`'s response for retries
+    /// and enqueues the events; after the commit, wakes the relay.
+    ///
+    /// A conflict (the row moved on, or a concurrent attempt of the same call recorded its
+    /// response first) rolls everything back; [`Engine::once`] then answers a retry with
+    /// the first response.
+    pub(crate) async fn save<R: Message + Default>(
+        &self,
+        first: &FirstAttempt<'_>,
+        mut inq: Inquiry,
+        then: Then<'_>,
+        respond: impl FnOnce(&Inquiry) -> Result<R, ServiceError>,
+    ) -> Result<R, ServiceError> {
+        let expected = inq.version;
+        inq.version += 1;
+        let mut tx = self.db.begin().await?;
+        let decided = match then {
+            Then::Nothing => Decided::default(),
+            then => {
+                // The row lock before reading what the decision depends on: the debt-cleared
+                // handler takes it too, so the two never decide about one inquiry at once.
+                if !store::lock_inquiry_at(&mut tx, &inq.id, expected).await? {
+                    tx.rollback().await?;
+                    return Err(ServiceError::conflict());
+                }
+                self.decide(&mut tx, &mut inq, then).await?
+            }
+        };
+        if !store::update_inquiry(&mut tx, &inq, expected).await? {
+            tx.rollback().await?;
+            return Err(ServiceError::conflict());
+        }
+        let response = respond(&inq)?;
+        if !first.record(&mut tx, &response).await? {
+            tx.rollback().await?;
+            return Err(ServiceError::conflict());
+        }
+        for event in &decided.events {
+            outbox::enqueue(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        if decided.issued {
+            self.after_issue(&inq);
+        } else if !decided.events.is_empty() {
+            self.wake_relay();
+        }
+        Ok(response)
+    }
+
+    async fn decide(
+        &self,
+        conn: &mut AnyConnection,
+        inq: &mut Inquiry,
+        then: Then<'_>,
+    ) -> Result<Decided, ServiceError> {
+        match then {
+            Then::Nothing => Ok(Decided::default()),
+            Then::Settle { def, by } => {
+                let events = self.settle(conn, inq, def, by).await?;
+                Ok(Decided {
+                    issued: inq.state == State::Issued,
+                    events,
+                })
+            }
+            Then::Revoke {
+                answer,
+                reason,
+                by,
+                at_us,
+            } => {
+                let mut events = Vec::new();
+                if store::revoke_answer(conn, &inq.id, reason, by, at_us).await? {
+                    events.push(events::answer_revoked(inq, answer, reason, at_us));
+                }
+                Ok(Decided {
+                    events,
+                    issued: false,
+                })
+            }
+        }
+    }
+}
