@@ -54,7 +54,7 @@ pub fn document_kind_required() -> ServiceError {
 pub fn document_kind_invalid() -> ServiceError {
     bad_field(
         "kind",
-        reasons::documents::DOCUMENT_KIND_INVALID,
+        reasons::common::DOCUMENT_KIND_INVALID,
         "نوع مدرک نامعتبر است.",
         "The document kind is not valid.",
     )

@@ -201,7 +201,7 @@ pub fn undertaking_changed_without_version(code: &str) -> ServiceError {
 pub fn document_kind_invalid() -> ServiceError {
     invalid(
         "request_type.required_documents",
-        r::DOCUMENT_KIND_INVALID,
+        reasons::common::DOCUMENT_KIND_INVALID,
         "نوع مدرک نامعتبر است.",
         "Unknown document kind.",
     )
@@ -251,7 +251,7 @@ pub fn on_account_needs_letter() -> ServiceError {
 
 /// A malformed national code in `field`.
 pub fn national_code_invalid(field: &str, e: &DomainError) -> ServiceError {
-    invalid_value(field, r::NATIONAL_CODE_INVALID, e)
+    invalid_value(field, reasons::common::NATIONAL_CODE_INVALID, e)
 }
 
 /// A malformed membership code.
@@ -297,7 +297,7 @@ pub fn undertaking_not_accepted(missing: &str) -> ServiceError {
 
 /// A malformed renovation code.
 pub fn renovation_code_invalid(e: &DomainError) -> ServiceError {
-    invalid_value("renovation_code", r::RENOVATION_CODE_INVALID, e)
+    invalid_value("renovation_code", reasons::common::RENOVATION_CODE_INVALID, e)
 }
 
 /// No parcel with that renovation code.

@@ -48,6 +48,9 @@ catalogue! {
     REQUEST_NUMBER_EXPIRED,
     /// A map click that falls inside no registered parcel (was `NO_PARCEL_AT_POINT`).
     POINT_OUTSIDE_PARCELS,
+    /// A document kind the contract does not define (documents on upload, inquiry in a
+    /// request type's required documents).
+    DOCUMENT_KIND_INVALID,
     /// A bounding box outside WGS84 or with min above max.
     BBOX_INVALID,
     /// A latitude outside -90..90 or a longitude outside -180..180 (the gateway's parcel

@@ -5,8 +5,6 @@ catalogue! {
     UPLOAD_METADATA_FIRST,
     /// The upload does not say what kind of document it is.
     DOCUMENT_KIND_REQUIRED,
-    /// A document kind the contract does not define.
-    DOCUMENT_KIND_INVALID,
     /// The upload has no usable filename.
     FILENAME_REQUIRED,
     /// The filename does not end in .pdf, .jpg, .png or .webp.

@@ -37,8 +37,6 @@ catalogue! {
     UNDERTAKING_VERSION_UNKNOWN,
     /// AcceptUndertakings left out one of the request type's undertakings.
     UNDERTAKING_NOT_ACCEPTED,
-    /// A request type requiring an unknown document kind.
-    DOCUMENT_KIND_INVALID,
     /// A request type charging an unknown fee item.
     FEE_ITEM_INVALID,
     /// A request type with an unknown inquiry fee settlement.
@@ -49,8 +47,6 @@ catalogue! {
     /// An inquiry fee settled on the authority's account for a type with no letter naming
     /// the authority.
     ON_ACCOUNT_NEEDS_LETTER,
-    /// A national code whose form or check digit is wrong.
-    NATIONAL_CODE_INVALID,
     /// A membership code whose form or check digit is wrong.
     MEMBERSHIP_CODE_INVALID,
     /// The national code and membership code given for on-behalf filing do not belong to
@@ -58,8 +54,6 @@ catalogue! {
     CONSENT_NOT_VERIFIED,
     /// The applicant's national code differs from the citizen who consented to the filing.
     CONSENTING_APPLICANT_MISMATCH,
-    /// A renovation code whose form is wrong.
-    RENOVATION_CODE_INVALID,
     /// No parcel has the renovation code given.
     PARCEL_NOT_FOUND,
     /// The property step named neither a renovation code nor a map point.
