@@ -30,7 +30,8 @@ struct Ports {
     admin: u16,
 }
 
-/// The running processes.
+/// Every service as its own `estelam serve` child process, as Kubernetes runs them, so a
+/// fault can kill one process and leave the others running.
 pub struct Cluster {
     dir: tempfile::TempDir,
     binary: PathBuf,
@@ -40,7 +41,7 @@ pub struct Cluster {
     children: BTreeMap<&'static str, Child>,
     /// The client's view: every endpoint, the database, the data directory.
     pub settings: Settings,
-    /// The gateway's base URL.
+    /// The gateway's base URL, where payers' browsers are sent.
     pub gateway_url: String,
 }
 

@@ -2,7 +2,10 @@
 //! inquiries (each billed its own inquiry fee) up to AwaitingPayment, then pays them at the
 //! sandbox PSP, the payer's browser forwarding each signed callback to fees. An answer is
 //! then issued by the `fees.debt.cleared` event. Every call goes over real gRPC to the
-//! services' endpoints, whether they run in this process or as `estelam serve` children.
+//! services' endpoints, whether they run in this process or as `estelam serve` children,
+//! through the suites' one gRPC driver of the nine steps (`tests/support/nine_steps`), with
+//! the [`Driver`] as its sending policy: a call failing transiently is retried with the same
+//! idempotency key, as a client under a fault would.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -44,12 +47,12 @@ pub fn add_accounts(settings: &mut Settings) -> String {
     secret
 }
 
-/// An inquiry waiting for its payment.
+/// An inquiry filed up to its payment, held back so the payment can be made while a fault
+/// is on.
 #[derive(Debug, Clone)]
 pub struct Pending {
-    /// The inquiry.
     pub inquiry_id: String,
-    /// The sandbox PSP's token of its payment.
+    /// The sandbox PSP's token of its started payment: all the payer needs at the bank.
     pub psp_token: String,
 }
 

@@ -17,13 +17,10 @@ use tonic::transport::Channel;
 
 use super::{LETTER_DATE, LETTER_NUMBER, key};
 
-/// The inquiry service's client.
+// Short names for the generated clients the steps call.
 pub type InquiryClient = pb::inquiry_service_client::InquiryServiceClient<Channel>;
-/// The documents service's client.
 pub type DocumentsClient = dpb::document_service_client::DocumentServiceClient<Channel>;
-/// The property service's client.
 pub type PropertyClient = ppb::property_service_client::PropertyServiceClient<Channel>;
-/// The fees service's client.
 pub type FeesClient = fpb::fee_service_client::FeeServiceClient<Channel>;
 
 /// How one RPC is sent: `attempt` makes the call afresh each time it is run (the same
@@ -84,14 +81,12 @@ fn at_step(step: &str, status: Status) -> Status {
     )
 }
 
-/// The letter of step 5.
+/// The inquiring authority's letter of step 5, which the answer will cite.
 #[derive(Debug, Clone)]
 pub struct Letter {
-    /// The letter's number.
     pub number: String,
-    /// Its date, Jalali, `YYYY/MM/DD`.
+    /// Jalali, `YYYY/MM/DD`; a date in the future is refused.
     pub date_jalali: String,
-    /// The inquiring authority that wrote it.
     pub authority_organization_id: String,
 }
 
@@ -109,19 +104,16 @@ impl Letter {
 /// What an applicant gives in steps 4 to 6, all good.
 #[derive(Debug, Clone)]
 pub struct Application {
-    /// The parcel.
     pub renovation_code: String,
-    /// The request number the municipality issued for it.
+    /// Issued by a clerk for this parcel; checked against the property's records.
     pub request_number: String,
     /// Sent when the request type asks for a letter.
     pub letter: Letter,
     /// Uploaded documents: the national ID card and the ownership deed.
     pub documents: Vec<String>,
-    /// The applicant's name as on the deed.
+    /// As on the deed: checked against the parcel's owners.
     pub full_name: String,
-    /// The applicant's national code.
     pub national_code: String,
-    /// How the applicant owns the parcel.
     pub ownership_type: ppb::OwnershipType,
 }
 

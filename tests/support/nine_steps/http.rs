@@ -17,9 +17,8 @@ const ISSUE_WITHIN: Duration = Duration::from_secs(60);
 /// What the gateway answered.
 #[derive(Debug, Clone)]
 pub struct Reply {
-    /// The HTTP status.
     pub status: StatusCode,
-    /// The JSON body (`null` when there was none).
+    /// `null` when the body was not JSON.
     pub body: Value,
 }
 
@@ -44,13 +43,11 @@ impl Reply {
 /// 303 is seen), their access token, and the trace their requests belong to, if any.
 #[derive(Clone)]
 pub struct Applicant {
-    /// The gateway's base URL, `http://127.0.0.1:port`.
+    /// `http://127.0.0.1:port`.
     pub base_url: String,
-    /// The HTTP client.
     pub http: Client,
-    /// The bearer token every request carries.
     pub token: String,
-    /// The `traceparent` header every request carries, when set.
+    /// Sent on every request when set, so the test can find the work in one trace.
     pub traceparent: Option<String>,
 }
 
@@ -124,17 +121,14 @@ impl Applicant {
         Reply { status, body }
     }
 
-    /// `GET path`.
     pub async fn get(&self, path: &str) -> Reply {
         self.send(self.http.get(self.url(path))).await
     }
 
-    /// `POST path` with a JSON body.
     pub async fn post(&self, path: &str, body: Value) -> Reply {
         self.send(self.http.post(self.url(path)).json(&body)).await
     }
 
-    /// `PUT path` with a JSON body.
     pub async fn put(&self, path: &str, body: Value) -> Reply {
         self.send(self.http.put(self.url(path)).json(&body)).await
     }
@@ -230,19 +224,19 @@ impl Applicant {
 /// What an applicant gives in steps 4 to 6, all good.
 #[derive(Debug, Clone)]
 pub struct Application {
-    /// How the parcel is named: `{"renovation_code": …}` or `{"picked_point": {…}}`.
+    /// How the parcel is named: `{"renovation_code": …}` or `{"picked_point": {…}}` (a
+    /// click on the map).
     pub location: Value,
-    /// The request number the municipality issued for the parcel.
+    /// Issued by a clerk for this parcel; checked against the property's records.
     pub request_number: String,
     /// The letter's number, Jalali date and authority, sent when the type asks for one.
     pub letter: (String, String, String),
     /// Uploaded documents: the national ID card and the ownership deed.
     pub documents: Vec<String>,
-    /// The applicant's name as on the deed.
+    /// As on the deed: checked against the parcel's owners.
     pub full_name: String,
-    /// The applicant's national code.
     pub national_code: String,
-    /// How the applicant owns the parcel (`full`, `shared`, …).
+    /// `full`, `shared`, …, as the API spells it.
     pub ownership_type: String,
 }
 
@@ -252,7 +246,6 @@ pub struct Filing<'a> {
     applicant: &'a Applicant,
     /// The type filed, as the portal listed it.
     pub request_type: Value,
-    /// The inquiry's id.
     pub id: String,
     /// The inquiry as the last step that succeeded left it.
     pub inquiry: Value,
