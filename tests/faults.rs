@@ -18,12 +18,15 @@
 //! `ESTELAM_FAULTS_PAYMENTS=1000` (see BENCHMARKS.md).
 
 mod fault_support;
+mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use estelam_runtime::error::ServiceError;
+use estelam_runtime::testing::eventually;
+use fault_support::payments;
 use fault_support::postgres::PrivatePostgres;
 use fault_support::processes::{Cluster, PROCESSES};
 use fault_support::proxy::{Fault, FaultProxy};
@@ -31,7 +34,6 @@ use fault_support::rabbit::PrivateRabbit;
 use fault_support::report::Report;
 use fault_support::system::InProcess;
 use fault_support::workload::{Driver, Pending};
-use fault_support::{payments, poll_until};
 use secrecy::SecretString;
 use tokio::task::block_in_place;
 use tokio_util::sync::CancellationToken;
@@ -165,11 +167,19 @@ async fn postgres_stopped_immediately_loses_no_acknowledged_request() {
     block_in_place(|| pg.stop_immediate());
     let refused_before = d.refusals_seen();
     let b = pay(&d, parts.next().unwrap_or_default(), &acked);
-    poll_until(
+    eventually(
         "payments to be refused while PostgreSQL is down",
         Duration::from_secs(60),
-        Duration::from_millis(50),
-        || std::future::ready((d.refusals_seen() >= refused_before + 8).then_some(())),
+        async || {
+            let seen = d.refusals_seen();
+            if seen >= refused_before + 8 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{seen} refusals, {refused_before} before the fault"
+                ))
+            }
+        },
     )
     .await;
     eprintln!("  fault over: pg_ctl start");
@@ -206,6 +216,21 @@ async fn postgres_stopped_immediately_loses_no_acknowledged_request() {
     );
     r.assert_clean();
     sys.stop().await;
+}
+
+/// Waits until the applicants have made 20 more successful calls (a fault is timed by
+/// progress, not by the clock).
+async fn progress(d: &Driver, what: &str) {
+    let before = d.calls.load(Ordering::Relaxed);
+    eventually(what, Duration::from_secs(120), async || {
+        let now = d.calls.load(Ordering::Relaxed);
+        if now >= before + 20 {
+            Ok(())
+        } else {
+            Err(format!("{} calls since", now - before))
+        }
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -251,26 +276,12 @@ async fn every_service_process_killed_and_restarted_mid_flow() {
         })
         .collect();
     for process in PROCESSES {
-        let before = d.calls.load(Ordering::Relaxed);
-        poll_until(
-            "the applicants to make progress",
-            Duration::from_secs(120),
-            Duration::from_millis(20),
-            || std::future::ready((d.calls.load(Ordering::Relaxed) >= before + 20).then_some(())),
-        )
-        .await;
+        progress(&d, "the applicants to make progress").await;
         eprintln!("  fault: SIGKILL to estelam serve {process}, then start it again");
         cluster.kill(process);
         cluster.start_process(process).await;
     }
-    let before = d.calls.load(Ordering::Relaxed);
-    poll_until(
-        "the applicants to make progress after the last restart",
-        Duration::from_secs(120),
-        Duration::from_millis(20),
-        || std::future::ready((d.calls.load(Ordering::Relaxed) >= before + 20).then_some(())),
-    )
-    .await;
+    progress(&d, "the applicants to make progress after the last restart").await;
     enough.cancel();
     let mut ids = Vec::new();
     let mut failed = Vec::new();
@@ -437,11 +448,10 @@ async fn fault_proxy_between_services_and_their_servers() {
             assert!(ct.starts_with("application/problem+json"), "{name}: {ct}");
         }
         db.heal();
-        poll_until(
+        eventually(
             &format!("{name}: the service to recover once the fault is removed"),
             Duration::from_secs(60),
-            Duration::from_millis(100),
-            || async { d.probe(patience).await.ok() },
+            async || d.probe(patience).await,
         )
         .await;
         Report {

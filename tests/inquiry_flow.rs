@@ -16,7 +16,6 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
 use ed25519_dalek::Verifier as _;
 use estelam::RunningSystem;
 use estelam::demo::{CitizenLogin, DemoPeople};
@@ -29,101 +28,36 @@ use estelam_proto::property::v1 as ppb;
 use estelam_runtime::config::Settings;
 use estelam_runtime::error::ServiceError;
 use estelam_runtime::grpc::{GrpcListener, outgoing};
-use futures::StreamExt as _;
-use pb::inquiry_service_client::InquiryServiceClient;
+use estelam_runtime::testing::{FreshDatabase, eventually};
 use prost::Message as _;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 use tonic::Code;
 use tonic::transport::Channel;
 
+mod support;
+
+use support::accounts;
+use support::nine_steps::grpc::{
+    self, Application, DocumentsClient, FeesClient, Filing, InquiryClient, Letter, Once,
+    PropertyClient,
+};
+use support::nine_steps::key;
+
 /// The test's own service account: it plays the payment provider's callback, as the
 /// gateway does in production.
 const PSP_CLIENT: &str = "e2e-psp";
 
-fn key() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
+/// Where the bank would send the payer back (the test never follows it).
+const RETURN_URL: &str = "https://estelam.example/return";
+
+/// How long an answer may take to follow its payment (a hang guard, not a timing
+/// assertion).
+const ISSUE_WITHIN: Duration = Duration::from_secs(60);
 
 fn reason(status: &tonic::Status) -> (String, String, String) {
     let e = ServiceError::from_status(status);
     (e.reason, e.message_fa, e.message_en)
-}
-
-/// Polls `check` until it yields a value or the deadline passes (a hang guard, not a
-/// timing assertion).
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "gave up waiting: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// A fresh PostgreSQL database for one run (every service gets its schema in it).
-struct FreshPostgres {
-    admin_url: String,
-    name: String,
-}
-
-impl FreshPostgres {
-    async fn create(admin_url: &str) -> (Self, String) {
-        let name = format!("e2e_{}", estelam_runtime::testing::unique_suffix());
-        let admin = estelam_runtime::db::Database::connect(&estelam_runtime::db::DatabaseTarget {
-            url: admin_url.to_owned(),
-            schema: None,
-            max_connections: 1,
-        })
-        .await
-        .expect("connect to PostgreSQL");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-            .execute(admin.pool())
-            .await
-            .expect("create the run's database");
-        admin.close().await;
-        let (base, query) = match admin_url.split_once('?') {
-            Some((b, q)) => (b, format!("?{q}")),
-            None => (admin_url, String::new()),
-        };
-        let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
-        let url = format!("{prefix}/{name}{query}");
-        (
-            Self {
-                admin_url: admin_url.to_owned(),
-                name,
-            },
-            url,
-        )
-    }
-
-    async fn drop_database(self) {
-        if let Ok(admin) =
-            estelam_runtime::db::Database::connect(&estelam_runtime::db::DatabaseTarget {
-                url: self.admin_url.clone(),
-                schema: None,
-                max_connections: 1,
-            })
-            .await
-        {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                self.name
-            )))
-            .execute(admin.pool())
-            .await;
-            admin.close().await;
-        }
-    }
 }
 
 /// One running system on one backend, with the demo people and the test's clients.
@@ -134,10 +68,10 @@ struct World {
     people: DemoPeople,
     clerk: String,
     psp: String,
-    inquiry: InquiryServiceClient<Channel>,
+    inquiry: InquiryClient,
     inquiry_stop: CancellationToken,
     inquiry_task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    postgres: Option<FreshPostgres>,
+    postgres: Option<FreshDatabase>,
     _data: tempfile::TempDir,
 }
 
@@ -154,8 +88,10 @@ impl World {
         };
         let postgres = match &postgres_url {
             Some(url) => {
-                let (fresh, url) = FreshPostgres::create(url).await;
-                settings.database.url = Some(SecretString::from(url));
+                let fresh = FreshDatabase::create(url, "e2e")
+                    .await
+                    .expect("a PostgreSQL database of the run's own");
+                settings.database.url = Some(SecretString::from(fresh.url().to_owned()));
                 Some(fresh)
             }
             None => None,
@@ -168,19 +104,8 @@ impl World {
                 estelam_runtime::testing::unique_suffix()
             );
         }
-        let psp_secret = format!("{}{}", key(), key());
-        settings
-            .identity
-            .service_clients
-            .insert(PSP_CLIENT.into(), SecretString::from(psp_secret.clone()));
-        let admin_password = "e2e-Admin-Pass-7731";
-        settings.identity.bootstrap_admin = Some(estelam_runtime::config::BootstrapAdmin {
-            national_code: "1234567891".into(),
-            first_name: "مدیر".into(),
-            last_name: "آزمون".into(),
-            mobile: "09120000000".into(),
-            password: Some(SecretString::from(admin_password.to_owned())),
-        });
+        let psp_secret = accounts::add_service_client(&mut settings, PSP_CLIENT);
+        accounts::bootstrap_admin(&mut settings);
 
         let shutdown = CancellationToken::new();
         let system = estelam::start_except(
@@ -192,44 +117,17 @@ impl World {
         .await
         .unwrap_or_else(|e| panic!("{label}: the system starts: {e:#}"));
         let settings = system.settings().clone();
-        let admin = estelam::log_in(
+        let (_, people) = accounts::demo_people(&settings).await;
+        let clerk = accounts::log_in(
             &settings,
-            ipb::login_request::Identifier::NationalCode("1234567891".into()),
-            admin_password,
+            &people.clerk.national_code,
+            &people.clerk.password,
         )
-        .await
-        .expect("the configured admin logs in");
-        let people = estelam::create_demo_people(&settings, admin.clone())
-            .await
-            .unwrap_or_else(|e| panic!("{label}: demo people: {e:#}"));
-        let login = |nc: &str, password: &str| {
-            let settings = settings.clone();
-            let (nc, password) = (nc.to_owned(), password.to_owned());
-            async move {
-                estelam::log_in(
-                    &settings,
-                    ipb::login_request::Identifier::NationalCode(nc),
-                    &password,
-                )
-                .await
-                .expect("logs in")
-            }
-        };
-        let clerk = login(&people.clerk.national_code, &people.clerk.password).await;
+        .await;
         // The notary office's user can log in too.
-        login(&people.authority.national_code, &people.authority.password).await;
-        let psp = ipb::identity_service_client::IdentityServiceClient::new(channel(
-            &settings.endpoints.identity,
-            &settings,
-        ))
-        .client_credentials_token(ipb::ClientCredentialsTokenRequest {
-            client_id: PSP_CLIENT.into(),
-            client_secret: psp_secret,
-        })
-        .await
-        .expect("the PSP account gets a service token")
-        .into_inner()
-        .access_token;
+        let authority = &people.authority;
+        accounts::log_in(&settings, &authority.national_code, &authority.password).await;
+        let psp = accounts::service_token(&settings, PSP_CLIENT, &psp_secret).await;
 
         let mut world = Self {
             label,
@@ -237,9 +135,7 @@ impl World {
             people,
             clerk,
             psp,
-            inquiry: InquiryServiceClient::new(
-                Channel::from_static("http://127.0.0.1:1").connect_lazy(),
-            ),
+            inquiry: InquiryClient::new(Channel::from_static("http://127.0.0.1:1").connect_lazy()),
             inquiry_stop: CancellationToken::new(),
             inquiry_task: tokio::spawn(async { Ok(()) }),
             system,
@@ -262,7 +158,7 @@ impl World {
             .spawn_service("inquiry", listener, self.inquiry_stop.clone())
             .await
             .unwrap_or_else(|e| panic!("{}: inquiry starts: {e:#}", self.label));
-        self.inquiry = InquiryServiceClient::new(channel(&endpoint, &self.settings));
+        self.inquiry = InquiryClient::new(channel(&endpoint, &self.settings));
     }
 
     async fn stop_inquiry(&mut self) {
@@ -277,7 +173,9 @@ impl World {
         self.stop_inquiry().await;
         self.system.stop().await.expect("the system stops cleanly");
         if let Some(pg) = self.postgres {
-            pg.drop_database().await;
+            pg.drop_database()
+                .await
+                .expect("the run's database is dropped");
         }
     }
 
@@ -290,372 +188,131 @@ impl World {
     }
 
     async fn token_of(&self, c: &CitizenLogin) -> String {
-        estelam::log_in(
-            &self.settings,
-            ipb::login_request::Identifier::NationalCode(c.national_code.clone()),
-            &c.password,
-        )
-        .await
-        .expect("citizen logs in")
+        accounts::log_in(&self.settings, &c.national_code, &c.password).await
+    }
+
+    fn fees(&self) -> FeesClient {
+        FeesClient::new(channel(&self.settings.endpoints.fees, &self.settings))
     }
 
     /// A fresh request number for `renovation_code`, issued by the clerk.
     async fn request_number(&self, renovation_code: &str) -> String {
-        ppb::property_service_client::PropertyServiceClient::new(channel(
-            &self.settings.endpoints.property,
-            &self.settings,
-        ))
-        .issue_request_number(outgoing(
-            ppb::IssueRequestNumberRequest {
-                renovation_code: renovation_code.into(),
-                validity_days: 30,
-                note: "e2e".into(),
-                client_request_id: key(),
-            },
-            Some(&self.clerk),
-        ))
-        .await
-        .expect("the clerk issues a request number")
-        .into_inner()
-        .request_number
-        .expect("a number")
-        .number
-    }
-
-    /// Uploads through the documents service's client-streaming UploadDocument.
-    async fn upload(
-        &self,
-        token: &str,
-        kind: dpb::DocumentKind,
-        name: &str,
-        data: Vec<u8>,
-    ) -> String {
-        let content_type = if name.ends_with(".pdf") {
-            "application/pdf"
-        } else {
-            "image/png"
-        };
-        let first = dpb::UploadDocumentRequest {
-            payload: Some(dpb::upload_document_request::Payload::Metadata(
-                dpb::UploadMetadata {
-                    kind: kind as i32,
-                    original_filename: name.into(),
-                    declared_content_type: content_type.into(),
-                    client_request_id: key(),
-                    ..Default::default()
-                },
-            )),
-        };
-        let data = Bytes::from(data);
-        let chunks: Vec<Bytes> = (0..data.len())
-            .step_by(16 * 1024)
-            .map(|i| data.slice(i..(i + 16 * 1024).min(data.len())))
-            .collect();
-        let stream = futures::stream::once(async move { first }).chain(futures::stream::iter(
-            chunks.into_iter().map(|c| dpb::UploadDocumentRequest {
-                payload: Some(dpb::upload_document_request::Payload::Chunk(c)),
-            }),
-        ));
-        dpb::document_service_client::DocumentServiceClient::new(channel(
-            &self.settings.endpoints.documents,
-            &self.settings,
-        ))
-        .upload_document(outgoing(stream, Some(token)))
-        .await
-        .unwrap_or_else(|e| panic!("uploading {name}: {e}"))
-        .into_inner()
-        .document
-        .expect("a document")
-        .document_id
+        let property =
+            PropertyClient::new(channel(&self.settings.endpoints.property, &self.settings));
+        grpc::issue_request_number(&Once, &property, &self.clerk, renovation_code, "e2e")
+            .await
+            .expect("the clerk issues a request number")
     }
 
     /// A national ID card (PNG) and an ownership deed (PDF) of the citizen.
     async fn id_card_and_deed(&self, token: &str) -> (String, String) {
-        let card = self
-            .upload(
-                token,
-                dpb::DocumentKind::NationalIdCard,
-                "card.png",
-                fixtures::png(320, 200),
-            )
-            .await;
-        let deed = self
-            .upload(
-                token,
-                dpb::DocumentKind::OwnershipDeed,
-                "deed.pdf",
-                fixtures::pdf("", 2_000),
-            )
-            .await;
+        let documents =
+            DocumentsClient::new(channel(&self.settings.endpoints.documents, &self.settings));
+        let card = grpc::upload(
+            &Once,
+            &documents,
+            token,
+            dpb::DocumentKind::NationalIdCard,
+            "card.png",
+            fixtures::png(320, 200),
+        )
+        .await
+        .expect("the ID card uploads");
+        let deed = grpc::upload(
+            &Once,
+            &documents,
+            token,
+            dpb::DocumentKind::OwnershipDeed,
+            "deed.pdf",
+            fixtures::pdf("", 2_000),
+        )
+        .await
+        .expect("the deed uploads");
         (card, deed)
     }
-}
 
-/// Drives one inquiry step by step; each method returns the RPC's result so refusals can be
-/// asserted where they happen.
-struct Filing<'a> {
-    w: &'a World,
-    token: String,
-    inquiry: pb::Inquiry,
-}
+    /// Step 3: a new inquiry of `type_code` with its undertakings accepted.
+    async fn open(&self, token: &str, type_code: &str) -> Filing<'static, Once> {
+        let request_type = grpc::request_type(&Once, &self.inquiry, token, type_code)
+            .await
+            .expect("the request type");
+        Filing::open(&Once, &self.inquiry, token, &request_type)
+            .await
+            .unwrap_or_else(|e| panic!("{}: open: {e}", self.label))
+    }
 
-impl<'a> Filing<'a> {
-    async fn open(w: &'a World, token: &str, type_code: &str) -> Self {
-        let mut c = w.inquiry.clone();
-        let inquiry = c
-            .create_inquiry(outgoing(
-                pb::CreateInquiryRequest {
-                    request_type_code: type_code.into(),
-                    client_request_id: key(),
-                },
-                Some(token),
-            ))
-            .await
-            .expect("create")
-            .into_inner()
-            .inquiry
-            .expect("inquiry");
-        let rt = c
-            .get_request_type(outgoing(
-                pb::GetRequestTypeRequest {
-                    code: type_code.into(),
-                },
-                Some(token),
-            ))
-            .await
-            .expect("request type")
-            .into_inner()
-            .request_type
-            .expect("request type");
-        let inquiry = c
-            .accept_undertakings(outgoing(
-                pb::AcceptUndertakingsRequest {
-                    inquiry_id: inquiry.inquiry_id.clone(),
-                    expected_version: inquiry.version,
-                    client_request_id: key(),
-                    undertaking_version_ids: rt
-                        .undertakings
-                        .iter()
-                        .map(|u| u.undertaking_version_id.clone())
-                        .collect(),
-                },
-                Some(token),
-            ))
-            .await
-            .expect("undertakings")
-            .into_inner()
-            .inquiry
-            .expect("inquiry");
-        Self {
-            w,
-            token: token.to_owned(),
-            inquiry,
+    /// A letter from the demo notary office dated `date`.
+    fn letter_dated(&self, date: &str) -> Letter {
+        Letter {
+            date_jalali: date.into(),
+            ..Letter::from_authority(&self.people.authority.organization_id)
         }
     }
 
-    fn keep(&mut self, r: Result<Option<pb::Inquiry>, tonic::Status>) -> Result<(), tonic::Status> {
-        let inquiry = r?.expect("inquiry");
-        self.inquiry = inquiry;
-        Ok(())
-    }
-
-    async fn property(&mut self, renovation_code: &str, number: &str) -> Result<(), tonic::Status> {
-        let r = self
-            .w
-            .inquiry
-            .clone()
-            .set_property(outgoing(
-                pb::SetPropertyRequest {
-                    inquiry_id: self.inquiry.inquiry_id.clone(),
-                    expected_version: self.inquiry.version,
-                    client_request_id: key(),
-                    location: Some(pb::set_property_request::Location::RenovationCode(
-                        renovation_code.into(),
-                    )),
-                    request_number: number.into(),
-                },
-                Some(&self.token),
-            ))
+    /// Steps 4 to 6 with good inputs for `citizen`'s parcel and request number `number`,
+    /// with newly uploaded documents, up to ApplicantVerified.
+    async fn complete(
+        &self,
+        filing: &mut Filing<'_, Once>,
+        token: &str,
+        citizen: &CitizenLogin,
+        number: &str,
+    ) {
+        let (card, deed) = self.id_card_and_deed(token).await;
+        filing
+            .complete(&Application {
+                renovation_code: citizen.renovation_code.clone(),
+                request_number: number.into(),
+                letter: Letter::from_authority(&self.people.authority.organization_id),
+                documents: vec![card, deed],
+                full_name: citizen.name.clone(),
+                national_code: citizen.national_code.clone(),
+                ownership_type: ppb::OwnershipType::Full,
+            })
             .await
-            .map(|r| r.into_inner().inquiry);
-        self.keep(r)
-    }
-
-    async fn letter(&mut self, date: &str) -> Result<(), tonic::Status> {
-        let r = self
-            .w
-            .inquiry
-            .clone()
-            .set_letter(outgoing(
-                pb::SetLetterRequest {
-                    inquiry_id: self.inquiry.inquiry_id.clone(),
-                    expected_version: self.inquiry.version,
-                    client_request_id: key(),
-                    letter_number: "۱۲۳/ن/۴۵".into(),
-                    letter_date_jalali: date.into(),
-                    authority_organization_id: self.w.people.authority.organization_id.clone(),
-                },
-                Some(&self.token),
-            ))
-            .await
-            .map(|r| r.into_inner().inquiry);
-        self.keep(r)
-    }
-
-    async fn documents(&mut self, ids: Vec<String>) -> Result<(), tonic::Status> {
-        let r = self
-            .w
-            .inquiry
-            .clone()
-            .attach_documents(outgoing(
-                pb::AttachDocumentsRequest {
-                    inquiry_id: self.inquiry.inquiry_id.clone(),
-                    expected_version: self.inquiry.version,
-                    client_request_id: key(),
-                    document_ids: ids,
-                },
-                Some(&self.token),
-            ))
-            .await
-            .map(|r| r.into_inner().inquiry);
-        self.keep(r)
-    }
-
-    async fn applicant(&mut self, name: &str, national_code: &str) -> Result<(), tonic::Status> {
-        let r = self
-            .w
-            .inquiry
-            .clone()
-            .set_applicant(outgoing(
-                pb::SetApplicantRequest {
-                    inquiry_id: self.inquiry.inquiry_id.clone(),
-                    expected_version: self.inquiry.version,
-                    client_request_id: key(),
-                    full_name: name.into(),
-                    national_code: national_code.into(),
-                    ownership_type: ppb::OwnershipType::Full as i32,
-                },
-                Some(&self.token),
-            ))
-            .await
-            .map(|r| r.into_inner().inquiry);
-        self.keep(r)
-    }
-
-    /// Every step with good inputs, up to ApplicantVerified.
-    async fn complete(&mut self, citizen: &CitizenLogin, number: &str) {
-        let label = self.w.label;
-        self.property(&citizen.renovation_code, number)
-            .await
-            .unwrap_or_else(|e| panic!("{label}: property: {e}"));
-        if self.needs_letter().await {
-            self.letter("1403/05/12")
-                .await
-                .unwrap_or_else(|e| panic!("{label}: letter: {e}"));
-        }
-        let (card, deed) = self.w.id_card_and_deed(&self.token).await;
-        self.documents(vec![card, deed])
-            .await
-            .unwrap_or_else(|e| panic!("{label}: documents: {e}"));
-        self.applicant(&citizen.name, &citizen.national_code)
-            .await
-            .unwrap_or_else(|e| panic!("{label}: applicant: {e}"));
+            .unwrap_or_else(|e| panic!("{}: {e}", self.label));
         assert_eq!(
-            self.inquiry.state,
+            filing.inquiry.state,
             pb::InquiryState::ApplicantVerified as i32,
-            "{label}"
+            "{}",
+            self.label
         );
     }
 
-    async fn needs_letter(&self) -> bool {
-        self.w
-            .inquiry
-            .clone()
-            .get_request_type(outgoing(
-                pb::GetRequestTypeRequest {
-                    code: self.inquiry.request_type_code.clone(),
-                },
-                Some(&self.token),
-            ))
-            .await
-            .expect("request type")
-            .into_inner()
-            .request_type
-            .expect("request type")
-            .letter_required
-    }
-
-    async fn submit(&mut self) -> pb::SubmitResponse {
-        let r = self
-            .w
-            .inquiry
-            .clone()
-            .submit(outgoing(
-                pb::SubmitRequest {
-                    inquiry_id: self.inquiry.inquiry_id.clone(),
-                    expected_version: self.inquiry.version,
-                    client_request_id: key(),
-                },
-                Some(&self.token),
-            ))
-            .await
-            .unwrap_or_else(|e| panic!("{}: submit: {e}", self.w.label))
-            .into_inner();
-        self.inquiry = r.inquiry.clone().expect("inquiry");
-        r
-    }
-
-    async fn current(&self) -> pb::Inquiry {
-        get_inquiry(self.w, &self.token, &self.inquiry.inquiry_id).await
+    /// Waits until the inquiry `id` is issued (by the debt-cleared event).
+    async fn issued(&self, token: &str, id: &str, what: &str) -> pb::Inquiry {
+        eventually(what, ISSUE_WITHIN, async || {
+            let i = grpc::get_inquiry(&self.inquiry, token, id)
+                .await
+                .expect("get inquiry");
+            if i.state == pb::InquiryState::Issued as i32 {
+                Ok(i)
+            } else {
+                Err(pb::InquiryState::try_from(i.state))
+            }
+        })
+        .await
     }
 }
 
-async fn get_inquiry(w: &World, token: &str, id: &str) -> pb::Inquiry {
-    w.inquiry
-        .clone()
-        .get_inquiry(outgoing(
-            pb::GetInquiryRequest {
-                key: Some(pb::get_inquiry_request::Key::InquiryId(id.into())),
-            },
-            Some(token),
-        ))
+/// Starts the payment of `filing`'s bill through the inquiry service; returns the sandbox
+/// PSP's token of it.
+async fn start_payment(w: &World, filing: &mut Filing<'_, Once>) -> String {
+    filing.refresh().await.expect("the inquiry");
+    let payment = filing
+        .start_payment(RETURN_URL)
         .await
-        .expect("get inquiry")
-        .into_inner()
-        .inquiry
-        .expect("inquiry")
-}
-
-/// Starts the payment through the inquiry service, then pays at the sandbox bank and
-/// forwards its callback to fees, as the payer's browser and the gateway would.
-async fn start_payment(w: &World, token: &str, inquiry: &pb::Inquiry) -> String {
-    let payment = w
-        .inquiry
-        .clone()
-        .start_payment(outgoing(
-            pb::StartPaymentRequest {
-                inquiry_id: inquiry.inquiry_id.clone(),
-                expected_version: inquiry.version,
-                client_request_id: key(),
-                return_url: "https://estelam.example/return".into(),
-            },
-            Some(token),
-        ))
-        .await
-        .unwrap_or_else(|e| panic!("{}: start payment: {e}", w.label))
-        .into_inner()
-        .payment
-        .expect("payment");
+        .unwrap_or_else(|e| panic!("{}: {e}", w.label));
     assert!(!payment.psp_token.is_empty());
     payment.psp_token
 }
 
+/// The payer checks the amount at the sandbox bank, pays, and the callback goes to fees, as
+/// the payer's browser and the gateway would.
 async fn pay_at_sandbox(w: &World, psp_token: &str, amount: i64) {
-    let mut fees = fpb::fee_service_client::FeeServiceClient::new(channel(
-        &w.settings.endpoints.fees,
-        &w.settings,
-    ));
+    let fees = w.fees();
     let at_bank = fees
+        .clone()
         .get_sandbox_payment(outgoing(
             fpb::GetSandboxPaymentRequest {
                 psp_token: psp_token.into(),
@@ -672,21 +329,14 @@ async fn pay_at_sandbox(w: &World, psp_token: &str, amount: i64) {
         "{}: the bank asks for the bill",
         w.label
     );
-    let decided = fees
-        .decide_sandbox_payment(outgoing(
-            fpb::DecideSandboxPaymentRequest {
-                psp_token: psp_token.into(),
-                choice: fpb::SandboxChoice::Pay as i32,
-            },
-            Some(&w.psp),
-        ))
+    grpc::pay_at_sandbox(&fees, &w.psp, psp_token)
         .await
-        .expect("the payer pays")
-        .into_inner();
-    let callback = decided.callback.expect("a callback to forward");
-    fees.handle_psp_callback(outgoing(callback, Some(&w.psp)))
-        .await
-        .unwrap_or_else(|e| panic!("{}: the callback is accepted: {e}", w.label));
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: the payment is made and its callback accepted: {e}",
+                w.label
+            )
+        });
 }
 
 async fn answer_of(w: &World, token: &str, inquiry_id: &str) -> pb::Answer {
@@ -822,9 +472,10 @@ async fn run_everything(w: &mut World) {
     // (a) No debt: issued within Submit, with a seeded type. A property transfer's inquiry
     // fee goes to the notary office's account, not on the applicant's bill, so a parcel that
     // owes nothing is answered at once.
-    let mut a = Filing::open(w, &clean_token, "property-transfer").await;
-    a.complete(&clean, &clean.request_number).await;
-    let submitted = a.submit().await;
+    let mut a = w.open(&clean_token, "property-transfer").await;
+    w.complete(&mut a, &clean_token, &clean, &clean.request_number)
+        .await;
+    let submitted = a.submit().await.expect("(a) submitted");
     assert_eq!(
         submitted.inquiry.as_ref().unwrap().state,
         pb::InquiryState::Issued as i32,
@@ -856,21 +507,19 @@ async fn run_everything(w: &mut World) {
     assert_eq!(fee.kind, fpb::BillItemKind::InquiryFee as i32, "{label}");
     assert!(fee.amount_rials > 0, "{label}: {fee:?}");
     // The fees ledger holds the same charge on the notary office's account, once.
-    let statement = fpb::fee_service_client::FeeServiceClient::new(channel(
-        &w.settings.endpoints.fees,
-        &w.settings,
-    ))
-    .get_account_statement(outgoing(
-        fpb::GetAccountStatementRequest {
-            account_id: authority.clone(),
-            page_size: 100,
-            page_token: String::new(),
-        },
-        Some(&w.clerk),
-    ))
-    .await
-    .unwrap_or_else(|e| panic!("{label}: the clerk reads the authority's account: {e}"))
-    .into_inner();
+    let statement = w
+        .fees()
+        .get_account_statement(outgoing(
+            fpb::GetAccountStatementRequest {
+                account_id: authority.clone(),
+                page_size: 100,
+                page_token: String::new(),
+            },
+            Some(&w.clerk),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: the clerk reads the authority's account: {e}"))
+        .into_inner();
     let charged: Vec<_> = statement
         .charges
         .iter()
@@ -883,9 +532,10 @@ async fn run_everything(w: &mut World) {
     check_signature(w, &answer_a).await;
 
     // (b) With debt: waits, is paid through the sandbox PSP, issued by the event.
-    let mut b = Filing::open(w, &owing_token, "property-transfer").await;
-    b.complete(&owing, &owing.request_number).await;
-    let r = b.submit().await;
+    let mut b = w.open(&owing_token, "property-transfer").await;
+    w.complete(&mut b, &owing_token, &owing, &owing.request_number)
+        .await;
+    let r = b.submit().await.expect("(b) submitted");
     assert_eq!(
         b.inquiry.state,
         pb::InquiryState::AwaitingPayment as i32,
@@ -898,16 +548,15 @@ async fn run_everything(w: &mut World) {
             .any(|l| l.kind == fpb::BillItemKind::RenewalLevy as i32 && l.jalali_year > 0),
         "{label}: the unpaid levies are billed"
     );
-    let psp_token = start_payment(w, &owing_token, &b.current().await).await;
+    let psp_token = start_payment(w, &mut b).await;
     pay_at_sandbox(w, &psp_token, bill.total_rials).await;
-    let issued = eventually("(b) issued by the debt-cleared event", || {
-        let (w, t, id) = (&*w, owing_token.clone(), b.inquiry.inquiry_id.clone());
-        async move {
-            let i = get_inquiry(w, &t, &id).await;
-            (i.state == pb::InquiryState::Issued as i32).then_some(i)
-        }
-    })
-    .await;
+    let issued = w
+        .issued(
+            &owing_token,
+            &b.inquiry.inquiry_id,
+            "(b) issued by the debt-cleared event",
+        )
+        .await;
     let answer_b = answer_of(w, &owing_token, &issued.inquiry_id).await;
     let facts = answer_b.facts.clone().expect("facts");
     assert_eq!(facts.debt_status, pb::DebtStatus::Cleared as i32, "{label}");
@@ -930,7 +579,7 @@ async fn run_everything(w: &mut World) {
     check_signature(w, &answer_b).await;
 
     // (c) Refusals, each at its own step, with a reason in both languages.
-    let mut c = Filing::open(w, &clean_token, "property-transfer").await;
+    let mut c = w.open(&clean_token, "property-transfer").await;
     let err = c
         .property(&clean.renovation_code, &owing.request_number)
         .await
@@ -948,7 +597,7 @@ async fn run_everything(w: &mut World) {
         .expect_err("an unknown request number is refused");
     assert_eq!(err.code(), Code::InvalidArgument, "{label}: {err:?}");
     assert_eq!(
-        c.current().await.state,
+        c.refresh().await.expect("the inquiry").state,
         pb::InquiryState::UndertakingsAccepted as i32
     );
     let number = w.request_number(&clean.renovation_code).await;
@@ -956,17 +605,19 @@ async fn run_everything(w: &mut World) {
         .await
         .expect("the right number");
     let err = c
-        .letter("1499/01/01")
+        .letter(&w.letter_dated("1499/01/01"))
         .await
         .expect_err("a future letter date is refused");
     let (r, fa, en) = reason(&err);
     assert_eq!(r, "LETTER_DATE_IN_FUTURE", "{label}");
     assert!(!fa.is_empty() && !en.is_empty());
     assert_eq!(
-        c.current().await.state,
+        c.refresh().await.expect("the inquiry").state,
         pb::InquiryState::PropertyVerified as i32
     );
-    c.letter("1403/05/12").await.expect("a past date");
+    c.letter(&w.letter_dated("1403/05/12"))
+        .await
+        .expect("a past date");
     let (card, deed) = w.id_card_and_deed(&clean_token).await;
     let err = c
         .documents(vec![card.clone()])
@@ -976,66 +627,58 @@ async fn run_everything(w: &mut World) {
     assert_eq!(r, "REQUIRED_DOCUMENT_MISSING", "{label}");
     assert!(en.contains("deed") && !fa.is_empty(), "{label}: {en}");
     assert_eq!(
-        c.current().await.state,
+        c.refresh().await.expect("the inquiry").state,
         pb::InquiryState::LetterRecorded as i32
     );
     c.documents(vec![card, deed]).await.expect("with the deed");
     let err = c
-        .applicant(&owing.name, &owing.national_code)
+        .applicant(&owing.name, &owing.national_code, ppb::OwnershipType::Full)
         .await
         .expect_err("someone who does not own the parcel");
     let (r, fa, en) = reason(&err);
     assert_eq!(r, "APPLICANT_NOT_OWNER", "{label}");
     assert!(!fa.is_empty() && !en.is_empty());
     assert_eq!(
-        c.current().await.state,
+        c.refresh().await.expect("the inquiry").state,
         pb::InquiryState::DocumentsAttached as i32
     );
 
     // (d) The inquiry service stops after payment and before issue; restarted, it issues
     // exactly one answer. (b) paid the parcel's debt, so a clerk's correction makes it owe
     // again: only what the parcel owes holds an answer back.
-    fpb::fee_service_client::FeeServiceClient::new(channel(
-        &w.settings.endpoints.fees,
-        &w.settings,
-    ))
-    .add_adjustment(outgoing(
-        fpb::AddAdjustmentRequest {
-            renovation_code: owing.renovation_code.clone(),
-            amount_rials: 1_250_000,
-            jalali_year: 0,
-            reason: "e2e: a levy correction after the transfer inquiry".into(),
-            corrects_ledger_entry_id: String::new(),
-            client_request_id: key(),
-        },
-        Some(&w.clerk),
-    ))
-    .await
-    .unwrap_or_else(|e| panic!("{label}: the clerk corrects the parcel's levies: {e}"));
-    let mut d = Filing::open(w, &owing_token, "mortgage").await;
+    w.fees()
+        .add_adjustment(outgoing(
+            fpb::AddAdjustmentRequest {
+                renovation_code: owing.renovation_code.clone(),
+                amount_rials: 1_250_000,
+                jalali_year: 0,
+                reason: "e2e: a levy correction after the transfer inquiry".into(),
+                corrects_ledger_entry_id: String::new(),
+                client_request_id: key(),
+            },
+            Some(&w.clerk),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: the clerk corrects the parcel's levies: {e}"));
+    let mut d = w.open(&owing_token, "mortgage").await;
     let number = w.request_number(&owing.renovation_code).await;
-    d.complete(&owing, &number).await;
-    let r = d.submit().await;
+    w.complete(&mut d, &owing_token, &owing, &number).await;
+    let r = d.submit().await.expect("(d) submitted");
     assert_eq!(
         d.inquiry.state,
         pb::InquiryState::AwaitingPayment as i32,
         "{label}"
     );
     let amount = r.bill.expect("bill").total_rials;
-    let psp_token = start_payment(w, &owing_token, &d.current().await).await;
+    let psp_token = start_payment(w, &mut d).await;
     let inquiry_id = d.inquiry.inquiry_id.clone();
     drop(d);
     w.stop_inquiry().await;
     pay_at_sandbox(w, &psp_token, amount).await;
     w.start_inquiry().await;
-    let issued = eventually("(d) issued after the restart", || {
-        let (w, t, id) = (&*w, owing_token.clone(), inquiry_id.clone());
-        async move {
-            let i = get_inquiry(w, &t, &id).await;
-            (i.state == pb::InquiryState::Issued as i32).then_some(i)
-        }
-    })
-    .await;
+    let issued = w
+        .issued(&owing_token, &inquiry_id, "(d) issued after the restart")
+        .await;
     let answer_d = answer_of(w, &owing_token, &issued.inquiry_id).await;
     check_signature(w, &answer_d).await;
     assert_eq!(

@@ -16,19 +16,24 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use estelam::demo::DemoPeople;
 use estelam_documents::inspect::fixtures;
-use estelam_proto::identity::v1 as ipb;
+use estelam::demo::DemoPeople;
 use estelam_runtime::config::Settings;
+use estelam_runtime::testing::eventually;
 use opentelemetry::trace::{TraceId, TracerProvider as _};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
-use reqwest::StatusCode;
 use secrecy::SecretString;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
+
+mod support;
+
+use support::accounts;
+use support::nine_steps::http::{Applicant, Application, Filing};
+use support::nine_steps::{LETTER_DATE, LETTER_NUMBER};
 
 /// Every finished span, as exported.
 #[derive(Debug, Clone, Default)]
@@ -96,110 +101,6 @@ fn parts(spans: &[SpanData]) -> BTreeSet<String> {
         .collect()
 }
 
-struct Client {
-    url: String,
-    http: reqwest::Client,
-    traceparent: String,
-}
-
-impl Client {
-    fn new(url: String, trace: TraceId) -> Self {
-        Self {
-            url,
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
-            // Sampled, from a client span of the test's own.
-            traceparent: format!("00-{trace}-00f067aa0ba902b7-01"),
-        }
-    }
-
-    async fn send(&self, req: reqwest::RequestBuilder, token: &str) -> (StatusCode, Value) {
-        let response = req
-            .header("traceparent", &self.traceparent)
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("sent");
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn post(&self, path: &str, token: &str, body: Value) -> Value {
-        let (status, body) = self
-            .send(
-                self.http.post(format!("{}{path}", self.url)).json(&body),
-                token,
-            )
-            .await;
-        assert!(status.is_success(), "POST {path}: {status} {body}");
-        body
-    }
-
-    async fn put(&self, path: &str, token: &str, body: Value) -> Value {
-        let (status, body) = self
-            .send(
-                self.http.put(format!("{}{path}", self.url)).json(&body),
-                token,
-            )
-            .await;
-        assert!(status.is_success(), "PUT {path}: {status} {body}");
-        body
-    }
-
-    async fn get(&self, path: &str, token: &str) -> Value {
-        let (status, body) = self
-            .send(self.http.get(format!("{}{path}", self.url)), token)
-            .await;
-        assert!(status.is_success(), "GET {path}: {status} {body}");
-        body
-    }
-
-    async fn upload(
-        &self,
-        token: &str,
-        kind: &str,
-        name: &str,
-        mime: &str,
-        bytes: Vec<u8>,
-    ) -> String {
-        let form = reqwest::multipart::Form::new()
-            .text("kind", kind.to_owned())
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(bytes)
-                    .file_name(name.to_owned())
-                    .mime_str(mime)
-                    .expect("mime"),
-            );
-        let (status, doc) = self
-            .send(
-                self.http
-                    .post(format!("{}/api/v1/documents", self.url))
-                    .multipart(form),
-                token,
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{doc}");
-        doc["document_id"].as_str().expect("id").to_owned()
-    }
-}
-
-fn rid() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
-async fn log_in(settings: &Settings, national_code: &str, password: &str) -> String {
-    estelam::log_in(
-        settings,
-        ipb::login_request::Identifier::NationalCode(national_code.to_owned()),
-        password,
-    )
-    .await
-    .expect("logs in")
-}
-
 /// Starts the whole system (every service and the gateway) with the demo people.
 async fn system(
     label: &str,
@@ -219,176 +120,71 @@ async fn system(
             estelam_runtime::testing::unique_suffix()
         );
     }
-    let admin_password = "trace-Admin-Pass-7731";
-    settings.identity.bootstrap_admin = Some(estelam_runtime::config::BootstrapAdmin {
-        national_code: "1234567891".into(),
-        first_name: "مدیر".into(),
-        last_name: "آزمون".into(),
-        mobile: "09120000000".into(),
-        password: Some(SecretString::from(admin_password.to_owned())),
-    });
+    accounts::bootstrap_admin(&mut settings);
     let running = estelam::start(settings, estelam::SystemAddrs::ephemeral(), shutdown)
         .await
         .unwrap_or_else(|e| panic!("{label}: the system starts: {e:#}"));
-    let admin = log_in(running.settings(), "1234567891", admin_password).await;
-    let people = estelam::create_demo_people(running.settings(), admin)
-        .await
-        .unwrap_or_else(|e| panic!("{label}: demo people: {e:#}"));
+    let (_, people) = accounts::demo_people(running.settings()).await;
     (running, people)
 }
 
-/// One inquiry with debt, through HTTP, in the trace `trace`; returns the inquiry id once
-/// it is issued.
-async fn walk_one_inquiry(
-    label: &str,
-    running: &estelam::RunningSystem,
-    people: &DemoPeople,
-    trace: TraceId,
-) -> String {
+/// One inquiry with debt, through HTTP, in the trace `trace`: the nine steps, the bill and
+/// the sandbox payment page, until the answer is issued.
+async fn walk_one_inquiry(running: &estelam::RunningSystem, people: &DemoPeople, trace: TraceId) {
     let owing = people
         .citizens
         .iter()
         .find(|c| c.has_debt)
         .expect("a demo citizen with debt");
-    let token = log_in(running.settings(), &owing.national_code, &owing.password).await;
-    let c = Client::new(running.gateway_url.clone(), trace);
-
-    let types = c.get("/api/v1/request-types", &token).await;
-    let transfer = types["request_types"]
-        .as_array()
-        .expect("types")
-        .iter()
-        .find(|t| t["code"] == "property-transfer")
-        .expect("the seeded property transfer")
-        .clone();
-    let undertakings: Vec<Value> = transfer["undertakings"]
-        .as_array()
-        .expect("undertakings")
-        .iter()
-        .map(|u| u["undertaking_version_id"].clone())
-        .collect();
-    let inq = c
-        .post(
-            "/api/v1/inquiries",
-            &token,
-            json!({"request_type_code": "property-transfer", "client_request_id": rid()}),
-        )
+    let token = accounts::log_in(running.settings(), &owing.national_code, &owing.password).await;
+    // Sampled, from a client span of the test's own.
+    let applicant = Applicant::new(&running.gateway_url, &token)
+        .in_trace(format!("00-{trace}-00f067aa0ba902b7-01"));
+    let transfer = applicant.request_type("property-transfer").await;
+    let mut filing = Filing::open(&applicant, &transfer).await;
+    let documents = vec![
+        applicant
+            .upload_ok(
+                "national_id_card",
+                "card.png",
+                "image/png",
+                fixtures::png(320, 200),
+            )
+            .await,
+        applicant
+            .upload_ok(
+                "ownership_deed",
+                "deed.pdf",
+                "application/pdf",
+                fixtures::pdf("", 2_000),
+            )
+            .await,
+    ];
+    filing
+        .complete(&Application {
+            location: json!({"renovation_code": owing.renovation_code}),
+            request_number: owing.request_number.clone(),
+            letter: (
+                LETTER_NUMBER.into(),
+                LETTER_DATE.into(),
+                people.authority.organization_id.clone(),
+            ),
+            documents,
+            full_name: owing.name.clone(),
+            national_code: owing.national_code.clone(),
+            ownership_type: owing.ownership_type.clone(),
+        })
         .await;
-    let id = inq["inquiry_id"].as_str().expect("id").to_owned();
-    let base = format!("/api/v1/inquiries/{id}");
-    let inq = c
-        .put(
-            &format!("{base}/undertakings"),
-            &token,
-            json!({"expected_version": inq["version"], "client_request_id": rid(),
-                   "undertaking_version_ids": undertakings}),
-        )
-        .await;
-    let inq = c
-        .put(
-            &format!("{base}/property"),
-            &token,
-            json!({"expected_version": inq["version"], "client_request_id": rid(),
-                   "renovation_code": owing.renovation_code,
-                   "request_number": owing.request_number}),
-        )
-        .await;
-    let inq = c
-        .put(
-            &format!("{base}/letter"),
-            &token,
-            json!({"expected_version": inq["version"], "client_request_id": rid(),
-                   "letter_number": "۱۲۳/ن/۴۵", "letter_date_jalali": "1403/05/12",
-                   "authority_organization_id": people.authority.organization_id}),
-        )
-        .await;
-    let card = c
-        .upload(
-            &token,
-            "national_id_card",
-            "card.png",
-            "image/png",
-            fixtures::png(320, 200),
-        )
-        .await;
-    let deed = c
-        .upload(
-            &token,
-            "ownership_deed",
-            "deed.pdf",
-            "application/pdf",
-            fixtures::pdf("", 2_000),
-        )
-        .await;
-    let inq = c
-        .put(
-            &format!("{base}/documents"),
-            &token,
-            json!({"expected_version": inq["version"], "client_request_id": rid(),
-                   "document_ids": [card, deed]}),
-        )
-        .await;
-    let inq = c
-        .put(
-            &format!("{base}/applicant"),
-            &token,
-            json!({"expected_version": inq["version"], "client_request_id": rid(),
-                   "full_name": owing.name, "national_code": owing.national_code,
-                   "ownership_type": owing.ownership_type}),
-        )
-        .await;
-    let submitted = c
-        .post(
-            &format!("{base}/submit"),
-            &token,
-            json!({"expected_version": inq["version"], "client_request_id": rid()}),
-        )
-        .await;
+    let submitted = filing
+        .submit()
+        .await
+        .unwrap_or_else(|r| panic!("submit: {r}"));
     assert_eq!(
         submitted["inquiry"]["state"], "awaiting_payment",
-        "{label}: {submitted}"
+        "{submitted}"
     );
-    let payment = c
-        .post(
-            &format!("{base}/payments"),
-            &token,
-            json!({"expected_version": submitted["inquiry"]["version"],
-                   "client_request_id": rid(),
-                   "return_url": format!("https://estelam.example/inquiries/{id}")}),
-        )
-        .await;
-    let redirect = payment["redirect_url"].as_str().expect("redirect_url");
-    let psp_token = redirect
-        .split_once("token=")
-        .map(|(_, t)| t.split('&').next().unwrap_or(t))
-        .unwrap_or_else(|| panic!("{label}: a sandbox payment URL: {redirect}"))
-        .to_owned();
-    // The payer presses "pay" on the sandbox PSP's page (a form post, in the same trace).
-    let response = c
-        .http
-        .post(format!("{}/psp/pay", c.url))
-        .header("traceparent", &c.traceparent)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("token={psp_token}&choice=pay"))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{label}");
-
-    // Issued by the debt-cleared event; poll with a deadline.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let now = c.get(&base, &token).await;
-        if now["state"] == "issued" {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{label}: never issued: {now}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    id
+    // Issued by the debt-cleared event the payment causes.
+    filing.pay_and_wait().await;
 }
 
 /// The parts every inquiry with debt touches, in one trace.
@@ -416,24 +212,28 @@ async fn one_inquiry_is_one_trace_across_every_service_and_the_bus() {
         let shutdown = CancellationToken::new();
         let (running, people) = system(label, amqp, &data, shutdown.clone()).await;
         let trace = TraceId::from_bytes(rand::random::<[u8; 16]>());
-        walk_one_inquiry(label, &running, &people, trace).await;
+        walk_one_inquiry(&running, &people, trace).await;
 
         // The issue and its event happen in the consumer; their spans end a moment after
-        // the state is visible: wait for the last one (poll with a deadline).
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        let seen = loop {
-            let seen = parts(&spans.of_trace(trace));
-            if EXPECTED.iter().all(|p| seen.contains(*p)) || tokio::time::Instant::now() > deadline
-            {
-                break seen;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
-        let missing: Vec<&&str> = EXPECTED.iter().filter(|p| !seen.contains(**p)).collect();
-        assert!(
-            missing.is_empty(),
-            "{label}: not in the inquiry's trace: {missing:?}; in it: {seen:?}"
-        );
+        // the state is visible: wait for the last one.
+        eventually(
+            &format!("{label}: every part of the inquiry's work in its trace"),
+            Duration::from_secs(20),
+            async || {
+                let seen = parts(&spans.of_trace(trace));
+                let missing: Vec<&str> = EXPECTED
+                    .iter()
+                    .copied()
+                    .filter(|p| !seen.contains(*p))
+                    .collect();
+                if missing.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("missing {missing:?}; in it: {seen:?}"))
+                }
+            },
+        )
+        .await;
         // And the consumer that issued the answer continued that trace (its parent is in
         // it), rather than starting one that merely shares the id by chance.
         let in_trace = spans.of_trace(trace);

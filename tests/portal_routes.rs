@@ -12,7 +12,13 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::{System, system};
+use support::nine_steps::http::{Applicant, Application, Filing};
+use support::system::{System, system};
+
+/// A one-page PDF, as a scanner gives.
+fn scan() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec()
+}
 
 fn rid() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,11 +58,6 @@ impl System {
             .await
     }
 
-    async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.send(self.http.put(self.url(path)).json(&body), Some(token))
-            .await
-    }
-
     async fn login(&self, national_code: &str, password: &str) -> String {
         let (status, body) = self
             .post(
@@ -70,88 +71,6 @@ impl System {
             .as_str()
             .expect("token")
             .to_owned()
-    }
-
-    async fn upload(&self, token: &str, kind: &str) -> String {
-        // A one-page PDF, as a scanner gives.
-        let pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
-        let form = reqwest::multipart::Form::new()
-            .text("kind", kind.to_owned())
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(pdf.to_vec())
-                    .file_name("scan.pdf")
-                    .mime_str("application/pdf")
-                    .expect("mime"),
-            );
-        let (status, doc) = self
-            .send(
-                self.http
-                    .post(self.url("/api/v1/documents"))
-                    .multipart(form),
-                Some(token),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{doc}");
-        doc["document_id"].as_str().expect("id").to_owned()
-    }
-
-    /// Pays the bill of an inquiry awaiting payment on the sandbox bank's page, as a browser
-    /// would, and waits (with a deadline) until the answer is issued.
-    async fn pay(&self, token: &str, id: &str, inquiry: &Value) -> Value {
-        let (status, payment) = self
-            .post(
-                &format!("/api/v1/inquiries/{id}/payments"),
-                Some(token),
-                json!({"expected_version": inquiry["version"], "client_request_id": rid(),
-                       "return_url": self.url(&format!("/inquiries/{id}"))}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{payment}");
-        let redirect = payment["redirect_url"].as_str().expect("redirect_url");
-        let page = self
-            .http
-            .get(redirect)
-            .send()
-            .await
-            .expect("sent")
-            .text()
-            .await
-            .expect("page");
-        assert!(
-            page.contains(r#"value="pay""#),
-            "the bank's page offers to pay: {page}"
-        );
-        let token_param = redirect.split("token=").nth(1).expect("psp token");
-        let response = self
-            .http
-            .post(self.url("/psp/pay"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("token={token_param}&choice=pay"))
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(response.status(), StatusCode::SEE_OTHER);
-        let back = response.headers()["location"].to_str().expect("location");
-        assert!(
-            back.contains(&format!("/inquiries/{id}?")) && back.contains("status=confirmed"),
-            "back to the portal's inquiry page: {back}"
-        );
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        loop {
-            let (status, now) = self
-                .get(&format!("/api/v1/inquiries/{id}"), Some(token))
-                .await;
-            assert_eq!(status, StatusCode::OK, "{now}");
-            if now["state"] == "issued" {
-                return now;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the answer follows the payment: {now}"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
     }
 }
 
@@ -211,49 +130,9 @@ async fn the_newcomer_registers_pays_and_gets_an_answer_that_verifies_offline_un
     assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
 
     // The nine steps over HTTP, as the portal makes them.
-    let (_, types) = s.get("/api/v1/request-types", Some(&token)).await;
-    let transfer = types["request_types"]
-        .as_array()
-        .expect("types")
-        .iter()
-        .find(|t| t["code"] == "property-transfer")
-        .expect("the property transfer type")
-        .clone();
-    let (status, inquiry) = s
-        .post(
-            "/api/v1/inquiries",
-            Some(&token),
-            json!({"request_type_code": "property-transfer", "client_request_id": rid()}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{inquiry}");
-    let id = inquiry["inquiry_id"].as_str().expect("id").to_owned();
-    let ids: Vec<Value> = transfer["undertakings"]
-        .as_array()
-        .expect("undertakings")
-        .iter()
-        .map(|u| u["undertaking_version_id"].clone())
-        .collect();
-    let step = |name: &str| format!("/api/v1/inquiries/{id}/{name}");
-    let (status, inquiry) = s
-        .put(
-            &step("undertakings"),
-            &token,
-            json!({"expected_version": inquiry["version"], "client_request_id": rid(),
-                   "undertaking_version_ids": ids}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{inquiry}");
-    let (status, inquiry) = s
-        .put(
-            &step("property"),
-            &token,
-            json!({"expected_version": inquiry["version"], "client_request_id": rid(),
-                   "picked_point": {"lat": n.lat, "lon": n.lon},
-                   "request_number": n.request_number}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{inquiry}");
+    let applicant = Applicant::new(&s.url, &token);
+    let transfer = applicant.request_type("property-transfer").await;
+    let mut filing = Filing::open(&applicant, &transfer).await;
     let (status, orgs) = s.get("/api/v1/organizations", Some(&token)).await;
     assert_eq!(status, StatusCode::OK, "{orgs}");
     let office = orgs["organizations"]
@@ -264,53 +143,47 @@ async fn the_newcomer_registers_pays_and_gets_an_answer_that_verifies_offline_un
         .unwrap_or_else(|| panic!("the demo notary office is listed: {orgs}"))
         .clone();
     assert_eq!(office["type"], "notary_office");
-    let (status, inquiry) = s
-        .put(
-            &step("letter"),
-            &token,
-            json!({"expected_version": inquiry["version"], "client_request_id": rid(),
-                   "letter_number": "1403/12/345", "letter_date_jalali": "1403/12/01",
-                   "authority_organization_id": office["organization_id"]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{inquiry}");
-    let docs = vec![
-        s.upload(&token, "national_id_card").await,
-        s.upload(&token, "ownership_deed").await,
+    let documents = vec![
+        applicant
+            .upload_ok("national_id_card", "scan.pdf", "application/pdf", scan())
+            .await,
+        applicant
+            .upload_ok("ownership_deed", "scan.pdf", "application/pdf", scan())
+            .await,
     ];
-    let (status, inquiry) = s
-        .put(
-            &step("documents"),
-            &token,
-            json!({"expected_version": inquiry["version"], "client_request_id": rid(),
-                   "document_ids": docs}),
-        )
+    filing
+        .complete(&Application {
+            location: json!({"picked_point": {"lat": n.lat, "lon": n.lon}}),
+            request_number: n.request_number.clone(),
+            letter: (
+                "1403/12/345".into(),
+                "1403/12/01".into(),
+                office["organization_id"].as_str().expect("id").to_owned(),
+            ),
+            documents,
+            full_name: n.name.clone(),
+            national_code: n.national_code.clone(),
+            ownership_type: n.ownership_type.clone(),
+        })
         .await;
-    assert_eq!(status, StatusCode::OK, "{inquiry}");
-    let (status, inquiry) = s
-        .put(
-            &step("applicant"),
-            &token,
-            json!({"expected_version": inquiry["version"], "client_request_id": rid(),
-                   "full_name": n.name, "national_code": n.national_code,
-                   "ownership_type": n.ownership_type}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{inquiry}");
-    let (status, submitted) = s
-        .post(
-            &step("submit"),
-            Some(&token),
-            json!({"expected_version": inquiry["version"], "client_request_id": rid()}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{submitted}");
-    let inquiry = submitted["inquiry"].clone();
+    let submitted = filing
+        .submit()
+        .await
+        .unwrap_or_else(|r| panic!("submit: {r}"));
     assert_eq!(
-        inquiry["state"], "awaiting_payment",
+        submitted["inquiry"]["state"], "awaiting_payment",
         "the parcel owes levies"
     );
-    let issued = s.pay(&token, &id, &inquiry).await;
+    // Paid at the sandbox bank's page, as a browser would; the bank sends the payer back
+    // to the portal's page of the inquiry, and the answer follows the payment.
+    let back = filing.pay_and_wait().await;
+    let id = filing.id.clone();
+    assert!(
+        back.contains(&format!("/inquiries/{id}?")) && back.contains("status=confirmed"),
+        "back to the portal's inquiry page: {back}"
+    );
+    let issued = filing.inquiry.clone();
+    let step = |name: &str| format!("/api/v1/inquiries/{id}/{name}");
 
     // The answer names the owner and carries what an offline check needs.
     let (status, answer) = s.get(&step("answer"), Some(&token)).await;

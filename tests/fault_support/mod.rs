@@ -11,8 +11,6 @@ pub mod report;
 pub mod system;
 pub mod workload;
 
-use std::time::Duration;
-
 /// A loopback port nobody listens on right now (the OS picks it; released at once, so a
 /// private server can bind it a moment later).
 pub fn free_port() -> u16 {
@@ -30,44 +28,6 @@ pub fn payments() -> usize {
         .and_then(|v| v.parse().ok())
         .filter(|n| *n > 0)
         .unwrap_or(100)
-}
-
-/// Polls `check` every `every` until it yields a value; panics naming `what` once
-/// `deadline` has passed (a hang guard, not a timing assertion).
-pub async fn poll_until<T, F, Fut>(
-    what: &str,
-    deadline: Duration,
-    every: Duration,
-    mut check: F,
-) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let until = tokio::time::Instant::now() + deadline;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < until,
-            "gave up waiting ({deadline:?}): {what}"
-        );
-        tokio::time::sleep(every).await;
-    }
-}
-
-/// Blocking variant of [`poll_until`] for the server guards (run before and after the
-/// async parts, and from `Drop`).
-pub fn poll_blocking(what: &str, deadline: Duration, mut check: impl FnMut() -> bool) {
-    let until = std::time::Instant::now() + deadline;
-    while !check() {
-        assert!(
-            std::time::Instant::now() < until,
-            "gave up waiting ({deadline:?}): {what}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
 
 /// Runs a command to completion, returning whether it succeeded; its output goes to `log`.

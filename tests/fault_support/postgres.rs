@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use super::{free_port, poll_blocking, run_quietly};
+use estelam_runtime::testing::eventually_blocking;
+
+use super::{free_port, run_quietly};
 
 const BIN: &str = "/usr/lib/postgresql/15/bin";
 
@@ -111,7 +113,7 @@ impl PrivatePostgres {
         );
         self.running = true;
         let port = self.port.to_string();
-        poll_blocking(
+        eventually_blocking(
             "the private PostgreSQL to accept connections",
             Duration::from_secs(60),
             || {

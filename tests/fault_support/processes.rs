@@ -11,7 +11,9 @@ use std::time::Duration;
 use estelam_runtime::config::{SERVICES, Settings};
 use secrecy::SecretString;
 
-use super::{free_port, poll_until, workload};
+use estelam_runtime::testing::eventually;
+
+use super::{free_port, workload};
 
 /// Every process, in start order (identity first: the others fetch its keys).
 pub const PROCESSES: [&str; 6] = [
@@ -28,7 +30,8 @@ struct Ports {
     admin: u16,
 }
 
-/// The running processes.
+/// Every service as its own `estelam serve` child process, as Kubernetes runs them, so a
+/// fault can kill one process and leave the others running.
 pub struct Cluster {
     dir: tempfile::TempDir,
     binary: PathBuf,
@@ -38,7 +41,7 @@ pub struct Cluster {
     children: BTreeMap<&'static str, Child>,
     /// The client's view: every endpoint, the database, the data directory.
     pub settings: Settings,
-    /// The gateway's base URL.
+    /// The gateway's base URL, where payers' browsers are sent.
     pub gateway_url: String,
 }
 
@@ -167,23 +170,16 @@ impl Cluster {
         };
         let http = reqwest::Client::new();
         let log = self.dir.path().join(format!("{process}.log"));
-        poll_until(
+        eventually(
             &format!(
                 "estelam serve {process} to be ready (log: {})",
                 log.display()
             ),
             Duration::from_secs(60),
-            Duration::from_millis(100),
-            || {
-                let (http, url) = (http.clone(), url.clone());
-                async move {
-                    http.get(&url)
-                        .send()
-                        .await
-                        .ok()
-                        .filter(|r| r.status().is_success())
-                        .map(|_| ())
-                }
+            async || match http.get(&url).send().await {
+                Ok(r) if r.status().is_success() => Ok(()),
+                Ok(r) => Err(r.status().to_string()),
+                Err(e) => Err(e.to_string()),
             },
         )
         .await;

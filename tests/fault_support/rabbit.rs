@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::{free_port, kill_group, poll_blocking, run_quietly};
+use estelam_runtime::testing::eventually_blocking;
+
+use super::{free_port, kill_group, run_quietly};
 
 const SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 const CTL: &str = "/usr/lib/rabbitmq/bin/rabbitmqctl";
@@ -109,7 +111,7 @@ impl PrivateRabbit {
 
     fn await_startup(&self) {
         let node = self.node.clone();
-        poll_blocking(
+        eventually_blocking(
             &format!("private RabbitMQ node {node} to start"),
             Duration::from_secs(90),
             || self.ctl(&["await_startup", "--timeout", "30"]),
@@ -144,13 +146,13 @@ impl PrivateRabbit {
             let _ = child.wait();
         }
         let port = self.port;
-        poll_blocking(
+        eventually_blocking(
             "the killed node to close its port",
             Duration::from_secs(30),
             || std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
         );
         // The node must be gone from epmd before it can start again under its name.
-        poll_blocking("the killed node to leave", Duration::from_secs(30), || {
+        eventually_blocking("the killed node to leave", Duration::from_secs(30), || {
             !self.ctl(&["ping"])
         });
     }

@@ -2,64 +2,57 @@
 //! inquiries (each billed its own inquiry fee) up to AwaitingPayment, then pays them at the
 //! sandbox PSP, the payer's browser forwarding each signed callback to fees. An answer is
 //! then issued by the `fees.debt.cleared` event. Every call goes over real gRPC to the
-//! services' endpoints, whether they run in this process or as `estelam serve` children.
+//! services' endpoints, whether they run in this process or as `estelam serve` children,
+//! through the suites' one gRPC driver of the nine steps (`tests/support/nine_steps`), with
+//! the [`Driver`] as its sending policy: a call failing transiently is retried with the same
+//! idempotency key, as a client under a fault would.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
-use estelam::demo::CitizenLogin;
 use estelam_documents::inspect::fixtures;
+use estelam::demo::CitizenLogin;
 use estelam_proto::documents::v1 as dpb;
-use estelam_proto::fees::v1 as fpb;
-use estelam_proto::identity::v1 as ipb;
 use estelam_proto::inquiry::v1 as pb;
 use estelam_proto::property::v1 as ppb;
 use estelam_runtime::config::Settings;
 use estelam_runtime::grpc::outgoing;
+use estelam_runtime::testing::poll_within;
 use futures::StreamExt as _;
+use futures::future::BoxFuture;
 use prost::Message as _;
-use secrecy::SecretString;
 use tonic::transport::Channel;
+
+use crate::support::accounts;
+use crate::support::nine_steps::grpc::{
+    self, Application, Calls, DocumentsClient, FeesClient, Filing, InquiryClient, Letter,
+    PropertyClient,
+};
+use crate::support::nine_steps::key;
 
 /// The test's service account playing the payment provider's callback, as the gateway does.
 pub const PSP_CLIENT: &str = "fault-psp";
-/// The configured first admin.
-pub const ADMIN_NATIONAL_CODE: &str = "1234567891";
-const ADMIN_PASSWORD: &str = "fault-Admin-Pass-7731";
 /// The request type every inquiry uses (billed an inquiry fee, so every one is paid).
 const REQUEST_TYPE: &str = "property-transfer";
-
-fn key() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
+/// Where the bank would send the payer back (the workload pays without following it).
+const RETURN_URL: &str = "https://estelam.example/return";
 
 /// Adds the test's accounts (the PSP service client, the first admin) to `settings`;
 /// returns the PSP client's secret.
 pub fn add_accounts(settings: &mut Settings) -> String {
-    let secret = format!("{}{}", key(), key());
-    settings
-        .identity
-        .service_clients
-        .insert(PSP_CLIENT.into(), SecretString::from(secret.clone()));
-    settings.identity.bootstrap_admin = Some(estelam_runtime::config::BootstrapAdmin {
-        national_code: ADMIN_NATIONAL_CODE.into(),
-        first_name: "مدیر".into(),
-        last_name: "آزمون".into(),
-        mobile: "09120000000".into(),
-        password: Some(SecretString::from(ADMIN_PASSWORD.to_owned())),
-    });
+    let secret = accounts::add_service_client(settings, PSP_CLIENT);
+    accounts::bootstrap_admin(settings);
     secret
 }
 
-/// An inquiry waiting for its payment.
+/// An inquiry filed up to its payment, held back so the payment can be made while a fault
+/// is on.
 #[derive(Debug, Clone)]
 pub struct Pending {
-    /// The inquiry.
     pub inquiry_id: String,
-    /// The sandbox PSP's token of its payment.
+    /// The sandbox PSP's token of its started payment: all the payer needs at the bank.
     pub psp_token: String,
 }
 
@@ -72,8 +65,8 @@ pub struct Driver {
     citizen: CitizenLogin,
     token: String,
     authority_org: String,
-    undertakings: Vec<String>,
-    letter_required: bool,
+    /// The type every inquiry files, read once (its undertakings, whether a letter is due).
+    request_type: pb::RequestType,
     /// The citizen's national ID card and deed, uploaded once (an account holds at most
     /// 50 documents) and attached to every inquiry.
     documents: (String, String),
@@ -100,26 +93,17 @@ fn transient(code: tonic::Code) -> bool {
     )
 }
 
-/// Calls a gRPC method with a fixed request (same idempotency key on every attempt),
-/// retrying transient failures.
-macro_rules! call {
-    ($self:ident, $client:expr, $method:ident, $req:expr, $token:expr) => {{
-        let req = $req;
-        let token: String = $token.to_owned();
-        let client = &$client;
-        $self
-            .retry(|| {
-                let mut c = client.clone();
-                let req = req.clone();
-                let token = token.clone();
-                async move {
-                    c.$method(outgoing(req, Some(token.as_str())))
-                        .await
-                        .map(tonic::Response::into_inner)
-                }
-            })
-            .await
-    }};
+/// Every step of the workload's filing is retried, with the same request, while it fails
+/// transiently.
+impl Calls for Driver {
+    fn call<'a, T, F, Fut>(&'a self, attempt: F) -> BoxFuture<'a, Result<T, tonic::Status>>
+    where
+        T: Send + 'a,
+        F: FnMut() -> Fut + Send + 'a,
+        Fut: std::future::Future<Output = Result<T, tonic::Status>> + Send + 'a,
+    {
+        Box::pin(self.retry(attempt))
+    }
 }
 
 /// Counts refusals by gRPC code, for the report.
@@ -149,63 +133,25 @@ impl Driver {
     /// Logs in as the admin, creates the demo people, and logs in the clerk, the PSP
     /// account and the citizen without debt.
     pub async fn connect(settings: Settings, psp_secret: &str) -> Self {
-        let admin = estelam::log_in(
+        let (_, people) = accounts::demo_people(&settings).await;
+        let clerk = accounts::log_in(
             &settings,
-            ipb::login_request::Identifier::NationalCode(ADMIN_NATIONAL_CODE.into()),
-            ADMIN_PASSWORD,
-        )
-        .await
-        .expect("the configured admin logs in");
-        let people = estelam::create_demo_people(&settings, admin)
-            .await
-            .unwrap_or_else(|e| panic!("demo people: {e:#}"));
-        let clerk = estelam::log_in(
-            &settings,
-            ipb::login_request::Identifier::NationalCode(people.clerk.national_code.clone()),
+            &people.clerk.national_code,
             &people.clerk.password,
         )
-        .await
-        .expect("the clerk logs in");
+        .await;
         let citizen = people
             .citizens
             .iter()
             .find(|c| !c.has_debt)
             .expect("a citizen without debt")
             .clone();
-        let token = estelam::log_in(
-            &settings,
-            ipb::login_request::Identifier::NationalCode(citizen.national_code.clone()),
-            &citizen.password,
-        )
-        .await
-        .expect("the citizen logs in");
-        let psp = ipb::identity_service_client::IdentityServiceClient::new(channel(
-            &settings,
-            &settings.endpoints.identity,
-        ))
-        .client_credentials_token(ipb::ClientCredentialsTokenRequest {
-            client_id: PSP_CLIENT.into(),
-            client_secret: psp_secret.to_owned(),
-        })
-        .await
-        .expect("the PSP account gets a service token")
-        .into_inner()
-        .access_token;
-        let rt = pb::inquiry_service_client::InquiryServiceClient::new(channel(
-            &settings,
-            &settings.endpoints.inquiry,
-        ))
-        .get_request_type(outgoing(
-            pb::GetRequestTypeRequest {
-                code: REQUEST_TYPE.into(),
-            },
-            Some(&token),
-        ))
-        .await
-        .expect("the request type")
-        .into_inner()
-        .request_type
-        .expect("request type");
+        let token = accounts::log_in(&settings, &citizen.national_code, &citizen.password).await;
+        let psp = accounts::service_token(&settings, PSP_CLIENT, psp_secret).await;
+        let inquiry = InquiryClient::new(channel(&settings, &settings.endpoints.inquiry));
+        let request_type = grpc::request_type(&grpc::Once, &inquiry, &token, REQUEST_TYPE)
+            .await
+            .expect("the request type");
         let mut driver = Self {
             documents: (String::new(), String::new()),
             parcels: Mutex::new(Vec::new()),
@@ -216,12 +162,7 @@ impl Driver {
             psp,
             citizen,
             token,
-            undertakings: rt
-                .undertakings
-                .iter()
-                .map(|u| u.undertaking_version_id.clone())
-                .collect(),
-            letter_required: rt.letter_required,
+            request_type,
             refusals: Refusals::default(),
             calls: Arc::new(AtomicUsize::new(0)),
         };
@@ -268,18 +209,12 @@ impl Driver {
         }
     }
 
-    fn inquiry(&self) -> pb::inquiry_service_client::InquiryServiceClient<Channel> {
-        pb::inquiry_service_client::InquiryServiceClient::new(channel(
-            &self.settings,
-            &self.settings.endpoints.inquiry,
-        ))
+    fn inquiry(&self) -> InquiryClient {
+        InquiryClient::new(channel(&self.settings, &self.settings.endpoints.inquiry))
     }
 
-    fn fees(&self) -> fpb::fee_service_client::FeeServiceClient<Channel> {
-        fpb::fee_service_client::FeeServiceClient::new(channel(
-            &self.settings,
-            &self.settings.endpoints.fees,
-        ))
+    fn fees(&self) -> FeesClient {
+        FeesClient::new(channel(&self.settings, &self.settings.endpoints.fees))
     }
 
     /// Registers `n` more parcels owned outright by the citizen (the clerk's UpsertParcel),
@@ -342,22 +277,20 @@ impl Driver {
                         }),
                         ..Default::default()
                     };
-                    let c = ppb::property_service_client::PropertyServiceClient::new(channel(
-                        &me.settings,
-                        &me.settings.endpoints.property,
-                    ));
-                    call!(
-                        me,
-                        c,
-                        upsert_parcel,
-                        ppb::UpsertParcelRequest {
-                            client_request_id: key(),
-                            parcel: Some(parcel),
-                            expected_version: 0,
-                            reason: "fault suite".into(),
-                        },
-                        me.clerk.as_str()
-                    )
+                    let client =
+                        PropertyClient::new(channel(&me.settings, &me.settings.endpoints.property));
+                    let request = ppb::UpsertParcelRequest {
+                        client_request_id: key(),
+                        parcel: Some(parcel),
+                        expected_version: 0,
+                        reason: "fault suite".into(),
+                    };
+                    me.retry(|| {
+                        let mut client = client.clone();
+                        let request = outgoing(request.clone(), Some(me.clerk.as_str()));
+                        async move { client.upsert_parcel(request).await }
+                    })
+                    .await
                     .unwrap_or_else(|e| panic!("registering parcel {code}: {e}"));
                     code
                 }
@@ -406,159 +339,38 @@ impl Driver {
         let parcel = self
             .take_parcel()
             .ok_or_else(|| tonic::Status::out_of_range("the test ran out of parcels"))?;
-        let c = self.inquiry();
-        let t = self.token.as_str();
-        let i = call!(
-            self,
-            c,
-            create_inquiry,
-            pb::CreateInquiryRequest {
-                request_type_code: REQUEST_TYPE.into(),
-                client_request_id: key(),
-            },
-            t
-        )?
-        .inquiry
-        .expect("inquiry");
-        let i = call!(
-            self,
-            c,
-            accept_undertakings,
-            pb::AcceptUndertakingsRequest {
-                inquiry_id: i.inquiry_id.clone(),
-                expected_version: i.version,
-                client_request_id: key(),
-                undertaking_version_ids: self.undertakings.clone(),
-            },
-            t
-        )?
-        .inquiry
-        .expect("inquiry");
-        let number = self.request_number(&parcel).await?;
-        let mut i = call!(
-            self,
-            c,
-            set_property,
-            pb::SetPropertyRequest {
-                inquiry_id: i.inquiry_id.clone(),
-                expected_version: i.version,
-                client_request_id: key(),
-                location: Some(pb::set_property_request::Location::RenovationCode(
-                    parcel.clone(),
-                )),
-                request_number: number,
-            },
-            t
-        )?
-        .inquiry
-        .expect("inquiry");
-        if self.letter_required {
-            i = call!(
-                self,
-                c,
-                set_letter,
-                pb::SetLetterRequest {
-                    inquiry_id: i.inquiry_id.clone(),
-                    expected_version: i.version,
-                    client_request_id: key(),
-                    letter_number: "۱۲۳/ن/۴۵".into(),
-                    letter_date_jalali: "1403/05/12".into(),
-                    authority_organization_id: self.authority_org.clone(),
-                },
-                t
-            )?
-            .inquiry
-            .expect("inquiry");
-        }
+        let mut filing =
+            Filing::open(self, &self.inquiry(), &self.token, &self.request_type).await?;
+        let request_number = self.request_number(&parcel).await?;
         let (card, deed) = self.documents.clone();
-        let i = call!(
-            self,
-            c,
-            attach_documents,
-            pb::AttachDocumentsRequest {
-                inquiry_id: i.inquiry_id.clone(),
-                expected_version: i.version,
-                client_request_id: key(),
-                document_ids: vec![card, deed],
-            },
-            t
-        )?
-        .inquiry
-        .expect("inquiry");
-        let i = call!(
-            self,
-            c,
-            set_applicant,
-            pb::SetApplicantRequest {
-                inquiry_id: i.inquiry_id.clone(),
-                expected_version: i.version,
-                client_request_id: key(),
+        filing
+            .complete(&Application {
+                renovation_code: parcel,
+                request_number,
+                letter: Letter::from_authority(&self.authority_org),
+                documents: vec![card, deed],
                 full_name: self.citizen.name.clone(),
                 national_code: self.citizen.national_code.clone(),
-                ownership_type: ppb::OwnershipType::Full as i32,
-            },
-            t
-        )?
-        .inquiry
-        .expect("inquiry");
-        let i = call!(
-            self,
-            c,
-            submit,
-            pb::SubmitRequest {
-                inquiry_id: i.inquiry_id.clone(),
-                expected_version: i.version,
-                client_request_id: key(),
-            },
-            t
-        )?
-        .inquiry
-        .expect("inquiry");
+                ownership_type: ppb::OwnershipType::Full,
+            })
+            .await?;
+        filing.submit().await?;
         assert_eq!(
-            i.state,
+            filing.inquiry.state,
             pb::InquiryState::AwaitingPayment as i32,
             "a property-transfer inquiry waits for its fee"
         );
-        let payment = call!(
-            self,
-            c,
-            start_payment,
-            pb::StartPaymentRequest {
-                inquiry_id: i.inquiry_id.clone(),
-                expected_version: i.version,
-                client_request_id: key(),
-                return_url: "https://estelam.example/return".into(),
-            },
-            t
-        )?
-        .payment
-        .expect("payment");
+        let payment = filing.start_payment(RETURN_URL).await?;
         Ok(Pending {
-            inquiry_id: i.inquiry_id,
+            inquiry_id: filing.inquiry.inquiry_id,
             psp_token: payment.psp_token,
         })
     }
 
     async fn request_number(&self, parcel: &str) -> Result<String, tonic::Status> {
-        let c = ppb::property_service_client::PropertyServiceClient::new(channel(
-            &self.settings,
-            &self.settings.endpoints.property,
-        ));
-        Ok(call!(
-            self,
-            c,
-            issue_request_number,
-            ppb::IssueRequestNumberRequest {
-                renovation_code: parcel.to_owned(),
-                validity_days: 30,
-                note: "fault suite".into(),
-                client_request_id: key(),
-            },
-            self.clerk.as_str()
-        )?
-        .request_number
-        .expect("a number")
-        .number)
+        let property =
+            PropertyClient::new(channel(&self.settings, &self.settings.endpoints.property));
+        grpc::issue_request_number(self, &property, &self.clerk, parcel, "fault suite").await
     }
 
     async fn upload(
@@ -567,44 +379,9 @@ impl Driver {
         name: &str,
         data: Vec<u8>,
     ) -> Result<String, tonic::Status> {
-        let content_type = if name.ends_with(".pdf") {
-            "application/pdf"
-        } else {
-            "image/png"
-        };
-        let first = dpb::UploadDocumentRequest {
-            payload: Some(dpb::upload_document_request::Payload::Metadata(
-                dpb::UploadMetadata {
-                    kind: kind as i32,
-                    original_filename: name.into(),
-                    declared_content_type: content_type.into(),
-                    client_request_id: key(),
-                    ..Default::default()
-                },
-            )),
-        };
-        let chunk = dpb::UploadDocumentRequest {
-            payload: Some(dpb::upload_document_request::Payload::Chunk(Bytes::from(
-                data,
-            ))),
-        };
-        let client = dpb::document_service_client::DocumentServiceClient::new(channel(
-            &self.settings,
-            &self.settings.endpoints.documents,
-        ));
-        let uploaded = self
-            .retry(|| {
-                let mut c = client.clone();
-                let stream = futures::stream::iter([first.clone(), chunk.clone()]);
-                let token = self.token.clone();
-                async move {
-                    c.upload_document(outgoing(stream, Some(token.as_str())))
-                        .await
-                        .map(tonic::Response::into_inner)
-                }
-            })
-            .await?;
-        Ok(uploaded.document.expect("a document").document_id)
+        let documents =
+            DocumentsClient::new(channel(&self.settings, &self.settings.endpoints.documents));
+        grpc::upload(self, &documents, &self.token, kind, name, data).await
     }
 
     /// Pays one inquiry at the sandbox bank and forwards the callback to fees: the
@@ -612,21 +389,7 @@ impl Driver {
     /// (the bank's first decision wins; duplicate callbacks are the PSP's normal
     /// behaviour).
     pub async fn pay(&self, p: &Pending) -> Result<(), tonic::Status> {
-        let mut fees = self.fees();
-        let decided = fees
-            .decide_sandbox_payment(outgoing(
-                fpb::DecideSandboxPaymentRequest {
-                    psp_token: p.psp_token.clone(),
-                    choice: fpb::SandboxChoice::Pay as i32,
-                },
-                Some(&self.psp),
-            ))
-            .await?
-            .into_inner();
-        let callback = decided.callback.expect("a callback to forward");
-        fees.handle_psp_callback(outgoing(callback, Some(&self.psp)))
-            .await?;
-        Ok(())
+        grpc::pay_at_sandbox(&self.fees(), &self.psp, &p.psp_token).await
     }
 
     /// Pays one inquiry as the payer's browser does: the sandbox bank's page on the
@@ -752,19 +515,17 @@ impl Driver {
         .await
         .expect("the inquiry store");
         let wanted: HashSet<&str> = acked.iter().map(String::as_str).collect();
-        let until = tokio::time::Instant::now() + deadline;
-        let mut answers: HashMap<String, i64>;
-        loop {
-            answers = answer_counts(&db).await.unwrap_or_default();
-            let done = wanted
-                .iter()
-                .filter(|id| answers.contains_key(**id))
-                .count();
-            if done == wanted.len() || tokio::time::Instant::now() > until {
-                break;
+        // What is still missing at the deadline is reported as lost, not failed at once.
+        let answers: HashMap<String, i64> = poll_within(deadline, async || {
+            let answers = answer_counts(&db).await.unwrap_or_default();
+            if wanted.iter().all(|id| answers.contains_key(*id)) {
+                Ok(answers)
+            } else {
+                Err(answers)
             }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
+        })
+        .await
+        .unwrap_or_else(|last| last);
         let events = issued_event_counts(&db).await;
         db.close().await;
         let mut completed = 0;

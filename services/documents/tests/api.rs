@@ -10,7 +10,9 @@ use estelam_proto::documents::v1 as pb;
 use estelam_proto::documents::v1::document_service_client::DocumentServiceClient;
 use estelam_runtime::auth::Role;
 use estelam_runtime::error::ServiceError;
-use estelam_runtime::testing::{self, SpawnedServer, TestDatabase, TokenMint, with_token};
+use estelam_runtime::testing::{
+    self, SpawnedServer, TestDatabase, TokenMint, eventually, with_token,
+};
 use futures::StreamExt;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Code;
@@ -53,18 +55,18 @@ impl App {
             .unwrap_or_default()
     }
 
-    /// Waits (polling, with a deadline) until no staging file is left.
-    async fn staging_drains(&self) -> bool {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            if self.staging_files().is_empty() {
-                return true;
-            }
-            if tokio::time::Instant::now() > deadline {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+    /// Waits (polling, with a deadline) until no staging file is left; fails naming the
+    /// files still there.
+    async fn staging_drains(&self) {
+        eventually(
+            &format!("{}: the staging directory to drain", self.label),
+            Duration::from_secs(10),
+            async || {
+                let left = self.staging_files();
+                if left.is_empty() { Ok(()) } else { Err(left) }
+            },
+        )
+        .await;
     }
 
     async fn objects(&self) -> Vec<(String, u64)> {
@@ -341,12 +343,7 @@ async fn a_pdf_renamed_jpg_and_a_mislabelled_type_are_refused() {
         .expect_err("a GIF");
         assert_eq!(reason(&status), "FILE_TYPE_NOT_ALLOWED");
         assert!(app.objects().await.is_empty());
-        assert!(
-            app.staging_drains().await,
-            "{}: {:?}",
-            app.label,
-            app.staging_files()
-        );
+        app.staging_drains().await;
         app.stop().await;
     }
 }
@@ -439,12 +436,7 @@ async fn an_oversized_upload_is_refused_while_streaming_without_buffering_it() {
             .expect_err("declared too large");
         assert_eq!(reason(&status), "DOCUMENT_TOO_LARGE");
         assert!(app.objects().await.is_empty());
-        assert!(
-            app.staging_drains().await,
-            "{}: {:?}",
-            app.label,
-            app.staging_files()
-        );
+        app.staging_drains().await;
         assert_eq!(app.gauge.current(), 0);
         app.stop().await;
     }
@@ -479,25 +471,17 @@ async fn an_upload_cut_off_midway_leaves_nothing() {
             .await
             .expect("send");
         }
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while app.staging_files().is_empty() {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{}: the server never staged anything",
-                app.label
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        eventually(
+            &format!("{}: the server to stage part of the upload", app.label),
+            Duration::from_secs(10),
+            async || !app.staging_files().is_empty(),
+        )
+        .await;
         // The client goes away mid-upload: the call is dropped, the stream reset.
         call.abort();
         let _ = call.await;
         drop(tx);
-        assert!(
-            app.staging_drains().await,
-            "{}: stray staging files {:?}",
-            app.label,
-            app.staging_files()
-        );
+        app.staging_drains().await;
         assert!(app.objects().await.is_empty(), "{}", app.label);
         assert!(list(&app, &token, "").await.expect("list").is_empty());
         let mut client = app.client.clone();

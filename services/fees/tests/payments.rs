@@ -485,8 +485,9 @@ async fn three_unpaid_years_are_billed_as_computed_by_hand_and_paying_clears_the
             assert_eq!(ids("fees.debt.assessed").len(), 1, "{ctx}");
             let cleared = of_bill("fees.debt.cleared");
             // And a consumer sees it exactly once.
-            support::eventually(
+            testing::eventually(
                 &format!("{ctx}: the consumer saw the sentinel"),
+                support::DEADLINE,
                 async || {
                     seen.0.lock().expect("seen").iter().any(|e| {
                         e.routing_key == "fees.debt.assessed"

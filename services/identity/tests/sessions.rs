@@ -13,7 +13,7 @@ use estelam_proto::identity::v1::identity_service_client::IdentityServiceClient;
 use estelam_proto::identity::v1::identity_service_server::IdentityServiceServer;
 use estelam_runtime::auth::{IdentityKeySource, TokenVerifier};
 use estelam_runtime::grpc::GrpcServer;
-use estelam_runtime::testing::{spawn_grpc, with_token};
+use estelam_runtime::testing::{eventually, spawn_grpc, with_token};
 use tonic::Code;
 
 /// A second server, standing in for another service: its own verifier, fed only by
@@ -29,9 +29,11 @@ async fn another_service(h: &Harness) -> (estelam_runtime::testing::SpawnedServe
     let routes = tonic::service::Routes::new(IdentityServiceServer::new(api));
     let server = GrpcServer::new("another", routes, h.settings.grpc.clone(), verifier.clone());
     let v = verifier.clone();
-    eventually("the other service has identity's keys", || {
-        v.key_count() > 0
-    })
+    eventually(
+        "the other service has identity's keys",
+        Duration::from_secs(20),
+        async || v.key_count() > 0,
+    )
     .await;
     (spawn_grpc(server).await, verifier)
 }

@@ -534,22 +534,18 @@ async fn a_debt_cleared_event_that_arrives_before_the_inquiry_waits_is_applied_o
         )
         .await;
         // Wait until the service has recorded it (poll, never sleep a fixed time).
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-        loop {
-            let mut conn = h.db.pool().acquire().await.unwrap();
-            if estelam_inquiry::store::debt_cleared(&mut conn, &bill_id)
-                .await
-                .unwrap()
-                .is_some()
-            {
-                break;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the early event was never recorded"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        testing::eventually(
+            "the early event to be recorded",
+            std::time::Duration::from_secs(20),
+            async || {
+                let mut conn = h.db.pool().acquire().await.unwrap();
+                estelam_inquiry::store::debt_cleared(&mut conn, &bill_id)
+                    .await
+                    .unwrap()
+                    .is_some()
+            },
+        )
+        .await;
         let issued = h.submit(&inq, &key()).await.unwrap().inquiry.unwrap();
         assert_eq!(issued.state, pb::InquiryState::Issued as i32, "{}", t.label);
         assert_eq!(issued.tracking_code, "998877665544");

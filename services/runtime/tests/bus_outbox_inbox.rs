@@ -5,13 +5,13 @@
 mod bus_support;
 
 use bus_support::{
-    EffectHandler, Names, Transport, commit_event, create_effects_table, effect_count, eventually,
+    DEADLINE, EffectHandler, Names, Transport, commit_event, create_effects_table, effect_count,
     pending_outbox, transports,
 };
 use estelam_runtime::bus::{Event, QueueSpec};
 use estelam_runtime::inbox::{Consumer, HandlerError};
 use estelam_runtime::outbox::{OutboxRelay, enqueue};
-use estelam_runtime::testing::{self, TestDatabase};
+use estelam_runtime::testing::{self, TestDatabase, eventually};
 use tokio_util::sync::CancellationToken;
 
 async fn each_backend(tag: &str, transport: &Transport) -> Vec<(String, TestDatabase)> {
@@ -52,7 +52,7 @@ async fn an_event_in_a_rolled_back_transaction_is_never_published() {
             commit_event(db, &sentinel).await;
             wake.notify();
 
-            eventually(&format!("{ctx}: sentinel handled"), async || {
+            eventually(&format!("{ctx}: sentinel handled"), DEADLINE, async || {
                 effect_count(db, &sentinel.id).await == 1
             })
             .await;
@@ -126,7 +126,7 @@ async fn a_committed_event_has_exactly_one_effect_even_when_the_relay_dies_befor
             );
 
             // FIFO: both copies of the event were consumed before the sentinel.
-            eventually(&format!("{ctx}: sentinel handled"), async || {
+            eventually(&format!("{ctx}: sentinel handled"), DEADLINE, async || {
                 effect_count(db, &sentinel.id).await == 1
             })
             .await;
@@ -193,6 +193,7 @@ async fn a_poison_message_is_dead_lettered_after_the_delivery_limit_and_the_queu
             let mut dead = Vec::new();
             eventually(
                 &format!("{ctx}: both bad events dead-lettered"),
+                DEADLINE,
                 async || {
                     transport.new_dead_letters(&names.queue, &mut dead).await;
                     dead.iter().any(|e| e.id == poisoned.id)
@@ -200,9 +201,11 @@ async fn a_poison_message_is_dead_lettered_after_the_delivery_limit_and_the_queu
                 },
             )
             .await;
-            eventually(&format!("{ctx}: good event handled"), async || {
-                effect_count(db, &good.id).await == 1
-            })
+            eventually(
+                &format!("{ctx}: good event handled"),
+                DEADLINE,
+                async || effect_count(db, &good.id).await == 1,
+            )
             .await;
             // The event arrives in the DLQ intact, headers included.
             let dead_poison = dead
@@ -233,9 +236,11 @@ async fn a_poison_message_is_dead_lettered_after_the_delivery_limit_and_the_queu
             let later = names.event("later");
             commit_event(db, &later).await;
             assert_eq!(relay.run_once().await.expect("relay"), 1, "{ctx}");
-            eventually(&format!("{ctx}: later event handled"), async || {
-                effect_count(db, &later.id).await == 1
-            })
+            eventually(
+                &format!("{ctx}: later event handled"),
+                DEADLINE,
+                async || effect_count(db, &later.id).await == 1,
+            )
             .await;
 
             stop.cancel();

@@ -9,13 +9,13 @@ use std::collections::HashSet;
 use std::process::Command;
 
 use bus_support::{
-    EffectHandler, Names, amqp_test_options, commit_event, create_effects_table,
-    duplicated_effects, eventually, pending_outbox, total_effects,
+    DEADLINE, EffectHandler, Names, amqp_test_options, commit_event, create_effects_table,
+    duplicated_effects, pending_outbox, total_effects,
 };
 use estelam_runtime::bus::{AmqpBus, EventBus, QueueSpec};
 use estelam_runtime::inbox::Consumer;
 use estelam_runtime::outbox::OutboxRelay;
-use estelam_runtime::testing;
+use estelam_runtime::testing::{self, eventually};
 use lapin::uri::AMQPUri;
 use tokio_util::sync::CancellationToken;
 
@@ -118,32 +118,41 @@ async fn closing_every_broker_connection_mid_stream_loses_no_committed_event() {
 
         // First break: while the consumer is working through the first half.
         produce(0..EVENTS / 2).await;
-        eventually(&format!("{ctx}: consumption under way"), async || {
-            total_effects(db).await >= 20
-        })
+        eventually(
+            &format!("{ctx}: consumption under way"),
+            DEADLINE,
+            async || total_effects(db).await >= 20,
+        )
         .await;
         close_all_connections(&vhost).await;
 
         // Second break: while the second half is being relayed and consumed.
         produce(EVENTS / 2..EVENTS).await;
-        eventually(&format!("{ctx}: second half under way"), async || {
-            total_effects(db).await >= i64::try_from(EVENTS * 3 / 4).unwrap_or(i64::MAX)
-        })
+        eventually(
+            &format!("{ctx}: second half under way"),
+            DEADLINE,
+            async || total_effects(db).await >= i64::try_from(EVENTS * 3 / 4).unwrap_or(i64::MAX),
+        )
         .await;
         close_all_connections(&vhost).await;
 
         eventually(
             &format!("{ctx}: every committed event had its effect"),
+            DEADLINE,
             async || total_effects(db).await >= i64::try_from(EVENTS).unwrap_or(i64::MAX),
         )
         .await;
-        eventually(&format!("{ctx}: outbox fully marked sent"), async || {
-            pending_outbox(db).await == 0
-        })
+        eventually(
+            &format!("{ctx}: outbox fully marked sent"),
+            DEADLINE,
+            async || pending_outbox(db).await == 0,
+        )
         .await;
-        eventually(&format!("{ctx}: bus reports connected again"), async || {
-            bus.is_connected()
-        })
+        eventually(
+            &format!("{ctx}: bus reports connected again"),
+            DEADLINE,
+            async || bus.is_connected(),
+        )
         .await;
         assert!(
             bus.connections_established() >= 3,

@@ -1,6 +1,6 @@
 //! Shared pieces of the fees tests: a fake property service over real gRPC, the fees
-//! service served on a free port with a fixed clock, the transports to run on, and
-//! polling with a deadline instead of sleeping.
+//! service served on a free port with a fixed clock, the transports to run on, and how
+//! long a test waits for something (with `estelam_runtime::testing::eventually`).
 #![allow(dead_code, missing_docs)] // each test binary uses a subset
 
 use std::collections::HashMap;
@@ -28,23 +28,8 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
 
-/// How long any one condition may take before the test fails.
+/// How long any one awaited condition may take before the test fails (a hang guard).
 pub const DEADLINE: Duration = Duration::from_secs(20);
-
-/// Polls `condition` until it holds; fails the test with `what` after [`DEADLINE`].
-pub async fn eventually(what: &str, mut condition: impl AsyncFnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    loop {
-        if condition().await {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
 
 /// Microseconds at noon (Iran) of a Jalali day.
 pub fn noon(y: i32, m: u8, d: u8) -> i64 {

@@ -180,17 +180,3 @@ pub async fn admin_token(client: &mut Client) -> String {
 pub fn error_of(status: &tonic::Status) -> ServiceError {
     ServiceError::from_status(status)
 }
-
-/// Polls `check` until it holds, failing after a generous deadline (a hang guard, not a
-/// timing assertion).
-pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !check() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting until {what}"
-        );
-        tokio::task::yield_now().await;
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-}

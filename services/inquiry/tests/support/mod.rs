@@ -787,19 +787,19 @@ impl Harness {
 
     /// Polls until the inquiry reaches `state` (never sleeps a fixed time to wait).
     pub async fn wait_for_state(&self, id: &str, state: pb::InquiryState) -> pb::Inquiry {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let inq = self.get(&self.clerk, id).await.unwrap();
-            if inq.state == state as i32 {
-                return inq;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "inquiry {id} never reached {state:?}; it is {:?}",
-                pb::InquiryState::try_from(inq.state)
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        testing::eventually(
+            &format!("inquiry {id} to reach {state:?}"),
+            Duration::from_secs(20),
+            async || {
+                let inq = self.get(&self.clerk, id).await.unwrap();
+                if inq.state == state as i32 {
+                    Ok(inq)
+                } else {
+                    Err(pb::InquiryState::try_from(inq.state))
+                }
+            },
+        )
+        .await
     }
 
     /// Walks a new inquiry of `type_code` through steps 3–6 for `parcel`; returns it at

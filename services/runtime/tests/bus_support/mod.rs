@@ -1,5 +1,6 @@
 //! Shared pieces of the bus tests: the transports to run on, a handler whose effect is
-//! a row in a table the test owns, and polling with a deadline instead of sleeping.
+//! a row in a table the test owns, and how long a test waits for one (with
+//! `estelam_runtime::testing::eventually`, never a fixed sleep).
 #![allow(dead_code, missing_docs)] // each test binary uses a subset
 
 use std::collections::HashMap;
@@ -16,7 +17,7 @@ use sqlx::{Any, Transaction};
 
 pub const TEST_TYPE: &str = "estelam.events.v1.Test";
 
-/// How long any one condition may take before the test fails.
+/// How long any one awaited condition may take before the test fails (a hang guard).
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
 /// One bus implementation under test.
@@ -212,20 +213,5 @@ impl EventHandler for EffectHandler {
             .execute(&mut **tx)
             .await?;
         Ok(())
-    }
-}
-
-/// Polls `condition` until it holds; fails the test with `what` after [`DEADLINE`].
-pub async fn eventually(what: &str, mut condition: impl AsyncFnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    loop {
-        if condition().await {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

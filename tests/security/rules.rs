@@ -1,0 +1,167 @@
+//! Who may call what: the decision for every gRPC method and every HTTP route, written down
+//! once. The authorization matrix checks the running system against it, and a method or
+//! route with no decision here fails that check, so nothing new lands undecided.
+
+/// Who calls, in the order of the matrix's columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Who {
+    Anonymous,
+    Citizen,
+    OtherCitizen,
+    Clerk,
+    Authority,
+    Admin,
+    Service,
+}
+
+use Who::*;
+
+pub const EVERYONE: [Who; 7] = [
+    Anonymous,
+    Citizen,
+    OtherCitizen,
+    Clerk,
+    Authority,
+    Admin,
+    Service,
+];
+
+/// Who may reach a method's or route's handler.
+#[derive(Debug, Clone, Copy)]
+pub enum Rule {
+    /// Anyone, without a token.
+    Public,
+    /// Anyone, but the credential is in the body (a refresh token): the made-up one the
+    /// matrix sends is refused as unauthenticated whoever sends it.
+    BodyCredential,
+    /// Any authenticated caller; anonymous is refused as unauthenticated.
+    SignedIn,
+    /// Only these; other authenticated callers are refused as forbidden, anonymous as
+    /// unauthenticated.
+    Only(&'static [Who]),
+}
+
+const STAFF: &[Who] = &[Clerk, Admin];
+const ADMIN: &[Who] = &[Admin];
+const SERVICE: &[Who] = &[Service];
+const STAFF_OR_SERVICE: &[Who] = &[Clerk, Admin, Service];
+const PEOPLE: &[Who] = &[Citizen, OtherCitizen, Clerk, Authority, Admin];
+
+/// The decision for every gRPC method, `package.Service/Method`. `None` = no rule yet.
+pub fn grpc_rule(method: &str) -> Option<Rule> {
+    use Rule::*;
+    let (_, name) = method.split_once('/')?;
+    let service = method.split('.').nth(1)?;
+    Some(match (service, name) {
+        ("identity", "RegisterCitizen" | "Login" | "Refresh" | "Logout") => Public,
+        ("identity", "GetSigningKeys" | "ClientCredentialsToken") => Public,
+        ("identity", "SendMobileCode" | "VerifyMobile" | "GetMe") => SignedIn,
+        ("identity", "ListOrganizations" | "GetOrganization") => SignedIn,
+        ("identity", "ChangePassword") => Only(PEOPLE),
+        ("identity", "VerifyMembershipCode") => Only(&[Authority, Service]),
+        (
+            "identity",
+            "CreateStaffAccount"
+            | "CreateAuthorityUser"
+            | "CreateServiceAccount"
+            | "GetAccount"
+            | "ListAccounts"
+            | "DisableAccount"
+            | "EnableAccount"
+            | "CreateOrganization"
+            | "ListAuditEvents",
+        ) => Only(ADMIN),
+
+        ("property", "GetParcel" | "PickAt" | "ParcelsInBox") => SignedIn,
+        ("property", "FindParcelsByRegistryPlate") => SignedIn,
+        ("property", "FindParcelsByOwner" | "GetParcelHistory") => Only(STAFF_OR_SERVICE),
+        ("property", "ListRequestNumbers") => Only(STAFF),
+        ("property", "UpsertParcel" | "UpdateOwnership" | "IssueRequestNumber") => Only(STAFF),
+        ("property", "VerifyRequestNumber" | "MarkRequestNumberUsed" | "CheckApplicant") => {
+            Only(STAFF_OR_SERVICE)
+        }
+
+        ("documents", "UploadDocument" | "DownloadDocument" | "GetDocumentInfo") => SignedIn,
+        ("documents", "ListDocuments" | "GetQuota") => SignedIn,
+
+        ("fees", "Assess" | "GetBill" | "StartPayment" | "GetPayment") => Only(&[Clerk, Service]),
+        ("fees", "GetClearance") => Only(STAFF_OR_SERVICE),
+        ("fees", "HandlePspCallback" | "GetSandboxPayment" | "DecideSandboxPayment") => {
+            Only(SERVICE)
+        }
+        ("fees", "ReconcilePayments") => Only(&[Admin, Service]),
+        ("fees", "GetLedger" | "ListTariffs" | "GetTariff") => Only(STAFF),
+        ("fees", "AddAdjustment") => Only(&[Clerk]),
+        ("fees", "PutTariff") => Only(ADMIN),
+        // Only the inquiry service charges an authority's inquiry fee; staff read accounts.
+        ("fees", "ChargeAccount") => Only(SERVICE),
+        ("fees", "GetAccountStatement") => Only(STAFF_OR_SERVICE),
+
+        ("inquiry", "ListRequestTypes" | "GetRequestType") => Public,
+        ("inquiry", "VerifyAnswer" | "ListAnswerSigningKeys") => Public,
+        ("inquiry", "PutRequestType") => Only(ADMIN),
+        ("inquiry", "RevokeAnswer") => Only(STAFF),
+        ("inquiry", "CreateInquiry") => Only(&[Citizen, OtherCitizen]),
+        ("inquiry", "FileInquiryOnBehalf") => Only(&[Authority]),
+        // Every caller reaches these; which inquiries each may see or change is checked per
+        // object (see `other_citizens_objects_do_not_exist`).
+        (
+            "inquiry",
+            "GetInquiry" | "ListInquiries" | "AcceptUndertakings" | "SetProperty" | "SetLetter"
+            | "AttachDocuments" | "SetApplicant" | "Submit" | "GetBill" | "StartPayment"
+            | "GetAnswer" | "RenderAnswer" | "CancelInquiry" | "BulkStatus",
+        ) => SignedIn,
+        _ => return None,
+    })
+}
+
+/// The decision for every HTTP route, `METHOD /path` as in the OpenAPI document.
+pub fn http_rule(route: &str) -> Option<Rule> {
+    use Rule::*;
+    Some(match route {
+        "GET /healthz" | "GET /readyz" | "GET /metrics" | "GET /status" => Public,
+        "GET /api/openapi.json" | "GET /api/docs" => Public,
+        "POST /api/v1/auth/register" | "POST /api/v1/auth/login" | "POST /api/v1/auth/logout" => {
+            Public
+        }
+        "POST /api/v1/auth/refresh" => BodyCredential,
+        "GET /api/v1/me" => SignedIn,
+        "POST /api/v1/documents" | "GET /api/v1/documents/{id}" => SignedIn,
+        "GET /api/v1/request-types" => Public,
+        "GET /api/v1/answers/{verification_code}" => Public,
+        "GET /api/v1/parcels/{renovation_code}"
+        | "GET /api/v1/parcels/at"
+        | "GET /api/v1/collections/parcels/items" => SignedIn,
+        // The sandbox payment provider's pages: the payment id in the link is the secret.
+        "GET /psp/pay" | "POST /psp/pay" => Public,
+        "GET /api/v1/organizations" => SignedIn,
+        "GET /api/v1/answer-signing-keys" => Public,
+        "POST /api/v1/parcels/{renovation_code}/request-numbers" => Only(STAFF),
+        "POST /api/v1/inquiries/{id}/answer/revoke" => Only(STAFF),
+        "POST /api/v1/inquiries" => Only(&[Citizen, OtherCitizen]),
+        r if r.contains(" /api/v1/inquiries") => SignedIn,
+        _ => return None,
+    })
+}
+
+/// What a call came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Past authentication and authorization (a result, or a validation / not-found error).
+    Reached,
+    /// `UNAUTHENTICATED` / 401.
+    Unauthenticated,
+    /// `PERMISSION_DENIED` / 403.
+    Forbidden,
+}
+
+pub fn expected(rule: Rule, who: Who) -> Outcome {
+    match (rule, who) {
+        (Rule::Public, _) => Outcome::Reached,
+        (Rule::BodyCredential, _) => Outcome::Unauthenticated,
+        (_, Anonymous) => Outcome::Unauthenticated,
+        (Rule::SignedIn, _) => Outcome::Reached,
+        (Rule::Only(allowed), w) if allowed.contains(&w) => Outcome::Reached,
+        (Rule::Only(_), _) => Outcome::Forbidden,
+    }
+}
