@@ -16,8 +16,8 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use estelam_documents::inspect::fixtures;
 use estelam::demo::DemoPeople;
+use estelam_documents::inspect::fixtures;
 use estelam_runtime::config::Settings;
 use estelam_runtime::testing::eventually;
 use opentelemetry::trace::{TraceId, TracerProvider as _};

@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use estelam_documents::inspect::fixtures;
 use estelam::demo::CitizenLogin;
+use estelam_documents::inspect::fixtures;
 use estelam_proto::documents::v1 as dpb;
 use estelam_proto::inquiry::v1 as pb;
 use estelam_proto::property::v1 as ppb;

@@ -297,7 +297,11 @@ pub fn undertaking_not_accepted(missing: &str) -> ServiceError {
 
 /// A malformed renovation code.
 pub fn renovation_code_invalid(e: &DomainError) -> ServiceError {
-    invalid_value("renovation_code", reasons::common::RENOVATION_CODE_INVALID, e)
+    invalid_value(
+        "renovation_code",
+        reasons::common::RENOVATION_CODE_INVALID,
+        e,
+    )
 }
 
 /// No parcel with that renovation code.
