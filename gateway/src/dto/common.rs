@@ -9,9 +9,9 @@ use super::instant;
 /// Persian and English text.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct LocalizedText {
-    /// Persian.
+    /// The text in Persian, shown by default.
     pub fa: String,
-    /// English.
+    /// The same text in English, for English-speaking users and integrators.
     pub en: String,
 }
 

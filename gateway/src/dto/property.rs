@@ -55,7 +55,7 @@ pub struct Parcel {
     pub renovation_code: String,
     /// The land registry's name for the same property.
     pub registry_plate: Option<RegistryPlate>,
-    /// Address.
+    /// The postal address as the municipality records it (Persian).
     pub address: String,
     /// Postal code.
     pub postal_code: String,

@@ -168,7 +168,7 @@ pub struct LoginBody {
     /// Membership code (or give `national_code`).
     #[serde(default)]
     pub membership_code: Option<String>,
-    /// Password.
+    /// The account's password (sent only over TLS; never logged).
     pub password: String,
 }
 

@@ -46,7 +46,7 @@ pub struct Document {
     pub original_filename: String,
     /// The content type found in the content.
     pub content_type: String,
-    /// Size.
+    /// Size of the stored content in bytes (what the SHA-256 covers).
     pub size_bytes: i64,
     /// SHA-256 of the content, hex.
     pub sha256: String,

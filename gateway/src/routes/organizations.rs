@@ -33,7 +33,7 @@ pub struct Organization {
     pub name: LocalizedText,
     /// The authority's official number.
     pub registry_number: String,
-    /// City.
+    /// The city the authority sits in, as it appears on its letters.
     pub city: String,
 }
 

@@ -188,7 +188,7 @@ pub struct ParcelRecord {
     pub bbox: [f64; 4],
     /// A point inside: lon, lat.
     pub label: [f64; 2],
-    /// Owners.
+    /// Who owns the parcel and in what shares (dang); checked against the applicant in step 6.
     pub ownership: Ownership,
 }
 

@@ -39,13 +39,13 @@ impl std::fmt::Display for Failure {
 pub struct Percentiles {
     /// Calls recorded.
     pub count: u64,
-    /// Median.
+    /// Median (half the calls were faster).
     pub p50: u64,
     /// 90th percentile.
     pub p90: u64,
     /// 99th percentile.
     pub p99: u64,
-    /// Slowest.
+    /// The slowest call recorded: one outlier, not a percentile.
     pub max: u64,
 }
 

@@ -45,9 +45,9 @@ pub const SERVICES: [&str; 5] = ["identity", "property", "documents", "fees", "i
 pub struct Settings {
     /// Where the embedded default keeps its files (SQLite databases, documents, keys).
     pub data_dir: PathBuf,
-    /// Storage.
+    /// Where each service keeps its data (SQLite files or a PostgreSQL URL per service).
     pub database: DatabaseSettings,
-    /// Event bus.
+    /// The event bus: RabbitMQ when a URL is set, the in-process bus otherwise.
     pub bus: BusSettings,
     /// Addresses this process listens on (`estelam serve`).
     pub listen: ListenSettings,
