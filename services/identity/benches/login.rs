@@ -137,6 +137,8 @@ fn benches(c: &mut Criterion) {
         account_id: "0190f0e2-0000-7000-8000-000000000000".into(),
         roles: vec![Role::Citizen],
         organization_id: None,
+        national_code: None,
+        session_id: None,
     };
     let (token, _, _) = identity
         .keys()

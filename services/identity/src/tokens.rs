@@ -101,6 +101,11 @@ pub struct Subject {
     /// The organisation an authority user acts for (`org`), so services can check
     /// ownership without asking identity.
     pub organization_id: Option<String>,
+    /// A citizen's national code (`nc`): the person the token speaks for, so that no
+    /// service has to trust a national code typed into a form.
+    pub national_code: Option<String>,
+    /// The login session (`sid`) a person's token belongs to; none for machine tokens.
+    pub session_id: Option<String>,
 }
 
 impl KeyRing {
@@ -212,6 +217,8 @@ impl KeyRing {
                 .map(|r| r.as_str().to_owned())
                 .collect(),
             org: subject.organization_id.clone(),
+            nc: subject.national_code.clone(),
+            sid: subject.session_id.clone(),
         };
         let state = self
             .state
@@ -297,6 +304,8 @@ mod tests {
             account_id: "acc-1".into(),
             roles: vec![Role::Authority],
             organization_id: Some("org-1".into()),
+            national_code: Some("0012345679".into()),
+            session_id: Some("session-1".into()),
         };
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -311,6 +320,8 @@ mod tests {
         assert_eq!(caller.roles, vec![Role::Authority]);
         assert_eq!(caller.organization.as_deref(), Some("org-1"));
         assert_eq!(caller.token_id, jti);
+        assert_eq!(caller.national_code.as_deref(), Some("0012345679"));
+        assert_eq!(caller.session_id.as_deref(), Some("session-1"));
         let header = jsonwebtoken::decode_header(&token).unwrap();
         assert_eq!(header.kid, ring.current_kid());
     }

@@ -71,6 +71,8 @@ async fn identity_issued_tokens_pass_the_runtime_verifier_and_tampered_variants_
             account_id: caller.subject.clone(),
             roles: vec![Role::Citizen],
             organization_id: None,
+            national_code: None,
+            session_id: None,
         };
         let (old, _, _) = h
             .identity

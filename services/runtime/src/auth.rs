@@ -88,6 +88,14 @@ pub struct Claims {
     /// Organisation id of an authority user or service account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org: Option<String>,
+    /// National code of a citizen's account, so that a service can tell who the person is
+    /// (an inquiry's applicant) from the token alone, never from a form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nc: Option<String>,
+    /// The login session the token belongs to, so that ending one session (logout) can
+    /// refuse its tokens at every service without touching the account's other sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// Who is calling, as proven by a verified token; handlers read it from request extensions.
@@ -101,6 +109,10 @@ pub struct Caller {
     pub organization: Option<String>,
     /// The token's id.
     pub token_id: String,
+    /// The person's national code, for a citizen's account (from identity, never typed).
+    pub national_code: Option<String>,
+    /// The login session the token was issued in; machine tokens have none.
+    pub session_id: Option<String>,
 }
 
 impl Caller {
@@ -356,6 +368,8 @@ impl TokenVerifier {
             roles: claims.roles.iter().filter_map(|r| Role::parse(r)).collect(),
             organization: claims.org,
             token_id: claims.jti,
+            national_code: claims.nc,
+            session_id: claims.sid,
         };
         self.verified.insert(
             token,

@@ -85,6 +85,8 @@ mod tests {
                 roles: vec![Role::Citizen],
                 organization: None,
                 token_id: "jti-1".into(),
+                national_code: None,
+                session_id: None,
             },
             iat: valid_from,
             valid_from,

@@ -121,6 +121,8 @@ mod tests {
             roles: roles.to_vec(),
             organization: None,
             token_id: String::new(),
+            national_code: None,
+            session_id: None,
         }
     }
 

@@ -68,9 +68,9 @@ impl Identity {
             return Err(errors::account_disabled());
         }
         let ttl = Duration::from_secs(self.settings.identity.service_token_ttl_secs);
-        let (token, jti, exp) = self
-            .keys
-            .issue(&Self::subject_of(&account), ttl, now_secs())?;
+        let (token, jti, exp) =
+            self.keys
+                .issue(&Self::subject_of(&account, None), ttl, now_secs())?;
         self.audit(
             &mut *self.conn().await?,
             AuditEventKind::ClientTokenIssued,

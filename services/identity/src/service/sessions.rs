@@ -124,12 +124,17 @@ impl Identity {
     }
 
     /// What a token says about an account: its id, roles and organisation, the claims
-    /// every service authorises by.
-    pub(super) fn subject_of(account: &AccountRow) -> Subject {
+    /// every service authorises by, and for a citizen the national code, which services
+    /// take as the person's identity. `session` is the login session a person's token
+    /// belongs to (none for machine tokens).
+    pub(super) fn subject_of(account: &AccountRow, session: Option<&str>) -> Subject {
+        let citizen = account.roles.contains(&Role::Citizen);
         Subject {
             account_id: account.account_id.clone(),
             roles: account.roles.clone(),
             organization_id: account.organization_id.clone(),
+            national_code: account.national_code.clone().filter(|_| citizen),
+            session_id: session.map(str::to_owned),
         }
     }
 
@@ -165,9 +170,11 @@ impl Identity {
             refresh_expires_at,
         )
         .await?;
-        let (access, _jti, exp) =
-            self.keys
-                .issue(&Self::subject_of(account), self.access_ttl(), now_secs())?;
+        let (access, _jti, exp) = self.keys.issue(
+            &Self::subject_of(account, Some(family)),
+            self.access_ttl(),
+            now_secs(),
+        )?;
         Ok(IssuedTokens {
             access_token: access,
             access_expires_at: exp,

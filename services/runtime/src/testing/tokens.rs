@@ -70,6 +70,8 @@ impl TokenMint {
             jti: unique_suffix(),
             roles: roles.iter().map(|r| r.as_str().to_owned()).collect(),
             org: None,
+            nc: None,
+            sid: None,
         }
     }
 
