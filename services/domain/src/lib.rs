@@ -4,7 +4,8 @@
 //! type that can only hold a valid value: [`NationalCode`], [`RenovationCode`], [`Rial`],
 //! [`JalaliDate`] and the check-digit codes ([`CheckCode`] of a [`CodeKind`]). Every parser
 //! trims surrounding whitespace and accepts Persian (۰–۹), Arabic-Indic (٠–٩) and ASCII digits
-//! ([`normalize_digits`]). Names are compared through [`names_match`].
+//! ([`normalize_digits`]). Names are compared through [`names_match`]; every free-text field (names, letter numbers,
+//! notes, reasons) is cleaned once through [`clean_text`] before it is stored, compared or signed.
 //!
 //! Every failure is a [`DomainError`], whose English `Display` and Persian
 //! [`DomainError::message_fa`] are safe to show to the person who typed the value.
@@ -40,6 +41,7 @@ pub mod names;
 pub mod national_code;
 pub mod renovation_code;
 pub mod rial;
+pub mod text;
 
 pub use check_code::{CheckCode, CodeKind};
 pub use digits::{normalize_digits, to_persian_digits};
@@ -49,3 +51,4 @@ pub use names::{fold_name, name_key, names_match};
 pub use national_code::NationalCode;
 pub use renovation_code::{RenovationCode, RenovationPart};
 pub use rial::Rial;
+pub use text::{TextError, TextField, clean_text};
