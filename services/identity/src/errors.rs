@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use estelam_domain::DomainError;
+use estelam_domain::text::TextError;
 use estelam_runtime::error::{ErrorCode, ServiceError};
 use estelam_runtime::reasons::{self, identity as r};
 
@@ -63,6 +64,18 @@ pub fn name_invalid(field: &str) -> ServiceError {
         r::NAME_INVALID,
         "نام باید حداکثر ۵۰ حرف باشد و فقط حروف، فاصله و خط تیره داشته باشد.",
         "A name has at most 50 characters: letters, spaces and hyphens only.",
+    )
+}
+
+/// Free text holding a character no text may hold (a control, NUL or a bidi override),
+/// refused naming the field the caller sent (`field`, which may be a longer path than the
+/// domain's label).
+pub fn text_refused(field: &str, e: &TextError) -> ServiceError {
+    ServiceError::invalid_field(
+        field,
+        reasons::common::TEXT_CHARACTERS_REFUSED,
+        e.message_fa(),
+        e.to_string(),
     )
 }
 

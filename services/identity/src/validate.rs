@@ -3,6 +3,7 @@
 //! substance, so a person is never refused for how their keyboard writes a digit; the
 //! refusals themselves are in `errors.rs`.
 
+use estelam_domain::text::{TextField, clean_text};
 use estelam_domain::{CheckCode, CodeKind, NationalCode, normalize_digits};
 use estelam_runtime::auth::Role;
 use estelam_runtime::error::ServiceError;
@@ -51,27 +52,40 @@ pub fn mobile(field: &str, input: &str) -> Result<String, ServiceError> {
     }
 }
 
-/// A person's given or family name: trimmed, inner spaces collapsed, Arabic ي/ك written as
-/// Persian ی/ک; letters, spaces, ZWNJ, hyphen, apostrophe and dot only; 1-50 characters.
-pub fn person_name(field: &str, input: &str) -> Result<String, ServiceError> {
-    let mut out = String::new();
-    let mut space = false;
-    for c in input.trim().chars() {
-        let c = match c {
-            'ي' | 'ى' => 'ی',
-            'ك' => 'ک',
-            other => other,
-        };
-        if c.is_whitespace() {
-            space = true;
-            continue;
-        }
-        if space && !out.is_empty() {
-            out.push(' ');
-        }
-        space = false;
-        out.push(c);
+/// How a free-text field is named in a refusal: the API path the caller sent is kept as the
+/// field violation's field; the Persian and English names come from its last segment.
+fn text_field(field: &str) -> TextField {
+    let last = field.rsplit(['.', '_']).next().unwrap_or(field);
+    match (
+        field.ends_with("first_name"),
+        field.ends_with("last_name"),
+        last,
+    ) {
+        (true, _, _) => TextField::new("first_name", "نام", "first name"),
+        (_, true, _) => TextField::new("last_name", "نام خانوادگی", "last name"),
+        (_, _, "fa") => TextField::new("name.fa", "نام فارسی", "Persian name"),
+        (_, _, "en") => TextField::new("name.en", "نام انگلیسی", "English name"),
+        (_, _, "city") => TextField::new("city", "شهر", "city"),
+        (_, _, "address") => TextField::new("address", "نشانی", "address"),
+        (_, _, "phone") => TextField::new("phone", "تلفن", "phone"),
+        (_, _, "reason") => TextField::new("reason", "علت", "reason"),
+        (_, _, "description") => TextField::new("description", "توضیح", "description"),
+        (_, _, "number") => TextField::new("registry_number", "شمارهٔ ثبت", "registry number"),
+        _ => TextField::new("text", "این بخش", "text"),
     }
+}
+
+/// Free text cleaned by the domain crate's one cleaner (Arabic ي/ك/ة as Persian letters,
+/// spaces and joiners tidied, NFC), or refused for a control or bidi character, naming
+/// `field`.
+fn clean(field: &str, input: &str) -> Result<String, ServiceError> {
+    clean_text(text_field(field), input).map_err(|e| errors::text_refused(field, &e))
+}
+
+/// A person's given or family name, cleaned ([`clean`]): letters, spaces, ZWNJ, hyphen,
+/// apostrophe and dot only; 1-50 characters.
+pub fn person_name(field: &str, input: &str) -> Result<String, ServiceError> {
+    let out = clean(field, input)?;
     if out.is_empty() {
         return Err(errors::name_required(field));
     }
@@ -87,22 +101,22 @@ pub fn person_name(field: &str, input: &str) -> Result<String, ServiceError> {
     Ok(out)
 }
 
-/// Free text a person must give (a reason for the audit trail): trimmed, 1 to `max` characters.
+/// Free text a person must give (a reason for the audit trail): cleaned, 1 to `max` characters.
 pub fn required_text(field: &str, input: &str, max: usize) -> Result<String, ServiceError> {
-    let text = input.trim();
+    let text = optional_text(field, input, max)?;
     if text.is_empty() {
         return Err(errors::text_required(field));
     }
-    optional_text(field, text, max)
+    Ok(text)
 }
 
-/// Optional free text: trimmed, at most `max` characters, no control characters.
+/// Optional free text: cleaned ([`clean`]), at most `max` characters.
 pub fn optional_text(field: &str, input: &str, max: usize) -> Result<String, ServiceError> {
-    let text = input.trim();
-    if text.chars().count() > max || text.chars().any(char::is_control) {
+    let text = clean(field, input)?;
+    if text.chars().count() > max {
         return Err(errors::text_invalid(field, max));
     }
-    Ok(text.to_owned())
+    Ok(text)
 }
 
 /// An id the service issued (a UUID), in its canonical form. A malformed one cannot name
@@ -183,6 +197,17 @@ mod tests {
             person_name("last_name", "O'Neil-Smith").unwrap(),
             "O'Neil-Smith"
         );
+        assert_eq!(
+            person_name("last_name", "\u{200C}كريمي\u{200C}").unwrap(),
+            "کریمی"
+        );
+        let bidi = person_name("first_name", "علی\u{202E}").unwrap_err();
+        assert_eq!(bidi.reason, "TEXT_CHARACTERS_REFUSED");
+        assert_eq!(bidi.fields[0].field, "first_name");
+        assert!(bidi.fields[0].message_fa.contains("«نام»"));
+        let nul = required_text("name.fa", "دفتر\0", 200).unwrap_err();
+        assert_eq!(nul.fields[0].field, "name.fa");
+        assert!(nul.message_en.contains("Persian name"));
         assert!(person_name("first_name", " ").is_err());
         assert!(person_name("first_name", "Ali2").is_err());
         assert!(person_name("first_name", &"ا".repeat(51)).is_err());

@@ -7,6 +7,7 @@
 //! with the same message.
 
 use estelam_domain::DomainError;
+use estelam_domain::text::{TextError, TextField};
 use estelam_proto::documents::v1::DocumentKind;
 use estelam_proto::property::v1 as ppb;
 use estelam_runtime::error::{ErrorCode, ServiceError};
@@ -32,6 +33,37 @@ fn invalid_value(field: &str, reason: Reason, e: &DomainError) -> ServiceError {
 
 fn precondition(reason: Reason, fa: &str, en: &str) -> ServiceError {
     ServiceError::new(ErrorCode::FailedPrecondition, reason, fa, en)
+}
+
+// ---- free text --------------------------------------------------------------------------
+
+/// The applicant's name (step 6), as stored, compared with the owners and signed.
+pub const APPLICANT_NAME: TextField = TextField::new(
+    "full_name",
+    "نام و نام خانوادگی متقاضی",
+    "applicant's full name",
+);
+/// The inquiring authority's letter number (step 4), printed in the signed answer.
+pub const LETTER_NUMBER: TextField = TextField::new("letter_number", "شمارهٔ نامه", "letter number");
+/// The reason a clerk revokes an answer with, shown to every later verifier.
+pub const REVOCATION_REASON: TextField =
+    TextField::new("reason", "علت ابطال", "reason for revoking");
+/// The reason given when an inquiry is cancelled, kept in its history.
+pub const CANCELLATION_REASON: TextField =
+    TextField::new("reason", "علت لغو", "reason for cancelling");
+/// The note on a request type's new version, kept in its history.
+pub const REQUEST_TYPE_CHANGE_REASON: TextField =
+    TextField::new("reason", "علت تغییر", "reason for the change");
+
+/// Free text holding a character no text may hold (a control, NUL or a bidi override):
+/// refused with the field named, before anything is stored, compared or signed.
+pub fn text_refused(e: TextError) -> ServiceError {
+    ServiceError::invalid_field(
+        e.field().path,
+        reasons::common::TEXT_CHARACTERS_REFUSED,
+        e.message_fa(),
+        e.to_string(),
+    )
 }
 
 // ---- the workflow ------------------------------------------------------------------------

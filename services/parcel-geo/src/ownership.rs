@@ -15,6 +15,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+use estelam_domain::text::{TextError, TextField, clean_text};
 use estelam_domain::{NationalCode, fold_name, names_match, normalize_digits};
 
 /// How a parcel is owned (mirrors `estelam.property.v1.OwnershipType`).
@@ -357,6 +358,19 @@ fn err(
     }
 }
 
+/// An owner's name in an ownership record.
+const OWNER_NAME: TextField = TextField::new("full_name", "نام مالک", "owner's name");
+
+/// Free text with a character no text may hold, as a field problem.
+pub(crate) fn text_problem(field: String, e: &TextError) -> FieldProblem {
+    err(
+        field,
+        "TEXT_CHARACTERS_REFUSED",
+        e.message_fa(),
+        e.to_string(),
+    )
+}
+
 fn clean_deed(s: &str) -> Result<String, ()> {
     let s = normalize_digits(s.trim());
     if s.chars().count() > 40 || s.chars().any(char::is_control) {
@@ -451,7 +465,15 @@ pub fn validate_ownership(
                 None
             }
         };
-        let name = fold_name(&o.full_name);
+        // Stored (and signed in answers) as cleaned Persian text; compared through
+        // `names_match`, which folds both sides, so a name typed with Arabic ي/ك still matches.
+        let name = match clean_text(OWNER_NAME, &o.full_name) {
+            Ok(name) => name,
+            Err(e) => {
+                errors.push(text_problem(path("full_name"), &e));
+                String::new()
+            }
+        };
         if name.is_empty() || name.chars().count() > 200 {
             errors.push(err(
                 path("full_name"),

@@ -5,10 +5,11 @@
 //! [`ParcelRecord`] ready to store, with its validated [`Shape`], or every problem found,
 //! each naming its field.
 
+use estelam_domain::text::{TextField, clean_text};
 use estelam_domain::{RenovationCode, fold_name, normalize_digits};
 
 use crate::geometry::{GeometryError, Shape};
-use crate::ownership::{FieldProblem, OwnerInput, Ownership, validate_ownership};
+use crate::ownership::{FieldProblem, OwnerInput, Ownership, text_problem, validate_ownership};
 
 /// What a parcel is used for (mirrors `estelam.property.v1.LandUse`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -293,8 +294,13 @@ pub fn validate(input: &ParcelInput) -> Result<(ParcelRecord, Shape), Vec<FieldP
             RegistryPlate::default()
         }
     };
-    let address = input.address.trim().to_owned();
-    if address.chars().count() > 500 || address.chars().any(char::is_control) {
+    // The address is printed in signed answers: cleaned like every free text.
+    const ADDRESS: TextField = TextField::new("address", "نشانی", "address");
+    let address = clean_text(ADDRESS, &input.address).unwrap_or_else(|e| {
+        problems.push(text_problem("address".to_owned(), &e));
+        String::new()
+    });
+    if address.chars().count() > 500 {
         problems.push(problem(
             "address",
             "ADDRESS_INVALID",

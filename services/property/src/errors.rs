@@ -5,12 +5,36 @@
 //! `estelam-parcel-geo` return their own field problems ([`invalid`] turns them into one
 //! error); the request-number verdicts carry their texts in [`crate::request_number`].
 
+use estelam_domain::text::{TextError, TextField};
 use estelam_domain::{DomainError, RenovationCode};
 use estelam_parcel_geo::ownership::FieldProblem;
 use estelam_runtime::error::{ErrorCode, FieldViolation, ServiceError};
 use estelam_runtime::reasons;
 
 use crate::request_number::Verdict;
+
+/// The applicant's name as typed, checked against the owners.
+pub const APPLICANT_NAME: TextField = TextField::new(
+    "full_name",
+    "نام و نام خانوادگی متقاضی",
+    "applicant's full name",
+);
+/// The clerk's note on an issued request number.
+pub const REQUEST_NUMBER_NOTE: TextField =
+    TextField::new("note", "یادداشت شمارهٔ درخواست", "request number's note");
+/// The reason a clerk gives for changing a parcel, shown in its history.
+pub const CHANGE_REASON: TextField = TextField::new("reason", "علت تغییر", "reason for the change");
+
+/// Free text holding a character no text may hold (a control, NUL or a bidi override):
+/// refused with the field named, before anything is stored or compared.
+pub fn text_refused(e: TextError) -> ServiceError {
+    ServiceError::invalid_field(
+        e.field().path,
+        reasons::common::TEXT_CHARACTERS_REFUSED,
+        e.message_fa(),
+        e.to_string(),
+    )
+}
 
 /// A renovation code in `field` that does not parse.
 pub fn renovation_code_invalid(field: &str, e: &DomainError) -> ServiceError {

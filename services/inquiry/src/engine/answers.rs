@@ -1,7 +1,7 @@
 //! Issued answers: reading and printing them, verifying a code without a login (every
 //! check audited), and revoking one.
 
-use estelam_domain::{CheckCode, CodeKind};
+use estelam_domain::{CheckCode, CodeKind, clean_text};
 use estelam_proto::inquiry::v1 as pb;
 use estelam_runtime::auth::{Caller, Role};
 use estelam_runtime::db::now_micros;
@@ -216,7 +216,9 @@ impl Engine {
         let idem = Idempotency::new(caller, "RevokeAnswer", &req.client_request_id);
         let done = self
             .once(&idem, |first| async move {
-                let reason = req.reason.trim();
+                let reason = clean_text(errors::REVOCATION_REASON, &req.reason)
+                    .map_err(errors::text_refused)?;
+                let reason = reason.as_str();
                 if reason.is_empty() {
                     return Err(errors::revocation_reason_required());
                 }

@@ -1,5 +1,6 @@
 //! Cancelling an inquiry before it is finished: the applicant or filer, or a clerk.
 
+use estelam_domain::clean_text;
 use estelam_proto::inquiry::v1 as pb;
 use estelam_runtime::auth::Caller;
 use estelam_runtime::error::ServiceError;
@@ -22,6 +23,8 @@ impl Engine {
         let idem = Idempotency::new(caller, "CancelInquiry", &req.client_request_id);
         let done = self
             .once(&idem, |first| async move {
+                let reason = clean_text(errors::CANCELLATION_REASON, &req.reason)
+                    .map_err(errors::text_refused)?;
                 let mut inq = self.load_visible(caller, &req.inquiry_id).await?;
                 if !(may_act(caller, &inq) || caller.is_staff()) {
                     return Err(ServiceError::permission_denied());
@@ -35,7 +38,7 @@ impl Engine {
                 inq.transition(
                     State::Cancelled,
                     &stamp_of(caller),
-                    Some(workflow::cancelled_because(&req.reason)),
+                    Some(workflow::cancelled_because(&reason)),
                 );
                 let out = self
                     .save(&first, inq, Then::Nothing, |i| Ok(i.to_proto()))

@@ -1,6 +1,7 @@
 //! Request types: listing what a caller may file, admins' edits (each a new version), and
 //! the cached versions inquiries follow.
 
+use estelam_domain::clean_text;
 use estelam_proto::inquiry::v1 as pb;
 use estelam_runtime::auth::{Caller, Role};
 use estelam_runtime::db::now_micros;
@@ -68,6 +69,8 @@ impl Engine {
                     .as_ref()
                     .ok_or_else(errors::request_type_definition_required)?;
                 let def = request_types::from_proto(rt)?;
+                let reason = clean_text(errors::REQUEST_TYPE_CHANGE_REASON, &req.reason)
+                    .map_err(errors::text_refused)?;
                 let mut tx = self.db.begin().await?;
                 let current = store::request_type(&mut tx, &def.code).await?;
                 match (&current, req.expected_version) {
@@ -80,7 +83,7 @@ impl Engine {
                     &mut tx,
                     &def,
                     req.expected_version,
-                    &req.reason,
+                    &reason,
                     &caller.subject,
                     "",
                     now_micros(),

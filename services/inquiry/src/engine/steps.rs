@@ -9,7 +9,7 @@
 use std::future::Future;
 use std::time::SystemTime;
 
-use estelam_domain::{CheckCode, CodeKind, JalaliDate, NationalCode, RenovationCode};
+use estelam_domain::{CheckCode, CodeKind, JalaliDate, NationalCode, RenovationCode, clean_text};
 use estelam_proto::inquiry::v1 as pb;
 use estelam_proto::property::v1 as ppb;
 use estelam_runtime::auth::Caller;
@@ -319,7 +319,9 @@ impl Engine {
         mut inq: Inquiry,
         req: &pb::SetLetterRequest,
     ) -> Result<Outcome, ServiceError> {
-        let number = estelam_domain::normalize_digits(req.letter_number.trim());
+        let number =
+            clean_text(errors::LETTER_NUMBER, &req.letter_number).map_err(errors::text_refused)?;
+        let number = estelam_domain::normalize_digits(&number);
         if number.is_empty() || number.chars().count() > 64 {
             return Err(errors::letter_number_required());
         }
@@ -409,11 +411,8 @@ impl Engine {
         def: &RequestTypeDef,
         req: &pb::SetApplicantRequest,
     ) -> Result<Outcome, ServiceError> {
-        let name = req
-            .full_name
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let name =
+            clean_text(errors::APPLICANT_NAME, &req.full_name).map_err(errors::text_refused)?;
         if name.is_empty() || name.chars().count() > 200 {
             return Err(errors::applicant_name_required());
         }

@@ -36,11 +36,15 @@ impl Property {
         let national = owner_code(national_code)?;
         let declared =
             OwnershipType::from_i32(ownership_type).ok_or_else(errors::ownership_type_required)?;
-        if full_name.trim().is_empty() {
+        // Compared (through `names_match`, which folds ي/ك and spacing) only once cleaned: a
+        // bidi override in a name must not match an owner, however it folds.
+        let full_name = estelam_domain::clean_text(errors::APPLICANT_NAME, full_name)
+            .map_err(errors::text_refused)?;
+        if full_name.is_empty() {
             return Err(errors::full_name_required());
         }
         let parcel = self.parcel(code).await?;
-        let outcome = check_applicant(&parcel.record.ownership, &national, full_name, declared);
+        let outcome = check_applicant(&parcel.record.ownership, &national, &full_name, declared);
         let (message_fa, message_en) = explain(&outcome, declared);
         Ok(ApplicantVerdict {
             outcome,

@@ -58,11 +58,12 @@ impl Property {
 
 /// The reason a clerk gives for a change, trimmed: required, because the history shows it.
 fn change_reason(reason: &str) -> Result<String, ServiceError> {
-    let r = reason.trim();
+    let r =
+        estelam_domain::clean_text(errors::CHANGE_REASON, reason).map_err(errors::text_refused)?;
     if r.is_empty() || r.chars().count() > 1000 {
         return Err(errors::reason_required());
     }
-    Ok(r.to_owned())
+    Ok(r)
 }
 
 /// A caller's idempotency key: `None` when not given; at most 128 bytes, as the store keeps.

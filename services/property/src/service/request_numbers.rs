@@ -34,7 +34,8 @@ impl Property {
                 .filter(|d| (1..=max_days).contains(d))
                 .ok_or_else(|| errors::validity_days_out_of_range(max_days))?,
         };
-        let note = note.trim();
+        let note = estelam_domain::clean_text(errors::REQUEST_NUMBER_NOTE, note)
+            .map_err(errors::text_refused)?;
         if note.chars().count() > 500 {
             return Err(errors::note_too_long());
         }
@@ -62,7 +63,7 @@ impl Property {
             issued_at: now,
             expires_at: now + i64::from(days) * DAY_MICROS,
             issued_by: actor.clone(),
-            note: note.to_owned(),
+            note,
             client_request_id: request_id.map(str::to_owned),
             used_by_inquiry_id: None,
             used_at: None,

@@ -56,6 +56,11 @@ catalogue! {
     /// A latitude outside -90..90 or a longitude outside -180..180 (the gateway's parcel
     /// lookup and the inquiry service's map pick both check it).
     POINT_OUT_OF_RANGE,
+    /// Free text (a name, letter number, note or reason) holding a character no text may
+    /// hold: a control character, NUL, or a bidi embedding, override or isolate (U+202A–U+202E,
+    /// U+2066–U+2069), which could make signed text display as something else; the field
+    /// violation names the field (`estelam_domain::clean_text`).
+    TEXT_CHARACTERS_REFUSED,
 }
 
 /// The reasons that name only an outcome, with no subject; the naming rule exempts them.
