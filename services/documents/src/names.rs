@@ -1,32 +1,25 @@
 //! Uploaded filenames as metadata: cleaned for display, never used as a path (objects are
 //! named by their SHA-256, documents by a UUIDv7).
 
+use estelam_domain::text::{TextField, clean_text};
+
 /// Longest cleaned filename kept, in bytes of UTF-8.
 pub const MAX_FILENAME_BYTES: usize = 200;
 
 /// The name a person sees: no directory part (either slash), no control or invisible
 /// formatting characters (bidi overrides like U+202E can make `gpj.exe` read as `exe.jpg`),
-/// spaces collapsed, leading dots and spaces removed, at most [`MAX_FILENAME_BYTES`] with the
-/// extension kept. The zero-width non-joiner and joiner stay: Persian words need them.
-/// `None` when nothing is left.
+/// then the domain crate's one cleaner for free text (Arabic ي/ك/ة as Persian letters, spaces
+/// collapsed, ZWNJ and ZWJ kept between letters only, NFC), leading dots and spaces removed,
+/// at most [`MAX_FILENAME_BYTES`] with the extension kept. `None` when nothing is left.
+///
+/// Unlike typed text, the characters the cleaner refuses are dropped here rather than
+/// refused: a person picks a file, not its name, and the upload should not fail for a name
+/// they never saw; what is kept, shown and sent back in `Content-Disposition` holds none.
 pub fn clean_filename(raw: &str) -> Option<String> {
+    const FILENAME: TextField = TextField::new("original_filename", "نام پرونده", "file name");
     let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-    let mut out = String::with_capacity(base.len().min(MAX_FILENAME_BYTES));
-    let mut last_space = true;
-    for c in base.chars() {
-        if is_invisible(c) {
-            continue;
-        }
-        if c.is_whitespace() {
-            if !last_space {
-                out.push(' ');
-            }
-            last_space = true;
-            continue;
-        }
-        last_space = false;
-        out.push(c);
-    }
+    let visible: String = base.chars().filter(|&c| !is_invisible(c)).collect();
+    let out = clean_text(FILENAME, &visible).ok()?;
     let trimmed = out
         .trim_start_matches(['.', ' '])
         .trim_end_matches([' ', '.']);
@@ -110,6 +103,10 @@ mod tests {
         );
         assert_eq!(clean_filename("/"), None);
         assert_eq!(clean_filename(" . "), None);
+        assert_eq!(
+            clean_filename("\u{200C}كارت ملي\u{00A0}\u{00A0}علي\u{200C}.pdf").as_deref(),
+            Some("کارت ملی علی.pdf")
+        );
     }
 
     #[test]

@@ -24,8 +24,9 @@
 //!   ASCII space; runs collapse to one; both ends are trimmed. Every field this is used for is
 //!   a single line.
 //! * **Joiners**: the zero-width non-joiner (ZWNJ, U+200C, نیم‌فاصله) and joiner (ZWJ,
-//!   U+200D) are kept between letters, where Persian needs them («حسین‌زاده»), but removed at
-//!   either end and next to a space, and a run of them becomes the first one alone.
+//!   U+200D) are kept between letters (and digits and their marks), where Persian needs them
+//!   («حسین‌زاده»), but removed at either end and next to a space or punctuation, and a run of
+//!   them becomes the first one alone.
 //! * **Letters**: Arabic yeh ي (U+064A) and alef maksura ى (U+0649) become Persian yeh ی
 //!   (U+06CC); Arabic kaf ك (U+0643) becomes Persian keheh ک (U+06A9); teh marbuta ة (U+0629)
 //!   becomes heh ه (U+0647). Persian spells the feminine ending with ه («فاطمه», «حوزه»), the
@@ -159,7 +160,10 @@ pub fn clean_text(field: TextField, input: &str) -> Result<String, TextError> {
         if pending_space && !out.is_empty() {
             out.push(' ');
         }
-        if let Some(joiner) = pending_joiner.take() {
+        if let Some(joiner) = pending_joiner.take()
+            && joinable(c)
+            && out.chars().next_back().is_some_and(joinable)
+        {
             out.push(joiner);
         }
         pending_space = false;
@@ -190,6 +194,14 @@ fn is_removed(c: char) -> bool {
 /// (U+0085 NEL is a C1 control and refused before this is asked).
 fn is_space(c: char) -> bool {
     c.is_whitespace()
+}
+
+/// What a joiner may stand between: letters, digits and the combining marks written on them
+/// (a joiner next to punctuation or a space joins nothing).
+fn joinable(c: char) -> bool {
+    c.is_alphanumeric()
+        || matches!(c, '\u{0300}'..='\u{036F}' | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}'
+            | '\u{0670}' | '\u{06D6}'..='\u{06ED}')
 }
 
 /// ZWNJ and ZWJ: kept between letters only.
@@ -258,6 +270,8 @@ mod tests {
         assert_eq!(clean("حسین\u{200C} زاده"), "حسین زاده");
         assert_eq!(clean("حسین \u{200D}زاده"), "حسین زاده");
         assert_eq!(clean("\u{200D}\u{200C}"), "");
+        assert_eq!(clean("علی\u{200C}.pdf"), "علی.pdf");
+        assert_eq!(clean("«\u{200C}کتاب\u{200C}»"), "«کتاب»");
     }
 
     #[test]

@@ -231,10 +231,19 @@ fn tariff_from_pb(t: pb::Tariff) -> Result<NewTariff, ServiceError> {
     let mut items = Vec::new();
     for (i, item) in t.items.into_iter().enumerate() {
         let description = item.description.unwrap_or_default();
+        let path = format!("tariff.items[{i}].description");
         items.push(TariffItem {
             kind: item_kind_from_pb(item.kind, &format!("tariff.items[{i}].kind"))?,
-            description_fa: description.fa,
-            description_en: description.en,
+            description_fa: errors::clean(
+                errors::LINE_DESCRIPTION,
+                &format!("{path}.fa"),
+                &description.fa,
+            )?,
+            description_en: errors::clean(
+                errors::LINE_DESCRIPTION,
+                &format!("{path}.en"),
+                &description.en,
+            )?,
             basis: basis_from_pb(item.basis, &format!("tariff.items[{i}].basis"))?,
             rate_ppm: item.rate_ppm,
             amount_rials: item.amount_rials,
@@ -244,9 +253,18 @@ fn tariff_from_pb(t: pb::Tariff) -> Result<NewTariff, ServiceError> {
     let mut discounts = Vec::new();
     for (i, d) in t.discounts.into_iter().enumerate() {
         let description = d.description.unwrap_or_default();
+        let path = format!("tariff.discounts[{i}].description");
         discounts.push(DiscountRule {
-            description_fa: description.fa,
-            description_en: description.en,
+            description_fa: errors::clean(
+                errors::LINE_DESCRIPTION,
+                &format!("{path}.fa"),
+                &description.fa,
+            )?,
+            description_en: errors::clean(
+                errors::LINE_DESCRIPTION,
+                &format!("{path}.en"),
+                &description.en,
+            )?,
             applies_to: item_kind_from_pb(
                 d.applies_to,
                 &format!("tariff.discounts[{i}].applies_to"),

@@ -3,11 +3,36 @@
 //! instead of writing messages inline, so one refusal reads the same wherever it is made.
 
 use estelam_domain::DomainError;
+use estelam_domain::text::{TextError, TextField, clean_text};
 use estelam_runtime::error::{ErrorCode, ServiceError};
 use estelam_runtime::reasons;
 
 use crate::assess::AssessError;
 use crate::tariff::TariffProblem;
+
+/// A clerk's reason for an adjustment, kept in the ledger and shown on the parcel's account.
+pub const ADJUSTMENT_REASON: TextField =
+    TextField::new("reason", "علت اصلاح", "reason for the adjustment");
+/// An admin's reason for a new tariff version, kept in its history.
+pub const TARIFF_REASON: TextField =
+    TextField::new("tariff.reason", "علت تعرفه", "reason for the tariff");
+/// A tariff item's or discount's description, printed on every bill line it makes.
+pub const LINE_DESCRIPTION: TextField =
+    TextField::new("description", "شرح ردیف", "line description");
+
+/// `input` cleaned by the domain crate's one cleaner, or refused for a control or bidi
+/// character with TEXT_CHARACTERS_REFUSED naming `path` (the caller's field, which may be an
+/// indexed path like `tariff.items[2].description.fa`).
+pub fn clean(field: TextField, path: &str, input: &str) -> Result<String, ServiceError> {
+    clean_text(field, input).map_err(|e: TextError| {
+        ServiceError::invalid_field(
+            path,
+            reasons::common::TEXT_CHARACTERS_REFUSED,
+            e.message_fa(),
+            e.to_string(),
+        )
+    })
+}
 
 fn precondition(reason: reasons::Reason, fa: String, en: String) -> ServiceError {
     ServiceError::new(ErrorCode::FailedPrecondition, reason, fa, en)

@@ -156,7 +156,8 @@ impl Fees {
         client_request_id: &str,
     ) -> Result<(Entry, i64), ServiceError> {
         let key = parse_code("renovation_code", code)?.to_string();
-        if reason.trim().is_empty() {
+        let reason = errors::clean(errors::ADJUSTMENT_REASON, "reason", reason)?;
+        if reason.is_empty() {
             return Err(errors::adjustment_reason_required());
         }
         if amount == 0 {
@@ -190,7 +191,7 @@ impl Fees {
                 amount,
                 description_fa: "اصلاحیهٔ کارشناس".into(),
                 description_en: "Clerk adjustment".into(),
-                reason: reason.trim().to_owned(),
+                reason: reason.clone(),
                 corrects: corrects.to_owned(),
                 actor_id: actor.to_owned(),
                 client_request_id: request_key.clone(),

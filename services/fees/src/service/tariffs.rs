@@ -78,7 +78,8 @@ impl Fees {
         client_request_id: &str,
     ) -> Result<Tariff, ServiceError> {
         tariff::validate(t.jalali_year, &t.rules).map_err(errors::tariff_invalid)?;
-        if t.reason.trim().is_empty() {
+        let reason = errors::clean(errors::TARIFF_REASON, "tariff.reason", &t.reason)?;
+        if reason.is_empty() {
             return Err(errors::tariff_reason_required());
         }
         if LandUse::try_from(t.land_use).is_err() || t.zone < 0 {
@@ -110,7 +111,7 @@ impl Fees {
             zone: t.zone,
             version: latest + 1,
             rules: t.rules,
-            reason: t.reason.trim().to_owned(),
+            reason,
             actor_id: actor.to_owned(),
             created_at_us: now,
         };
