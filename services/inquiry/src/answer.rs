@@ -627,6 +627,76 @@ mod tests {
         assert!(key.kid.starts_with("ans-") && key.kid.len() == 20);
     }
 
+    mod clean_payload {
+        use super::*;
+        use crate::errors::{APPLICANT_NAME, LETTER_NUMBER};
+        use estelam_domain::text::{clean_text, is_refused};
+        use proptest::prelude::*;
+
+        /// Names and letter numbers as people and API clients send them: Persian and Arabic
+        /// letters, digits of every script, joiners, odd spaces, marks and the refused
+        /// characters, mixed with anything else.
+        fn typed() -> impl Strategy<Value = String> {
+            let tricky = prop::sample::select(vec![
+                'ي', 'ى', 'ك', 'ة', 'ی', 'ک', 'ع', 'ل', 'ر', '۱', '٣', '7', '/', ' ', '\u{00A0}',
+                '\u{200C}', '\u{200D}', '\u{200E}', '\u{200F}', '\u{202E}', '\u{2067}', '\0',
+                '\u{1B}', '\u{85}', '\t', '\n', '\u{0654}',
+            ]);
+            prop::collection::vec(prop_oneof![6 => tricky, 1 => any::<char>()], 0..30)
+                .prop_map(|cs| cs.into_iter().collect())
+        }
+
+        proptest! {
+            /// What steps 4 and 6 keep is what gets signed: whatever was typed, the signed
+            /// payload holds no control, NUL or bidi character, and Arabic ي/ك are signed as
+            /// Persian ی/ک.
+            #[test]
+            fn the_signed_payload_never_holds_refused_characters(name in typed(), letter in typed()) {
+                let (Ok(name), Ok(letter)) = (
+                    clean_text(APPLICANT_NAME, &name),
+                    clean_text(LETTER_NUMBER, &letter),
+                ) else {
+                    return Ok(());
+                };
+                let facts = Facts {
+                    applicant_full_name: name.clone(),
+                    letter_number: estelam_domain::normalize_digits(&letter),
+                    parcel: ParcelFact {
+                        owners: vec![OwnerFact { full_name: name, ..OwnerFact::default() }],
+                        ..ParcelFact::default()
+                    },
+                    ..sample()
+                };
+                let payload = facts.canonical_bytes();
+                let decoded = Facts::decode(&payload).unwrap();
+                let text = String::from_utf8(payload).unwrap();
+                for signed in [&text, &decoded.applicant_full_name, &decoded.letter_number] {
+                    prop_assert!(!signed.chars().any(is_refused), "{signed:?}");
+                    prop_assert!(!signed.chars().any(|c| matches!(c, 'ي' | 'ى' | 'ك' | 'ة')));
+                }
+                let zwnj = '\u{200C}';
+                prop_assert!(!decoded.applicant_full_name.starts_with(zwnj), "leading ZWNJ");
+                prop_assert!(!decoded.applicant_full_name.ends_with(zwnj), "trailing ZWNJ");
+            }
+        }
+
+        #[test]
+        fn a_name_typed_with_arabic_letters_is_signed_in_persian_ones() {
+            let name = clean_text(APPLICANT_NAME, "علي كريمي\u{200C}").unwrap();
+            let facts = Facts {
+                applicant_full_name: name,
+                ..sample()
+            };
+            let text = String::from_utf8(facts.canonical_bytes()).unwrap();
+            assert!(
+                text.contains("\"applicant_full_name\":\"علی کریمی\""),
+                "{text}"
+            );
+            assert!(clean_text(APPLICANT_NAME, "علی\u{202E}کریمی").is_err());
+            assert!(clean_text(LETTER_NUMBER, "۱۲۳\0").is_err());
+        }
+    }
+
     #[test]
     fn masks_keep_three_digits_each_side() {
         assert_eq!(mask_code("0076229645"), "007****645");
