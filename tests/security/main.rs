@@ -26,6 +26,9 @@
 //! * **SQL injection** ([`injection`]): classic injection strings in every text field (JSON
 //!   body, path and query) of every route in the OpenAPI document: never a 5xx, never
 //!   database text in an answer, and another citizen's records unchanged.
+//! * **Spoofable text** ([`text`]): a bidi override or isolate in free text (a request
+//!   number's note) is refused, over HTTP and gRPC, naming the field; Arabic ي/ك are kept as
+//!   Persian ی/ک.
 //! * **Login throttling** ([`throttle`]): per account and per source, over HTTP (429 +
 //!   `Retry-After`) and over gRPC (`RESOURCE_EXHAUSTED` with a retry delay).
 
@@ -36,6 +39,7 @@ mod objects;
 mod rules;
 #[path = "../support/mod.rs"]
 mod support;
+mod text;
 mod throttle;
 mod tokens;
 mod uploads;
@@ -83,4 +87,6 @@ on_every_backend! {
     upload_attacks_are_refused => crate::uploads::upload_attacks_are_refused;
     /// Injection strings change nothing and leak nothing.
     sql_injection_changes_and_leaks_nothing => crate::injection::sql_injection_changes_and_leaks_nothing;
+    /// A bidi override in free text is refused over HTTP and gRPC, naming the field.
+    bidi_text_is_refused => crate::text::bidi_text_is_refused;
 }

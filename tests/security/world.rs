@@ -36,6 +36,8 @@ pub struct World {
     /// The gateway's OpenAPI document, as it serves it.
     pub doc: Value,
     tokens: BTreeMap<Who, String>,
+    /// The citizen's parcel (a renovation code), for tests that need a real one.
+    pub parcel: String,
     /// A citizen's refresh token (which must never pass as an access token).
     pub refresh_token: String,
     /// Identity's current signing key, to mint tokens that differ from good ones in exactly
@@ -167,6 +169,7 @@ impl World {
             http,
             doc,
             tokens,
+            parcel: people.citizens[0].renovation_code.clone(),
             refresh_token,
             signing,
             postgres,
