@@ -60,6 +60,20 @@ fn reason(status: &tonic::Status) -> (String, String, String) {
     (e.reason, e.message_fa, e.message_en)
 }
 
+/// `status` is INVALID_ARGUMENT for a control or bidi character, naming `field`, in Persian
+/// and English.
+fn assert_text_refused(status: &tonic::Status, field: &str, label: &str) {
+    assert_eq!(status.code(), Code::InvalidArgument, "{label}: {status:?}");
+    let e = ServiceError::from_status(status);
+    assert_eq!(e.reason, "TEXT_CHARACTERS_REFUSED", "{label}");
+    assert_eq!(
+        e.fields.first().map(|f| f.field.as_str()),
+        Some(field),
+        "{label}"
+    );
+    assert!(!e.message_fa.is_empty() && !e.message_en.is_empty());
+}
+
 /// One running system on one backend, with the demo people and the test's clients.
 struct World {
     label: &'static str,
@@ -258,6 +272,19 @@ impl World {
         citizen: &CitizenLogin,
         number: &str,
     ) {
+        self.complete_typed(filing, token, citizen, number, &citizen.name)
+            .await;
+    }
+
+    /// [`World::complete`], with the applicant's name typed as `full_name`.
+    async fn complete_typed(
+        &self,
+        filing: &mut Filing<'_, Once>,
+        token: &str,
+        citizen: &CitizenLogin,
+        number: &str,
+        full_name: &str,
+    ) {
         let (card, deed) = self.id_card_and_deed(token).await;
         filing
             .complete(&Application {
@@ -265,7 +292,7 @@ impl World {
                 request_number: number.into(),
                 letter: Letter::from_authority(&self.people.authority.organization_id),
                 documents: vec![card, deed],
-                full_name: citizen.name.clone(),
+                full_name: full_name.into(),
                 national_code: citizen.national_code.clone(),
                 ownership_type: ppb::OwnershipType::Full,
             })
@@ -473,7 +500,15 @@ async fn run_everything(w: &mut World) {
     // fee goes to the notary office's account, not on the applicant's bill, so a parcel that
     // owes nothing is answered at once.
     let mut a = w.open(&clean_token, "property-transfer").await;
-    w.complete(&mut a, &clean_token, &clean, &clean.request_number)
+    // The name is typed on an Arabic keyboard (ي, ك) with a stray zero-width non-joiner at
+    // the end: it still matches the owner, and is stored and signed in Persian letters.
+    let typed = format!("{}\u{200C}", clean.name.replace('ی', "ي").replace('ک', "ك"));
+    assert_ne!(
+        typed.trim_end_matches('\u{200C}'),
+        clean.name,
+        "the demo name has ی or ک"
+    );
+    w.complete_typed(&mut a, &clean_token, &clean, &clean.request_number, &typed)
         .await;
     let submitted = a.submit().await.expect("(a) submitted");
     assert_eq!(
@@ -488,6 +523,37 @@ async fn run_everything(w: &mut World) {
     );
     let answer_a = answer_of(w, &clean_token, &a.inquiry.inquiry_id).await;
     let facts = answer_a.facts.clone().expect("facts");
+    assert_eq!(
+        facts.applicant_full_name, clean.name,
+        "{label}: signed in Persian letters"
+    );
+    let signed = String::from_utf8(answer_a.signed_payload.clone()).expect("UTF-8 payload");
+    let signed_name = format!("\"applicant_full_name\":\"{}\"", clean.name);
+    assert!(
+        signed.contains(&signed_name),
+        "{label}: no trailing ZWNJ: {signed}"
+    );
+    assert!(
+        !signed.contains(['ي', 'ك', '\u{202E}']),
+        "{label}: no Arabic variant or override signed: {signed}"
+    );
+    // A revocation reason carrying a right-to-left override is refused, naming the field.
+    let err = w
+        .inquiry
+        .clone()
+        .revoke_answer(outgoing(
+            pb::RevokeAnswerRequest {
+                inquiry_id: a.inquiry.inquiry_id.clone(),
+                expected_version: a.inquiry.version,
+                client_request_id: key(),
+                reason: "سند \u{202E}جعلی".into(),
+            },
+            Some(&w.clerk),
+        ))
+        .await
+        .expect_err("a bidi override in a revocation reason is refused");
+    assert_eq!(err.code(), Code::InvalidArgument, "{label}");
+    assert_text_refused(&err, "reason", label);
     assert_eq!(facts.debt_status, pb::DebtStatus::None as i32, "{label}");
     assert_eq!(
         facts.parcel.as_ref().expect("parcel").renovation_code,
@@ -615,6 +681,14 @@ async fn run_everything(w: &mut World) {
         c.refresh().await.expect("the inquiry").state,
         pb::InquiryState::PropertyVerified as i32
     );
+    let err = c
+        .letter(&Letter {
+            number: "۱۲۳\0/ب".into(),
+            ..w.letter_dated("1403/05/12")
+        })
+        .await
+        .expect_err("a NUL in a letter number is refused");
+    assert_text_refused(&err, "letter_number", label);
     c.letter(&w.letter_dated("1403/05/12"))
         .await
         .expect("a past date");
@@ -631,6 +705,12 @@ async fn run_everything(w: &mut World) {
         pb::InquiryState::LetterRecorded as i32
     );
     c.documents(vec![card, deed]).await.expect("with the deed");
+    let spoofed = format!("{}\u{202E}", clean.name);
+    let err = c
+        .applicant(&spoofed, &clean.national_code, ppb::OwnershipType::Full)
+        .await
+        .expect_err("a bidi override in the applicant's name is refused");
+    assert_text_refused(&err, "full_name", label);
     let err = c
         .applicant(&owing.name, &owing.national_code, ppb::OwnershipType::Full)
         .await
