@@ -511,6 +511,26 @@ pub fn consenting_applicant_mismatch() -> ServiceError {
     )
 }
 
+/// A citizen named someone other than themselves as the applicant of their own inquiry.
+pub fn applicant_not_caller() -> ServiceError {
+    ServiceError::new(
+        ErrorCode::PermissionDenied,
+        r::APPLICANT_NOT_CALLER,
+        "شما فقط می‌توانید برای خودتان استعلام ثبت کنید؛ کد ملی متقاضی باید کد ملی خودتان باشد. برای اقدام از طرف مالک، از مسیر وکالت استفاده کنید.",
+        "You can file only for yourself: the applicant's national code must be your own. To act for an owner, use representation (power of attorney).",
+    )
+}
+
+/// A citizen whose token does not say who they are (no national code claim).
+pub fn caller_national_code_absent() -> ServiceError {
+    ServiceError::new(
+        ErrorCode::PermissionDenied,
+        r::CALLER_NATIONAL_CODE_ABSENT,
+        "کد ملی شما در نشست ورود شما نیست؛ از سامانه خارج شوید و دوباره وارد شوید.",
+        "Your login does not carry your national code; log out and log in again.",
+    )
+}
+
 /// No ownership type chosen.
 pub fn ownership_type_required() -> ServiceError {
     invalid(
@@ -655,6 +675,8 @@ mod tests {
             required_documents_missing(&[DocumentKind::OwnershipDeed as i32]),
             applicant_name_required(),
             consenting_applicant_mismatch(),
+            applicant_not_caller(),
+            caller_national_code_absent(),
             ownership_type_required(),
             parcel_gone(),
             bill_missing(),
