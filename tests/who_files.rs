@@ -4,7 +4,10 @@
 //!
 //! * a freshly registered citizen who names a demo owner as the applicant is refused at the
 //!   applicant step (`APPLICANT_NOT_CALLER`) over gRPC and HTTP, the owner's request number
-//!   is not used up, and the owner still files, without even typing their national code.
+//!   is not used up, and the owner still files, without even typing their national code;
+//! * wrong membership codes at an office, for one citizen, do not block that office's
+//!   on-behalf filing for another citizen (identity counts them per organisation and
+//!   citizen, not per the inquiry service's own account).
 
 use estelam::RunningSystem;
 use estelam::demo::{CitizenLogin, DemoPeople};
@@ -111,20 +114,55 @@ impl World {
 
     /// Registers a citizen who owns nothing and logs them in.
     async fn stranger(&self) -> String {
+        self.register(STRANGER, "09127654321").await;
+        accounts::log_in(&self.settings, STRANGER, STRANGER_PASSWORD).await
+    }
+
+    /// Registers a citizen with `national_code`; returns their membership code.
+    async fn register(&self, national_code: &str, mobile: &str) -> String {
         ipb::identity_service_client::IdentityServiceClient::new(channel(
             &self.settings.endpoints.identity,
             &self.settings,
         ))
         .register_citizen(ipb::RegisterCitizenRequest {
-            national_code: STRANGER.into(),
+            national_code: national_code.into(),
             first_name: "غریبه".into(),
             last_name: "ناشناس".into(),
-            mobile: "09127654321".into(),
+            mobile: mobile.into(),
             password: STRANGER_PASSWORD.into(),
         })
         .await
-        .unwrap_or_else(|e| panic!("{}: the stranger registers: {e}", self.label));
-        accounts::log_in(&self.settings, STRANGER, STRANGER_PASSWORD).await
+        .unwrap_or_else(|e| panic!("{}: {national_code} registers: {e}", self.label))
+        .into_inner()
+        .membership_code
+    }
+
+    /// The demo notary office's user's token.
+    async fn authority(&self) -> String {
+        let a = &self.people.authority;
+        accounts::log_in(&self.settings, &a.national_code, &a.password).await
+    }
+
+    /// FileInquiryOnBehalf by the holder of `token` for `national_code`, consenting with
+    /// `membership_code`.
+    async fn file_on_behalf(
+        &self,
+        token: &str,
+        national_code: &str,
+        membership_code: &str,
+    ) -> Result<pb::Inquiry, tonic::Status> {
+        let mut c = self.inquiry.clone();
+        c.file_inquiry_on_behalf(estelam_runtime::grpc::outgoing(
+            pb::FileInquiryOnBehalfRequest {
+                request_type_code: "court".into(),
+                applicant_national_code: national_code.into(),
+                applicant_membership_code: membership_code.into(),
+                client_request_id: support::nine_steps::key(),
+            },
+            Some(token),
+        ))
+        .await
+        .map(|r| r.into_inner().inquiry.expect("the filed inquiry"))
     }
 
     /// A national ID card and an ownership deed uploaded by the holder of `token`.
@@ -304,4 +342,46 @@ async fn files_only_as_themselves(w: &World) {
         state == "issued" || state == "awaiting_payment",
         "{label}: {submitted}"
     );
+}
+
+on_every_backend!(consent_guesses_block_only_that_office_and_citizen => crate::consent_throttle);
+
+async fn consent_throttle(w: &World) {
+    let label = w.label;
+    let (first, second) = ("0012345687", "0012345695");
+    let first_code = w.register(first, "09127654322").await;
+    let second_code = w.register(second, "09127654323").await;
+    let wrong = (1..)
+        .map(|n| {
+            estelam_domain::CheckCode::from_sequence(estelam_domain::CodeKind::Membership, n)
+                .expect("a membership code")
+                .as_str()
+                .to_owned()
+        })
+        .find(|c| *c != first_code)
+        .expect("another code");
+    let wrong = wrong.as_str();
+    let office = w.authority().await;
+    let mut throttled = false;
+    for _ in 0..6 {
+        let e = w
+            .file_on_behalf(&office, first, wrong)
+            .await
+            .expect_err("a wrong membership code is refused");
+        match ServiceError::from_status(&e).reason.as_str() {
+            "CONSENT_NOT_VERIFIED" => {}
+            "ATTEMPTS_THROTTLED" => throttled = true,
+            other => panic!("{label}: {other}: {e}"),
+        }
+    }
+    assert!(
+        throttled,
+        "{label}: guessing one citizen's code is throttled"
+    );
+    // The same office files for another citizen, who gave the right code.
+    let filed = w
+        .file_on_behalf(&office, second, &second_code)
+        .await
+        .unwrap_or_else(|e| panic!("{label}: the office's filing for another citizen: {e}"));
+    assert_eq!(filed.state, pb::InquiryState::Draft as i32, "{label}");
 }
