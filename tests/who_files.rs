@@ -5,6 +5,8 @@
 //! * a freshly registered citizen who names a demo owner as the applicant is refused at the
 //!   applicant step (`APPLICANT_NOT_CALLER`) over gRPC and HTTP, the owner's request number
 //!   is not used up, and the owner still files, without even typing their national code;
+//! * an office's user who names another office in the letter step is refused
+//!   (`AUTHORITY_NOT_OWN_ORGANIZATION`) over gRPC and HTTP, so that office is never charged;
 //! * wrong membership codes at an office, for one citizen, do not block that office's
 //!   on-behalf filing for another citizen (identity counts them per organisation and
 //!   citizen, not per the inquiry service's own account).
@@ -46,6 +48,7 @@ struct World {
     system: RunningSystem,
     settings: Settings,
     people: DemoPeople,
+    admin: String,
     inquiry: InquiryClient,
     postgres: Option<FreshDatabase>,
     _data: tempfile::TempDir,
@@ -78,13 +81,14 @@ impl World {
         .await
         .unwrap_or_else(|e| panic!("{label}: the system starts: {e:#}"));
         let settings = system.settings().clone();
-        let (_, people) = accounts::demo_people(&settings).await;
+        let (admin, people) = accounts::demo_people(&settings).await;
         let inquiry = InquiryClient::new(channel(&settings.endpoints.inquiry, &settings));
         Self {
             label,
             system,
             settings,
             people,
+            admin,
             inquiry,
             postgres,
             _data: data,
@@ -384,4 +388,138 @@ async fn consent_throttle(w: &World) {
         .await
         .unwrap_or_else(|e| panic!("{label}: the office's filing for another citizen: {e}"));
     assert_eq!(filed.state, pb::InquiryState::Draft as i32, "{label}");
+}
+
+on_every_backend!(an_office_names_only_itself => crate::office_names_only_itself);
+
+async fn office_names_only_itself(w: &World) {
+    let label = w.label;
+    // Another notary office, registered by the admin.
+    let other = ipb::identity_service_client::IdentityServiceClient::new(channel(
+        &w.settings.endpoints.identity,
+        &w.settings,
+    ))
+    .create_organization(estelam_runtime::grpc::outgoing(
+        ipb::CreateOrganizationRequest {
+            r#type: ipb::OrganizationType::NotaryOffice as i32,
+            name: Some(estelam_proto::common::v1::LocalizedText {
+                fa: "دفتر اسناد رسمی دیگر".into(),
+                en: "Another notary office".into(),
+            }),
+            registry_number: "9876".into(),
+            city: "اصفهان".into(),
+            address: "خیابان دیگر".into(),
+            phone: "03131234567".into(),
+        },
+        Some(&w.admin),
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{label}: the admin registers another office: {e}"))
+    .into_inner()
+    .organization
+    .expect("the office")
+    .organization_id;
+
+    // The demo office files a court inquiry for a consenting citizen, up to the letter.
+    let citizen = "0012345709";
+    let membership = w.register(citizen, "09127654324").await;
+    let office = w.authority().await;
+    let filed = w
+        .file_on_behalf(&office, citizen, &membership)
+        .await
+        .unwrap_or_else(|e| panic!("{label}: the office files: {e}"));
+    let parcel = w.owner().clone();
+    let rt = grpc::request_type(&Once, &w.inquiry, &office, "court")
+        .await
+        .expect("the request type");
+    let mut c = w.inquiry.clone();
+    let token = Some(office.as_str());
+    let inq = c
+        .accept_undertakings(estelam_runtime::grpc::outgoing(
+            pb::AcceptUndertakingsRequest {
+                inquiry_id: filed.inquiry_id.clone(),
+                expected_version: filed.version,
+                client_request_id: support::nine_steps::key(),
+                undertaking_version_ids: rt
+                    .undertakings
+                    .iter()
+                    .map(|u| u.undertaking_version_id.clone())
+                    .collect(),
+            },
+            token,
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: undertakings: {e}"))
+        .into_inner()
+        .inquiry
+        .expect("inquiry");
+    let inq = c
+        .set_property(estelam_runtime::grpc::outgoing(
+            pb::SetPropertyRequest {
+                inquiry_id: inq.inquiry_id.clone(),
+                expected_version: inq.version,
+                client_request_id: support::nine_steps::key(),
+                location: Some(pb::set_property_request::Location::RenovationCode(
+                    parcel.renovation_code.clone(),
+                )),
+                request_number: parcel.request_number.clone(),
+            },
+            token,
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: property: {e}"))
+        .into_inner()
+        .inquiry
+        .expect("inquiry");
+
+    // Over gRPC: naming the other office is refused, saying why.
+    let letter = |org: &str| pb::SetLetterRequest {
+        inquiry_id: inq.inquiry_id.clone(),
+        expected_version: inq.version,
+        client_request_id: support::nine_steps::key(),
+        letter_number: LETTER_NUMBER.into(),
+        letter_date_jalali: LETTER_DATE.into(),
+        authority_organization_id: org.into(),
+    };
+    let refused = c
+        .set_letter(estelam_runtime::grpc::outgoing(letter(&other), token))
+        .await
+        .expect_err("naming another office is refused");
+    assert_eq!(refused.code(), Code::PermissionDenied, "{label}: {refused}");
+    let e = ServiceError::from_status(&refused);
+    assert_eq!(e.reason, "AUTHORITY_NOT_OWN_ORGANIZATION", "{label}: {e:?}");
+    assert!(!e.message_fa.is_empty() && !e.message_en.is_empty());
+
+    // Through the gateway: the same refusal as a 403 problem.
+    let h = http::Applicant::new(&w.system.gateway_url, &office);
+    let reply = h
+        .put(
+            &format!("/api/v1/inquiries/{}/letter", inq.inquiry_id),
+            json!({"expected_version": inq.version, "client_request_id": support::nine_steps::key(),
+                   "letter_number": LETTER_NUMBER, "letter_date_jalali": LETTER_DATE,
+                   "authority_organization_id": other}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{label}: {reply}");
+    assert_eq!(
+        reply.body["reason"], "AUTHORITY_NOT_OWN_ORGANIZATION",
+        "{label}: {reply}"
+    );
+
+    // Its own organisation (named, or left out) is accepted.
+    let own = c
+        .set_letter(estelam_runtime::grpc::outgoing(
+            letter(&w.people.authority.organization_id),
+            token,
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: the office names itself: {e}"))
+        .into_inner()
+        .inquiry
+        .expect("inquiry");
+    assert_eq!(
+        own.letter.expect("the letter").authority_organization_id,
+        w.people.authority.organization_id,
+        "{label}"
+    );
 }

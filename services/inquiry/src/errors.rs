@@ -440,6 +440,16 @@ pub fn authority_not_found() -> ServiceError {
     )
 }
 
+/// An authority user named another organisation as the inquiring authority.
+pub fn authority_not_own_organization() -> ServiceError {
+    ServiceError::new(
+        ErrorCode::PermissionDenied,
+        r::AUTHORITY_NOT_OWN_ORGANIZATION,
+        "کاربر مرجع فقط می‌تواند سازمان خودش را به‌عنوان مرجع استعلام‌کننده نام ببرد.",
+        "An authority's user can name only their own organisation as the inquiring authority.",
+    )
+}
+
 // ---- step 5b: documents ------------------------------------------------------------------
 
 /// More than `max` documents.
@@ -670,6 +680,7 @@ mod tests {
             letter_date_in_future("1499/01/01", "1403/01/01"),
             authority_required(),
             authority_not_found(),
+            authority_not_own_organization(),
             documents_too_many(20),
             document_not_found("d"),
             required_documents_missing(&[DocumentKind::OwnershipDeed as i32]),

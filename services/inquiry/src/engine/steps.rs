@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use estelam_domain::{CheckCode, CodeKind, JalaliDate, NationalCode, RenovationCode};
 use estelam_proto::inquiry::v1 as pb;
 use estelam_proto::property::v1 as ppb;
-use estelam_runtime::auth::Caller;
+use estelam_runtime::auth::{Caller, Role};
 use estelam_runtime::error::ServiceError;
 
 use super::idempotency::{Answered, Idempotency};
@@ -338,6 +338,11 @@ impl Engine {
         }
         if org_id.is_empty() {
             return Err(errors::authority_required());
+        }
+        // The named organisation's account pays the inquiry fee and the answer names it as
+        // the inquirer: an authority's user speaks for their own organisation only.
+        if caller.has(Role::Authority) && caller.organization.as_deref() != Some(org_id.as_str()) {
+            return Err(errors::authority_not_own_organization());
         }
         let org = self
             .ports

@@ -98,4 +98,7 @@ catalogue! {
     /// A citizen's token carries no national code (`nc`), so who the applicant is cannot be
     /// known from identity; the form is never trusted instead.
     CALLER_NATIONAL_CODE_ABSENT,
+    /// An authority user named an organisation other than their own as the inquiring
+    /// authority (its account would be charged for an inquiry it never made).
+    AUTHORITY_NOT_OWN_ORGANIZATION,
 }
