@@ -35,6 +35,8 @@ pub struct World {
     pub http: reqwest::Client,
     /// The gateway's OpenAPI document, as it serves it.
     pub doc: Value,
+    /// The demo people (the trust specifications file with their parcels).
+    pub people: estelam::demo::DemoPeople,
     tokens: BTreeMap<Who, String>,
     /// A citizen's refresh token (which must never pass as an access token).
     pub refresh_token: String,
@@ -166,6 +168,7 @@ impl World {
             settings,
             http,
             doc,
+            people,
             tokens,
             refresh_token,
             signing,
