@@ -7,8 +7,8 @@
 //! * a no-debt inquiry is issued within its Submit call;
 //! * an inquiry with debt waits, is paid through the sandbox PSP, and is issued by the
 //!   `fees.debt.cleared` event;
-//! * a wrong request number, a wrong owner, a missing deed and a future letter date are
-//!   each refused at their own step with a reason;
+//! * a wrong request number, someone other than the citizen named as applicant, a missing
+//!   deed and a future letter date are each refused at their own step with a reason;
 //! * the inquiry service stopped after payment and before issue, then restarted, issues
 //!   exactly one answer;
 //! * the answer's Ed25519 signature verifies (by `VerifyAnswer` and independently, with the
@@ -714,9 +714,11 @@ async fn run_everything(w: &mut World) {
     let err = c
         .applicant(&owing.name, &owing.national_code, ppb::OwnershipType::Full)
         .await
-        .expect_err("someone who does not own the parcel");
+        .expect_err("someone other than the citizen logged in");
     let (r, fa, en) = reason(&err);
-    assert_eq!(r, "APPLICANT_NOT_OWNER", "{label}");
+    // A citizen files only as themselves: naming another person is refused as such,
+    // before the parcel's owners are even asked.
+    assert_eq!(r, "APPLICANT_NOT_CALLER", "{label}");
     assert!(!fa.is_empty() && !en.is_empty());
     assert_eq!(
         c.refresh().await.expect("the inquiry").state,

@@ -42,6 +42,7 @@ mod support;
 mod text;
 mod throttle;
 mod tokens;
+mod trust;
 mod uploads;
 mod world;
 
@@ -85,6 +86,10 @@ on_every_backend! {
     other_citizens_objects_do_not_exist => crate::objects::other_citizens_objects_do_not_exist;
     /// Hostile uploads are refused and leave nothing stored.
     upload_attacks_are_refused => crate::uploads::upload_attacks_are_refused;
+    /// A citizen who names another person as the applicant is refused (impersonation).
+    a_citizen_cannot_file_as_someone_else => crate::trust::a_citizen_cannot_file_as_someone_else;
+    /// An office's user cannot name (and so charge) another office.
+    an_office_cannot_charge_another_office => crate::trust::an_office_cannot_charge_another_office;
     /// Injection strings change nothing and leak nothing.
     sql_injection_changes_and_leaks_nothing => crate::injection::sql_injection_changes_and_leaks_nothing;
     /// A bidi override in free text is refused over HTTP and gRPC, naming the field.

@@ -35,6 +35,8 @@ pub struct World {
     pub http: reqwest::Client,
     /// The gateway's OpenAPI document, as it serves it.
     pub doc: Value,
+    /// The demo people (the trust specifications file with their parcels).
+    pub people: estelam::demo::DemoPeople,
     tokens: BTreeMap<Who, String>,
     /// The citizen's parcel (a renovation code), for tests that need a real one.
     pub parcel: String,
@@ -168,6 +170,7 @@ impl World {
             settings,
             http,
             doc,
+            people,
             tokens,
             parcel: people.citizens[0].renovation_code.clone(),
             refresh_token,

@@ -627,7 +627,11 @@ pub struct ApplicantBody {
     pub client_request_id: String,
     /// Applicant's full name.
     pub full_name: String,
-    /// Applicant's national code.
+    /// Applicant's national code. Optional: a citizen's own inquiry is always in the name of
+    /// the person logged in (the code comes from their login), and one on behalf is in the
+    /// name of the consenting citizen; a code sent that is not that person's is refused
+    /// (`APPLICANT_NOT_CALLER`, `CONSENTING_APPLICANT_MISMATCH`).
+    #[serde(default)]
     pub national_code: String,
     /// `full`, `shared`, `endowment`, `state`, `leasehold`.
     pub ownership_type: String,

@@ -365,7 +365,13 @@ impl IdentityService for Api {
         let r = request.get_ref();
         let matched = self
             .identity
-            .verify_membership(&caller, &origin, &r.national_code, &r.membership_code)
+            .verify_membership(
+                &caller,
+                &origin,
+                &r.national_code,
+                &r.membership_code,
+                &r.organization_id,
+            )
             .await?;
         Ok(Response::new(match matched {
             Some(a) => pb::VerifyMembershipCodeResponse {

@@ -283,6 +283,7 @@ async fn admins_manage_organizations_staff_authorities_service_accounts_and_stat
         let check = |membership: String| pb::VerifyMembershipCodeRequest {
             national_code: national.clone(),
             membership_code: membership,
+            organization_id: String::new(),
         };
         let yes = client
             .verify_membership_code(with_token(

@@ -233,3 +233,83 @@ async fn a_lockout_is_audited_and_says_when_to_come_back() {
         h.stop().await;
     }
 }
+
+/// The consent check of on-behalf filing counts wrong membership codes per (organisation,
+/// citizen): the inquiry service asks for every office from one account and one address,
+/// so one office's wrong codes must block neither another office's check for the same
+/// citizen nor the same office's check for another citizen.
+#[tokio::test]
+async fn wrong_membership_codes_are_counted_per_organisation_and_citizen() {
+    for h in start_all("identity_consent_throttle", settings()).await {
+        let label = h.label;
+        let mut client = h.client();
+        let service = client
+            .client_credentials_token(pb::ClientCredentialsTokenRequest {
+                client_id: FEES_CLIENT_ID.into(),
+                client_secret: FEES_SECRET.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .access_token;
+        let first = fresh_national_code();
+        let first_code = register(&mut client, &first).await.membership_code;
+        let second = fresh_national_code();
+        let second_code = register(&mut client, &second).await.membership_code;
+        let check = |org: &str, national: &str, membership: &str| {
+            with_token(
+                pb::VerifyMembershipCodeRequest {
+                    national_code: national.into(),
+                    membership_code: membership.into(),
+                    organization_id: org.into(),
+                },
+                &service,
+            )
+        };
+        let wrong = (1..)
+            .map(|n| {
+                estelam_domain::CheckCode::from_sequence(estelam_domain::CodeKind::Membership, n)
+                    .unwrap()
+                    .as_str()
+                    .to_owned()
+            })
+            .find(|c| *c != first_code)
+            .unwrap();
+        let wrong = wrong.as_str();
+        let mut blocked = false;
+        for _ in 0..6 {
+            match client
+                .verify_membership_code(check("office-a", &first, wrong))
+                .await
+            {
+                Ok(r) => assert!(!r.into_inner().matches, "{label}"),
+                Err(e) => {
+                    assert_eq!(e.code(), Code::ResourceExhausted, "{label}: {e}");
+                    blocked = true;
+                }
+            }
+        }
+        assert!(blocked, "{label}: office A's guessing is throttled");
+        // Office B, same citizen, right code: not blocked by office A's guesses.
+        let b = client
+            .verify_membership_code(check("office-b", &first, &first_code))
+            .await
+            .unwrap_or_else(|e| panic!("{label}: office B is not blocked: {e}"))
+            .into_inner();
+        assert!(b.matches, "{label}");
+        // Office A, another citizen, right code: not blocked either.
+        let a = client
+            .verify_membership_code(check("office-a", &second, &second_code))
+            .await
+            .unwrap_or_else(|e| panic!("{label}: office A's other citizen: {e}"))
+            .into_inner();
+        assert!(a.matches, "{label}");
+        // And office A, the guessed citizen, stays blocked even with the right code.
+        let still = client
+            .verify_membership_code(check("office-a", &first, &first_code))
+            .await
+            .unwrap_err();
+        assert_eq!(still.code(), Code::ResourceExhausted, "{label}");
+        h.stop().await;
+    }
+}

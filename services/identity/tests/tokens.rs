@@ -175,6 +175,7 @@ async fn a_service_gets_and_caches_its_token_with_client_credentials() {
                 pb::VerifyMembershipCodeRequest {
                     national_code: national,
                     membership_code: citizen.membership_code,
+                    organization_id: String::new(),
                 },
                 &first,
             ))

@@ -472,6 +472,16 @@ pub fn authority_not_found() -> ServiceError {
     )
 }
 
+/// An authority user named another organisation as the inquiring authority.
+pub fn authority_not_own_organization() -> ServiceError {
+    ServiceError::new(
+        ErrorCode::PermissionDenied,
+        r::AUTHORITY_NOT_OWN_ORGANIZATION,
+        "کاربر مرجع فقط می‌تواند سازمان خودش را به‌عنوان مرجع استعلام‌کننده نام ببرد.",
+        "An authority's user can name only their own organisation as the inquiring authority.",
+    )
+}
+
 // ---- step 5b: documents ------------------------------------------------------------------
 
 /// More than `max` documents.
@@ -540,6 +550,26 @@ pub fn consenting_applicant_mismatch() -> ServiceError {
         r::CONSENTING_APPLICANT_MISMATCH,
         "کد ملی با کد ملی متقاضی‌ای که رضایت داده است یکی نیست.",
         "This national code is not that of the applicant who consented.",
+    )
+}
+
+/// A citizen named someone other than themselves as the applicant of their own inquiry.
+pub fn applicant_not_caller() -> ServiceError {
+    ServiceError::new(
+        ErrorCode::PermissionDenied,
+        r::APPLICANT_NOT_CALLER,
+        "شما فقط می‌توانید برای خودتان استعلام ثبت کنید؛ کد ملی متقاضی باید کد ملی خودتان باشد. برای اقدام از طرف مالک، از مسیر وکالت استفاده کنید.",
+        "You can file only for yourself: the applicant's national code must be your own. To act for an owner, use representation (power of attorney).",
+    )
+}
+
+/// A citizen whose token does not say who they are (no national code claim).
+pub fn caller_national_code_absent() -> ServiceError {
+    ServiceError::new(
+        ErrorCode::PermissionDenied,
+        r::CALLER_NATIONAL_CODE_ABSENT,
+        "کد ملی شما در نشست ورود شما نیست؛ از سامانه خارج شوید و دوباره وارد شوید.",
+        "Your login does not carry your national code; log out and log in again.",
     )
 }
 
@@ -682,11 +712,14 @@ mod tests {
             letter_date_in_future("1499/01/01", "1403/01/01"),
             authority_required(),
             authority_not_found(),
+            authority_not_own_organization(),
             documents_too_many(20),
             document_not_found("d"),
             required_documents_missing(&[DocumentKind::OwnershipDeed as i32]),
             applicant_name_required(),
             consenting_applicant_mismatch(),
+            applicant_not_caller(),
+            caller_national_code_absent(),
             ownership_type_required(),
             parcel_gone(),
             bill_missing(),

@@ -110,9 +110,11 @@ pub trait IdentityPort: Send + Sync {
         &self,
         organization_id: &str,
     ) -> Result<Option<ipb::Organization>, ServiceError>;
-    /// Whether a national code and membership code belong to one active citizen.
+    /// Whether a national code and membership code belong to one active citizen, asked for
+    /// `organization_id`: identity counts wrong codes per (organisation, citizen).
     async fn verify_membership_code(
         &self,
+        organization_id: &str,
         national_code: &str,
         membership_code: &str,
     ) -> Result<ipb::VerifyMembershipCodeResponse, ServiceError>;
@@ -413,6 +415,7 @@ impl IdentityPort for GrpcIdentity {
 
     async fn verify_membership_code(
         &self,
+        organization_id: &str,
         national_code: &str,
         membership_code: &str,
     ) -> Result<ipb::VerifyMembershipCodeResponse, ServiceError> {
@@ -423,6 +426,7 @@ impl IdentityPort for GrpcIdentity {
             ipb::VerifyMembershipCodeRequest {
                 national_code: national_code.to_owned(),
                 membership_code: membership_code.to_owned(),
+                organization_id: organization_id.to_owned(),
             },
             Some(&token),
         ))

@@ -851,13 +851,20 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
             .inquiry
             .unwrap();
 
-        // A wrong owner, and the wrong ownership type.
-        for (nc, ownership, reason) in [
-            (OTHER_NC, ppb::OwnershipType::Full, "APPLICANT_NOT_OWNER"),
+        // Someone else named (a citizen files only as themselves), and the wrong ownership
+        // type.
+        for (nc, ownership, reason, code) in [
+            (
+                OTHER_NC,
+                ppb::OwnershipType::Full,
+                "APPLICANT_NOT_CALLER",
+                Code::PermissionDenied,
+            ),
             (
                 OWNER_NC,
                 ppb::OwnershipType::Shared,
                 "OWNERSHIP_TYPE_MISMATCH",
+                Code::InvalidArgument,
             ),
         ] {
             let err = c
@@ -874,7 +881,7 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
                 ))
                 .await
                 .unwrap_err();
-            assert_eq!(err.code(), Code::InvalidArgument);
+            assert_eq!(err.code(), code);
             let (r, fa, en) = messages(&err);
             assert_eq!(r, reason);
             assert!(!fa.is_empty() && !en.is_empty());

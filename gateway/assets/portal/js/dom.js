@@ -57,6 +57,7 @@ export function field(name, label, options = {}) {
       value: options.value,
       minlength: options.minlength,
       maxlength: options.maxlength,
+      readonly: options.readonly,
     });
   if (!input.id) input.id = id;
   const hintId = `${input.id}-hint`;

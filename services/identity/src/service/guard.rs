@@ -12,7 +12,7 @@ use sqlx::AnyConnection;
 use super::{Identity, Origin, micros};
 use crate::errors;
 use crate::store::{self, AccountRow};
-use crate::throttle::Penalty;
+use crate::throttle::{Penalty, Policy};
 
 impl Identity {
     /// An audit event as a row, stamped now; identifiers and user agents are truncated so
@@ -90,17 +90,56 @@ impl Identity {
         identifier: &str,
         origin: &Origin,
     ) -> Result<Option<Duration>, ServiceError> {
+        let source_key = Self::source_key(origin);
+        self.record_failures(
+            conn,
+            &[
+                (subject_key, &self.accounts_policy),
+                (source_key.as_str(), &self.sources_policy),
+            ],
+            account,
+            identifier,
+            origin,
+        )
+        .await
+    }
+
+    /// Counts one failure against `subject_key` alone, not the source: for a check that a
+    /// service makes for many people from one address (the consent check of on-behalf
+    /// filing), where the source is the service, not the person guessing.
+    pub(super) async fn record_failure_of(
+        &self,
+        conn: &mut AnyConnection,
+        subject_key: &str,
+        account: &str,
+        identifier: &str,
+        origin: &Origin,
+    ) -> Result<Option<Duration>, ServiceError> {
+        self.record_failures(
+            conn,
+            &[(subject_key, &self.accounts_policy)],
+            account,
+            identifier,
+            origin,
+        )
+        .await
+    }
+
+    async fn record_failures(
+        &self,
+        conn: &mut AnyConnection,
+        keys: &[(&str, &Policy)],
+        account: &str,
+        identifier: &str,
+        origin: &Origin,
+    ) -> Result<Option<Duration>, ServiceError> {
         let now = now_micros();
         let window_start = now
             - micros(Duration::from_secs(
                 self.settings.identity.throttle.window_secs,
             ));
         let mut wait: Option<Duration> = None;
-        let source_key = Self::source_key(origin);
-        for (key, policy) in [
-            (subject_key, &self.accounts_policy),
-            (source_key.as_str(), &self.sources_policy),
-        ] {
+        for &(key, policy) in keys {
             let failures = store::record_failure(conn, key, now, window_start).await?;
             let (delay, locked) = match policy.penalty(failures) {
                 Penalty::None => continue,

@@ -92,6 +92,7 @@ impl Identity {
         origin: &Origin,
         national: &str,
         membership: &str,
+        organization_id: &str,
     ) -> Result<Option<AccountRow>, ServiceError> {
         caller.require_any(&[Role::Service, Role::Authority])?;
         let mut v = Violations::default();
@@ -101,9 +102,20 @@ impl Identity {
         let (Some(national), Some(membership)) = (national, membership) else {
             return Err(validated_without_value());
         };
-        let subject_key = format!("caller:{}", caller.subject);
-        self.check_throttle(&[&subject_key, &Self::source_key(origin)])
-            .await?;
+        // Wrong codes count per (organisation, citizen): the inquiry service asks for every
+        // office from one account and one address, so counting by caller or by source would
+        // let one office's mistakes block every office's filings.
+        let asking = if caller.has(Role::Authority) {
+            caller.organization.clone().unwrap_or_default()
+        } else {
+            organization_id.trim().to_owned()
+        };
+        let subject_key = if asking.is_empty() {
+            format!("consent:caller:{}:{}", caller.subject, national.as_str())
+        } else {
+            format!("consent:org:{asking}:{}", national.as_str())
+        };
+        self.check_throttle(&[&subject_key]).await?;
         let mut conn = self.conn().await?;
         let account = store::account_by_national_code(&mut conn, national.as_str()).await?;
         let matched = account.filter(|a| {
@@ -132,7 +144,7 @@ impl Identity {
         .await?;
         if matched.is_none()
             && let Some(wait) = self
-                .record_failure(&mut conn, &subject_key, "", national.as_str(), origin)
+                .record_failure_of(&mut conn, &subject_key, "", national.as_str(), origin)
                 .await?
         {
             return Err(errors::throttled(wait));

@@ -66,11 +66,13 @@ impl Engine {
                     CheckCode::parse(CodeKind::Membership, &req.applicant_membership_code)
                         .map_err(|e| errors::membership_code_invalid(&e))?;
                 // After the replay: identity throttles these checks like logins, and a
-                // retry must not spend an attempt.
+                // retry must not spend an attempt. It counts them per (organisation,
+                // citizen), so the office is named: this service asks for every office.
+                let organization = caller.organization.as_deref().unwrap_or("");
                 let consent = self
                     .ports
                     .identity
-                    .verify_membership_code(national.as_str(), membership.as_str())
+                    .verify_membership_code(organization, national.as_str(), membership.as_str())
                     .await?;
                 if !consent.matches || consent.account_id.is_empty() {
                     return Err(errors::consent_not_verified());

@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use estelam_domain::{CheckCode, CodeKind, JalaliDate, NationalCode, RenovationCode, clean_text};
 use estelam_proto::inquiry::v1 as pb;
 use estelam_proto::property::v1 as ppb;
-use estelam_runtime::auth::Caller;
+use estelam_runtime::auth::{Caller, Role};
 use estelam_runtime::error::ServiceError;
 
 use super::idempotency::{Answered, Idempotency};
@@ -341,6 +341,11 @@ impl Engine {
         if org_id.is_empty() {
             return Err(errors::authority_required());
         }
+        // The named organisation's account pays the inquiry fee and the answer names it as
+        // the inquirer: an authority's user speaks for their own organisation only.
+        if caller.has(Role::Authority) && caller.organization.as_deref() != Some(org_id.as_str()) {
+            return Err(errors::authority_not_own_organization());
+        }
         let org = self
             .ports
             .identity
@@ -416,13 +421,7 @@ impl Engine {
         if name.is_empty() || name.chars().count() > 200 {
             return Err(errors::applicant_name_required());
         }
-        let national = NationalCode::parse(&req.national_code)
-            .map_err(|e| errors::national_code_invalid("national_code", &e))?;
-        if !inq.consented_national_code.is_empty()
-            && inq.consented_national_code != national.as_str()
-        {
-            return Err(errors::consenting_applicant_mismatch());
-        }
+        let national = applicant_national_code(caller, &inq, &req.national_code)?;
         let ownership = ppb::OwnershipType::try_from(req.ownership_type)
             .ok()
             .filter(|t| *t != ppb::OwnershipType::Unspecified)
@@ -463,6 +462,46 @@ impl Engine {
         });
         Ok(Outcome::Recorded(inq))
     }
+}
+
+/// Who the applicant of `inq` is, whatever the form says: for an authority's on-behalf
+/// filing the citizen who consented, for a citizen's own inquiry the person logged in (their
+/// national code from identity's token, never from the form). A form national code may still
+/// be sent (older clients, the portal's locked field) but must be that same person's; a
+/// citizen's token without a national code is refused rather than trusting the form.
+fn applicant_national_code(
+    caller: &Caller,
+    inq: &Inquiry,
+    typed: &str,
+) -> Result<NationalCode, ServiceError> {
+    let typed = typed.trim();
+    let typed = if typed.is_empty() {
+        None
+    } else {
+        Some(
+            NationalCode::parse(typed)
+                .map_err(|e| errors::national_code_invalid("national_code", &e))?,
+        )
+    };
+    if !inq.consented_national_code.is_empty() {
+        let consented = NationalCode::parse(&inq.consented_national_code)
+            .map_err(|e| errors::national_code_invalid("national_code", &e))?;
+        if typed.is_some_and(|t| t != consented) {
+            return Err(errors::consenting_applicant_mismatch());
+        }
+        return Ok(consented);
+    }
+    // A citizen's own inquiry (may_act lets only its citizen take the step).
+    let own = caller
+        .national_code
+        .as_deref()
+        .filter(|nc| !nc.trim().is_empty())
+        .ok_or_else(errors::caller_national_code_absent)?;
+    let own = NationalCode::parse(own).map_err(|_| errors::caller_national_code_absent())?;
+    if typed.is_some_and(|t| t != own) {
+        return Err(errors::applicant_not_caller());
+    }
+    Ok(own)
 }
 
 /// Step 3's rule: exactly the request type's current texts, each accepted.

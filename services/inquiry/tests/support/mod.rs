@@ -666,8 +666,12 @@ impl Harness {
         let service_token = mint.token("inquiry-service", &[Role::Service]);
         let mut authority_claims = mint.claims("authority-user", &[Role::Authority]);
         authority_claims.org = Some(ORG_ID.into());
+        // The citizen is the parcel's owner: a citizen files only as themselves, and who
+        // they are comes from the token's national code.
+        let mut citizen_claims = mint.claims(&citizen_id, &[Role::Citizen]);
+        citizen_claims.nc = Some(OWNER_NC.into());
         let mut h = Harness {
-            citizen: mint.token(&citizen_id, &[Role::Citizen]),
+            citizen: mint.sign(&citizen_claims),
             other_citizen: mint.token("another-citizen", &[Role::Citizen]),
             authority: mint.sign(&authority_claims),
             clerk: mint.token("clerk-1", &[Role::Clerk]),

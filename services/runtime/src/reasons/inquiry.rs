@@ -92,4 +92,13 @@ catalogue! {
     ANSWER_NOT_ISSUED,
     /// A verification code whose form or check digit is wrong.
     VERIFICATION_CODE_INVALID,
+    /// A citizen named someone else as the applicant of their own inquiry: a citizen files
+    /// only as themselves (acting for an owner is representation, not a typed national code).
+    APPLICANT_NOT_CALLER,
+    /// A citizen's token carries no national code (`nc`), so who the applicant is cannot be
+    /// known from identity; the form is never trusted instead.
+    CALLER_NATIONAL_CODE_ABSENT,
+    /// An authority user named an organisation other than their own as the inquiring
+    /// authority (its account would be charged for an inquiry it never made).
+    AUTHORITY_NOT_OWN_ORGANIZATION,
 }

@@ -223,7 +223,12 @@ function applicantStep(inquiry, next) {
   return h('div', {}, h('h2', {}, t('applicant')),
     stepForm([
       field('full_name', t('full_name'), { required: true, value: [account.first_name, account.last_name].filter(Boolean).join(' ') }),
-      field('national_code', t('national_code'), { digits: true, inputmode: 'numeric', required: true, value: account.national_code }),
+      // A citizen files only as themselves: their own inquiry's applicant is the person
+      // logged in, so the code comes from the session and cannot be typed over.
+      field('national_code', t('national_code'), {
+        digits: true, inputmode: 'numeric', required: true, value: account.national_code,
+        readonly: !inquiry.filed_by_organization_id && Boolean(account.national_code),
+      }),
       field('ownership_type', t('ownership_type'), { input: select }),
     ], t('next'), async (v) => {
       next(await put(`${base(inquiry)}/applicant`, {
