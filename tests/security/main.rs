@@ -34,6 +34,7 @@ mod injection;
 mod matrix;
 mod objects;
 mod rules;
+mod sessions;
 #[path = "../support/mod.rs"]
 mod support;
 mod throttle;
@@ -77,6 +78,9 @@ on_every_backend! {
     bad_tokens_are_refused => crate::tokens::bad_tokens_are_refused;
     /// A disabled account's unexpired token is refused everywhere once keys are refetched.
     a_disabled_accounts_token_is_refused => crate::tokens::a_disabled_accounts_token_is_refused;
+    /// A plain logout ends that session's tokens everywhere and no other session's; log out
+    /// everywhere ends every session's.
+    logout_ends_the_sessions_tokens_everywhere => crate::sessions::logout_ends_the_sessions_tokens_everywhere;
     /// Someone else's inquiry or document looks exactly like a missing one.
     other_citizens_objects_do_not_exist => crate::objects::other_citizens_objects_do_not_exist;
     /// Hostile uploads are refused and leave nothing stored.

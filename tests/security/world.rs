@@ -38,6 +38,8 @@ pub struct World {
     tokens: BTreeMap<Who, String>,
     /// A citizen's refresh token (which must never pass as an access token).
     pub refresh_token: String,
+    /// The citizen's national code and password, for a test that needs sessions of its own.
+    pub citizen_login: (String, String),
     /// Identity's current signing key, to mint tokens that differ from good ones in exactly
     /// one claim.
     pub signing: (String, ed25519_dalek::SigningKey),
@@ -147,6 +149,7 @@ impl World {
         .tokens
         .expect("tokens")
         .refresh_token;
+        let citizen_login = (logins[0].1.clone(), logins[0].2.clone());
         let signing = identity_signing_key(&settings).await;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -168,6 +171,7 @@ impl World {
             doc,
             tokens,
             refresh_token,
+            citizen_login,
             signing,
             postgres,
             _data: data,

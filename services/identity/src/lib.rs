@@ -17,6 +17,12 @@
 //!   services verify tokens without asking identity, so they refuse the account's tokens
 //!   from their next key refresh (`auth.key_refresh_secs`, 30 s by default); identity's own
 //!   calls check the account on every request and refuse them immediately.
+//! * **Ending a session** (logout, "log out everywhere", a password change, a reused
+//!   refresh token) also ends its access tokens: every token carries its session (`sid`),
+//!   and `GetSigningKeys` lists the sessions ended within the longest token lifetime, so
+//!   every service refuses their tokens from its next key refresh and identity at once.
+//!   Log out everywhere ends every session of the account by its id rather than revoking
+//!   the account like a disable, so a login right after it is not caught by the revocation.
 //! * **Brute force**: failures are counted per account and per source address, in the store;
 //!   delays grow, then the key is locked out; refusals are RESOURCE_EXHAUSTED with RetryInfo.
 //!   The source is the peer address, or `x-forwarded-for` when the peer is a trusted proxy

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod paging;
 pub mod reasons;
+pub mod revocations;
 pub mod shed;
 pub mod shutdown;
 pub mod telemetry;

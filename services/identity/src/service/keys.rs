@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use estelam_proto::identity::v1::AuditEventKind;
-use estelam_runtime::auth::RevokedSubject;
+use estelam_runtime::auth::{RevokedSession, RevokedSubject};
 use estelam_runtime::db::now_micros;
 use estelam_runtime::error::ServiceError;
 use sqlx::AnyConnection;
@@ -100,6 +100,7 @@ impl Identity {
         for revoked in self.revoked_subjects().await? {
             self.verifier.revoke(revoked);
         }
+        self.refuse_ended_sessions().await?;
         if let Some(current) = self
             .keys
             .published()
@@ -137,6 +138,31 @@ impl Identity {
     pub(super) fn revocation_hold(&self) -> Duration {
         let s = &self.settings.identity;
         Duration::from_secs(s.access_token_ttl_secs.max(s.service_token_ttl_secs) + 60)
+    }
+
+    /// Makes this replica's own verifier refuse the tokens of every session that ended
+    /// within the hold, at once (after a logout) rather than at the next reload.
+    pub(super) async fn refuse_ended_sessions(&self) -> Result<(), ServiceError> {
+        for ended in self.revoked_sessions().await? {
+            self.verifier.revoke_session(ended);
+        }
+        Ok(())
+    }
+
+    /// The ended sessions to publish with the signing keys (`GetSigningKeys`): every
+    /// session that ended within the hold, since a token issued in it may still be unexpired.
+    pub async fn revoked_sessions(&self) -> Result<Vec<RevokedSession>, ServiceError> {
+        let hold = micros(self.revocation_hold());
+        let rows =
+            store::session_revocations(&mut *self.conn().await?, now_micros() - hold).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(session_id, at)| RevokedSession {
+                session_id,
+                revoked_at: u64::try_from(at / MICROS).unwrap_or_default(),
+                hold_until: u64::try_from((at + hold).div_euclid(MICROS) + 1).unwrap_or_default(),
+            })
+            .collect())
     }
 
     /// The revocations to publish with the signing keys (`GetSigningKeys`).
