@@ -26,7 +26,8 @@
 //! * **Brute force**: failures are counted per account and per source address, in the store;
 //!   delays grow, then the key is locked out; refusals are RESOURCE_EXHAUSTED with RetryInfo.
 //!   The source is the peer address, or `x-forwarded-for` when the peer is a trusted proxy
-//!   (`identity.trusted_proxies`, the gateway's addresses).
+//!   (`identity.trusted_proxies`, the gateway's addresses). A refusal with no account to
+//!   blame (registration's "already registered") counts once, against the source only.
 //! * Every authentication and account event is appended to `audit_events`, which the store
 //!   refuses to update or delete.
 //!

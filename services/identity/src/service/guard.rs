@@ -97,10 +97,17 @@ impl Identity {
             ));
         let mut wait: Option<Duration> = None;
         let source_key = Self::source_key(origin);
-        for (key, policy) in [
-            (subject_key, &self.accounts_policy),
-            (source_key.as_str(), &self.sources_policy),
-        ] {
+        // A refusal with no account to blame (registration's "already registered") names
+        // the source as its subject: it counts once against the source, not twice.
+        let keys = if subject_key == source_key {
+            vec![(source_key.as_str(), &self.sources_policy)]
+        } else {
+            vec![
+                (subject_key, &self.accounts_policy),
+                (source_key.as_str(), &self.sources_policy),
+            ]
+        };
+        for (key, policy) in keys {
             let failures = store::record_failure(conn, key, now, window_start).await?;
             let (delay, locked) = match policy.penalty(failures) {
                 Penalty::None => continue,
