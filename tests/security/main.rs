@@ -29,6 +29,7 @@
 //! * **Login throttling** ([`throttle`]): per account and per source, over HTTP (429 +
 //!   `Retry-After`) and over gRPC (`RESOURCE_EXHAUSTED` with a retry delay).
 
+mod at_rest;
 mod calls;
 mod injection;
 mod matrix;
@@ -81,6 +82,8 @@ on_every_backend! {
     /// A plain logout ends that session's tokens everywhere and no other session's; log out
     /// everywhere ends every session's.
     logout_ends_the_sessions_tokens_everywhere => crate::sessions::logout_ends_the_sessions_tokens_everywhere;
+    /// Signing keys are stored sealed and every file in the data directory is private.
+    secrets_are_sealed_and_private => crate::at_rest::secrets_are_sealed_and_private;
     /// Someone else's inquiry or document looks exactly like a missing one.
     other_citizens_objects_do_not_exist => crate::objects::other_citizens_objects_do_not_exist;
     /// Hostile uploads are refused and leave nothing stored.

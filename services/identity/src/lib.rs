@@ -9,8 +9,9 @@
 //! * **Tokens**: Ed25519 JWT access tokens (15 minutes) with the claims of
 //!   [`estelam_runtime::auth::Claims`], verified locally by every service; opaque refresh
 //!   tokens stored as SHA-256 hashes, rotated on each use, a reused one revoking its session.
-//!   Signing keys live in the store (unencrypted: encryption at rest is the database's job
-//!   here) and rotate every `identity.signing_key_rotation_days`; `GetSigningKeys` and
+//!   Signing keys live in the store sealed under a key-encryption key
+//!   (`identity.signing_key_encryption_key`, or a file generated once in the data directory,
+//!   mode 0600), so a copy of the store cannot mint tokens; they rotate every `identity.signing_key_rotation_days`; `GetSigningKeys` and
 //!   [`jwks`] publish the current and previous public keys.
 //! * **Disabling an account** revokes its sessions at once and records a token revocation
 //!   that `GetSigningKeys` publishes until every token issued before it has expired. Other

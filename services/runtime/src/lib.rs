@@ -13,6 +13,7 @@ pub mod error;
 pub mod grpc;
 pub mod host;
 pub mod inbox;
+pub mod key_seal;
 pub mod metrics;
 pub mod outbox;
 pub mod paging;

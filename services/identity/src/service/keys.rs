@@ -27,7 +27,14 @@ impl Identity {
         let now = now_micros();
         let days = self.settings.identity.signing_key_rotation_days;
         let mut tx = self.db.begin().await?;
-        let keys = store::signing_keys(&mut tx).await?;
+        let sealed = store::seal_plaintext_keys(&mut tx, &self.seal).await?;
+        if sealed > 0 {
+            tracing::info!(
+                sealed,
+                "token-signing keys stored in the clear are now sealed"
+            );
+        }
+        let keys = store::signing_keys(&mut tx, &self.seal).await?;
         let current = keys
             .iter()
             .filter(|k| k.retired_at.is_none())
@@ -74,7 +81,7 @@ impl Identity {
             Duration::from_secs(longest) + 2 * KEY_RELOAD_INTERVAL + Duration::from_secs(60);
         store::retire_signing_keys(conn, now, now + micros(grace)).await?;
         let key = StoredKey::generate(now);
-        store::insert_signing_key(conn, &key).await?;
+        store::insert_signing_key(conn, &key, &self.seal).await?;
         if had_key {
             let event = self.audit_row(
                 AuditEventKind::SigningKeyRotated,
@@ -93,7 +100,7 @@ impl Identity {
     /// Reloads the key ring from the store and hands the public keys to the local verifier.
     /// Also sets `estelam_identity_signing_key_age_seconds` (alerted on past 90 days).
     pub async fn reload_keys(&self) -> Result<(), ServiceError> {
-        let keys = store::signing_keys(&mut *self.conn().await?).await?;
+        let keys = store::signing_keys(&mut *self.conn().await?, &self.seal).await?;
         self.keys.load(keys, now_micros())?;
         self.verifier.set_keys(&self.keys.public_keys());
         // Merged, not replaced: a revocation this replica just made stays until its hold ends.
