@@ -33,6 +33,7 @@ mod at_rest;
 mod calls;
 mod injection;
 mod matrix;
+mod mobile;
 mod objects;
 mod rules;
 mod sessions;
@@ -84,6 +85,8 @@ on_every_backend! {
     logout_ends_the_sessions_tokens_everywhere => crate::sessions::logout_ends_the_sessions_tokens_everywhere;
     /// Signing keys are stored sealed and every file in the data directory is private.
     secrets_are_sealed_and_private => crate::at_rest::secrets_are_sealed_and_private;
+    /// The mobile code has routes that verify it and resend it, with a limit.
+    the_mobile_code_is_asked_for_and_resends_are_limited => crate::mobile::the_mobile_code_is_asked_for_and_resends_are_limited;
     /// Someone else's inquiry or document looks exactly like a missing one.
     other_citizens_objects_do_not_exist => crate::objects::other_citizens_objects_do_not_exist;
     /// Hostile uploads are refused and leave nothing stored.
