@@ -27,7 +27,15 @@
 //!   body, path and query) of every route in the OpenAPI document: never a 5xx, never
 //!   database text in an answer, and another citizen's records unchanged.
 //! * **Login throttling** ([`throttle`]): per account and per source, over HTTP (429 +
-//!   `Retry-After`) and over gRPC (`RESOURCE_EXHAUSTED` with a retry delay).
+//!   `Retry-After`) and over gRPC (`RESOURCE_EXHAUSTED` with a retry delay); a registration
+//!   refused as "already registered" counts once against the address.
+//! * **Sessions** ([`sessions`]): logout ends that session's access tokens at every service
+//!   and the gateway within one key refresh, not another session's; log out everywhere ends
+//!   every session's.
+//! * **At rest** ([`at_rest`]): the token-signing key is stored sealed; the data directory
+//!   is 0700 and every file in it 0600.
+//! * **Mobile code** ([`mobile`]): the routes that verify and resend the registration code,
+//!   resends limited (429 + `Retry-After`, `RESOURCE_EXHAUSTED`).
 
 mod at_rest;
 mod calls;

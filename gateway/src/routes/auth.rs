@@ -53,7 +53,8 @@ pub struct LogoutBody {
     pub all_sessions: bool,
 }
 
-/// Ends a session (or all of them): its refresh token stops working at once.
+/// Ends a session (or all of them): its refresh token stops working at once, its access
+/// tokens at every service within one key refresh (`auth.key_refresh_secs`).
 #[utoipa::path(
     post,
     path = "/api/v1/auth/logout",
