@@ -88,6 +88,9 @@ def test_secrets_the_services_need_come_from_secrets(docs):
     inquiry = _env(by_name(docs, "Deployment", "inquiry"))
     name, key = _secret_ref(inquiry["ESTELAM_INQUIRY__SIGNING_KEY_ENCRYPTION_KEY"])
     assert name.startswith("estelam-answer-signing") and key == "kek"
+    identity = _env(by_name(docs, "Deployment", "identity"))
+    name, key = _secret_ref(identity["ESTELAM_IDENTITY__SIGNING_KEY_ENCRYPTION_KEY"])
+    assert name.startswith("estelam-token-signing") and key == "kek"
 
 
 def test_dev_answer_signing_kek_is_32_bytes(docs, overlay):

@@ -55,10 +55,12 @@ pub async fn ensure_demo_people(
     }
     let spec = PeopleSpec::compiled_in()?;
     let people = create_people(&spec, ports).await?;
-    std::fs::create_dir_all(data_dir)?;
-    let tmp = data_dir.join("demo.json.tmp");
-    std::fs::write(&tmp, serde_json::to_string_pretty(&people)?)?;
-    std::fs::rename(&tmp, &path)?;
+    // The demo people's passwords are in it: private to the owner, like every secret file.
+    estelam_runtime::key_seal::private_dir(data_dir)?;
+    estelam_runtime::key_seal::replace_private(
+        &path,
+        serde_json::to_string_pretty(&people)?.as_bytes(),
+    )?;
     Ok(people)
 }
 

@@ -30,13 +30,24 @@
 //!   number's note) is refused, over HTTP and gRPC, naming the field; Arabic ي/ك are kept as
 //!   Persian ی/ک.
 //! * **Login throttling** ([`throttle`]): per account and per source, over HTTP (429 +
-//!   `Retry-After`) and over gRPC (`RESOURCE_EXHAUSTED` with a retry delay).
+//!   `Retry-After`) and over gRPC (`RESOURCE_EXHAUSTED` with a retry delay); a registration
+//!   refused as "already registered" counts once against the address.
+//! * **Sessions** ([`sessions`]): logout ends that session's access tokens at every service
+//!   and the gateway within one key refresh, not another session's; log out everywhere ends
+//!   every session's.
+//! * **At rest** ([`at_rest`]): the token-signing key is stored sealed; the data directory
+//!   is 0700 and every file in it 0600.
+//! * **Mobile code** ([`mobile`]): the routes that verify and resend the registration code,
+//!   resends limited (429 + `Retry-After`, `RESOURCE_EXHAUSTED`).
 
+mod at_rest;
 mod calls;
 mod injection;
 mod matrix;
+mod mobile;
 mod objects;
 mod rules;
+mod sessions;
 #[path = "../support/mod.rs"]
 mod support;
 mod text;
@@ -82,6 +93,13 @@ on_every_backend! {
     bad_tokens_are_refused => crate::tokens::bad_tokens_are_refused;
     /// A disabled account's unexpired token is refused everywhere once keys are refetched.
     a_disabled_accounts_token_is_refused => crate::tokens::a_disabled_accounts_token_is_refused;
+    /// A plain logout ends that session's tokens everywhere and no other session's; log out
+    /// everywhere ends every session's.
+    logout_ends_the_sessions_tokens_everywhere => crate::sessions::logout_ends_the_sessions_tokens_everywhere;
+    /// Signing keys are stored sealed and every file in the data directory is private.
+    secrets_are_sealed_and_private => crate::at_rest::secrets_are_sealed_and_private;
+    /// The mobile code has routes that verify it and resend it, with a limit.
+    the_mobile_code_is_asked_for_and_resends_are_limited => crate::mobile::the_mobile_code_is_asked_for_and_resends_are_limited;
     /// Someone else's inquiry or document looks exactly like a missing one.
     other_citizens_objects_do_not_exist => crate::objects::other_citizens_objects_do_not_exist;
     /// Hostile uploads are refused and leave nothing stored.

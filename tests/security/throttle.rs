@@ -180,3 +180,50 @@ async fn failed_logins_are_throttled_per_account_and_per_source() {
     assert!(retry.is_some_and(|s| s >= 1));
     world.stop().await;
 }
+
+/// A registration over HTTP; the status and the `Retry-After` header.
+async fn http_register(world: &World, national_code: &str) -> (StatusCode, Option<u64>, Value) {
+    let response = world
+        .http
+        .post(format!("{}/api/v1/auth/register", world.system.gateway_url))
+        .json(&json!({
+            "national_code": national_code, "first_name": "رضا", "last_name": "کاظمی",
+            "mobile": "09351234567", "password": "باغ‌های انار اصفهان ۷",
+        }))
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status();
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    (status, retry, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A registration refused because the national code is already registered counts once
+/// against the caller's address, not twice: the address's free failures (8 here) are all
+/// answered "already registered", and only the attempt after the first one over the limit
+/// is throttled (429 with Retry-After). Before, each refusal counted twice, once of them
+/// under the far tighter per-account policy, and the fourth attempt was throttled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_already_registered_answer_counts_once_against_the_address() {
+    let world = World::start("register-throttle", None, Some(tight_throttle)).await;
+    let (taken, _) = world.citizen_login.clone();
+    let free = world.settings.identity.throttle.source_free_failures;
+    // The attempt that goes over the limit is still answered; the one after it waits.
+    for attempt in 0..=free {
+        let (status, _, body) = http_register(&world, &taken).await;
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "attempt {attempt} of {free} free ones is answered 'already registered': {body}"
+        );
+        assert_eq!(body["reason"], "NATIONAL_CODE_REGISTERED", "{body}");
+    }
+    let (status, retry, body) = http_register(&world, &taken).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(retry.is_some_and(|s| s >= 1), "Retry-After: {retry:?}");
+    world.stop().await;
+}

@@ -212,7 +212,7 @@ pub async fn bad_tokens_are_refused(world: &World) {
 
 /// One gRPC method per service and one protected HTTP route at which `token` is accepted
 /// now (answered with anything but unauthenticated): where to watch for its refusal.
-async fn probes_accepting(world: &World, token: &str) -> (Vec<String>, Vec<String>) {
+pub async fn probes_accepting(world: &World, token: &str) -> (Vec<String>, Vec<String>) {
     let mut methods: Vec<String> = Vec::new();
     for method in grpc_methods() {
         let service = method.split('/').next().unwrap_or_default().to_owned();

@@ -42,6 +42,8 @@ pub struct World {
     pub parcel: String,
     /// A citizen's refresh token (which must never pass as an access token).
     pub refresh_token: String,
+    /// The citizen's national code and password, for a test that needs sessions of its own.
+    pub citizen_login: (String, String),
     /// Identity's current signing key, to mint tokens that differ from good ones in exactly
     /// one claim.
     pub signing: (String, ed25519_dalek::SigningKey),
@@ -151,6 +153,7 @@ impl World {
         .tokens
         .expect("tokens")
         .refresh_token;
+        let citizen_login = (logins[0].1.clone(), logins[0].2.clone());
         let signing = identity_signing_key(&settings).await;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -174,6 +177,7 @@ impl World {
             tokens,
             parcel: people.citizens[0].renovation_code.clone(),
             refresh_token,
+            citizen_login,
             signing,
             postgres,
             _data: data,
@@ -224,7 +228,8 @@ pub fn sign(header: &Value, claims: &Value, key: &ed25519_dalek::SigningKey) -> 
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
 }
 
-/// Identity's current signing key, read from its own store as an insider would hold it.
+/// Identity's current signing key, read from its own store and opened with the data
+/// directory's key-encryption key, as an insider with both would hold it.
 pub async fn identity_signing_key(settings: &Settings) -> (String, ed25519_dalek::SigningKey) {
     let db = estelam_runtime::host::open_store(
         settings,
@@ -241,7 +246,17 @@ pub async fn identity_signing_key(settings: &Settings) -> (String, ed25519_dalek
     .await
     .expect("a current signing key");
     db.close().await;
-    let seed: [u8; 32] = secret.as_slice().try_into().expect("a 32-byte seed");
+    // Stored sealed: the insider also holds the key-encryption key from the data directory.
+    let seal = estelam_runtime::key_seal::KeySeal::load(
+        settings.identity.signing_key_encryption_key.as_ref(),
+        estelam_identity::service::KEK_SETTING,
+        &settings.data_dir,
+        estelam_identity::service::KEK_FILE,
+    )
+    .expect("identity's key-encryption key");
+    let seed = seal
+        .open(&kid, std::str::from_utf8(&secret).expect("sealed text"))
+        .expect("the stored key opens with identity's key-encryption key");
     (kid, ed25519_dalek::SigningKey::from_bytes(&seed))
 }
 

@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use estelam_proto::identity::v1::{
     GetMeRequest, LoginRequest, LogoutRequest, RefreshRequest, RegisterCitizenRequest,
-    login_request::Identifier,
+    SendMobileCodeRequest, VerifyMobileRequest, login_request::Identifier,
 };
 use estelam_runtime::grpc::outgoing;
 use serde::{Deserialize, Serialize};
@@ -36,6 +36,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(refresh))
         .routes(routes!(logout))
         .routes(routes!(me))
+        .routes(routes!(send_mobile_code))
+        .routes(routes!(verify_mobile))
 }
 
 /// The body of `POST /api/v1/auth/logout`.
@@ -51,7 +53,8 @@ pub struct LogoutBody {
     pub all_sessions: bool,
 }
 
-/// Ends a session (or all of them): its refresh token stops working at once.
+/// Ends a session (or all of them): its refresh token stops working at once, its access
+/// tokens at every service within one key refresh (`auth.key_refresh_secs`).
 #[utoipa::path(
     post,
     path = "/api/v1/auth/logout",
@@ -297,4 +300,76 @@ pub async fn me(State(state): State<AppState>, bearer: Bearer) -> Result<axum::J
         account,
         organization,
     }))
+}
+
+/// When the code just sent expires, and when another may be asked for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MobileCodeSent {
+    /// When the code just sent stops working (RFC 3339).
+    pub expires_at: Option<String>,
+    /// Earliest time another code may be asked for (RFC 3339); asking sooner is answered
+    /// 429 with `Retry-After`.
+    pub resend_after: Option<String>,
+}
+
+/// Sends a new verification code to the caller's mobile (the registration step's "send it
+/// again"): at most one per `identity.mobile_code_resend_secs`, sooner is 429 with
+/// `Retry-After`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/mobile/code",
+    tag = "auth",
+    responses((status = 200, description = "A new code was sent.", body = MobileCodeSent)),
+    security(("bearer" = []))
+)]
+pub async fn send_mobile_code(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> Result<axum::Json<MobileCodeSent>, ApiError> {
+    let r = state
+        .backends
+        .identity()
+        .send_mobile_code(outgoing(SendMobileCodeRequest {}, bearer.token()))
+        .await?
+        .into_inner();
+    Ok(axum::Json(MobileCodeSent {
+        expires_at: dto::instant(r.expires_at),
+        resend_after: dto::instant(r.resend_after),
+    }))
+}
+
+/// The body of `POST /api/v1/me/mobile/verify`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyMobileBody {
+    /// The six-digit code received by SMS, in any digit set.
+    pub code: String,
+}
+
+/// Confirms the caller's mobile with the code sent to it at registration (or resent).
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/mobile/verify",
+    tag = "auth",
+    request_body = VerifyMobileBody,
+    responses((status = 200, description = "The account, its mobile now verified.", body = Account)),
+    security(("bearer" = []))
+)]
+pub async fn verify_mobile(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Json(body): Json<VerifyMobileBody>,
+) -> Result<axum::Json<Account>, ApiError> {
+    let r = state
+        .backends
+        .identity()
+        .verify_mobile(outgoing(
+            VerifyMobileRequest { code: body.code },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    Ok(axum::Json(
+        r.account.ok_or_else(|| dto::missing("account"))?.into(),
+    ))
 }

@@ -316,6 +316,17 @@ impl IdentityService for Api {
                 hold_until: Some(timestamp_from_secs(r.hold_until)),
             })
             .collect();
+        let revoked_sessions = self
+            .identity
+            .revoked_sessions()
+            .await?
+            .into_iter()
+            .map(|r| pb::RevokedSession {
+                session_id: r.session_id,
+                revoked_at: Some(timestamp_from_secs(r.revoked_at)),
+                hold_until: Some(timestamp_from_secs(r.hold_until)),
+            })
+            .collect();
         let ring = self.identity.keys();
         let keys = ring
             .published()
@@ -336,6 +347,7 @@ impl IdentityService for Api {
             audience: ring.audience().to_owned(),
             max_age_seconds: self.key_max_age_secs,
             revoked_subjects,
+            revoked_sessions,
         }))
     }
 

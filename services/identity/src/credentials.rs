@@ -51,7 +51,7 @@ pub fn service_credentials(
                 SecretString::from(tokens::new_opaque_secret()),
             );
         }
-        std::fs::create_dir_all(data_dir)
+        estelam_runtime::key_seal::private_dir(data_dir)
             .with_context(|| format!("creating {}", data_dir.display()))?;
         let mut text = String::from(
             "# Client secrets of the Estelam services for `estelam run`; generated once. Keep private.\n",

@@ -9,18 +9,26 @@
 //! * **Tokens**: Ed25519 JWT access tokens (15 minutes) with the claims of
 //!   [`estelam_runtime::auth::Claims`], verified locally by every service; opaque refresh
 //!   tokens stored as SHA-256 hashes, rotated on each use, a reused one revoking its session.
-//!   Signing keys live in the store (unencrypted: encryption at rest is the database's job
-//!   here) and rotate every `identity.signing_key_rotation_days`; `GetSigningKeys` and
+//!   Signing keys live in the store sealed under a key-encryption key
+//!   (`identity.signing_key_encryption_key`, or a file generated once in the data directory,
+//!   mode 0600), so a copy of the store cannot mint tokens; they rotate every `identity.signing_key_rotation_days`; `GetSigningKeys` and
 //!   [`jwks`] publish the current and previous public keys.
 //! * **Disabling an account** revokes its sessions at once and records a token revocation
 //!   that `GetSigningKeys` publishes until every token issued before it has expired. Other
 //!   services verify tokens without asking identity, so they refuse the account's tokens
 //!   from their next key refresh (`auth.key_refresh_secs`, 30 s by default); identity's own
 //!   calls check the account on every request and refuse them immediately.
+//! * **Ending a session** (logout, "log out everywhere", a password change, a reused
+//!   refresh token) also ends its access tokens: every token carries its session (`sid`),
+//!   and `GetSigningKeys` lists the sessions ended within the longest token lifetime, so
+//!   every service refuses their tokens from its next key refresh and identity at once.
+//!   Log out everywhere ends every session of the account by its id rather than revoking
+//!   the account like a disable, so a login right after it is not caught by the revocation.
 //! * **Brute force**: failures are counted per account and per source address, in the store;
 //!   delays grow, then the key is locked out; refusals are RESOURCE_EXHAUSTED with RetryInfo.
 //!   The source is the peer address, or `x-forwarded-for` when the peer is a trusted proxy
-//!   (`identity.trusted_proxies`, the gateway's addresses).
+//!   (`identity.trusted_proxies`, the gateway's addresses). A refusal with no account to
+//!   blame (registration's "already registered") counts once, against the source only.
 //! * Every authentication and account event is appended to `audit_events`, which the store
 //!   refuses to update or delete.
 //!

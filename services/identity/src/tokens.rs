@@ -16,8 +16,8 @@ use sha2::{Digest as _, Sha256};
 pub struct StoredKey {
     /// Key id (`kid`) derived from the public key, which tokens name in their header.
     pub kid: String,
-    /// The Ed25519 seed. Stored unencrypted: encryption at rest is out of scope here and
-    /// left to the database (or a KMS) in production.
+    /// The Ed25519 seed; stored sealed under identity's key-encryption key
+    /// (`estelam_runtime::key_seal`).
     pub secret: [u8; 32],
     /// The public half, published to every verifier.
     pub public: [u8; 32],

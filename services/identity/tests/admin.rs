@@ -637,7 +637,10 @@ async fn embedded_bootstrap_prints_a_one_time_admin_once_and_stores_only_a_hash(
         .await
         .unwrap()
     {
-        let settings = Arc::new(estelam_runtime::config::Settings::default());
+        let settings = Arc::new(estelam_runtime::config::Settings {
+            data_dir: common::settings().data_dir,
+            ..estelam_runtime::config::Settings::default()
+        });
         let verifier = estelam_runtime::auth::TokenVerifier::new(
             &settings.auth.issuer,
             &settings.auth.audience,

@@ -186,3 +186,71 @@ async fn a_service_gets_and_caches_its_token_with_client_credentials() {
         h.stop().await;
     }
 }
+
+/// A token-signing key stored in the clear by a version before encryption at rest is sealed
+/// at the next start (`ensure_signing_key`), and it still signs: tokens identity issues
+/// verify against what it publishes.
+#[tokio::test]
+async fn a_key_stored_in_the_clear_is_sealed_at_start_and_still_signs() {
+    for h in start_all("identity_key_seal", settings()).await {
+        let label = h.label;
+        let pool = h.identity.db().pool().clone();
+        let (kid, sealed): (String, Vec<u8>) =
+            sqlx::query_as("SELECT kid, secret_key FROM signing_keys WHERE retired_at IS NULL")
+                .fetch_one(&pool)
+                .await
+                .expect("the current key");
+        assert!(sealed.starts_with(b"v1:"), "{label}: stored sealed");
+        // What an older version stored: the 32 raw bytes of the key.
+        let seal = estelam_runtime::key_seal::KeySeal::load(
+            None,
+            estelam_identity::service::KEK_SETTING,
+            &h.settings.data_dir,
+            estelam_identity::service::KEK_FILE,
+        )
+        .expect("the data directory's KEK");
+        let plain = seal
+            .open(&kid, std::str::from_utf8(&sealed).expect("text"))
+            .expect("opens");
+        sqlx::query("UPDATE signing_keys SET secret_key = $1 WHERE kid = $2")
+            .bind(plain.to_vec())
+            .bind(&kid)
+            .execute(&pool)
+            .await
+            .expect("stored in the clear");
+
+        h.identity.ensure_signing_key().await.expect("a start");
+        let (again,): (Vec<u8>,) =
+            sqlx::query_as("SELECT secret_key FROM signing_keys WHERE kid = $1")
+                .bind(&kid)
+                .fetch_one(&pool)
+                .await
+                .expect("the key");
+        assert!(again.starts_with(b"v1:"), "{label}: sealed at start");
+        assert!(
+            !again.windows(32).any(|w| w == plain),
+            "{label}: the key's bytes are gone from the store"
+        );
+        assert_eq!(
+            seal.open(&kid, std::str::from_utf8(&again).expect("text"))
+                .expect("opens"),
+            plain,
+            "{label}: the same key"
+        );
+
+        let mut client = h.client();
+        let national = fresh_national_code();
+        register(&mut client, &national).await;
+        let token = login(&mut client, &national, CITIZEN_PASSWORD)
+            .await
+            .access_token;
+        let keys = IdentityKeySource::new(h.server.channel())
+            .keys()
+            .await
+            .expect("keys");
+        let verifier = TokenVerifier::new(&h.settings.auth.issuer, &h.settings.auth.audience);
+        verifier.set_keys(&keys);
+        verifier.verify(&token).expect("the sealed key still signs");
+        h.stop().await;
+    }
+}

@@ -74,7 +74,7 @@ pub async fn build_with(ctx: &ServiceContext, ports: Ports) -> anyhow::Result<Gr
     metrics::register();
     let relay = ctx.start_outbox_relay();
     let settings = ctx.settings.inquiry.clone();
-    let seal = key_seal::KeySeal::load(
+    let seal = key_seal::load(
         settings.signing_key_encryption_key.as_ref(),
         &ctx.settings.data_dir,
     )?;

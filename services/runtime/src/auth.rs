@@ -7,9 +7,10 @@
 //! need none); a request with a bad token is refused with `Unauthenticated`; a good token
 //! puts a [`Caller`] into the request extensions, where handlers check roles and ownership.
 //!
-//! Identity also publishes the subjects whose tokens it revoked (disabled accounts); the
-//! verifier refuses their tokens issued before the revocation, so a disabled account is
-//! locked out everywhere within one refresh interval instead of when its tokens expire.
+//! Identity also publishes the subjects whose tokens it revoked (disabled accounts) and the
+//! login sessions that ended (logout); the verifier refuses their tokens, so a disabled
+//! account or an ended session is locked out everywhere within one refresh interval instead
+//! of when its tokens expire ([`crate::revocations`]).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -23,6 +24,8 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ServiceError;
+use crate::revocations::Revocations;
+pub use crate::revocations::{RevokedSession, RevokedSubject};
 use crate::verified_tokens::{Verified, VerifiedTokens};
 
 /// What a person or machine may be; a token carries one or more.
@@ -178,30 +181,22 @@ pub enum TokenError {
     /// Bad signature, expired, not yet valid, wrong issuer or audience.
     #[error("token rejected: {0}")]
     Rejected(String),
-    /// Issued to a subject before identity revoked its tokens (a disabled account).
+    /// Issued to a subject before identity revoked its tokens (a disabled account), or in a
+    /// session that has ended (logout).
     #[error("token revoked")]
     Revoked,
 }
 
-/// A subject whose tokens issued at or before `revoked_at` are refused until `hold_until`,
-/// when every such token has expired anyway (times in seconds since the epoch).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RevokedSubject {
-    /// The account id, a token's `sub`.
-    pub subject: String,
-    /// Tokens with `iat` at or before this are refused.
-    pub revoked_at: u64,
-    /// After this the entry is dropped.
-    pub hold_until: u64,
-}
-
-/// What identity publishes for verifiers: its public keys and the revoked subjects.
+/// What identity publishes for verifiers: its public keys, the revoked subjects and the
+/// ended sessions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Published {
     /// Keys now valid for verification.
     pub keys: Vec<PublicKey>,
     /// Subjects whose earlier tokens must be refused.
     pub revoked: Vec<RevokedSubject>,
+    /// Sessions whose tokens must be refused.
+    pub revoked_sessions: Vec<RevokedSession>,
 }
 
 fn now_secs() -> u64 {
@@ -223,8 +218,8 @@ pub trait KeySource: Send + Sync + 'static {
 pub struct TokenVerifier {
     keys: Arc<RwLock<HashMap<String, DecodingKey>>>,
     validation: Arc<Validation>,
-    /// Revoked subjects: account id → (revoked at, hold until), seconds since the epoch.
-    revoked: Arc<RwLock<HashMap<String, (u64, u64)>>>,
+    /// Revoked subjects and ended sessions.
+    revoked: Arc<Revocations>,
     /// Woken when a token names a key we do not have: identity may have just rotated.
     refresh_hint: Arc<tokio::sync::Notify>,
     /// Tokens already verified, so a signature is checked once per token, not per request.
@@ -264,7 +259,7 @@ impl TokenVerifier {
         Self {
             keys: Arc::new(RwLock::new(HashMap::new())),
             validation: Arc::new(validation),
-            revoked: Arc::new(RwLock::new(HashMap::new())),
+            revoked: Arc::new(Revocations::default()),
             refresh_hint: Arc::new(tokio::sync::Notify::new()),
             verified: Arc::new(VerifiedTokens::default()),
         }
@@ -283,48 +278,34 @@ impl TokenVerifier {
         }
     }
 
-    /// Replaces the revocation list with `revoked`, dropping entries already past their
-    /// `hold_until`.
+    /// Replaces the subject revocations with `revoked` (and forgets every ended session),
+    /// dropping entries already past their `hold_until`.
     pub fn set_revoked(&self, revoked: &[RevokedSubject]) {
-        let now = now_secs();
-        let map = revoked
-            .iter()
-            .filter(|r| r.hold_until > now)
-            .map(|r| (r.subject.clone(), (r.revoked_at, r.hold_until)))
-            .collect::<HashMap<_, _>>();
-        if let Ok(mut guard) = self.revoked.write() {
-            *guard = map;
-        }
+        self.revoked.replace(revoked, &[], now_secs());
+    }
+
+    /// Replaces the revoked subjects and ended sessions with what identity now publishes.
+    pub fn set_published_revocations(&self, published: &Published) {
+        self.revoked
+            .replace(&published.revoked, &published.revoked_sessions, now_secs());
     }
 
     /// Adds one revocation at once (identity's own verifier, when it disables an account),
     /// without waiting for the next refresh.
     pub fn revoke(&self, entry: RevokedSubject) {
-        if let Ok(mut guard) = self.revoked.write() {
-            guard.retain(|_, (_, hold)| *hold > now_secs());
-            let slot = guard.entry(entry.subject).or_insert((0, 0));
-            slot.0 = slot.0.max(entry.revoked_at);
-            slot.1 = slot.1.max(entry.hold_until);
-        }
+        self.revoked.add_subject(entry, now_secs());
     }
 
-    /// How many revocations are held (entries past their `hold_until` are not counted).
+    /// Ends one session's tokens at once (identity's own verifier, at logout), without
+    /// waiting for the next refresh.
+    pub fn revoke_session(&self, entry: RevokedSession) {
+        self.revoked.add_session(entry, now_secs());
+    }
+
+    /// How many revocations (subjects and sessions) are held (entries past their
+    /// `hold_until` are not counted).
     pub fn revoked_count(&self) -> usize {
-        let now = now_secs();
-        self.revoked
-            .read()
-            .map(|r| r.values().filter(|(_, hold)| *hold > now).count())
-            .unwrap_or(0)
-    }
-
-    /// True when identity revoked `subject`'s tokens issued at `iat`.
-    fn is_revoked(&self, subject: &str, iat: u64) -> bool {
-        let Ok(revoked) = self.revoked.read() else {
-            return false;
-        };
-        revoked
-            .get(subject)
-            .is_some_and(|(at, hold)| iat <= *at && *hold > now_secs())
+        self.revoked.count(now_secs())
     }
 
     /// How many keys are loaded (zero means every token is refused).
@@ -337,7 +318,7 @@ impl TokenVerifier {
     pub fn verify(&self, token: &str) -> Result<Caller, TokenError> {
         let now = now_secs();
         if let Some(known) = self.verified.get(token, now) {
-            if self.is_revoked(&known.caller.subject, known.iat) {
+            if self.revoked.refuses(&known.caller, known.iat, now) {
                 return Err(TokenError::Revoked);
             }
             return Ok(known.caller);
@@ -360,9 +341,6 @@ impl TokenVerifier {
         let data = jsonwebtoken::decode::<Claims>(token, &key, &self.validation)
             .map_err(|e| TokenError::Rejected(e.to_string()))?;
         let claims = data.claims;
-        if self.is_revoked(&claims.sub, claims.iat) {
-            return Err(TokenError::Revoked);
-        }
         let caller = Caller {
             subject: claims.sub,
             roles: claims.roles.iter().filter_map(|r| Role::parse(r)).collect(),
@@ -371,6 +349,9 @@ impl TokenVerifier {
             national_code: claims.nc,
             session_id: claims.sid,
         };
+        if self.revoked.refuses(&caller, claims.iat, now) {
+            return Err(TokenError::Revoked);
+        }
         self.verified.insert(
             token,
             Verified {
@@ -415,7 +396,7 @@ impl TokenVerifier {
                 match source.fetch().await {
                     Ok(published) if !published.keys.is_empty() => {
                         verifier.set_keys(&published.keys);
-                        verifier.set_revoked(&published.revoked);
+                        verifier.set_published_revocations(&published);
                         delay = every;
                     }
                     Ok(_) => {
@@ -590,7 +571,20 @@ impl IdentityKeySource {
                 subject: r.subject,
             })
             .collect();
-        Ok(Published { keys, revoked })
+        let revoked_sessions = response
+            .revoked_sessions
+            .into_iter()
+            .map(|r| RevokedSession {
+                revoked_at: seconds(r.revoked_at.map(|t| t.seconds)),
+                hold_until: seconds(r.hold_until.map(|t| t.seconds)),
+                session_id: r.session_id,
+            })
+            .collect();
+        Ok(Published {
+            keys,
+            revoked,
+            revoked_sessions,
+        })
     }
 }
 

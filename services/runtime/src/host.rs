@@ -32,13 +32,27 @@ pub async fn open_store(
     service: &str,
     migrations: &Migrations,
 ) -> Result<Database, DbError> {
-    if settings.database.url.is_none() && !settings.database.services.contains_key(service) {
-        std::fs::create_dir_all(&settings.data_dir)
+    let embedded =
+        settings.database.url.is_none() && !settings.database.services.contains_key(service);
+    if embedded {
+        // The SQLite files hold password hashes, sealed keys and personal data: the data
+        // directory is its owner's only.
+        crate::key_seal::private_dir(&settings.data_dir)
             .map_err(|e| DbError::Sqlx(sqlx::Error::Io(e)))?;
     }
     let db =
         Database::connect_with(&settings.database_for(service), settings.pool_timeouts()).await?;
     db.migrate(migrations).await?;
+    if embedded {
+        let file = settings.data_dir.join(format!("{service}.sqlite"));
+        for suffix in ["", "-wal", "-shm"] {
+            let path = std::path::PathBuf::from(format!("{}{suffix}", file.display()));
+            if path.exists() {
+                crate::key_seal::private_file(&path)
+                    .map_err(|e| DbError::Sqlx(sqlx::Error::Io(e)))?;
+            }
+        }
+    }
     Ok(db)
 }
 

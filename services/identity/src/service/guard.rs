@@ -91,17 +91,18 @@ impl Identity {
         origin: &Origin,
     ) -> Result<Option<Duration>, ServiceError> {
         let source_key = Self::source_key(origin);
-        self.record_failures(
-            conn,
+        // A refusal with no account to blame (registration's "already registered") names
+        // the source as its subject: it counts once against the source, not twice.
+        let keys: &[(&str, &Policy)] = if subject_key == source_key {
+            &[(source_key.as_str(), &self.sources_policy)]
+        } else {
             &[
                 (subject_key, &self.accounts_policy),
                 (source_key.as_str(), &self.sources_policy),
-            ],
-            account,
-            identifier,
-            origin,
-        )
-        .await
+            ]
+        };
+        self.record_failures(conn, keys, account, identifier, origin)
+            .await
     }
 
     /// Counts one failure against `subject_key` alone, not the source: for a check that a

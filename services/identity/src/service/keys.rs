@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use estelam_proto::identity::v1::AuditEventKind;
-use estelam_runtime::auth::RevokedSubject;
+use estelam_runtime::auth::{RevokedSession, RevokedSubject};
 use estelam_runtime::db::now_micros;
 use estelam_runtime::error::ServiceError;
 use sqlx::AnyConnection;
@@ -27,7 +27,14 @@ impl Identity {
         let now = now_micros();
         let days = self.settings.identity.signing_key_rotation_days;
         let mut tx = self.db.begin().await?;
-        let keys = store::signing_keys(&mut tx).await?;
+        let sealed = store::seal_plaintext_keys(&mut tx, &self.seal).await?;
+        if sealed > 0 {
+            tracing::info!(
+                sealed,
+                "token-signing keys stored in the clear are now sealed"
+            );
+        }
+        let keys = store::signing_keys(&mut tx, &self.seal).await?;
         let current = keys
             .iter()
             .filter(|k| k.retired_at.is_none())
@@ -74,7 +81,7 @@ impl Identity {
             Duration::from_secs(longest) + 2 * KEY_RELOAD_INTERVAL + Duration::from_secs(60);
         store::retire_signing_keys(conn, now, now + micros(grace)).await?;
         let key = StoredKey::generate(now);
-        store::insert_signing_key(conn, &key).await?;
+        store::insert_signing_key(conn, &key, &self.seal).await?;
         if had_key {
             let event = self.audit_row(
                 AuditEventKind::SigningKeyRotated,
@@ -93,13 +100,14 @@ impl Identity {
     /// Reloads the key ring from the store and hands the public keys to the local verifier.
     /// Also sets `estelam_identity_signing_key_age_seconds` (alerted on past 90 days).
     pub async fn reload_keys(&self) -> Result<(), ServiceError> {
-        let keys = store::signing_keys(&mut *self.conn().await?).await?;
+        let keys = store::signing_keys(&mut *self.conn().await?, &self.seal).await?;
         self.keys.load(keys, now_micros())?;
         self.verifier.set_keys(&self.keys.public_keys());
         // Merged, not replaced: a revocation this replica just made stays until its hold ends.
         for revoked in self.revoked_subjects().await? {
             self.verifier.revoke(revoked);
         }
+        self.refuse_ended_sessions().await?;
         if let Some(current) = self
             .keys
             .published()
@@ -137,6 +145,31 @@ impl Identity {
     pub(super) fn revocation_hold(&self) -> Duration {
         let s = &self.settings.identity;
         Duration::from_secs(s.access_token_ttl_secs.max(s.service_token_ttl_secs) + 60)
+    }
+
+    /// Makes this replica's own verifier refuse the tokens of every session that ended
+    /// within the hold, at once (after a logout) rather than at the next reload.
+    pub(super) async fn refuse_ended_sessions(&self) -> Result<(), ServiceError> {
+        for ended in self.revoked_sessions().await? {
+            self.verifier.revoke_session(ended);
+        }
+        Ok(())
+    }
+
+    /// The ended sessions to publish with the signing keys (`GetSigningKeys`): every
+    /// session that ended within the hold, since a token issued in it may still be unexpired.
+    pub async fn revoked_sessions(&self) -> Result<Vec<RevokedSession>, ServiceError> {
+        let hold = micros(self.revocation_hold());
+        let rows =
+            store::session_revocations(&mut *self.conn().await?, now_micros() - hold).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(session_id, at)| RevokedSession {
+                session_id,
+                revoked_at: u64::try_from(at / MICROS).unwrap_or_default(),
+                hold_until: u64::try_from((at + hold).div_euclid(MICROS) + 1).unwrap_or_default(),
+            })
+            .collect())
     }
 
     /// The revocations to publish with the signing keys (`GetSigningKeys`).

@@ -22,6 +22,7 @@ use estelam_runtime::auth::TokenVerifier;
 use estelam_runtime::config::Settings;
 use estelam_runtime::db::{Database, now_micros};
 use estelam_runtime::error::{ErrorCode, ServiceError};
+use estelam_runtime::key_seal::KeySeal;
 
 use crate::password::Hasher;
 use crate::sms::SmsProvider;
@@ -150,6 +151,8 @@ pub struct Identity {
     settings: Arc<Settings>,
     hasher: Hasher,
     keys: KeyRing,
+    /// Seals the token-signing keys in the store.
+    seal: Arc<KeySeal>,
     verifier: TokenVerifier,
     sms: Arc<dyn SmsProvider>,
     accounts_policy: Policy,
@@ -164,6 +167,12 @@ impl std::fmt::Debug for Identity {
     }
 }
 
+/// The file the token-signing KEK is generated into when none is configured.
+pub const KEK_FILE: &str = "token-signing-kek.secret";
+
+/// The setting that holds the token-signing KEK in production.
+pub const KEK_SETTING: &str = "identity.signing_key_encryption_key";
+
 impl Identity {
     /// Loads (or creates) the signing keys and makes `verifier` trust them, so identity's
     /// own handlers accept the tokens it issues without a call to itself.
@@ -175,6 +184,13 @@ impl Identity {
         hasher: Hasher,
     ) -> Result<Self, ServiceError> {
         let keys = KeyRing::new(&settings.auth.issuer, &settings.auth.audience);
+        let seal = KeySeal::load(
+            settings.identity.signing_key_encryption_key.as_ref(),
+            KEK_SETTING,
+            &settings.data_dir,
+            KEK_FILE,
+        )
+        .map_err(ServiceError::internal)?;
         let throttle = &settings.identity.throttle;
         let identity = Self {
             accounts_policy: Policy::accounts(throttle),
@@ -183,6 +199,7 @@ impl Identity {
             settings,
             hasher,
             keys,
+            seal: Arc::new(seal),
             verifier,
             sms,
         };

@@ -316,6 +316,9 @@ impl Identity {
             return Err(errors::logout_target_required());
         }
         tx.commit().await?;
+        // The ended sessions' access tokens stop here at once, and at every other service
+        // at its next key refresh (`GetSigningKeys` publishes them).
+        self.refuse_ended_sessions().await?;
         Ok(())
     }
 
@@ -400,6 +403,7 @@ impl Identity {
         .await?;
         let tokens = self.start_session(&mut tx, &account).await?;
         tx.commit().await?;
+        self.refuse_ended_sessions().await?;
         Ok(tokens)
     }
 

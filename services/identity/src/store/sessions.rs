@@ -178,6 +178,21 @@ pub async fn token_revocations(
     .collect()
 }
 
+/// Sessions that ended after `since` (µs), which `GetSigningKeys` publishes so that every
+/// service refuses their access tokens: (session id, revoked at), µs.
+pub async fn session_revocations(
+    conn: &mut AnyConnection,
+    since: i64,
+) -> Result<Vec<(String, i64)>> {
+    sqlx::query("SELECT family_id, revoked_at FROM sessions WHERE revoked_at > $1")
+        .bind(since)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("family_id")?, r.try_get("revoked_at")?)))
+        .collect()
+}
+
 /// Live (unrevoked) sessions of an account, for tests and admin views.
 pub async fn live_session_count(conn: &mut AnyConnection, account_id: &str) -> Result<i64> {
     let row = sqlx::query(

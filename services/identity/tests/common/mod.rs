@@ -56,7 +56,13 @@ impl Harness {
 
 /// Settings every test starts from.
 pub fn settings() -> Settings {
-    let mut s = Settings::default();
+    // Identity writes its key-encryption key into the data directory: a directory of the
+    // test process's own, never the crate's `data/` (which holds the password list).
+    let mut s = Settings {
+        data_dir: std::env::temp_dir()
+            .join(format!("estelam-identity-tests-{}", std::process::id())),
+        ..Settings::default()
+    };
     s.identity.bootstrap_admin = Some(BootstrapAdmin {
         national_code: ADMIN_NATIONAL_CODE.into(),
         first_name: "مدیر".into(),

@@ -576,7 +576,7 @@ pub struct Harness {
 impl Harness {
     /// The seal the service keeps its signing keys under (same settings, same KEK).
     pub fn seal(&self) -> estelam_inquiry::key_seal::KeySeal {
-        estelam_inquiry::key_seal::KeySeal::load(
+        estelam_inquiry::key_seal::load(
             self.settings.inquiry.signing_key_encryption_key.as_ref(),
             &self.settings.data_dir,
         )

@@ -60,6 +60,13 @@ pub struct IdentitySettings {
     /// Service accounts to create or update at start: client id → client secret.
     #[serde(serialize_with = "expose_map")]
     pub service_clients: BTreeMap<String, SecretString>,
+    /// Base64 of 32 random bytes: the key that encrypts the token-signing keys at rest in
+    /// the identity store (a Secret on Kubernetes, shared by every replica), so a copy of
+    /// the store cannot mint access tokens. When unset, one is generated once into
+    /// `<data_dir>/token-signing-kek.secret` (mode 0600), which suits one process with a
+    /// lasting data directory (`estelam run`).
+    #[serde(serialize_with = "super::expose_opt")]
+    pub signing_key_encryption_key: Option<SecretString>,
 }
 
 impl Default for IdentitySettings {
@@ -78,6 +85,7 @@ impl Default for IdentitySettings {
             sms: SmsSettings::default(),
             bootstrap_admin: None,
             service_clients: BTreeMap::new(),
+            signing_key_encryption_key: None,
         }
     }
 }
