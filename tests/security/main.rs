@@ -26,6 +26,9 @@
 //! * **SQL injection** ([`injection`]): classic injection strings in every text field (JSON
 //!   body, path and query) of every route in the OpenAPI document: never a 5xx, never
 //!   database text in an answer, and another citizen's records unchanged.
+//! * **Open redirect** ([`redirects`]): a payment's `return_url` off the portal
+//!   (`https://evil.example`, `//evil.example`) is refused over gRPC and HTTP; the bank sends
+//!   the payer back only to the portal.
 //! * **Login throttling** ([`throttle`]): per account and per source, over HTTP (429 +
 //!   `Retry-After`) and over gRPC (`RESOURCE_EXHAUSTED` with a retry delay).
 
@@ -33,6 +36,7 @@ mod calls;
 mod injection;
 mod matrix;
 mod objects;
+mod redirects;
 mod rules;
 #[path = "../support/mod.rs"]
 mod support;
@@ -83,4 +87,6 @@ on_every_backend! {
     upload_attacks_are_refused => crate::uploads::upload_attacks_are_refused;
     /// Injection strings change nothing and leak nothing.
     sql_injection_changes_and_leaks_nothing => crate::injection::sql_injection_changes_and_leaks_nothing;
+    /// A payment returns only to the portal: no open redirect at the bank.
+    payments_return_only_to_the_portal => crate::redirects::payments_return_only_to_the_portal;
 }
