@@ -25,10 +25,14 @@ fn moved_by(setting: &str) -> String {
 /// the bus or identity is contacted, and the admin port answers at once (`/readyz` says
 /// what is not open yet), so the probes see the process as soon as it is alive.
 pub async fn serve_one(
-    settings: Settings,
+    mut settings: Settings,
     service: &str,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    // The public links (verification URLs, payment returns) come from
+    // `gateway.public_base_url`, which a deployment sets; the gateway's own port otherwise.
+    let http = settings.listen.http;
+    settings.derive_public_links(http);
     let listener = GrpcListener::bind(settings.listen.grpc)
         .await
         .map_err(|e| {

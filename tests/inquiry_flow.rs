@@ -49,7 +49,7 @@ use support::nine_steps::key;
 const PSP_CLIENT: &str = "e2e-psp";
 
 /// Where the bank would send the payer back (the test never follows it).
-const RETURN_URL: &str = "https://estelam.example/return";
+const RETURN_URL: &str = "/return";
 
 /// How long an answer may take to follow its payment (a hang guard, not a timing
 /// assertion).

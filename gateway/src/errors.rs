@@ -103,6 +103,18 @@ pub fn body_too_large() -> ApiError {
     .with_status(StatusCode::PAYLOAD_TOO_LARGE)
 }
 
+/// `413` for an upload over the gateway's limit, naming it (in MiB, as people size files).
+pub fn upload_too_large(limit_bytes: u64) -> ApiError {
+    let mib = limit_bytes as f64 / (1024.0 * 1024.0);
+    ApiError::new(
+        ErrorCode::InvalidArgument,
+        reasons::BODY_TOO_LARGE,
+        format!("حجم فایل بیش از حد مجاز ({mib:.1} مگابایت) است؛ فایل کوچک‌تری بفرستید."),
+        format!("The file is larger than the limit of {mib:.1} MiB; please send a smaller file."),
+    )
+    .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+}
+
 /// A path parameter `field` does not parse; `detail` is the router's.
 pub fn path_parameter_invalid(field: &str, detail: &str) -> ApiError {
     invalid(

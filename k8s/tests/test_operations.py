@@ -105,5 +105,8 @@ def test_dev_answer_signing_kek_is_32_bytes(docs, overlay):
 def test_public_links_point_at_the_ingress_host(docs):
     config = next(c for c in of_kind(docs, "ConfigMap") if c["metadata"]["name"].startswith("estelam-config"))
     host = of_kind(docs, "Ingress")[0]["spec"]["rules"][0]["host"]
-    assert host in config["data"]["ESTELAM_INQUIRY__PUBLIC_BASE_URL"]
-    assert config["data"]["ESTELAM_FEES__PSP_BASE_URL"].endswith(f"{host}/psp")
+    # One source of truth: inquiry's and fees' links derive from the gateway's public address.
+    assert config["data"]["ESTELAM_GATEWAY__PUBLIC_BASE_URL"].rstrip("/").endswith(f"//{host}")
+    for derived in ("ESTELAM_INQUIRY__PUBLIC_BASE_URL", "ESTELAM_FEES__PSP_BASE_URL",
+                    "ESTELAM_FEES__PUBLIC_BASE_URL"):
+        assert derived not in config["data"], f"{derived} would override the derived link"

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use estelam_runtime::admin::{AdminServer, Readiness};
 use estelam_runtime::auth::ServiceTokenSource;
-use estelam_runtime::config::{FeesSettings, SERVICES, Settings};
+use estelam_runtime::config::{SERVICES, Settings};
 use estelam_runtime::grpc::GrpcListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -90,11 +90,10 @@ pub async fn start_except(
     let stop = shutdown.clone();
     tasks.spawn(async move { Ok(admin.run_until_stopped(stop).await?) });
 
-    // Payers are sent to the sandbox PSP's pages, which the gateway serves.
-    if settings.fees.psp_base_url == FeesSettings::default().psp_base_url {
-        let port = gateway.local_addr()?.port();
-        settings.fees.psp_base_url = format!("http://127.0.0.1:{port}/psp");
-    }
+    // Every link the services print or sign (verification URLs and QR codes, payment
+    // returns, the sandbox bank's pages, which the gateway serves) names the port the
+    // gateway really bound, unless `gateway.public_base_url` says otherwise.
+    settings.derive_public_links(gateway.local_addr()?);
     let mut per_service = with_service_credentials(&mut settings)?;
     for own in per_service.values_mut() {
         own.endpoints = settings.endpoints.clone();

@@ -37,7 +37,7 @@ pub const PSP_CLIENT: &str = "fault-psp";
 /// The request type every inquiry uses (billed an inquiry fee, so every one is paid).
 const REQUEST_TYPE: &str = "property-transfer";
 /// Where the bank would send the payer back (the workload pays without following it).
-const RETURN_URL: &str = "https://estelam.example/return";
+const RETURN_URL: &str = "/return";
 
 /// Adds the test's accounts (the PSP service client, the first admin) to `settings`;
 /// returns the PSP client's secret.

@@ -29,6 +29,9 @@
 //! * **Spoofable text** ([`text`]): a bidi override or isolate in free text (a request
 //!   number's note) is refused, over HTTP and gRPC, naming the field; Arabic ي/ك are kept as
 //!   Persian ی/ک.
+//! * **Open redirect** ([`redirects`]): a payment's `return_url` off the portal
+//!   (`https://evil.example`, `//evil.example`) is refused over gRPC and HTTP; the bank sends
+//!   the payer back only to the portal.
 //! * **Login throttling** ([`throttle`]): per account and per source, over HTTP (429 +
 //!   `Retry-After`) and over gRPC (`RESOURCE_EXHAUSTED` with a retry delay); a registration
 //!   refused as "already registered" counts once against the address.
@@ -46,6 +49,7 @@ mod injection;
 mod matrix;
 mod mobile;
 mod objects;
+mod redirects;
 mod rules;
 mod sessions;
 #[path = "../support/mod.rs"]
@@ -112,4 +116,6 @@ on_every_backend! {
     sql_injection_changes_and_leaks_nothing => crate::injection::sql_injection_changes_and_leaks_nothing;
     /// A bidi override in free text is refused over HTTP and gRPC, naming the field.
     bidi_text_is_refused => crate::text::bidi_text_is_refused;
+    /// A payment returns only to the portal: no open redirect at the bank.
+    payments_return_only_to_the_portal => crate::redirects::payments_return_only_to_the_portal;
 }

@@ -659,8 +659,14 @@ pub struct PaymentBody {
     /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
     /// twice and gets the first answer.
     pub client_request_id: String,
-    /// Where the browser should come back after paying (the portal's inquiry page).
+    /// Where the browser comes back after paying: a path on the portal starting with a
+    /// single `/` (`/inquiries/{id}`; not `//`, no scheme or host, no backslashes, spaces or
+    /// control characters), or an absolute URL on the portal's own origin or an origin in
+    /// the `fees.return_origins` setting. Anything else is refused with 400
+    /// `RETURN_URL_NOT_ALLOWED` (`RETURN_URL_INVALID` for the forbidden characters). Left
+    /// out, the payer returns to this inquiry's page on the portal.
     #[serde(default)]
+    #[schema(example = "/inquiries/0190c5e2-5a1b-7c3d-9e4f-0a1b2c3d4e5f")]
     pub return_url: String,
 }
 

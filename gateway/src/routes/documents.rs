@@ -12,6 +12,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use estelam_proto::documents::v1 as pb;
 use estelam_runtime::grpc::outgoing;
+use estelam_runtime::reasons;
 use futures::StreamExt as _;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -88,11 +89,61 @@ pub struct UploadForm {
     file: Vec<u8>,
 }
 
-fn multipart_error(err: axum::extract::multipart::MultipartError) -> ApiError {
+fn multipart_error(err: axum::extract::multipart::MultipartError, limit: usize) -> ApiError {
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        errors::body_too_large()
+        errors::upload_too_large(limit as u64)
     } else {
         errors::multipart_invalid()
+    }
+}
+
+/// The documents service refuses a file over its size limit with `RESOURCE_EXHAUSTED` (the
+/// gRPC status for "too big"), which would map to 429 and tell a browser to retry the same
+/// file later; over HTTP it is what it is, 413, with the service's message naming the limit.
+fn too_large_is_413(err: ApiError) -> ApiError {
+    if err.error().reason == reasons::documents::DOCUMENT_TOO_LARGE {
+        err.with_status(StatusCode::PAYLOAD_TOO_LARGE)
+    } else {
+        err
+    }
+}
+
+/// `Content-Disposition` for a download (RFC 6266): the original name, Persian included, as
+/// `filename*=UTF-8''…` (RFC 8187), and a plain-ASCII `filename="…"` for clients that know
+/// only that, which keeps the extension and never ends up empty (`document.pdf`).
+pub fn content_disposition(original: &str) -> String {
+    let (stem, extension) = match original.rsplit_once('.') {
+        Some((stem, ext)) if !ext.is_empty() && ext.chars().all(|c| c.is_ascii_alphanumeric()) => {
+            (stem, Some(ext))
+        }
+        _ => (original, None),
+    };
+    let ascii_stem: String = stem
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .collect();
+    let ascii_stem = if ascii_stem.is_empty() {
+        "document".to_owned()
+    } else {
+        ascii_stem
+    };
+    let fallback = match extension {
+        Some(ext) => format!("{ascii_stem}.{}", ext.to_ascii_lowercase()),
+        None => ascii_stem,
+    };
+    let mut encoded = String::with_capacity(original.len() * 3);
+    for byte in original.bytes() {
+        // RFC 8187 attr-char: ALPHA / DIGIT / "!#$&+-.^_`|~"; everything else percent-encoded.
+        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    if encoded == fallback {
+        format!("attachment; filename=\"{fallback}\"")
+    } else {
+        format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
     }
 }
 
@@ -102,7 +153,10 @@ fn multipart_error(err: axum::extract::multipart::MultipartError) -> ApiError {
     path = "/api/v1/documents",
     tag = "documents",
     request_body(content = UploadForm, content_type = "multipart/form-data"),
-    responses((status = 201, description = "The stored document.", body = Document)),
+    responses(
+        (status = 201, description = "The stored document.", body = Document),
+        (status = 413, description = "The file is larger than the limit the message names (`DOCUMENT_TOO_LARGE`, or `BODY_TOO_LARGE` for the whole request)."),
+    ),
     security(("bearer" = []))
 )]
 pub async fn upload(
@@ -110,6 +164,8 @@ pub async fn upload(
     bearer: Bearer,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, axum::Json<Document>), ApiError> {
+    let limit = state.settings.upload_body_limit_bytes;
+    let multipart_error = move |e| multipart_error(e, limit);
     let mut kind = None;
     let mut field = loop {
         let Some(field) = multipart.next_field().await.map_err(multipart_error)? else {
@@ -168,7 +224,8 @@ pub async fn upload(
             call.await
         }
     };
-    let document = answer?
+    let document = answer
+        .map_err(|status| too_large_is_413(status.into()))?
         .into_inner()
         .document
         .ok_or_else(|| dto::missing("document"))?;
@@ -181,7 +238,7 @@ pub async fn upload(
     path = "/api/v1/documents/{id}",
     tag = "documents",
     params(("id" = String, Path, description = "The document id.")),
-    responses((status = 200, description = "The content, streamed.", content_type = "application/octet-stream")),
+    responses((status = 200, description = "The content, streamed; `Content-Disposition` carries the original file name as `filename*=UTF-8''…` (RFC 6266) with an ASCII `filename` fallback.", content_type = "application/octet-stream")),
     security(("bearer" = []))
 )]
 pub async fn download(
@@ -226,13 +283,30 @@ pub async fn download(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    let ascii: String = metadata
-        .original_filename
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        .collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"")) {
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(&metadata.original_filename)) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_disposition;
+
+    #[test]
+    fn a_persian_name_is_kept_with_an_ascii_fallback() {
+        assert_eq!(
+            content_disposition("سند مالکیت.pdf"),
+            "attachment; filename=\"document.pdf\"; \
+             filename*=UTF-8''%D8%B3%D9%86%D8%AF%20%D9%85%D8%A7%D9%84%DA%A9%DB%8C%D8%AA.pdf"
+        );
+        assert_eq!(
+            content_disposition("scan.pdf"),
+            "attachment; filename=\"scan.pdf\""
+        );
+        assert_eq!(
+            content_disposition("a\"b.PNG"),
+            "attachment; filename=\"ab.png\"; filename*=UTF-8''a%22b.PNG"
+        );
+    }
 }

@@ -5,6 +5,11 @@
 //!   [`errors`]: every refusal, in Persian and English.
 //! * [`inspect`] and [`pdf_scan`]: what a file really is, judged from its bytes while they
 //!   stream (type, pixel size, PDF scripts and encryption); [`names`]: cleaned filenames.
+//!   Photos (JPEG, PNG, WebP) are stored without their metadata — EXIF (GPS included), XMP,
+//!   IPTC, text chunks — losslessly: the segments that carry pixels are copied byte for
+//!   byte ([`inspect::strip_metadata`]); the stored size and SHA-256 are of what is kept.
+//!   A file over `documents.max_document_bytes` is refused `RESOURCE_EXHAUSTED`
+//!   `DOCUMENT_TOO_LARGE` with the limit in the message (the gateway answers 413).
 //! * [`storage`]: content in an object store (filesystem or S3) under its SHA-256.
 //! * [`store`]: metadata and quota usage in SQL.
 //!

@@ -407,7 +407,7 @@ impl FeeService for Api {
             )
             .await?;
         Ok(Response::new(pb::HandlePspCallbackResponse {
-            redirect_url: Fees::return_redirect(&payment),
+            redirect_url: self.fees.return_redirect(&payment),
             payment: Some(payment_to_pb(&payment)),
         }))
     }

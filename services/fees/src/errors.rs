@@ -313,13 +313,29 @@ pub fn idempotency_key_reused() -> ServiceError {
     )
 }
 
-/// A return URL the payer could not be sent back to.
+/// A return URL with characters a browser may read otherwise, or too long.
 pub fn return_url_invalid() -> ServiceError {
     ServiceError::invalid_field(
         "return_url",
         reasons::fees::RETURN_URL_INVALID,
-        "نشانی بازگشت باید با https:// آغاز شود.",
-        "The return URL must be an https:// URL.",
+        "نشانی بازگشت نباید فاصله، نویسهٔ کنترلی، بک‌اسلش یا نویسهٔ جهت‌نما داشته باشد و باید \
+         کوتاه‌تر از ۲۰۰۰ نویسه باشد. مسیری در درگاه بفرستید، مانند /inquiries/…، یا آن را خالی بگذارید.",
+        "The return URL must have no spaces, control characters, backslashes or bidi \
+         controls and be under 2000 characters. Send a path on the portal, such as \
+         /inquiries/…, or leave it out.",
+    )
+}
+
+/// A return URL that leads off the portal: refused so the bank is no open redirect.
+pub fn return_url_not_allowed() -> ServiceError {
+    ServiceError::invalid_field(
+        "return_url",
+        reasons::fees::RETURN_URL_NOT_ALLOWED,
+        "پس از پرداخت فقط می‌توان به درگاه شهرداری بازگشت: مسیری در درگاه بفرستید که با یک / \
+         آغاز شود (مانند /inquiries/…، نه //)، یا آن را خالی بگذارید تا به صفحهٔ استعلام بازگردید.",
+        "After paying, the payer returns only to the municipality's portal: send a path on \
+         it that starts with a single / (such as /inquiries/…, not //), or leave it out to \
+         return to the inquiry's page.",
     )
 }
 

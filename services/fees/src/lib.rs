@@ -19,6 +19,12 @@
 //!   the outbox in the same transaction as the ledger change.
 //! * [`psp`]: the payment-provider trait and the sandbox PSP, with what the gateway needs to
 //!   serve the sandbox's `/psp` pages.
+//! * [`returns`]: where a payer may be sent back after the bank: only home. A payment's
+//!   `return_url` is a path on the portal (resolved against `fees.public_base_url`, which
+//!   follows `gateway.public_base_url`) or a URL on the portal's origin or on one in
+//!   `fees.return_origins`; anything else is refused (`RETURN_URL_NOT_ALLOWED`), since the
+//!   bank hands the payment id, status and tracking code to wherever it sends the payer.
+//!   The stored URL is checked again when the bank sends the payer back.
 //! * [`parcels`]: parcel facts from the property service over gRPC.
 //! * [`api`]: the gRPC handlers; [`store`]: the SQL; [`errors`]: the refusals; [`codes`]:
 //!   the stored enum numbers and their wire names.
@@ -34,6 +40,7 @@ pub mod errors;
 pub mod events;
 pub mod parcels;
 pub mod psp;
+pub mod returns;
 pub mod seed;
 pub mod service;
 pub mod store;

@@ -113,3 +113,73 @@ pub fn pdf(extra: &str, padding: usize) -> Vec<u8> {
     out.extend_from_slice(b"trailer\n<< /Root 1 0 R >>\n%%EOF\n");
     out
 }
+
+/// [`jpeg`] as a phone writes it: EXIF (with `exif`, e.g. a GPS position) and XMP in APP1,
+/// IPTC in APP13 and a comment, all before the frame header.
+pub fn jpeg_with_metadata(width: u16, height: u16, exif: &[u8]) -> Vec<u8> {
+    let plain = jpeg(width, height, 2);
+    // SOI and APP0 (20 bytes), then the empty APP1 (4 bytes) of the plain file.
+    let mut out = plain[..20].to_vec();
+    let mut segment = |marker: u8, body: &[u8]| {
+        out.extend_from_slice(&[0xFF, marker]);
+        out.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(body);
+    };
+    segment(0xE1, exif);
+    segment(
+        0xE1,
+        b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><dc:creator>Owner</dc:creator></x:xmpmeta>",
+    );
+    segment(
+        0xED,
+        b"Photoshop 3.0\08BIM\x04\x04\0\0\0\0\0\x08\x1c\x02\x50\0\x03Owner",
+    );
+    segment(0xFE, b"taken on a phone");
+    out.extend_from_slice(&plain[24..]);
+    out
+}
+
+/// [`png`] with an `eXIf` chunk holding `exif` and text chunks (`tEXt`, `zTXt`, and XMP in
+/// `iTXt`) after the header.
+pub fn png_with_metadata(width: u32, height: u32, exif: &[u8]) -> Vec<u8> {
+    let plain = png(width, height);
+    // The signature (8 bytes) and IHDR (25 bytes).
+    let mut out = plain[..33].to_vec();
+    png_chunk(&mut out, b"eXIf", exif);
+    png_chunk(&mut out, b"tEXt", b"Author\0Owner");
+    png_chunk(&mut out, b"zTXt", b"Comment\0\0x\x9c\x03\0\0\0\0\x01");
+    png_chunk(
+        &mut out,
+        b"iTXt",
+        b"XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta>GPS</x:xmpmeta>",
+    );
+    out.extend_from_slice(&plain[33..]);
+    out
+}
+
+/// An extended WebP (`VP8X`, its EXIF and XMP flags set) with `EXIF` (holding `exif`) and
+/// `XMP ` chunks before the [`webp`] image chunk.
+pub fn webp_with_metadata(width: u32, height: u32, exif: &[u8]) -> Vec<u8> {
+    let image = &webp(width, height)[12..];
+    let mut chunks = Vec::new();
+    let mut chunk = |kind: &[u8; 4], body: &[u8]| {
+        chunks.extend_from_slice(kind);
+        chunks.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        chunks.extend_from_slice(body);
+        if body.len() % 2 == 1 {
+            chunks.push(0);
+        }
+    };
+    let mut vp8x = vec![0x08 | 0x04, 0, 0, 0];
+    vp8x.extend_from_slice(&(width - 1).to_le_bytes()[..3]);
+    vp8x.extend_from_slice(&(height - 1).to_le_bytes()[..3]);
+    chunk(b"VP8X", &vp8x);
+    chunk(b"EXIF", exif);
+    chunk(b"XMP ", b"<x:xmpmeta>Owner</x:xmpmeta>");
+    chunks.extend_from_slice(image);
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&((chunks.len() + 4) as u32).to_le_bytes());
+    out.extend_from_slice(b"WEBP");
+    out.extend_from_slice(&chunks);
+    out
+}

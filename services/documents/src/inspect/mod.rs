@@ -13,12 +13,14 @@ mod file_type;
 pub mod fixtures;
 mod jpeg;
 mod png;
+mod strip;
 mod webp;
 
 use crate::pdf_scan::{PdfProblem, PdfScanner};
 
 pub use file_type::FileType;
 pub use png::png_dimensions;
+pub use strip::strip_metadata;
 pub use webp::webp_dimensions;
 
 use jpeg::JpegParser;

@@ -1,6 +1,8 @@
 //! An upload: the metadata is checked first (and a retry of an upload that succeeded is
 //! answered at once), then the content streams through inspection and hashing into a
-//! staging object, and finally quota, row and content are committed together.
+//! staging object (an image is held until its metadata is stripped: EXIF, XMP, IPTC and
+//! text go, the pixels stay byte for byte, and the stored hash is of what is kept), and
+//! finally quota, row and content are committed together.
 
 use bytes::Bytes;
 use estelam_runtime::auth::Caller;
@@ -12,7 +14,7 @@ use tonic::Status;
 
 use super::{Archive, storage_error};
 use crate::errors;
-use crate::inspect::{Claims, FileType, Inspection, Inspector};
+use crate::inspect::{Claims, FileType, Inspection, Inspector, strip_metadata};
 use crate::metrics;
 use crate::names;
 use crate::store::{self, DocumentRow};
@@ -160,6 +162,14 @@ impl Archive {
         let mut inspector = Inspector::new(self.limits(), upload.claims);
         let mut hasher = Sha256::new();
         let mut size = 0u64;
+        // An image is held in memory (at most `max_document_bytes`) until its metadata is
+        // stripped, since what is stored, and hashed, is what is kept; the extension names
+        // the type, and the inspection refuses content of any other.
+        let image = upload
+            .claims
+            .extension
+            .filter(|t| matches!(t, FileType::Jpeg | FileType::Png | FileType::Webp));
+        let mut held = Vec::new();
         let mut staging = self.blobs.stage().await.map_err(storage_error)?;
         while let Some(chunk) = chunks.next().await {
             let chunk = chunk?;
@@ -175,15 +185,34 @@ impl Archive {
             }
             inspector.feed(&chunk).map_err(ServiceError::from)?;
             hasher.update(&chunk);
-            staging.write(chunk).await.map_err(storage_error)?;
+            if image.is_some() {
+                held.extend_from_slice(&chunk);
+            } else {
+                staging.write(chunk).await.map_err(storage_error)?;
+            }
         }
         if upload.declared_size > 0 && size != upload.declared_size {
             return Err(errors::size_mismatch().into());
         }
-        let inspection = inspector.finish().map_err(ServiceError::from)?;
-        let sha256 = hex::encode(hasher.finalize());
+        let mut inspection = inspector.finish().map_err(ServiceError::from)?;
+        let mut sha256 = hex::encode(hasher.finalize());
+        // The uploader's checksum is of what was sent.
         if !upload.expected_sha256.is_empty() && upload.expected_sha256 != sha256 {
             return Err(errors::upload_checksum_mismatch());
+        }
+        if image.is_some() {
+            let kept = strip_metadata(inspection.file_type, &held).map_err(ServiceError::from)?;
+            drop(held);
+            // What is stored must pass the same checks as what was sent.
+            let mut again = Inspector::new(self.limits(), upload.claims);
+            again.feed(&kept).map_err(ServiceError::from)?;
+            inspection = again.finish().map_err(ServiceError::from)?;
+            sha256 = hex::encode(Sha256::digest(&kept));
+            size = kept.len() as u64;
+            staging
+                .write(Bytes::from(kept))
+                .await
+                .map_err(storage_error)?;
         }
         let staged = staging.finish().await.map_err(storage_error)?;
         let row = upload.into_row(&inspection, size, sha256);

@@ -21,6 +21,7 @@ use crate::codes::{
 use crate::errors;
 use crate::events;
 use crate::psp::{CallbackError, PspOutcome};
+use crate::returns::{self, ReturnUrlError};
 use crate::store::payments::{self, Payment};
 use crate::store::{bills, ledger};
 
@@ -58,9 +59,15 @@ impl Fees {
             }
             return Ok(p);
         }
-        if !(return_url.starts_with("https://") || return_url.starts_with("http://")) {
-            return Err(errors::return_url_invalid());
-        }
+        let return_url = returns::resolve(
+            return_url,
+            &self.settings.public_base_url,
+            &self.settings.return_origins,
+        )
+        .map_err(|e| match e {
+            ReturnUrlError::Malformed => errors::return_url_invalid(),
+            ReturnUrlError::NotAllowed => errors::return_url_not_allowed(),
+        })?;
         let bill = self.bill(bill_id).await?;
         let now = self.now_us();
         let account = ledger::account(&mut *self.conn().await?, &bill.renovation_code).await?;
@@ -90,7 +97,7 @@ impl Fees {
             provider: provider.name().to_owned(),
             psp_token: started.token,
             redirect_url: started.redirect_url,
-            return_url: return_url.to_owned(),
+            return_url,
             idempotency_key: key.to_owned(),
             tracking_code: String::new(),
             psp_reference: String::new(),
@@ -117,28 +124,26 @@ impl Fees {
     }
 
     /// Where to send the payer after the provider: the return URL with the payment, its
-    /// outcome and, once confirmed, its tracking code, for the portal to show.
-    pub fn return_redirect(payment: &Payment) -> String {
+    /// outcome and, once confirmed, its tracking code, for the portal to show. The stored
+    /// URL is checked again, so a payment started before the rule (or before an origin left
+    /// `fees.return_origins`) still sends the payer only home.
+    pub fn return_redirect(&self, payment: &Payment) -> String {
         let status = match payment.status {
             PAY_CONFIRMED => "confirmed",
             PAY_PENDING => "pending",
             PAY_REVERSED => "reversed",
             _ => "failed",
         };
-        let sep = if payment.return_url.contains('?') {
-            '&'
-        } else {
-            '?'
-        };
-        let mut url = format!(
-            "{}{sep}payment_id={}&status={status}",
-            payment.return_url, payment.payment_id
-        );
+        let home = &self.settings.public_base_url;
+        let target = returns::resolve(&payment.return_url, home, &self.settings.return_origins)
+            .or_else(|_| returns::resolve("", home, &[]))
+            .unwrap_or_default();
+        let mut query = format!("payment_id={}&status={status}", payment.payment_id);
         if !payment.tracking_code.is_empty() {
-            url.push_str("&tracking_code=");
-            url.push_str(&payment.tracking_code);
+            query.push_str("&tracking_code=");
+            query.push_str(&payment.tracking_code);
         }
-        url
+        returns::with_query(&target, &query)
     }
 
     /// Applies a provider's signed callback. Duplicates and late callbacks change nothing;

@@ -341,6 +341,7 @@ impl Harness {
         settings.fees.seed_demo_data = self.seed;
         settings.fees.reconcile_interval_secs = 0; // tests run reconciliation by hand
         settings.fees.psp_shared_secret = Some(TEST_PSP_SECRET.into());
+        settings.fees.public_base_url = PORTAL.into();
         let mut ctx = testing::context(self.db.clone(), &self.mint);
         ctx.settings = Arc::new(settings);
         ctx.bus = self.bus.clone();
@@ -391,3 +392,6 @@ pub fn auth<T>(message: T, token: &str) -> Request<T> {
 
 /// The sandbox PSP secret the tests configure, so a test can sign a callback itself.
 pub const TEST_PSP_SECRET: &str = "test-only-sandbox-psp-secret";
+
+/// The portal's public address the tests configure: payments return only there.
+pub const PORTAL: &str = "https://portal.example";

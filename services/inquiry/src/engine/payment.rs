@@ -49,9 +49,20 @@ impl Engine {
             .start_payment(fpb::StartPaymentRequest {
                 bill_id: inq.bill_id.clone(),
                 idempotency_key: key,
-                return_url: req.return_url,
+                return_url: return_url_or_page(req.return_url, &inq.id),
                 amount_rials: inq.amount_due_rials,
             })
             .await
+    }
+}
+
+/// The caller's return URL, or the inquiry's own page on the portal when there is none:
+/// fees resolves the path against the portal's public address and refuses anything that
+/// leads off it.
+fn return_url_or_page(return_url: String, inquiry_id: &str) -> String {
+    if return_url.is_empty() {
+        format!("/inquiries/{inquiry_id}")
+    } else {
+        return_url
     }
 }

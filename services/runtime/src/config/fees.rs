@@ -13,8 +13,16 @@ pub struct FeesSettings {
     #[serde(serialize_with = "expose")]
     pub psp_shared_secret: Option<SecretString>,
     /// Base URL of the sandbox PSP's pages (served by the gateway under `/psp`); payers are
-    /// redirected to `<base>/pay?token=…`.
+    /// redirected to `<base>/pay?token=…`. Left at its default, it is
+    /// `<gateway.public_base_url>/psp` (see [`super::Settings::derive_public_links`]).
     pub psp_base_url: String,
+    /// The portal's address, which a payment's `return_url` path is resolved against: the
+    /// payer comes back only to the portal (or to an origin in `return_origins`). Left at its
+    /// default, it is `gateway.public_base_url`.
+    pub public_base_url: String,
+    /// Origins besides the portal's that a payment may return to (`https://notary.example`),
+    /// for an organisation's own front end. Empty by default: payments return only home.
+    pub return_origins: Vec<String>,
     /// Seconds a bill stays payable at most (it also ends at the next Jalali month, when
     /// penalties move on).
     pub bill_validity_secs: u64,
@@ -34,6 +42,8 @@ impl Default for FeesSettings {
         Self {
             psp_shared_secret: None,
             psp_base_url: "http://127.0.0.1:8080/psp".into(),
+            public_base_url: "http://127.0.0.1:8080".into(),
+            return_origins: Vec::new(),
             bill_validity_secs: 24 * 3600,
             reconcile_interval_secs: 60,
             reconcile_pending_after_secs: 15 * 60,

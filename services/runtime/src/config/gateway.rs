@@ -53,6 +53,13 @@ pub struct GatewaySettings {
     /// client address is taken that many entries from the right. 0 (the default) ignores the
     /// header, which anyone can forge, and uses the connection's address.
     pub trusted_proxy_hops: usize,
+    /// The address people reach the portal at, such as `https://estelam.example.org`: every
+    /// link the system prints or signs (an answer's verification URL and QR code, where a
+    /// payment returns to, the sandbox bank's pages) starts with it, so a link never points
+    /// at an address only the server knows. Unset, it is the address the gateway really
+    /// bound (`estelam run --base-port N` gives links on port N); a deployment behind an
+    /// Ingress must set it.
+    pub public_base_url: Option<String>,
 }
 
 impl Default for GatewaySettings {
@@ -77,6 +84,7 @@ impl Default for GatewaySettings {
             per_user_per_minute: 300,
             per_user_burst: 60,
             trusted_proxy_hops: 0,
+            public_base_url: None,
         }
     }
 }
@@ -109,6 +117,14 @@ impl GatewaySettings {
                 )));
             }
         }
+        if let Some(base) = &self.public_base_url
+            && !is_base_url(base)
+        {
+            return Err(ConfigError(format!(
+                "gateway.public_base_url: {base:?} must be an http(s) address like \
+                 https://estelam.example.org (a path is allowed; no query, no user)"
+            )));
+        }
         let positive = [
             ("request_timeout_ms", self.request_timeout_ms),
             ("upload_timeout_ms", self.upload_timeout_ms),
@@ -140,6 +156,20 @@ impl GatewaySettings {
     pub fn tile_origin(&self) -> Option<String> {
         self.tile_url.as_deref().and_then(tile_origin)
     }
+}
+
+/// Whether `url` can start every public link: http(s), a host, no user part, no query or
+/// fragment.
+fn is_base_url(url: &str) -> bool {
+    url.parse::<http::Uri>()
+        .map(|u| {
+            matches!(u.scheme_str(), Some("http" | "https"))
+                && u.host().is_some_and(|h| !h.is_empty())
+                && u.query().is_none()
+                && !url.contains(['@', '#', '\\'])
+                && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        })
+        .unwrap_or(false)
 }
 
 /// `scheme://host[:port]` of a tile URL template; `{s}` subdomains become a wildcard.
@@ -178,6 +208,35 @@ mod tests {
         assert!(s.validate().is_err());
         s.tile_url = Some("https://tiles.example.org/a.png".into());
         assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn the_public_base_is_an_http_address_without_a_user_or_query() {
+        for good in [
+            "https://estelam.example.org",
+            "http://127.0.0.1:18080",
+            "https://m.ir/estelam/",
+        ] {
+            let s = GatewaySettings {
+                public_base_url: Some(good.into()),
+                ..GatewaySettings::default()
+            };
+            assert!(s.validate().is_ok(), "{good}");
+        }
+        for bad in [
+            "estelam.example.org",
+            "javascript:alert(1)",
+            "https://u@evil.example",
+            "https://a.example/?x=1",
+            "ftp://a.example",
+        ] {
+            let s = GatewaySettings {
+                public_base_url: Some(bad.into()),
+                ..GatewaySettings::default()
+            };
+            let err = s.validate().expect_err(bad).to_string();
+            assert!(err.contains("gateway.public_base_url"), "{err}");
+        }
     }
 
     #[test]

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields, default)]
 pub struct InquirySettings {
     /// Public base URL of the portal; an answer's verification URL (and QR code) is
-    /// `<public_base_url>/verify/<code>`.
+    /// `<public_base_url>/verify/<code>`. Left at its default, it is
+    /// `gateway.public_base_url` (see [`super::Settings::derive_public_links`]).
     pub public_base_url: String,
     /// Days an unfinished (or unpaid) inquiry stays open before it expires.
     pub unfinished_validity_days: u32,

@@ -23,6 +23,7 @@ mod fees;
 mod gateway;
 mod identity;
 mod inquiry;
+mod links;
 mod property;
 
 pub use documents::DocumentsSettings;
@@ -494,6 +495,7 @@ impl Settings {
             ));
         }
         self.gateway.validate()?;
+        self.validate_links()?;
         if self.bus.delivery_limit == 0 || self.bus.prefetch == 0 {
             return Err(ConfigError(
                 "bus.delivery_limit and bus.prefetch must be at least 1".into(),

@@ -15,7 +15,8 @@ catalogue! {
     SHA256_INVALID,
     /// The owner account id is not a UUID.
     ACCOUNT_ID_INVALID,
-    /// The document is larger than the service accepts.
+    /// The document is larger than the service accepts (the message names the limit; HTTP
+    /// 413 at the gateway).
     DOCUMENT_TOO_LARGE,
     /// One chunk message is larger than the contract's 1 MiB.
     CHUNK_TOO_LARGE,

@@ -40,8 +40,12 @@ catalogue! {
     IDEMPOTENCY_KEY_REQUIRED,
     /// StartPayment's idempotency key was used before for another bill.
     IDEMPOTENCY_KEY_REUSED,
-    /// The payer's return URL is not an http(s) URL.
+    /// The payer's return URL has characters a browser may read otherwise (controls, spaces,
+    /// backslashes, bidi controls) or is too long.
     RETURN_URL_INVALID,
+    /// The payer's return URL leads off the portal: neither a path on it (`/inquiries/…`)
+    /// nor an origin in `fees.return_origins` (an open redirect otherwise).
+    RETURN_URL_NOT_ALLOWED,
     /// The bill was paid already; nothing is left to pay on it.
     BILL_ALREADY_PAID,
     /// The parcel's ledger changed after the bill was computed; assess again.

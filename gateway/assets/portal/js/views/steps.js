@@ -264,7 +264,7 @@ async function paymentStep(inquiry) {
     box.append(h('p', { class: 'muted small' }, t('pay_sandbox_note')),
       stepForm([], t('pay'), async () => {
         const payment = await post(`${base(inquiry)}/payments`, {
-          expected_version: inquiry.version, client_request_id: requestId(), return_url: `${window.location.origin}/inquiries/${inquiry.inquiry_id}`,
+          expected_version: inquiry.version, client_request_id: requestId(), return_url: `/inquiries/${encodeURIComponent(inquiry.inquiry_id)}`,
         });
         window.location.assign(payment.redirect_url);
       }));
