@@ -3,6 +3,7 @@
 //! A clerk's request-number note carrying one is refused over HTTP (400 problem+json naming
 //! the field) and over gRPC (`INVALID_ARGUMENT` with the reason and the field in its
 //! details), and nothing is issued; a note typed with Arabic ي/ك is kept in Persian letters.
+//! A clerk's revocation reason with an override is refused the same way.
 
 use estelam_proto::property::v1 as ppb;
 use estelam_runtime::error::ServiceError;
@@ -81,6 +82,28 @@ pub async fn bidi_text_is_refused(w: &World) {
     assert_eq!(e.reason, REFUSED, "{label}");
     assert_eq!(e.fields.first().map(|f| f.field.as_str()), Some("note"));
     assert!(!e.message_fa.is_empty() && !e.message_en.is_empty());
+
+    // A revocation reason is shown to every later verifier: one with an override is refused
+    // before anything is looked up.
+    let reply = w
+        .http
+        .post(format!(
+            "{}/api/v1/inquiries/{}/answer/revoke",
+            w.system.gateway_url,
+            uuid::Uuid::now_v7()
+        ))
+        .bearer_auth(clerk)
+        .json(
+            &json!({"expected_version": 1, "client_request_id": uuid::Uuid::now_v7().to_string(),
+                      "reason": "سند \u{202E}جعلی"}),
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(reply.status(), StatusCode::BAD_REQUEST, "{label}");
+    let body: Value = reply.json().await.expect("a JSON body");
+    assert_eq!(body["reason"], REFUSED, "{label}: {body}");
+    assert_eq!(body["errors"][0]["field"], "reason", "{label}: {body}");
 
     // The same note without the override is issued, in Persian letters and without the
     // trailing joiner.
