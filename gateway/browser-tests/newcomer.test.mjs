@@ -1,17 +1,19 @@
 // The Done-when of the portal, in headless Chromium against the whole system (`estelam run`
 // with a fresh data directory, started by run.sh): a new citizen — the demo city's owner
-// with no account, `newcomer` in demo.json — registers, logs in, files a property inquiry
-// by tapping their parcel on the map, uploads two files, pays the parcel's debt on the
-// sandbox bank's page, and downloads the answer as HTML and PDF, on a phone in Persian.
-// Then a demo citizen walks the same steps in English on a desktop, naming the parcel by its
-// renovation code. Screenshots of every step and the downloaded answers go to $ARTIFACTS.
+// with no account, `newcomer` in demo.json — registers, logs in, confirms their mobile with
+// the code the registration sent (read from the system's log; a wrong code is refused
+// first), files a property inquiry by tapping their parcel on the map, uploads two files,
+// pays the parcel's debt on the sandbox bank's page, and downloads the answer as HTML and
+// PDF, on a phone in Persian. Then a demo citizen walks the same steps in English on a
+// desktop, naming the parcel by its renovation code. Screenshots of every step and the
+// downloaded answers go to $ARTIFACTS.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, BASE, VIEWPORTS, launch, settle, switchLanguage, unexpected, watchedPage,
+  ARTIFACTS, BASE, VIEWPORTS, eventually, launch, settle, switchLanguage, unexpected, watchedPage,
 } from './support.mjs';
 
 const DEMO = JSON.parse(readFileSync(process.env.DEMO_JSON, 'utf8'));
@@ -106,6 +108,44 @@ async function fileInquiry(page, shot, { pick, requestNumber }) {
   return { total };
 }
 
+/** `text` with Persian digits. */
+function persianDigits(text) {
+  return text.replace(/[0-9]/g, (d) => '۰۱۲۳۴۵۶۷۸۹'[Number(d)]);
+}
+
+/** The last ten digits of a mobile number, Latin: `09123456789` and `+989123456789` agree. */
+function mobileKey(mobile) {
+  const latin = String(mobile).replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x06f0));
+  return latin.replace(/\D/g, '').slice(-10);
+}
+
+/**
+ * The code in the last SMS sent to `mobile`, read from the system's log ($ESTELAM_LOG, JSON
+ * lines): identity's log SMS provider writes each message there (`to`, `text`).
+ */
+async function codeSentTo(mobile) {
+  const log = process.env.ESTELAM_LOG;
+  assert.ok(log, 'run.sh passes ESTELAM_LOG');
+  let found = null;
+  await eventually(() => {
+    for (const line of readFileSync(log, 'utf8').split('\n')) {
+      if (!line.includes('SMS')) continue;
+      let entry;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      const fields = entry.fields || entry;
+      if (!fields.to || !fields.text || mobileKey(fields.to) !== mobileKey(mobile)) continue;
+      const code = /\b(\d{6})\b/.exec(String(fields.text));
+      if (code) found = code[1];
+    }
+    return found !== null;
+  }, `an SMS to ${mobile} in ${log}`);
+  return found;
+}
+
 /** Downloads the answer as `ext` (html or pdf) and returns its bytes. */
 async function downloadAnswer(page, button, name) {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
@@ -144,15 +184,56 @@ test('a newcomer registers, picks their parcel on the map, pays and downloads th
     assert.doesNotMatch(shown, LATIN_DIGIT);
     await shot('membership-code');
 
-    await page.click('main a[href="/login"]');
+    await page.click('main a[href^="/login"]');
     await settle(page);
     // Log in with the membership code just received, as the page suggests.
     await page.click('main .tabs button:nth-child(2)');
     await page.fill('main input[name="membership_code"]', membership);
     await page.fill('main input[name="password"]', password);
     await page.click('main form button[type="submit"]');
+
+    // Then the portal asks for the code the registration sent to the mobile.
+    await page.waitForURL(/\/me\/mobile/);
+    await settle(page);
+    await page.waitForSelector('main input[name="code"][inputmode="numeric"]');
+    assert.ok(await page.$('#session [data-mobile-unverified]'), 'the header says the mobile is not verified yet');
+    await shot('mobile-code');
+    const smsCode = await codeSentTo(who.mobile);
+    assert.match(smsCode, /^\d{6}$/);
+    // A wrong code is refused, with the server's reason in Persian next to the field.
+    const wrong = String((Number(smsCode) + 1) % 1_000_000).padStart(6, '0');
+    await page.fill('main input[name="code"]', wrong);
+    await page.click('main form button[type="submit"]');
+    const refusal = await page.waitForSelector('main .field[data-field="code"].invalid .field-error:not([hidden])');
+    assert.match(await refusal.textContent(), /[\u0600-\u06FF]/, 'the refusal is in Persian');
+    assert.ok(!(await page.$('main [data-mobile-verified]')), 'a wrong code verifies nothing');
+    await shot('mobile-code-wrong');
+    // Registration sent the code moments ago: asking for another now is too early (429), and
+    // the page says how long to wait and counts it down on the disabled button.
+    await page.click('main [data-resend]');
+    const wait = await page.waitForSelector('main [data-resend-wait]:not([hidden])');
+    assert.match(await wait.textContent(), /[۰-۹]+ ثانیه/, 'the wait is said in words, in Persian');
+    assert.ok(await page.$eval('main [data-resend]', (b) => b.disabled), 'send again waits out the interval');
+    assert.match(await page.textContent('main .notice-error'), /[\u0600-\u06FF]/);
+    await shot('mobile-resend-too-early');
+    // A language switch keeps the typed code and the countdown.
+    await page.fill('main input[name="code"]', persianDigits(smsCode));
+    await switchLanguage(page, 'en');
+    assert.equal(await page.inputValue('main input[name="code"]'), persianDigits(smsCode));
+    assert.ok(await page.$eval('main [data-resend]', (b) => b.disabled), 'still waiting after the switch');
+    assert.match(await page.textContent('main [data-resend-wait]'), /\d+ seconds/);
+    await switchLanguage(page, 'fa');
+    // The right one (the one registration sent), typed in Persian digits as a Persian
+    // keyboard gives them.
+    assert.equal(await page.inputValue('main input[name="code"]'), persianDigits(smsCode));
+    await page.click('main form button[type="submit"]');
+    await page.waitForSelector('main [data-mobile-verified]');
+    await page.waitForFunction(() => !document.querySelector('#session [data-mobile-unverified]'));
+    await shot('mobile-verified');
+    await page.click('main .actions a.button');
     await page.waitForURL(/\/inquiries$/);
     await settle(page);
+    assert.ok(!(await page.$('main [data-mobile-unverified]')), 'no notice once the mobile is verified');
     await shot('my-inquiries');
 
     const { total } = await fileInquiry(page, shot, {
@@ -187,7 +268,10 @@ test('a newcomer registers, picks their parcel on the map, pays and downloads th
     assert.equal(await page.getAttribute('main [data-result]', 'data-result'), 'valid');
     await shot('verify');
 
-    assert.deepEqual(unexpected(problems), [], 'no console errors, failed requests or CSP violations');
+    // The wrong code and the early resend above are the only refusals.
+    const refused = (p) => /^http (4\d\d POST \S+\/api\/v1\/me\/mobile\/verify|429 POST \S+\/api\/v1\/me\/mobile\/code)$/.test(p);
+    assert.equal(problems.filter(refused).length, 2, 'the wrong code and the early resend were refused, once each');
+    assert.deepEqual(unexpected(problems.filter((p) => !refused(p))), [], 'no console errors, failed requests or CSP violations');
   } finally {
     await context.close();
   }

@@ -29,6 +29,7 @@ pub const PAGES: &[&str] = &[
     "/verify",
     "/verify/*",
     "/clerk",
+    "/me/mobile",
 ];
 
 /// Whether `path` is one of the client's pages.

@@ -12,10 +12,12 @@ import { t } from './i18n.js';
 
 /** A failed API call: `status` and the problem body. */
 export class ApiProblem extends Error {
-  constructor(status, problem) {
+  constructor(status, problem, retryAfter = null) {
     super(problem.detail || problem.title || `HTTP ${status}`);
     this.status = status;
     this.problem = problem;
+    /** Seconds the server asked to wait (`Retry-After` of a 429/503), or null. */
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -102,7 +104,10 @@ export async function request(method, path, { body, auth = true, retried = false
   if (response.status === 401 && token && !retried && (await refresh())) {
     return request(method, path, { body, auth, retried: true });
   }
-  if (!response.ok) throw new ApiProblem(response.status, await problemOf(response));
+  if (!response.ok) {
+    const wait = Number.parseInt(response.headers.get('retry-after') || '', 10);
+    throw new ApiProblem(response.status, await problemOf(response), Number.isNaN(wait) ? null : wait);
+  }
   if (response.status === 204) return null;
   return response.json();
 }

@@ -34,7 +34,11 @@ function drawSession() {
     if (token) post('/api/v1/auth/logout', { refresh_token: token }, { auth: false }).catch(() => {});
     navigate('/');
   });
-  replace(box, h('span', { class: 'who', title: account.display_name || '' }, account.display_name || t('account')), logout);
+  // An unverified mobile: a small link back to the step that asks for the code.
+  const unverified = account.mobile_verified === false
+    ? h('a', { class: 'mobile-unverified', href: '/me/mobile', 'data-link': true, 'data-mobile-unverified': true, title: t('mobile_unverified_notice') }, t('mobile_unverified'))
+    : null;
+  replace(box, unverified, h('span', { class: 'who', title: account.display_name || '' }, account.display_name || t('account')), logout);
 }
 
 function drawLanguageSwitch() {

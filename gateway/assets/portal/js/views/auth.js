@@ -1,5 +1,6 @@
 // Step 2 of the nine: log in (national code or membership code) or register; after
-// registration the membership code is shown, large, to write down.
+// registration the membership code is shown, large, to write down, and logging in from
+// there goes on to confirm the mobile number with the code sent to it (views/mobile.js).
 
 import { t, latinDigits, digits } from '../i18n.js';
 import { h, field, showProblem, busy, values, checkRequired } from '../dom.js';
@@ -63,7 +64,8 @@ function registered(card, membershipCode) {
     h('div', { class: 'field' },
       h('span', { class: 'label' }, t('membership_code')),
       h('output', { class: 'code-box', 'data-membership-code': membershipCode }, digits(membershipCode))),
-    h('div', { class: 'actions' }, h('a', { class: 'button', href: '/login', 'data-link': true }, t('continue_to_login'))));
+    // After logging in, the next step asks for the code sent to the mobile (views/mobile.js).
+    h('div', { class: 'actions' }, h('a', { class: 'button', href: '/login?next=%2Fme%2Fmobile', 'data-link': true }, t('continue_to_login'))));
 }
 
 /**

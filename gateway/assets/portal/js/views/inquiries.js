@@ -22,6 +22,11 @@ export async function render(main) {
     return;
   }
   const box = h('div', { class: 'card' }, h('p', { class: 'muted' }, t('loading')));
+  const account = session.current().account || {};
+  if (account.mobile_verified === false) {
+    main.append(h('p', { class: 'notice', 'data-mobile-unverified': true }, t('mobile_unverified_notice'), ' ',
+      h('a', { href: '/me/mobile?next=%2Finquiries', 'data-link': true }, t('mobile_verify_now'))));
+  }
   main.append(
     h('div', { class: 'actions' }, h('h1', {}, t('my_inquiries_title')),
       h('a', { class: 'button', href: '/inquiries/new', 'data-link': true }, t('new_inquiry'))),
