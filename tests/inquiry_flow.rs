@@ -19,8 +19,6 @@ use std::time::Duration;
 use ed25519_dalek::Verifier as _;
 use estelam::RunningSystem;
 use estelam::demo::{CitizenLogin, DemoPeople};
-use estelam_documents::inspect::fixtures;
-use estelam_proto::documents::v1 as dpb;
 use estelam_proto::fees::v1 as fpb;
 use estelam_proto::identity::v1 as ipb;
 use estelam_proto::inquiry::v1 as pb;
@@ -222,26 +220,10 @@ impl World {
     async fn id_card_and_deed(&self, token: &str) -> (String, String) {
         let documents =
             DocumentsClient::new(channel(&self.settings.endpoints.documents, &self.settings));
-        let card = grpc::upload(
-            &Once,
-            &documents,
-            token,
-            dpb::DocumentKind::NationalIdCard,
-            "card.png",
-            fixtures::png(320, 200),
-        )
-        .await
-        .expect("the ID card uploads");
-        let deed = grpc::upload(
-            &Once,
-            &documents,
-            token,
-            dpb::DocumentKind::OwnershipDeed,
-            "deed.pdf",
-            fixtures::pdf("", 2_000),
-        )
-        .await
-        .expect("the deed uploads");
+        let [card, deed]: [String; 2] = grpc::card_and_deed(&documents, token)
+            .await
+            .try_into()
+            .expect("a card and a deed");
         (card, deed)
     }
 

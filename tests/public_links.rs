@@ -6,8 +6,6 @@
 use std::time::Duration;
 
 use estelam::SystemAddrs;
-use estelam_documents::inspect::fixtures;
-use estelam_proto::documents::v1 as dpb;
 use estelam_proto::inquiry::v1 as pb;
 use estelam_proto::property::v1 as ppb;
 use estelam_runtime::config::Settings;
@@ -79,26 +77,7 @@ async fn on_a_base_port_the_answers_links_and_qr_code_point_at_that_port() {
         grpc::issue_request_number(&Once, &property, &clerk, &owner.renovation_code, "links")
             .await
             .expect("the clerk issues a request number");
-    let card = grpc::upload(
-        &Once,
-        &documents,
-        &token,
-        dpb::DocumentKind::NationalIdCard,
-        "card.png",
-        fixtures::png(320, 200),
-    )
-    .await
-    .expect("the ID card uploads");
-    let deed = grpc::upload(
-        &Once,
-        &documents,
-        &token,
-        dpb::DocumentKind::OwnershipDeed,
-        "deed.pdf",
-        fixtures::pdf("", 2_000),
-    )
-    .await
-    .expect("the deed uploads");
+    let documents = grpc::card_and_deed(&documents, &token).await;
     let request_type = grpc::request_type(&Once, &inquiry, &token, "property-transfer")
         .await
         .expect("the request type");
@@ -110,7 +89,7 @@ async fn on_a_base_port_the_answers_links_and_qr_code_point_at_that_port() {
             renovation_code: owner.renovation_code.clone(),
             request_number: number,
             letter: Letter::from_authority(&people.authority.organization_id),
-            documents: vec![card, deed],
+            documents,
             full_name: owner.name.clone(),
             national_code: owner.national_code.clone(),
             ownership_type: ppb::OwnershipType::Full,

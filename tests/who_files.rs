@@ -13,8 +13,6 @@
 
 use estelam::RunningSystem;
 use estelam::demo::{CitizenLogin, DemoPeople};
-use estelam_documents::inspect::fixtures;
-use estelam_proto::documents::v1 as dpb;
 use estelam_proto::identity::v1 as ipb;
 use estelam_proto::inquiry::v1 as pb;
 use estelam_proto::property::v1 as ppb;
@@ -173,27 +171,7 @@ impl World {
     async fn card_and_deed(&self, token: &str) -> Vec<String> {
         let documents =
             DocumentsClient::new(channel(&self.settings.endpoints.documents, &self.settings));
-        let card = grpc::upload(
-            &Once,
-            &documents,
-            token,
-            dpb::DocumentKind::NationalIdCard,
-            "card.png",
-            fixtures::png(320, 200),
-        )
-        .await
-        .expect("the ID card uploads");
-        let deed = grpc::upload(
-            &Once,
-            &documents,
-            token,
-            dpb::DocumentKind::OwnershipDeed,
-            "deed.pdf",
-            fixtures::pdf("", 2_000),
-        )
-        .await
-        .expect("the deed uploads");
-        vec![card, deed]
+        grpc::card_and_deed(&documents, token).await
     }
 
     /// A property transfer opened over gRPC by the holder of `token`, filled in up to the
@@ -226,26 +204,14 @@ impl World {
         applicant: &'a http::Applicant,
         parcel_of: &CitizenLogin,
     ) -> http::Filing<'a> {
-        let label = self.label;
-        let rt = applicant.request_type("property-transfer").await;
-        let mut f = http::Filing::open(applicant, &rt).await;
-        f.property(
-            &json!({"renovation_code": parcel_of.renovation_code}),
-            Some(&parcel_of.request_number),
-        )
-        .await
-        .unwrap_or_else(|r| panic!("{label}: property: {r}"));
-        f.letter(
-            LETTER_NUMBER,
-            LETTER_DATE,
+        http::Filing::up_to_applicant(
+            applicant,
+            "property-transfer",
+            &parcel_of.renovation_code,
+            &parcel_of.request_number,
             &self.people.authority.organization_id,
         )
         .await
-        .unwrap_or_else(|r| panic!("{label}: letter: {r}"));
-        f.documents(&self.card_and_deed(&applicant.token).await)
-            .await
-            .unwrap_or_else(|r| panic!("{label}: documents: {r}"));
-        f
     }
 }
 

@@ -5,8 +5,6 @@
 //! is put on the public address, leaving it out returns to the inquiry's page, and the bank
 //! sends the payer only there.
 
-use estelam_documents::inspect::fixtures;
-use estelam_proto::documents::v1 as dpb;
 use estelam_proto::inquiry::v1 as pb;
 use estelam_proto::property::v1 as ppb;
 use estelam_runtime::error::ServiceError;
@@ -48,26 +46,7 @@ async fn awaiting_payment(w: &World) -> (pb::Inquiry, String) {
         grpc::issue_request_number(&Once, &property, clerk, &owner.renovation_code, "redirect")
             .await
             .expect("the clerk issues a request number");
-    let card = grpc::upload(
-        &Once,
-        &documents,
-        &token,
-        dpb::DocumentKind::NationalIdCard,
-        "card.png",
-        fixtures::png(320, 200),
-    )
-    .await
-    .expect("the ID card uploads");
-    let deed = grpc::upload(
-        &Once,
-        &documents,
-        &token,
-        dpb::DocumentKind::OwnershipDeed,
-        "deed.pdf",
-        fixtures::pdf("", 2_000),
-    )
-    .await
-    .expect("the deed uploads");
+    let documents = grpc::card_and_deed(&documents, &token).await;
     let request_type = grpc::request_type(&Once, &inquiry, &token, "property-transfer")
         .await
         .expect("the request type");
@@ -79,7 +58,7 @@ async fn awaiting_payment(w: &World) -> (pb::Inquiry, String) {
             renovation_code: owner.renovation_code.clone(),
             request_number: number,
             letter: Letter::from_authority(&people.authority.organization_id),
-            documents: vec![card, deed],
+            documents,
             full_name: owner.name.clone(),
             national_code: owner.national_code.clone(),
             ownership_type: ppb::OwnershipType::Full,

@@ -7,13 +7,11 @@
 //! * **Billing**: a notary office's user names another office as the inquiring authority
 //!   (whose account would pay the fee); refused `AUTHORITY_NOT_OWN_ORGANIZATION` over gRPC.
 
-use estelam_documents::inspect::fixtures;
 use estelam_proto::identity::v1 as ipb;
 use estelam_proto::inquiry::v1 as pb;
 use estelam_runtime::error::ServiceError;
 use estelam_runtime::grpc::outgoing;
 use reqwest::StatusCode;
-use serde_json::json;
 use tonic::Code;
 
 use crate::rules::Who::{Admin, Authority, OtherCitizen};
@@ -28,40 +26,14 @@ pub async fn a_citizen_cannot_file_as_someone_else(w: &World) {
     let owner = &w.people.citizens[0];
     let token = w.token(OtherCitizen).expect("the other citizen's token");
     let a = Applicant::new(&w.system.gateway_url, token);
-    let rt = a.request_type("property-transfer").await;
-    let mut f = Filing::open(&a, &rt).await;
-    f.property(
-        &json!({"renovation_code": owner.renovation_code}),
-        Some(&owner.request_number),
-    )
-    .await
-    .unwrap_or_else(|r| panic!("{label}: property: {r}"));
-    f.letter(
-        LETTER_NUMBER,
-        LETTER_DATE,
+    let mut f = Filing::up_to_applicant(
+        &a,
+        "property-transfer",
+        &owner.renovation_code,
+        &owner.request_number,
         &w.people.authority.organization_id,
     )
-    .await
-    .unwrap_or_else(|r| panic!("{label}: letter: {r}"));
-    let card = a
-        .upload_ok(
-            "national_id_card",
-            "card.png",
-            "image/png",
-            fixtures::png(320, 200),
-        )
-        .await;
-    let deed = a
-        .upload_ok(
-            "ownership_deed",
-            "deed.pdf",
-            "application/pdf",
-            fixtures::pdf("", 2_000),
-        )
-        .await;
-    f.documents(&[card, deed])
-        .await
-        .unwrap_or_else(|r| panic!("{label}: documents: {r}"));
+    .await;
     let before = f.inquiry["version"].clone();
     let reply = f
         .applicant(&owner.name, &owner.national_code, &owner.ownership_type)

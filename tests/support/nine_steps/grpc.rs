@@ -6,6 +6,7 @@
 use std::future::Future;
 
 use bytes::Bytes;
+use estelam_documents::inspect::fixtures;
 use estelam_proto::documents::v1 as dpb;
 use estelam_proto::fees::v1 as fpb;
 use estelam_proto::inquiry::v1 as pb;
@@ -329,6 +330,32 @@ pub async fn get_inquiry(
     };
     let r = rpc!(Once, client, token, get_inquiry, request).await?;
     Ok(r.inquiry.expect("the inquiry in the response"))
+}
+
+/// Step 5's files every seeded request type asks for, uploaded once each by the holder of
+/// `token`: a national ID card (PNG) and an ownership deed (PDF), in that order.
+pub async fn card_and_deed(client: &DocumentsClient, token: &str) -> Vec<String> {
+    let card = upload(
+        &Once,
+        client,
+        token,
+        dpb::DocumentKind::NationalIdCard,
+        "card.png",
+        fixtures::png(320, 200),
+    )
+    .await
+    .expect("the ID card uploads");
+    let deed = upload(
+        &Once,
+        client,
+        token,
+        dpb::DocumentKind::OwnershipDeed,
+        "deed.pdf",
+        fixtures::pdf("", 2_000),
+    )
+    .await
+    .expect("the deed uploads");
+    vec![card, deed]
 }
 
 /// Step 5's files: uploads `data` as `name` through the client-streaming UploadDocument,

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use estelam_documents::inspect::fixtures;
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 
@@ -166,6 +167,28 @@ impl Applicant {
             .to_owned()
     }
 
+    /// Step 5's files every seeded request type asks for, uploaded: a national ID card (PNG)
+    /// and an ownership deed (PDF), in that order.
+    pub async fn card_and_deed(&self) -> Vec<String> {
+        let card = self
+            .upload_ok(
+                "national_id_card",
+                "card.png",
+                "image/png",
+                fixtures::png(320, 200),
+            )
+            .await;
+        let deed = self
+            .upload_ok(
+                "ownership_deed",
+                "deed.pdf",
+                "application/pdf",
+                fixtures::pdf("", 2_000),
+            )
+            .await;
+        vec![card, deed]
+    }
+
     /// A request type as the portal lists it (undertakings, whether a letter is needed).
     pub async fn request_type(&self, code: &str) -> Value {
         let types = self
@@ -286,6 +309,34 @@ impl<'a> Filing<'a> {
             .await
             .unwrap_or_else(|r| panic!("undertakings: {r}"));
         filing
+    }
+
+    /// Steps 3 to 5 of a `type_code` inquiry on `renovation_code` with `request_number`,
+    /// the letter naming `authority` and the card and deed uploaded: what is left is the
+    /// applicant step, which the trust tests try with someone else's details.
+    pub async fn up_to_applicant(
+        applicant: &'a Applicant,
+        type_code: &str,
+        renovation_code: &str,
+        request_number: &str,
+        authority: &str,
+    ) -> Self {
+        let rt = applicant.request_type(type_code).await;
+        let mut f = Self::open(applicant, &rt).await;
+        f.property(
+            &json!({"renovation_code": renovation_code}),
+            Some(request_number),
+        )
+        .await
+        .unwrap_or_else(|r| panic!("property: {r}"));
+        f.letter(super::LETTER_NUMBER, super::LETTER_DATE, authority)
+            .await
+            .unwrap_or_else(|r| panic!("letter: {r}"));
+        let documents = applicant.card_and_deed().await;
+        f.documents(&documents)
+            .await
+            .unwrap_or_else(|r| panic!("documents: {r}"));
+        f
     }
 
     /// The path of this inquiry's `step` route.
