@@ -398,57 +398,18 @@ async fn office_names_only_itself(w: &World) {
     let rt = grpc::request_type(&Once, &w.inquiry, &office, "court")
         .await
         .expect("the request type");
-    let mut c = w.inquiry.clone();
-    let token = Some(office.as_str());
-    let inq = c
-        .accept_undertakings(estelam_runtime::grpc::outgoing(
-            pb::AcceptUndertakingsRequest {
-                inquiry_id: filed.inquiry_id.clone(),
-                expected_version: filed.version,
-                client_request_id: support::nine_steps::key(),
-                undertaking_version_ids: rt
-                    .undertakings
-                    .iter()
-                    .map(|u| u.undertaking_version_id.clone())
-                    .collect(),
-            },
-            token,
-        ))
+    let mut filing = grpc::Filing::resume(&Once, &w.inquiry, &office, &rt, filed)
         .await
-        .unwrap_or_else(|e| panic!("{label}: undertakings: {e}"))
-        .into_inner()
-        .inquiry
-        .expect("inquiry");
-    let inq = c
-        .set_property(estelam_runtime::grpc::outgoing(
-            pb::SetPropertyRequest {
-                inquiry_id: inq.inquiry_id.clone(),
-                expected_version: inq.version,
-                client_request_id: support::nine_steps::key(),
-                location: Some(pb::set_property_request::Location::RenovationCode(
-                    parcel.renovation_code.clone(),
-                )),
-                request_number: parcel.request_number.clone(),
-            },
-            token,
-        ))
+        .unwrap_or_else(|e| panic!("{label}: undertakings: {e}"));
+    filing
+        .property(&parcel.renovation_code, &parcel.request_number)
         .await
-        .unwrap_or_else(|e| panic!("{label}: property: {e}"))
-        .into_inner()
-        .inquiry
-        .expect("inquiry");
+        .unwrap_or_else(|e| panic!("{label}: property: {e}"));
+    let inq = filing.inquiry.clone();
 
     // Over gRPC: naming the other office is refused, saying why.
-    let letter = |org: &str| pb::SetLetterRequest {
-        inquiry_id: inq.inquiry_id.clone(),
-        expected_version: inq.version,
-        client_request_id: support::nine_steps::key(),
-        letter_number: LETTER_NUMBER.into(),
-        letter_date_jalali: LETTER_DATE.into(),
-        authority_organization_id: org.into(),
-    };
-    let refused = c
-        .set_letter(estelam_runtime::grpc::outgoing(letter(&other), token))
+    let refused = filing
+        .letter(&Letter::from_authority(&other))
         .await
         .expect_err("naming another office is refused");
     assert_eq!(refused.code(), Code::PermissionDenied, "{label}: {refused}");
@@ -472,19 +433,18 @@ async fn office_names_only_itself(w: &World) {
         "{label}: {reply}"
     );
 
-    // Its own organisation (named, or left out) is accepted.
-    let own = c
-        .set_letter(estelam_runtime::grpc::outgoing(
-            letter(&w.people.authority.organization_id),
-            token,
-        ))
+    // Its own organisation is accepted.
+    filing
+        .letter(&Letter::from_authority(&w.people.authority.organization_id))
         .await
-        .unwrap_or_else(|e| panic!("{label}: the office names itself: {e}"))
-        .into_inner()
-        .inquiry
-        .expect("inquiry");
+        .unwrap_or_else(|e| panic!("{label}: the office names itself: {e}"));
     assert_eq!(
-        own.letter.expect("the letter").authority_organization_id,
+        filing
+            .inquiry
+            .letter
+            .as_ref()
+            .expect("the letter")
+            .authority_organization_id,
         w.people.authority.organization_id,
         "{label}"
     );

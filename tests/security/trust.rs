@@ -15,8 +15,9 @@ use reqwest::StatusCode;
 use tonic::Code;
 
 use crate::rules::Who::{Admin, Authority, OtherCitizen};
+use crate::support::nine_steps::grpc::{self, Once};
 use crate::support::nine_steps::http::{Applicant, Filing};
-use crate::support::nine_steps::{LETTER_DATE, LETTER_NUMBER, key};
+use crate::support::nine_steps::key;
 use crate::world::{World, channel};
 
 /// The other citizen (a demo owner of their own parcel) names the first demo citizen on the
@@ -92,7 +93,7 @@ pub async fn an_office_cannot_charge_another_office(w: &World) {
         .into_inner()
         .membership_code;
 
-    let office = w.token(Authority);
+    let office = w.token(Authority).expect("the office user's token");
     let mut inquiry = pb::inquiry_service_client::InquiryServiceClient::new(channel(
         &w.settings.endpoints.inquiry,
         &w.settings,
@@ -105,75 +106,26 @@ pub async fn an_office_cannot_charge_another_office(w: &World) {
                 applicant_membership_code: membership,
                 client_request_id: key(),
             },
-            office,
+            Some(office),
         ))
         .await
         .unwrap_or_else(|e| panic!("{label}: the office files: {e}"))
         .into_inner()
         .inquiry
         .expect("inquiry");
-    let rt = inquiry
-        .get_request_type(outgoing(
-            pb::GetRequestTypeRequest {
-                code: "court".into(),
-            },
-            office,
-        ))
+    let rt = grpc::request_type(&Once, &inquiry, office, "court")
         .await
-        .expect("the request type")
-        .into_inner()
-        .request_type
-        .expect("request type");
-    let inq = inquiry
-        .accept_undertakings(outgoing(
-            pb::AcceptUndertakingsRequest {
-                inquiry_id: inq.inquiry_id.clone(),
-                expected_version: inq.version,
-                client_request_id: key(),
-                undertaking_version_ids: rt
-                    .undertakings
-                    .iter()
-                    .map(|u| u.undertaking_version_id.clone())
-                    .collect(),
-            },
-            office,
-        ))
+        .expect("the request type");
+    let mut filing = grpc::Filing::resume(&Once, &inquiry, office, &rt, inq)
         .await
-        .unwrap_or_else(|e| panic!("{label}: undertakings: {e}"))
-        .into_inner()
-        .inquiry
-        .expect("inquiry");
+        .unwrap_or_else(|e| panic!("{label}: undertakings: {e}"));
     let parcel = &w.people.citizens[0];
-    let inq = inquiry
-        .set_property(outgoing(
-            pb::SetPropertyRequest {
-                inquiry_id: inq.inquiry_id.clone(),
-                expected_version: inq.version,
-                client_request_id: key(),
-                location: Some(pb::set_property_request::Location::RenovationCode(
-                    parcel.renovation_code.clone(),
-                )),
-                request_number: parcel.request_number.clone(),
-            },
-            office,
-        ))
+    filing
+        .property(&parcel.renovation_code, &parcel.request_number)
         .await
-        .unwrap_or_else(|e| panic!("{label}: property: {e}"))
-        .into_inner()
-        .inquiry
-        .expect("inquiry");
-    let refused = inquiry
-        .set_letter(outgoing(
-            pb::SetLetterRequest {
-                inquiry_id: inq.inquiry_id.clone(),
-                expected_version: inq.version,
-                client_request_id: key(),
-                letter_number: LETTER_NUMBER.into(),
-                letter_date_jalali: LETTER_DATE.into(),
-                authority_organization_id: other,
-            },
-            office,
-        ))
+        .unwrap_or_else(|e| panic!("{label}: property: {e}"));
+    let refused = filing
+        .letter(&grpc::Letter::from_authority(&other))
         .await
         .expect_err("naming another office is refused");
     assert_eq!(refused.code(), Code::PermissionDenied, "{label}: {refused}");

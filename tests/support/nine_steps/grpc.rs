@@ -160,12 +160,25 @@ impl<'c, C: Calls> Filing<'c, C> {
         let created = rpc!(calls, client, token, create_inquiry, request)
             .await
             .map_err(|s| at_step("create", s))?;
+        let created = created.inquiry.expect("the created inquiry");
+        Self::resume(calls, client, token, request_type, created).await
+    }
+
+    /// Step 3 for a draft someone has already filed (an office, on a citizen's behalf):
+    /// every undertaking of `request_type` accepted, and the filing ready for step 4.
+    pub async fn resume(
+        calls: &'c C,
+        client: &InquiryClient,
+        token: &str,
+        request_type: &pb::RequestType,
+        draft: pb::Inquiry,
+    ) -> Result<Self, Status> {
         let mut filing = Self {
             calls,
             client: client.clone(),
             token: token.to_owned(),
             request_type: request_type.clone(),
-            inquiry: created.inquiry.expect("the created inquiry"),
+            inquiry: draft,
         };
         let request = pb::AcceptUndertakingsRequest {
             inquiry_id: filing.inquiry.inquiry_id.clone(),
