@@ -29,9 +29,10 @@ use std::fmt;
 use geojson::FeatureCollection;
 use serde_json::Value;
 
+use crate::dang::Dang;
 use crate::geometry::Shape;
 use crate::index::{IndexedParcel, ParcelIndex};
-use crate::ownership::{Dang, OwnerInput, OwnershipType};
+use crate::ownership::{OwnerInput, OwnershipType};
 use crate::parcel::{GeometryInput, LandUse, ParcelInput, ParcelRecord, RegistryPlate, validate};
 
 /// One reason a file was refused.

@@ -9,7 +9,9 @@
 //! Errors here are plain values naming a field and saying what is wrong in Persian and
 //! English; the property service turns them into its gRPC errors at its edge.
 
+pub mod dang;
 pub mod geometry;
+pub mod identifiers;
 pub mod import_check;
 pub mod index;
 pub mod ownership;

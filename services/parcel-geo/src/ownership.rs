@@ -1,8 +1,9 @@
 //! Who owns a parcel: owners, their shares in dang and the ownership type, and the rules a
 //! record must satisfy. Plain functions and types, no I/O.
 //!
-//! Shares are exact fractions of dang ([`Dang`]): a parcel is 6 dang, and its owners' shares
-//! must add up to exactly 6 — no floating point, so ⅓ + ⅓ + ⅓ of a dang is exactly one dang.
+//! Shares are exact fractions of dang ([`Dang`], in [`crate::dang`]): a parcel is 6 dang, and
+//! its owners' shares must add up to exactly 6. Identifiers' check digits live in
+//! [`crate::identifiers`].
 //! Rules:
 //! * an ownership is either *unrecorded* (type unspecified, no owners: a parcel imported from a
 //!   GIS layer before the registry is linked) or complete (a type and at least one owner);
@@ -12,11 +13,13 @@
 //! * a natural person is identified by a valid 10-digit national code, a legal entity by a
 //!   valid 11-digit national id (شناسه ملی).
 
-use std::cmp::Ordering;
 use std::fmt;
 
 use estelam_domain::text::{TextError, TextField, clean_text};
 use estelam_domain::{NationalCode, fold_name, names_match, normalize_digits};
+
+use crate::dang::Dang;
+use crate::identifiers::legal_id_is_valid;
 
 /// How a parcel is owned (mirrors `estelam.property.v1.OwnershipType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,168 +123,6 @@ impl OwnerKind {
             _ => None,
         }
     }
-}
-
-/// An exact, non-negative share in dang, always kept in lowest terms with a positive
-/// denominator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Dang {
-    numerator: i64,
-    denominator: i64,
-}
-
-fn gcd(mut a: i128, mut b: i128) -> i128 {
-    a = a.abs();
-    b = b.abs();
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
-}
-
-impl Dang {
-    /// The whole property: 6 dang.
-    pub const WHOLE: Dang = Dang {
-        numerator: 6,
-        denominator: 1,
-    };
-
-    /// `numerator / denominator` dang in lowest terms; `None` when the denominator is not
-    /// positive or the numerator is negative.
-    pub fn new(numerator: i64, denominator: i64) -> Option<Self> {
-        if denominator <= 0 || numerator < 0 {
-            return None;
-        }
-        let g = gcd(i128::from(numerator), i128::from(denominator)).max(1);
-        Some(Self {
-            numerator: i64::try_from(i128::from(numerator) / g).ok()?,
-            denominator: i64::try_from(i128::from(denominator) / g).ok()?,
-        })
-    }
-
-    /// Whole dang.
-    pub fn whole(n: i64) -> Self {
-        Self {
-            numerator: n,
-            denominator: 1,
-        }
-    }
-
-    /// Numerator in lowest terms.
-    pub fn numerator(self) -> i64 {
-        self.numerator
-    }
-
-    /// Denominator in lowest terms (at least 1).
-    pub fn denominator(self) -> i64 {
-        self.denominator
-    }
-
-    /// Parses `3`, `3/2`, `۱/۳` or `2.5` (decimal dang with at most 4 places).
-    pub fn parse(s: &str) -> Option<Self> {
-        let s = normalize_digits(s.trim());
-        if let Some((n, d)) = s.split_once('/') {
-            return Self::new(n.trim().parse().ok()?, d.trim().parse().ok()?);
-        }
-        if let Some((whole, frac)) = s.split_once('.') {
-            if frac.is_empty() || frac.len() > 4 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            let den = 10i64.pow(u32::try_from(frac.len()).ok()?);
-            let whole: i64 = if whole.is_empty() {
-                0
-            } else {
-                whole.parse().ok()?
-            };
-            let frac: i64 = frac.parse().ok()?;
-            return Self::new(whole.checked_mul(den)?.checked_add(frac)?, den);
-        }
-        Some(Self::whole(s.parse().ok().filter(|n: &i64| *n >= 0)?))
-    }
-
-    /// The exact sum of shares; `None` on overflow (absurd denominators).
-    pub fn sum(shares: impl IntoIterator<Item = Dang>) -> Option<Dang> {
-        let (mut n, mut d) = (0i128, 1i128);
-        for s in shares {
-            n = n
-                .checked_mul(i128::from(s.denominator))?
-                .checked_add(i128::from(s.numerator).checked_mul(d)?)?;
-            d = d.checked_mul(i128::from(s.denominator))?;
-            let g = gcd(n, d).max(1);
-            n /= g;
-            d /= g;
-        }
-        Some(Dang {
-            numerator: i64::try_from(n).ok()?,
-            denominator: i64::try_from(d).ok()?,
-        })
-    }
-}
-
-impl PartialOrd for Dang {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Dang {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (i128::from(self.numerator) * i128::from(other.denominator))
-            .cmp(&(i128::from(other.numerator) * i128::from(self.denominator)))
-    }
-}
-
-impl fmt::Display for Dang {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.denominator == 1 {
-            write!(f, "{}", self.numerator)
-        } else {
-            write!(f, "{}/{}", self.numerator, self.denominator)
-        }
-    }
-}
-
-/// Whether an 11-digit Iranian legal-entity national id (شناسه ملی) has a valid check digit.
-///
-/// The check digit is the last digit: with `d` = the tenth digit + 2 and weights
-/// 29, 27, 23, 19, 17 repeating, `s = Σ (digit[i] + d) · w[i mod 5]` over the first ten
-/// digits; `s mod 11` (10 counting as 0) must equal the last digit.
-pub fn legal_id_is_valid(id: &str) -> bool {
-    let digits: Vec<u32> = id.chars().filter_map(|c| c.to_digit(10)).collect();
-    if digits.len() != 11 || id.chars().count() != 11 || digits[3..9].iter().all(|d| *d == 0) {
-        return false;
-    }
-    legal_id_check_digit(&digits[..10]) == digits[10]
-}
-
-/// The check digit of the first ten digits of a legal-entity national id.
-pub fn legal_id_check_digit(first_ten: &[u32]) -> u32 {
-    const WEIGHTS: [u32; 5] = [29, 27, 23, 19, 17];
-    let d = first_ten[9] + 2;
-    let s: u32 = first_ten
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (x + d) * WEIGHTS[i % 5])
-        .sum();
-    match s % 11 {
-        10 => 0,
-        r => r,
-    }
-}
-
-/// Completes a national code from its first nine digits (the number `first_nine`, zero
-/// padded) by computing the check digit; used by the synthetic city and tests. The result is
-/// valid unless all ten digits come out equal.
-pub fn complete_national_code(first_nine: u32) -> String {
-    let head = format!("{:09}", first_nine % 1_000_000_000);
-    let s: u32 = head
-        .bytes()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * (10 - i as u32))
-        .sum();
-    let r = s % 11;
-    let check = if r < 2 { r } else { 11 - r };
-    format!("{head}{check}")
 }
 
 /// One owner as recorded.
@@ -483,7 +324,7 @@ pub fn validate_ownership(
             ));
         }
         let share =
-            Dang::new(o.share.0, o.share.1).filter(|s| s.numerator > 0 && *s <= Dang::WHOLE);
+            Dang::new(o.share.0, o.share.1).filter(|s| s.numerator() > 0 && *s <= Dang::WHOLE);
         if share.is_none() {
             errors.push(err(
                 path("share"),
@@ -628,21 +469,11 @@ pub fn check_applicant(
     }
 }
 
-/// Masks a national code for callers who may not see it: `0076229645` → `007****645`.
-pub fn mask_national_code(code: &str) -> String {
-    let n = code.chars().count();
-    if n <= 6 {
-        return "*".repeat(n);
-    }
-    code.chars()
-        .enumerate()
-        .map(|(i, c)| if i < 3 || i >= n - 3 { c } else { '*' })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dang::gcd;
+    use crate::identifiers::complete_national_code;
     use proptest::prelude::*;
 
     fn person(code: &str, name: &str, n: i64, d: i64) -> OwnerInput {
@@ -719,19 +550,6 @@ mod tests {
     }
 
     #[test]
-    fn legal_ids_check_their_last_digit() {
-        let first: Vec<u32> = "1010034567"
-            .chars()
-            .filter_map(|c| c.to_digit(10))
-            .collect();
-        let id = format!("1010034567{}", legal_id_check_digit(&first));
-        assert!(legal_id_is_valid(&id));
-        let wrong_check = (legal_id_check_digit(&first) + 1) % 10;
-        assert!(!legal_id_is_valid(&format!("1010034567{wrong_check}")));
-        assert!(!legal_id_is_valid("00000000000"));
-    }
-
-    #[test]
     fn applicant_checks_name_before_type() {
         let o = validate_ownership(
             2,
@@ -765,31 +583,6 @@ mod tests {
             check_applicant(&o, "0499370899", "علی", OwnershipType::Shared),
             ApplicantCheck::NotOwner
         );
-    }
-
-    #[test]
-    fn completed_national_codes_are_valid() {
-        assert_eq!(complete_national_code(7_622_964), "0076229645");
-        for n in [1u32, 158_325_068, 999_999_998] {
-            assert!(
-                NationalCode::parse(&complete_national_code(n)).is_ok(),
-                "{n}"
-            );
-        }
-    }
-
-    #[test]
-    fn masking_keeps_three_digits_each_side() {
-        assert_eq!(mask_national_code("0076229645"), "007****645");
-    }
-
-    #[test]
-    fn dang_parses_every_written_form() {
-        assert_eq!(Dang::parse("۳"), Some(Dang::whole(3)));
-        assert_eq!(Dang::parse("5/2"), Dang::new(5, 2));
-        assert_eq!(Dang::parse("2.5"), Dang::new(5, 2));
-        assert_eq!(Dang::parse("1/0"), None);
-        assert_eq!(Dang::parse("-1"), None);
     }
 
     proptest! {

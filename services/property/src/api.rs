@@ -17,9 +17,9 @@
 //! token for the national code on the citizen's verified account.
 
 use estelam_domain::{CheckCode, CodeKind, RenovationCode};
-use estelam_parcel_geo::ownership::{
-    ApplicantCheck, Dang, OwnerInput, OwnershipType, mask_national_code,
-};
+use estelam_parcel_geo::dang::Dang;
+use estelam_parcel_geo::identifiers::mask_national_code;
+use estelam_parcel_geo::ownership::{ApplicantCheck, OwnerInput, OwnershipType};
 use estelam_parcel_geo::parcel::{GeometryInput, ParcelInput, RegistryPlate};
 use estelam_proto::common::v1 as common;
 use estelam_proto::property::v1 as pb;

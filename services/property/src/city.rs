@@ -28,9 +28,9 @@ use rand_chacha::ChaCha8Rng;
 
 use estelam_domain::RenovationCode;
 
-use estelam_parcel_geo::ownership::{
-    Dang, Owner, OwnerKind, Ownership, OwnershipType, complete_national_code, legal_id_check_digit,
-};
+use estelam_parcel_geo::dang::Dang;
+use estelam_parcel_geo::identifiers::{complete_national_code, legal_id_check_digit};
+use estelam_parcel_geo::ownership::{Owner, OwnerKind, Ownership, OwnershipType};
 use estelam_parcel_geo::parcel::{LandUse, ParcelRecord, RegistryPlate};
 
 /// Centre of the city (Shahin Shahr), degrees.
@@ -747,8 +747,8 @@ mod tests {
     use super::*;
     use estelam_domain::NationalCode;
     use estelam_parcel_geo::geometry::Shape;
+    use estelam_parcel_geo::identifiers::legal_id_is_valid;
     use estelam_parcel_geo::index::{IndexedParcel, ParcelIndex};
-    use estelam_parcel_geo::ownership::legal_id_is_valid;
     use std::collections::HashSet;
 
     #[test]

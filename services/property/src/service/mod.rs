@@ -16,7 +16,7 @@ pub mod request_numbers;
 use std::sync::Arc;
 
 use estelam_domain::NationalCode;
-use estelam_parcel_geo::ownership::legal_id_is_valid;
+use estelam_parcel_geo::identifiers::legal_id_is_valid;
 use estelam_runtime::config::PropertySettings;
 use estelam_runtime::error::ServiceError;
 use estelam_runtime::paging::PageSizes;

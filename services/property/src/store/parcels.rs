@@ -6,7 +6,8 @@ use rstar::AABB;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
-use estelam_parcel_geo::ownership::{Dang, Owner, OwnerKind, Ownership, OwnershipType};
+use estelam_parcel_geo::dang::Dang;
+use estelam_parcel_geo::ownership::{Owner, OwnerKind, Ownership, OwnershipType};
 use estelam_parcel_geo::parcel::{LandUse, ParcelRecord, RegistryPlate};
 use estelam_runtime::db::Database;
 
