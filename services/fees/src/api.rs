@@ -227,23 +227,29 @@ fn date(field: &str, input: &str) -> Result<JalaliDate, ServiceError> {
     JalaliDate::parse(input).map_err(|e| errors::jalali_date_invalid(field, &e))
 }
 
+/// A bill line's description in both languages, each cleaned as free text; `path` names the
+/// field in a refusal.
+fn line_description(
+    path: &str,
+    text: estelam_proto::common::v1::LocalizedText,
+) -> Result<(String, String), ServiceError> {
+    Ok((
+        errors::clean(errors::LINE_DESCRIPTION, &format!("{path}.fa"), &text.fa)?,
+        errors::clean(errors::LINE_DESCRIPTION, &format!("{path}.en"), &text.en)?,
+    ))
+}
+
 fn tariff_from_pb(t: pb::Tariff) -> Result<NewTariff, ServiceError> {
     let mut items = Vec::new();
     for (i, item) in t.items.into_iter().enumerate() {
-        let description = item.description.unwrap_or_default();
-        let path = format!("tariff.items[{i}].description");
+        let (description_fa, description_en) = line_description(
+            &format!("tariff.items[{i}].description"),
+            item.description.unwrap_or_default(),
+        )?;
         items.push(TariffItem {
             kind: item_kind_from_pb(item.kind, &format!("tariff.items[{i}].kind"))?,
-            description_fa: errors::clean(
-                errors::LINE_DESCRIPTION,
-                &format!("{path}.fa"),
-                &description.fa,
-            )?,
-            description_en: errors::clean(
-                errors::LINE_DESCRIPTION,
-                &format!("{path}.en"),
-                &description.en,
-            )?,
+            description_fa,
+            description_en,
             basis: basis_from_pb(item.basis, &format!("tariff.items[{i}].basis"))?,
             rate_ppm: item.rate_ppm,
             amount_rials: item.amount_rials,
@@ -252,19 +258,13 @@ fn tariff_from_pb(t: pb::Tariff) -> Result<NewTariff, ServiceError> {
     }
     let mut discounts = Vec::new();
     for (i, d) in t.discounts.into_iter().enumerate() {
-        let description = d.description.unwrap_or_default();
-        let path = format!("tariff.discounts[{i}].description");
+        let (description_fa, description_en) = line_description(
+            &format!("tariff.discounts[{i}].description"),
+            d.description.unwrap_or_default(),
+        )?;
         discounts.push(DiscountRule {
-            description_fa: errors::clean(
-                errors::LINE_DESCRIPTION,
-                &format!("{path}.fa"),
-                &description.fa,
-            )?,
-            description_en: errors::clean(
-                errors::LINE_DESCRIPTION,
-                &format!("{path}.en"),
-                &description.en,
-            )?,
+            description_fa,
+            description_en,
             applies_to: item_kind_from_pb(
                 d.applies_to,
                 &format!("tariff.discounts[{i}].applies_to"),
