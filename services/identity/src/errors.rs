@@ -276,6 +276,11 @@ pub fn session_invalid() -> ServiceError {
     )
 }
 
+/// `n` in Persian digits, for a number inside a Persian sentence.
+fn persian_number(n: u64) -> String {
+    estelam_domain::to_persian_digits(&n.to_string())
+}
+
 /// Brute-force protection: the caller must wait `wait` (at least a second) before trying
 /// again; RetryInfo carries the same delay for programs.
 pub fn throttled(wait: Duration) -> ServiceError {
@@ -283,7 +288,10 @@ pub fn throttled(wait: Duration) -> ServiceError {
     ServiceError::new(
         ErrorCode::ResourceExhausted,
         r::ATTEMPTS_THROTTLED,
-        format!("تلاش‌های ناموفق زیاد بود؛ {secs} ثانیهٔ دیگر دوباره تلاش کنید."),
+        format!(
+            "تلاش‌های ناموفق زیاد بود؛ {} ثانیهٔ دیگر دوباره تلاش کنید.",
+            persian_number(secs)
+        ),
         format!("Too many failed attempts; try again in {secs} seconds."),
     )
     .with_retry_after(Duration::from_secs(secs))
@@ -328,7 +336,10 @@ pub fn mobile_code_resend_too_soon(wait: Duration) -> ServiceError {
     ServiceError::new(
         ErrorCode::ResourceExhausted,
         r::MOBILE_CODE_RESEND_TOO_SOON,
-        format!("کد تازه‌ای فرستاده شده است؛ {secs} ثانیهٔ دیگر می‌توانید دوباره درخواست کنید."),
+        format!(
+            "کد تازه‌ای فرستاده شده است؛ {} ثانیهٔ دیگر می‌توانید دوباره درخواست کنید.",
+            persian_number(secs)
+        ),
         format!("A code was just sent; you can ask for another in {secs} seconds."),
     )
     .with_retry_after(Duration::from_secs(secs))
