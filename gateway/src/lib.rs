@@ -23,6 +23,7 @@ pub mod fallback;
 pub mod limits;
 pub mod normalize;
 pub mod openapi;
+pub mod password_change;
 pub mod portal;
 pub mod problem;
 pub mod rate_limit;
@@ -133,7 +134,8 @@ pub fn state(settings: &Settings) -> anyhow::Result<AppState> {
 /// in-process tests with `oneshot` (which may add `MockConnectInfo` for client addresses).
 pub fn app(state: AppState, limits: Arc<RateLimits>) -> Router {
     let settings = state.settings.clone();
+    let verifier = state.verifier.clone();
     let (router, _openapi) = routes::all().split_for_parts();
     let router = router.fallback(fallback::handle).with_state(state);
-    stack::apply(router, &settings, limits)
+    stack::apply(router, &settings, limits, verifier)
 }

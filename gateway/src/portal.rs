@@ -30,6 +30,7 @@ pub const PAGES: &[&str] = &[
     "/verify/*",
     "/clerk",
     "/me/mobile",
+    "/me/password",
 ];
 
 /// Whether `path` is one of the client's pages.

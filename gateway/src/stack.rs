@@ -11,6 +11,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, Request, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
+use estelam_runtime::auth::TokenVerifier;
 use estelam_runtime::config::GatewaySettings;
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
@@ -22,6 +23,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::limits::{self, RouteLimits};
+use crate::password_change;
 use crate::rate_limit::{self, RateLimits};
 use crate::request_id::{self, RequestId, X_REQUEST_ID};
 use crate::security::{self, SecurityHeaders};
@@ -94,7 +96,12 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
 }
 
 /// Wraps `router` (routes and fallback) in the stack.
-pub fn apply(router: Router, settings: &GatewaySettings, rate_limits: Arc<RateLimits>) -> Router {
+pub fn apply(
+    router: Router,
+    settings: &GatewaySettings,
+    rate_limits: Arc<RateLimits>,
+    verifier: TokenVerifier,
+) -> Router {
     let route_limits = RouteLimits::from_settings(settings);
     let stack = ServiceBuilder::new()
         // 1. Request id first: everything below — the span, every problem's `instance`, the
@@ -131,6 +138,9 @@ pub fn apply(router: Router, settings: &GatewaySettings, rate_limits: Arc<RateLi
         // 10. Rate limits after the concurrency gate is passed cheaply: a refused client
         //     costs one map lookup. 429 + Retry-After.
         .layer(from_fn_with_state(rate_limits, rate_limit::enforce))
+        // 10b. An account that must change its password is held to that (403) once it has
+        //      been counted, before any body is read or any service called.
+        .layer(from_fn_with_state(verifier, password_change::hold))
         // 11. Body limits last before the router, per route (JSON small, upload 12 MiB);
         //     axum's own default limit is switched off so this is the one rule.
         .layer(from_fn_with_state(route_limits, limits::body_limit))

@@ -85,6 +85,7 @@ async fn the_business_routes_and_their_schemas_are_documented() {
         ("/api/v1/me", "get"),
         ("/api/v1/me/mobile/code", "post"),
         ("/api/v1/me/mobile/verify", "post"),
+        ("/api/v1/me/password", "post"),
         ("/api/v1/request-types", "get"),
         ("/api/v1/inquiries", "post"),
         ("/api/v1/inquiries", "get"),

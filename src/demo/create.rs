@@ -27,6 +27,15 @@ pub trait DemoPorts: Send + Sync {
         org_id: &str,
         p: &PersonSpec,
     ) -> Result<String, ServiceError>;
+    /// Logs in as the staff member `national_code` with the one-time password `initial` and
+    /// changes it to `chosen` (identity ChangePassword), as the person would at their first
+    /// login: until then the account may do nothing else.
+    async fn change_initial_password(
+        &self,
+        national_code: &str,
+        initial: &str,
+        chosen: &str,
+    ) -> Result<(), ServiceError>;
     /// Registers a citizen (identity RegisterCitizen, no token).
     async fn register_citizen(&self, c: &CitizenSpec) -> Result<(), ServiceError>;
     /// Creates a parcel (property UpsertParcel, clerk).
@@ -70,11 +79,13 @@ pub async fn create_people(
     spec: &PeopleSpec,
     ports: &dyn DemoPorts,
 ) -> Result<DemoPeople, ServiceError> {
-    let clerk_password = ports.create_clerk(&spec.clerk).await?;
+    let clerk_initial = ports.create_clerk(&spec.clerk).await?;
+    let clerk_password = first_login(ports, &spec.clerk, &clerk_initial).await?;
     let org_id = ports.create_organization(&spec.organization).await?;
-    let authority_password = ports
+    let authority_initial = ports
         .create_authority_user(&org_id, &spec.authority)
         .await?;
+    let authority_password = first_login(ports, &spec.authority, &authority_initial).await?;
     let mut citizens = Vec::new();
     for c in &spec.citizens {
         ports.register_citizen(c).await?;
@@ -120,6 +131,20 @@ pub async fn create_people(
         },
         citizens,
     })
+}
+
+/// The staff member's first login: the one-time password identity chose is changed to a
+/// new random one (which the demo prints), so the demo login works at once.
+async fn first_login(
+    ports: &dyn DemoPorts,
+    person: &PersonSpec,
+    initial: &str,
+) -> Result<String, ServiceError> {
+    let chosen = estelam_identity::password::generate();
+    ports
+        .change_initial_password(&person.national_code, initial, &chosen)
+        .await?;
+    Ok(chosen)
 }
 
 /// Picks the newcomer's parcel among `spec`'s candidates, issues its request number and
@@ -194,6 +219,19 @@ mod tests {
             self.0.lock().unwrap().push(format!("authority {org}"));
             Ok("auth-pass".into())
         }
+        async fn change_initial_password(
+            &self,
+            national_code: &str,
+            initial: &str,
+            chosen: &str,
+        ) -> Result<(), ServiceError> {
+            assert_ne!(initial, chosen);
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("first login {national_code}"));
+            Ok(())
+        }
         async fn register_citizen(&self, c: &CitizenSpec) -> Result<(), ServiceError> {
             self.0
                 .lock()
@@ -242,6 +280,10 @@ mod tests {
             assert!(citizen.get(key).is_some(), "{key} missing");
         }
         assert!(json["clerk"]["password"].is_string() && json["authority"]["password"].is_string());
+        // The staff's one-time passwords were changed at once, so the written ones work.
+        assert!(calls.iter().any(|c| c.starts_with("first login ")));
+        assert_ne!(json["clerk"]["password"], "clerk-pass");
+        assert_ne!(json["authority"]["password"], "auth-pass");
         // A second start creates nothing.
         let again = Recorder::default();
         assert_eq!(

@@ -14,7 +14,7 @@ use super::create::DemoPorts;
 use super::spec::{CitizenSpec, OrgSpec, PersonSpec};
 
 /// Identity is called with an admin's token; property and fees with the token of the clerk
-/// this creates (logged in with the initial password), because creating parcels and debts
+/// this creates (logged in with the password the demo set at the clerk's first login), because creating parcels and debts
 /// is clerks' work, which admins are not given.
 pub struct GrpcDemoPorts {
     identity: ipb::identity_service_client::IdentityServiceClient<Channel>,
@@ -156,6 +156,49 @@ impl DemoPorts for GrpcDemoPorts {
             .map_err(refused_by("identity"))?
             .into_inner();
         Ok(r.initial_password)
+    }
+
+    async fn change_initial_password(
+        &self,
+        national_code: &str,
+        initial: &str,
+        chosen: &str,
+    ) -> Result<(), ServiceError> {
+        let mut identity = self.identity.clone();
+        let login = identity
+            .login(outgoing(
+                ipb::LoginRequest {
+                    identifier: Some(ipb::login_request::Identifier::NationalCode(
+                        national_code.to_owned(),
+                    )),
+                    password: initial.to_owned(),
+                },
+                None,
+            ))
+            .await
+            .map_err(refused_by("identity"))?
+            .into_inner();
+        let token = login
+            .tokens
+            .map(|t| t.access_token)
+            .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("login returned no tokens")))?;
+        identity
+            .change_password(outgoing(
+                ipb::ChangePasswordRequest {
+                    current_password: initial.to_owned(),
+                    new_password: chosen.to_owned(),
+                },
+                Some(&token),
+            ))
+            .await
+            .map_err(refused_by("identity"))?;
+        let mut clerk = self.clerk.lock().await;
+        if let Some((code, password)) = clerk.as_mut()
+            && code.as_str() == national_code
+        {
+            *password = chosen.to_owned();
+        }
+        Ok(())
     }
 
     async fn register_citizen(&self, c: &CitizenSpec) -> Result<(), ServiceError> {

@@ -4,6 +4,10 @@
 //! logins to `<data dir>/demo.json`, so a newcomer to the project (or a script) can walk the
 //! nine steps at once. A second start finds `demo.json` and creates nobody.
 //!
+//! Staff accounts an admin creates get a one-time password they must change before doing
+//! anything else; the demo does that first login for its clerk and notary user (as each
+//! would), choosing a random password that it prints and writes to `demo.json`.
+//!
 //! The demo lives in the launcher, not in a service, because it drives three services
 //! (identity, property, fees) and belongs to none. Everything is created through their
 //! public gRPC APIs, so it exercises the paths a municipality's staff would.
@@ -58,21 +62,27 @@ pub async fn create_demo_people(
     ensure_demo_people(&settings.data_dir, &ports).await
 }
 
-/// The first embedded start's step: identity has just generated the first admin, who
-/// logs in over gRPC like any client and creates the demo people.
+/// The first embedded start's step: identity has just generated the first admin and handed
+/// the launcher, in-process, a set-up session for them (the printed one-time password stays
+/// flagged: whoever logs in with it must change it first). The demo people are created
+/// over gRPC with that session, which is then logged out.
 pub(crate) async fn create_as_first_admin(
     settings: &Settings,
     admin: &estelam_identity::BootstrapAdmin,
 ) -> anyhow::Result<DemoPeople> {
     use secrecy::ExposeSecret as _;
-    let token = crate::login::log_in(
+    let people = create_demo_people(
         settings,
-        estelam_proto::identity::v1::login_request::Identifier::MembershipCode(
-            admin.membership_code.clone(),
-        ),
-        admin.password.expose_secret(),
+        admin.setup_access_token.expose_secret().to_owned(),
     )
-    .await
-    .context("the first admin's login")?;
-    create_demo_people(settings, token).await
+    .await;
+    let channel = estelam_runtime::grpc::channel(&settings.endpoints.identity, &settings.grpc)?;
+    estelam_proto::identity::v1::identity_service_client::IdentityServiceClient::new(channel)
+        .logout(estelam_proto::identity::v1::LogoutRequest {
+            refresh_token: admin.setup_refresh_token.expose_secret().to_owned(),
+            all_sessions: false,
+        })
+        .await
+        .context("ending the first admin's set-up session")?;
+    people
 }

@@ -11,8 +11,8 @@ pub struct StaffLogin {
     pub name: String,
     /// The login name.
     pub national_code: String,
-    /// The initial password identity chose; identity asks for a change on first use, so
-    /// after that the file is out of date.
+    /// The password the demo set at the person's first login, in place of the one-time
+    /// password identity chose (which the account had to change before anything else).
     pub password: String,
     /// The authority user's organisation, which the citizen's letter names.
     #[serde(default, skip_serializing_if = "String::is_empty")]

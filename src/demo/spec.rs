@@ -7,7 +7,8 @@ use serde::Deserialize;
 /// (names, parcels, debts) without touching how they are created.
 pub static PEOPLE_JSON: &str = include_str!("people.json");
 
-/// A staff member in the data file; identity chooses their initial password.
+/// A staff member in the data file; identity chooses their one-time password, which the
+/// demo changes at once.
 #[derive(Debug, Clone, Deserialize)]
 pub struct PersonSpec {
     /// Given name.

@@ -40,6 +40,9 @@
 //!   every session's.
 //! * **At rest** ([`at_rest`]): the token-signing key is stored sealed; the data directory
 //!   is 0700 and every file in it 0600.
+//! * **One-time passwords** ([`password_change`]): an account an admin created is refused
+//!   `PASSWORD_CHANGE_REQUIRED` by the gateway and every service until it changes its
+//!   password; then its new tokens work; a self-registered citizen is never flagged.
 //! * **Mobile code** ([`mobile`]): the routes that verify and resend the registration code,
 //!   resends limited (429 + `Retry-After`, `RESOURCE_EXHAUSTED`).
 
@@ -49,6 +52,7 @@ mod injection;
 mod matrix;
 mod mobile;
 mod objects;
+mod password_change;
 mod redirects;
 mod rules;
 mod sessions;
@@ -102,6 +106,9 @@ on_every_backend! {
     logout_ends_the_sessions_tokens_everywhere => crate::sessions::logout_ends_the_sessions_tokens_everywhere;
     /// Signing keys are stored sealed and every file in the data directory is private.
     secrets_are_sealed_and_private => crate::at_rest::secrets_are_sealed_and_private;
+    /// An account with a one-time password can do nothing but change it (and ask who it is,
+    /// and log out) until it has; a citizen who chose theirs is never held.
+    a_one_time_password_must_be_changed_first => crate::password_change::a_one_time_password_must_be_changed_first;
     /// The mobile code has routes that verify it and resend it, with a limit.
     the_mobile_code_is_asked_for_and_resends_are_limited => crate::mobile::the_mobile_code_is_asked_for_and_resends_are_limited;
     /// Someone else's inquiry or document looks exactly like a missing one.

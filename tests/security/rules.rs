@@ -127,6 +127,7 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "POST /api/v1/auth/refresh" => BodyCredential,
         "GET /api/v1/me" => SignedIn,
         "POST /api/v1/me/mobile/code" | "POST /api/v1/me/mobile/verify" => SignedIn,
+        "POST /api/v1/me/password" => Only(PEOPLE),
         "POST /api/v1/documents" | "GET /api/v1/documents/{id}" => SignedIn,
         "GET /api/v1/request-types" => Public,
         "GET /api/v1/answers/{verification_code}" => Public,

@@ -11,8 +11,8 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use estelam_proto::identity::v1::{
-    GetMeRequest, LoginRequest, LogoutRequest, RefreshRequest, RegisterCitizenRequest,
-    SendMobileCodeRequest, VerifyMobileRequest, login_request::Identifier,
+    ChangePasswordRequest, GetMeRequest, LoginRequest, LogoutRequest, RefreshRequest,
+    RegisterCitizenRequest, SendMobileCodeRequest, VerifyMobileRequest, login_request::Identifier,
 };
 use estelam_runtime::grpc::outgoing;
 use serde::{Deserialize, Serialize};
@@ -36,6 +36,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(refresh))
         .routes(routes!(logout))
         .routes(routes!(me))
+        .routes(routes!(change_password))
         .routes(routes!(send_mobile_code))
         .routes(routes!(verify_mobile))
 }
@@ -289,16 +290,55 @@ pub async fn me(State(state): State<AppState>, bearer: Bearer) -> Result<axum::J
         .get_me(outgoing(GetMeRequest {}, bearer.token()))
         .await?
         .into_inner();
-    let account: Account = r.account.ok_or_else(|| dto::missing("account"))?.into();
-    let organization = if account.organization_id.is_empty() {
-        None
-    } else {
-        let id = account.organization_id.clone();
-        Some(super::organizations::get_organization(&state, &bearer, id).await?)
-    };
+    // The organization comes with the account, so an account that must change its
+    // password first (and may call nothing else) still sees whom it acts for.
     Ok(axum::Json(Me {
-        account,
-        organization,
+        account: r.account.ok_or_else(|| dto::missing("account"))?.into(),
+        organization: r.organization.map(Into::into),
+    }))
+}
+
+/// The body of `POST /api/v1/me/password`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordBody {
+    /// The password now in use (the one-time password, for an account that must change it).
+    pub current_password: String,
+    /// The new password, under the same rules as at registration (at least 8 characters,
+    /// not the national code or mobile number).
+    pub new_password: String,
+}
+
+/// Changes the caller's password. Every session of the account ends (their access tokens
+/// are refused within one key refresh) and a new one starts: the answer's tokens replace
+/// the caller's. An account whose password was set for it (`password_change_required`) may
+/// call nothing else but `GET /api/v1/me` and logout until it has done this.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/password",
+    tag = "auth",
+    request_body = ChangePasswordBody,
+    responses((status = 200, description = "The password was changed; the new session's tokens.", body = Refreshed)),
+    security(("bearer" = []))
+)]
+pub async fn change_password(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ip: Option<Extension<ClientIp>>,
+    Json(body): Json<ChangePasswordBody>,
+) -> Result<axum::Json<Refreshed>, ApiError> {
+    let request = ChangePasswordRequest {
+        current_password: body.current_password,
+        new_password: body.new_password,
+    };
+    let r = state
+        .backends
+        .identity()
+        .change_password(forwarded(request, bearer.token(), ip))
+        .await?
+        .into_inner();
+    Ok(axum::Json(Refreshed {
+        tokens: r.tokens.ok_or_else(|| dto::missing("tokens"))?.into(),
     }))
 }
 

@@ -49,9 +49,9 @@ pub fn app() -> Router {
 pub fn stacked(routes: Router, settings: &Settings) -> Router {
     let state = estelam_gateway::state(settings).expect("state");
     let limits = Arc::new(RateLimits::new(&settings.gateway, state.verifier.clone()));
-    estelam_gateway::stack::apply(routes, &settings.gateway, limits).layer(MockConnectInfo(
-        "127.0.0.1:40000".parse::<SocketAddr>().expect("addr"),
-    ))
+    estelam_gateway::stack::apply(routes, &settings.gateway, limits, state.verifier.clone()).layer(
+        MockConnectInfo("127.0.0.1:40000".parse::<SocketAddr>().expect("addr")),
+    )
 }
 
 /// Sends `request` through `app`.

@@ -139,6 +139,7 @@ fn benches(c: &mut Criterion) {
         organization_id: None,
         national_code: None,
         session_id: None,
+        password_change_required: false,
     };
     let (token, _, _) = identity
         .keys()

@@ -115,8 +115,15 @@ pub async fn build_with(
 pub struct BootstrapAdmin {
     /// Membership code (the login name; the generated admin has no national code).
     pub membership_code: String,
-    /// The one-time password printed on standard output.
+    /// The one-time password printed on standard output; the account must change it
+    /// before anything else.
     pub password: SecretString,
+    /// The access token of the admin's set-up session
+    /// ([`Identity::first_admin_setup_session`]), with which the launcher creates the demo
+    /// people; it is not held to the password change.
+    pub setup_access_token: SecretString,
+    /// That session's refresh token, to log it out when the demo people exist.
+    pub setup_refresh_token: SecretString,
 }
 
 /// [`build`], also returning the first admin's login when this start generated it.
@@ -153,14 +160,27 @@ async fn build_parts(
             e.cause
         )
     })?;
-    let admin = identity
+    let admin = match identity
         .bootstrap_admin(is_embedded(ctx))
         .await
         .map_err(|e| anyhow::anyhow!("creating the first admin: {e} ({:?})", e.cause))?
-        .map(|(membership_code, password)| BootstrapAdmin {
-            membership_code,
-            password: SecretString::from(password),
-        });
+    {
+        Some((membership_code, password)) => {
+            let setup = identity
+                .first_admin_setup_session(&membership_code)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!("the first admin's set-up session: {e} ({:?})", e.cause)
+                })?;
+            Some(BootstrapAdmin {
+                membership_code,
+                password: SecretString::from(password),
+                setup_access_token: SecretString::from(setup.access_token),
+                setup_refresh_token: SecretString::from(setup.refresh_token),
+            })
+        }
+        None => None,
+    };
     identity.spawn_key_maintenance(ctx.shutdown.clone());
     let max_age = i32::try_from(ctx.settings.auth.key_refresh_secs).unwrap_or(i32::MAX);
     let api = api::Api::new(identity.clone(), s.trusted_proxy_blocks(), max_age);

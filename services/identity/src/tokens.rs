@@ -106,6 +106,9 @@ pub struct Subject {
     pub national_code: Option<String>,
     /// The login session (`sid`) a person's token belongs to; none for machine tokens.
     pub session_id: Option<String>,
+    /// The account's password was set for it and must be changed first (`pwc`): every
+    /// service refuses the token for anything else.
+    pub password_change_required: bool,
 }
 
 impl KeyRing {
@@ -219,6 +222,7 @@ impl KeyRing {
             org: subject.organization_id.clone(),
             nc: subject.national_code.clone(),
             sid: subject.session_id.clone(),
+            pwc: subject.password_change_required,
         };
         let state = self
             .state
@@ -306,6 +310,7 @@ mod tests {
             organization_id: Some("org-1".into()),
             national_code: Some("0012345679".into()),
             session_id: Some("session-1".into()),
+            password_change_required: true,
         };
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -322,6 +327,7 @@ mod tests {
         assert_eq!(caller.token_id, jti);
         assert_eq!(caller.national_code.as_deref(), Some("0012345679"));
         assert_eq!(caller.session_id.as_deref(), Some("session-1"));
+        assert!(caller.password_change_required);
         let header = jsonwebtoken::decode_header(&token).unwrap();
         assert_eq!(header.kid, ring.current_kid());
     }

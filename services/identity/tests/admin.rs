@@ -260,6 +260,40 @@ async fn admins_manage_organizations_staff_authorities_service_accounts_and_stat
             me.organization.unwrap().organization_id,
             org.organization_id
         );
+        assert!(me.account.unwrap().password_change_required);
+        // The one-time password is changed before anything else: until then the token is
+        // held to ChangePassword, GetMe and Logout.
+        let held = client
+            .list_organizations(with_token(
+                pb::ListOrganizationsRequest::default(),
+                &authority_tokens.access_token,
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(held.code(), Code::PermissionDenied, "{label}");
+        assert_eq!(
+            estelam_runtime::error::ServiceError::from_status(&held).reason,
+            "PASSWORD_CHANGE_REQUIRED",
+            "{label}"
+        );
+        let authority_tokens = client
+            .change_password(with_token(
+                pb::ChangePasswordRequest {
+                    current_password: created.initial_password.clone(),
+                    new_password: "دفترخانهٔ شمارهٔ دوازده".into(),
+                },
+                &authority_tokens.access_token,
+            ))
+            .await
+            .expect("the one-time password is changed")
+            .into_inner()
+            .tokens
+            .unwrap();
+        let caller = h
+            .identity_verifier()
+            .verify(&authority_tokens.access_token)
+            .expect("valid token");
+        assert!(!caller.password_change_required, "{label}: claim gone");
         let listed = client
             .list_organizations(with_token(
                 pb::ListOrganizationsRequest {
@@ -344,6 +378,20 @@ async fn admins_manage_organizations_staff_authorities_service_accounts_and_stat
         assert_eq!(err.code(), Code::AlreadyExists, "{label}");
         let clerk_token = login(&mut client, &staff_code, &clerk.initial_password)
             .await
+            .access_token;
+        let clerk_token = client
+            .change_password(with_token(
+                pb::ChangePasswordRequest {
+                    current_password: clerk.initial_password.clone(),
+                    new_password: "میز کار کارمند شهرداری".into(),
+                },
+                &clerk_token,
+            ))
+            .await
+            .expect("the one-time password is changed")
+            .into_inner()
+            .tokens
+            .unwrap()
             .access_token;
         let err = client
             .list_accounts(with_token(pb::ListAccountsRequest::default(), &clerk_token))

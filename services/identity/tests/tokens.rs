@@ -73,6 +73,7 @@ async fn identity_issued_tokens_pass_the_runtime_verifier_and_tampered_variants_
             organization_id: None,
             national_code: None,
             session_id: None,
+            password_change_required: false,
         };
         let (old, _, _) = h
             .identity

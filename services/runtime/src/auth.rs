@@ -99,7 +99,20 @@ pub struct Claims {
     /// refuse its tokens at every service without touching the account's other sessions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// Set when the account must change its password (a generated or one-time password it
+    /// did not choose): every service then refuses the token for anything but
+    /// [`PASSWORD_CHANGE_METHODS`], so the password is changed before the account is used.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pwc: bool,
 }
+
+/// The only gRPC methods a token with the `pwc` claim may call: change the password, see
+/// who one is (so a client can tell the person why) and log out.
+pub const PASSWORD_CHANGE_METHODS: &[&str] = &[
+    "/estelam.identity.v1.IdentityService/ChangePassword",
+    "/estelam.identity.v1.IdentityService/GetMe",
+    "/estelam.identity.v1.IdentityService/Logout",
+];
 
 /// Who is calling, as proven by a verified token; handlers read it from request extensions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +129,8 @@ pub struct Caller {
     pub national_code: Option<String>,
     /// The login session the token was issued in; machine tokens have none.
     pub session_id: Option<String>,
+    /// The account must change its password before anything else (the token's `pwc`).
+    pub password_change_required: bool,
 }
 
 impl Caller {
@@ -348,6 +363,7 @@ impl TokenVerifier {
             token_id: claims.jti,
             national_code: claims.nc,
             session_id: claims.sid,
+            password_change_required: claims.pwc,
         };
         if self.revoked.refuses(&caller, claims.iat, now) {
             return Err(TokenError::Revoked);
@@ -473,6 +489,13 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         if let Some(token) = bearer_token(request.headers()) {
             match self.verifier.verify(token) {
+                Ok(caller)
+                    if caller.password_change_required
+                        && !PASSWORD_CHANGE_METHODS.contains(&request.uri().path()) =>
+                {
+                    let status: tonic::Status = ServiceError::password_change_required().into();
+                    return Box::pin(async move { Ok(status.into_http()) });
+                }
                 Ok(caller) => {
                     request.extensions_mut().insert(caller);
                 }

@@ -254,6 +254,17 @@ impl ServiceError {
         )
     }
 
+    /// The account's password was set for it (generated, one-time) and must be changed
+    /// before anything else; only changing it, "who am I" and logging out are allowed.
+    pub fn password_change_required() -> Self {
+        Self::new(
+            ErrorCode::PermissionDenied,
+            reasons::common::PASSWORD_CHANGE_REQUIRED,
+            "گذرواژهٔ این حساب برای شما تعیین شده است؛ پیش از هر کار دیگری آن را تغییر دهید.",
+            "This account's password was set for you; change your password first, before doing anything else.",
+        )
+    }
+
     /// Someone else changed the record first.
     pub fn conflict() -> Self {
         Self::new(

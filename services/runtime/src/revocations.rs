@@ -127,6 +127,7 @@ mod tests {
             token_id: "jti".into(),
             national_code: None,
             session_id: sid.map(str::to_owned),
+            password_change_required: false,
         }
     }
 

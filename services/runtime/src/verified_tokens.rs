@@ -87,6 +87,7 @@ mod tests {
                 token_id: "jti-1".into(),
                 national_code: None,
                 session_id: None,
+                password_change_required: false,
             },
             iat: valid_from,
             valid_from,

@@ -106,7 +106,13 @@ export async function request(method, path, { body, auth = true, retried = false
   }
   if (!response.ok) {
     const wait = Number.parseInt(response.headers.get('retry-after') || '', 10);
-    throw new ApiProblem(response.status, await problemOf(response), Number.isNaN(wait) ? null : wait);
+    const problem = await problemOf(response);
+    // An account that must change its password can do nothing else: take the person there.
+    if (problem.reason === 'PASSWORD_CHANGE_REQUIRED' && window.location.pathname !== '/me/password') {
+      window.history.pushState(null, '', `/me/password?next=${encodeURIComponent(window.location.pathname)}`);
+      window.dispatchEvent(new PopStateEvent('popstate'));
+    }
+    throw new ApiProblem(response.status, problem, Number.isNaN(wait) ? null : wait);
   }
   if (response.status === 204) return null;
   return response.json();

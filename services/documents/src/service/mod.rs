@@ -123,6 +123,7 @@ mod tests {
             token_id: String::new(),
             national_code: None,
             session_id: None,
+            password_change_required: false,
         }
     }
 

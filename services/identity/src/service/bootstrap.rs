@@ -7,7 +7,7 @@ use estelam_runtime::db::now_micros;
 use estelam_runtime::error::ServiceError;
 use secrecy::ExposeSecret as _;
 
-use super::{Identity, Origin, PersonInput};
+use super::{Identity, IssuedTokens, Origin, PersonInput};
 use crate::password;
 use crate::store;
 use crate::tokens;
@@ -68,7 +68,9 @@ impl Identity {
 
     /// Creates the first admin when no active admin exists: from `[identity.bootstrap_admin]`
     /// if configured, else (only when `embedded`) a generated one. A generated password is
-    /// printed once on standard output and stored only as its hash. Returns the
+    /// printed once on standard output and stored only as its hash, and the account must
+    /// change it before doing anything else; a configured password is the operator's own
+    /// choice (kept in the deployment's secret store), so it is not flagged. Returns the
     /// (membership code, one-time password) printed, if any.
     pub async fn bootstrap_admin(
         &self,
@@ -155,7 +157,7 @@ impl Identity {
                 vec![Role::Admin],
                 None,
                 hash,
-                true,
+                given_password.is_none(),
                 now_micros(),
                 "",
                 "",
@@ -186,5 +188,43 @@ impl Identity {
         );
         println!();
         Ok(Some((membership, password)))
+    }
+
+    /// The set-up session of the first admin this start generated: the embedded launcher
+    /// (`estelam run`) creates the demo people with it, in-process, before anyone has seen
+    /// the one-time password. Its access token carries no `pwc` claim, since the set-up is
+    /// the system's own act rather than a login with that password; the launcher logs the
+    /// session out when the demo people exist, and a refresh of it gets the claim back.
+    /// The account itself stays flagged: the person who logs in with the printed password
+    /// must change it first.
+    pub async fn first_admin_setup_session(
+        &self,
+        membership_code: &str,
+    ) -> Result<IssuedTokens, ServiceError> {
+        let mut tx = self.db.begin().await?;
+        let Some(account) = store::account_by_membership_code(&mut tx, membership_code).await?
+        else {
+            tx.rollback().await?;
+            return Err(ServiceError::internal(anyhow::anyhow!(
+                "the generated first admin is missing"
+            )));
+        };
+        let set_up = store::AccountRow {
+            password_change_required: false,
+            ..account
+        };
+        self.audit(
+            &mut tx,
+            AuditEventKind::LoginSucceeded,
+            &set_up.account_id,
+            membership_code,
+            "",
+            &Origin::default(),
+            "set-up session of the generated first admin (demo people)",
+        )
+        .await?;
+        let tokens = self.start_session(&mut tx, &set_up).await?;
+        tx.commit().await?;
+        Ok(tokens)
     }
 }

@@ -126,7 +126,8 @@ impl Identity {
     /// What a token says about an account: its id, roles and organisation, the claims
     /// every service authorises by, and for a citizen the national code, which services
     /// take as the person's identity. `session` is the login session a person's token
-    /// belongs to (none for machine tokens).
+    /// belongs to (none for machine tokens). An account whose password was set for it
+    /// gets the `pwc` claim, which holds it to changing the password first.
     pub(super) fn subject_of(account: &AccountRow, session: Option<&str>) -> Subject {
         let citizen = account.roles.contains(&Role::Citizen);
         Subject {
@@ -135,10 +136,11 @@ impl Identity {
             organization_id: account.organization_id.clone(),
             national_code: account.national_code.clone().filter(|_| citizen),
             session_id: session.map(str::to_owned),
+            password_change_required: account.password_change_required,
         }
     }
 
-    async fn start_session(
+    pub(super) async fn start_session(
         &self,
         conn: &mut AnyConnection,
         account: &AccountRow,
@@ -401,7 +403,13 @@ impl Identity {
             "",
         )
         .await?;
-        let tokens = self.start_session(&mut tx, &account).await?;
+        // The new session's tokens speak for the account as it now is: a password of the
+        // person's own, so no `pwc` claim.
+        let changed = AccountRow {
+            password_change_required: false,
+            ..account
+        };
+        let tokens = self.start_session(&mut tx, &changed).await?;
         tx.commit().await?;
         self.refuse_ended_sessions().await?;
         Ok(tokens)

@@ -11,7 +11,8 @@
 //! first_name = "مدیر"
 //! last_name = "سامانه"
 //! mobile = "09120000000"
-//! # password = "…"                       # optional; without it a one-time password is printed
+//! # password = "…"                       # optional: the operator's choice; without it a
+//!                                         # one-time password is printed, to be changed first
 //!
 //! [identity.service_clients]             # client id → secret of each service account
 //! fees = "a long random secret of at least 32 characters"
@@ -160,8 +161,10 @@ pub struct BootstrapAdmin {
     pub last_name: String,
     /// Mobile number, `09…`.
     pub mobile: String,
-    /// Initial password (must be changed after the first login); without it a one-time
-    /// password is generated and printed once on standard output.
+    /// The admin's password, chosen by the operator (kept in the deployment's secret store),
+    /// so the account is not held to changing it; without it a one-time password is
+    /// generated and printed once on standard output, and must be changed before anything
+    /// else.
     #[serde(default, serialize_with = "expose_opt")]
     pub password: Option<SecretString>,
 }

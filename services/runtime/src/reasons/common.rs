@@ -61,6 +61,10 @@ catalogue! {
     /// U+2066–U+2069), which could make signed text display as something else; the field
     /// violation names the field (`estelam_domain::clean_text`).
     TEXT_CHARACTERS_REFUSED,
+    /// The account must change its password (one set for it: generated or one-time) before
+    /// any call but changing it, "who am I" and logging out; refused by every service and
+    /// the gateway.
+    PASSWORD_CHANGE_REQUIRED,
 }
 
 /// The reasons that name only an outcome, with no subject; the naming rule exempts them.

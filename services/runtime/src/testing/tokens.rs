@@ -72,6 +72,7 @@ impl TokenMint {
             org: None,
             nc: None,
             sid: None,
+            pwc: false,
         }
     }
 

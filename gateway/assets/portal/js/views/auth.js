@@ -47,7 +47,12 @@ export function renderLogin(main, _params, query) {
       try {
         const body = await post('/api/v1/auth/login', values(form, latinDigits), { auth: false });
         session.set({ tokens: body.tokens, account: body.account });
-        navigate(nextPath(query));
+        // A password set for the account (one-time) must be changed before anything else.
+        if (body.account && body.account.password_change_required) {
+          navigate(`/me/password?next=${encodeURIComponent(nextPath(query))}`);
+        } else {
+          navigate(nextPath(query));
+        }
       } catch (err) {
         showProblem(form, err.problem);
       }
