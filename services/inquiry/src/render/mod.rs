@@ -319,6 +319,19 @@ mod tests {
             .find("این پاسخ باطل شده است. سند جعلی")
             .expect("the notice");
         assert!(notice < page.find("class=\"statement\"").expect("the statement"));
+        assert!(pdf(&v, Lang::Fa).is_ok(), "typst lays out the notice");
+    }
+
+    #[test]
+    fn the_title_follows_the_request_type() {
+        let f = no_debt();
+        let letterhead = Letterhead::default();
+        let mut v = view(&f, &letterhead);
+        v.template = "clearance";
+        let page = html(&v, Lang::Fa).unwrap();
+        assert!(page.contains("<h1>گواهی مفاصاحساب عوارض ملک</h1>"));
+        let page = html(&v, Lang::En).unwrap();
+        assert!(page.contains("<h1>Certificate of levy clearance</h1>"));
     }
 
     #[test]
