@@ -8,6 +8,12 @@
 //! so the test sees what a reader and a screen reader see: the boxed statement of the
 //! outcome in Persian, extracted in logical order (letters joined and not reversed), the
 //! inquiry number without its padding, and the municipality's name from the settings.
+//!
+//! What pdftotext cannot do is left out of the comparison, not the PDF: it drops the space
+//! where digits meet letters, moves zero-width non-joiners and wraps runs in bidi marks
+//! (see [`squashed`] and [`flat`]); it also reads the lam-alef ligature back as «ال» and
+//! reverses a hyphenated code inside a right-to-left line, so the statements keep to words,
+//! dates and plain numbers (the property's codes are in the facts below them).
 
 use std::process::Command;
 
