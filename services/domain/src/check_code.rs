@@ -137,10 +137,17 @@ impl CheckCode {
 
     /// Parses a code a person typed: trims spaces, accepts Persian and Arabic-Indic digits,
     /// and checks the length and the check digit.
+    ///
+    /// An inquiry number is printed on answers without the zeros that pad it (`175` for
+    /// `0000000175`), so a shorter one is padded back before it is checked: leading zeros
+    /// leave the Damm check digit unchanged, so the check still catches a mistyped digit.
     pub fn parse(kind: CodeKind, input: &str) -> Result<Self, DomainError> {
         let field = Field::Code(kind);
-        let digits = clean(input);
+        let mut digits = clean(input);
         require_digits(field, &digits)?;
+        if kind == CodeKind::Inquiry && digits.len() < kind.code_len() {
+            digits = format!("{digits:0>width$}", width = kind.code_len());
+        }
         if digits.len() != kind.code_len() {
             return Err(DomainError::WrongLength {
                 field,
@@ -309,6 +316,33 @@ mod tests {
         let tracking =
             CheckCode::generate_random(CodeKind::Tracking, &mut StdRng::seed_from_u64(3));
         assert!(CheckCode::parse(CodeKind::Request, tracking.as_str()).is_err());
+    }
+
+    #[test]
+    fn an_inquiry_number_parses_without_its_padding() {
+        let code = CheckCode::from_sequence(CodeKind::Inquiry, 175).unwrap();
+        let printed = code.as_str().trim_start_matches('0').to_owned();
+        assert!(printed.len() < 10, "{printed}");
+        assert_eq!(
+            CheckCode::parse(CodeKind::Inquiry, &printed),
+            Ok(code.clone())
+        );
+        let persian = crate::digits::to_persian_digits(&printed);
+        assert_eq!(CheckCode::parse(CodeKind::Inquiry, &persian), Ok(code));
+        // A mistyped digit is still caught, and other kinds keep their fixed length.
+        let mut typo = printed.into_bytes();
+        typo[0] = if typo[0] == b'9' { b'8' } else { typo[0] + 1 };
+        let typo = String::from_utf8(typo).unwrap();
+        assert_eq!(
+            CheckCode::parse(CodeKind::Inquiry, &typo),
+            Err(DomainError::BadCheckDigit {
+                field: Field::Code(CodeKind::Inquiry)
+            })
+        );
+        assert!(matches!(
+            CheckCode::parse(CodeKind::Request, "1755"),
+            Err(DomainError::WrongLength { .. })
+        ));
     }
 
     #[test]

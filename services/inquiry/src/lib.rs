@@ -16,7 +16,8 @@
 //! * [`model`]: the inquiry as stored; [`store`]: SQL, one file per aggregate.
 //! * [`events`]: `fees.debt.cleared` through the runtime inbox issues waiting answers;
 //!   the events the service publishes. [`metrics`]: submit → issue time.
-//! * [`render`]: the printable HTML page and the PDF (typst, Vazirmatn, QR code);
+//! * [`render`]: the certificate as a printable, phone-friendly HTML page and as a PDF
+//!   (typst, Vazirmatn, the municipality's emblem, QR code);
 //!   [`key_seal`]: the signing keys encrypted at rest.
 //!
 //! The crate exposes [`SERVICE`], its [`migrations`] and [`build`], which the launcher uses
@@ -78,12 +79,18 @@ pub async fn build_with(ctx: &ServiceContext, ports: Ports) -> anyhow::Result<Gr
         settings.signing_key_encryption_key.as_ref(),
         &ctx.settings.data_dir,
     )?;
+    let letterhead = render::Letterhead::from_settings(
+        &settings.municipality_fa,
+        &settings.municipality_en,
+        settings.emblem_svg_path.as_deref(),
+    )?;
     let engine = Arc::new(Engine::new(
         ctx.db.clone(),
         ports,
         settings.clone(),
         Some(relay),
         seal,
+        letterhead,
     ));
     engine.prepare().await.map_err(|e| match e.cause {
         // Say what failed (e.g. a key-encryption key that does not open the stored keys).

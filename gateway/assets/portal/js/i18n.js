@@ -12,7 +12,7 @@ const STRINGS = {
     nav_inquiries: 'استعلام‌های من',
     nav_map: 'نقشه',
     nav_verify: 'بررسی اصالت پاسخ',
-    footer_note: 'پاسخ‌های استعلام با کد بررسی در همین سامانه قابل بررسی‌اند.',
+    footer_note: 'پاسخ‌های استعلام با کد تصدیق در همین سامانه قابل بررسی‌اند.',
     footer_api: 'راهنمای رابط برنامه‌نویسی',
     footer_status: 'وضعیت سامانه',
     lang_switch: 'English',
@@ -32,7 +32,7 @@ const STRINGS = {
     svc_map_title: 'نقشهٔ املاک',
     svc_map_text: 'پیدا کردن ملک روی نقشه و دیدن کد نوسازی آن.',
     svc_verify_title: 'بررسی اصالت پاسخ',
-    svc_verify_text: 'هر کسی می‌تواند با کد بررسی، درستی یک پاسخ استعلام را ببیند.',
+    svc_verify_text: 'هر کسی می‌تواند با کد تصدیق، درستی یک پاسخ استعلام را ببیند.',
     request_types_title: 'انواع درخواست',
     request_types_none: 'فهرست انواع درخواست هنوز در دسترس نیست.',
     start: 'شروع',
@@ -151,12 +151,12 @@ const STRINGS = {
     answer: 'پاسخ استعلام',
     answer_download_pdf: 'دریافت PDF',
     answer_open_html: 'نسخهٔ چاپی',
-    verification_code: 'کد بررسی',
+    verification_code: 'کد تصدیق',
     verify_title: 'بررسی اصالت پاسخ استعلام',
-    verify_intro: 'کد بررسی چاپ‌شده روی پاسخ را وارد کنید یا رمزینهٔ QR آن را بخوانید.',
+    verify_intro: 'کد تصدیق چاپ‌شده روی پاسخ را وارد کنید یا رمزینهٔ QR آن را بخوانید.',
     verify_button: 'بررسی',
     verify_valid: 'این پاسخ معتبر است و امضای آن درست است.',
-    verify_unknown: 'پاسخی با این کد بررسی وجود ندارد.',
+    verify_unknown: 'پاسخی با این کد تصدیق وجود ندارد.',
     verify_revoked: 'این پاسخ باطل شده است.',
     verify_expired: 'اعتبار این پاسخ به پایان رسیده است.',
     verify_mismatch: 'نسخهٔ در دست شما با پاسخ ثبت‌شده یکی نیست.',
@@ -422,6 +422,12 @@ const PERSIAN_DIGITS = '۰۱۲۳۴۵۶۷۸۹';
 export function digits(text) {
   if (current !== 'fa') return text;
   return String(text).replace(/[0-9]/g, (d) => PERSIAN_DIGITS[Number(d)]);
+}
+
+/** An inquiry number as the answer prints it: without the zeros that pad it (`175`, not
+ *  `0000000175`), in the page's digits; the API accepts it either way. */
+export function inquiryNumber(number) {
+  return digits(String(number || '').replace(/^0+(?=\d)/, ''));
 }
 
 /** Persian (۰–۹) and Arabic-Indic (٠–٩) digits as Latin ones, for sending to the API. */

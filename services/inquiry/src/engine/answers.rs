@@ -105,13 +105,18 @@ impl Engine {
         let url = self.verification_url(&row.verification_code);
         let facts = Facts::decode(&row.signed_payload).map_err(ServiceError::internal)?;
         let status = status_of(&row, now_micros());
+        // The QR code links to the online check.
+        let qr_payload = url.clone();
+        let letterhead = self.letterhead.clone();
         let name = format!("estelam-{}", row.inquiry_number);
         // Typesetting is CPU work: off the async workers.
         let (content, content_type, filename) = tokio::task::spawn_blocking(move || {
             let view = AnswerView {
+                letterhead: &letterhead,
                 facts: &facts,
                 verification_code: &row.verification_code,
                 verification_url: &url,
+                qr_payload: &qr_payload,
                 signing_key_id: &row.signing_key_id,
                 signature: &row.signature,
                 status,

@@ -53,6 +53,7 @@ use crate::errors;
 use crate::key_seal::KeySeal;
 use crate::model::{Inquiry, Stamp};
 use crate::ports::Ports;
+use crate::render::Letterhead;
 use crate::request_types::RequestTypeDef;
 use crate::store;
 
@@ -65,6 +66,8 @@ pub struct Engine {
     settings: InquirySettings,
     relay: Option<RelayHandle>,
     seal: KeySeal,
+    /// Who issues the printed answers (the municipality's name and emblem).
+    letterhead: std::sync::Arc<Letterhead>,
     /// Request-type versions already read: a stored version never changes (an edit makes a
     /// new one), so each step of each inquiry need not read and parse it again.
     type_versions: Mutex<HashMap<(String, i64), RequestTypeDef>>,
@@ -73,13 +76,15 @@ pub struct Engine {
 impl Engine {
     /// An engine over the service's store and its dependencies. `relay` is woken after a
     /// commit that enqueued events, so they leave in milliseconds rather than at its next
-    /// poll; `seal` opens the answer-signing keys stored sealed.
+    /// poll; `seal` opens the answer-signing keys stored sealed; `letterhead` heads every
+    /// printed answer.
     pub fn new(
         db: Database,
         ports: Ports,
         settings: InquirySettings,
         relay: Option<RelayHandle>,
         seal: KeySeal,
+        letterhead: Letterhead,
     ) -> Self {
         Self {
             db,
@@ -87,6 +92,7 @@ impl Engine {
             settings,
             relay,
             seal,
+            letterhead: std::sync::Arc::new(letterhead),
             type_versions: Mutex::new(HashMap::new()),
         }
     }

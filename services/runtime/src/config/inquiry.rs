@@ -1,5 +1,7 @@
 //! Settings only the inquiry service reads.
 
+use std::path::PathBuf;
+
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +29,14 @@ pub struct InquirySettings {
     /// suits one process with a lasting data directory (`estelam run`).
     #[serde(serialize_with = "super::expose_opt")]
     pub signing_key_encryption_key: Option<SecretString>,
+    /// The municipality's name in Persian, at the head of every printed answer.
+    pub municipality_fa: String,
+    /// The municipality's name in English, at the head of answers printed in English.
+    pub municipality_en: String,
+    /// An SVG file printed as the emblem at the head of every answer, read once at start.
+    /// Unset, the neutral emblem shipped with the service
+    /// (`services/inquiry/assets/emblem.svg`) is printed.
+    pub emblem_svg_path: Option<PathBuf>,
 }
 
 impl Default for InquirySettings {
@@ -38,6 +48,9 @@ impl Default for InquirySettings {
             signing_key_rotation_days: 180,
             debt_cleared_queue: "inquiry.debt-cleared".into(),
             signing_key_encryption_key: None,
+            municipality_fa: "شهرداری شاهین‌شهر".into(),
+            municipality_en: "Shahin Shahr Municipality".into(),
+            emblem_svg_path: None,
         }
     }
 }

@@ -4,7 +4,7 @@
 // and revoke its answer (`POST …/answer/revoke`). The services decide who may: a citizen who
 // opens this page sees their refusals.
 
-import { t, digits, latinDigits, date } from '../i18n.js';
+import { t, digits, latinDigits, date, inquiryNumber } from '../i18n.js';
 import { h, field, showProblem, busy, clearErrors, problemNotice } from '../dom.js';
 import { get, post, requestId } from '../api.js';
 import * as session from '../session.js';
@@ -81,7 +81,7 @@ async function downloadDocument(doc) {
 function inquiryCard(inquiry, redraw) {
   const docs = (inquiry.documents && inquiry.documents.documents) || [];
   const card = h('div', { class: 'card', 'data-inquiry': inquiry.inquiry_id },
-    h('h3', {}, h('span', { class: 'ltr' }, digits(inquiry.inquiry_number || '')), ' ', stateBadge(inquiry.state)),
+    h('h3', {}, h('span', { class: 'ltr' }, inquiryNumber(inquiry.inquiry_number)), ' ', stateBadge(inquiry.state)),
     h('dl', { class: 'facts' },
       h('dt', {}, t('renovation_code')), h('dd', { class: 'ltr' }, digits((inquiry.property && inquiry.property.renovation_code) || '—')),
       h('dt', {}, t('full_name')), h('dd', {}, (inquiry.applicant && inquiry.applicant.full_name) || '—'),
@@ -112,7 +112,7 @@ async function recentInquiries(open) {
     box.replaceChildren(list.length ? h('ul', { class: 'list' }, list.map((q) => {
       const button = h('button', { class: 'button secondary', type: 'button' }, t('open'));
       button.addEventListener('click', () => open(q.inquiry_id));
-      return h('li', {}, h('span', {}, h('strong', { class: 'ltr' }, digits(q.inquiry_number || '')), ' ', stateBadge(q.state)), button);
+      return h('li', {}, h('span', {}, h('strong', { class: 'ltr' }, inquiryNumber(q.inquiry_number)), ' ', stateBadge(q.state)), button);
     })) : h('p', {}, t('my_inquiries_none')));
   } catch (err) {
     box.replaceChildren(problemNotice(err.problem));

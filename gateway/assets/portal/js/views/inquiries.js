@@ -1,6 +1,6 @@
 // "My inquiries": each with its number, status and date (`GET /api/v1/inquiries`).
 
-import { t, digits, date } from '../i18n.js';
+import { t, date, inquiryNumber } from '../i18n.js';
 import { h, problemNotice } from '../dom.js';
 import { get } from '../api.js';
 import * as session from '../session.js';
@@ -39,7 +39,7 @@ export async function render(main) {
       return;
     }
     box.replaceChildren(h('ul', { class: 'list' }, list.map((q) => h('li', {},
-      h('span', {}, h('strong', { class: 'ltr' }, digits(q.inquiry_number || '')), ' ', stateBadge(q.state), h('br'),
+      h('span', {}, h('strong', { class: 'ltr' }, inquiryNumber(q.inquiry_number)), ' ', stateBadge(q.state), h('br'),
         h('span', { class: 'muted small' }, `${t('created_at')}: ${date(q.created_at)}`)),
       h('a', { class: 'button secondary', href: `/inquiries/${encodeURIComponent(q.inquiry_id)}`, 'data-link': true }, t('open'))))));
   } catch (err) {

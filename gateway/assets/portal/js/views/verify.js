@@ -1,7 +1,7 @@
 // The public verification page: anyone, without logging in, checks an answer by its
 // verification code (`GET /api/v1/answers/{code}`); the QR code on an answer links here.
 
-import { t, digits, latinDigits, localized, issuedText, validText } from '../i18n.js';
+import { t, digits, latinDigits, localized, issuedText, validText, inquiryNumber } from '../i18n.js';
 import { h, field, showProblem, busy, clearErrors } from '../dom.js';
 import { get } from '../api.js';
 import { navigate } from '../router.js';
@@ -20,7 +20,7 @@ function outcome(body) {
   return h('div', { class: 'card', 'data-result': body.result },
     h('p', { class: `notice ${ok ? 'notice-ok' : 'notice-error'}` }, localized(body.message) || t(RESULT_TEXT[body.result] || 'error_generic')),
     body.answer ? h('dl', { class: 'facts' },
-      h('dt', {}, t('inquiry_number')), h('dd', { class: 'ltr' }, digits(body.answer.inquiry_number || '')),
+      h('dt', {}, t('inquiry_number')), h('dd', { class: 'ltr' }, inquiryNumber(body.answer.inquiry_number)),
       h('dt', {}, t('renovation_code')), h('dd', { class: 'ltr' }, digits(facts.renovation_code || '')),
       h('dt', {}, t('address')), h('dd', {}, digits(facts.address || '')),
       h('dt', {}, t('issued_at')), h('dd', {}, issuedText(facts)),

@@ -2,7 +2,7 @@
 // step an inquiry is at, loading and errors — is here; each step's form is in steps.js and
 // calls the documented HTTP routes of issue 8 (`PUT /api/v1/inquiries/{id}/…`).
 
-import { t, digits, localized } from '../i18n.js';
+import { t, digits, localized, inquiryNumber } from '../i18n.js';
 import { h, problemNotice, redrawing } from '../dom.js';
 import { get } from '../api.js';
 import * as session from '../session.js';
@@ -93,7 +93,7 @@ export async function render(main, params) {
     const type = (await loadRequestTypes().catch(() => [])).find((x) => x.code === inquiry.request_type_code) || {};
     content.append(await steps.forStep(step, inquiry, type, draw));
     frame.replaceChildren(
-      h('h1', {}, t('wizard_title'), ' ', h('span', { class: 'ltr muted' }, digits(inquiry.inquiry_number || ''))),
+      h('h1', {}, t('wizard_title'), ' ', h('span', { class: 'ltr muted' }, inquiryNumber(inquiry.inquiry_number))),
       progress(step), content);
     if (inquiry.state === 'awaiting_payment') watch(inquiry);
   });
