@@ -28,7 +28,8 @@ played as rendered):
   podman 4.3 writes a pod's hostAliases only into its infra container's /etc/hosts when
   the pod uses the host's network, so they would not reach the workload). The
   containers' `ports` are dropped: on the host's network they are what the process binds,
-  and podman would otherwise try to map them.
+  and podman would otherwise try to map them. emptyDir volumes get their pod's name, as
+  podman 4.3 plays them as named volumes that pods would otherwise share.
 
   python3 adapt.py OUT_DIR IMAGE DATABASE_URL AMQP_URL NET_PREFIX < rendered.yaml
 """
@@ -71,6 +72,19 @@ def host_network(spec: dict, hosts: str) -> None:
         # On the host's network a port is the process's to bind; podman 4.3 would turn
         # every containerPort into a port mapping, which host networking refuses.
         c.pop("ports", None)
+
+
+def own_volumes(spec: dict, owner: str) -> None:
+    """emptyDir volumes named after their pod: podman 4.3 plays an emptyDir as a named
+    volume, so two pods' `data` would otherwise be one directory, where Kubernetes gives
+    each pod its own."""
+    renamed = {}
+    for v in spec.get("volumes", []):
+        if "emptyDir" in v:
+            renamed[v["name"]] = v["name"] = f"{owner}-{v['name']}"
+    for c in spec["containers"]:
+        for m in c.get("volumeMounts", []):
+            m["name"] = renamed.get(m["name"], m["name"])
 
 
 def own_config(spec: dict, config: dict, prefix: str, own: str) -> dict:
@@ -119,6 +133,7 @@ def main() -> None:
             for c in spec["containers"]:
                 local_container(c, image)
             host_network(spec, hosts)
+            own_volumes(spec, name)
             migrate.append({
                 "apiVersion": "v1",
                 "kind": "Pod",
@@ -130,6 +145,7 @@ def main() -> None:
             for c in spec["containers"]:
                 local_container(c, image)
             host_network(spec, hosts)
+            own_volumes(spec, name)
             deployments.append(doc)
     os.makedirs(f"{out_dir}/secrets", exist_ok=True)
     for doc in secrets:
@@ -138,6 +154,8 @@ def main() -> None:
     seed = copy.deepcopy(migrate)
     for pod in seed:
         pod["metadata"]["name"] = "estelam-seed"
+        for v in pod["spec"]["volumes"] + pod["spec"]["containers"][0]["volumeMounts"]:
+            v["name"] = v["name"].replace("estelam-migrate-", "estelam-seed-", 1)
         pod["spec"]["containers"][0]["args"] = ["seed"]
     if len(config) != 1:
         sys.exit("the rendered overlay has no single estelam-config ConfigMap")

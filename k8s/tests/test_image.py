@@ -93,7 +93,9 @@ def test_the_play_keeps_commands_secrets_and_security(tmp_path):
             for key in ("args", "env", "securityContext", "resources"):
                 assert c.get(key) == b.get(key), (d["metadata"]["name"], key)
             assert c["securityContext"]["readOnlyRootFilesystem"] is True
-            assert [m for m in c["volumeMounts"] if m["name"] != "play-hosts"] == b["volumeMounts"]
+            mounts = [m for m in c["volumeMounts"] if m["name"] != "play-hosts"]
+            assert [m["mountPath"] for m in mounts] == [m["mountPath"] for m in b["volumeMounts"]]
+            assert all(m["name"].startswith(f"{d['metadata']['name']}-") for m in mounts)
     job = next(d for d in docs_of("dev") if d["kind"] == "Job")
     (pod,) = [d for d in played["migrate"] if d["kind"] == "Pod"]
     assert containers(pod["spec"])[0]["args"] == containers(job["spec"]["template"]["spec"])[0]["args"]
