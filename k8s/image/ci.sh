@@ -29,6 +29,7 @@ fi
 podman --version
 
 podman_env
+podman_reset  # a clean start, should an earlier run have been killed before its own reset
 trap 'podman_reset' EXIT
 
 k8s/image/build.sh local "$binary" --check-reproducible

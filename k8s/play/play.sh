@@ -59,6 +59,7 @@ cleanup() {
 # Stops and removes everything the play made: pods, secrets, its database and vhost.
 down() {
   local work=$1 db=$2 vhost=$3
+  set +e  # remove all that can be removed, whatever fails
   log "podman kube down, secrets, database $db, vhost $vhost"
   for f in deployments seed migrate; do
     [[ -f "$work/$f.yaml" ]] && podman kube down "$work/$f.yaml" >/dev/null 2>&1
@@ -101,7 +102,10 @@ python3 k8s/play/adapt.py "$WORK" "$IMAGE" "postgres://$PG_USER@postgres:5432/$D
 psql "$ADMIN_URL" -qc "create database \"$DB\""
 rabbitmqctl -q add_vhost "$VHOST"
 rabbitmqctl -q set_permissions -p "$VHOST" guest '.*' '.*' '.*'
-for f in "$WORK"/secrets/*.json; do podman secret create "$(basename "$f" .json)" "$f" >/dev/null; done
+for f in "$WORK"/secrets/*.json; do
+  podman secret rm "$(basename "$f" .json)" >/dev/null 2>&1 || true  # a kept play's, if any
+  podman secret create "$(basename "$f" .json)" "$f" >/dev/null
+done
 
 log "migration Job's pod (estelam migrate)"
 run_to_completion "$WORK/migrate.yaml" estelam-migrate-estelam
