@@ -35,8 +35,13 @@ WORK="$(mktemp -d)"
 VENV="${ESTELAM_K8S_VENV:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/estelam/k8s-venv}"
 log() { printf '==> %s\n' "$*" >&2; }
 
+# kubectl (kustomize) and Python with PyYAML: k8s/validate.sh's venv, which CI has made by
+# now, else the machine's.
 kubectl_bin() {
   if [[ -x "$VENV/bin/kubectl" ]]; then echo "$VENV/bin/kubectl"; else command -v kubectl; fi
+}
+python_bin() {
+  if [[ -x "$VENV/bin/python" ]]; then echo "$VENV/bin/python"; else command -v python3; fi
 }
 
 cleanup() {
@@ -91,12 +96,14 @@ run_to_completion() {
 
 podman_env
 trap cleanup EXIT
+"$(python_bin)" -c 'import yaml' 2>/dev/null ||
+  { echo "error: no PyYAML: run bash k8s/validate.sh once (its venv has it) or install python3-yaml" >&2; exit 1; }
 podman image exists "$IMAGE" || { echo "error: no image $IMAGE (k8s/image/build.sh local BINARY)" >&2; exit 1; }
 
 log "render k8s/overlays/dev, adapt for podman (pods on $NET.1-6, database $DB, vhost $VHOST)"
 "$(kubectl_bin)" kustomize k8s/overlays/dev > "$WORK/dev.yaml"
 # The pods reach the machine's servers as `postgres` and `rabbitmq` (loopback, see adapt.py).
-python3 k8s/play/adapt.py "$WORK" "$IMAGE" "postgres://$PG_USER@postgres:5432/$DB" \
+"$(python_bin)" k8s/play/adapt.py "$WORK" "$IMAGE" "postgres://$PG_USER@postgres:5432/$DB" \
   "amqp://guest:guest@rabbitmq:5672/$VHOST" "$NET" < "$WORK/dev.yaml"
 
 psql "$ADMIN_URL" -qc "create database \"$DB\""
