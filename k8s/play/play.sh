@@ -19,7 +19,9 @@
 # Environment: ESTELAM_PLAY_POSTGRES (admin URL of the machine's server, default
 # postgres://postgres@127.0.0.1:5432/postgres), ESTELAM_PLAY_PG_USER (who the pods connect
 # as, without a password: default postgres), ESTELAM_PLAY_NET (the loopback /24 the pods
-# take, default 127.0.86), ESTELAM_PLAY_KEEP=1 (leave the pods running to look around).
+# take, default 127.0.86), ESTELAM_PLAY_KEEP=1 (leave the pods running to look around),
+# ESTELAM_PLAY_REPORT=FILE (each service's time to ready as JSON in FILE, and each pod's
+# idle memory in FILE.memory: the figures of BENCHMARKS.md "Image").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source k8s/image/podman-env.sh
@@ -126,3 +128,15 @@ podman pod ls --format '  {{.Name}} {{.Status}}' >&2
 
 log "smoke test through the played gateway"
 python3 k8s/play/smoke.py --net "$NET" --started "$started" --report "${ESTELAM_PLAY_REPORT:-/dev/null}"
+
+# For BENCHMARKS.md: each pod's memory once idle (10 s after the smoke inquiry), as its
+# cgroup counts it and as the process's resident set.
+if [[ -n "${ESTELAM_PLAY_REPORT:-}" ]]; then
+  sleep 10
+  for d in identity property documents fees inquiry gateway; do
+    c="$d-pod-0-estelam"
+    printf '%s\tcgroup %s\t%s\n' "$d" \
+      "$(podman stats --no-stream --format '{{.MemUsage}}' "$c")" \
+      "$(grep VmRSS "/proc/$(podman inspect --format '{{.State.Pid}}' "$c")/status" | tr -s '\t ' ' ')"
+  done | tee "$ESTELAM_PLAY_REPORT.memory"
+fi
