@@ -9,12 +9,13 @@
 #   * explicit default ulimits (16384 open files and processes, or less where this shell's
 #     hard limit is lower): podman's defaults (1048576) are above what a sandbox grants the
 #     container's init, and runc then refuses to start it ("error setting rlimits");
-#   * storage, run and temporary directories all under the same cache directory, so
+#   * storage, run, temporary and network-definition directories all under the same cache
+#     directory, so
 #     `podman_reset` (podman system reset) removes everything this project made.
 ESTELAM_PODMAN_HOME="${ESTELAM_PODMAN_HOME:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/estelam/podman}"
 
 podman_env() {
-  mkdir -p "$ESTELAM_PODMAN_HOME"/{storage,run,tmp}
+  mkdir -p "$ESTELAM_PODMAN_HOME"/{storage,run,tmp,networks}
   local nofile=16384 nproc=16384 hard
   hard="$(ulimit -Hn)"; [[ "$hard" != unlimited && "$hard" -lt "$nofile" ]] && nofile=$hard
   hard="$(ulimit -Hu)"; [[ "$hard" != unlimited && "$hard" -lt "$nproc" ]] && nproc=$hard
@@ -30,6 +31,11 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$ESTELAM_PODMAN_HOME/run/events.log"
 tmp_dir = "$ESTELAM_PODMAN_HOME/tmp"
+
+[network]
+# Not the machine's /etc/containers/networks: podman system reset deletes the networks it
+# finds there, which may be someone else's.
+network_config_dir = "$ESTELAM_PODMAN_HOME/networks"
 CONF
   cat > "$ESTELAM_PODMAN_HOME/storage.conf" <<CONF
 # Written by k8s/image/podman-env.sh; rewritten on every run.
@@ -45,5 +51,5 @@ CONF
 # Everything podman made under $ESTELAM_PODMAN_HOME: pods, containers, images, secrets.
 podman_reset() {
   podman system reset --force >/dev/null 2>&1 || true
-  rm -rf "${ESTELAM_PODMAN_HOME:?}"/{storage,run,tmp}
+  rm -rf "${ESTELAM_PODMAN_HOME:?}"/{storage,run,tmp,networks}
 }
