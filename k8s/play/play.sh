@@ -33,7 +33,6 @@ NET="${ESTELAM_PLAY_NET:-127.0.86}"
 RUN_ID="play_$$"
 DB="estelam_$RUN_ID"
 VHOST="estelam-$RUN_ID"
-WORK="$(mktemp -d)"
 VENV="${ESTELAM_K8S_VENV:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/estelam/k8s-venv}"
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -97,6 +96,7 @@ run_to_completion() {
 }
 
 podman_env
+WORK="$(mktemp -d)"
 trap cleanup EXIT
 "$(python_bin)" -c 'import yaml' 2>/dev/null ||
   { echo "error: no PyYAML: run bash k8s/validate.sh once (its venv has it) or install python3-yaml" >&2; exit 1; }
