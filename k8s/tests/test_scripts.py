@@ -8,7 +8,8 @@ from conftest import K8S
 from manifests import of_kind
 
 
-@pytest.mark.parametrize("script", ["deploy.sh", "validate.sh"])
+@pytest.mark.parametrize("script", ["deploy.sh", "validate.sh", "image/build.sh", "image/ci.sh",
+                                    "image/podman-env.sh", "play/play.sh"])
 def test_script_parses(script):
     subprocess.run(["bash", "-n", str(K8S / script)], check=True)
 
