@@ -229,11 +229,23 @@ fn page(view: &AnswerView<'_>, lang: Lang) -> Page {
             rials(lang, f.amount_paid_rials),
         ));
     }
-    if !f.letter_number.is_empty() {
+    if f.inquired_by == "INQUIRED_BY_APPLICANT" {
+        // The applicant asked; the office their letter names did not inquire and paid
+        // nothing, so it is named as whom the answer is addressed to, never as the inquirer.
         rows.push((
-            t(lang, "مرجع استعلام‌کننده", "Inquiring authority"),
-            name(&f.authority_name),
+            t(lang, "استعلام‌کننده", "Inquired by"),
+            t(lang, "متقاضی (شخصاً)", "The applicant, in person"),
         ));
+    }
+    if !f.letter_number.is_empty() {
+        rows.push(if f.inquired_by == "INQUIRED_BY_APPLICANT" {
+            (t(lang, "خطاب به", "Addressed to"), name(&f.authority_name))
+        } else {
+            (
+                t(lang, "مرجع استعلام‌کننده", "Inquiring authority"),
+                name(&f.authority_name),
+            )
+        });
         rows.push((
             t(lang, "شماره و تاریخ نامه", "Letter number and date"),
             digits(
@@ -600,6 +612,24 @@ mod tests {
         let mut evil = facts();
         evil.applicant_full_name = "<script>alert(1)</script>".into();
         assert!(!html(&view(&evil), Lang::En).unwrap().contains("<script>"));
+    }
+
+    #[test]
+    fn an_answer_names_who_really_inquired() {
+        let mut by_office = facts();
+        by_office.inquired_by = "INQUIRED_BY_AUTHORITY".into();
+        by_office.letter_number = "1234".into();
+        by_office.authority_name = Text::new("دفترخانهٔ ۱۲", "Notary office 12");
+        let page = html(&view(&by_office), Lang::En).unwrap();
+        assert!(page.contains("Inquiring authority") && page.contains("Notary office 12"));
+        assert!(!page.contains("Addressed to"));
+
+        let mut by_citizen = by_office.clone();
+        by_citizen.inquired_by = "INQUIRED_BY_APPLICANT".into();
+        let page = html(&view(&by_citizen), Lang::En).unwrap();
+        assert!(page.contains("The applicant, in person"));
+        assert!(page.contains("Addressed to") && page.contains("Notary office 12"));
+        assert!(!page.contains("Inquiring authority"));
     }
 
     #[test]
