@@ -4,9 +4,13 @@
 //! set) PostgreSQL, over the in-process bus or (when `ESTELAM_TEST_AMQP_URL` is set)
 //! RabbitMQ.
 //!
-//! * a no-debt inquiry is issued within its Submit call;
-//! * an inquiry with debt waits, is paid through the sandbox PSP, and is issued by the
-//!   `fees.debt.cleared` event;
+//! * a no-debt inquiry the notary office files for a consenting owner is issued within its
+//!   Submit call, the inquiry fee charged to the office's account (its statement shows it)
+//!   and the answer naming the office as the inquirer;
+//! * an inquiry a citizen files themselves, naming the office in the letter, waits with the
+//!   parcel's debt and the inquiry fee on the citizen's bill, is paid through the sandbox
+//!   PSP, and is issued by the `fees.debt.cleared` event; the office is not charged, reads
+//!   and lists the inquiry, and the answer says the citizen asked, addressed to the office;
 //! * a wrong request number, someone other than the citizen named as applicant, a missing
 //!   deed and a future letter date are each refused at their own step with a reason;
 //! * the inquiry service stopped after payment and before issue, then restarted, issues
@@ -235,6 +239,56 @@ impl World {
         Filing::open(&Once, &self.inquiry, token, &request_type)
             .await
             .unwrap_or_else(|e| panic!("{}: open: {e}", self.label))
+    }
+
+    /// The demo notary office's user's token.
+    async fn office(&self) -> String {
+        let a = &self.people.authority;
+        accounts::log_in(&self.settings, &a.national_code, &a.password).await
+    }
+
+    /// Step 3 of a `type_code` inquiry the demo notary office files itself on behalf of
+    /// `citizen`, who consents with the membership code identity shows them.
+    async fn office_files_for(
+        &self,
+        office: &str,
+        citizen_token: &str,
+        citizen: &CitizenLogin,
+        type_code: &str,
+    ) -> Filing<'static, Once> {
+        let label = self.label;
+        let me = ipb::identity_service_client::IdentityServiceClient::new(channel(
+            &self.settings.endpoints.identity,
+            &self.settings,
+        ))
+        .get_me(outgoing(ipb::GetMeRequest {}, Some(citizen_token)))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: the citizen reads their membership code: {e}"))
+        .into_inner();
+        let membership_code = me.account.expect("the account").membership_code;
+        let draft = self
+            .inquiry
+            .clone()
+            .file_inquiry_on_behalf(outgoing(
+                pb::FileInquiryOnBehalfRequest {
+                    request_type_code: type_code.into(),
+                    applicant_national_code: citizen.national_code.clone(),
+                    applicant_membership_code: membership_code,
+                    client_request_id: key(),
+                },
+                Some(office),
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{label}: the office files on the citizen's behalf: {e}"))
+            .into_inner()
+            .inquiry
+            .expect("the filed inquiry");
+        let request_type = grpc::request_type(&Once, &self.inquiry, office, type_code)
+            .await
+            .expect("the request type");
+        Filing::resume(&Once, &self.inquiry, office, &request_type, draft)
+            .await
+            .unwrap_or_else(|e| panic!("{label}: undertakings: {e}"))
     }
 
     /// A letter from the demo notary office dated `date`.
@@ -478,10 +532,14 @@ async fn run_everything(w: &mut World) {
     let clean_token = w.token_of(&clean).await;
     let owing_token = w.token_of(&owing).await;
 
-    // (a) No debt: issued within Submit, with a seeded type. A property transfer's inquiry
-    // fee goes to the notary office's account, not on the applicant's bill, so a parcel that
-    // owes nothing is answered at once.
-    let mut a = w.open(&clean_token, "property-transfer").await;
+    // (a) No debt: issued within Submit, with a seeded type. The notary office files the
+    // property transfer itself, for the consenting owner: the inquiry fee goes to the
+    // office's own account, not on the applicant's bill, so a parcel that owes nothing is
+    // answered at once.
+    let office = w.office().await;
+    let mut a = w
+        .office_files_for(&office, &clean_token, &clean, "property-transfer")
+        .await;
     // The name is typed on an Arabic keyboard (ي, ك) with a stray zero-width non-joiner at
     // the end: it still matches the owner, and is stored and signed in Persian letters.
     let typed = format!("{}\u{200C}", clean.name.replace('ی', "ي").replace('ک', "ك"));
@@ -490,6 +548,7 @@ async fn run_everything(w: &mut World) {
         clean.name,
         "the demo name has ی or ک"
     );
+    // The documents are the owner's own uploads, attached by the office.
     w.complete_typed(&mut a, &clean_token, &clean, &clean.request_number, &typed)
         .await;
     let submitted = a.submit().await.expect("(a) submitted");
@@ -546,6 +605,11 @@ async fn run_everything(w: &mut World) {
     assert_eq!(facts.amount_paid_rials, 0, "{label}");
     let authority = &w.people.authority.organization_id;
     assert_eq!(&facts.authority_organization_id, authority, "{label}");
+    assert_eq!(
+        facts.inquired_by,
+        pb::InquiredBy::Authority as i32,
+        "{label}: the office inquired"
+    );
     let [fee] = facts.fees_charged_to_authority.as_slice() else {
         panic!(
             "{label}: one fee charged to the authority: {:?}",
@@ -579,7 +643,9 @@ async fn run_everything(w: &mut World) {
     // (e) on this answer.
     check_signature(w, &answer_a).await;
 
-    // (b) With debt: waits, is paid through the sandbox PSP, issued by the event.
+    // (b) With debt: waits, is paid through the sandbox PSP, issued by the event. The
+    // citizen files themselves and names the notary office in the letter: the office is not
+    // charged; the inquiry fee is on the citizen's bill with the parcel's debt.
     let mut b = w.open(&owing_token, "property-transfer").await;
     w.complete(&mut b, &owing_token, &owing, &owing.request_number)
         .await;
@@ -608,16 +674,87 @@ async fn run_everything(w: &mut World) {
     let answer_b = answer_of(w, &owing_token, &issued.inquiry_id).await;
     let facts = answer_b.facts.clone().expect("facts");
     assert_eq!(facts.debt_status, pb::DebtStatus::Cleared as i32, "{label}");
-    // The bill was the parcel's debt alone; the fee went to the notary office's account.
+    // The bill was the parcel's debt and the inquiry fee, paid together; nothing was
+    // charged to the office the letter names, and the answer says the citizen asked and
+    // that it is addressed to that office.
     assert!(
         bill.lines
             .iter()
-            .all(|l| l.kind != fpb::BillItemKind::InquiryFee as i32),
-        "{label}: no inquiry fee on the applicant's bill: {:?}",
+            .any(|l| l.kind == fpb::BillItemKind::InquiryFee as i32 && l.total_rials > 0),
+        "{label}: the inquiry fee is on the applicant's bill: {:?}",
         bill.lines
     );
     assert_eq!(facts.amount_paid_rials, bill.total_rials, "{label}");
-    assert_eq!(facts.fees_charged_to_authority.len(), 1, "{label}");
+    assert!(
+        facts.fees_charged_to_authority.is_empty(),
+        "{label}: {:?}",
+        facts.fees_charged_to_authority
+    );
+    assert!(
+        facts
+            .fees_paid
+            .iter()
+            .any(|f| f.kind == fpb::BillItemKind::InquiryFee as i32),
+        "{label}: the answer lists the inquiry fee as paid: {:?}",
+        facts.fees_paid
+    );
+    assert_eq!(
+        facts.inquired_by,
+        pb::InquiredBy::Applicant as i32,
+        "{label}: the citizen inquired"
+    );
+    assert_eq!(&facts.authority_organization_id, authority, "{label}");
+    let statement = w
+        .fees()
+        .get_account_statement(outgoing(
+            fpb::GetAccountStatementRequest {
+                account_id: authority.clone(),
+                page_size: 100,
+                page_token: String::new(),
+            },
+            Some(&w.clerk),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: the clerk reads the authority's account: {e}"))
+        .into_inner();
+    assert!(
+        statement
+            .charges
+            .iter()
+            .all(|c| c.inquiry_id != issued.inquiry_id),
+        "{label}: the office was not charged: {:?}",
+        statement.charges
+    );
+    // The office the letter names reads the inquiry and its answer, and finds it among
+    // the inquiries addressed to it; it does not fill it in.
+    let seen = grpc::get_inquiry(&w.inquiry, &office, &issued.inquiry_id)
+        .await
+        .unwrap_or_else(|e| panic!("{label}: the named office reads the inquiry: {e}"));
+    assert_eq!(seen.state, pb::InquiryState::Issued as i32, "{label}");
+    answer_of(w, &office, &issued.inquiry_id).await;
+    let listed = w
+        .inquiry
+        .clone()
+        .list_inquiries(outgoing(
+            pb::ListInquiriesRequest {
+                letter_organization_id: authority.clone(),
+                page_size: 100,
+                ..Default::default()
+            },
+            Some(&office),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: the office lists what is addressed to it: {e}"))
+        .into_inner();
+    let ids: Vec<&str> = listed
+        .inquiries
+        .iter()
+        .map(|i| i.inquiry_id.as_str())
+        .collect();
+    assert!(
+        ids.contains(&issued.inquiry_id.as_str()),
+        "{label}: {ids:?}"
+    );
     // Issued after the payment, the answer says when the facts it states were read: at
     // Submit, before the payment.
     let submitted_at = issued.submitted_at.expect("submitted at").seconds;

@@ -7,6 +7,10 @@
 //!   is not used up, and the owner still files, without even typing their national code;
 //! * an office's user who names another office in the letter step is refused
 //!   (`AUTHORITY_NOT_OWN_ORGANIZATION`) over gRPC and HTTP, so that office is never charged;
+//! * the owner who files themselves naming the office pays the inquiry fee on their own bill
+//!   (the office is not charged), the office reads and lists the inquiry through the
+//!   gateway, and the answer, issued after payment, says the owner asked, addressed to the
+//!   office (the office-filed path, charged to the office, is in `tests/inquiry_flow.rs`);
 //! * wrong membership codes at an office, for one citizen, do not block that office's
 //!   on-behalf filing for another citizen (identity counts them per organisation and
 //!   citizen, not per the inquiry service's own account).
@@ -307,11 +311,72 @@ async fn files_only_as_themselves(w: &World) {
         .submit()
         .await
         .unwrap_or_else(|r| panic!("{label}: the owner submits with their number: {r}"));
-    let state = submitted["inquiry"]["state"].as_str().unwrap_or("");
-    assert!(
-        state == "issued" || state == "awaiting_payment",
+    // The owner filed themselves and named the notary office in the letter: the office is
+    // not charged, so the inquiry fee is on the owner's bill (a parcel with no debt owes
+    // nothing else) and the answer waits for the payment.
+    assert_eq!(
+        submitted["inquiry"]["state"], "awaiting_payment",
         "{label}: {submitted}"
     );
+    let lines = submitted["bill"]["lines"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        !lines.is_empty() && lines.iter().all(|l| l["kind"] == "inquiry_fee"),
+        "{label}: the bill is the inquiry fee alone: {submitted}"
+    );
+
+    // Through the gateway, the office reads the inquiry and lists it among those addressed
+    // to it; the stranger (a citizen) does not see it.
+    let office_id = &w.people.authority.organization_id;
+    let office = http::Applicant::new(&w.system.gateway_url, &w.authority().await);
+    let seen = office
+        .get(&mine.path(""))
+        .await
+        .success()
+        .unwrap_or_else(|r| panic!("{label}: the named office reads it: {r}"));
+    assert_eq!(seen["state"], "awaiting_payment", "{label}: {seen}");
+    let listed = office
+        .get(&format!(
+            "/api/v1/inquiries?letter_organization_id={office_id}"
+        ))
+        .await
+        .success()
+        .unwrap_or_else(|r| panic!("{label}: the office's list: {r}"));
+    assert!(
+        listed["inquiries"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|i| i["inquiry_id"] == mine.id.as_str())),
+        "{label}: {listed}"
+    );
+    let hidden = s.get(&mine.path("")).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND, "{label}: {hidden}");
+
+    // Paid with the bill, the answer is issued; it says the owner asked, addressed to the
+    // office with its letter number.
+    mine.pay_and_wait().await;
+    let answer = o
+        .get(&mine.path("answer"))
+        .await
+        .success()
+        .unwrap_or_else(|r| panic!("{label}: the answer: {r}"));
+    assert_eq!(
+        answer["facts"]["inquired_by"], "applicant",
+        "{label}: {answer}"
+    );
+    assert_eq!(
+        answer["facts"]["authority_organization_id"],
+        office_id.as_str(),
+        "{label}: {answer}"
+    );
+    assert_eq!(
+        answer["facts"]["letter_number"],
+        estelam_domain::normalize_digits(LETTER_NUMBER),
+        "{label}: {answer}"
+    );
+    // The fee paid was no debt of the parcel's.
+    assert_eq!(answer["facts"]["debt_status"], "none", "{label}: {answer}");
 }
 
 on_every_backend!(consent_guesses_block_only_that_office_and_citizen => crate::consent_throttle);

@@ -37,7 +37,9 @@ pub struct CitizenLogin {
     pub request_number: String,
     /// The ownership type step 6 expects (`full`).
     pub ownership_type: String,
-    /// Whether filing leads to a bill to pay before the answer.
+    /// Whether the parcel owes levies, so that even a clearance (no inquiry fee) leads to a
+    /// bill to pay before the answer. A property transfer the citizen files themselves is
+    /// billed its inquiry fee either way (an office pays only for what it files itself).
     pub has_debt: bool,
 }
 

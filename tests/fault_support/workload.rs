@@ -1,5 +1,6 @@
 //! The work the faults hit: the demo citizen without debt files property-transfer
-//! inquiries (each billed its own inquiry fee) up to AwaitingPayment, then pays them at the
+//! inquiries naming the notary office, each billed its own inquiry fee on the citizen's bill
+//! (an office is charged only for what it files itself), up to AwaitingPayment, then pays them at the
 //! sandbox PSP, the payer's browser forwarding each signed callback to fees. An answer is
 //! then issued by the `fees.debt.cleared` event. Every call goes over real gRPC to the
 //! services' endpoints, whether they run in this process or as `estelam serve` children,
@@ -34,7 +35,8 @@ use crate::support::nine_steps::key;
 
 /// The test's service account playing the payment provider's callback, as the gateway does.
 pub const PSP_CLIENT: &str = "fault-psp";
-/// The request type every inquiry uses (billed an inquiry fee, so every one is paid).
+/// The request type every inquiry uses: filed by the citizen, its inquiry fee is on their
+/// bill, so every one is paid (the notary's case: the applicant pays, then the answer).
 const REQUEST_TYPE: &str = "property-transfer";
 /// Where the bank would send the payer back (the workload pays without following it).
 const RETURN_URL: &str = "/return";

@@ -119,6 +119,9 @@ on_every_backend! {
     a_citizen_cannot_file_as_someone_else => crate::trust::a_citizen_cannot_file_as_someone_else;
     /// An office's user cannot name (and so charge) another office.
     an_office_cannot_charge_another_office => crate::trust::an_office_cannot_charge_another_office;
+    /// A citizen who names an office in their letter pays the fee themselves; the office is
+    /// not charged, and only that office may read the inquiry.
+    a_citizen_cannot_charge_an_office => crate::trust::a_citizen_cannot_charge_an_office;
     /// Injection strings change nothing and leak nothing.
     sql_injection_changes_and_leaks_nothing => crate::injection::sql_injection_changes_and_leaks_nothing;
     /// A bidi override in free text is refused over HTTP and gRPC, naming the field.

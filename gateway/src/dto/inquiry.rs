@@ -424,6 +424,7 @@ impl From<pb::Answer> for Answer {
                     .map(|p| p.owners.iter().cloned().map(Into::into).collect())
                     .unwrap_or_default(),
                 debt_status: enum_name(f.debt_status().as_str_name(), "DEBT_STATUS_"),
+                inquired_by: enum_name(f.inquired_by().as_str_name(), "INQUIRED_BY_"),
                 inquiry_number: f.inquiry_number,
                 request_type_code: f.request_type_code,
                 request_type_name: text(f.request_type_name),
@@ -439,6 +440,7 @@ impl From<pb::Answer> for Answer {
                 amount_paid_rials: f.amount_paid_rials,
                 letter_number: f.letter_number,
                 letter_date_jalali: f.letter_date_jalali,
+                authority_organization_id: f.authority_organization_id,
                 authority_name: text(f.authority_name),
                 issued_at: instant(f.issued_at),
                 issued_at_jalali: f.issued_at_jalali,
@@ -479,7 +481,15 @@ pub struct AnswerFacts {
     pub letter_number: String,
     /// Letter date (Jalali).
     pub letter_date_jalali: String,
-    /// Authority's name.
+    /// Who really inquired: `authority` (the organisation filed it and is the inquiring
+    /// authority), `applicant` (the applicant filed it; the answer is addressed to the office
+    /// the letter names, which was charged nothing), or `unspecified` (answers signed
+    /// before format v3).
+    pub inquired_by: String,
+    /// The inquiring authority's id, or with `inquired_by` `applicant` the office the answer
+    /// is addressed to.
+    pub authority_organization_id: String,
+    /// That organisation's name.
     pub authority_name: LocalizedText,
     /// Issued (RFC 3339).
     pub issued_at: Option<String>,
@@ -539,6 +549,11 @@ pub struct ListInquiriesQuery {
     /// Only this parcel.
     #[serde(default)]
     pub renovation_code: Option<String>,
+    /// Only inquiries whose letter names this organisation: an office's user passes their
+    /// own organisation's id to list what citizens addressed to it (readable, not charged
+    /// to its account).
+    #[serde(default)]
+    pub letter_organization_id: Option<String>,
     /// Page size (default chosen by the service).
     #[serde(default)]
     pub page_size: Option<i32>,

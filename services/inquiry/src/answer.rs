@@ -21,10 +21,12 @@
 //! * enums as their protobuf value names (`"DEBT_STATUS_NONE"`), instants as RFC 3339 UTC
 //!   with whole seconds (`"2024-03-20T08:30:00Z"`), Jalali dates as `YYYY/MM/DD` (with
 //!   ` HH:MM` Iran time for `issued_at_jalali`), texts as `{"en":…,"fa":…}`;
-//! * the member `"format":"estelam.inquiry.answer.v2"` names this scheme, so a future
+//! * the member `"format":"estelam.inquiry.answer.v3"` names this scheme, so a future
 //!   encoding can never be confused with it. Version 2 added `fees_charged_to_authority`,
-//!   `facts_checked_at` and `facts_checked_at_jalali`; a v1 answer (signed before) lacks them
-//!   and still verifies, since the signature is over the stored bytes.
+//!   `facts_checked_at` and `facts_checked_at_jalali`; version 3 added `inquired_by` (the
+//!   organisation filed, or the applicant filed and addressed the answer to the office
+//!   their letter names). Answers signed before lack the newer members and still verify,
+//!   since the signature is over the stored bytes.
 //!
 //! Anyone can check an answer with the public key from `ListAnswerSigningKeys` whose `kid`
 //! is the answer's `signing_key_id`: `Ed25519.verify(public_key, signed_payload,
@@ -42,7 +44,7 @@ use crate::dates;
 use crate::request_types::Text;
 
 /// The value of the `format` member.
-pub const FORMAT: &str = "estelam.inquiry.answer.v2";
+pub const FORMAT: &str = "estelam.inquiry.answer.v3";
 /// The signature algorithm's name on the wire.
 pub const ALGORITHM: &str = "Ed25519";
 
@@ -201,7 +203,8 @@ pub struct Facts {
     pub amount_paid_rials: i64,
     /// The bill's lines that payment paid.
     pub fees_paid: Vec<FeeFact>,
-    /// The inquiring authority (the letter's, else the filer's).
+    /// The filing organisation when it inquired itself; when the applicant filed, the
+    /// office their letter addresses the answer to (see `inquired_by`).
     pub authority_organization_id: String,
     /// Its name when the letter was recorded.
     pub authority_name: Text,
@@ -227,6 +230,11 @@ pub struct Facts {
     /// The same, Jalali date and time in Iran.
     #[serde(default)]
     pub facts_checked_at_jalali: String,
+    /// `INQUIRED_BY_…`: who really inquired — the organisation itself, or the applicant
+    /// addressing the answer to the office their letter names. Empty in answers signed
+    /// before format v3.
+    #[serde(default)]
+    pub inquired_by: String,
 }
 
 /// Writes `value` as canonical JSON (see the module docs).
@@ -366,6 +374,8 @@ impl Facts {
                 .collect(),
             facts_checked_at: t(&self.facts_checked_at),
             facts_checked_at_jalali: self.facts_checked_at_jalali.clone(),
+            inquired_by: pb::InquiredBy::from_str_name(&self.inquired_by).unwrap_or_default()
+                as i32,
         }
     }
 }
@@ -570,6 +580,24 @@ mod tests {
     }
 
     #[test]
+    fn a_v2_answer_signed_before_inquired_by_still_decodes() {
+        let mut value = serde_json::to_value(sample()).unwrap();
+        let map = value.as_object_mut().unwrap();
+        assert!(
+            map.remove("inquired_by").is_some(),
+            "inquired_by is part of v3"
+        );
+        map.insert("format".into(), "estelam.inquiry.answer.v2".into());
+        let v2 = canonical_json(&value).into_bytes();
+        let facts = Facts::decode(&v2).unwrap();
+        assert!(facts.inquired_by.is_empty());
+        assert_eq!(
+            facts.to_proto(false).inquired_by,
+            pb::InquiredBy::Unspecified as i32
+        );
+    }
+
+    #[test]
     fn a_v1_answer_signed_before_the_new_fields_still_decodes() {
         let mut value = serde_json::to_value(sample()).unwrap();
         let map = value.as_object_mut().unwrap();
@@ -577,6 +605,7 @@ mod tests {
             "fees_charged_to_authority",
             "facts_checked_at",
             "facts_checked_at_jalali",
+            "inquired_by",
         ] {
             assert!(map.remove(key).is_some(), "{key} is part of v2");
         }

@@ -59,8 +59,9 @@ pub struct PropertyStep {
     pub recorded: Stamp,
 }
 
-/// The inquiring authority's letter (step 5a): the answer names the authority and the
-/// letter it answers, and an on-account inquiry fee is charged to that authority.
+/// The inquiring authority's letter (step 5a): the answer is addressed to the authority and
+/// names the letter it answers. The authority's account pays an on-account inquiry fee only
+/// when the authority itself filed the inquiry (`access::fee_payer`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LetterStep {
     /// The letter's number as the authority wrote it (digits normalised).
@@ -233,6 +234,15 @@ impl Inquiry {
         if state < State::ApplicantVerified {
             self.applicant = None;
         }
+    }
+
+    /// The organisation the letter (step 5a) names, or empty: the office the answer is
+    /// addressed to, which may follow the inquiry even when a citizen filed it.
+    pub fn letter_organization_id(&self) -> &str {
+        self.letter
+            .as_ref()
+            .map(|l| l.organization_id.as_str())
+            .unwrap_or("")
     }
 
     /// The parcel named at step 4, if any.

@@ -6,6 +6,7 @@ mod support;
 use estelam_inquiry::migrations;
 use estelam_proto::inquiry::v1 as pb;
 use estelam_proto::property::v1 as ppb;
+use estelam_runtime::auth::Role;
 use estelam_runtime::testing::{self, with_token};
 use support::*;
 use tonic::Code;
@@ -174,18 +175,21 @@ async fn a_no_debt_inquiry_is_issued_within_submit_and_its_answer_verifies() {
             facts.parcel.as_ref().unwrap().owners[0].national_code,
             OWNER_NC
         );
+        // The citizen filed it and named the office in the letter: the answer is addressed
+        // to the office, says the applicant asked, and nothing went on the office's account
+        // (the fee was the applicant's bill's, which fees here waives on a clean parcel).
         assert_eq!(facts.authority_organization_id, ORG_ID);
+        assert_eq!(facts.inquired_by, pb::InquiredBy::Applicant as i32);
         assert_eq!(facts.letter_date_jalali, "1403/05/12");
-        // Nothing paid; the inquiry fee charged, once, to the authority's account.
         assert!(facts.fees_paid.is_empty());
-        assert_eq!(facts.fees_charged_to_authority.len(), 1);
-        assert_eq!(facts.fees_charged_to_authority[0].amount_rials, FEE_RIALS);
-        assert_eq!(h.world.calls("Fees.ChargeAccount"), 1);
-        let charged = h
-            .world
-            .with(|w| w.account_charges.get(&issued.inquiry_id).cloned())
-            .expect("the authority's account is charged");
-        assert_eq!(charged.account_id, ORG_ID);
+        assert!(facts.fees_charged_to_authority.is_empty());
+        assert_eq!(h.world.calls("Fees.ChargeAccount"), 0);
+        assert!(
+            h.world
+                .with(|w| w.account_charges.get(&issued.inquiry_id).cloned())
+                .is_none(),
+            "the office the citizen named is not charged"
+        );
         assert!(facts.issued_at_jalali.starts_with("14"));
         assert_eq!(
             answer.verification_url,
@@ -365,9 +369,10 @@ async fn a_no_debt_inquiry_is_issued_within_submit_and_its_answer_verifies() {
 async fn an_inquiry_with_debt_waits_and_is_issued_by_the_debt_cleared_event() {
     for t in testing::databases("inq_debt", &migrations()).await.unwrap() {
         for (round, bus) in buses().into_iter().enumerate() {
-            // A property transfer's inquiry fee goes to the authority's account, never on
-            // the applicant's bill; a repeat inquiry for the same parcel within the validity
-            // of the answer the first round issued is free of it.
+            // A property transfer the citizen files themselves has its inquiry fee on the
+            // citizen's bill, never on the account of the office the letter names; a repeat
+            // inquiry for the same parcel within the validity of the answer the first round
+            // issued is free of it.
             let fee = if round == 0 { FEE_RIALS } else { 0 };
             let h = Harness::start(t.db.clone(), bus).await;
             let mut c = h.client.clone();
@@ -383,17 +388,14 @@ async fn an_inquiry_with_debt_waits_and_is_issued_by_the_debt_cleared_event() {
                 "{} {bus:?}",
                 t.label
             );
-            assert_eq!(waiting.amount_due_rials, DEBT_RIALS);
-            assert_eq!(bill.total_rials, DEBT_RIALS);
-            let charged = h.world.with(|w| {
-                w.account_charges
-                    .get(&waiting.inquiry_id)
-                    .map(|c| (c.account_id.clone(), c.amount_rials))
-            });
-            assert_eq!(
-                charged.map(|c| c.1).unwrap_or(0),
-                fee,
-                "{} {bus:?}: the fee goes to the authority's account",
+            assert_eq!(waiting.amount_due_rials, DEBT_RIALS + fee);
+            assert_eq!(bill.total_rials, DEBT_RIALS + fee);
+            let charged = h
+                .world
+                .with(|w| w.account_charges.get(&waiting.inquiry_id).cloned());
+            assert!(
+                charged.is_none(),
+                "{} {bus:?}: the named office's account is not charged",
                 t.label
             );
             let states: Vec<i32> = waiting.history.iter().map(|s| s.to_state).collect();
@@ -474,17 +476,12 @@ async fn an_inquiry_with_debt_waits_and_is_issued_by_the_debt_cleared_event() {
             let facts = answer.facts.unwrap();
             assert_eq!(facts.debt_status, pb::DebtStatus::Cleared as i32);
             assert_eq!(facts.tracking_code, "123456789012");
-            // Paid: the parcel's debt alone; charged to the authority: the fee (round 0).
-            assert_eq!(facts.amount_paid_rials, DEBT_RIALS);
-            assert_eq!(facts.fees_paid.len(), 1);
-            assert_eq!(
-                facts
-                    .fees_charged_to_authority
-                    .iter()
-                    .map(|f| f.amount_rials)
-                    .sum::<i64>(),
-                fee
-            );
+            // Paid: the parcel's debt and (round 0) the inquiry fee; nothing charged to the
+            // office.
+            assert_eq!(facts.amount_paid_rials, DEBT_RIALS + fee);
+            assert_eq!(facts.fees_paid.len(), if fee > 0 { 2 } else { 1 });
+            assert!(facts.fees_charged_to_authority.is_empty());
+            assert_eq!(facts.inquired_by, pb::InquiredBy::Applicant as i32);
             // Issued after the payment, it states when the facts were read: at Submit.
             assert_eq!(
                 facts.facts_checked_at.map(|t| t.seconds),
@@ -1157,14 +1154,45 @@ async fn callers_see_only_what_is_theirs() {
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::Unauthenticated);
-        // An authority user does not see a citizen's own inquiry.
+        // The office the citizen's letter names reads it and lists it among those
+        // addressed to it, but does not fill it in; another office sees nothing.
+        assert!(h.get(&h.authority, &mine.inquiry_id).await.is_ok());
+        let addressed = c
+            .list_inquiries(with_token(
+                pb::ListInquiriesRequest {
+                    letter_organization_id: ORG_ID.into(),
+                    ..Default::default()
+                },
+                &h.authority,
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(addressed.inquiries.len(), 1, "{}", t.label);
+        let err = h.submit_as(&h.authority, &mine, &key()).await.unwrap_err();
+        assert_eq!(err.code(), Code::PermissionDenied, "{}", t.label);
+        let mut other_office = h.mint.claims("other-office-user", &[Role::Authority]);
+        other_office.org = Some("org-other".into());
+        let other_office = h.mint.sign(&other_office);
         assert_eq!(
-            h.get(&h.authority, &mine.inquiry_id)
+            h.get(&other_office, &mine.inquiry_id)
                 .await
                 .unwrap_err()
                 .code(),
             Code::NotFound
         );
+        let list = c
+            .list_inquiries(with_token(
+                pb::ListInquiriesRequest {
+                    letter_organization_id: ORG_ID.into(),
+                    ..Default::default()
+                },
+                &other_office,
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(list.inquiries.is_empty(), "{}", t.label);
         h.stop().await;
         t.cleanup().await;
     }

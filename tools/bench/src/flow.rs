@@ -1,6 +1,7 @@
 //! One simulated applicant's inquiry, steps 3 to 9 over the public HTTP API, exactly as the
 //! portal drives them: request types, create, undertakings, property with its request
-//! number, letter, two uploads and attaching them, applicant, submit; then, when the parcel
+//! number, the letter (when the type asks for one; the clearance filed does not), two uploads
+//! and attaching them, applicant, submit; then, when the parcel
 //! owes levies, the bill, the payment, the sandbox bank's page (whose callback reaches
 //! fees) and waiting until the answer is issued; finally the answer itself.
 //!

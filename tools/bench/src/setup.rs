@@ -233,10 +233,12 @@ pub async fn staff(clients: &Clients, admin_token: &str, run_seed: u32) -> anyho
     })
 }
 
-/// The request type every flow files: the seeded property transfer, whose inquiry fee is
-/// charged to the notary office's account, so a parcel with no debt is answered within
-/// Submit and one with debt bills the debt alone.
-const REQUEST_TYPE: &str = "property-transfer";
+/// The request type every flow files: the seeded clearance, the owner's own inquiry with no
+/// letter and no inquiry fee, so a parcel with no debt is answered within Submit and one
+/// with debt bills the debt alone. (A property transfer a citizen files themselves carries
+/// the inquiry fee on their bill — only an office that files it pays on account — so it
+/// would leave no flow with nothing to pay.)
+const REQUEST_TYPE: &str = "clearance";
 
 /// Parcels are small squares on a grid south of the synthetic city (which starts at
 /// 32.70° N), so they never overlap its lots; each run gets its own rows.

@@ -76,7 +76,8 @@ pub async fn create_inquiry(
     Ok((StatusCode::CREATED, created))
 }
 
-/// The caller's inquiries (a clerk's: everyone's), newest first.
+/// The caller's inquiries (a clerk's: everyone's; an office's: those it filed and those a
+/// citizen's letter addresses to it), newest first.
 #[utoipa::path(
     get,
     path = "/api/v1/inquiries",
@@ -104,6 +105,7 @@ pub async fn list_inquiries(
                 states,
                 request_type_code: q.request_type_code.unwrap_or_default(),
                 renovation_code: q.renovation_code.unwrap_or_default(),
+                letter_organization_id: q.letter_organization_id.unwrap_or_default(),
                 page_size: q.page_size.unwrap_or_default(),
                 page_token: q.page_token.unwrap_or_default(),
                 ..Default::default()
@@ -118,7 +120,8 @@ pub async fn list_inquiries(
     }))
 }
 
-/// One inquiry (only its applicant, its filer and clerks see it; others get 404).
+/// One inquiry (only its applicant, its filer, the office its letter names and clerks see
+/// it; others get 404).
 #[utoipa::path(
     get,
     path = "/api/v1/inquiries/{id}",

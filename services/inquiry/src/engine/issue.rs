@@ -4,6 +4,7 @@
 //! other service and a payment issues in milliseconds.
 
 use estelam_domain::{CheckCode, CodeKind};
+use estelam_proto::fees::v1 as fpb;
 use estelam_proto::inquiry::v1 as pb;
 use estelam_runtime::bus::Event;
 use estelam_runtime::error::ServiceError;
@@ -149,9 +150,16 @@ impl Engine {
 /// (`facts_checked_at`); an answer issued later, after a payment, says so.
 fn facts(inq: &Inquiry, def: &RequestTypeDef, paid: bool, issued_s: i64, valid_s: i64) -> Facts {
     let checked_s = inq.submitted_at_us.map(|us| us.div_euclid(1_000_000));
+    // A bill of the inquiry fee alone (an applicant who filed themselves, on a parcel that
+    // owed nothing) clears no debt: the parcel's status is still "none owed".
+    let paid_debt = paid
+        && inq
+            .bill_lines
+            .iter()
+            .any(|l| l.kind != fpb::BillItemKind::InquiryFee.as_str_name() && l.amount_rials != 0);
     let debt_status = if !def.check_debt {
         pb::DebtStatus::NotChecked
-    } else if paid {
+    } else if paid_debt {
         pb::DebtStatus::Cleared
     } else {
         pb::DebtStatus::None
@@ -176,9 +184,16 @@ fn facts(inq: &Inquiry, def: &RequestTypeDef, paid: bool, issued_s: i64, valid_s
         } else {
             Vec::new()
         },
-        authority_organization_id: letter
-            .map(|l| l.organization_id.clone())
-            .unwrap_or_else(|| inq.filed_by_organization_id.clone()),
+        // An organisation that filed is the inquiring authority (its users can name only
+        // it in the letter); when the applicant filed, the letter's office is whom the
+        // answer is addressed to, and `inquired_by` says the applicant asked.
+        authority_organization_id: if inq.filed_by_organization_id.is_empty() {
+            letter
+                .map(|l| l.organization_id.clone())
+                .unwrap_or_default()
+        } else {
+            inq.filed_by_organization_id.clone()
+        },
         authority_name: letter
             .map(|l| l.organization_name.clone())
             .unwrap_or_default(),
@@ -197,5 +212,12 @@ fn facts(inq: &Inquiry, def: &RequestTypeDef, paid: bool, issued_s: i64, valid_s
             .collect(),
         facts_checked_at: checked_s.map(dates::rfc3339_seconds).unwrap_or_default(),
         facts_checked_at_jalali: checked_s.map(dates::jalali_date_time).unwrap_or_default(),
+        inquired_by: if inq.filed_by_organization_id.is_empty() {
+            pb::InquiredBy::Applicant
+        } else {
+            pb::InquiredBy::Authority
+        }
+        .as_str_name()
+        .to_owned(),
     }
 }

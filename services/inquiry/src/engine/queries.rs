@@ -42,7 +42,8 @@ impl Engine {
     }
 
     /// A page of the inquiries the caller may see, newest first: citizens their own,
-    /// authority users their organisation's, staff and services any they filter for.
+    /// authority users those their organisation filed or a letter addresses to it, staff
+    /// and services any they filter for.
     pub async fn list(
         &self,
         caller: &Caller,
@@ -51,6 +52,7 @@ impl Engine {
         let mut f = ListFilter {
             request_type_code: req.request_type_code.trim().to_owned(),
             organization_id: req.organization_id.trim().to_owned(),
+            letter_organization_id: req.letter_organization_id.trim().to_owned(),
             created_after_us: match &req.created_after {
                 Some(t) => micros_of_field(t, "created_after")?,
                 None => 0,
@@ -84,7 +86,9 @@ impl Engine {
         }
         if !(caller.is_staff() || caller.has(Role::Service)) {
             if caller.has(Role::Authority) {
-                f.organization_id = caller.organization.clone().unwrap_or_else(|| "-".into());
+                // The office's own filings and those a citizen's letter addresses to it.
+                f.visible_to_organization_id =
+                    caller.organization.clone().unwrap_or_else(|| "-".into());
             } else {
                 f.account_id = caller.subject.clone();
             }
@@ -155,13 +159,15 @@ impl Engine {
 /// was issued for.
 fn filter_key(f: &ListFilter) -> String {
     format!(
-        "inquiries|{}|{}|{}|{}|{}|{}|{}|{}",
+        "inquiries|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
         f.states_csv,
         f.request_type_code,
         f.renovation_code,
         f.organization_id,
+        f.letter_organization_id,
         f.applicant_national_code,
         f.account_id,
+        f.visible_to_organization_id,
         f.created_after_us,
         f.created_before_us
     )

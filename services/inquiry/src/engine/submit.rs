@@ -10,10 +10,11 @@ use estelam_runtime::error::ServiceError;
 
 use super::Engine;
 use super::steps::{Outcome, StepCall};
+use crate::access;
 use crate::answer::{FeeFact, ParcelFact};
 use crate::errors;
 use crate::model::Inquiry;
-use crate::request_types::{FeeSettlement, RequestTypeDef, Text};
+use crate::request_types::{RequestTypeDef, Text};
 use crate::store;
 use crate::workflow::{self, Step};
 
@@ -96,22 +97,15 @@ impl Engine {
                 kinds.retain(|k| *k != fee_kind);
             }
         }
-        // An inquiry fee settled on account goes to the inquiring authority, not on the
-        // applicant's bill: the bill then holds only what the parcel owes.
-        let authority = inq
-            .letter
-            .as_ref()
-            .map(|l| l.organization_id.clone())
-            .filter(|o| !o.is_empty())
-            .unwrap_or_else(|| inq.filed_by_organization_id.clone());
-        let authority_fee = if def.inquiry_fee_settlement == FeeSettlement::OnAccount
-            && kinds.contains(&fee_kind)
-            && !authority.is_empty()
-        {
-            kinds.retain(|k| *k != fee_kind);
-            self.charge_authority(&inq, &def, &authority).await?
-        } else {
-            None
+        // An inquiry fee settled on account goes to the account of the organisation that
+        // itself filed the inquiry, never to one merely named in the letter: a citizen who
+        // names an office did not act for it, so their own bill carries the fee instead.
+        let authority_fee = match access::fee_payer(&inq, &def) {
+            Some(account) if kinds.contains(&fee_kind) => {
+                kinds.retain(|k| *k != fee_kind);
+                self.charge_authority(&inq, &def, account).await?
+            }
+            _ => None,
         };
         let bill = if kinds.is_empty() {
             None

@@ -323,6 +323,25 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_names_who_really_inquired() {
+        let letterhead = Letterhead::default();
+        let mut by_office = no_debt();
+        by_office.inquired_by = "INQUIRED_BY_AUTHORITY".into();
+        by_office.letter_number = "1234".into();
+        by_office.authority_name = Text::new("دفترخانهٔ ۱۲", "Notary office 12");
+        let page = visible_text(&html(&view(&by_office, &letterhead), Lang::En).unwrap());
+        assert!(page.contains("Inquiring authority") && page.contains("Notary office 12"));
+        assert!(!page.contains("Addressed to"));
+
+        let mut by_citizen = by_office.clone();
+        by_citizen.inquired_by = "INQUIRED_BY_APPLICANT".into();
+        let page = visible_text(&html(&view(&by_citizen, &letterhead), Lang::En).unwrap());
+        assert!(page.contains("The applicant, in person"));
+        assert!(page.contains("Addressed to") && page.contains("Notary office 12"));
+        assert!(!page.contains("Inquiring authority"));
+    }
+
+    #[test]
     fn the_title_follows_the_request_type() {
         let f = no_debt();
         let letterhead = Letterhead::default();

@@ -217,11 +217,26 @@ fn inquiry_section(view: &AnswerView<'_>, lang: Lang) -> Section {
             masked(lang, &f.applicant_national_code),
         ),
     ];
-    if !f.letter_number.is_empty() {
+    if f.inquired_by == "INQUIRED_BY_APPLICANT" {
+        // The applicant asked; the office their letter names did not inquire and paid
+        // nothing, so it is named as whom the answer is addressed to, never as the inquirer.
         rows.push((
-            t(lang, "مرجع استعلام‌کننده", "Inquiring authority"),
-            name(lang, &f.authority_name),
+            t(lang, "استعلام‌کننده", "Inquired by"),
+            t(lang, "متقاضی (شخصاً)", "The applicant, in person"),
         ));
+    }
+    if !f.letter_number.is_empty() {
+        rows.push(if f.inquired_by == "INQUIRED_BY_APPLICANT" {
+            (
+                t(lang, "خطاب به", "Addressed to"),
+                name(lang, &f.authority_name),
+            )
+        } else {
+            (
+                t(lang, "مرجع استعلام‌کننده", "Inquiring authority"),
+                name(lang, &f.authority_name),
+            )
+        });
         rows.push((
             t(lang, "شماره و تاریخ نامه", "Letter number and date"),
             digits(

@@ -27,7 +27,8 @@ pub async fn insert_inquiry(conn: &mut AnyConnection, inq: &Inquiry) -> Result<(
         "INSERT INTO inquiries (id, inquiry_number, request_type_code, state, version, \
          applicant_account_id, filed_by_account_id, filed_by_organization_id, \
          applicant_national_code, renovation_code, bill_id, created_at_us, updated_at_us, \
-         expires_at_us, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         expires_at_us, doc, letter_organization_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(&inq.id)
     .bind(&inq.number)
@@ -44,6 +45,7 @@ pub async fn insert_inquiry(conn: &mut AnyConnection, inq: &Inquiry) -> Result<(
     .bind(inq.updated_at_us)
     .bind(inq.expires_at_us)
     .bind(doc)
+    .bind(inq.letter_organization_id())
     .execute(conn)
     .await?;
     Ok(())
@@ -59,8 +61,8 @@ pub async fn update_inquiry(
     let doc = serde_json::to_string(inq).map_err(json_err)?;
     let done = sqlx::query(
         "UPDATE inquiries SET state = $1, version = $2, applicant_national_code = $3, \
-         renovation_code = $4, bill_id = $5, updated_at_us = $6, expires_at_us = $7, doc = $8 \
-         WHERE id = $9 AND version = $10",
+         renovation_code = $4, bill_id = $5, updated_at_us = $6, expires_at_us = $7, doc = $8, \
+         letter_organization_id = $11 WHERE id = $9 AND version = $10",
     )
     .bind(inq.state.as_str())
     .bind(inq.version)
@@ -72,6 +74,7 @@ pub async fn update_inquiry(
     .bind(doc)
     .bind(&inq.id)
     .bind(expected_version)
+    .bind(inq.letter_organization_id())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -147,8 +150,12 @@ pub struct ListFilter {
     pub organization_id: String,
     /// Applicant national code.
     pub applicant_national_code: String,
+    /// Only inquiries whose letter names this organisation ("inquiries addressed to us").
+    pub letter_organization_id: String,
     /// Visibility: only inquiries of this citizen account (applicant or filer).
     pub account_id: String,
+    /// Visibility: only inquiries this organisation filed or its letter names.
+    pub visible_to_organization_id: String,
     /// Created at or after, µs (0 for none).
     pub created_after_us: i64,
     /// Created before, µs (i64::MAX for none).
@@ -173,6 +180,8 @@ pub async fn list_inquiries(
          AND ($6 = '' OR applicant_account_id = $6 OR filed_by_account_id = $6) \
          AND created_at_us >= $7 AND created_at_us < $8 \
          AND (created_at_us < $9 OR (created_at_us = $9 AND ($10 = '' OR id < $10))) \
+         AND ($12 = '' OR letter_organization_id = $12) \
+         AND ($13 = '' OR filed_by_organization_id = $13 OR letter_organization_id = $13) \
          ORDER BY created_at_us DESC, id DESC LIMIT $11",
     )
     .bind(&f.states_csv)
@@ -186,6 +195,8 @@ pub async fn list_inquiries(
     .bind(cur_at)
     .bind(cur_id)
     .bind(limit)
+    .bind(&f.letter_organization_id)
+    .bind(&f.visible_to_organization_id)
     .fetch_all(conn)
     .await?;
     rows.iter().map(row_to_inquiry).collect()

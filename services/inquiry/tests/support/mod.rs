@@ -932,6 +932,16 @@ impl Harness {
     }
 
     pub async fn submit(&self, inq: &pb::Inquiry, key: &str) -> Result<pb::SubmitResponse, Status> {
+        self.submit_as(&self.citizen, inq, key).await
+    }
+
+    /// Submit by the holder of `token`.
+    pub async fn submit_as(
+        &self,
+        token: &str,
+        inq: &pb::Inquiry,
+        key: &str,
+    ) -> Result<pb::SubmitResponse, Status> {
         self.client
             .clone()
             .submit(testing::with_token(
@@ -940,7 +950,7 @@ impl Harness {
                     expected_version: inq.version,
                     client_request_id: key.into(),
                 },
-                &self.citizen,
+                token,
             ))
             .await
             .map(|r| r.into_inner())
