@@ -227,6 +227,13 @@ pub struct Facts {
     /// The same, Jalali date and time in Iran.
     #[serde(default)]
     pub facts_checked_at_jalali: String,
+    /// When a representative filed for the applicant (به وکالت), approved by a clerk: their
+    /// full name. Left out of the payload when empty, so answers without one sign as before.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub representative_full_name: String,
+    /// Their national code; masked in public views like the applicant's.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub representative_national_code: String,
 }
 
 /// Writes `value` as canonical JSON (see the module docs).
@@ -366,6 +373,12 @@ impl Facts {
                 .collect(),
             facts_checked_at: t(&self.facts_checked_at),
             facts_checked_at_jalali: self.facts_checked_at_jalali.clone(),
+            representative_full_name: self.representative_full_name.clone(),
+            representative_national_code: if self.representative_national_code.is_empty() {
+                String::new()
+            } else {
+                nc(&self.representative_national_code)
+            },
         }
     }
 }

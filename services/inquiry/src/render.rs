@@ -219,6 +219,16 @@ fn page(view: &AnswerView<'_>, lang: Lang) -> Page {
             enum_label(lang, &f.debt_status),
         ),
     ];
+    if !f.representative_full_name.is_empty() {
+        rows.push((
+            t(lang, "به وکالت", "By power of attorney"),
+            format!(
+                "{} ({})",
+                f.representative_full_name,
+                digits(lang, &f.representative_national_code)
+            ),
+        ));
+    }
     if !f.tracking_code.is_empty() {
         rows.push((
             t(lang, "کد رهگیری پرداخت", "Payment tracking code"),
