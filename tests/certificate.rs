@@ -60,8 +60,10 @@ async fn system(
     (running, people, fresh)
 }
 
-/// A property-transfer inquiry by `citizen` on their own parcel, through HTTP, until its
-/// answer is issued (paying the bill first when the parcel owes levies); its id.
+/// The owner's own clearance inquiry (no letter, no inquiry fee) by `citizen` on their
+/// parcel, through HTTP, until its answer is issued (paying the bill first when the parcel
+/// owes levies); its id. A citizen's property-transfer inquiry would carry the inquiry fee
+/// on the bill, and the statements here are about the parcel's debt alone.
 async fn issued_answer(
     running: &estelam::RunningSystem,
     people: &DemoPeople,
@@ -74,8 +76,8 @@ async fn issued_answer(
     )
     .await;
     let applicant = Applicant::new(&running.gateway_url, &token);
-    let transfer = applicant.request_type("property-transfer").await;
-    let mut filing = Filing::open(&applicant, &transfer).await;
+    let clearance = applicant.request_type("clearance").await;
+    let mut filing = Filing::open(&applicant, &clearance).await;
     let documents = vec![
         applicant
             .upload_ok(

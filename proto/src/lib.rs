@@ -92,6 +92,9 @@ pub mod routing_keys {
     pub const ANSWER_ISSUED: &str = "inquiry.answer.issued";
     /// [`crate::events::v1::AnswerRevoked`]: an issued answer was revoked.
     pub const ANSWER_REVOKED: &str = "inquiry.answer.revoked";
+    /// [`crate::events::v1::RepresentationChanged`]: an inquiry was filed in an
+    /// owner's name by a representative, or its representation was decided.
+    pub const REPRESENTATION_CHANGED: &str = "inquiry.representation.changed";
 
     /// Every routing key, for binding a queue to all of them or checking a
     /// configuration.
@@ -101,6 +104,7 @@ pub mod routing_keys {
         DEBT_CLEARED,
         ANSWER_ISSUED,
         ANSWER_REVOKED,
+        REPRESENTATION_CHANGED,
     ];
 }
 

@@ -103,6 +103,7 @@ pub async fn start_except(
     let host = Host::connect(&settings, "estelam", shutdown.clone(), checks).await?;
     let mut servers = Vec::new();
     let mut bootstrap_admin = None;
+    let mut sms = None;
     for (service, listener) in listeners {
         let own = Arc::new(
             per_service
@@ -114,8 +115,9 @@ pub async fn start_except(
             crate::data::load_demo_city(&settings, &ctx.db).await?;
         }
         let server = if service == estelam_identity::SERVICE {
-            let (server, admin) = estelam_identity::build_bootstrapping(&ctx).await?;
+            let (server, admin, log) = estelam_identity::build_bootstrapping(&ctx).await?;
             bootstrap_admin = admin;
+            sms = Some(log);
             server
         } else {
             crate::services::build_server(service, &ctx).await?
@@ -164,5 +166,6 @@ pub async fn start_except(
         per_service: all_services,
         host,
         tasks,
+        sms,
     })
 }

@@ -29,6 +29,8 @@ pub struct RunningSystem {
     pub(super) per_service: BTreeMap<String, Settings>,
     pub(super) host: Host,
     pub(super) tasks: JoinSet<anyhow::Result<()>>,
+    /// The messages identity's log SMS provider sent (no real SMS is sent by `estelam run`).
+    pub(super) sms: Option<estelam_identity::LogSms>,
 }
 
 impl RunningSystem {
@@ -36,6 +38,12 @@ impl RunningSystem {
     /// the service clients identity accepts. Clients in tests connect with them.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Every SMS identity's log provider sent, oldest first (empty when identity is not
+    /// hosted here): what the whole-system tests read codes and owners' notices from.
+    pub fn sms_sent(&self) -> Vec<estelam_identity::sms::SentSms> {
+        self.sms.as_ref().map(|s| s.sent()).unwrap_or_default()
     }
 
     /// Starts one more instance of `service` on `listener`, sharing this system's event bus

@@ -101,6 +101,7 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
         ("inquiry", "VerifyAnswer" | "ListAnswerSigningKeys") => Public,
         ("inquiry", "PutRequestType") => Only(ADMIN),
         ("inquiry", "RevokeAnswer") => Only(STAFF),
+        ("inquiry", "DecideRepresentation") => Only(STAFF),
         ("inquiry", "CreateInquiry") => Only(&[Citizen, OtherCitizen]),
         ("inquiry", "FileInquiryOnBehalf") => Only(&[Authority]),
         // Every caller reaches these; which inquiries each may see or change is checked per
@@ -140,6 +141,7 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "GET /api/v1/answer-signing-keys" => Public,
         "POST /api/v1/parcels/{renovation_code}/request-numbers" => Only(STAFF),
         "POST /api/v1/inquiries/{id}/answer/revoke" => Only(STAFF),
+        "POST /api/v1/inquiries/{id}/representation/decision" => Only(STAFF),
         "POST /api/v1/inquiries" => Only(&[Citizen, OtherCitizen]),
         r if r.contains(" /api/v1/inquiries") => SignedIn,
         _ => return None,

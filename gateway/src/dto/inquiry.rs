@@ -138,7 +138,7 @@ pub struct Inquiry {
     pub request_type_version: i64,
     /// `draft`, `undertakings_accepted`, `property_verified`, `letter_recorded`,
     /// `documents_attached`, `applicant_verified`, `assessed`, `awaiting_payment`, `issued`,
-    /// `rejected`, `cancelled`, `expired`.
+    /// `rejected`, `cancelled`, `expired`, `awaiting_representation_approval`.
     pub state: String,
     /// Send as `expected_version` with the next change.
     pub version: i64,
@@ -247,6 +247,7 @@ impl From<pb::Inquiry> for Inquiry {
                 full_name: s.full_name,
                 national_code: s.national_code,
                 recorded: stamp(s.recorded),
+                representation: s.representation.map(Into::into),
             }),
             bill_id: i.bill_id,
             amount_due_rials: i.amount_due_rials,
@@ -343,6 +344,8 @@ pub struct ApplicantStep {
     pub ownership_type: String,
     /// Who recorded the step, and when.
     pub recorded: Option<AuditStamp>,
+    /// Set when a representative filed for the owner named above.
+    pub representation: Option<super::representation::Representation>,
 }
 
 /// One change of state.
@@ -446,6 +449,8 @@ impl From<pb::Answer> for Answer {
                 issued_at_jalali: f.issued_at_jalali,
                 valid_until: instant(f.valid_until),
                 valid_until_jalali: f.valid_until_jalali,
+                representative_full_name: f.representative_full_name,
+                representative_national_code: f.representative_national_code,
             }),
             signing_key_id: a.signing_key_id,
             signature_algorithm: a.signature_algorithm,
@@ -505,6 +510,10 @@ pub struct AnswerFacts {
     pub deed_number: String,
     /// The owners and their shares as stated.
     pub owners: Vec<Owner>,
+    /// When a representative filed for the applicant (به وکالت): their name; else empty.
+    pub representative_full_name: String,
+    /// Their national code; else empty.
+    pub representative_national_code: String,
 }
 
 /// The outcome of checking an answer.
@@ -650,6 +659,11 @@ pub struct ApplicantBody {
     pub national_code: String,
     /// `full`, `shared`, `endowment`, `state`, `leasehold`.
     pub ownership_type: String,
+    /// Set when the caller acts as the owner's representative (وکیل): `national_code` and
+    /// `full_name` are then the owner's, and the inquiry waits for a clerk to approve the
+    /// power of attorney (`awaiting_representation_approval`).
+    #[serde(default)]
+    pub representation: Option<super::representation::RepresentationClaimBody>,
 }
 
 /// The body of `POST …/submit`.

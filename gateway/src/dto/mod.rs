@@ -12,6 +12,7 @@ mod fees;
 mod identity;
 pub mod inquiry;
 mod property;
+pub mod representation;
 
 pub use common::{AuditStamp, GeoPoint, LocalizedText, stamp, text};
 pub use fees::{Bill, BillLine, Payment};

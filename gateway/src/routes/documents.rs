@@ -41,7 +41,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct Document {
     /// Stable id (attach it with `PUT /api/v1/inquiries/{id}/documents`).
     pub document_id: String,
-    /// `national_id_card`, `ownership_deed`, `authority_letter`, `other`.
+    /// `national_id_card`, `ownership_deed`, `authority_letter`, `power_of_attorney`, `other`.
     pub kind: String,
     /// The file name as uploaded.
     pub original_filename: String,
@@ -82,7 +82,7 @@ impl From<pb::Document> for Document {
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
 pub struct UploadForm {
-    /// `national_id_card`, `ownership_deed`, `authority_letter` or `other`; before `file`.
+    /// `national_id_card`, `ownership_deed`, `authority_letter`, `power_of_attorney` or `other`; before `file`.
     kind: String,
     /// The file (PDF, JPEG or PNG).
     #[schema(format = Binary, content_media_type = "application/octet-stream")]

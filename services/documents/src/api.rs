@@ -36,6 +36,7 @@ fn kind_name(kind: i32) -> Option<&'static str> {
         pb::DocumentKind::OwnershipDeed => Some("ownership_deed"),
         pb::DocumentKind::AuthorityLetter => Some("authority_letter"),
         pb::DocumentKind::Other => Some("other"),
+        pb::DocumentKind::PowerOfAttorney => Some("power_of_attorney"),
         pb::DocumentKind::Unspecified => None,
     }
 }
@@ -46,6 +47,7 @@ fn kind_value(name: &str) -> pb::DocumentKind {
         "ownership_deed" => pb::DocumentKind::OwnershipDeed,
         "authority_letter" => pb::DocumentKind::AuthorityLetter,
         "other" => pb::DocumentKind::Other,
+        "power_of_attorney" => pb::DocumentKind::PowerOfAttorney,
         _ => pb::DocumentKind::Unspecified,
     }
 }
@@ -206,6 +208,7 @@ mod tests {
             pb::DocumentKind::OwnershipDeed,
             pb::DocumentKind::AuthorityLetter,
             pb::DocumentKind::Other,
+            pb::DocumentKind::PowerOfAttorney,
         ] {
             assert_eq!(kind_value(kind_name(k as i32).expect("named")), k);
         }

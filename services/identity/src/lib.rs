@@ -31,6 +31,10 @@
 //!   blame (registration's "already registered") counts once, against the source only.
 //! * Every authentication and account event is appended to `audit_events`, which the store
 //!   refuses to update or delete.
+//! * **Owners are told** when a representative files an inquiry in their name and when a
+//!   clerk approves or refuses the representation: identity consumes the inquiry service's
+//!   `inquiry.representation.changed` and sends an SMS to the owner's verified mobile, or
+//!   records that the owner could not be told (`owner_notices`).
 //!
 //! The crate exposes [`SERVICE`], its [`migrations`] and [`build`], which the launcher uses to
 //! host it, [`build_with`] for tests that read the SMS outbox, and [`service_credentials`] for
@@ -126,15 +130,17 @@ pub struct BootstrapAdmin {
     pub setup_refresh_token: SecretString,
 }
 
-/// [`build`], also returning the first admin's login when this start generated it.
+/// [`build`], also returning the first admin's login when this start generated it, and
+/// the log provider's messages (what the whole-system tests read an owner's SMS from).
 pub async fn build_bootstrapping(
     ctx: &ServiceContext,
-) -> anyhow::Result<(GrpcServer, Option<BootstrapAdmin>)> {
+) -> anyhow::Result<(GrpcServer, Option<BootstrapAdmin>, LogSms)> {
+    let log = LogSms::new();
     let sms: Arc<dyn SmsProvider> = match ctx.settings.identity.sms.provider {
-        SmsProviderKind::Log => Arc::new(LogSms::new()),
+        SmsProviderKind::Log => Arc::new(log.clone()),
     };
     let (server, _, admin) = build_parts(ctx, sms).await?;
-    Ok((server, admin))
+    Ok((server, admin, log))
 }
 
 async fn build_parts(
@@ -182,6 +188,15 @@ async fn build_parts(
         None => None,
     };
     identity.spawn_key_maintenance(ctx.shutdown.clone());
+    service::spawn_owner_notices(
+        identity.clone(),
+        ctx.bus.clone(),
+        &s.owner_notice_queue,
+        ctx.settings.bus.prefetch,
+        ctx.settings.bus.delivery_limit,
+        ctx.shutdown.clone(),
+    )
+    .await?;
     let max_age = i32::try_from(ctx.settings.auth.key_refresh_secs).unwrap_or(i32::MAX);
     let api = api::Api::new(identity.clone(), s.trusted_proxy_blocks(), max_age);
     let routes = tonic::service::Routes::new(IdentityServiceServer::new(api));

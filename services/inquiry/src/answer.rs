@@ -235,6 +235,13 @@ pub struct Facts {
     /// before format v3.
     #[serde(default)]
     pub inquired_by: String,
+    /// When a representative filed for the applicant (به وکالت), approved by a clerk: their
+    /// full name. Left out of the payload when empty, so answers without one sign as before.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub representative_full_name: String,
+    /// Their national code; masked in public views like the applicant's.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub representative_national_code: String,
 }
 
 /// Writes `value` as canonical JSON (see the module docs).
@@ -376,6 +383,12 @@ impl Facts {
             facts_checked_at_jalali: self.facts_checked_at_jalali.clone(),
             inquired_by: pb::InquiredBy::from_str_name(&self.inquired_by).unwrap_or_default()
                 as i32,
+            representative_full_name: self.representative_full_name.clone(),
+            representative_national_code: if self.representative_national_code.is_empty() {
+                String::new()
+            } else {
+                nc(&self.representative_national_code)
+            },
         }
     }
 }

@@ -245,6 +245,18 @@ impl InquiryService for Api {
         ok(pb::CancelInquiryResponse { inquiry: Some(inq) })
     }
 
+    async fn decide_representation(
+        &self,
+        request: Request<pb::DecideRepresentationRequest>,
+    ) -> R<pb::DecideRepresentationResponse> {
+        let who = caller(&request)?.clone();
+        let inq = self
+            .engine
+            .decide_representation(&who, request.into_inner())
+            .await?;
+        ok(pb::DecideRepresentationResponse { inquiry: Some(inq) })
+    }
+
     async fn file_inquiry_on_behalf(
         &self,
         request: Request<pb::FileInquiryOnBehalfRequest>,

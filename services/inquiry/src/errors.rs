@@ -527,6 +527,7 @@ fn document_kind_names(kind: i32) -> (&'static str, &'static str) {
         Ok(DocumentKind::NationalIdCard) => ("کارت ملی", "national ID card"),
         Ok(DocumentKind::OwnershipDeed) => ("سند مالکیت", "ownership deed"),
         Ok(DocumentKind::AuthorityLetter) => ("نامهٔ مرجع", "authority letter"),
+        Ok(DocumentKind::PowerOfAttorney) => ("وکالت‌نامه", "power of attorney"),
         _ => ("سایر مدارک", "other document"),
     }
 }
@@ -665,6 +666,90 @@ pub fn revocation_reason_required() -> ServiceError {
     )
 }
 
+// ---- acting for an owner (representation) -------------------------------------------------
+
+/// The representative's own name, stated on the answer beside «به وکالت».
+pub const REPRESENTATIVE_NAME: TextField = TextField::new(
+    "representation.representative_full_name",
+    "نام و نام خانوادگی وکیل",
+    "representative's full name",
+);
+/// A clerk's reason for refusing a representation, shown to the representative and the owner.
+pub const REPRESENTATION_REASON: TextField = TextField::new(
+    "reason",
+    "علت رد وکالت",
+    "reason for refusing the representation",
+);
+
+/// A representative named no power of attorney.
+pub fn power_of_attorney_required() -> ServiceError {
+    invalid(
+        "representation.power_of_attorney_document_id",
+        r::POWER_OF_ATTORNEY_REQUIRED,
+        "برای اقدام از طرف مالک، تصویر وکالت‌نامه را بارگذاری و پیوست کنید.",
+        "To act for the owner, upload and attach the power of attorney.",
+    )
+}
+
+/// The document named as the power of attorney is of another kind.
+pub fn power_of_attorney_kind_wrong() -> ServiceError {
+    invalid(
+        "representation.power_of_attorney_document_id",
+        r::POWER_OF_ATTORNEY_KIND_WRONG,
+        "این سند وکالت‌نامه نیست؛ وکالت‌نامه را با نوع «وکالت‌نامه» بارگذاری کنید.",
+        "That document is not a power of attorney; upload the power of attorney as such.",
+    )
+}
+
+/// A representative without their own name.
+pub fn representative_name_required() -> ServiceError {
+    invalid(
+        "representation.representative_full_name",
+        r::NAME_REQUIRED,
+        "نام و نام خانوادگی خودتان (وکیل) را بنویسید (حداکثر ۲۰۰ نویسه).",
+        "Write your own full name as the representative (at most 200 characters).",
+    )
+}
+
+/// A representative named themselves as the owner.
+pub fn representative_is_owner() -> ServiceError {
+    invalid(
+        "national_code",
+        r::REPRESENTATIVE_IS_OWNER,
+        "کد ملی مالک با کد ملی خودتان یکی است؛ برای خودتان بدون وکالت استعلام ثبت کنید.",
+        "The owner's national code is your own; file for yourself, without representation.",
+    )
+}
+
+/// Someone other than a citizen claimed to act as a representative.
+pub fn representative_role_not_allowed() -> ServiceError {
+    ServiceError::new(
+        ErrorCode::PermissionDenied,
+        r::REPRESENTATIVE_ROLE_NOT_ALLOWED,
+        "فقط شهروندان می‌توانند به وکالت از مالک استعلام ثبت کنند؛ دفاتر با کد عضویت شهروند از طرف او ثبت می‌کنند.",
+        "Only citizens act as an owner's representative; offices file for a citizen with the citizen's membership code.",
+    )
+}
+
+/// DecideRepresentation on an inquiry not waiting for it.
+pub fn representation_not_pending() -> ServiceError {
+    precondition(
+        r::REPRESENTATION_NOT_PENDING,
+        "این استعلام در انتظار تأیید وکالت نیست.",
+        "This inquiry is not waiting for a representation to be approved.",
+    )
+}
+
+/// A refusal without the reason the representative and the owner will read.
+pub fn representation_reason_required() -> ServiceError {
+    invalid(
+        "reason",
+        reasons::common::REASON_REQUIRED,
+        "علت رد وکالت را بنویسید؛ به وکیل و مالک نشان داده می‌شود.",
+        "Give the reason for refusing; the representative and the owner are shown it.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -727,6 +812,14 @@ mod tests {
             answer_not_issued(),
             verification_code_invalid(&e),
             revocation_reason_required(),
+            power_of_attorney_required(),
+            power_of_attorney_kind_wrong(),
+            representative_name_required(),
+            representative_is_owner(),
+            representative_role_not_allowed(),
+            representation_not_pending(),
+            representation_reason_required(),
+            refused(&Refusal::RepresentationPending),
         ];
         for err in all {
             assert!(reasons::is_declared(&err.reason), "{}", err.reason);

@@ -1,7 +1,8 @@
 //! The events the inquiry service takes part in: it consumes `fees.debt.cleared` (the
 //! payment that lets a waiting inquiry be issued) and publishes `inquiry.answer.issued`
 //! and `inquiry.answer.revoked` through its outbox, in the transaction that issues or
-//! revokes.
+//! revokes, and `inquiry.representation.changed` in the transaction that files an inquiry
+//! in an owner's name or decides its representation.
 
 use std::sync::Arc;
 
@@ -141,6 +142,37 @@ pub fn answer_revoked(inq: &Inquiry, row: &AnswerRow, reason: &str, at_us: i64) 
     event(
         routing_keys::ANSWER_REVOKED,
         "estelam.events.v1.AnswerRevoked",
+        |id| {
+            let mut e = payload.clone();
+            e.event_id = id.to_owned();
+            e.encode_to_vec()
+        },
+    )
+}
+
+/// `inquiry.representation.changed`: a representative filed `inq` in its owner's name, or a
+/// clerk decided their representation. Identity tells the owner by SMS (the owner is told
+/// either way, and never learns of it only from the answer).
+pub fn representation_changed(
+    inq: &Inquiry,
+    rep: &crate::representation::Representation,
+    at_us: i64,
+) -> Event {
+    let payload = epb::RepresentationChanged {
+        event_id: String::new(),
+        occurred_at: Some(timestamp(at_us)),
+        inquiry_id: inq.id.clone(),
+        inquiry_number: inq.number.clone(),
+        renovation_code: inq.renovation_code().to_owned(),
+        owner_national_code: inq.applicant_national_code().to_owned(),
+        representative_full_name: rep.representative_full_name.clone(),
+        representative_national_code: rep.representative_national_code.clone(),
+        stage: rep.status.stage() as i32,
+        reason: rep.reason.clone(),
+    };
+    event(
+        routing_keys::REPRESENTATION_CHANGED,
+        "estelam.events.v1.RepresentationChanged",
         |id| {
             let mut e = payload.clone();
             e.event_id = id.to_owned();

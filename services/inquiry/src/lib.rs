@@ -35,6 +35,7 @@ pub mod metrics;
 pub mod model;
 pub mod ports;
 pub mod render;
+pub mod representation;
 pub mod request_types;
 pub mod store;
 pub mod workflow;

@@ -111,6 +111,10 @@ pub struct ApplicantStep {
     pub share: Share,
     /// Who named the applicant, and when.
     pub recorded: Stamp,
+    /// Set when a representative (وکیل) named the owner as applicant; the clerk's decision
+    /// on their power of attorney is kept here.
+    #[serde(default)]
+    pub representation: Option<crate::representation::Representation>,
 }
 
 /// One state change, kept so the inquiry's history shows every move, including moves back
@@ -313,6 +317,7 @@ impl Inquiry {
                     denominator: a.share.denominator,
                 }),
                 recorded: Some(a.recorded.to_proto()),
+                representation: a.representation.as_ref().map(|r| r.to_proto()),
             }),
             bill_id: self.bill_id.clone(),
             amount_due_rials: self.amount_due_rials,

@@ -31,6 +31,10 @@ pub enum State {
     DocumentsAttached,
     /// Step 6 done.
     ApplicantVerified,
+    /// Step 6 taken by a representative (وکیل) for the owner: a clerk must approve the
+    /// power of attorney, which moves it (back) to [`State::ApplicantVerified`]. Not
+    /// editable, so the data the clerk reads cannot change under them.
+    AwaitingRepresentation,
     /// Submitted and assessed.
     Assessed,
     /// Waiting for the bill to be paid.
@@ -47,13 +51,14 @@ pub enum State {
 
 impl State {
     /// Every state, in order.
-    pub const ALL: [State; 12] = [
+    pub const ALL: [State; 13] = [
         State::Draft,
         State::UndertakingsAccepted,
         State::PropertyVerified,
         State::LetterRecorded,
         State::DocumentsAttached,
         State::ApplicantVerified,
+        State::AwaitingRepresentation,
         State::Assessed,
         State::AwaitingPayment,
         State::Issued,
@@ -71,6 +76,7 @@ impl State {
             State::LetterRecorded => "letter_recorded",
             State::DocumentsAttached => "documents_attached",
             State::ApplicantVerified => "applicant_verified",
+            State::AwaitingRepresentation => "awaiting_representation",
             State::Assessed => "assessed",
             State::AwaitingPayment => "awaiting_payment",
             State::Issued => "issued",
@@ -94,6 +100,7 @@ impl State {
             State::LetterRecorded => Pb::LetterRecorded,
             State::DocumentsAttached => Pb::DocumentsAttached,
             State::ApplicantVerified => Pb::ApplicantVerified,
+            State::AwaitingRepresentation => Pb::AwaitingRepresentationApproval,
             State::Assessed => Pb::Assessed,
             State::AwaitingPayment => Pb::AwaitingPayment,
             State::Issued => Pb::Issued,
@@ -130,6 +137,7 @@ impl State {
             State::LetterRecorded => "ثبت نامه",
             State::DocumentsAttached => "پیوست مدارک",
             State::ApplicantVerified => "تأیید متقاضی",
+            State::AwaitingRepresentation => "در انتظار تأیید وکالت",
             State::Assessed => "محاسبهٔ عوارض",
             State::AwaitingPayment => "در انتظار پرداخت",
             State::Issued => "صادرشده",
@@ -231,6 +239,8 @@ pub enum Refusal {
     },
     /// This request type has no letter step.
     NoLetterForType,
+    /// A clerk has still to approve the representation; nothing may change meanwhile.
+    RepresentationPending,
 }
 
 impl Refusal {
@@ -240,6 +250,7 @@ impl Refusal {
             Refusal::NotEditable(_) => reasons::inquiry::INQUIRY_NOT_EDITABLE,
             Refusal::TooEarly { .. } => reasons::inquiry::STEP_OUT_OF_ORDER,
             Refusal::NoLetterForType => reasons::inquiry::LETTER_NOT_REQUIRED,
+            Refusal::RepresentationPending => reasons::inquiry::REPRESENTATION_PENDING,
         }
     }
 
@@ -254,6 +265,9 @@ impl Refusal {
                 format!("ابتدا مرحلهٔ «{}» را انجام دهید.", needs.name_fa())
             }
             Refusal::NoLetterForType => "این نوع درخواست به نامه نیاز ندارد.".into(),
+            Refusal::RepresentationPending => {
+                "وکالت‌نامهٔ این استعلام در انتظار بررسی کارشناس شهرداری است؛ پس از تأیید می‌توانید ادامه دهید.".into()
+            }
         }
     }
 
@@ -267,6 +281,7 @@ impl Refusal {
                 format!("Complete the earlier step first (the inquiry must reach {needs:?}).")
             }
             Refusal::NoLetterForType => "This request type needs no letter.".into(),
+            Refusal::RepresentationPending => "A municipal clerk has still to review this inquiry's power of attorney; go on once it is approved.".into(),
         }
     }
 }
@@ -276,6 +291,9 @@ impl Refusal {
 /// A step already done may be redone before Submit: the inquiry moves back to that step's
 /// state, and the later steps must be done again (the caller clears their data).
 pub fn take(state: State, step: Step, letter_required: bool) -> Result<State, Refusal> {
+    if state == State::AwaitingRepresentation {
+        return Err(Refusal::RepresentationPending);
+    }
     if !state.is_editable() {
         return Err(Refusal::NotEditable(state));
     }
@@ -306,6 +324,20 @@ pub fn after_assessment(amount_due_rials: i64) -> State {
         State::AwaitingPayment
     } else {
         State::Issued
+    }
+}
+
+/// Whether a clerk's decision on the representation may be taken in `state`.
+pub fn may_decide_representation(state: State) -> bool {
+    state == State::AwaitingRepresentation
+}
+
+/// Why a clerk refused the representation: their own words, which the representative
+/// and the owner are shown.
+pub fn representation_refused(reason: &str) -> Text {
+    Text {
+        fa: format!("کارشناس شهرداری وکالت را نپذیرفت: {reason}"),
+        en: format!("A municipal clerk refused the representation: {reason}"),
     }
 }
 
@@ -418,6 +450,19 @@ mod tests {
         assert!(may_cancel(State::AwaitingPayment));
         assert!(may_issue_on_payment(State::AwaitingPayment));
         assert!(!may_issue_on_payment(State::ApplicantVerified));
+    }
+
+    #[test]
+    fn nothing_moves_while_the_representation_waits() {
+        for step in Step::ALL {
+            assert_eq!(
+                take(State::AwaitingRepresentation, step, true),
+                Err(Refusal::RepresentationPending)
+            );
+        }
+        assert!(may_decide_representation(State::AwaitingRepresentation));
+        assert!(!may_decide_representation(State::ApplicantVerified));
+        assert!(may_cancel(State::AwaitingRepresentation));
     }
 
     #[test]

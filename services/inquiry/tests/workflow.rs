@@ -873,6 +873,7 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
                         full_name: OWNER_NAME.into(),
                         national_code: nc.into(),
                         ownership_type: ownership as i32,
+                        representation: None,
                     },
                     tok,
                 ))
@@ -897,6 +898,7 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
                     full_name: OWNER_NAME.into(),
                     national_code: OWNER_NC.into(),
                     ownership_type: ppb::OwnershipType::Full as i32,
+                    representation: None,
                 },
                 tok,
             ))
@@ -990,6 +992,7 @@ async fn a_concurrent_retry_gets_the_first_response_for_a_step_and_for_submit() 
                 full_name: OWNER_NAME.into(),
                 national_code: OWNER_NC.into(),
                 ownership_type: ppb::OwnershipType::Full as i32,
+                representation: None,
             };
             let token = h.citizen.clone();
             async move {

@@ -270,6 +270,30 @@ impl<'c, C: Calls> Filing<'c, C> {
             full_name: full_name.into(),
             national_code: national_code.into(),
             ownership_type: ownership_type as i32,
+            representation: None,
+        };
+        let r = rpc!(self.calls, self.client, self.token, set_applicant, request).await?;
+        self.keep(r.inquiry);
+        Ok(())
+    }
+
+    /// Step 6 by a representative (وکیل): the owner named as applicant, with the power of
+    /// attorney the representative uploaded; the inquiry then waits for a clerk.
+    pub async fn applicant_for_owner(
+        &mut self,
+        owner_name: &str,
+        owner_national_code: &str,
+        ownership_type: ppb::OwnershipType,
+        claim: pb::RepresentationClaim,
+    ) -> Result<(), Status> {
+        let request = pb::SetApplicantRequest {
+            inquiry_id: self.inquiry.inquiry_id.clone(),
+            expected_version: self.inquiry.version,
+            client_request_id: key(),
+            full_name: owner_name.into(),
+            national_code: owner_national_code.into(),
+            ownership_type: ownership_type as i32,
+            representation: Some(claim),
         };
         let r = rpc!(self.calls, self.client, self.token, set_applicant, request).await?;
         self.keep(r.inquiry);

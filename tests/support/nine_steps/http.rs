@@ -430,6 +430,23 @@ impl<'a> Filing<'a> {
         .await
     }
 
+    /// Step 6 by a representative (وکیل): the owner named as applicant, with `representation`
+    /// (`representative_full_name`, `power_of_attorney_document_id`).
+    pub async fn applicant_for_owner(
+        &mut self,
+        owner_name: &str,
+        owner_national_code: &str,
+        ownership_type: &str,
+        representation: Value,
+    ) -> Result<Value, Reply> {
+        self.step(
+            "applicant",
+            json!({"full_name": owner_name, "national_code": owner_national_code,
+                   "ownership_type": ownership_type, "representation": representation}),
+        )
+        .await
+    }
+
     /// Steps 4 to 6 with good inputs (the letter only when the type asks for one); panics
     /// naming the step that was refused.
     pub async fn complete(&mut self, a: &Application) {

@@ -321,6 +321,7 @@ pub async fn set_applicant(
             full_name: b.full_name,
             national_code: b.national_code,
             ownership_type,
+            representation: b.representation.map(Into::into),
         },
         |mut client, request| async move { client.set_applicant(request).await },
     )

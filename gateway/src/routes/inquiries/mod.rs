@@ -8,6 +8,7 @@
 pub mod answers;
 pub mod flow;
 pub mod payment;
+pub mod representation;
 
 use std::future::Future;
 
@@ -41,6 +42,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(answers::get_answer_html))
         .routes(routes!(answers::get_answer_pdf))
         .routes(routes!(answers::verify_answer))
+        .routes(routes!(representation::decide_representation))
 }
 
 /// An answer of the inquiry service whose whole content, for the HTTP route, is the
@@ -67,6 +69,7 @@ carries_inquiry!(
     pb::SetLetterResponse,
     pb::AttachDocumentsResponse,
     pb::SetApplicantResponse,
+    pb::DecideRepresentationResponse,
 );
 
 /// Makes one call (`rpc`) of the inquiry service with the caller's token and answers the

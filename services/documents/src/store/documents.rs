@@ -12,7 +12,7 @@ pub struct DocumentRow {
     pub id: String,
     /// Account the document belongs to.
     pub owner_account_id: String,
-    /// `national_id_card`, `ownership_deed`, `authority_letter` or `other`.
+    /// `national_id_card`, `ownership_deed`, `authority_letter`, `power_of_attorney` or `other`.
     pub kind: String,
     /// Cleaned original filename.
     pub original_filename: String,

@@ -12,8 +12,11 @@ mod bootstrap;
 mod guard;
 mod keys;
 mod machines;
+mod owner_notices;
 mod registration;
 mod sessions;
+
+pub use owner_notices::{notice_text, spawn_owner_notices};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -7,6 +7,7 @@ mod audit;
 mod keys;
 mod mobile_codes;
 mod organizations;
+mod owner_notices;
 mod sessions;
 mod throttle;
 
@@ -15,6 +16,7 @@ pub use audit::*;
 pub use keys::*;
 pub use mobile_codes::*;
 pub use organizations::*;
+pub use owner_notices::*;
 pub use sessions::*;
 pub use throttle::*;
 

@@ -219,5 +219,20 @@ fn facts(inq: &Inquiry, def: &RequestTypeDef, paid: bool, issued_s: i64, valid_s
         }
         .as_str_name()
         .to_owned(),
+        representative_full_name: approved_representative(applicant)
+            .map(|r| r.representative_full_name.clone())
+            .unwrap_or_default(),
+        representative_national_code: approved_representative(applicant)
+            .map(|r| r.representative_national_code.clone())
+            .unwrap_or_default(),
     }
+}
+
+/// The representative who filed for the applicant, once a clerk approved them.
+fn approved_representative(
+    applicant: Option<&crate::model::ApplicantStep>,
+) -> Option<&crate::representation::Representation> {
+    applicant
+        .and_then(|a| a.representation.as_ref())
+        .filter(|r| r.is_approved())
 }

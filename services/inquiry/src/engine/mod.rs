@@ -33,6 +33,7 @@ mod keys;
 mod payment;
 mod queries;
 mod recovery;
+mod representation;
 mod request_types;
 mod save;
 mod steps;

@@ -21,6 +21,8 @@ use crate::workflow::State;
 pub(crate) enum Then<'a> {
     /// Writing the row is the whole change.
     Nothing,
+    /// Writing the row, and these events with it (the owner's notice of a representation).
+    Events(Vec<Event>),
     /// Submit, just assessed: issue the answer now when nothing is owed or the bill's
     /// payment is already recorded, else wait for the payment (see [`Engine::settle`]).
     Settle {
@@ -109,6 +111,10 @@ impl Engine {
     ) -> Result<Decided, ServiceError> {
         match then {
             Then::Nothing => Ok(Decided::default()),
+            Then::Events(events) => Ok(Decided {
+                events,
+                issued: false,
+            }),
             Then::Settle { def, by } => {
                 let events = self.settle(conn, inq, def, by).await?;
                 Ok(Decided {

@@ -21,6 +21,7 @@ use super::{Engine, stamp_of, system_stamp};
 use crate::access::may_act;
 use crate::answer::Share;
 use crate::errors;
+use crate::events;
 use crate::model::{
     ApplicantStep, Attached, DocumentsStep, Inquiry, LetterStep, PropertyStep, UndertakingsStep,
 };
@@ -68,6 +69,10 @@ pub(crate) enum Outcome {
     Assessed(Inquiry),
     /// Submit found that the inquiry cannot go on; it is rejected, saying why.
     Rejected(Inquiry, Text),
+    /// A representative named the owner at the applicant step: the step's data is kept,
+    /// and the inquiry waits for a clerk to approve the power of attorney; the owner is
+    /// told through the outbox in the same transaction.
+    AwaitsRepresentation(Inquiry),
 }
 
 impl Engine {
@@ -110,6 +115,18 @@ impl Engine {
                 Outcome::Rejected(mut inq, why) => {
                     inq.transition(State::Rejected, &system_stamp(), Some(why));
                     (inq, Then::Nothing)
+                }
+                Outcome::AwaitsRepresentation(mut inq) => {
+                    let why = workflow::is_correction(inq.state, step)
+                        .then(|| workflow::step_redone(step));
+                    inq.clear_after(step.reaches());
+                    inq.transition(State::AwaitingRepresentation, &by, why);
+                    let notice = inq
+                        .applicant
+                        .as_ref()
+                        .and_then(|a| a.representation.as_ref())
+                        .map(|r| events::representation_changed(&inq, r, by.at_us));
+                    (inq, Then::Events(notice.into_iter().collect()))
                 }
             };
             let response = self.save(&first, inq, then, |i| Ok(i.to_proto())).await?;
@@ -421,7 +438,18 @@ impl Engine {
         if name.is_empty() || name.chars().count() > 200 {
             return Err(errors::applicant_name_required());
         }
-        let national = applicant_national_code(caller, &inq, &req.national_code)?;
+        let (national, representation) = match &req.representation {
+            None => (
+                applicant_national_code(caller, &inq, &req.national_code)?,
+                None,
+            ),
+            Some(claim) => {
+                let (owner, rep) = self
+                    .representation_claim(caller, &inq, claim, &req.national_code)
+                    .await?;
+                (owner, Some(rep))
+            }
+        };
         let ownership = ppb::OwnershipType::try_from(req.ownership_type)
             .ok()
             .filter(|t| *t != ppb::OwnershipType::Unspecified)
@@ -459,7 +487,11 @@ impl Engine {
             ownership_type: ownership as i32,
             share,
             recorded: stamp_of(caller),
+            representation: representation.clone(),
         });
+        if representation.is_some() {
+            return Ok(Outcome::AwaitsRepresentation(inq));
+        }
         Ok(Outcome::Recorded(inq))
     }
 }

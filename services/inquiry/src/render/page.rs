@@ -222,7 +222,11 @@ fn inquiry_section(view: &AnswerView<'_>, lang: Lang) -> Section {
         // nothing, so it is named as whom the answer is addressed to, never as the inquirer.
         rows.push((
             t(lang, "استعلام‌کننده", "Inquired by"),
-            t(lang, "متقاضی (شخصاً)", "The applicant, in person"),
+            if f.representative_full_name.is_empty() {
+                t(lang, "متقاضی (شخصاً)", "The applicant, in person")
+            } else {
+                t(lang, "وکیل متقاضی", "The applicant's representative")
+            },
         ));
     }
     if !f.letter_number.is_empty() {
@@ -249,6 +253,16 @@ fn inquiry_section(view: &AnswerView<'_>, lang: Lang) -> Section {
         t(lang, "وضعیت بدهی", "Debt status"),
         enum_label(lang, &f.debt_status),
     ));
+    if !f.representative_full_name.is_empty() {
+        rows.push((
+            t(lang, "به وکالت", "By power of attorney"),
+            format!(
+                "{} ({})",
+                digits(lang, &f.representative_full_name),
+                masked(lang, &f.representative_national_code)
+            ),
+        ));
+    }
     if !f.tracking_code.is_empty() {
         rows.push((
             t(lang, "کد رهگیری پرداخت", "Payment tracking code"),

@@ -921,6 +921,7 @@ impl Harness {
                 full_name: "علي  رضايي".into(),
                 national_code: "۰۰۷۶۲۲۹۶۴۵".into(),
                 ownership_type: ppb::OwnershipType::Full as i32,
+                representation: None,
             },
             t,
         ))

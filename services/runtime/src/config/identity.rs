@@ -56,6 +56,9 @@ pub struct IdentitySettings {
     pub trusted_proxies: Vec<String>,
     /// Where one-time codes are sent.
     pub sms: SmsSettings,
+    /// The durable queue identity reads `inquiry.representation.changed` from, to tell an
+    /// owner by SMS that a representative filed in their name and what a clerk decided.
+    pub owner_notice_queue: String,
     /// The first admin, created at start when no active admin exists.
     pub bootstrap_admin: Option<BootstrapAdmin>,
     /// Service accounts to create or update at start: client id → client secret.
@@ -84,6 +87,7 @@ impl Default for IdentitySettings {
             throttle: ThrottleSettings::default(),
             trusted_proxies: vec!["127.0.0.0/8".into(), "::1/128".into()],
             sms: SmsSettings::default(),
+            owner_notice_queue: "identity.owner-notices".into(),
             bootstrap_admin: None,
             service_clients: BTreeMap::new(),
             signing_key_encryption_key: None,

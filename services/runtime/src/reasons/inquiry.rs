@@ -101,4 +101,17 @@ catalogue! {
     /// An authority user named an organisation other than their own as the inquiring
     /// authority (its account would be charged for an inquiry it never made).
     AUTHORITY_NOT_OWN_ORGANIZATION,
+    /// A representative named no power of attorney at the applicant step.
+    POWER_OF_ATTORNEY_REQUIRED,
+    /// The document named as the power of attorney is of another kind.
+    POWER_OF_ATTORNEY_KIND_WRONG,
+    /// A representative named themselves as the owner: they file as themselves instead.
+    REPRESENTATIVE_IS_OWNER,
+    /// Someone other than a citizen claimed to act as an owner's representative (offices
+    /// file for a citizen with the citizen's consent instead).
+    REPRESENTATIVE_ROLE_NOT_ALLOWED,
+    /// A step or Submit while a clerk has still to approve the representation.
+    REPRESENTATION_PENDING,
+    /// DecideRepresentation on an inquiry that is not waiting for that decision.
+    REPRESENTATION_NOT_PENDING,
 }

@@ -1,8 +1,10 @@
 // The clerk desk: find a parcel (`GET /api/v1/parcels/{code}`) and issue it a request number
 // (`POST …/request-numbers`); open an inquiry (`GET /api/v1/inquiries/{id}`, the list of
 // `GET /api/v1/inquiries` for staff), download its documents (`GET /api/v1/documents/{id}`)
-// and revoke its answer (`POST …/answer/revoke`). The services decide who may: a citizen who
-// opens this page sees their refusals.
+// and revoke its answer (`POST …/answer/revoke`); approve or refuse a representative's power
+// of attorney (`POST …/representation/decision`) for the inquiries waiting for it
+// (`GET /api/v1/inquiries?state=awaiting_representation_approval`). The services decide who
+// may: a citizen who opens this page sees their refusals.
 
 import { t, digits, latinDigits, date, inquiryNumber } from '../i18n.js';
 import { h, field, showProblem, busy, clearErrors, problemNotice } from '../dom.js';
@@ -94,6 +96,7 @@ function inquiryCard(inquiry, redraw) {
       button.addEventListener('click', () => busy(button, () => downloadDocument(d).catch(() => {})));
       return h('li', {}, h('span', {}, t(`doc_${d.kind}`), ' ', h('span', { class: 'muted small' }, d.original_filename)), button);
     })) : h('p', { class: 'muted' }, '—'));
+  if (inquiry.state === 'awaiting_representation_approval') card.append(representationDesk(inquiry, redraw));
   if (inquiry.state === 'issued' && inquiry.verification_code) {
     card.append(h('h4', {}, t('revoke_answer')), deskForm([field('reason', t('revoke_reason'), { required: true })], t('revoke_answer'), async (form) => {
       await post(`/api/v1/inquiries/${encodeURIComponent(inquiry.inquiry_id)}/answer/revoke`, {
@@ -103,6 +106,50 @@ function inquiryCard(inquiry, redraw) {
     }));
   }
   return card;
+}
+
+/** A representative's power of attorney, with the clerk's approve / refuse. */
+function representationDesk(inquiry, redraw) {
+  const rep = (inquiry.applicant && inquiry.applicant.representation) || {};
+  const decide = async (approve, reason) => {
+    await post(`/api/v1/inquiries/${encodeURIComponent(inquiry.inquiry_id)}/representation/decision`, {
+      expected_version: inquiry.version, client_request_id: requestId(), approve, reason,
+    });
+    redraw(await get(`/api/v1/inquiries/${encodeURIComponent(inquiry.inquiry_id)}`));
+  };
+  const poa = h('button', { class: 'button secondary', type: 'button' }, t('download'));
+  poa.addEventListener('click', () => busy(poa, () => downloadDocument({ document_id: rep.power_of_attorney_document_id, original_filename: '' }).catch(() => {})));
+  const approve = h('button', { class: 'button', type: 'button', 'data-approve': true }, t('representation_approve'));
+  approve.addEventListener('click', () => busy(approve, () => decide(true, '').catch((err) => {
+    if (err && err.problem) approve.after(problemNotice(err.problem));
+  })));
+  return h('div', { 'data-representation': inquiry.inquiry_id },
+    h('h4', {}, t('representation')),
+    h('dl', { class: 'facts' },
+      h('dt', {}, t('representative_name')), h('dd', {}, rep.representative_full_name || '—'),
+      h('dt', {}, t('national_code')), h('dd', { class: 'ltr' }, digits(rep.representative_national_code || '')),
+      h('dt', {}, t('doc_power_of_attorney')), h('dd', {}, poa)),
+    h('div', { class: 'actions' }, approve),
+    deskForm([field('reason', t('representation_refuse_reason'), { required: true })], t('representation_refuse'), async (form) => {
+      await decide(false, form.elements.reason.value.trim());
+    }));
+}
+
+/** The inquiries a representative filed, waiting for a clerk. */
+async function waitingRepresentations(open) {
+  const box = h('div', {}, h('p', { class: 'muted' }, t('loading')));
+  try {
+    const list = ((await get('/api/v1/inquiries?state=awaiting_representation_approval')) || {}).inquiries || [];
+    box.replaceChildren(list.length ? h('ul', { class: 'list' }, list.map((q) => {
+      const button = h('button', { class: 'button secondary', type: 'button' }, t('open'));
+      button.addEventListener('click', () => open(q.inquiry_id));
+      return h('li', {}, h('span', {}, h('strong', { class: 'ltr' }, digits(q.inquiry_number || '')), ' ',
+        (q.applicant && q.applicant.full_name) || ''), button);
+    })) : h('p', { class: 'muted' }, t('representations_none')));
+  } catch (err) {
+    box.replaceChildren(problemNotice(err.problem));
+  }
+  return h('div', {}, h('h3', {}, t('representations_waiting')), box);
 }
 
 async function recentInquiries(open) {
@@ -133,7 +180,8 @@ async function inquiries() {
   const form = deskForm([field('inquiry_id', t('inquiry_id'), { required: true })], t('open'), async (f) => {
     await open(f.elements.inquiry_id.value.trim());
   });
-  return h('section', {}, h('h2', {}, t('clerk_inquiries')), h('div', { class: 'card narrow' }, form), shown, await recentInquiries(open));
+  return h('section', {}, h('h2', {}, t('clerk_inquiries')), h('div', { class: 'card narrow' }, form), shown,
+    await waitingRepresentations(open), await recentInquiries(open));
 }
 
 /** Draws the clerk desk (after a login). */

@@ -219,23 +219,62 @@ const OWNERSHIP = ['full', 'shared', 'endowment', 'state', 'leasehold'];
 
 function applicantStep(inquiry, next) {
   const account = (session.current() || {}).account || {};
+  const ownName = [account.first_name, account.last_name].filter(Boolean).join(' ');
+  const locked = !inquiry.filed_by_organization_id && Boolean(account.national_code);
   const select = h('select', { name: 'ownership_type', required: true }, OWNERSHIP.map((o) => h('option', { value: o }, t(`own_${o}`))));
+  const nameField = field('full_name', t('full_name'), { required: true, value: ownName });
+  // A citizen files only as themselves: their own inquiry's applicant is the person
+  // logged in, so the code comes from the session and cannot be typed over — unless they
+  // say they act as the owner's representative (وکیل), with a power of attorney a clerk
+  // then checks.
+  const codeField = field('national_code', t('national_code'), {
+    digits: true, inputmode: 'numeric', required: true, value: account.national_code, readonly: locked,
+  });
+  const uploaded = uploadsOf(inquiry);
+  const repName = field('representative_full_name', t('representative_name'), { value: ownName });
+  const repBox = h('div', { hidden: true }, h('p', { class: 'small muted' }, t('representation_hint')),
+    repName, uploadRow('power_of_attorney', uploaded));
+  const asRep = h('input', { type: 'checkbox', name: 'as_representative' });
+  asRep.addEventListener('change', () => {
+    const on = asRep.checked;
+    repBox.hidden = !on;
+    repName.querySelector('input').required = on;
+    const name = nameField.querySelector('input');
+    const code = codeField.querySelector('input');
+    name.value = on ? '' : ownName;
+    code.value = on ? '' : (account.national_code || '');
+    code.readOnly = !on && locked;
+  });
+  const repChoice = inquiry.filed_by_organization_id ? null
+    : h('div', { class: 'field' }, h('label', { class: 'check' }, asRep, h('span', {}, t('act_as_representative'))));
   return h('div', {}, h('h2', {}, t('applicant')),
     stepForm([
-      field('full_name', t('full_name'), { required: true, value: [account.first_name, account.last_name].filter(Boolean).join(' ') }),
-      // A citizen files only as themselves: their own inquiry's applicant is the person
-      // logged in, so the code comes from the session and cannot be typed over.
-      field('national_code', t('national_code'), {
-        digits: true, inputmode: 'numeric', required: true, value: account.national_code,
-        readonly: !inquiry.filed_by_organization_id && Boolean(account.national_code),
-      }),
+      repChoice, nameField, codeField,
       field('ownership_type', t('ownership_type'), { input: select }),
-    ], t('next'), async (v) => {
-      next(await put(`${base(inquiry)}/applicant`, {
+      repBox,
+    ].filter(Boolean), t('next'), async (v) => {
+      const body = {
         expected_version: inquiry.version, client_request_id: requestId(),
         full_name: v.full_name, national_code: v.national_code, ownership_type: v.ownership_type,
-      }));
+      };
+      if (v.as_representative) {
+        body.representation = {
+          representative_full_name: v.representative_full_name,
+          power_of_attorney_document_id: (uploaded.power_of_attorney || {}).document_id || '',
+        };
+      }
+      next(await put(`${base(inquiry)}/applicant`, body));
     }));
+}
+
+/** Step 6 done by a representative: the inquiry waits for a clerk to check the power of attorney. */
+function representationWaiting(inquiry) {
+  const rep = (inquiry.applicant && inquiry.applicant.representation) || {};
+  return h('div', {}, h('h2', {}, t('applicant')),
+    h('p', { class: 'notice', 'data-waiting': 'representation' }, t('representation_waiting')),
+    h('dl', { class: 'facts' },
+      h('dt', {}, t('owner')), h('dd', {}, (inquiry.applicant && inquiry.applicant.full_name) || '—'),
+      h('dt', {}, t('representative_name')), h('dd', {}, rep.representative_full_name || '—')));
 }
 
 function billTable(bill) {
@@ -319,7 +358,9 @@ export async function forStep(step, inquiry, type, next) {
     case 5: return inquiry.state === 'property_verified' && type.letter_required !== false
       ? letterStep(inquiry, next)
       : documentsStep(inquiry, type, next);
-    case 6: return applicantStep(inquiry, next);
+    case 6: return inquiry.state === 'awaiting_representation_approval'
+      ? representationWaiting(inquiry)
+      : applicantStep(inquiry, next);
     case 7: return submitStep(inquiry, next);
     case 8: return paymentStep(inquiry);
     default: return answerStep(inquiry);

@@ -23,7 +23,8 @@ export function stepOf(state) {
     case 'undertakings_accepted': return 4;
     case 'property_verified':
     case 'letter_recorded': return 5;
-    case 'documents_attached': return 6;
+    case 'documents_attached':
+    case 'awaiting_representation_approval': return 6;
     case 'applicant_verified':
     case 'assessed': return 7;
     case 'awaiting_payment': return 8;
