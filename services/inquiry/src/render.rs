@@ -54,6 +54,8 @@ pub struct AnswerView<'a> {
     pub verification_code: &'a str,
     /// Verification URL (the QR code's target).
     pub verification_url: &'a str,
+    /// The QR code's content: the signed answer (`EQ1:…`, see `crate::certificate::cwt`).
+    pub qr_text: &'a str,
     /// Signing key id.
     pub signing_key_id: &'a str,
     /// The signature, for the printed fingerprint.
@@ -392,7 +394,7 @@ fn esc(s: &str) -> String {
 /// The answer as a printable HTML page (UTF-8, right to left for Persian).
 pub fn html(view: &AnswerView<'_>, lang: Lang) -> anyhow::Result<String> {
     let pg = page(view, lang);
-    let qr = qr_svg(view.verification_url)?;
+    let qr = qr_svg(view.qr_text)?;
     let (code, dir) = match lang {
         Lang::Fa => ("fa", "rtl"),
         Lang::En => ("en", "ltr"),
@@ -500,7 +502,7 @@ fn triples(rows: &[[String; 3]]) -> Value {
 /// CPU-bound (tens of milliseconds): call it from a blocking task.
 pub fn pdf(view: &AnswerView<'_>, lang: Lang) -> anyhow::Result<Vec<u8>> {
     let pg = page(view, lang);
-    let qr = qr_svg(view.verification_url)?;
+    let qr = qr_svg(view.qr_text)?;
     let mut d = Dict::new();
     let s = |v: &str| v.to_owned().into_value();
     d.insert(
@@ -581,6 +583,7 @@ mod tests {
             facts: f,
             verification_code: "123456789012",
             verification_url: "https://estelam.example/verify/123456789012",
+            qr_text: "EQ1:TEST",
             signing_key_id: "ans-0011223344556677",
             signature: &[7; 64],
             status: pb::AnswerStatus::Valid,

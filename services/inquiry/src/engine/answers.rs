@@ -105,6 +105,7 @@ impl Engine {
         let url = self.verification_url(&row.verification_code);
         let facts = Facts::decode(&row.signed_payload).map_err(ServiceError::internal)?;
         let status = status_of(&row, now_micros());
+        let qr_text = self.qr_text(&row, &facts).await?;
         let name = format!("estelam-{}", row.inquiry_number);
         // Typesetting is CPU work: off the async workers.
         let (content, content_type, filename) = tokio::task::spawn_blocking(move || {
@@ -112,6 +113,7 @@ impl Engine {
                 facts: &facts,
                 verification_code: &row.verification_code,
                 verification_url: &url,
+                qr_text: &qr_text,
                 signing_key_id: &row.signing_key_id,
                 signature: &row.signature,
                 status,
