@@ -71,7 +71,7 @@ fn with_renovation_code_edited(text: &str, renovation_code: &str) -> String {
     format!(
         "{}{}",
         cwt::PREFIX,
-        base45::encode(&z.finish().expect("deflate"))
+        base45::encode(z.finish().expect("deflate"))
     )
 }
 
@@ -329,7 +329,7 @@ async fn certificate_checks(label: &str, postgres_url: Option<String>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_printed_answer_verifies_offline_on_sqlite() {
-    certificate_checks("sqlite", None).await;
+    Box::pin(certificate_checks("sqlite", None)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -337,5 +337,5 @@ async fn a_printed_answer_verifies_offline_on_postgresql() {
     let Some(url) = estelam_runtime::testing::postgres_url() else {
         return;
     };
-    certificate_checks("postgres", Some(url)).await;
+    Box::pin(certificate_checks("postgres", Some(url))).await;
 }

@@ -175,7 +175,7 @@ mod tests {
             flipped[i] ^= 0x01;
             let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
             z.write_all(&flipped).unwrap();
-            let forged = format!("{}{}", cwt::PREFIX, base45::encode(&z.finish().unwrap()));
+            let forged = format!("{}{}", cwt::PREFIX, base45::encode(z.finish().unwrap()));
             let verdict = check(&forged, &t, None, claims.issued_at).verdict;
             assert_ne!(verdict, Verdict::Valid, "byte {i} flipped still verified");
         }
