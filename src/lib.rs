@@ -7,6 +7,7 @@
 //! * [`data`]: the one-off data commands (`migrate`, `seed`, `import parcels`,
 //!   `documents verify`);
 //! * [`demo`]: the demo people a first `estelam run` creates;
+//! * [`verify`]: `estelam verify`, the offline check of a printed answer's QR code;
 //! * [`listen`]: where the system listens, and the message when a port is taken;
 //! * `host` (private): the hosting steps all of these share: bus, store, context, server.
 //!
@@ -21,6 +22,7 @@ mod login;
 pub mod serve;
 mod services;
 pub mod system;
+pub mod verify;
 
 pub use data::{import_parcels, migrate, seed};
 pub use demo::create_demo_people;

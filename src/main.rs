@@ -55,6 +55,10 @@ enum Command {
         #[command(subcommand)]
         what: ImportCommand,
     },
+    /// Check a printed answer offline or online: its PDF, HTML copy, a PNG/JPEG of its QR
+    /// code, or the QR text (EQ1:…). Exit code: 0 valid, 10 altered, 11 revoked,
+    /// 12 expired, 13 unknown key, 14 no answer code found, 1 error.
+    Verify(VerifyArgs),
     /// The load generator moved to its own binary, `estelam-bench` (so this one does not
     /// carry it); this only says so.
     #[command(hide = true)]
@@ -77,6 +81,31 @@ struct RunArgs {
     /// JSON: {"gateway", "admin", "grpc": {service: endpoint}, "data_dir"}.
     #[arg(long, env = "ESTELAM_RUN_URLS_FILE")]
     urls_file: Option<PathBuf>,
+}
+
+/// What `estelam verify` checks, and against what.
+#[derive(clap::Args)]
+struct VerifyArgs {
+    /// A file (PDF, HTML, PNG, JPEG, or text holding the code), `-` for standard input, or
+    /// the QR text itself.
+    input: String,
+    /// The saved trust list (GET /api/v1/answer-trust-list); offline mode.
+    #[arg(long, conflicts_with = "online", required_unless_present = "online")]
+    trust_list: Option<PathBuf>,
+    /// The saved status list (GET /api/v1/answer-status-list); without it revocation is
+    /// not checked.
+    #[arg(long, requires = "trust_list")]
+    status_list: Option<PathBuf>,
+    /// Fetch both lists from this Estelam address (e.g. http://127.0.0.1:8080) instead.
+    #[arg(long)]
+    online: Option<String>,
+    /// The root key fingerprint the trust list must be signed under (as the municipality
+    /// publishes it; spaces and case do not matter).
+    #[arg(long)]
+    root_fingerprint: Option<String>,
+    /// Check as at this instant (Unix seconds) rather than now.
+    #[arg(long, hide = true)]
+    at: Option<i64>,
 }
 
 #[derive(Subcommand)]
@@ -109,7 +138,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run().await {
+    let cli = Cli::parse();
+    if let Some(Command::Verify(args)) = &cli.command {
+        // Verifying needs no configuration, store or telemetry: it may run on a notary's
+        // laptop with nothing but the binary and two saved files.
+        return verify(args).await;
+    }
+    match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("estelam: {err:#}");
@@ -118,8 +153,38 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+async fn verify(args: &VerifyArgs) -> std::process::ExitCode {
+    let sources = match (&args.online, &args.trust_list) {
+        (Some(base), _) => estelam::verify::Sources::Online(base.clone()),
+        (None, Some(trust_list)) => estelam::verify::Sources::Files {
+            trust_list: trust_list.clone(),
+            status_list: args.status_list.clone(),
+        },
+        // clap requires one of the two.
+        (None, None) => return std::process::ExitCode::from(2),
+    };
+    let request = estelam::verify::VerifyRequest {
+        input: args.input.clone(),
+        sources,
+        root_fingerprint: args.root_fingerprint.clone(),
+        now: args.at,
+    };
+    match estelam::verify::verify(&request).await {
+        Ok(outcome) => {
+            print!(
+                "{}",
+                estelam::verify::describe(&outcome, args.root_fingerprint.is_some())
+            );
+            std::process::ExitCode::from(outcome.report.verdict.exit_code())
+        }
+        Err(err) => {
+            eprintln!("estelam verify: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Run(cli.run));
     let settings = Settings::load(cli.config.as_deref())?;
     let process_name = match &command {
@@ -129,6 +194,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Migrate { .. } => "estelam-migrate".to_owned(),
         Command::Documents { .. } => "estelam-documents".to_owned(),
         Command::Seed { .. } | Command::Import { .. } => "estelam-data".to_owned(),
+        Command::Verify(_) => "estelam-verify".to_owned(),
     };
     let _telemetry = estelam_runtime::telemetry::init(&settings.telemetry, &process_name)?;
     let shutdown = estelam_runtime::shutdown::on_signal();
@@ -173,6 +239,8 @@ async fn run() -> anyhow::Result<()> {
             println!("Imported {n} parcels from {}.", file.display());
             Ok(())
         }
+        // main handles `verify` before any of this.
+        Command::Verify(_) => Ok(()),
         Command::Bench { args } => anyhow::bail!(
             "the load generator is its own binary now: `estelam-bench {}` \
              (from the source tree: `cargo run --release -p estelam-bench -- …`)",

@@ -1,7 +1,7 @@
 //! Every link the system prints or signs names the address people reach it at (issue 16,
 //! point 9): `estelam run --base-port N` puts the gateway on port N, and an issued answer's
-//! verification URL, the QR code on its printed page, the sandbox bank's page and the
-//! payment's way back all point at port N, not at the conventional 8080.
+//! verification URL, the status list its printed QR code names, the sandbox bank's page and
+//! the payment's way back all point at port N, not at the conventional 8080.
 
 use std::time::Duration;
 
@@ -176,10 +176,16 @@ async fn on_a_base_port_the_answers_links_and_qr_code_point_at_that_port() {
         !html.contains("127.0.0.1:8080"),
         "no link to the default port"
     );
-    let qr = estelam_inquiry::render::qr_svg(&url).expect("a QR code");
+    // The QR code carries the signed answer; the one address in it, the status list's,
+    // is on the base port too.
+    let qr = estelam::verify::qr_text_in(html.as_bytes()).expect("the page's QR code reads");
+    let claims = estelam_inquiry::certificate::cwt::open(&qr)
+        .expect("the QR code is an answer's")
+        .claims;
     assert!(
-        html.contains(&qr),
-        "the page's QR code is the code of {url}"
+        claims.status_uri.starts_with(&format!("{base}/")),
+        "the QR code's status list address: {}",
+        claims.status_uri
     );
     shutdown.cancel();
     system.stop().await.expect("stops cleanly");

@@ -99,6 +99,8 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
 
         ("inquiry", "ListRequestTypes" | "GetRequestType") => Public,
         ("inquiry", "VerifyAnswer" | "ListAnswerSigningKeys") => Public,
+        ("inquiry", "GetAnswerTrustList" | "GetAnswerStatusList") => Public,
+        ("inquiry", "RotateAnswerSigningKey") => Only(ADMIN),
         ("inquiry", "PutRequestType") => Only(ADMIN),
         ("inquiry", "RevokeAnswer") => Only(STAFF),
         ("inquiry", "DecideRepresentation") => Only(STAFF),
@@ -139,6 +141,8 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "GET /psp/pay" | "POST /psp/pay" => Public,
         "GET /api/v1/organizations" => SignedIn,
         "GET /api/v1/answer-signing-keys" => Public,
+        "GET /api/v1/answer-trust-list" | "GET /api/v1/answer-status-list" => Public,
+        "POST /api/v1/admin/answer-signing-key/rotate" => Only(ADMIN),
         "POST /api/v1/parcels/{renovation_code}/request-numbers" => Only(STAFF),
         "POST /api/v1/inquiries/{id}/answer/revoke" => Only(STAFF),
         "POST /api/v1/inquiries/{id}/representation/decision" => Only(STAFF),

@@ -8,6 +8,7 @@
 
 pub mod answer_keys;
 pub mod auth;
+pub mod certificate;
 pub mod clerk;
 pub mod docs;
 pub mod documents;
@@ -35,4 +36,5 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(organizations::routes())
         .merge(clerk::routes())
         .merge(answer_keys::routes())
+        .merge(certificate::routes())
 }

@@ -280,4 +280,33 @@ impl InquiryService for Api {
             .await?;
         ok(pb::BulkStatusResponse { entries })
     }
+
+    async fn get_answer_trust_list(
+        &self,
+        _request: Request<pb::GetAnswerTrustListRequest>,
+    ) -> R<pb::GetAnswerTrustListResponse> {
+        ok(pb::GetAnswerTrustListResponse {
+            trust_list: self.engine.trust_list().await?,
+            root_fingerprint: self.engine.trust_root_fingerprint().await?,
+        })
+    }
+
+    async fn get_answer_status_list(
+        &self,
+        _request: Request<pb::GetAnswerStatusListRequest>,
+    ) -> R<pb::GetAnswerStatusListResponse> {
+        ok(pb::GetAnswerStatusListResponse {
+            status_list: self.engine.status_list().await?,
+        })
+    }
+
+    async fn rotate_answer_signing_key(
+        &self,
+        request: Request<pb::RotateAnswerSigningKeyRequest>,
+    ) -> R<pb::RotateAnswerSigningKeyResponse> {
+        let who = caller(&request)?.clone();
+        ok(pb::RotateAnswerSigningKeyResponse {
+            kid: self.engine.rotate_answer_signing_key(&who).await?,
+        })
+    }
 }

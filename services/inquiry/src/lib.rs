@@ -26,6 +26,7 @@
 pub mod access;
 pub mod answer;
 pub mod api;
+pub mod certificate;
 pub mod dates;
 pub mod engine;
 pub mod errors;

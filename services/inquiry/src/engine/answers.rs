@@ -105,8 +105,8 @@ impl Engine {
         let url = self.verification_url(&row.verification_code);
         let facts = Facts::decode(&row.signed_payload).map_err(ServiceError::internal)?;
         let status = status_of(&row, now_micros());
-        // The QR code links to the online check.
-        let qr_payload = url.clone();
+        // The QR code carries the signed answer itself, for checks without a network.
+        let qr_payload = self.qr_text(&row, &facts).await?;
         let letterhead = self.letterhead.clone();
         let name = format!("estelam-{}", row.inquiry_number);
         // Typesetting is CPU work: off the async workers.

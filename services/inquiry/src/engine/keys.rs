@@ -35,6 +35,8 @@ impl Engine {
             store::install_signing_key(&mut tx, &KeyPair::generate(now_micros()), &self.seal)
                 .await?;
         }
+        // The trust list's root, once per deployment (see `certificate.rs`).
+        self.trust_root(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -26,6 +26,7 @@
 
 mod answers;
 mod cancel;
+mod certificate;
 mod create;
 mod idempotency;
 mod issue;

@@ -417,12 +417,12 @@ fn verify(view: &AnswerView<'_>, lang: Lang) -> Verify {
         url: view.verification_url.to_owned(),
         steps: match lang {
             Lang::Fa => vec![
-                "رمزینهٔ QR را با دوربین تلفن همراه بخوانید؛ یا".to_owned(),
+                "رمزینهٔ QR خودِ پاسخِ امضاشده است: ابزار تصدیق شهرداری (estelam verify) آن را حتی بدون اینترنت می‌خواند و بررسی می‌کند؛ یا".to_owned(),
                 format!("نشانی زیر را باز کنید و کد تصدیق {code} را وارد کنید."),
                 "اطلاعاتی را که سامانه نشان می‌دهد با این برگه مقایسه کنید؛ اگر یکی نیست یا پاسخ باطل شده است، به این برگه اعتماد نکنید.".to_owned(),
             ],
             Lang::En => vec![
-                "Scan the QR code with a phone's camera; or".to_owned(),
+                "The QR code is the signed answer itself: the municipality's verification tool (estelam verify) reads and checks it even offline; or".to_owned(),
                 format!("open the address below and enter the verification code {code}."),
                 "Compare what the system shows with this paper; if they differ, or the answer is revoked, do not rely on this paper.".to_owned(),
             ],

@@ -7,6 +7,7 @@
 //! internal `ServiceError` whose cause goes to the log only.
 
 mod answers;
+mod certificate;
 mod debt_cleared;
 mod idempotency;
 mod inquiries;
@@ -17,6 +18,7 @@ mod verification_audit;
 pub use answers::{
     AnswerRow, answer, answer_by_code, has_valid_answer, insert_answer, revoke_answer,
 };
+pub use certificate::{install_trust_root, status_bits, status_slot, trust_root};
 pub use debt_cleared::{DebtClearedRecord, debt_cleared, record_debt_cleared, waiting_but_cleared};
 pub use idempotency::{idempotent_response, record_response};
 pub use inquiries::{
