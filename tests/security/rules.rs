@@ -64,6 +64,8 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
             "CreateStaffAccount"
             | "CreateAuthorityUser"
             | "CreateServiceAccount"
+            | "CreateOrganizationClient"
+            | "RotateClientSecret"
             | "GetAccount"
             | "ListAccounts"
             | "DisableAccount"
@@ -125,6 +127,8 @@ pub fn http_rule(route: &str) -> Option<Rule> {
             Public
         }
         "POST /api/v1/auth/refresh" => BodyCredential,
+        // The client's id and secret are the credential (HTTP Basic or the form).
+        "POST /oauth/token" => BodyCredential,
         "GET /api/v1/me" => SignedIn,
         "POST /api/v1/me/mobile/code" | "POST /api/v1/me/mobile/verify" => SignedIn,
         "POST /api/v1/me/password" => Only(PEOPLE),

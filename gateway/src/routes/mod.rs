@@ -12,6 +12,7 @@ pub mod clerk;
 pub mod docs;
 pub mod documents;
 pub mod inquiries;
+pub mod oauth;
 pub mod ops;
 pub mod organizations;
 pub mod parcels;
@@ -28,6 +29,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(ops::routes())
         .merge(docs::routes())
         .merge(auth::routes())
+        .merge(oauth::routes())
         .merge(inquiries::routes())
         .merge(documents::routes())
         .merge(parcels::routes())
