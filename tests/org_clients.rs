@@ -294,6 +294,43 @@ async fn rotated_and_revoked(w: &World) {
                 .client_secret
         }
     };
+    // An overlap beyond 30 days, or an account that is no organisation client, is refused.
+    let too_long = w
+        .identity()
+        .rotate_client_secret(outgoing(
+            ipb::RotateClientSecretRequest {
+                account_id: account_id.clone(),
+                overlap_seconds: 31 * 86_400,
+            },
+            Some(&w.admin),
+        ))
+        .await
+        .expect_err("a 31-day overlap is refused");
+    assert_eq!(too_long.code(), tonic::Code::InvalidArgument, "{label}");
+    let admin_id = w
+        .identity()
+        .get_me(outgoing(ipb::GetMeRequest {}, Some(&w.admin)))
+        .await
+        .expect("the admin's account")
+        .into_inner()
+        .account
+        .expect("an account")
+        .account_id;
+    let not_a_client = w
+        .identity()
+        .rotate_client_secret(outgoing(
+            ipb::RotateClientSecretRequest {
+                account_id: admin_id,
+                overlap_seconds: 0,
+            },
+            Some(&w.admin),
+        ))
+        .await
+        .expect_err("a person's account has no client secret");
+    assert_eq!(not_a_client.code(), tonic::Code::NotFound, "{label}");
+    w.accepted(&client_id, &first, "the secret after refused rotations")
+        .await;
+
     // With an hour's overlap both secrets work.
     let second = rotate(3600).await;
     w.accepted(&client_id, &first, "the old secret inside its overlap")

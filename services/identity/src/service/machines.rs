@@ -68,9 +68,9 @@ impl Identity {
                 },
             );
         };
-        if !account.is_active() {
-            return Err(errors::account_disabled());
-        }
+        // A revoked (disabled) client, or an organisation client whose organisation was
+        // disabled, gets no token: the same rule as a person's login.
+        self.ensure_may_log_in(&account).await?;
         let ttl = Duration::from_secs(self.settings.identity.service_token_ttl_secs);
         let (token, jti, exp) =
             self.keys
