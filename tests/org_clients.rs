@@ -398,3 +398,104 @@ async fn wrong_secret(w: &World) {
         .expect_err("still refused over gRPC");
     assert_eq!(refused.code(), tonic::Code::ResourceExhausted, "{label}");
 }
+
+on_every_backend!(an_admin_manages_clients_over_http => crate::clients_over_http);
+
+async fn clients_over_http(w: &World) {
+    let label = w.label;
+    let url = |path: &str| format!("{}{path}", w.system.gateway_url);
+    let org = &w.people.authority.organization_id;
+    let created = w
+        .http
+        .post(url(&format!("/api/v1/organizations/{org}/clients")))
+        .bearer_auth(&w.admin)
+        .json(&serde_json::json!({"name": "registry-sync", "description": "nightly sync"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(created.status(), StatusCode::CREATED, "{label}: created");
+    let created: Value = created.json().await.expect("json");
+    let client_id = created["client_id"].as_str().expect("client id").to_owned();
+    let first = created["client_secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let account_id = created["account"]["account_id"]
+        .as_str()
+        .expect("account id")
+        .to_owned();
+    assert_eq!(created["account"]["organization_id"], org.as_str());
+    w.accepted(&client_id, &first, "a client created over HTTP")
+        .await;
+
+    // The office's own user may not register clients.
+    let authority = accounts::log_in(
+        &w.settings,
+        &w.people.authority.national_code,
+        &w.people.authority.password,
+    )
+    .await;
+    let forbidden = w
+        .http
+        .post(url(&format!("/api/v1/organizations/{org}/clients")))
+        .bearer_auth(&authority)
+        .json(&serde_json::json!({"name": "own-desk"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN, "{label}");
+
+    let rotated: Value = w
+        .http
+        .post(url(&format!("/api/v1/clients/{account_id}/rotate")))
+        .bearer_auth(&w.admin)
+        .json(&serde_json::json!({"overlap_seconds": 600}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let second = rotated["client_secret"].as_str().expect("a new secret");
+    assert!(rotated["previous_valid_until"].is_string(), "{rotated}");
+    w.accepted(&client_id, &first, "the old secret in its overlap")
+        .await;
+    w.accepted(&client_id, second, "the new secret").await;
+
+    // Revoking names only clients: a person's account is not found, and stays enabled.
+    let person_id = w
+        .identity()
+        .get_me(outgoing(ipb::GetMeRequest {}, Some(&authority)))
+        .await
+        .expect("the office user's account")
+        .into_inner()
+        .account
+        .expect("an account")
+        .account_id;
+    let person = w
+        .http
+        .post(url(&format!("/api/v1/clients/{person_id}/revoke")))
+        .bearer_auth(&w.admin)
+        .json(&serde_json::json!({"reason": "wrong id"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(person.status(), StatusCode::NOT_FOUND, "{label}");
+    accounts::log_in(
+        &w.settings,
+        &w.people.authority.national_code,
+        &w.people.authority.password,
+    )
+    .await;
+    let revoked = w
+        .http
+        .post(url(&format!("/api/v1/clients/{account_id}/revoke")))
+        .bearer_auth(&w.admin)
+        .json(&serde_json::json!({"reason": "the registry changed its software"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(revoked.status(), StatusCode::OK, "{label}: revoked");
+    w.refused(&client_id, second, "a client revoked over HTTP")
+        .await;
+}

@@ -129,6 +129,9 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "POST /api/v1/auth/refresh" => BodyCredential,
         // The client's id and secret are the credential (HTTP Basic or the form).
         "POST /oauth/token" => BodyCredential,
+        "POST /api/v1/organizations/{id}/clients"
+        | "POST /api/v1/clients/{account_id}/rotate"
+        | "POST /api/v1/clients/{account_id}/revoke" => Only(ADMIN),
         "GET /api/v1/me" => SignedIn,
         "POST /api/v1/me/mobile/code" | "POST /api/v1/me/mobile/verify" => SignedIn,
         "POST /api/v1/me/password" => Only(PEOPLE),

@@ -9,6 +9,7 @@
 pub mod answer_keys;
 pub mod auth;
 pub mod clerk;
+pub mod clients;
 pub mod docs;
 pub mod documents;
 pub mod inquiries;
@@ -30,6 +31,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(docs::routes())
         .merge(auth::routes())
         .merge(oauth::routes())
+        .merge(clients::routes())
         .merge(inquiries::routes())
         .merge(documents::routes())
         .merge(parcels::routes())
