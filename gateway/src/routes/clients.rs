@@ -90,7 +90,7 @@ pub async fn create_client(
 /// The body of `POST /api/v1/clients/{account_id}/rotate`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RotateBody {
+pub struct RotateClientBody {
     /// How long the previous secret stays valid, in seconds (0 ends it now; at most 30 days).
     #[serde(default)]
     #[schema(maximum = 2_592_000)]
@@ -114,7 +114,7 @@ pub struct RotatedSecret {
     path = "/api/v1/clients/{account_id}/rotate",
     tag = "clients",
     params(("account_id" = String, Path, description = "The client's account id.")),
-    request_body = RotateBody,
+    request_body = RotateClientBody,
     responses((status = 200, description = "The new secret (shown once).", body = RotatedSecret)),
     security(("bearer" = []))
 )]
@@ -122,7 +122,7 @@ pub async fn rotate_secret(
     State(state): State<AppState>,
     bearer: Bearer,
     Path(account_id): Path<String>,
-    Json(body): Json<RotateBody>,
+    Json(body): Json<RotateClientBody>,
 ) -> Result<axum::Json<RotatedSecret>, ApiError> {
     let r = state
         .backends
@@ -146,7 +146,7 @@ pub async fn rotate_secret(
 /// The body of `POST /api/v1/clients/{account_id}/revoke`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RevokeBody {
+pub struct RevokeClientBody {
     /// Why, for the audit trail.
     pub reason: String,
 }
@@ -158,7 +158,7 @@ pub struct RevokeBody {
     path = "/api/v1/clients/{account_id}/revoke",
     tag = "clients",
     params(("account_id" = String, Path, description = "The client's account id.")),
-    request_body = RevokeBody,
+    request_body = RevokeClientBody,
     responses((status = 200, description = "The revoked client's account.", body = Account)),
     security(("bearer" = []))
 )]
@@ -166,7 +166,7 @@ pub async fn revoke_client(
     State(state): State<AppState>,
     bearer: Bearer,
     Path(account_id): Path<String>,
-    Json(body): Json<RevokeBody>,
+    Json(body): Json<RevokeClientBody>,
 ) -> Result<axum::Json<Account>, ApiError> {
     let mut identity = state.backends.identity();
     // Only an organisation's client: this route never disables a person.
