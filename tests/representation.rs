@@ -35,7 +35,7 @@ use tonic::transport::Channel;
 mod support;
 
 use support::accounts;
-use support::nine_steps::grpc::{self, DocumentsClient, Filing, InquiryClient, Letter, Once};
+use support::nine_steps::grpc::{self, DocumentsClient, Filing, InquiryClient, Once};
 use support::nine_steps::{http, key};
 
 /// A valid national code no demo person has: the representative.
@@ -290,7 +290,8 @@ async fn approved_over_grpc_refused_over_http(w: &World) {
     let clerk = w.clerk().await;
 
     // Over gRPC, up to the applicant step on the owner's parcel and request number.
-    let rt = grpc::request_type(&Once, &w.inquiry, &rep, "property-transfer")
+    // The owner's clearance (no letter, no inquiry fee): the answer comes within Submit.
+    let rt = grpc::request_type(&Once, &w.inquiry, &rep, "clearance")
         .await
         .expect("the request type");
     let mut f = Filing::open(&Once, &w.inquiry, &rep, &rt)
@@ -299,9 +300,6 @@ async fn approved_over_grpc_refused_over_http(w: &World) {
     f.property(&owner.renovation_code, &owner.request_number)
         .await
         .unwrap_or_else(|e| panic!("{label}: property: {e}"));
-    f.letter(&Letter::from_authority(&w.people.authority.organization_id))
-        .await
-        .unwrap_or_else(|e| panic!("{label}: letter: {e}"));
     let card_and_deed = grpc::card_and_deed(&w.documents(), &rep).await;
     f.documents(card_and_deed.clone())
         .await

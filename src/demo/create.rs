@@ -8,7 +8,7 @@ use estelam_proto::property::v1 as ppb;
 use estelam_runtime::error::ServiceError;
 
 use super::parcels::{demo_parcel, full_name, inner_point, sole_owner};
-use super::people::{CitizenLogin, DemoPeople, NewcomerLogin, StaffLogin};
+use super::people::{CitizenLogin, DemoPeople, NewcomerLogin, OfficeClient, StaffLogin};
 use super::spec::{CitizenSpec, NewcomerSpec, OrgSpec, PeopleSpec, PersonSpec};
 
 /// What creating the demo needs from identity, property and fees. A trait so that the
@@ -36,8 +36,15 @@ pub trait DemoPorts: Send + Sync {
         initial: &str,
         chosen: &str,
     ) -> Result<(), ServiceError>;
-    /// Registers a citizen (identity RegisterCitizen, no token).
-    async fn register_citizen(&self, c: &CitizenSpec) -> Result<(), ServiceError>;
+    /// Registers a citizen (identity RegisterCitizen, no token); returns their membership
+    /// code.
+    async fn register_citizen(&self, c: &CitizenSpec) -> Result<String, ServiceError>;
+    /// Registers an API client for the organisation (identity CreateOrganizationClient,
+    /// admin); returns its client id and secret.
+    async fn create_organization_client(
+        &self,
+        org_id: &str,
+    ) -> Result<(String, String), ServiceError>;
     /// Creates a parcel (property UpsertParcel, clerk).
     async fn create_parcel(&self, parcel: ppb::Parcel) -> Result<(), ServiceError>;
     /// Issues a request number (property IssueRequestNumber, clerk).
@@ -86,9 +93,10 @@ pub async fn create_people(
         .create_authority_user(&org_id, &spec.authority)
         .await?;
     let authority_password = first_login(ports, &spec.authority, &authority_initial).await?;
+    let (client_id, client_secret) = ports.create_organization_client(&org_id).await?;
     let mut citizens = Vec::new();
     for c in &spec.citizens {
-        ports.register_citizen(c).await?;
+        let membership_code = ports.register_citizen(c).await?;
         ports.create_parcel(demo_parcel(c)).await?;
         let number = ports.issue_request_number(&c.renovation_code).await?;
         if c.has_debt && c.debt_rials > 0 {
@@ -102,6 +110,7 @@ pub async fn create_people(
             request_number: number,
             ownership_type: "full".into(),
             has_debt: c.has_debt,
+            membership_code,
         });
     }
     let taken: Vec<&str> = [&spec.clerk.national_code, &spec.authority.national_code]
@@ -115,6 +124,11 @@ pub async fn create_people(
     };
     Ok(DemoPeople {
         newcomer,
+        office_client: Some(OfficeClient {
+            client_id,
+            client_secret,
+            organization_id: org_id.clone(),
+        }),
         clerk: StaffLogin {
             name: full_name(&spec.clerk.first_name, &spec.clerk.last_name),
             national_code: spec.clerk.national_code.clone(),
@@ -232,12 +246,19 @@ mod tests {
                 .push(format!("first login {national_code}"));
             Ok(())
         }
-        async fn register_citizen(&self, c: &CitizenSpec) -> Result<(), ServiceError> {
+        async fn register_citizen(&self, c: &CitizenSpec) -> Result<String, ServiceError> {
             self.0
                 .lock()
                 .unwrap()
                 .push(format!("citizen {}", c.national_code));
-            Ok(())
+            Ok(format!("m-{}", c.national_code))
+        }
+        async fn create_organization_client(
+            &self,
+            org: &str,
+        ) -> Result<(String, String), ServiceError> {
+            self.0.lock().unwrap().push(format!("client {org}"));
+            Ok(("desk-1".into(), "desk-secret".into()))
         }
         async fn create_parcel(&self, p: ppb::Parcel) -> Result<(), ServiceError> {
             self.0
@@ -276,10 +297,19 @@ mod tests {
             "request_number",
             "ownership_type",
             "has_debt",
+            "membership_code",
         ] {
             assert!(citizen.get(key).is_some(), "{key} missing");
         }
         assert!(json["clerk"]["password"].is_string() && json["authority"]["password"].is_string());
+        // An integrator's software files on behalf with the office's client and a code.
+        assert_eq!(
+            json["citizens"][0]["membership_code"],
+            format!("m-{}", people.citizens[0].national_code)
+        );
+        assert_eq!(json["office_client"]["client_id"], "desk-1");
+        assert_eq!(json["office_client"]["client_secret"], "desk-secret");
+        assert_eq!(json["office_client"]["organization_id"], "org-1");
         // The staff's one-time passwords were changed at once, so the written ones work.
         assert!(calls.iter().any(|c| c.starts_with("first login ")));
         assert_ne!(json["clerk"]["password"], "clerk-pass");

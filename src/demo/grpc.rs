@@ -201,8 +201,9 @@ impl DemoPorts for GrpcDemoPorts {
         Ok(())
     }
 
-    async fn register_citizen(&self, c: &CitizenSpec) -> Result<(), ServiceError> {
-        self.identity
+    async fn register_citizen(&self, c: &CitizenSpec) -> Result<String, ServiceError> {
+        let r = self
+            .identity
             .clone()
             .register_citizen(outgoing(
                 ipb::RegisterCitizenRequest {
@@ -215,8 +216,30 @@ impl DemoPorts for GrpcDemoPorts {
                 None,
             ))
             .await
-            .map_err(refused_by("identity"))?;
-        Ok(())
+            .map_err(refused_by("identity"))?
+            .into_inner();
+        Ok(r.membership_code)
+    }
+
+    async fn create_organization_client(
+        &self,
+        org_id: &str,
+    ) -> Result<(String, String), ServiceError> {
+        let r = self
+            .identity
+            .clone()
+            .create_organization_client(outgoing(
+                ipb::CreateOrganizationClientRequest {
+                    organization_id: org_id.to_owned(),
+                    name: "demo-notary-desk".into(),
+                    description: "The demo notary office's software".into(),
+                },
+                Some(&self.admin_token),
+            ))
+            .await
+            .map_err(refused_by("identity"))?
+            .into_inner();
+        Ok((r.client_id, r.client_secret))
     }
 
     async fn create_parcel(&self, parcel: ppb::Parcel) -> Result<(), ServiceError> {

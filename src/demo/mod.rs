@@ -24,11 +24,16 @@
 //! {"clerk": {"name", "national_code", "password"},
 //!  "authority": {"name", "national_code", "password", "organization_id", "organization"},
 //!  "citizens": [{"name", "national_code", "password", "renovation_code",
-//!                "request_number", "ownership_type", "has_debt"}],
+//!                "request_number", "ownership_type", "has_debt", "membership_code"}],
+//!  "office_client": {"client_id", "client_secret", "organization_id"},
 //!  "newcomer": {"name", "first_name", "last_name", "national_code", "mobile",
 //!               "renovation_code", "lat", "lon", "request_number", "ownership_type",
 //!               "has_debt"}}
 //! ```
+//!
+//! `office_client` is the notary office's API client (OAuth 2.0 client credentials): with it
+//! and a citizen's `membership_code` an integrator's software files on that citizen's
+//! behalf, as `docs/integrators.md` shows.
 //!
 //! The `newcomer` owns a parcel of the demo city but has no account yet: a person trying the
 //! portal registers as them, picks their parcel on the map (it contains `lat`/`lon`) and walks
@@ -48,7 +53,7 @@ use estelam_runtime::config::Settings;
 pub use create::{DemoPorts, create_people, ensure_demo_people};
 pub use grpc::GrpcDemoPorts;
 pub use parcels::demo_parcel;
-pub use people::{CitizenLogin, DemoPeople, NewcomerLogin, StaffLogin};
+pub use people::{CitizenLogin, DemoPeople, NewcomerLogin, OfficeClient, StaffLogin};
 pub use spec::{CitizenSpec, NewcomerSpec, OrgSpec, PEOPLE_JSON, PeopleSpec, PersonSpec};
 
 /// Creates (once: `demo.json` in the data directory says it is done) the demo people,

@@ -41,6 +41,23 @@ pub struct CitizenLogin {
     /// bill to pay before the answer. A property transfer the citizen files themselves is
     /// billed its inquiry fee either way (an office pays only for what it files itself).
     pub has_debt: bool,
+    /// Their membership code (کد عضویت): the consent an office gives when it files on
+    /// their behalf. Empty in a `demo.json` written before it was recorded.
+    #[serde(default)]
+    pub membership_code: String,
+}
+
+/// The demo office's API client (OAuth 2.0 client credentials): what an integrator's
+/// software needs to get a token (`POST /oauth/token` or identity's
+/// `ClientCredentialsToken`) and file on a citizen's behalf.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OfficeClient {
+    /// The client id.
+    pub client_id: String,
+    /// The client secret.
+    pub client_secret: String,
+    /// The organisation the client acts for (the notary office).
+    pub organization_id: String,
 }
 
 /// The newcomer: who to register as, and what to file once registered.
@@ -79,6 +96,9 @@ pub struct DemoPeople {
     pub authority: StaffLogin,
     /// Citizens with accounts: one who owes nothing, one who owes levies.
     pub citizens: Vec<CitizenLogin>,
+    /// The notary office's API client; absent in a `demo.json` written before clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_client: Option<OfficeClient>,
     /// An owner with no account yet; absent when no demo city is loaded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub newcomer: Option<NewcomerLogin>,

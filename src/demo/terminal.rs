@@ -33,13 +33,21 @@ pub fn describe(people: &DemoPeople, data_dir: &Path) -> String {
     for c in &people.citizens {
         let _ = writeln!(
             out,
-            "    citizen    {} ({}), password {}; parcel {}, request number {}, {}",
+            "    citizen    {} ({}), password {}, membership code {}; parcel {}, request number {}, {}",
             c.name,
             c.national_code,
             c.password,
+            c.membership_code,
             c.renovation_code,
             c.request_number,
             if c.has_debt { "owes levies" } else { "no debt" }
+        );
+    }
+    if let Some(client) = &people.office_client {
+        let _ = writeln!(
+            out,
+            "    API client {} of {} (OAuth client credentials; the secret is in the file)",
+            client.client_id, people.authority.organization,
         );
     }
     if let Some(n) = &people.newcomer {
@@ -88,7 +96,9 @@ mod tests {
                 request_number: "12345".into(),
                 ownership_type: "full".into(),
                 has_debt: true,
+                membership_code: "100000000009".into(),
             }],
+            office_client: None,
             newcomer: None,
         };
         let text = describe(&people, Path::new("data"));

@@ -64,6 +64,8 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
             "CreateStaffAccount"
             | "CreateAuthorityUser"
             | "CreateServiceAccount"
+            | "CreateOrganizationClient"
+            | "RotateClientSecret"
             | "GetAccount"
             | "ListAccounts"
             | "DisableAccount"
@@ -128,6 +130,11 @@ pub fn http_rule(route: &str) -> Option<Rule> {
             Public
         }
         "POST /api/v1/auth/refresh" => BodyCredential,
+        // The client's id and secret are the credential (HTTP Basic or the form).
+        "POST /oauth/token" => BodyCredential,
+        "POST /api/v1/organizations/{id}/clients"
+        | "POST /api/v1/clients/{account_id}/rotate"
+        | "POST /api/v1/clients/{account_id}/revoke" => Only(ADMIN),
         "GET /api/v1/me" => SignedIn,
         "POST /api/v1/me/mobile/code" | "POST /api/v1/me/mobile/verify" => SignedIn,
         "POST /api/v1/me/password" => Only(PEOPLE),

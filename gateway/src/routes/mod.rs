@@ -10,9 +10,11 @@ pub mod answer_keys;
 pub mod auth;
 pub mod certificate;
 pub mod clerk;
+pub mod clients;
 pub mod docs;
 pub mod documents;
 pub mod inquiries;
+pub mod oauth;
 pub mod ops;
 pub mod organizations;
 pub mod parcels;
@@ -29,6 +31,8 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(ops::routes())
         .merge(docs::routes())
         .merge(auth::routes())
+        .merge(oauth::routes())
+        .merge(clients::routes())
         .merge(inquiries::routes())
         .merge(documents::routes())
         .merge(parcels::routes())

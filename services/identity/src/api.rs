@@ -463,6 +463,47 @@ impl IdentityService for Api {
         }))
     }
 
+    async fn create_organization_client(
+        &self,
+        request: Request<pb::CreateOrganizationClientRequest>,
+    ) -> Reply<pb::CreateOrganizationClientResponse> {
+        let (actor, origin) = self.admin(&request).await?;
+        let r = request.get_ref();
+        let (account, secret) = self
+            .identity
+            .create_organization_client(
+                &actor,
+                &origin,
+                &r.organization_id,
+                &r.name,
+                &r.description,
+            )
+            .await?;
+        Ok(Response::new(pb::CreateOrganizationClientResponse {
+            client_id: account.client_id.clone().unwrap_or_default(),
+            account: Some(account_pb(&account)),
+            client_secret: secret,
+        }))
+    }
+
+    async fn rotate_client_secret(
+        &self,
+        request: Request<pb::RotateClientSecretRequest>,
+    ) -> Reply<pb::RotateClientSecretResponse> {
+        let (actor, origin) = self.admin(&request).await?;
+        let r = request.get_ref();
+        let overlap = std::time::Duration::from_secs(u64::from(r.overlap_seconds));
+        let (account, secret, valid_until) = self
+            .identity
+            .rotate_client_secret(&actor, &origin, &r.account_id, overlap)
+            .await?;
+        Ok(Response::new(pb::RotateClientSecretResponse {
+            account: Some(account_pb(&account)),
+            client_secret: secret,
+            previous_valid_until: Some(timestamp(valid_until)),
+        }))
+    }
+
     async fn get_account(
         &self,
         request: Request<pb::GetAccountRequest>,

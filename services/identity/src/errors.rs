@@ -418,6 +418,23 @@ pub fn service_name_invalid() -> ServiceError {
     )
 }
 
+/// A secret rotation whose overlap exceeds `max_days`.
+pub fn rotation_overlap_too_long(max_days: u32) -> ServiceError {
+    ServiceError::invalid_field(
+        "overlap_seconds",
+        r::ROTATION_OVERLAP_TOO_LONG,
+        format!("رمز پیشین حداکثر {max_days} روز معتبر می‌ماند؛ مدت کوتاه‌تری بدهید."),
+        format!(
+            "The previous secret stays valid for at most {max_days} days; give a shorter overlap."
+        ),
+    )
+}
+
+/// A rotation naming an account that is not an organisation's client (or none at all).
+pub fn organization_client_not_found() -> ServiceError {
+    ServiceError::not_found("کارخواه سازمان", "The organization client")
+}
+
 /// A client id that exists already.
 pub fn client_id_taken() -> ServiceError {
     ServiceError::new(
@@ -502,6 +519,8 @@ mod tests {
             organization_disabled(),
             service_name_invalid(),
             client_id_taken(),
+            rotation_overlap_too_long(30),
+            organization_client_not_found(),
             self_disable_forbidden(),
             type_required(),
             organization_exists(),

@@ -95,6 +95,24 @@ impl GrpcServer {
         self
     }
 
+    /// A reflection builder over this server's contracts and the health contract, listing
+    /// exactly the services this process answers.
+    fn reflection(&self) -> anyhow::Result<tonic_reflection::server::Builder<'static>> {
+        let mut reflection = tonic_reflection::server::Builder::configure()
+            .register_file_descriptor_set(health_descriptor_set()?);
+        for set in &self.descriptor_sets {
+            reflection = reflection.register_encoded_file_descriptor_set(set);
+        }
+        reflection = reflection
+            .with_service_name("grpc.health.v1.Health")
+            .with_service_name("grpc.reflection.v1.ServerReflection")
+            .with_service_name("grpc.reflection.v1alpha.ServerReflection");
+        for name in &self.service_names {
+            reflection = reflection.with_service_name(*name);
+        }
+        Ok(reflection)
+    }
+
     /// Serves on `listener` until `shutdown`, then drains for at most [`DRAIN_TIMEOUT`].
     pub async fn run_until_stopped(
         self,
@@ -102,27 +120,22 @@ impl GrpcServer {
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
         let (health, health_service) = tonic_health::server::health_reporter();
-        let mut reflection = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
-        for set in &self.descriptor_sets {
-            reflection = reflection.register_encoded_file_descriptor_set(set);
-        }
-        reflection = reflection
-            .with_service_name("grpc.health.v1.Health")
-            .with_service_name("grpc.reflection.v1.ServerReflection");
         for name in &self.service_names {
-            reflection = reflection.with_service_name(*name);
             health
                 .set_service_status(*name, ServingStatus::Serving)
                 .await;
         }
-        let reflection = reflection.build_v1()?;
+        // Both reflection versions: grpcurl and grpcio's reflection client still speak
+        // v1alpha, newer clients v1; one builder serves one version, so build it twice.
+        let reflection_v1 = self.reflection()?.build_v1()?;
+        let reflection_v1alpha = self.reflection()?.build_v1alpha()?;
         health.set_service_status("", ServingStatus::Serving).await;
 
         let routes = self
             .routes
             .add_service(health_service)
-            .add_service(reflection);
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha);
 
         // The stack, outermost first. Each layer sits where it does for a reason:
         let stack = ServiceBuilder::new()
@@ -250,4 +263,21 @@ where
         }
     }
     call().await
+}
+
+/// The standard file name of the health contract. tonic-health compiles it as
+/// `health.proto`, which collides in a client's descriptor pool with the real
+/// `grpc/health/v1/health.proto` that grpcio and others already hold.
+pub const HEALTH_PROTO_FILE: &str = "grpc/health/v1/health.proto";
+
+/// tonic-health's descriptor set with the health file under its standard name.
+fn health_descriptor_set() -> anyhow::Result<prost_types::FileDescriptorSet> {
+    use prost::Message as _;
+    let mut set = prost_types::FileDescriptorSet::decode(tonic_health::pb::FILE_DESCRIPTOR_SET)?;
+    for file in &mut set.file {
+        if file.package.as_deref() == Some("grpc.health.v1") {
+            file.name = Some(HEALTH_PROTO_FILE.to_owned());
+        }
+    }
+    Ok(set)
 }

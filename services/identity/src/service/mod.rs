@@ -1,7 +1,7 @@
 //! The identity use cases, one module per group: signing keys (`keys`), the audit trail
 //! and brute-force throttle every use case goes through (`guard`), registration and the
 //! mobile number (`registration`), logging in and sessions (`sessions`), machine callers
-//! (`machines`), administration (`admin`) and what a start creates (`bootstrap`).
+//! (`machines`), organisations' API clients (`org_clients`), administration (`admin`) and what a start creates (`bootstrap`).
 //!
 //! Nothing here knows protobuf: `api.rs` translates requests into these calls and the
 //! answers back. The rules with no I/O live in `password.rs`, `throttle.rs`, `validate.rs`
@@ -12,6 +12,7 @@ mod bootstrap;
 mod guard;
 mod keys;
 mod machines;
+mod org_clients;
 mod owner_notices;
 mod registration;
 mod sessions;
@@ -33,6 +34,7 @@ use crate::throttle::Policy;
 use crate::tokens::KeyRing;
 
 pub use keys::KEY_RELOAD_INTERVAL;
+pub use org_clients::MAX_OVERLAP_DAYS;
 
 const MICROS: i64 = 1_000_000;
 

@@ -110,7 +110,7 @@ impl Identity {
         Ok((tokens, account))
     }
 
-    async fn ensure_may_log_in(&self, account: &AccountRow) -> Result<(), ServiceError> {
+    pub(super) async fn ensure_may_log_in(&self, account: &AccountRow) -> Result<(), ServiceError> {
         if !account.is_active() {
             return Err(errors::account_disabled());
         }

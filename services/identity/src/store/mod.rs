@@ -4,6 +4,7 @@
 
 mod accounts;
 mod audit;
+mod client_secrets;
 mod keys;
 mod mobile_codes;
 mod organizations;
@@ -13,6 +14,7 @@ mod throttle;
 
 pub use accounts::*;
 pub use audit::*;
+pub use client_secrets::*;
 pub use keys::*;
 pub use mobile_codes::*;
 pub use organizations::*;

@@ -68,4 +68,6 @@ catalogue! {
     SELF_DISABLE_FORBIDDEN,
     /// An organisation of the same type, registry number and city exists already.
     ORGANIZATION_EXISTS,
+    /// A client secret rotation asked for an overlap longer than 30 days.
+    ROTATION_OVERLAP_TOO_LONG,
 }
