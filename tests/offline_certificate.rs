@@ -18,16 +18,14 @@ use estelam_proto::inquiry::v1 as pb;
 use estelam_proto::property::v1 as ppb;
 use estelam_runtime::config::Settings;
 use estelam_runtime::grpc::outgoing;
-use estelam_runtime::testing::{FreshDatabase, eventually};
-use secrecy::SecretString;
-use tokio_util::sync::CancellationToken;
+use estelam_runtime::testing::eventually;
 
 mod support;
 
-use support::accounts;
 use support::nine_steps::grpc::{
     self, Application, DocumentsClient, Filing, InquiryClient, Letter, Once, PropertyClient,
 };
+use support::{accounts, system};
 
 fn channel(endpoint: &str, settings: &Settings) -> tonic::transport::Channel {
     estelam_runtime::grpc::channel(endpoint, &settings.grpc).expect("endpoint")
@@ -76,34 +74,16 @@ fn with_renovation_code_edited(text: &str, renovation_code: &str) -> String {
 }
 
 async fn certificate_checks(label: &str, postgres_url: Option<String>) {
-    let data = tempfile::tempdir().expect("temp dir");
     let files = tempfile::tempdir().expect("temp dir");
-    let mut settings = Settings {
-        data_dir: data.path().to_path_buf(),
-        ..Settings::default()
-    };
-    settings.property.demo_parcels = 100;
-    let postgres = match &postgres_url {
-        Some(url) => {
-            let fresh = FreshDatabase::create(url, "cert")
-                .await
-                .expect("a PostgreSQL database of the run's own");
-            settings.database.url = Some(SecretString::from(fresh.url().to_owned()));
-            Some(fresh)
-        }
-        None => None,
-    };
-    accounts::bootstrap_admin(&mut settings);
-    let system = estelam::start(
+    let system::Started {
+        system,
         settings,
-        estelam::SystemAddrs::ephemeral(),
-        CancellationToken::new(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{label}: the system starts: {e:#}"));
+        admin,
+        people,
+        postgres,
+        data: _data,
+    } = system::start_with_demo(label, "cert", postgres_url.as_deref(), 100).await;
     let base = system.gateway_url.clone();
-    let settings = system.settings().clone();
-    let (admin, people) = accounts::demo_people(&settings).await;
     let owner = people
         .citizens
         .iter()
@@ -321,12 +301,7 @@ async fn certificate_checks(label: &str, postgres_url: Option<String>) {
     let (code, out) = verify(&[path(&pdf), "--online", &base]);
     assert_eq!(code, 11, "{label}: revoked online:\n{out}");
 
-    system.stop().await.expect("the system stops cleanly");
-    if let Some(pg) = postgres {
-        pg.drop_database()
-            .await
-            .expect("the run's database is dropped");
-    }
+    system::stop(system, postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,14 +15,12 @@ use estelam_runtime::config::Settings;
 use estelam_runtime::grpc::outgoing;
 use estelam_runtime::testing::FreshDatabase;
 use reqwest::StatusCode;
-use secrecy::SecretString;
 use serde_json::Value;
-use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 
 mod support;
 
-use support::accounts;
+use support::{accounts, system};
 
 struct World {
     label: &'static str,
@@ -37,32 +35,14 @@ struct World {
 
 impl World {
     async fn start(label: &'static str, postgres_url: Option<String>) -> Self {
-        let data = tempfile::tempdir().expect("temp dir");
-        let mut settings = Settings {
-            data_dir: data.path().to_path_buf(),
-            ..Settings::default()
-        };
-        settings.property.demo_parcels = 100;
-        let postgres = match &postgres_url {
-            Some(url) => {
-                let fresh = FreshDatabase::create(url, "clients")
-                    .await
-                    .expect("a PostgreSQL database of the run's own");
-                settings.database.url = Some(SecretString::from(fresh.url().to_owned()));
-                Some(fresh)
-            }
-            None => None,
-        };
-        accounts::bootstrap_admin(&mut settings);
-        let system = estelam::start(
+        let system::Started {
+            system,
             settings,
-            estelam::SystemAddrs::ephemeral(),
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{label}: the system starts: {e:#}"));
-        let settings = system.settings().clone();
-        let (admin, people) = accounts::demo_people(&settings).await;
+            admin,
+            people,
+            postgres,
+            data,
+        } = system::start_with_demo(label, "clients", postgres_url.as_deref(), 100).await;
         Self {
             label,
             system,
@@ -76,12 +56,7 @@ impl World {
     }
 
     async fn stop(self) {
-        self.system.stop().await.expect("the system stops cleanly");
-        if let Some(pg) = self.postgres {
-            pg.drop_database()
-                .await
-                .expect("the run's database is dropped");
-        }
+        system::stop(self.system, self.postgres).await;
     }
 
     fn identity(&self) -> ipb::identity_service_client::IdentityServiceClient<Channel> {

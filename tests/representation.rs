@@ -25,18 +25,16 @@ use estelam_runtime::error::ServiceError;
 use estelam_runtime::grpc::outgoing;
 use estelam_runtime::testing::FreshDatabase;
 use reqwest::StatusCode;
-use secrecy::SecretString;
 use serde_json::json;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 use tonic::Code;
 use tonic::transport::Channel;
 
 mod support;
 
-use support::accounts;
 use support::nine_steps::grpc::{self, DocumentsClient, Filing, InquiryClient, Once};
 use support::nine_steps::{http, key};
+use support::{accounts, system};
 
 /// A valid national code no demo person has: the representative.
 const REPRESENTATIVE: &str = "0012345679";
@@ -65,32 +63,14 @@ struct World {
 
 impl World {
     async fn start(label: &'static str, postgres_url: Option<String>) -> Self {
-        let data = tempfile::tempdir().expect("temp dir");
-        let mut settings = Settings {
-            data_dir: data.path().to_path_buf(),
-            ..Settings::default()
-        };
-        settings.property.demo_parcels = 200;
-        let postgres = match &postgres_url {
-            Some(url) => {
-                let fresh = FreshDatabase::create(url, "rep")
-                    .await
-                    .expect("a PostgreSQL database of the run's own");
-                settings.database.url = Some(SecretString::from(fresh.url().to_owned()));
-                Some(fresh)
-            }
-            None => None,
-        };
-        accounts::bootstrap_admin(&mut settings);
-        let system = estelam::start(
+        let system::Started {
+            system,
             settings,
-            estelam::SystemAddrs::ephemeral(),
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{label}: the system starts: {e:#}"));
-        let settings = system.settings().clone();
-        let (_admin, people) = accounts::demo_people(&settings).await;
+            admin: _,
+            people,
+            postgres,
+            data,
+        } = system::start_with_demo(label, "rep", postgres_url.as_deref(), 200).await;
         let inquiry = InquiryClient::new(channel(&settings.endpoints.inquiry, &settings));
         let identity = IdentityClient::new(channel(&settings.endpoints.identity, &settings));
         Self {
@@ -106,12 +86,7 @@ impl World {
     }
 
     async fn stop(self) {
-        self.system.stop().await.expect("the system stops cleanly");
-        if let Some(pg) = self.postgres {
-            pg.drop_database()
-                .await
-                .expect("the run's database is dropped");
-        }
+        system::stop(self.system, self.postgres).await;
     }
 
     fn owner(&self, has_debt: bool) -> CitizenLogin {

@@ -24,17 +24,15 @@ use estelam_runtime::config::Settings;
 use estelam_runtime::error::ServiceError;
 use estelam_runtime::testing::FreshDatabase;
 use reqwest::StatusCode;
-use secrecy::SecretString;
 use serde_json::json;
-use tokio_util::sync::CancellationToken;
 use tonic::Code;
 use tonic::transport::Channel;
 
 mod support;
 
-use support::accounts;
 use support::nine_steps::grpc::{self, DocumentsClient, Filing, InquiryClient, Letter, Once};
 use support::nine_steps::{LETTER_DATE, LETTER_NUMBER, http};
+use support::{accounts, system};
 
 /// A valid national code no demo person has, for the stranger who registers.
 const STRANGER: &str = "0012345679";
@@ -58,32 +56,14 @@ struct World {
 
 impl World {
     async fn start(label: &'static str, postgres_url: Option<String>) -> Self {
-        let data = tempfile::tempdir().expect("temp dir");
-        let mut settings = Settings {
-            data_dir: data.path().to_path_buf(),
-            ..Settings::default()
-        };
-        settings.property.demo_parcels = 200;
-        let postgres = match &postgres_url {
-            Some(url) => {
-                let fresh = FreshDatabase::create(url, "who")
-                    .await
-                    .expect("a PostgreSQL database of the run's own");
-                settings.database.url = Some(SecretString::from(fresh.url().to_owned()));
-                Some(fresh)
-            }
-            None => None,
-        };
-        accounts::bootstrap_admin(&mut settings);
-        let system = estelam::start(
+        let system::Started {
+            system,
             settings,
-            estelam::SystemAddrs::ephemeral(),
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{label}: the system starts: {e:#}"));
-        let settings = system.settings().clone();
-        let (admin, people) = accounts::demo_people(&settings).await;
+            admin,
+            people,
+            postgres,
+            data,
+        } = system::start_with_demo(label, "who", postgres_url.as_deref(), 200).await;
         let inquiry = InquiryClient::new(channel(&settings.endpoints.inquiry, &settings));
         Self {
             label,
@@ -98,12 +78,7 @@ impl World {
     }
 
     async fn stop(self) {
-        self.system.stop().await.expect("the system stops cleanly");
-        if let Some(pg) = self.postgres {
-            pg.drop_database()
-                .await
-                .expect("the run's database is dropped");
-        }
+        system::stop(self.system, self.postgres).await;
     }
 
     fn owner(&self) -> &CitizenLogin {

@@ -65,3 +65,71 @@ pub async fn system() -> System {
         _data: data,
     }
 }
+
+/// The whole system for the end-to-end suites that run on both backends (who files, acting
+/// for an owner, organisation clients, the offline certificate): on SQLite, or on a
+/// PostgreSQL database of the run's own, with the configured first admin and the demo people.
+pub struct Started {
+    pub system: estelam::RunningSystem,
+    /// The settings the system runs with (bound addresses filled in).
+    pub settings: Settings,
+    /// The configured first admin's access token.
+    pub admin: String,
+    pub people: DemoPeople,
+    /// The run's own database, dropped by [`Started::stop`].
+    pub postgres: Option<estelam_runtime::testing::FreshDatabase>,
+    pub data: tempfile::TempDir,
+}
+
+/// Starts the system with a demo city of `demo_parcels` parcels; `prefix` names the run's
+/// PostgreSQL database when `postgres_url` is given.
+pub async fn start_with_demo(
+    label: &str,
+    prefix: &str,
+    postgres_url: Option<&str>,
+    demo_parcels: u32,
+) -> Started {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings {
+        data_dir: data.path().to_path_buf(),
+        ..Settings::default()
+    };
+    settings.property.demo_parcels = demo_parcels;
+    let postgres = match postgres_url {
+        Some(url) => {
+            let fresh = estelam_runtime::testing::FreshDatabase::create(url, prefix)
+                .await
+                .expect("a PostgreSQL database of the run's own");
+            settings.database.url = Some(secrecy::SecretString::from(fresh.url().to_owned()));
+            Some(fresh)
+        }
+        None => None,
+    };
+    super::accounts::bootstrap_admin(&mut settings);
+    let system = estelam::start(settings, SystemAddrs::ephemeral(), CancellationToken::new())
+        .await
+        .unwrap_or_else(|e| panic!("{label}: the system starts: {e:#}"));
+    let settings = system.settings().clone();
+    let (admin, people) = super::accounts::demo_people(&settings).await;
+    Started {
+        system,
+        settings,
+        admin,
+        people,
+        postgres,
+        data,
+    }
+}
+
+/// Stops `system` and drops the run's database, if it had one.
+pub async fn stop(
+    system: estelam::RunningSystem,
+    postgres: Option<estelam_runtime::testing::FreshDatabase>,
+) {
+    system.stop().await.expect("the system stops cleanly");
+    if let Some(pg) = postgres {
+        pg.drop_database()
+            .await
+            .expect("the run's database is dropped");
+    }
+}
