@@ -13,6 +13,7 @@ pub mod clerk;
 pub mod docs;
 pub mod documents;
 pub mod inquiries;
+pub mod offline_page;
 pub mod ops;
 pub mod organizations;
 pub mod parcels;
@@ -37,4 +38,5 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(clerk::routes())
         .merge(answer_keys::routes())
         .merge(certificate::routes())
+        .merge(offline_page::routes())
 }
