@@ -267,6 +267,12 @@ test('a newcomer registers, picks their parcel on the map, pays and downloads th
     await settle(page);
     await page.waitForSelector('main [data-result]', { timeout: 20_000 });
     assert.equal(await page.getAttribute('main [data-result]', 'data-result'), 'valid');
+    // The page shows the root key's fingerprint (as the trust list's header gives it) and
+    // links to the offline page.
+    await page.waitForFunction(() => document.querySelector('main [data-root-fingerprint]')?.textContent !== '');
+    const root = await (await fetch(`${BASE}/api/v1/answer-trust-list`)).headers.get('x-estelam-root-fingerprint');
+    assert.equal(await page.textContent('main [data-root-fingerprint]'), root);
+    assert.equal(await page.getAttribute('main a[data-offline-link]', 'href'), '/verify/offline');
     await shot('verify');
 
     // And with no server behind it: the offline page checks the HTML copy's QR text in the
