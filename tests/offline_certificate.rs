@@ -181,6 +181,63 @@ async fn certificate_checks(label: &str, postgres_url: Option<String>) {
     std::fs::write(&status, fetch("/api/v1/answer-status-list").await).expect("write");
     let offline = ["--trust-list", path(&trust), "--status-list", path(&status)];
 
+    // The offline verification page: served whole, nothing loaded from elsewhere, the
+    // current trust list and the root's fingerprint inside, and its inline program allowed
+    // by the page's own policy (by hash), never by 'unsafe-inline'.
+    let page = http
+        .get(format!("{base}/verify/offline"))
+        .send()
+        .await
+        .expect("the gateway answers");
+    assert_eq!(page.status(), 200, "{label}: the offline page is served");
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(header(&page, "content-type").starts_with("text/html"));
+    let csp = header(&page, "content-security-policy");
+    assert!(
+        csp.contains("script-src 'sha256-") && !csp.contains("unsafe-inline"),
+        "{label}: {csp}"
+    );
+    assert!(header(&page, "permissions-policy").contains("camera=(self)"));
+    let root = {
+        let r = http
+            .get(format!("{base}/api/v1/answer-trust-list"))
+            .send()
+            .await
+            .expect("the gateway answers");
+        header(&r, "x-estelam-root-fingerprint")
+    };
+    let body = page.text().await.expect("body");
+    let trust_list = std::fs::read_to_string(&trust).expect("read");
+    assert!(
+        body.contains(trust_list.trim()),
+        "{label}: the page embeds the trust list"
+    );
+    assert!(
+        !root.is_empty() && body.contains(&root),
+        "{label}: and the root's fingerprint"
+    );
+    for outside in ["src=", "href=", "<link", "@import", " url(", ":url("] {
+        assert!(
+            !body.contains(outside),
+            "{label}: the page is self-contained ({outside})"
+        );
+    }
+    let download = http
+        .get(format!("{base}/verify/offline?download=1"))
+        .send()
+        .await
+        .expect("the gateway answers");
+    assert!(
+        header(&download, "content-disposition").starts_with("attachment;"),
+        "{label}: the page can be saved as a file"
+    );
+
     // The QR code on the PDF, read from the rasterised page, verifies offline.
     let (code, out) = verify(&[&[path(&pdf)][..], &offline].concat());
     assert_eq!(code, 0, "{label}: the PDF's QR code is valid:\n{out}");

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import {
   ARTIFACTS, BASE, VIEWPORTS, eventually, launch, settle, switchLanguage, unexpected, watchedPage,
 } from './support.mjs';
+import { checkOffline, qrTextOf } from './offline.mjs';
 
 const DEMO = JSON.parse(readFileSync(process.env.DEMO_JSON, 'utf8'));
 
@@ -266,7 +267,18 @@ test('a newcomer registers, picks their parcel on the map, pays and downloads th
     await settle(page);
     await page.waitForSelector('main [data-result]', { timeout: 20_000 });
     assert.equal(await page.getAttribute('main [data-result]', 'data-result'), 'valid');
+    // The page shows the root key's fingerprint (as the trust list's header gives it) and
+    // links to the offline page.
+    await page.waitForFunction(() => document.querySelector('main [data-root-fingerprint]')?.textContent !== '');
+    const root = await (await fetch(`${BASE}/api/v1/answer-trust-list`)).headers.get('x-estelam-root-fingerprint');
+    assert.equal(await page.textContent('main [data-root-fingerprint]'), root);
+    assert.equal(await page.getAttribute('main a[data-offline-link]', 'href'), '/verify/offline');
     await shot('verify');
+
+    // And with no server behind it: the offline page checks the HTML copy's QR text in the
+    // browser, valid, and altered with one character changed.
+    const offline = await checkOffline(context, qrTextOf(join(ARTIFACTS, 'newcomer-answer.html')));
+    assert.deepEqual(unexpected(offline), [], 'the offline page: no console errors or CSP violations');
 
     // The wrong code and the early resend above are the only refusals.
     const refused = (p) => /^http (4\d\d POST \S+\/api\/v1\/me\/mobile\/verify|429 POST \S+\/api\/v1\/me\/mobile\/code)$/.test(p);

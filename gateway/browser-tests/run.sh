@@ -25,6 +25,6 @@ source gateway/ci/start-system.sh
 cp "$ESTELAM_DATA/demo.json" "$ARTIFACTS/demo.json"
 
 echo "==> browser tests against $ESTELAM_BASE"
-PORTAL_URL="$ESTELAM_BASE" DEMO_JSON="$ESTELAM_DATA/demo.json" ESTELAM_LOG="$ESTELAM_LOG" \
+ESTELAM_BIN="$estelam_bin" PORTAL_URL="$ESTELAM_BASE" DEMO_JSON="$ESTELAM_DATA/demo.json" ESTELAM_LOG="$ESTELAM_LOG" \
   node --test --test-concurrency=1 gateway/browser-tests/
 echo "screenshots, downloaded answers and the system's log: $ARTIFACTS"

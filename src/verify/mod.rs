@@ -45,6 +45,9 @@ pub struct Outcome {
     pub report: Report,
     /// The trust list's root fingerprint.
     pub root_fingerprint: String,
+    /// The QR text that was checked, as read from the input: what to paste into the
+    /// offline verification page (`/verify/offline`).
+    pub text: String,
 }
 
 /// The QR text found in a file's content (PDF, HTML copy, PNG/JPEG, or text).
@@ -85,6 +88,7 @@ pub async fn verify(req: &VerifyRequest) -> anyhow::Result<Outcome> {
     Ok(Outcome {
         report: check::check(&text, &trust, status.as_ref(), now),
         root_fingerprint: trust.root_fingerprint,
+        text,
     })
 }
 
@@ -148,6 +152,7 @@ pub fn describe(outcome: &Outcome, pinned: bool) -> String {
             " (not pinned: compare it with the fingerprint the municipality publishes, or pass --root-fingerprint)"
         }
     ));
+    out.push_str(&format!("qr text: {}\n", outcome.text));
     out
 }
 

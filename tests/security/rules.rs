@@ -149,6 +149,7 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "GET /api/v1/organizations" => SignedIn,
         "GET /api/v1/answer-signing-keys" => Public,
         "GET /api/v1/answer-trust-list" | "GET /api/v1/answer-status-list" => Public,
+        "GET /verify/offline" => Public,
         "POST /api/v1/admin/answer-signing-key/rotate" => Only(ADMIN),
         "POST /api/v1/parcels/{renovation_code}/request-numbers" => Only(STAFF),
         "POST /api/v1/inquiries/{id}/answer/revoke" => Only(STAFF),

@@ -15,6 +15,7 @@ pub mod docs;
 pub mod documents;
 pub mod inquiries;
 pub mod oauth;
+pub mod offline_page;
 pub mod ops;
 pub mod organizations;
 pub mod parcels;
@@ -41,4 +42,5 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(clerk::routes())
         .merge(answer_keys::routes())
         .merge(certificate::routes())
+        .merge(offline_page::routes())
 }

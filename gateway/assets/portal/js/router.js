@@ -102,7 +102,8 @@ export function start() {
     const a = event.target.closest('a');
     if (!a || event.defaultPrevented || event.button !== 0) return;
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-    if (a.target || a.hasAttribute('download')) return;
+    // `data-reload`: a page the server serves itself (the offline verification page).
+    if (a.target || a.hasAttribute('download') || a.hasAttribute('data-reload')) return;
     const url = new URL(a.href, window.location.href);
     if (url.origin !== window.location.origin || !match(url.pathname)) return;
     event.preventDefault();

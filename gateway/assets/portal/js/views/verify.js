@@ -27,6 +27,19 @@ function outcome(body) {
       h('dt', {}, t('valid_until')), h('dd', {}, validText(facts))) : null);
 }
 
+/**
+ * Fills in the trust list's root key fingerprint (the gateway repeats it in a header), which
+ * a careful verifier compares with the one the municipality publishes.
+ */
+async function showRootFingerprint(into) {
+  try {
+    const response = await fetch('/api/v1/answer-trust-list', { headers: { accept: 'application/jwk-set+jwt' } });
+    into.textContent = response.headers.get('x-estelam-root-fingerprint') || '';
+  } catch {
+    // Not essential to the check on this page; the offline page shows it too.
+  }
+}
+
 /** Draws the form, and the outcome when the address names a code. */
 export async function render(main, params) {
   const code = params.code ? latinDigits(params.code) : '';
@@ -40,7 +53,11 @@ export async function render(main, params) {
     const value = latinDigits(form.elements.verification_code.value.trim());
     if (value) navigate(`/verify/${encodeURIComponent(value)}`);
   });
-  main.append(h('div', { class: 'card narrow' }, h('h1', {}, t('verify_title')), h('p', {}, t('verify_intro')), form), result);
+  const root = h('span', { class: 'ltr', 'data-root-fingerprint': '' });
+  main.append(h('div', { class: 'card narrow' }, h('h1', {}, t('verify_title')), h('p', {}, t('verify_intro')), form,
+    h('p', {}, t('verify_root_fingerprint'), ' ', root),
+    h('p', {}, h('a', { href: '/verify/offline', 'data-reload': '', 'data-offline-link': '' }, t('verify_offline_link')))), result);
+  showRootFingerprint(root);
   if (!code) return;
   clearErrors(form);
   await busy(submit, async () => {
