@@ -32,7 +32,9 @@ async fn a_few_applicants_complete_every_flow_and_scenario_and_the_report_is_wri
         markdown: Some(path.clone()),
         command: "estelam-bench (smoke test)".into(),
     };
-    let report = run(settings, &options).await.expect("the bench runs");
+    let report = Box::pin(run(settings, &options))
+        .await
+        .expect("the bench runs");
     assert_eq!(report.failed, 0, "{}", report.markdown);
     assert_eq!(
         report.flows_completed, 12,

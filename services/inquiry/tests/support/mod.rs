@@ -526,6 +526,8 @@ fake_service! {
         create_staff_account(ipb::CreateStaffAccountRequest) -> ipb::CreateStaffAccountResponse;
         create_authority_user(ipb::CreateAuthorityUserRequest) -> ipb::CreateAuthorityUserResponse;
         create_service_account(ipb::CreateServiceAccountRequest) -> ipb::CreateServiceAccountResponse;
+        create_organization_client(ipb::CreateOrganizationClientRequest) -> ipb::CreateOrganizationClientResponse;
+        rotate_client_secret(ipb::RotateClientSecretRequest) -> ipb::RotateClientSecretResponse;
         get_account(ipb::GetAccountRequest) -> ipb::GetAccountResponse;
         list_accounts(ipb::ListAccountsRequest) -> ipb::ListAccountsResponse;
         disable_account(ipb::DisableAccountRequest) -> ipb::DisableAccountResponse;
