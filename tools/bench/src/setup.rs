@@ -137,6 +137,29 @@ impl Clients {
             .map(|t| t.access_token)
             .context("the login returned no tokens")
     }
+
+    /// A staff member's first login: the password an admin's account creation returned is
+    /// one-time, and nothing but changing it is allowed until it has been changed; the access
+    /// token of the session the change returns.
+    async fn first_login(&self, national_code: &str, one_time: &str) -> anyhow::Result<String> {
+        let token = self.login(national_code, one_time).await?;
+        let r = self
+            .identity
+            .clone()
+            .change_password(outgoing(
+                ipb::ChangePasswordRequest {
+                    current_password: one_time.to_owned(),
+                    new_password: format!("bench-staff-{national_code}-{one_time}"),
+                },
+                Some(&token),
+            ))
+            .await
+            .with_context(|| format!("changing {national_code}'s one-time password"))?
+            .into_inner();
+        r.tokens
+            .map(|t| t.access_token)
+            .context("the password change returned no tokens")
+    }
 }
 
 /// The applicants and parcels of one phase, made before its clock starts so that setting
@@ -182,7 +205,9 @@ pub async fn staff(clients: &Clients, admin_token: &str, run_seed: u32) -> anyho
         .await
         .context("creating the clerk (identity CreateStaffAccount as the admin)")?
         .into_inner();
-    let clerk_token = clients.login(&clerk_code, &clerk.initial_password).await?;
+    let clerk_token = clients
+        .first_login(&clerk_code, &clerk.initial_password)
+        .await?;
     let org = clients
         .identity
         .clone()
@@ -223,7 +248,7 @@ pub async fn staff(clients: &Clients, admin_token: &str, run_seed: u32) -> anyho
         .context("creating the notary office's user (identity CreateAuthorityUser)")?
         .into_inner();
     let authority_token = clients
-        .login(&authority_code, &authority.initial_password)
+        .first_login(&authority_code, &authority.initial_password)
         .await?;
     Ok(Staff {
         clerk_token,
