@@ -26,6 +26,7 @@ use crate::services;
 #[derive(Clone, Default)]
 pub(crate) struct LateChecks {
     bus: Arc<OnceLock<Arc<dyn EventBus>>>,
+    verifier: Arc<OnceLock<TokenVerifier>>,
     stores: BTreeMap<String, Arc<OnceLock<Database>>>,
 }
 
@@ -43,6 +44,14 @@ impl LateChecks {
             let connected = probe.get().is_some_and(|bus| bus.is_connected());
             async move { connected }
         });
+        // A service that cannot yet check tokens (identity's keys not fetched) would refuse
+        // every caller: it is not ready until it has at least one signing key.
+        let verifier: Arc<OnceLock<TokenVerifier>> = Arc::default();
+        let keys = verifier.clone();
+        readiness.add("token-signing keys", move || {
+            let loaded = keys.get().is_some_and(|v| v.key_count() > 0);
+            async move { loaded }
+        });
         let mut slots = BTreeMap::new();
         for (service, label) in stores {
             let slot: Arc<OnceLock<Database>> = Arc::default();
@@ -58,7 +67,11 @@ impl LateChecks {
             });
             slots.insert(service.to_owned(), slot);
         }
-        Self { bus, stores: slots }
+        Self {
+            bus,
+            verifier,
+            stores: slots,
+        }
     }
 }
 
@@ -86,9 +99,11 @@ impl Host {
             .await
             .context("connecting to the event bus (bus.amqp_url)")?;
         let _ = checks.bus.set(bus.clone());
+        let verifier = verifier(settings);
+        let _ = checks.verifier.set(verifier.clone());
         Ok(Self {
             bus,
-            verifier: verifier(settings),
+            verifier,
             shutdown,
             checks,
         })
