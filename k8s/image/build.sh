@@ -34,7 +34,7 @@ make_rootfs() {
     if ! compgen -G "$debs/${pkg}_$(apt-cache policy "$pkg" | awk '/Candidate:/{print $2}' | sed 's/:/%3a/')_*.deb" >/dev/null; then
       (cd "$debs" && apt-get download -q "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
     fi
-    deb="$(ls -t "$debs/${pkg}"_*.deb 2>/dev/null | head -n1)"
+    deb="$(ls -t "$debs/${pkg}"_*.deb 2>/dev/null | sed -n 1p)"
     [[ -n "$deb" ]] || { echo "error: apt-get download $pkg failed" >&2; return 1; }
     dpkg-deb -x "$deb" "$stage/rootfs"
     echo "$(basename "$deb")" >> "$stage/packages"
