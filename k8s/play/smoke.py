@@ -6,13 +6,15 @@ would use it (standard library only).
    answers grpc.health.v1: the services' gRPC readiness probes, through the gateway) and
    liveness (`/healthz`). Each one's time from its container's start to ready is printed.
 2. The owner of the seeded demo parcel (`estelam seed`: 0076229645 owns 1-1-1-1-0-0 with
-   request number 0000000013) registers and logs in.
+   request numbers 0000000013 and 0000000021) registers and logs in.
 3. A clearance inquiry — the owner's own type with the `levies-settlement` undertaking, no
    letter and no inquiry fee — on that parcel: undertakings, parcel and request number, the
    national ID card and the deed uploaded, the applicant, submit. The parcel owes levies
    (the demo's arrears), so the bill is paid at the sandbox bank's page; fees publishes
    `fees.debt.cleared` on RabbitMQ and inquiry issues the no-debt certificate.
 4. The answer is verified at the public verification endpoint, without a login.
+5. A second clearance inquiry on the same parcel, now owing nothing, with the other request
+   number: Submit issues the answer at once with nothing to pay, and it verifies too.
 
   python3 smoke.py --net 127.0.86 --started EPOCH [--report FILE]
 """
@@ -29,7 +31,9 @@ from datetime import datetime
 
 HOSTS = {"identity": 1, "property": 2, "documents": 3, "fees": 4, "inquiry": 5, "gateway": 6}
 OWNER = {"national_code": "0076229645", "first_name": "علی", "last_name": "رضایی",
-         "renovation_code": "1-1-1-1-0-0", "request_number": "0000000013"}
+         "renovation_code": "1-1-1-1-0-0"}
+# The seed's two valid request numbers of that parcel (sequence 1 and 2, Damm check digit).
+REQUEST_NUMBERS = ("0000000013", "0000000021")
 # Bounds on waiting, not assertions on time: a slow machine only waits longer.
 READY_WITHIN_S = 180
 ISSUED_WITHIN_S = 60
@@ -139,7 +143,7 @@ def upload(base, token, kind, name, mime, data):
     return expect(f"upload {name}", reply, 201)["document_id"]
 
 
-def inquiry(base):
+def log_in_as_owner(base):
     mobile = f"0912{int(time.time()) % 10_000_000:07d}"
     password = f"smoke {uuid.uuid4().hex}"
     expect("register the parcel's owner", call("POST", f"{base}/api/v1/auth/register", {
@@ -147,8 +151,13 @@ def inquiry(base):
         "last_name": OWNER["last_name"], "mobile": mobile, "password": password}), 201)
     login = expect("log in", call("POST", f"{base}/api/v1/auth/login", {
         "national_code": OWNER["national_code"], "password": password}), 200)
-    token = login["tokens"]["access_token"]
+    return login["tokens"]["access_token"]
 
+
+def inquiry(base, token, request_number, debt_expected):
+    """Files one clearance inquiry on the owner's parcel and verifies its answer. With
+    `debt_expected` the parcel owes levies and the bill is paid at the sandbox bank; without,
+    the parcel owes nothing and the answer must be issued by Submit itself, with no bill."""
     types = expect("request types", call("GET", f"{base}/api/v1/request-types", token=token), 200)
     clearance = next(t for t in types["request_types"] if t["code"] == "clearance")
     assert clearance["letter_required"] is False, clearance
@@ -168,7 +177,7 @@ def inquiry(base):
     step("undertakings", {"undertaking_version_ids":
                           [u["undertaking_version_id"] for u in clearance["undertakings"]]})
     step("property", {"renovation_code": OWNER["renovation_code"],
-                      "request_number": OWNER["request_number"]})
+                      "request_number": request_number})
     documents = [upload(base, token, "national_id_card", "card.png", "image/png", png()),
                  upload(base, token, "ownership_deed", "deed.pdf", "application/pdf", pdf())]
     step("documents", {"document_ids": documents})
@@ -176,7 +185,14 @@ def inquiry(base):
                        "national_code": OWNER["national_code"], "ownership_type": "full"})
     submitted = step("submit", {}, "POST")
     print(f"      state {inq['state']}, bill {json.dumps(submitted.get('bill', {}).get('total_rials'))}")
-    if inq["state"] != "issued":
+    if not debt_expected:
+        owed = (submitted.get("bill") or {}).get("total_rials")
+        if inq["state"] != "issued" or owed not in (None, 0, "0"):
+            raise SystemExit(f"smoke: a parcel with no debt is not issued at submit: {submitted}")
+        print("  ok  no debt: the answer is issued by Submit itself, nothing to pay")
+    elif inq["state"] == "issued":
+        raise SystemExit(f"smoke: the parcel's arrears were not billed: {submitted}")
+    else:
         payment = expect("start the payment", call("POST", f"{path}/payments", {
             "expected_version": inq["version"], "client_request_id": uuid.uuid4().hex,
             "return_url": f"/inquiries/{inq['inquiry_id']}"}, token), 201)
@@ -219,10 +235,15 @@ def main():
     p.add_argument("--report", default="/dev/null")
     a = p.parse_args()
     ready = wait_ready(a.net, a.started)
-    inquiry(f"http://{a.net}.6:8080")
+    base = f"http://{a.net}.6:8080"
+    token = log_in_as_owner(base)
+    # First the demo's arrears are billed and paid; then, on the same parcel and with its
+    # other request number, an inquiry on a parcel that owes nothing is issued at submit.
+    inquiry(base, token, REQUEST_NUMBERS[0], debt_expected=True)
+    inquiry(base, token, REQUEST_NUMBERS[1], debt_expected=False)
     with open(a.report, "w") as f:
         json.dump({"at": datetime.now().isoformat(timespec="seconds"), "ready": ready}, f, indent=2)
-    print("smoke: 1 passed, 0 failed")
+    print("smoke: 2 passed, 0 failed")
 
 
 if __name__ == "__main__":
