@@ -13,6 +13,7 @@
 //! * [`portal`], [`assets`], [`fallback`] — the portal shell, embedded files, deep links.
 
 pub mod assets;
+pub mod auth_first;
 pub mod backends;
 pub mod bearer;
 pub mod client_ip;
@@ -136,6 +137,10 @@ pub fn app(state: AppState, limits: Arc<RateLimits>) -> Router {
     let settings = state.settings.clone();
     let verifier = state.verifier.clone();
     let (router, _openapi) = routes::all().split_for_parts();
-    let router = router.fallback(fallback::handle).with_state(state);
+    auth_first::prepare();
+    let router = router
+        .route_layer(axum::middleware::from_fn(auth_first::require_token))
+        .fallback(fallback::handle)
+        .with_state(state);
     stack::apply(router, &settings, limits, verifier)
 }

@@ -7,11 +7,75 @@ use axum::body::Body;
 use axum::http::Request;
 use common::*;
 
+/// A logged-in caller's `PUT` of `body` (the gateway does not check the token itself; the
+/// services do, and these routes refuse before any service is called).
 fn put_json(path: &str, body: &str) -> Request<Body> {
     Request::put(path)
         .header("content-type", "application/json")
+        .header("authorization", "Bearer a-token")
         .body(Body::from(body.to_owned()))
         .expect("request")
+}
+
+/// `GET path` with a token.
+async fn fetch_signed_in(app: &axum::Router, path: &str) -> axum::http::Response<Body> {
+    send(
+        app,
+        Request::get(path)
+            .header("authorization", "Bearer a-token")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_protected_route_without_a_token_is_401_before_its_body_is_read() {
+    for request in [
+        Request::put("/api/v1/inquiries/x/property")
+            .header("content-type", "application/json")
+            .body(Body::from("{not json"))
+            .expect("request"),
+        Request::post("/api/v1/inquiries/on-behalf")
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"surprise":1}"#))
+            .expect("request"),
+        Request::post("/api/v1/documents")
+            .header("content-type", "application/json")
+            .body(Body::from("{}"))
+            .expect("request"),
+        Request::get("/api/v1/inquiries?created_after=yesterday")
+            .body(Body::empty())
+            .expect("request"),
+    ] {
+        let route = format!("{} {}", request.method(), request.uri());
+        let body = problem(send(&app(), request).await, 401).await;
+        assert_eq!(body["reason"], "UNAUTHENTICATED", "{route}: {body}");
+    }
+    // A route open to anonymous callers still reads its input.
+    let body = problem(
+        send(
+            &app(),
+            Request::post("/api/v1/auth/login")
+                .header("content-type", "application/json")
+                .body(Body::from("{not json"))
+                .expect("request"),
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert_eq!(body["reason"], "BODY_NOT_JSON", "{body}");
+}
+
+#[tokio::test]
+async fn the_inquiry_list_names_a_date_that_is_not_rfc_3339() {
+    let body = problem(
+        fetch_signed_in(&app(), "/api/v1/inquiries?created_before=1403/05/12").await,
+        400,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "created_before", "{body}");
 }
 
 #[tokio::test]
@@ -36,7 +100,7 @@ async fn the_property_step_needs_exactly_one_location() {
 async fn a_bounding_box_must_be_four_ordered_numbers() {
     for bbox in ["1,2,3", "a,b,c,d", "5,5,1,1", "0,-100,1,1"] {
         let body = problem(
-            fetch(
+            fetch_signed_in(
                 &app(),
                 &format!("/api/v1/collections/parcels/items?bbox={bbox}"),
             )
@@ -64,6 +128,7 @@ async fn the_sandbox_psp_without_a_service_account_says_so() {
 async fn an_upload_that_is_not_multipart_is_refused_as_a_problem() {
     let request = Request::post("/api/v1/documents")
         .header("content-type", "application/json")
+        .header("authorization", "Bearer a-token")
         .body(Body::from("{}"))
         .expect("request");
     let response = send(&app(), request).await;
@@ -102,6 +167,10 @@ async fn the_business_routes_and_their_schemas_are_documented() {
         ("/api/v1/inquiries/{id}/answer.html", "get"),
         ("/api/v1/inquiries/{id}/answer.pdf", "get"),
         ("/api/v1/answers/{verification_code}", "get"),
+        ("/api/v1/inquiries/on-behalf", "post"),
+        ("/api/v1/inquiries/{id}/cancel", "post"),
+        ("/api/v1/inquiries/status", "post"),
+        ("/api/v1/organizations/{id}/account", "get"),
         ("/api/v1/documents", "post"),
         ("/api/v1/documents/{id}", "get"),
         ("/api/v1/parcels/{renovation_code}", "get"),

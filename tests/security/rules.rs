@@ -96,8 +96,10 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
         ("fees", "AddAdjustment") => Only(&[Clerk]),
         ("fees", "PutTariff") => Only(ADMIN),
         // Only the inquiry service charges an authority's inquiry fee; staff read accounts.
-        ("fees", "ChargeAccount") => Only(SERVICE),
-        ("fees", "GetAccountStatement") => Only(STAFF_OR_SERVICE),
+        ("fees", "ChargeAccount" | "ReverseAccountCharge") => Only(SERVICE),
+        // An office's users and clients read their own organisation's account (another
+        // account is answered as missing, per object).
+        ("fees", "GetAccountStatement") => Only(&[Clerk, Admin, Service, Authority]),
 
         ("inquiry", "ListRequestTypes" | "GetRequestType") => Public,
         ("inquiry", "VerifyAnswer" | "ListAnswerSigningKeys") => Public,
@@ -147,6 +149,8 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         // The sandbox payment provider's pages: the payment id in the link is the secret.
         "GET /psp/pay" | "POST /psp/pay" => Public,
         "GET /api/v1/organizations" => SignedIn,
+        // Whose account is checked per object: an office reads its own only.
+        "GET /api/v1/organizations/{id}/account" => Only(&[Clerk, Authority, Admin, Service]),
         "GET /api/v1/answer-signing-keys" => Public,
         "GET /api/v1/answer-trust-list" | "GET /api/v1/answer-status-list" => Public,
         "GET /verify/offline" => Public,
@@ -155,6 +159,7 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "POST /api/v1/inquiries/{id}/answer/revoke" => Only(STAFF),
         "POST /api/v1/inquiries/{id}/representation/decision" => Only(STAFF),
         "POST /api/v1/inquiries" => Only(&[Citizen, OtherCitizen]),
+        "POST /api/v1/inquiries/on-behalf" => Only(&[Authority]),
         r if r.contains(" /api/v1/inquiries") => SignedIn,
         _ => return None,
     })

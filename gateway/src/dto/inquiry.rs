@@ -563,6 +563,17 @@ pub struct ListInquiriesQuery {
     /// to its account).
     #[serde(default)]
     pub letter_organization_id: Option<String>,
+    /// Only inquiries whose letter has this number, as written on the letter.
+    #[serde(default)]
+    pub letter_number: Option<String>,
+    /// Only inquiries created at or after this instant (RFC 3339).
+    #[serde(default)]
+    #[param(format = DateTime)]
+    pub created_after: Option<String>,
+    /// Only inquiries created before this instant (RFC 3339).
+    #[serde(default)]
+    #[param(format = DateTime)]
+    pub created_before: Option<String>,
     /// Page size (default chosen by the service).
     #[serde(default)]
     pub page_size: Option<i32>,

@@ -11,6 +11,7 @@ mod common;
 mod fees;
 mod identity;
 pub mod inquiry;
+pub mod institution;
 mod property;
 pub mod representation;
 

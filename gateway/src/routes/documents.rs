@@ -59,6 +59,8 @@ pub struct Document {
     pub page_count: i32,
     /// Uploaded (RFC 3339).
     pub created_at: Option<String>,
+    /// The inquiry an office uploaded it for, on behalf of its applicant; empty otherwise.
+    pub inquiry_id: String,
 }
 
 impl From<pb::Document> for Document {
@@ -74,6 +76,7 @@ impl From<pb::Document> for Document {
             height_px: d.height_px,
             page_count: d.page_count,
             created_at: instant(d.created_at),
+            inquiry_id: d.inquiry_id,
         }
     }
 }
@@ -84,6 +87,9 @@ impl From<pb::Document> for Document {
 pub struct UploadForm {
     /// `national_id_card`, `ownership_deed`, `authority_letter`, `power_of_attorney` or `other`; before `file`.
     kind: String,
+    /// Optional, before `file`: an office filing on behalf of an applicant names the
+    /// inquiry; the document is then the applicant's, and only that inquiry may attach it.
+    inquiry_id: Option<String>,
     /// The file (PDF, JPEG or PNG).
     #[schema(format = Binary, content_media_type = "application/octet-stream")]
     file: Vec<u8>,
@@ -167,6 +173,7 @@ pub async fn upload(
     let limit = state.settings.upload_body_limit_bytes;
     let multipart_error = move |e| multipart_error(e, limit);
     let mut kind = None;
+    let mut inquiry_id = String::new();
     let mut field = loop {
         let Some(field) = multipart.next_field().await.map_err(multipart_error)? else {
             return Err(errors::upload_file_missing());
@@ -178,6 +185,9 @@ pub async fn upload(
                     pb::DocumentKind::from_str_name(n).map(|v| v as i32)
                 })?);
             }
+            Some("inquiry_id") => {
+                inquiry_id = field.text().await.map_err(multipart_error)?;
+            }
             Some("file") => break field,
             _ => {}
         }
@@ -187,6 +197,7 @@ pub async fn upload(
         kind,
         original_filename: field.file_name().unwrap_or_default().to_owned(),
         declared_content_type: field.content_type().unwrap_or_default().to_owned(),
+        inquiry_id,
         ..Default::default()
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<pb::UploadDocumentRequest>(4);

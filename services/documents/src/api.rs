@@ -67,6 +67,8 @@ pub fn to_proto(doc: &DocumentRow) -> pb::Document {
         page_count: i32::try_from(doc.page_count).unwrap_or(i32::MAX),
         created_at: Some(timestamp(doc.created_at_micros)),
         uploaded_by_account_id: doc.uploaded_by_account_id.clone(),
+        inquiry_id: doc.inquiry_id.clone(),
+        organization_id: doc.organization_id.clone(),
     }
 }
 
@@ -79,6 +81,7 @@ fn upload_metadata(meta: pb::UploadMetadata) -> UploadMetadata {
         expected_sha256: meta.expected_sha256,
         declared_size_bytes: meta.declared_size_bytes,
         client_request_id: meta.client_request_id,
+        inquiry_id: meta.inquiry_id,
     }
 }
 

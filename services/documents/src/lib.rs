@@ -26,6 +26,7 @@ use estelam_runtime::host::ServiceContext;
 
 pub mod api;
 pub mod errors;
+pub mod inquiries;
 pub mod inspect;
 mod metrics;
 pub mod names;
@@ -78,6 +79,7 @@ impl Documents {
             ctx.db.clone(),
             blobs.clone(),
             ctx.settings.documents.clone(),
+            inquiries::Inquiries::grpc(&ctx.settings)?,
         ));
         Ok(Self { api, blobs })
     }

@@ -45,8 +45,11 @@ mod roles {
     pub const RECONCILE: &[Role] = &[Role::Admin, Role::Service];
     /// ChargeAccount: the inquiry service charges an authority's inquiry fee.
     pub const CHARGE_ACCOUNT: &[Role] = &[Role::Service];
-    /// GetAccountStatement: the inquiry service for the authority, or staff.
-    pub const ACCOUNT_READ: &[Role] = &[Role::Service, Role::Clerk, Role::Admin];
+    /// GetAccountStatement: the inquiry service for the authority, or staff; and an
+    /// organisation's users and clients, for their own organisation's account only.
+    pub const ACCOUNT_READ: &[Role] = &[Role::Service, Role::Clerk, Role::Admin, Role::Authority];
+    /// GetAccountStatement of any account: all but an organisation's own people.
+    pub const ANY_ACCOUNT_READ: &[Role] = &[Role::Service, Role::Clerk, Role::Admin];
     /// GetClearance: the inquiry service, or staff.
     pub const CLEARANCE: &[Role] = &[Role::Service, Role::Clerk, Role::Admin];
 }
@@ -306,6 +309,7 @@ fn charge_to_pb(c: &AccountCharge) -> pb::AccountCharge {
         description: text(&c.description_fa, &c.description_en),
         tariff_id: c.tariff_id.clone(),
         charged_at: Some(timestamp(c.charged_at_us)),
+        reversed_at: (c.reversed_at_us != 0).then(|| timestamp(c.reversed_at_us)),
     }
 }
 
@@ -631,7 +635,15 @@ impl FeeService for Api {
         request: Request<pb::GetAccountStatementRequest>,
     ) -> Result<Response<pb::GetAccountStatementResponse>, Status> {
         allow(&request, roles::ACCOUNT_READ)?;
+        let caller = caller(&request)?;
         let r = request.get_ref();
+        // An office reads its own organisation's account; any other is answered as missing,
+        // so an office learns nothing of another's.
+        if !caller.has_any(roles::ANY_ACCOUNT_READ)
+            && caller.organization.as_deref().map(str::trim) != Some(r.account_id.trim())
+        {
+            return Err(ServiceError::not_found("حساب", "The account").into());
+        }
         let (page, balance) = self
             .fees
             .account_statement(&r.account_id, r.page_size, &r.page_token)
@@ -640,6 +652,24 @@ impl FeeService for Api {
             charges: page.items.iter().map(charge_to_pb).collect(),
             balance_rials: balance,
             next_page_token: page.next_page_token,
+        }))
+    }
+
+    async fn reverse_account_charge(
+        &self,
+        request: Request<pb::ReverseAccountChargeRequest>,
+    ) -> Result<Response<pb::ReverseAccountChargeResponse>, Status> {
+        allow(&request, roles::CHARGE_ACCOUNT)?;
+        let reversed = self
+            .fees
+            .reverse_charge(&request.get_ref().inquiry_id)
+            .await?;
+        Ok(Response::new(match reversed {
+            Some((charge, balance)) => pb::ReverseAccountChargeResponse {
+                charge: Some(charge_to_pb(&charge)),
+                balance_rials: balance,
+            },
+            None => pb::ReverseAccountChargeResponse::default(),
         }))
     }
 }

@@ -240,6 +240,14 @@ impl Inquiry {
         }
     }
 
+    /// The number of the letter recorded at step 5a, or "" before it.
+    pub fn letter_number(&self) -> &str {
+        self.letter
+            .as_ref()
+            .map(|l| l.letter_number.as_str())
+            .unwrap_or("")
+    }
+
     /// The organisation the letter (step 5a) names, or empty: the office the answer is
     /// addressed to, which may follow the inquiry even when a citizen filed it.
     pub fn letter_organization_id(&self) -> &str {

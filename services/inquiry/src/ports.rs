@@ -100,6 +100,8 @@ pub trait FeesPort: Send + Sync {
         &self,
         request: fpb::ChargeAccountRequest,
     ) -> Result<fpb::AccountCharge, ServiceError>;
+    /// Reverses the charge taken for an inquiry, if any (once; asking again is harmless).
+    async fn reverse_account_charge(&self, inquiry_id: &str) -> Result<(), ServiceError>;
 }
 
 /// Identity, as the engine uses it.
@@ -384,6 +386,24 @@ impl FeesPort for GrpcFees {
         .into_inner()
         .charge
         .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("fees returned no charge")))
+    }
+
+    async fn reverse_account_charge(&self, inquiry_id: &str) -> Result<(), ServiceError> {
+        let token = self.bearer.bearer().await?;
+        // Reversing is idempotent in fees: a retry finds the charge reversed already.
+        retry_idempotent(|| {
+            let mut c = self.client.clone();
+            let req = outgoing(
+                fpb::ReverseAccountChargeRequest {
+                    inquiry_id: inquiry_id.to_owned(),
+                },
+                Some(&token),
+            );
+            async move { c.reverse_account_charge(req).await }
+        })
+        .await
+        .map_err(|s| dependency("fees", &s))?;
+        Ok(())
     }
 }
 

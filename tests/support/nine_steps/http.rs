@@ -299,6 +299,20 @@ impl<'a> Filing<'a> {
         })
     }
 
+    /// A draft someone has already opened (an office, on a citizen's behalf; `inquiry` as
+    /// the route answered it), ready for step 3.
+    pub fn resume(applicant: &'a Applicant, request_type: &Value, inquiry: Value) -> Self {
+        Self {
+            applicant,
+            request_type: request_type.clone(),
+            id: inquiry["inquiry_id"]
+                .as_str()
+                .expect("the inquiry's id")
+                .to_owned(),
+            inquiry,
+        }
+    }
+
     /// Step 3: a new inquiry of `request_type` with every undertaking accepted.
     pub async fn open(applicant: &'a Applicant, request_type: &Value) -> Self {
         let mut filing = Self::create(applicant, request_type)

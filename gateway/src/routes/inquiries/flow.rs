@@ -106,6 +106,9 @@ pub async fn list_inquiries(
                 request_type_code: q.request_type_code.unwrap_or_default(),
                 renovation_code: q.renovation_code.unwrap_or_default(),
                 letter_organization_id: q.letter_organization_id.unwrap_or_default(),
+                letter_number: q.letter_number.unwrap_or_default(),
+                created_after: rfc3339("created_after", q.created_after.as_deref())?,
+                created_before: rfc3339("created_before", q.created_before.as_deref())?,
                 page_size: q.page_size.unwrap_or_default(),
                 page_token: q.page_token.unwrap_or_default(),
                 ..Default::default()
@@ -118,6 +121,17 @@ pub async fn list_inquiries(
         inquiries: r.inquiries.into_iter().map(Into::into).collect(),
         next_page_token: r.next_page_token,
     }))
+}
+
+/// An RFC 3339 instant of the query string, or a 400 naming `field`.
+fn rfc3339(field: &str, value: Option<&str>) -> Result<Option<prost_types::Timestamp>, ApiError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v
+            .parse::<prost_types::Timestamp>()
+            .map(Some)
+            .map_err(|_| errors::query_parameter_invalid(field, "not an RFC 3339 date-time")),
+    }
 }
 
 /// One inquiry (only its applicant, its filer, the office its letter names and clerks see

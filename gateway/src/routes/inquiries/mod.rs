@@ -7,6 +7,7 @@
 
 pub mod answers;
 pub mod flow;
+pub mod institution;
 pub mod payment;
 pub mod representation;
 
@@ -43,6 +44,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(answers::get_answer_pdf))
         .routes(routes!(answers::verify_answer))
         .routes(routes!(representation::decide_representation))
+        .routes(routes!(institution::file_on_behalf))
+        .routes(routes!(institution::cancel))
+        .routes(routes!(institution::bulk_status))
+        .routes(routes!(institution::account_statement))
 }
 
 /// An answer of the inquiry service whose whole content, for the HTTP route, is the
@@ -70,6 +75,8 @@ carries_inquiry!(
     pb::AttachDocumentsResponse,
     pb::SetApplicantResponse,
     pb::DecideRepresentationResponse,
+    pb::FileInquiryOnBehalfResponse,
+    pb::CancelInquiryResponse,
 );
 
 /// Makes one call (`rpc`) of the inquiry service with the caller's token and answers the

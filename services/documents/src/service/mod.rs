@@ -9,7 +9,11 @@
 //! * read a document: its owner, clerks and admins, and services (role `service`; the
 //!   inquiry service reads the documents attached to an inquiry and checks that attachment
 //!   itself). Anyone else gets the same `NOT_FOUND` as for an id that does not exist.
-//! * upload for oneself: anyone logged in; for another owner: clerks, admins and services.
+//! * upload for oneself: anyone logged in; for another owner: clerks, admins and services;
+//!   and a user or API client of an organisation for the applicant of an inquiry that
+//!   organisation filed on their behalf, naming the inquiry (the document is the
+//!   applicant's, names the inquiry and the organisation, and that organisation's users and
+//!   clients may read it back; any other organisation is told the inquiry does not exist).
 //! * list documents or see the quota of another owner: clerks, admins and services.
 
 pub mod download;
@@ -26,6 +30,7 @@ use estelam_runtime::error::ServiceError;
 use tonic::Status;
 
 use crate::errors;
+use crate::inquiries::Inquiries;
 use crate::inspect::Limits;
 use crate::storage::{Blobs, StorageError};
 use crate::store::{self, DocumentRow};
@@ -39,6 +44,17 @@ pub struct Archive {
     db: Database,
     blobs: Blobs,
     settings: Arc<DocumentsSettings>,
+    inquiries: Inquiries,
+}
+
+/// For an upload on behalf of an applicant: the inquiry it is for and the organisation
+/// that uploaded it; both empty for anyone's own upload.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OnBehalf {
+    /// The inquiry the document is uploaded for.
+    pub inquiry_id: String,
+    /// The uploading organisation.
+    pub organization_id: String,
 }
 
 impl std::fmt::Debug for Archive {
@@ -49,11 +65,17 @@ impl std::fmt::Debug for Archive {
 
 impl Archive {
     /// The service over its store, content store and settings.
-    pub fn new(db: Database, blobs: Blobs, settings: DocumentsSettings) -> Self {
+    pub fn new(
+        db: Database,
+        blobs: Blobs,
+        settings: DocumentsSettings,
+        inquiries: Inquiries,
+    ) -> Self {
         Self {
             db,
             blobs,
             settings: Arc::new(settings),
+            inquiries,
         }
     }
 
@@ -83,6 +105,37 @@ impl Archive {
         parse_account_id(named)
     }
 
+    /// Whose document an upload naming `inquiry_id` is, and what it records of the office:
+    /// the caller must act for the organisation that filed that inquiry (an office's user
+    /// or API client); anyone else, and an inquiry that does not exist, get the same
+    /// `NOT_FOUND`, so no one learns which inquiries exist.
+    pub async fn owner_for_inquiry(
+        &self,
+        caller: &Caller,
+        inquiry_id: &str,
+    ) -> Result<(String, OnBehalf), ServiceError> {
+        let not_found = || ServiceError::not_found("استعلام", "The inquiry");
+        let organization = caller
+            .organization
+            .as_deref()
+            .filter(|o| caller.has(Role::Authority) && !o.is_empty())
+            .ok_or_else(not_found)?;
+        let filing = self
+            .inquiries
+            .filing(inquiry_id.trim())
+            .await?
+            .filter(|f| f.filed_by_organization_id == organization)
+            .ok_or_else(not_found)?;
+        let owner = parse_account_id(&filing.applicant_account_id)?;
+        Ok((
+            owner,
+            OnBehalf {
+                inquiry_id: filing.inquiry_id,
+                organization_id: organization.to_owned(),
+            },
+        ))
+    }
+
     /// Loads a document the caller may read; anything else is the same `NotFound`.
     pub async fn readable(&self, caller: &Caller, id: &str) -> Result<DocumentRow, ServiceError> {
         if uuid::Uuid::parse_str(id).is_err() {
@@ -95,9 +148,13 @@ impl Archive {
     }
 }
 
-/// True when `caller` may read `doc`.
+/// True when `caller` may read `doc`: its owner, staff and services, and the users and
+/// clients of the organisation that uploaded it on the owner's behalf.
 pub fn may_read(caller: &Caller, doc: &DocumentRow) -> bool {
-    caller.subject == doc.owner_account_id || caller.has_any(&STAFF_OR_SERVICE)
+    let uploading_office = !doc.organization_id.is_empty()
+        && caller.has(Role::Authority)
+        && caller.organization.as_deref() == Some(doc.organization_id.as_str());
+    caller.subject == doc.owner_account_id || caller.has_any(&STAFF_OR_SERVICE) || uploading_office
 }
 
 fn parse_account_id(id: &str) -> Result<String, ServiceError> {
@@ -142,6 +199,8 @@ mod tests {
             created_at_micros: 0,
             uploaded_by_account_id: owner.into(),
             client_request_id: None,
+            inquiry_id: String::new(),
+            organization_id: String::new(),
         }
     }
 
@@ -153,6 +212,23 @@ mod tests {
         for role in STAFF_OR_SERVICE {
             assert!(may_read(&caller("clerk", &[role]), &d), "{role:?}");
         }
+    }
+
+    #[test]
+    fn the_uploading_office_reads_what_it_uploaded_for_the_owner_and_no_other_office() {
+        let mut d = doc("owner");
+        d.inquiry_id = "inquiry".into();
+        d.organization_id = "office-a".into();
+        let office = |org: &str| Caller {
+            organization: Some(org.into()),
+            ..caller("desk", &[Role::Authority])
+        };
+        assert!(may_read(&office("office-a"), &d));
+        assert!(!may_read(&office("office-b"), &d));
+        assert!(may_read(&caller("owner", &[Role::Citizen]), &d));
+        assert!(!may_read(&caller("stranger", &[Role::Citizen]), &d));
+        // An office's own document, uploaded for nobody, is its uploader's alone.
+        assert!(!may_read(&office("office-a"), &doc("owner")));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use futures::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use tonic::Status;
 
-use super::{Archive, storage_error};
+use super::{Archive, OnBehalf, storage_error};
 use crate::errors;
 use crate::inspect::{Claims, FileType, Inspection, Inspector, strip_metadata};
 use crate::metrics;
@@ -39,6 +39,8 @@ pub struct UploadMetadata {
     pub declared_size_bytes: i64,
     /// The uploader's idempotency key; may be empty.
     pub client_request_id: String,
+    /// The inquiry an office uploads for, filing on behalf of its applicant; may be empty.
+    pub inquiry_id: String,
 }
 
 /// What to do with an upload once its metadata is checked.
@@ -59,6 +61,7 @@ struct Upload {
     declared_size: u64,
     expected_sha256: String,
     client_request_id: Option<String>,
+    on_behalf: OnBehalf,
 }
 
 impl Archive {
@@ -82,7 +85,14 @@ impl Archive {
 
     /// Validates the metadata and decides what the upload is.
     async fn plan(&self, caller: &Caller, meta: UploadMetadata) -> Result<Plan, ServiceError> {
-        let owner = self.owner_for(caller, &meta.owner_account_id)?;
+        let (owner, on_behalf) = if meta.inquiry_id.trim().is_empty() {
+            (
+                self.owner_for(caller, &meta.owner_account_id)?,
+                OnBehalf::default(),
+            )
+        } else {
+            self.owner_for_inquiry(caller, &meta.inquiry_id).await?
+        };
         let kind = meta.kind.ok_or_else(errors::document_kind_required)?;
         let filename =
             names::clean_filename(&meta.original_filename).ok_or_else(errors::filename_required)?;
@@ -140,6 +150,7 @@ impl Archive {
             declared_size,
             expected_sha256,
             client_request_id: (!client_request_id.is_empty()).then_some(client_request_id),
+            on_behalf,
         }))
     }
 
@@ -275,6 +286,8 @@ impl Upload {
             created_at_micros: db::now_micros(),
             uploaded_by_account_id: self.uploader,
             client_request_id: self.client_request_id,
+            inquiry_id: self.on_behalf.inquiry_id,
+            organization_id: self.on_behalf.organization_id,
         }
     }
 }

@@ -34,10 +34,14 @@ pub struct DocumentRow {
     pub uploaded_by_account_id: String,
     /// The uploader's idempotency key.
     pub client_request_id: Option<String>,
+    /// The inquiry an office uploaded it for, filing on behalf of the owner; empty otherwise.
+    pub inquiry_id: String,
+    /// The organisation that uploaded it on behalf of the owner; empty otherwise.
+    pub organization_id: String,
 }
 
 const COLUMNS: &str = "id, owner_account_id, kind, original_filename, content_type, size_bytes, sha256, \
-     width_px, height_px, page_count, created_at_micros, uploaded_by_account_id, client_request_id";
+     width_px, height_px, page_count, created_at_micros, uploaded_by_account_id, client_request_id, inquiry_id, organization_id";
 
 fn from_row(row: &AnyRow) -> Result<DocumentRow, sqlx::Error> {
     Ok(DocumentRow {
@@ -54,6 +58,8 @@ fn from_row(row: &AnyRow) -> Result<DocumentRow, sqlx::Error> {
         created_at_micros: row.try_get("created_at_micros")?,
         uploaded_by_account_id: row.try_get("uploaded_by_account_id")?,
         client_request_id: row.try_get("client_request_id")?,
+        inquiry_id: row.try_get("inquiry_id")?,
+        organization_id: row.try_get("organization_id")?,
     })
 }
 
@@ -63,8 +69,9 @@ pub async fn insert(
     doc: &DocumentRow,
 ) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO documents (id, owner_account_id, kind, original_filename, content_type, size_bytes, \
-         sha256, width_px, height_px, page_count, created_at_micros, uploaded_by_account_id, client_request_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+         sha256, width_px, height_px, page_count, created_at_micros, uploaded_by_account_id, client_request_id, \
+         inquiry_id, organization_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
     sqlx::query(sql)
         .bind(&doc.id)
         .bind(&doc.owner_account_id)
@@ -79,6 +86,8 @@ pub async fn insert(
         .bind(doc.created_at_micros)
         .bind(&doc.uploaded_by_account_id)
         .bind(doc.client_request_id.as_deref())
+        .bind(&doc.inquiry_id)
+        .bind(&doc.organization_id)
         .execute(&mut **tx)
         .await?;
     Ok(())

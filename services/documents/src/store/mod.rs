@@ -27,6 +27,8 @@ mod tests {
             created_at_micros: estelam_runtime::db::now_micros(),
             uploaded_by_account_id: owner.into(),
             client_request_id: n.is_multiple_of(2).then(|| format!("req-{n}")),
+            inquiry_id: String::new(),
+            organization_id: String::new(),
         }
     }
 

@@ -62,6 +62,7 @@ impl Fees {
             tariff_id: line.tariff_id,
             actor_id: actor.to_owned(),
             charged_at_us: now,
+            reversed_at_us: 0,
         };
         let mut conn = self.conn().await?;
         accounts::insert_charge(&mut conn, &charge).await?;
@@ -71,6 +72,29 @@ impl Fees {
             .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("account charge vanished")))?;
         let balance = accounts::balance(&mut conn, &stored.account_id).await?;
         Ok((stored, balance))
+    }
+
+    /// Reverses the charge taken for `inquiry_id`, once: returns it (marked) and the account's
+    /// balance after it, or `None` when the inquiry was never charged. The inquiry service
+    /// asks when an inquiry whose fee went on account is cancelled before its answer.
+    pub async fn reverse_charge(
+        &self,
+        inquiry_id: &str,
+    ) -> Result<Option<(AccountCharge, i64)>, ServiceError> {
+        let inquiry_id = inquiry_id.trim();
+        if inquiry_id.is_empty() {
+            return Err(errors::inquiry_required());
+        }
+        let now = self.now_us();
+        let mut conn = self.conn().await?;
+        if accounts::reverse_charge(&mut conn, inquiry_id, now).await? {
+            tracing::info!(inquiry = %inquiry_id, "account charge reversed");
+        }
+        let Some(charge) = accounts::charge_for_inquiry(&mut conn, inquiry_id).await? else {
+            return Ok(None);
+        };
+        let balance = accounts::balance(&mut conn, &charge.account_id).await?;
+        Ok(Some((charge, balance)))
     }
 
     /// A page of an authority account's charges, newest first, and the account's balance.

@@ -29,10 +29,12 @@ pub struct AccountCharge {
     pub actor_id: String,
     /// When, µs; with the id, the statement's order and its page key.
     pub charged_at_us: i64,
+    /// When it was reversed (its inquiry cancelled), µs; 0 while it stands.
+    pub reversed_at_us: i64,
 }
 
 const COLUMNS: &str = "charge_id, account_id, inquiry_id, request_type_code, renovation_code, \
-    amount, description_fa, description_en, tariff_id, actor_id, charged_at_us";
+    amount, description_fa, description_en, tariff_id, actor_id, charged_at_us, reversed_at_us";
 
 fn charge_from(r: &AnyRow) -> Result<AccountCharge, sqlx::Error> {
     Ok(AccountCharge {
@@ -47,6 +49,7 @@ fn charge_from(r: &AnyRow) -> Result<AccountCharge, sqlx::Error> {
         tariff_id: r.try_get("tariff_id")?,
         actor_id: r.try_get("actor_id")?,
         charged_at_us: r.try_get("charged_at_us")?,
+        reversed_at_us: r.try_get("reversed_at_us")?,
     })
 }
 
@@ -71,7 +74,7 @@ pub async fn insert_charge(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO account_charges ({COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (inquiry_id) DO NOTHING"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (inquiry_id) DO NOTHING"
     )))
     .bind(&c.charge_id)
     .bind(&c.account_id)
@@ -84,6 +87,7 @@ pub async fn insert_charge(
     .bind(&c.tariff_id)
     .bind(&c.actor_id)
     .bind(c.charged_at_us)
+    .bind(c.reversed_at_us)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -135,10 +139,28 @@ pub async fn charges(
     rows.iter().map(charge_from).collect()
 }
 
-/// The sum of an account's charges (0 for none): what the authority owes for its inquiries.
+/// Marks the charge for `inquiry_id` reversed at `at_us`, unless it is already (a second
+/// reversal keeps the first time); `false` when nothing changed.
+pub async fn reverse_charge(
+    conn: &mut AnyConnection,
+    inquiry_id: &str,
+    at_us: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE account_charges SET reversed_at_us = $2 WHERE inquiry_id = $1 AND reversed_at_us = 0",
+    )
+    .bind(inquiry_id)
+    .bind(at_us)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The sum of an account's standing charges (0 for none): what the authority owes for its
+/// inquiries; reversed charges do not count.
 pub async fn balance(conn: &mut AnyConnection, account_id: &str) -> Result<i64, sqlx::Error> {
     let sum: Option<i64> = sqlx::query_scalar(
-        "SELECT CAST(SUM(amount) AS BIGINT) FROM account_charges WHERE account_id = $1",
+        "SELECT CAST(SUM(amount) AS BIGINT) FROM account_charges WHERE account_id = $1 AND reversed_at_us = 0",
     )
     .bind(account_id)
     .fetch_one(conn)

@@ -62,17 +62,7 @@ impl Engine {
             signing_key_id: row.signing_key_id.clone(),
             signature_algorithm: answer::ALGORITHM.into(),
             status: status_of(row, now_micros()) as i32,
-            revocation: row.revoked_at_us.map(|at| pb::Revocation {
-                reason: row.revoked_reason.clone().unwrap_or_default(),
-                revoked: Some(
-                    Stamp {
-                        actor: row.revoked_by.clone().unwrap_or_default(),
-                        name: String::new(),
-                        at_us: at,
-                    }
-                    .to_proto(),
-                ),
-            }),
+            revocation: revocation_of(row),
         })
     }
 
@@ -258,6 +248,21 @@ impl Engine {
     }
 }
 
-fn status_of(row: &AnswerRow, now_us: i64) -> pb::AnswerStatus {
+/// Why and when `row` was revoked, if it was.
+pub(crate) fn revocation_of(row: &AnswerRow) -> Option<pb::Revocation> {
+    row.revoked_at_us.map(|at| pb::Revocation {
+        reason: row.revoked_reason.clone().unwrap_or_default(),
+        revoked: Some(
+            Stamp {
+                actor: row.revoked_by.clone().unwrap_or_default(),
+                name: String::new(),
+                at_us: at,
+            }
+            .to_proto(),
+        ),
+    })
+}
+
+pub(crate) fn status_of(row: &AnswerRow, now_us: i64) -> pb::AnswerStatus {
     answer::status(row.revoked_at_us.is_some(), row.valid_until_us, now_us)
 }

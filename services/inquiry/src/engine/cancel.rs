@@ -1,4 +1,5 @@
-//! Cancelling an inquiry before it is finished: the applicant or filer, or a clerk.
+//! Cancelling an inquiry before it is finished: the applicant or filer, or a clerk. A fee
+//! charged to the filing organisation's account is reversed.
 
 use estelam_domain::clean_text;
 use estelam_proto::inquiry::v1 as pb;
@@ -34,6 +35,14 @@ impl Engine {
                 }
                 if !workflow::may_cancel(inq.state) {
                     return Err(errors::refused(&Refusal::NotEditable(inq.state)));
+                }
+                // The fee went on the filing organisation's account at submission; a
+                // cancelled inquiry gets no answer, so the office does not pay for it. The
+                // reversal comes first and is idempotent: if fees cannot be reached the
+                // cancellation fails and is retried whole, rather than leaving a
+                // cancelled inquiry charged.
+                if inq.authority_fee.is_some() {
+                    self.ports.fees.reverse_account_charge(&inq.id).await?;
                 }
                 inq.transition(
                     State::Cancelled,

@@ -1,14 +1,16 @@
 //! Reading inquiries: one by id or number, lists in pages, and the bulk status an
 //! authority's software polls.
 
-use estelam_domain::{CheckCode, CodeKind, NationalCode, RenovationCode};
+use estelam_domain::{CheckCode, CodeKind, NationalCode, RenovationCode, clean_text};
 use estelam_proto::inquiry::v1 as pb;
 use estelam_runtime::auth::{Caller, Role};
+use estelam_runtime::db::now_micros;
 use estelam_runtime::error::ServiceError;
 use estelam_runtime::paging::{PageSizes, Paging};
 use estelam_runtime::time::{micros_of_field, timestamp};
 
 use super::Engine;
+use super::answers::{revocation_of, status_of};
 use crate::access::may_see;
 use crate::errors;
 use crate::model::Inquiry;
@@ -63,6 +65,12 @@ impl Engine {
             },
             ..Default::default()
         };
+        if !req.letter_number.trim().is_empty() {
+            // Cleaned as the letter step stores it, so the number as written finds it.
+            let number = clean_text(errors::LETTER_NUMBER, &req.letter_number)
+                .map_err(errors::text_refused)?;
+            f.letter_number = estelam_domain::normalize_digits(&number);
+        }
         if !req.renovation_code.trim().is_empty() {
             f.renovation_code = RenovationCode::parse(&req.renovation_code)
                 .map_err(|e| errors::renovation_code_invalid(&e))?
@@ -134,6 +142,12 @@ impl Engine {
                     .filter(|i| may_see(caller, i)),
                 Err(_) => None,
             };
+            // The answer's own status beside the inquiry's state: a revoked or expired
+            // answer leaves the inquiry ISSUED.
+            let answer = match &found {
+                Some(i) if i.state == State::Issued => store::answer(&mut conn, &i.id).await?,
+                _ => None,
+            };
             out.push(match found {
                 Some(i) => pb::InquiryStatusEntry {
                     inquiry_number: i.number.clone(),
@@ -143,6 +157,11 @@ impl Engine {
                     state_reason: i.state_reason.as_ref().map(Text::to_proto),
                     updated_at: Some(timestamp(i.updated_at_us)),
                     verification_code: i.verification_code.clone(),
+                    answer_status: answer.as_ref().map_or(pb::AnswerStatus::Unspecified, |a| {
+                        status_of(a, now_micros())
+                    }) as i32,
+                    answer_revocation: answer.as_ref().and_then(revocation_of),
+                    answer_valid_until: answer.as_ref().map(|a| timestamp(a.valid_until_us)),
                 },
                 None => pb::InquiryStatusEntry {
                     inquiry_number: canonical,
@@ -159,7 +178,7 @@ impl Engine {
 /// was issued for.
 fn filter_key(f: &ListFilter) -> String {
     format!(
-        "inquiries|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+        "inquiries|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
         f.states_csv,
         f.request_type_code,
         f.renovation_code,
@@ -169,7 +188,8 @@ fn filter_key(f: &ListFilter) -> String {
         f.account_id,
         f.visible_to_organization_id,
         f.created_after_us,
-        f.created_before_us
+        f.created_before_us,
+        f.letter_number
     )
 }
 

@@ -400,9 +400,14 @@ impl Engine {
         let mut attached = Vec::new();
         for id in &ids {
             let doc = self.ports.documents.get_document_info(id).await?;
-            // Only the applicant's own uploads: a document id alone grants nothing.
+            // Only the applicant's own uploads: a document id alone grants nothing. One an
+            // office uploaded for the applicant names the inquiry it is for, and only that
+            // inquiry takes it.
             let doc = doc
-                .filter(|d| d.owner_account_id == inq.applicant_account_id)
+                .filter(|d| {
+                    d.owner_account_id == inq.applicant_account_id
+                        && (d.inquiry_id.is_empty() || d.inquiry_id == inq.id)
+                })
                 .ok_or_else(|| errors::document_not_found(id))?;
             attached.push(Attached {
                 document_id: doc.document_id.clone(),

@@ -27,8 +27,8 @@ pub async fn insert_inquiry(conn: &mut AnyConnection, inq: &Inquiry) -> Result<(
         "INSERT INTO inquiries (id, inquiry_number, request_type_code, state, version, \
          applicant_account_id, filed_by_account_id, filed_by_organization_id, \
          applicant_national_code, renovation_code, bill_id, created_at_us, updated_at_us, \
-         expires_at_us, doc, letter_organization_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+         expires_at_us, doc, letter_organization_id, letter_number) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(&inq.id)
     .bind(&inq.number)
@@ -46,6 +46,7 @@ pub async fn insert_inquiry(conn: &mut AnyConnection, inq: &Inquiry) -> Result<(
     .bind(inq.expires_at_us)
     .bind(doc)
     .bind(inq.letter_organization_id())
+    .bind(inq.letter_number())
     .execute(conn)
     .await?;
     Ok(())
@@ -62,7 +63,7 @@ pub async fn update_inquiry(
     let done = sqlx::query(
         "UPDATE inquiries SET state = $1, version = $2, applicant_national_code = $3, \
          renovation_code = $4, bill_id = $5, updated_at_us = $6, expires_at_us = $7, doc = $8, \
-         letter_organization_id = $11 WHERE id = $9 AND version = $10",
+         letter_organization_id = $11, letter_number = $12 WHERE id = $9 AND version = $10",
     )
     .bind(inq.state.as_str())
     .bind(inq.version)
@@ -75,6 +76,7 @@ pub async fn update_inquiry(
     .bind(&inq.id)
     .bind(expected_version)
     .bind(inq.letter_organization_id())
+    .bind(inq.letter_number())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -160,6 +162,8 @@ pub struct ListFilter {
     pub created_after_us: i64,
     /// Created before, µs (i64::MAX for none).
     pub created_before_us: i64,
+    /// Only inquiries whose letter has this number (as stored: cleaned, Latin digits).
+    pub letter_number: String,
 }
 
 /// A page of inquiries, newest first, after the cursor `(created_at_us, id)`.
@@ -182,6 +186,7 @@ pub async fn list_inquiries(
          AND (created_at_us < $9 OR (created_at_us = $9 AND ($10 = '' OR id < $10))) \
          AND ($12 = '' OR letter_organization_id = $12) \
          AND ($13 = '' OR filed_by_organization_id = $13 OR letter_organization_id = $13) \
+         AND ($14 = '' OR letter_number = $14) \
          ORDER BY created_at_us DESC, id DESC LIMIT $11",
     )
     .bind(&f.states_csv)
@@ -197,6 +202,7 @@ pub async fn list_inquiries(
     .bind(limit)
     .bind(&f.letter_organization_id)
     .bind(&f.visible_to_organization_id)
+    .bind(&f.letter_number)
     .fetch_all(conn)
     .await?;
     rows.iter().map(row_to_inquiry).collect()

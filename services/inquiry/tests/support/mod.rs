@@ -436,6 +436,18 @@ fake_service! {
             });
             Ok(Response::new(fpb::ChargeAccountResponse { charge: Some(charge), balance_rials: FEE_RIALS }))
         }
+        async fn reverse_account_charge(&self, r: Request<fpb::ReverseAccountChargeRequest>) -> Result<Response<fpb::ReverseAccountChargeResponse>, Status> {
+            service_caller(&r)?;
+            self.0.log("Fees.ReverseAccountCharge");
+            let inquiry_id = r.into_inner().inquiry_id;
+            let charge = self.0.with(|w| {
+                w.account_charges.get_mut(&inquiry_id).map(|c| {
+                    c.reversed_at.get_or_insert_with(|| prost_types::Timestamp { seconds: 1, nanos: 0 });
+                    c.clone()
+                })
+            });
+            Ok(Response::new(fpb::ReverseAccountChargeResponse { charge, balance_rials: 0 }))
+        }
         async fn start_payment(&self, r: Request<fpb::StartPaymentRequest>) -> Result<Response<fpb::StartPaymentResponse>, Status> {
             service_caller(&r)?;
             self.0.log("Fees.StartPayment");
