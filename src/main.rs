@@ -186,7 +186,7 @@ async fn verify(args: &VerifyArgs) -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Run(cli.run));
-    let settings = Settings::load(cli.config.as_deref())?;
+    let mut settings = Settings::load(cli.config.as_deref())?;
     let process_name = match &command {
         Command::Run(_) => "estelam".to_owned(),
         Command::Bench { .. } => "estelam-bench".to_owned(),
@@ -200,6 +200,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let shutdown = estelam_runtime::shutdown::on_signal();
     match command {
         Command::Run(args) => {
+            // One machine, a developer's or a demo's: a webhook receiver on this machine
+            // over plain http is what one tries first. `serve` (production) keeps https and
+            // public addresses only unless configured.
+            settings.inquiry.webhooks.allow_http = true;
+            settings.inquiry.webhooks.allow_loopback = true;
             let addrs = match args.base_port {
                 Some(base) => SystemAddrs::from_base_port(base)?,
                 None => SystemAddrs::conventional(),

@@ -110,6 +110,18 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
         ("inquiry", "DecideRepresentation") => Only(STAFF),
         ("inquiry", "CreateInquiry") => Only(&[Citizen, OtherCitizen]),
         ("inquiry", "FileInquiryOnBehalf") => Only(&[Authority]),
+        // An organisation's users and clients manage their own organisation's webhooks (for
+        // another's, the endpoint is not found), the admin any organisation's.
+        (
+            "inquiry",
+            "CreateWebhookEndpoint"
+            | "ListWebhookEndpoints"
+            | "SetWebhookEndpointEnabled"
+            | "DeleteWebhookEndpoint"
+            | "RotateWebhookSecret"
+            | "ListWebhookDeliveries"
+            | "ReplayWebhookDeliveries",
+        ) => Only(&[Authority, Admin]),
         // Every caller reaches these; which inquiries each may see or change is checked per
         // object (see `other_citizens_objects_do_not_exist`).
         (
@@ -137,6 +149,7 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "POST /api/v1/organizations/{id}/clients"
         | "POST /api/v1/clients/{account_id}/rotate"
         | "POST /api/v1/clients/{account_id}/revoke" => Only(ADMIN),
+        r if r.contains(" /api/v1/organizations/{id}/webhooks") => Only(&[Authority, Admin]),
         "GET /api/v1/me" => SignedIn,
         "POST /api/v1/me/mobile/code" | "POST /api/v1/me/mobile/verify" => SignedIn,
         "POST /api/v1/me/password" => Only(PEOPLE),

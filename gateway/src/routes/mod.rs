@@ -21,6 +21,7 @@ pub mod organizations;
 pub mod parcels;
 pub mod psp;
 pub mod status;
+pub mod webhooks;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -43,4 +44,5 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(answer_keys::routes())
         .merge(certificate::routes())
         .merge(offline_page::routes())
+        .merge(webhooks::routes())
 }

@@ -309,4 +309,89 @@ impl InquiryService for Api {
             kid: self.engine.rotate_answer_signing_key(&who).await?,
         })
     }
+
+    // ---- webhooks (see crate::webhooks::manage) ----
+
+    async fn create_webhook_endpoint(
+        &self,
+        request: Request<pb::CreateWebhookEndpointRequest>,
+    ) -> R<pb::CreateWebhookEndpointResponse> {
+        let who = caller(&request)?.clone();
+        ok(self
+            .engine
+            .create_webhook_endpoint(&who, request.into_inner())
+            .await?)
+    }
+
+    async fn list_webhook_endpoints(
+        &self,
+        request: Request<pb::ListWebhookEndpointsRequest>,
+    ) -> R<pb::ListWebhookEndpointsResponse> {
+        let who = caller(&request)?.clone();
+        let endpoints = self
+            .engine
+            .list_webhook_endpoints(&who, &request.get_ref().organization_id)
+            .await?;
+        ok(pb::ListWebhookEndpointsResponse { endpoints })
+    }
+
+    async fn set_webhook_endpoint_enabled(
+        &self,
+        request: Request<pb::SetWebhookEndpointEnabledRequest>,
+    ) -> R<pb::SetWebhookEndpointEnabledResponse> {
+        let who = caller(&request)?.clone();
+        let endpoint = self
+            .engine
+            .set_webhook_endpoint_enabled(&who, request.get_ref())
+            .await?;
+        ok(pb::SetWebhookEndpointEnabledResponse {
+            endpoint: Some(endpoint),
+        })
+    }
+
+    async fn delete_webhook_endpoint(
+        &self,
+        request: Request<pb::DeleteWebhookEndpointRequest>,
+    ) -> R<pb::DeleteWebhookEndpointResponse> {
+        let who = caller(&request)?.clone();
+        self.engine
+            .delete_webhook_endpoint(&who, request.get_ref())
+            .await?;
+        ok(pb::DeleteWebhookEndpointResponse {})
+    }
+
+    async fn rotate_webhook_secret(
+        &self,
+        request: Request<pb::RotateWebhookSecretRequest>,
+    ) -> R<pb::RotateWebhookSecretResponse> {
+        let who = caller(&request)?.clone();
+        ok(self
+            .engine
+            .rotate_webhook_secret(&who, request.get_ref())
+            .await?)
+    }
+
+    async fn list_webhook_deliveries(
+        &self,
+        request: Request<pb::ListWebhookDeliveriesRequest>,
+    ) -> R<pb::ListWebhookDeliveriesResponse> {
+        let who = caller(&request)?.clone();
+        let deliveries = self
+            .engine
+            .list_webhook_deliveries(&who, request.get_ref())
+            .await?;
+        ok(pb::ListWebhookDeliveriesResponse { deliveries })
+    }
+
+    async fn replay_webhook_deliveries(
+        &self,
+        request: Request<pb::ReplayWebhookDeliveriesRequest>,
+    ) -> R<pb::ReplayWebhookDeliveriesResponse> {
+        let who = caller(&request)?.clone();
+        let replayed = self
+            .engine
+            .replay_webhook_deliveries(&who, request.get_ref())
+            .await?;
+        ok(pb::ReplayWebhookDeliveriesResponse { replayed })
+    }
 }

@@ -1,7 +1,8 @@
 //! The events the inquiry service takes part in: it consumes `fees.debt.cleared` (the
 //! payment that lets a waiting inquiry be issued) and publishes `inquiry.answer.issued`
 //! and `inquiry.answer.revoked` through its outbox, in the transaction that issues or
-//! revokes, and `inquiry.representation.changed` in the transaction that files an inquiry
+//! revokes, `inquiry.awaiting_payment` in Submit's when something is owed, and
+//! `inquiry.representation.changed` in the transaction that files an inquiry
 //! in an owner's name or decides its representation.
 
 use std::sync::Arc;
@@ -115,6 +116,7 @@ pub fn answer_issued(inq: &Inquiry, request_type_code: &str, row: &AnswerRow) ->
         organization_id: inq.filed_by_organization_id.clone(),
         issued_at: Some(timestamp(row.issued_at_us)),
         valid_until: Some(timestamp(row.valid_until_us)),
+        letter_organization_id: inq.letter_organization_id().to_owned(),
     };
     event(
         routing_keys::ANSWER_ISSUED,
@@ -138,10 +140,37 @@ pub fn answer_revoked(inq: &Inquiry, row: &AnswerRow, reason: &str, at_us: i64) 
         verification_code: row.verification_code.clone(),
         renovation_code: row.renovation_code.clone(),
         reason: reason.to_owned(),
+        organization_id: inq.filed_by_organization_id.clone(),
+        letter_organization_id: inq.letter_organization_id().to_owned(),
     };
     event(
         routing_keys::ANSWER_REVOKED,
         "estelam.events.v1.AnswerRevoked",
+        |id| {
+            let mut e = payload.clone();
+            e.event_id = id.to_owned();
+            e.encode_to_vec()
+        },
+    )
+}
+
+/// `inquiry.awaiting_payment`: Submit assessed something owed and the inquiry waits for
+/// its bill to be paid; the office that filed (or that the letter names) learns it without
+/// polling, and may pay or tell the applicant.
+pub fn awaiting_payment(inq: &Inquiry, at_us: i64) -> Event {
+    let payload = epb::InquiryAwaitingPayment {
+        event_id: String::new(),
+        occurred_at: Some(timestamp(at_us)),
+        inquiry_id: inq.id.clone(),
+        inquiry_number: inq.number.clone(),
+        bill_id: inq.bill_id.clone(),
+        amount_due_rials: inq.amount_due_rials,
+        organization_id: inq.filed_by_organization_id.clone(),
+        letter_organization_id: inq.letter_organization_id().to_owned(),
+    };
+    event(
+        routing_keys::AWAITING_PAYMENT,
+        "estelam.events.v1.InquiryAwaitingPayment",
         |id| {
             let mut e = payload.clone();
             e.event_id = id.to_owned();

@@ -16,6 +16,8 @@
 //! * [`model`]: the inquiry as stored; [`store`]: SQL, one file per aggregate.
 //! * [`events`]: `fees.debt.cleared` through the runtime inbox issues waiting answers;
 //!   the events the service publishes. [`metrics`]: submit → issue time.
+//! * [`webhooks`]: organisations' endpoints, and the signed, retried deliveries of the
+//!   events that concern them (Standard Webhooks), written with the events themselves.
 //! * [`render`]: the certificate as a printable, phone-friendly HTML page and as a PDF
 //!   (typst, Vazirmatn, the municipality's emblem, QR code);
 //!   [`key_seal`]: the signing keys encrypted at rest.
@@ -39,6 +41,7 @@ pub mod render;
 pub mod representation;
 pub mod request_types;
 pub mod store;
+pub mod webhooks;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -71,8 +74,8 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<GrpcServer> {
 }
 
 /// Builds the service over the given ports: prepares the store (seeded request types,
-/// signing key), subscribes to `fees.debt.cleared`, starts the outbox relay and the
-/// recovery sweep (one runs now), all stopping with `ctx.shutdown`.
+/// signing key), subscribes to `fees.debt.cleared`, starts the outbox relay, the webhook
+/// delivery worker and the recovery sweep (one runs now), all stopping with `ctx.shutdown`.
 pub async fn build_with(ctx: &ServiceContext, ports: Ports) -> anyhow::Result<GrpcServer> {
     metrics::register();
     let relay = ctx.start_outbox_relay();
@@ -110,6 +113,8 @@ pub async fn build_with(ctx: &ServiceContext, ports: Ports) -> anyhow::Result<Gr
         ctx.shutdown.clone(),
     )
     .await?;
+    let webhooks = std::sync::Arc::new(webhooks::worker::Worker::new(engine.clone())?);
+    tokio::spawn(webhooks.run(ctx.shutdown.clone()));
     tokio::spawn(engine.clone().run_recovery(
         Duration::from_secs(settings.recovery_interval_secs.max(1)),
         ctx.shutdown.clone(),

@@ -8,7 +8,6 @@ use estelam_proto::fees::v1 as fpb;
 use estelam_proto::inquiry::v1 as pb;
 use estelam_runtime::bus::Event;
 use estelam_runtime::error::ServiceError;
-use estelam_runtime::outbox;
 use sqlx::AnyConnection;
 
 use super::{Engine, system_stamp};
@@ -43,7 +42,7 @@ impl Engine {
                 self.issue(conn, inq, def, Some(&paid), &system_stamp())
                     .await?,
             ]),
-            None => Ok(Vec::new()),
+            None => Ok(vec![events::awaiting_payment(inq, by.at_us)]),
         }
     }
 
@@ -79,7 +78,7 @@ impl Engine {
         if !store::update_inquiry(conn, &inq, expected).await? {
             return Err(ServiceError::conflict());
         }
-        outbox::enqueue(conn, &event).await?;
+        self.publish(conn, &event).await?;
         Ok(Some(inq))
     }
 

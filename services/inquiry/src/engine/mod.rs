@@ -73,6 +73,8 @@ pub struct Engine {
     /// Request-type versions already read: a stored version never changes (an edit makes a
     /// new one), so each step of each inquiry need not read and parse it again.
     type_versions: Mutex<HashMap<(String, i64), RequestTypeDef>>,
+    /// Wakes the webhook worker after a commit that may have written deliveries.
+    webhook_wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Engine {
@@ -96,6 +98,7 @@ impl Engine {
             seal,
             letterhead: std::sync::Arc::new(letterhead),
             type_versions: Mutex::new(HashMap::new()),
+            webhook_wake: std::sync::Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -107,6 +110,11 @@ impl Engine {
     /// The store, for the event consumer, which runs its own transactions.
     pub fn db(&self) -> &Database {
         &self.db
+    }
+
+    /// The other services, as the engine reaches them.
+    pub fn ports(&self) -> &Ports {
+        &self.ports
     }
 
     /// The settings the engine was built with.
@@ -122,6 +130,24 @@ impl Engine {
         if let Some(r) = &self.relay {
             r.notify();
         }
+        self.webhook_wake.notify_one();
+    }
+
+    /// What wakes the webhook worker (see [`crate::webhooks::worker`]).
+    pub fn webhook_wake(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.webhook_wake.clone()
+    }
+
+    /// Enqueues `event` on the outbox and the webhook deliveries it owes, in the caller's
+    /// transaction: both exist exactly when the change commits.
+    pub(crate) async fn publish(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        event: &estelam_runtime::bus::Event,
+    ) -> Result<(), ServiceError> {
+        estelam_runtime::outbox::enqueue(&mut *conn, event).await?;
+        crate::webhooks::enqueue(conn, event, &self.settings.public_base_url).await?;
+        Ok(())
     }
 
     /// How long an unfinished (or unpaid) inquiry is kept before the sweep expires it.

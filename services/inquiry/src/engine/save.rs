@@ -4,7 +4,6 @@
 
 use estelam_runtime::bus::Event;
 use estelam_runtime::error::ServiceError;
-use estelam_runtime::outbox;
 use prost::Message;
 use sqlx::AnyConnection;
 
@@ -92,7 +91,7 @@ impl Engine {
             return Err(ServiceError::conflict());
         }
         for event in &decided.events {
-            outbox::enqueue(&mut tx, event).await?;
+            self.publish(&mut tx, event).await?;
         }
         tx.commit().await?;
         if decided.issued {

@@ -1,5 +1,6 @@
 //! SQL, nothing else: one file per aggregate (request types, inquiries, idempotency
-//! records, debt clearances, answers, signing keys, the verification audit), in portable
+//! records, debt clearances, answers, signing keys, the verification audit, webhook
+//! endpoints and deliveries), in portable
 //! SQL over sqlx `Any` so one store serves SQLite and PostgreSQL.
 //!
 //! Functions take a connection rather than the pool, so the engine decides what runs in
@@ -14,6 +15,7 @@ mod inquiries;
 mod request_types;
 mod signing_keys;
 mod verification_audit;
+pub mod webhooks;
 
 pub use answers::{
     AnswerRow, answer, answer_by_code, has_valid_answer, insert_answer, revoke_answer,

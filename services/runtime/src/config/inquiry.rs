@@ -37,6 +37,8 @@ pub struct InquirySettings {
     /// Unset, the neutral emblem shipped with the service
     /// (`services/inquiry/assets/emblem.svg`) is printed.
     pub emblem_svg_path: Option<PathBuf>,
+    /// Webhook deliveries to organisations' endpoints (`[inquiry.webhooks]`).
+    pub webhooks: WebhookSettings,
 }
 
 impl Default for InquirySettings {
@@ -51,6 +53,56 @@ impl Default for InquirySettings {
             municipality_fa: "شهرداری شاهین‌شهر".into(),
             municipality_en: "Shahin Shahr Municipality".into(),
             emblem_svg_path: None,
+            webhooks: WebhookSettings::default(),
+        }
+    }
+}
+
+/// The `[inquiry.webhooks]` section: where organisations' webhook endpoints may point and
+/// how deliveries are sent and retried. The defaults are production's: https only, public
+/// addresses only; `estelam run` (one machine, a developer's receiver on loopback) allows
+/// plain http and loopback.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// Accept `http://` endpoint URLs (otherwise https only).
+    pub allow_http: bool,
+    /// Accept endpoints on loopback addresses (127.0.0.0/8, ::1, `localhost`).
+    pub allow_loopback: bool,
+    /// Accept endpoints on private, link-local, shared (CGNAT) and unique-local addresses
+    /// (a receiver inside the municipality's own network).
+    pub allow_private: bool,
+    /// Milliseconds one delivery attempt may take, connection included.
+    pub timeout_ms: u64,
+    /// Deliveries in flight at once, over all endpoints.
+    pub concurrency: usize,
+    /// The first retry's delay, ms; each later one doubles it (with jitter), up to
+    /// `retry_max_delay_ms`.
+    pub retry_initial_delay_ms: u64,
+    /// The longest delay between two attempts, ms.
+    pub retry_max_delay_ms: u64,
+    /// Seconds a delivery is retried for, from its first attempt (or its replay), before
+    /// it goes to the dead-letter list. At least a day in production.
+    pub retry_for_secs: u64,
+    /// Milliseconds between looks for due deliveries when nothing wakes the worker.
+    pub poll_interval_ms: u64,
+    /// Endpoints one organisation may have.
+    pub max_endpoints_per_organization: u32,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allow_http: false,
+            allow_loopback: false,
+            allow_private: false,
+            timeout_ms: 10_000,
+            concurrency: 16,
+            retry_initial_delay_ms: 5_000,
+            retry_max_delay_ms: 3_600_000,
+            retry_for_secs: 25 * 3_600,
+            poll_interval_ms: 1_000,
+            max_endpoints_per_organization: 20,
         }
     }
 }

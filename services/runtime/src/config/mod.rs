@@ -33,7 +33,7 @@ pub use identity::{
     BootstrapAdmin, Cidr, IdentitySettings, MIN_CLIENT_SECRET_LEN, SmsProviderKind, SmsSettings,
     ThrottleSettings,
 };
-pub use inquiry::InquirySettings;
+pub use inquiry::{InquirySettings, WebhookSettings};
 pub use property::PropertySettings;
 
 /// The services of the system, in start order; also their config keys, schema names and

@@ -114,4 +114,28 @@ catalogue! {
     REPRESENTATION_PENDING,
     /// DecideRepresentation on an inquiry that is not waiting for that decision.
     REPRESENTATION_NOT_PENDING,
+    /// A webhook endpoint URL that is not an absolute http(s) URL with a host, or carries
+    /// credentials or a fragment.
+    WEBHOOK_URL_INVALID,
+    /// A plain-http webhook URL where the deployment takes https only.
+    WEBHOOK_URL_NOT_HTTPS,
+    /// A webhook URL on a loopback, private, link-local or other internal address the
+    /// deployment does not allow (requests from inside the municipality's network).
+    WEBHOOK_URL_ADDRESS_REFUSED,
+    /// A webhook subscription naming an event type that does not exist.
+    WEBHOOK_EVENT_TYPE_UNKNOWN,
+    /// A webhook subscription naming no event type.
+    WEBHOOK_EVENT_TYPES_REQUIRED,
+    /// An organisation already has as many webhook endpoints as it may.
+    WEBHOOK_ENDPOINTS_TOO_MANY,
+    /// A webhook secret rotation asking for a longer overlap than allowed.
+    WEBHOOK_OVERLAP_TOO_LONG,
+    /// An admin's webhook call that names no organisation.
+    WEBHOOK_ORGANIZATION_REQUIRED,
+    /// A webhook delivery list filtered by a state that does not exist.
+    WEBHOOK_DELIVERY_STATE_UNKNOWN,
+    /// A replay naming both or neither of one delivery and all dead ones.
+    WEBHOOK_REPLAY_TARGET_REQUIRED,
+    /// A replay of a delivery that is still pending, or not the endpoint's.
+    WEBHOOK_DELIVERY_NOT_REPLAYABLE,
 }
