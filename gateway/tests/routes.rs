@@ -96,6 +96,7 @@ async fn the_business_routes_and_their_schemas_are_documented() {
         ("/api/v1/inquiries/{id}/documents", "put"),
         ("/api/v1/inquiries/{id}/applicant", "put"),
         ("/api/v1/inquiries/{id}/submit", "post"),
+        ("/api/v1/inquiries/{id}/cancel", "post"),
         ("/api/v1/inquiries/{id}/bill", "get"),
         ("/api/v1/inquiries/{id}/payments", "post"),
         ("/api/v1/inquiries/{id}/answer", "get"),

@@ -6,6 +6,7 @@
 //! answer. The JSON shapes are in [`crate::dto::inquiry`].
 
 pub mod answers;
+pub mod cancel;
 pub mod flow;
 pub mod payment;
 pub mod representation;
@@ -43,6 +44,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(answers::get_answer_pdf))
         .routes(routes!(answers::verify_answer))
         .routes(routes!(representation::decide_representation))
+        .routes(routes!(cancel::cancel_inquiry))
 }
 
 /// An answer of the inquiry service whose whole content, for the HTTP route, is the
@@ -70,6 +72,7 @@ carries_inquiry!(
     pb::AttachDocumentsResponse,
     pb::SetApplicantResponse,
     pb::DecideRepresentationResponse,
+    pb::CancelInquiryResponse,
 );
 
 /// Makes one call (`rpc`) of the inquiry service with the caller's token and answers the
