@@ -508,3 +508,266 @@ fn jpeg(width: u16, height: u16) -> Vec<u8> {
     out.extend_from_slice(&[0x00, 0x00, 0x00, 0xFF, 0xD9]);
     out
 }
+
+/// The portal's "cancel this request": a draft started by mistake is cancelled by its owner
+/// (another citizen cannot even see it), stays in the list as cancelled with the history
+/// saying so, and a cancelled inquiry takes no further step.
+#[tokio::test]
+async fn a_draft_is_cancelled_by_its_owner_and_then_takes_no_step() {
+    let s = system().await;
+    let c = s.citizen(41).await;
+    let other = s.citizen(42).await;
+    let (status, types) = s.get("/api/v1/request-types", Some(&c.token)).await;
+    assert_eq!(status, StatusCode::OK, "{types}");
+    let t = types["request_types"][0].clone();
+    let applicant = Applicant::new(&s.url, &c.token);
+    let filing = Filing::create(&applicant, &t)
+        .await
+        .unwrap_or_else(|r| panic!("create: {r}"));
+    let id = filing.id.clone();
+    let version = filing.inquiry["version"].as_i64().expect("version");
+    let path = format!("/api/v1/inquiries/{id}/cancel");
+
+    let (status, body) = s
+        .post(
+            &path,
+            Some(&other.token),
+            json!({"expected_version": version, "client_request_id": rid()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = s
+        .post(
+            &path,
+            None,
+            json!({"expected_version": version, "client_request_id": rid()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+
+    let (status, cancelled) = s
+        .post(
+            &path,
+            Some(&c.token),
+            json!({"expected_version": version, "client_request_id": rid()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{cancelled}");
+    assert_eq!(cancelled["state"], "cancelled", "{cancelled}");
+    let history = cancelled["history"].as_array().expect("history");
+    assert_eq!(
+        history.last().map(|h| h["to_state"].clone()),
+        Some(json!("cancelled")),
+        "{cancelled}"
+    );
+
+    let (status, list) = s.get("/api/v1/inquiries", Some(&c.token)).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["inquiries"][0]["state"], "cancelled", "{list}");
+
+    // Nothing moves it on: neither a step nor a second cancel.
+    let next_version = cancelled["version"].as_i64().expect("version");
+    let (status, body) = s
+        .put(
+            &format!("/api/v1/inquiries/{id}/undertakings"),
+            &c.token,
+            json!({"expected_version": next_version, "client_request_id": rid(),
+                   "undertaking_version_ids": []}),
+        )
+        .await;
+    assert!(status.is_client_error(), "{status} {body}");
+    let (status, body) = s
+        .post(
+            &path,
+            Some(&c.token),
+            json!({"expected_version": next_version, "client_request_id": rid()}),
+        )
+        .await;
+    assert!(status.is_client_error(), "{status} {body}");
+}
+
+/// The map's ways to find a home: "your properties" (the property service's record of what
+/// the logged-in person owns), a search by the address as the person knows it, by renovation
+/// code or by registry plate; and the OGC API – Features metadata a GIS client reads first,
+/// without a token.
+#[tokio::test]
+async fn a_person_finds_their_parcel_by_address_and_in_their_own_list_and_gis_clients_find_the_layer()
+ {
+    let s = system().await;
+    let who = s.demo.citizens[0].clone();
+    let (status, login) = s
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"national_code": who.national_code, "password": who.password}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{login}");
+    let token = login["tokens"]["access_token"].as_str().expect("token");
+    let t = Some(token);
+
+    let (status, mine) = s.get("/api/v1/me/parcels", t).await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    let codes: Vec<&str> = mine["parcels"]
+        .as_array()
+        .expect("parcels")
+        .iter()
+        .filter_map(|p| p["renovation_code"].as_str())
+        .collect();
+    assert!(codes.contains(&who.renovation_code.as_str()), "{mine}");
+    // Someone who owns nothing is told so, not refused.
+    let stranger = s.citizen(43).await;
+    let (status, none) = s.get("/api/v1/me/parcels", Some(&stranger.token)).await;
+    assert_eq!(status, StatusCode::OK, "{none}");
+    assert_eq!(none["parcels"], json!([]), "{none}");
+    let (status, _) = s.get("/api/v1/me/parcels", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // The address as the person would type it: street, alley and plate, Persian digits.
+    let (status, parcel) = s
+        .get(
+            &format!("/api/v1/parcels/{}", encode(&who.renovation_code)),
+            t,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{parcel}");
+    let address = parcel["address"].as_str().expect("address").to_owned();
+    let part = |marker: &str| {
+        address
+            .split('،')
+            .map(str::trim)
+            .find_map(|p| p.strip_prefix(marker))
+            .map(|rest| rest.trim().to_owned())
+    };
+    let street = part("خیابان ").unwrap_or_else(|| panic!("a street in {address}"));
+    // The alley when the address names one ("کوچهٔ ۳", stored composed as "کوچۀ").
+    let alley = address
+        .split('،')
+        .map(str::trim)
+        .find(|p| p.starts_with("کوچ"))
+        .and_then(|p| p.split(' ').next_back())
+        .map(|n| format!(" کوچه {n}"))
+        .unwrap_or_default();
+    let plate = part("پلاک ").unwrap_or_else(|| panic!("a plate in {address}"));
+    let typed = estelam_domain::to_persian_digits(&format!("خيابان {street}{alley} پلاک {plate}"));
+    let (status, found) = s
+        .get(
+            &format!("/api/v1/parcels/search?q={}", query_text(&typed)),
+            t,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["matched_by"], "address", "{found}");
+    let found_codes: Vec<&str> = found["parcels"]
+        .as_array()
+        .expect("parcels")
+        .iter()
+        .filter_map(|p| p["renovation_code"].as_str())
+        .collect();
+    assert!(
+        found_codes.contains(&who.renovation_code.as_str()),
+        "{typed} → {found}"
+    );
+    assert!(
+        found["parcels"][0]["label_point"]["lat"].is_f64(),
+        "a result says where to fly: {found}"
+    );
+
+    let (status, by_code) = s
+        .get(
+            &format!(
+                "/api/v1/parcels/search?q={}",
+                query_text(&who.renovation_code)
+            ),
+            t,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{by_code}");
+    assert_eq!(by_code["matched_by"], "renovation_code");
+    assert_eq!(
+        by_code["parcels"][0]["renovation_code"],
+        who.renovation_code
+    );
+    let plate = &parcel["registry_plate"];
+    let (status, by_plate) = s
+        .get(
+            &format!(
+                "/api/v1/parcels/search?q={}/{}",
+                plate["main"].as_str().expect("main"),
+                plate["sub"].as_str().expect("sub")
+            ),
+            t,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{by_plate}");
+    assert_eq!(by_plate["matched_by"], "registry_plate");
+    assert!(
+        by_plate["parcels"]
+            .as_array()
+            .expect("parcels")
+            .iter()
+            .any(|p| p["renovation_code"] == who.renovation_code.as_str()),
+        "{by_plate}"
+    );
+    // Nothing to look for is a problem naming the field; an unknown street finds nothing.
+    let (status, body) = s.get("/api/v1/parcels/search?q=%20", t).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["errors"][0]["field"], "query", "{body}");
+    let (status, body) = s
+        .get(
+            &format!("/api/v1/parcels/search?q={}", query_text("خیابان ناموجود")),
+            t,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["parcels"], json!([]));
+
+    // OGC API – Features: landing page → conformance and collections → the items.
+    let (status, landing) = s.get("/api/v1", None).await;
+    assert_eq!(status, StatusCode::OK, "{landing}");
+    let href = |doc: &Value, rel: &str| {
+        doc["links"]
+            .as_array()
+            .and_then(|l| l.iter().find(|l| l["rel"] == rel))
+            .and_then(|l| l["href"].as_str())
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("a {rel} link: {doc}"))
+    };
+    let (status, conformance) = s.get(&href(&landing, "conformance"), None).await;
+    assert_eq!(status, StatusCode::OK, "{conformance}");
+    assert!(
+        conformance["conformsTo"]
+            .as_array()
+            .expect("classes")
+            .iter()
+            .any(|c| c.as_str().is_some_and(|c| c.ends_with("/conf/core"))),
+        "{conformance}"
+    );
+    let (status, collections) = s.get(&href(&landing, "data"), None).await;
+    assert_eq!(status, StatusCode::OK, "{collections}");
+    let parcels = &collections["collections"][0];
+    assert_eq!(parcels["id"], "parcels", "{collections}");
+    let (status, items) = s
+        .get(
+            &format!(
+                "{}?bbox=51.5,32.8,51.6,32.9&limit=1",
+                href(parcels, "items")
+            ),
+            t,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{items}");
+    assert_eq!(items["type"], "FeatureCollection");
+    let (status, body) = s.get("/api/v1/collections/roads", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
+
+/// Text for a URL's query: UTF-8, percent-encoded byte by byte.
+fn query_text(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}

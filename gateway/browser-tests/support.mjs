@@ -2,7 +2,8 @@
 // headless Chromium (Debian's /usr/bin/chromium, no download), and a page that records
 // console errors, page errors, failed requests and Content-Security-Policy violations.
 
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -97,4 +98,22 @@ export async function eventually(condition, what, ms = 10_000) {
  */
 export function unexpected(problems) {
   return problems.filter((p) => !/^request failed: \S+\/api\/\S* net::ERR_ABORTED$/.test(p));
+}
+
+/** axe-core's script, from npm (the lock file pins it). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core on the page as it is now (WCAG 2.x A and AA rules) and returns the
+ * violations as short strings (`rule: selector`), empty when there are none. The script is
+ * evaluated through the debugging protocol, which the page's Content-Security-Policy does
+ * not govern, so the portal's policy stays as strict as a visitor gets it.
+ */
+export async function axeViolations(page) {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    resultTypes: ['violations'],
+  }));
+  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${v.help})`));
 }

@@ -155,6 +155,16 @@ pub fn route_not_found() -> ApiError {
     )
 }
 
+/// `404` for an OGC API – Features collection that does not exist (only `parcels` does).
+pub fn collection_not_found() -> ApiError {
+    ApiError::new(
+        ErrorCode::NotFound,
+        reasons::COLLECTION_NOT_FOUND,
+        "چنین مجموعه‌ای نیست؛ تنها مجموعهٔ این رابط \u{2066}parcels\u{2069} است.",
+        "There is no such collection; the only one is parcels.",
+    )
+}
+
 /// `405`: the route exists, not with this method (the `Allow` header says which).
 pub fn method_not_allowed() -> ApiError {
     ApiError::new(

@@ -195,6 +195,7 @@ async fn choose_newcomer(
             national_code: owner.national_code.clone(),
             mobile: spec.mobile.clone(),
             renovation_code: parcel.renovation_code.clone(),
+            address: parcel.address.clone(),
             lat,
             lon,
             request_number,

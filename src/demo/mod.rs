@@ -27,7 +27,7 @@
 //!                "request_number", "ownership_type", "has_debt", "membership_code"}],
 //!  "office_client": {"client_id", "client_secret", "organization_id"},
 //!  "newcomer": {"name", "first_name", "last_name", "national_code", "mobile",
-//!               "renovation_code", "lat", "lon", "request_number", "ownership_type",
+//!               "renovation_code", "address", "lat", "lon", "request_number", "ownership_type",
 //!               "has_debt"}}
 //! ```
 //!

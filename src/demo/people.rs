@@ -75,6 +75,10 @@ pub struct NewcomerLogin {
     pub mobile: String,
     /// Their parcel.
     pub renovation_code: String,
+    /// The parcel's address as the municipality records it: all a newcomer may know of
+    /// their home, and what they type into the map's search.
+    #[serde(default)]
+    pub address: String,
     /// Latitude of a point inside the parcel (WGS84), to pick it on the map.
     pub lat: f64,
     /// Longitude of that point.

@@ -76,6 +76,7 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
 
         ("property", "GetParcel" | "PickAt" | "ParcelsInBox") => SignedIn,
         ("property", "FindParcelsByRegistryPlate") => SignedIn,
+        ("property", "ListMyParcels" | "SearchParcels") => SignedIn,
         ("property", "FindParcelsByOwner" | "GetParcelHistory") => Only(STAFF_OR_SERVICE),
         ("property", "ListRequestNumbers") => Only(STAFF),
         ("property", "UpsertParcel" | "UpdateOwnership" | "IssueRequestNumber") => Only(STAFF),
@@ -159,6 +160,13 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "GET /api/v1/parcels/{renovation_code}"
         | "GET /api/v1/parcels/at"
         | "GET /api/v1/collections/parcels/items" => SignedIn,
+        "GET /api/v1/parcels/search" | "GET /api/v1/me/parcels" => SignedIn,
+        // OGC API – Features metadata (landing page, conformance, collections): public, so
+        // a GIS client can discover the parcels layer before it is given a token.
+        "GET /api/v1"
+        | "GET /api/v1/conformance"
+        | "GET /api/v1/collections"
+        | "GET /api/v1/collections/{collection_id}" => Public,
         // The sandbox payment provider's pages: the payment id in the link is the secret.
         "GET /psp/pay" | "POST /psp/pay" => Public,
         "GET /api/v1/organizations" => SignedIn,

@@ -18,7 +18,7 @@ pub mod representation;
 pub use common::{AuditStamp, GeoPoint, LocalizedText, stamp, text};
 pub use fees::{Bill, BillLine, Payment};
 pub use identity::{Account, Tokens};
-pub use property::{Owner, Parcel, RegistryPlate};
+pub use property::{Owner, Parcel, ParcelList, RegistryPlate};
 
 use crate::errors;
 use crate::problem::ApiError;

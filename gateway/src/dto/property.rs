@@ -118,3 +118,31 @@ impl From<pb::Parcel> for Parcel {
         }
     }
 }
+
+/// Parcels found for a person: "your properties" on the map, or a search's results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParcelList {
+    /// The parcels, best first (a search) or in code order (your properties).
+    pub parcels: Vec<Parcel>,
+    /// How a search read the query: `renovation_code`, `registry_plate` or `address`;
+    /// empty for a list that is not a search.
+    pub matched_by: String,
+}
+
+impl ParcelList {
+    /// A search's answer.
+    pub fn found(r: pb::SearchParcelsResponse) -> Self {
+        Self {
+            matched_by: enum_name(r.kind().as_str_name(), "PARCEL_SEARCH_KIND_"),
+            parcels: r.parcels.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// The caller's own parcels.
+    pub fn own(r: pb::ListMyParcelsResponse) -> Self {
+        Self {
+            matched_by: String::new(),
+            parcels: r.parcels.into_iter().map(Into::into).collect(),
+        }
+    }
+}

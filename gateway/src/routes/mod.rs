@@ -13,6 +13,7 @@ pub mod clerk;
 pub mod clients;
 pub mod docs;
 pub mod documents;
+pub mod features;
 pub mod inquiries;
 pub mod oauth;
 pub mod offline_page;
@@ -38,6 +39,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(inquiries::routes())
         .merge(documents::routes())
         .merge(parcels::routes())
+        .merge(features::routes())
         .merge(psp::routes())
         .merge(organizations::routes())
         .merge(clerk::routes())

@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::bearer::Bearer;
-use crate::dto::{self, Parcel};
+use crate::dto::{self, Parcel, ParcelList};
 use crate::errors;
 use crate::extract::{Path, Query};
 use crate::problem::ApiError;
@@ -24,6 +24,8 @@ use crate::state::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(parcel_at))
+        .routes(routes!(search_parcels))
+        .routes(routes!(my_parcels))
         .routes(routes!(get_parcel))
         .routes(routes!(parcel_items))
 }
@@ -56,6 +58,72 @@ pub async fn get_parcel(
     Ok(axum::Json(
         r.parcel.ok_or_else(|| dto::missing("parcel"))?.into(),
     ))
+}
+
+/// `?q=` of the parcel search.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// A renovation code, a registry plate (`123/45`), or a street and plate number
+    /// (`خیابان فردوسی پلاک ۱۲`); any digits.
+    pub q: String,
+    /// Most parcels to return (the server caps it at 20).
+    #[serde(default)]
+    pub limit: Option<i32>,
+}
+
+/// Finds parcels the way a person names their home: by renovation code, registry plate,
+/// or street and plate number. The map's search box flies to what this finds.
+#[utoipa::path(
+    get,
+    path = "/api/v1/parcels/search",
+    tag = "parcels",
+    params(SearchQuery),
+    responses((status = 200, description = "The parcels found (maybe none).", body = ParcelList)),
+    security(("bearer" = []))
+)]
+pub async fn search_parcels(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Query(q): Query<SearchQuery>,
+) -> Result<axum::Json<ParcelList>, ApiError> {
+    let r = state
+        .backends
+        .property()
+        .search_parcels(outgoing(
+            pb::SearchParcelsRequest {
+                query: q.q,
+                page_size: q.limit.unwrap_or_default(),
+            },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    Ok(axum::Json(ParcelList::found(r)))
+}
+
+/// The parcels the logged-in person owns a share of ("your properties" on the map).
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/parcels",
+    tag = "parcels",
+    responses((status = 200, description = "The caller's parcels (maybe none).", body = ParcelList)),
+    security(("bearer" = []))
+)]
+pub async fn my_parcels(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> Result<axum::Json<ParcelList>, ApiError> {
+    let r = state
+        .backends
+        .property()
+        .list_my_parcels(outgoing(
+            pb::ListMyParcelsRequest { page_size: 0 },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    Ok(axum::Json(ParcelList::own(r)))
 }
 
 /// `?lat=&lon=` of the point query.

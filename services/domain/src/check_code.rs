@@ -121,6 +121,26 @@ impl CheckCode {
         Self::with_check_digit(kind, payload)
     }
 
+    /// A new code that starts with `prefix` (digits, e.g. the year) and goes on with random
+    /// digits, then the check digit: a public number that says when it was given but not how
+    /// many were given before it. `None` when the prefix is not digits or leaves no room.
+    pub fn generate_with_prefix<R: Rng + ?Sized>(
+        kind: CodeKind,
+        prefix: &str,
+        rng: &mut R,
+    ) -> Option<Self> {
+        let payload_len = kind.code_len() - 1;
+        if !prefix.bytes().all(|b| b.is_ascii_digit()) || prefix.len() + 4 > payload_len {
+            return None;
+        }
+        let mut payload = String::with_capacity(kind.code_len());
+        payload.push_str(prefix);
+        while payload.len() < payload_len {
+            payload.push(char::from(b'0' + rng.random_range(0..=9u8)));
+        }
+        Some(Self::with_check_digit(kind, payload))
+    }
+
     /// The code for sequence number `n` (e.g. from a database sequence): `n` zero-padded to
     /// the kind's length minus one, then the check digit.
     ///
@@ -216,6 +236,18 @@ mod tests {
     use proptest::prelude::*;
     use rand::SeedableRng;
     use rand::rngs::StdRng;
+
+    #[test]
+    fn a_prefixed_number_keeps_its_prefix_and_parses_back() {
+        let mut rng = StdRng::seed_from_u64(11);
+        let a = CheckCode::generate_with_prefix(CodeKind::Inquiry, "105", &mut rng).unwrap();
+        let b = CheckCode::generate_with_prefix(CodeKind::Inquiry, "105", &mut rng).unwrap();
+        assert!(a.as_str().starts_with("105") && b.as_str().starts_with("105"));
+        assert_ne!(a, b, "the rest is random, not the next in a row");
+        assert_eq!(CheckCode::parse(CodeKind::Inquiry, a.as_str()), Ok(a));
+        assert!(CheckCode::generate_with_prefix(CodeKind::Inquiry, "12345678", &mut rng).is_none());
+        assert!(CheckCode::generate_with_prefix(CodeKind::Inquiry, "1a", &mut rng).is_none());
+    }
 
     #[test]
     fn damm_matches_the_published_example() {

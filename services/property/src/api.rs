@@ -34,6 +34,7 @@ use crate::request_number::Verdict;
 use crate::service::Property;
 use crate::service::map::{BoundingBox, Point};
 use crate::service::parcels::OwnershipInput;
+use crate::service::search::Query;
 use crate::store::{Actor, StoredParcel, StoredRequestNumber};
 
 const STAFF: [Role; 2] = [Role::Clerk, Role::Admin];
@@ -480,6 +481,40 @@ impl PropertyService for Api {
             }),
             recorded_ownership_type,
             parcel_version: verdict.parcel_version,
+        }))
+    }
+    async fn list_my_parcels(
+        &self,
+        request: Request<pb::ListMyParcelsRequest>,
+    ) -> Result<Response<pb::ListMyParcelsResponse>, Status> {
+        // The caller's own national code, from their token: nobody lists another's parcels
+        // here (clerks have FindParcelsByOwner). An account with none owns nothing.
+        let who = caller(&request)?;
+        let Some(code) = who.national_code.as_deref().filter(|c| !c.is_empty()) else {
+            return Ok(Response::new(pb::ListMyParcelsResponse::default()));
+        };
+        let code = crate::service::owner_code(code)?;
+        let parcels = self.service.own_parcels(&code).await?;
+        Ok(Response::new(pb::ListMyParcelsResponse {
+            parcels: parcels_to_proto(&parcels, false),
+        }))
+    }
+
+    async fn search_parcels(
+        &self,
+        request: Request<pb::SearchParcelsRequest>,
+    ) -> Result<Response<pb::SearchParcelsResponse>, Status> {
+        let full = caller(&request)?.has_any(&STAFF_OR_SERVICE);
+        let req = request.get_ref();
+        let (query, parcels) = self.service.search(&req.query, req.page_size).await?;
+        let kind = match query {
+            Query::Code(_) => pb::ParcelSearchKind::RenovationCode,
+            Query::Plate(_) => pb::ParcelSearchKind::RegistryPlate,
+            Query::Address { .. } => pb::ParcelSearchKind::Address,
+        };
+        Ok(Response::new(pb::SearchParcelsResponse {
+            parcels: parcels_to_proto(&parcels, full),
+            kind: kind as i32,
         }))
     }
 }

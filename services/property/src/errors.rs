@@ -187,6 +187,16 @@ pub fn registry_plate_invalid() -> ServiceError {
     )
 }
 
+/// A parcel search that names nothing to look for.
+pub fn search_query_invalid() -> ServiceError {
+    ServiceError::invalid_field(
+        "query",
+        reasons::property::SEARCH_QUERY_INVALID,
+        "کد نوسازی، پلاک ثبتی (مانند ۱۲۳/۴۵) یا نام خیابان و شمارهٔ پلاک را بنویسید.",
+        "Type a renovation code, a registry plate (such as 123/45), or a street name and plate number.",
+    )
+}
+
 /// A map point outside WGS84.
 pub fn point_invalid() -> ServiceError {
     ServiceError::invalid_field(

@@ -15,6 +15,7 @@ use tonic::service::Routes;
 use tonic::transport::{Channel, Endpoint, Server};
 use tonic_health::ServingStatus;
 use tower::ServiceBuilder;
+use tower_http::classify::{GrpcCode, GrpcFailureClass};
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{AuthLayer, TokenVerifier};
@@ -142,11 +143,13 @@ impl GrpcServer {
             // 1. Trace first, so every request (even one shed below) has a span, whose parent
             //    is the caller's W3C trace context from the metadata.
             .layer(
-                TraceLayer::new_for_grpc().make_span_with(|request: &http::Request<_>| {
-                    let span = tracing::info_span!("grpc", method = %request.uri().path());
-                    crate::telemetry::extract_http(request.headers(), &span);
-                    span
-                }),
+                TraceLayer::new_for_grpc()
+                    .make_span_with(|request: &http::Request<_>| {
+                        let span = tracing::info_span!("grpc", method = %request.uri().path());
+                        crate::telemetry::extract_http(request.headers(), &span);
+                        span
+                    })
+                    .on_failure(log_failure),
             )
             // 2. Metrics next, so shed and timed-out requests are counted too.
             .layer(GrpcMetricsLayer)
@@ -280,4 +283,35 @@ fn health_descriptor_set() -> anyhow::Result<prost_types::FileDescriptorSet> {
         }
     }
     Ok(set)
+}
+
+/// Logs a call that did not end OK at a level that says whose the problem is. A person's
+/// mistake (a wrong code, a step out of order, a missing login) is routine: INFO. A
+/// dependency that did not answer: WARN. Only what the system got wrong itself is an ERROR,
+/// so that an ERROR line is always worth someone's attention. (tower-http's default logs
+/// every non-OK status as an ERROR.)
+fn log_failure(class: GrpcFailureClass, latency: Duration, span: &tracing::Span) {
+    let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+    let GrpcFailureClass::Status(status) = class else {
+        tracing::error!(parent: span, latency_ms = ms, failure = %class, "call failed");
+        return;
+    };
+    let code = status.code_raw();
+    match status.code() {
+        Some(
+            GrpcCode::InvalidArgument
+            | GrpcCode::NotFound
+            | GrpcCode::AlreadyExists
+            | GrpcCode::PermissionDenied
+            | GrpcCode::FailedPrecondition
+            | GrpcCode::Aborted
+            | GrpcCode::OutOfRange
+            | GrpcCode::Unauthenticated
+            | GrpcCode::Cancelled,
+        ) => tracing::info!(parent: span, latency_ms = ms, code, "call refused"),
+        Some(GrpcCode::Unavailable | GrpcCode::DeadlineExceeded | GrpcCode::ResourceExhausted) => {
+            tracing::warn!(parent: span, latency_ms = ms, code, "call not served")
+        }
+        _ => tracing::error!(parent: span, latency_ms = ms, code, "call failed"),
+    }
 }

@@ -81,7 +81,33 @@ export function clearErrors(form) {
     e.hidden = true;
   });
   form.querySelectorAll('[aria-invalid]').forEach((e) => e.removeAttribute('aria-invalid'));
-  form.querySelectorAll('.notice-error').forEach((n) => n.remove());
+  form.querySelectorAll('.notice-error, .error-summary').forEach((n) => n.remove());
+}
+
+/**
+ * The GOV.UK error summary: a box at the top of `form` that names every field in error,
+ * each a link that moves the focus to that field, so a person on a long form (or using a
+ * screen reader) learns at once what to fix and where. Fields stay marked where they are.
+ */
+function errorSummary(form) {
+  const items = [];
+  for (const wrapper of form.querySelectorAll('.field.invalid')) {
+    const message = wrapper.querySelector('.field-error');
+    const input = wrapper.querySelector('input:not([type="hidden"]), select, textarea');
+    if (!message || !message.textContent) continue;
+    const link = h('a', { href: input && input.id ? `#${input.id}` : '#' }, message.textContent);
+    link.addEventListener('click', (event) => {
+      // Not a page change: the router must not see it; only the focus moves.
+      event.preventDefault();
+      input?.focus();
+      input?.scrollIntoView({ block: 'center' });
+    });
+    items.push(h('li', {}, link));
+  }
+  if (!items.length) return null;
+  return h('div', { class: 'error-summary', role: 'alert', tabindex: '-1' },
+    h('h2', { class: 'error-summary-title' }, t('error_summary_title')),
+    h('ul', {}, items));
 }
 
 /** The message of a problem (or a field problem) in the current language. */
@@ -123,7 +149,15 @@ export function checkRequired(form) {
       message.hidden = false;
     }
   }
-  if (!ok) form.querySelector('[aria-invalid="true"]')?.focus();
+  if (!ok) {
+    const summary = errorSummary(form);
+    if (summary) {
+      form.prepend(summary);
+      summary.focus();
+    } else {
+      form.querySelector('[aria-invalid="true"]')?.focus();
+    }
+  }
   return ok;
 }
 
@@ -149,7 +183,9 @@ export function showProblem(form, problem) {
   if (unplaced || !(problem.errors || []).length) {
     form.prepend(problemNotice(problem));
   }
-  const first = form.querySelector('[aria-invalid="true"], .notice-error');
+  const summary = errorSummary(form);
+  if (summary) form.prepend(summary);
+  const first = form.querySelector('.error-summary, [aria-invalid="true"], .notice-error');
   first?.scrollIntoView({ block: 'center', behavior: 'smooth' });
   if (first && first.focus) first.focus({ preventScroll: true });
 }

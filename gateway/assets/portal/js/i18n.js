@@ -2,6 +2,8 @@
 // formats of each language: Persian digits and Jalali dates (Intl's Persian calendar) in
 // Persian mode, Latin digits and Gregorian dates in English mode.
 
+import { WIZARD_STRINGS } from './strings-wizard.js';
+
 const STRINGS = {
   fa: {
     portal_name: 'سامانهٔ خدمات الکترونیکی',
@@ -422,6 +424,8 @@ const STRINGS = {
     state_expired: 'Expired',
   },
 };
+Object.assign(STRINGS.fa, WIZARD_STRINGS.fa);
+Object.assign(STRINGS.en, WIZARD_STRINGS.en);
 
 const STORAGE_KEY = 'estelam.lang';
 let current = 'fa';
@@ -470,6 +474,11 @@ export function latinDigits(text) {
 /** A number with the language's digits and grouping. */
 export function num(n) {
   return new Intl.NumberFormat(current === 'fa' ? 'fa-IR' : 'en-US').format(n);
+}
+
+/** A number of rials and the same in tomans (ten rials), for a person reading a bill. */
+export function tomans(rials) {
+  return num(Math.floor(rials / 10));
 }
 
 /** An amount of rials. */

@@ -1,8 +1,12 @@
 // Loads the vendored Leaflet (script and stylesheet) once, on the first page that needs a
 // map, and draws parcels from the OGC API – Features route as GeoJSON. A base map is drawn
-// only when one is configured (`gateway.tile_url`); otherwise parcels are drawn alone.
+// only when one is configured (`gateway.tile_url`); otherwise the city's own data is the
+// map: parcel outlines, and labels made from the parcels' addresses and codes (street names
+// along each street, block numbers in each block), so a person can find their street with
+// no tile server. A tap must land inside a parcel: one on a street selects nothing.
 
 import { get } from './api.js';
+import { digits, lang } from './i18n.js';
 
 let loading = null;
 
@@ -40,13 +44,59 @@ export function mapSettings() {
 
 /** Below this zoom the parcels are too many and too small to draw. */
 const MIN_PARCEL_ZOOM = 14;
+/** From this zoom the street names and block numbers are drawn. */
+const MIN_LABEL_ZOOM = 16;
+
+/** The street an address names (`… خیابان فردوسی، کوچهٔ ۳، پلاک ۱۲` → `خیابان فردوسی`). */
+export function streetOf(address) {
+  const m = /(خیابان|بلوار|کوچهٔ?)\s+([^،,]+)/.exec(String(address || ''));
+  return m ? `${m[1]} ${m[2].trim()}` : '';
+}
+
+/** The block of a renovation code (`zone-district-block-…` → `block`). */
+export function blockOf(code) {
+  const parts = String(code || '').split(/[-/]/);
+  return parts.length >= 3 ? String(Number(parts[2])) : '';
+}
+
+/** Whether `[lon, lat]` lies inside a GeoJSON Polygon or MultiPolygon (ray casting). */
+export function inside(geometry, lon, lat) {
+  const ring = (r) => {
+    let hit = false;
+    for (let i = 0, j = r.length - 1; i < r.length; j = i, i += 1) {
+      const [xi, yi] = r[i];
+      const [xj, yj] = r[j];
+      if ((yi > lat) !== (yj > lat) && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) hit = !hit;
+    }
+    return hit;
+  };
+  const polygon = (rings) => rings.length > 0 && ring(rings[0]) && !rings.slice(1).some(ring);
+  if (!geometry) return false;
+  if (geometry.type === 'Polygon') return polygon(geometry.coordinates);
+  if (geometry.type === 'MultiPolygon') return geometry.coordinates.some(polygon);
+  return false;
+}
+
+/** A text label on the map (a DOM element, no markup from data). */
+function label(L, latlng, text, kind) {
+  const el = document.createElement('span');
+  el.className = `map-label ${kind}`;
+  el.textContent = text;
+  return L.marker(latlng, {
+    icon: L.divIcon({ html: el, className: 'map-label-anchor', iconSize: null }),
+    interactive: false,
+    keyboard: false,
+  });
+}
 
 /**
  * A map in `container` that keeps the parcels of the visible area drawn. Calls
- * `onParcel(feature, latlng)` when a parcel is tapped and `onStatus({count, tooFar, failed})`
- * after each load. Returns `{map, destroy}`.
+ * `onParcel(feature, latlng)` when a parcel is tapped (or chosen with `select`),
+ * `onMiss(latlng)` when a tap lands outside every parcel (a street), and
+ * `onStatus({count, tooFar, failed})` after each load. `own` is a set of renovation codes
+ * drawn as the person's own. Returns `{map, destroy, select(parcel), locate()}`.
  */
-export async function parcelMap(container, { onParcel, onStatus, zoom } = {}) {
+export async function parcelMap(container, { onParcel, onStatus, onMiss, zoom, own } = {}) {
   const L = await loadLeaflet();
   const settings = mapSettings();
   const map = L.map(container, { zoomControl: true, attributionControl: Boolean(settings.tileUrl) });
@@ -55,19 +105,64 @@ export async function parcelMap(container, { onParcel, onStatus, zoom } = {}) {
     L.tileLayer(settings.tileUrl, { attribution: settings.attribution, maxZoom: 20 }).addTo(map);
   }
   const style = { color: '#0f5e57', weight: 1.5, fillColor: '#3aa597', fillOpacity: 0.25 };
+  const ownStyle = { color: '#6a1b9a', weight: 2.5, fillColor: '#ba68c8', fillOpacity: 0.4 };
+  const codeOf = (feature) => String((feature.properties && feature.properties.renovation_code) || feature.id || '');
+  const mine = own || new Set();
   // Each outline carries its renovation code as a class, so a person's script (or a test)
-  // can find a parcel's shape on the page.
-  const classOf = (feature) => `parcel parcel-${String((feature.properties && feature.properties.renovation_code) || feature.id || '').replace(/[^0-9A-Za-z-]/g, '-')}`;
+  // can find a parcel's shape on the page; the person's own parcels are marked too.
+  const classOf = (feature) => `parcel parcel-${codeOf(feature).replace(/[^0-9A-Za-z-]/g, '-')}${mine.has(codeOf(feature)) ? ' own-parcel' : ''}`;
+  const styleOf = (feature) => ({ ...(mine.has(codeOf(feature)) ? ownStyle : style), className: classOf(feature) });
+  const shapes = new Map();
+  let pending = null;
+  const choose = (feature, shape, latlng) => {
+    layer.resetStyle();
+    shape.setStyle({ color: '#b36b00', fillColor: '#f2b33d', fillOpacity: 0.5, weight: 2.5 });
+    if (onParcel) onParcel(feature, latlng);
+  };
   const layer = L.geoJSON(null, {
-    style: (feature) => ({ ...style, className: classOf(feature) }),
+    style: styleOf,
     onEachFeature: (feature, shape) => {
+      shapes.set(codeOf(feature), { feature, shape });
       shape.on('click', (event) => {
-        layer.resetStyle();
-        shape.setStyle({ color: '#b36b00', fillColor: '#f2b33d', fillOpacity: 0.5, weight: 2.5 });
-        if (onParcel) onParcel(feature, event.latlng);
+        // Leaflet hands the same click to the map next; this one was a parcel's.
+        if (event.originalEvent) event.originalEvent.parcelHit = true;
+        if (!inside(feature.geometry, event.latlng.lng, event.latlng.lat)) return;
+        choose(feature, shape, event.latlng);
       });
     },
   }).addTo(map);
+  map.on('click', (event) => {
+    if (event.originalEvent && event.originalEvent.parcelHit) {
+      // A click near an edge that is not inside the outline (a touch's slack) is a miss too.
+      const found = [...shapes.values()].some(({ feature }) => inside(feature.geometry, event.latlng.lng, event.latlng.lat));
+      if (found) return;
+    }
+    layer.resetStyle();
+    if (onMiss) onMiss(event.latlng);
+  });
+  const labels = L.layerGroup().addTo(map);
+  // Street names and block numbers from the parcels in view: each street's name at the
+  // middle of its parcels, each block's number at the middle of its parcels.
+  const drawLabels = (features) => {
+    labels.clearLayers();
+    if (map.getZoom() < MIN_LABEL_ZOOM) return;
+    const groups = { street: new Map(), block: new Map() };
+    for (const f of features) {
+      const p = f.properties || {};
+      const point = labelPoint(f);
+      if (!point) continue;
+      const street = streetOf(p.address);
+      const block = blockOf(p.renovation_code);
+      if (street) (groups.street.get(street) || groups.street.set(street, []).get(street)).push(point);
+      if (block) (groups.block.get(block) || groups.block.set(block, []).get(block)).push(point);
+    }
+    const middle = (points) => [
+      points.reduce((a, p) => a + p[0], 0) / points.length,
+      points.reduce((a, p) => a + p[1], 0) / points.length,
+    ];
+    for (const [name, points] of groups.street) labels.addLayer(label(L, middle(points), name, 'street-label'));
+    for (const [block, points] of groups.block) labels.addLayer(label(L, middle(points), `${lang() === 'fa' ? 'بلوک' : 'Block'} ${digits(block)}`, 'block-label'));
+  };
   let generation = 0;
   let destroyed = false;
   const load = async () => {
@@ -84,7 +179,15 @@ export async function parcelMap(container, { onParcel, onStatus, zoom } = {}) {
       const collection = await get(`/api/v1/collections/parcels/items?bbox=${bbox}&limit=500`);
       if (destroyed || mine !== generation) return;
       layer.clearLayers();
+      shapes.clear();
       layer.addData(collection);
+      drawLabels(collection.features || []);
+      if (pending && shapes.has(pending)) {
+        const { feature, shape } = shapes.get(pending);
+        pending = null;
+        const point = labelPoint(feature);
+        choose(feature, shape, point ? L.latLng(point[0], point[1]) : shape.getBounds().getCenter());
+      }
       if (onStatus) onStatus({ count: (collection.features || []).length });
     } catch (err) {
       if (!destroyed && mine === generation && onStatus) onStatus({ failed: true, problem: err.problem });
@@ -108,5 +211,52 @@ export async function parcelMap(container, { onParcel, onStatus, zoom } = {}) {
     map.stop();
     map.remove();
   };
-  return { map, destroy };
+  /** Flies to a parcel from the API (`renovation_code`, `label_point`) and selects it. */
+  const select = (parcel) => {
+    const point = parcel.label_point;
+    if (!point) return;
+    pending = parcel.renovation_code;
+    if (shapes.has(pending) && map.getZoom() >= PICK_ZOOM - 1 && map.getBounds().contains([point.lat, point.lon])) {
+      const { feature, shape } = shapes.get(pending);
+      pending = null;
+      choose(feature, shape, L.latLng(point.lat, point.lon));
+      return;
+    }
+    map.flyTo([point.lat, point.lon], Math.max(map.getZoom(), PICK_ZOOM), { duration: 0.6 });
+  };
+  /** "My location": asks the browser, flies there; resolves to whether it could. */
+  const locate = () => new Promise((resolve) => {
+    if (!navigator.geolocation) {
+      resolve(false);
+      return;
+    }
+    navigator.geolocation.getCurrentPosition((position) => {
+      if (destroyed) return;
+      const here = [position.coords.latitude, position.coords.longitude];
+      L.circleMarker(here, { radius: 7, color: '#1565c0', fillColor: '#42a5f5', fillOpacity: 0.9, interactive: false }).addTo(map);
+      map.flyTo(here, Math.max(map.getZoom(), PICK_ZOOM), { duration: 0.6 });
+      resolve(true);
+    }, () => resolve(false), { enableHighAccuracy: true, timeout: 15_000, maximumAge: 60_000 });
+  });
+  return { map, destroy, select, locate };
+}
+
+/** Lots are 10–18 m wide: close enough to tap one with a finger. */
+const PICK_ZOOM = 18;
+
+/** A point inside a feature: its `label_point` property if any, else its outline's middle. */
+function labelPoint(feature) {
+  const p = feature.properties || {};
+  if (p.label_point && Number.isFinite(p.label_point.lat)) return [p.label_point.lat, p.label_point.lon];
+  const g = feature.geometry;
+  const ring = g && (g.type === 'Polygon' ? g.coordinates[0] : g.type === 'MultiPolygon' ? g.coordinates[0][0] : null);
+  if (!ring || !ring.length) return null;
+  const n = ring.length - 1 || 1;
+  let lat = 0;
+  let lon = 0;
+  for (let i = 0; i < n; i += 1) {
+    lon += ring[i][0];
+    lat += ring[i][1];
+  }
+  return [lat / n, lon / n];
 }

@@ -106,9 +106,7 @@ impl Engine {
         if !rt.def.allowed.contains(&applicant.filer) {
             return Err(errors::request_type_not_allowed());
         }
-        let n = store::next_counter(&mut tx, "inquiry_number").await?;
-        let number = CheckCode::from_sequence(CodeKind::Inquiry, u64::try_from(n).unwrap_or(0))
-            .map_err(ServiceError::internal)?;
+        let number = new_inquiry_number(&mut tx).await?;
         let now = now_micros();
         let inq = Inquiry {
             id: uuid::Uuid::now_v7().to_string(),
@@ -156,4 +154,32 @@ impl Engine {
         tx.commit().await?;
         Ok((out, ()))
     }
+}
+
+/// A new public inquiry number: the Jalali year less 1300 (`105` in 1405), six random digits
+/// and a check digit. Someone who sees two numbers learns when they were filed, not how many
+/// inquiries came between (a counter would tell every citizen the municipality's volume).
+/// Numbers given before (zero-padded counters) stay valid: they are looked up as stored.
+async fn new_inquiry_number(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+) -> Result<CheckCode, ServiceError> {
+    let year = estelam_domain::JalaliDate::today_in_iran(std::time::SystemTime::now())
+        .map(|d| d.year())
+        .map_err(ServiceError::internal)?;
+    let prefix = format!("{:03}", (year - 1300).clamp(0, 999));
+    for _ in 0..16 {
+        let number = CheckCode::generate_with_prefix(CodeKind::Inquiry, &prefix, &mut rand::rng())
+            .ok_or_else(|| {
+                ServiceError::internal(anyhow::anyhow!("inquiry number prefix {prefix}"))
+            })?;
+        if store::inquiry_by_number(&mut **tx, number.as_str())
+            .await?
+            .is_none()
+        {
+            return Ok(number);
+        }
+    }
+    Err(ServiceError::internal(anyhow::anyhow!(
+        "no free inquiry number for {prefix} after 16 tries"
+    )))
 }

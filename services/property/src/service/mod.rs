@@ -12,6 +12,7 @@ pub mod import;
 pub mod map;
 pub mod parcels;
 pub mod request_numbers;
+pub mod search;
 
 use std::sync::Arc;
 

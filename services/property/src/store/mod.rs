@@ -7,6 +7,7 @@
 
 pub mod parcels;
 pub mod request_numbers;
+pub mod search;
 
 use sqlx::{Any, Transaction};
 
@@ -14,6 +15,7 @@ use estelam_runtime::db::Database;
 
 pub use parcels::*;
 pub use request_numbers::*;
+pub use search::*;
 
 /// A store error: always a defect or an outage, never the caller's fault.
 pub type StoreResult<T> = Result<T, sqlx::Error>;

@@ -55,4 +55,6 @@ catalogue! {
     /// The sandbox bank's pages need the gateway's own client credentials, and none are
     /// configured (503).
     SANDBOX_PSP_NOT_CONFIGURED,
+    /// An OGC API – Features collection id other than `parcels` (404).
+    COLLECTION_NOT_FOUND,
 }

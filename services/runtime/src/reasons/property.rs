@@ -83,4 +83,6 @@ catalogue! {
     FULL_NAME_REQUIRED,
     /// A map point outside WGS84's range.
     POINT_INVALID,
+    /// A parcel search with nothing to search for (no code, plate or street name).
+    SEARCH_QUERY_INVALID,
 }

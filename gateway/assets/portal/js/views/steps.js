@@ -1,13 +1,16 @@
-// The forms of steps 3–9. Each calls one documented route, sending the inquiry's
-// `expected_version` and a fresh `client_request_id`, and hands the updated inquiry to
-// `next(inquiry)`, which redraws the wizard at its new step. Problems appear next to the
-// fields they name.
+// The forms of the data-entry steps 3–6. Each calls one documented route, sending the
+// inquiry's `expected_version` and a fresh `client_request_id`, and hands the updated
+// inquiry to `next(inquiry)`, which moves the wizard on to its new page. A form shown again
+// (Back, or "change" on the check-your-answers page) is filled in with what was recorded;
+// sent unchanged, it only moves on: redoing a step clears the steps after it. Problems
+// appear next to the fields they name and in a summary at the top.
 
-import { t, digits, latinDigits, localized, rial, lang, issuedText, validText } from '../i18n.js';
-import { h, field, showProblem, busy, values, checkRequired, problemNotice } from '../dom.js';
+import { t, digits, latinDigits, localized, lang } from '../i18n.js';
+import { h, field, showProblem, busy, values, checkRequired } from '../dom.js';
 import { post, put, get, upload, requestId } from '../api.js';
 import { jalaliPicker } from '../jalali.js';
 import { parcelMap } from '../leaflet.js';
+import { parcelFinder, ownParcels } from '../finder.js';
 import * as session from '../session.js';
 
 const base = (inquiry) => `/api/v1/inquiries/${encodeURIComponent(inquiry.inquiry_id)}`;
@@ -31,20 +34,33 @@ function stepForm(children, label, work) {
   return form;
 }
 
-function undertakingBoxes(type) {
+/** The undertaking ids ticked in the form's values. */
+const accepted = (v) => Object.keys(v).filter((k) => k.startsWith('accept:') && v[k]).map((k) => k.slice(7));
+
+/** The same strings, in any order. */
+const sameSet = (a, b) => a.length === b.length && a.every((x) => b.includes(x));
+
+function undertakingBoxes(type, ticked = []) {
   return (type.undertakings || []).map((u) => h('div', { class: 'field', dataset: { field: 'undertaking_version_ids' } },
     h('span', { class: 'label' }, localized(u.title)),
     h('p', { class: 'small' }, localized(u.text)),
     h('label', { class: 'check' },
-      h('input', { type: 'checkbox', name: `accept:${u.undertaking_version_id}`, required: true }),
+      h('input', {
+        type: 'checkbox', id: `accept-${u.undertaking_version_id}`, name: `accept:${u.undertaking_version_id}`,
+        required: true, checked: ticked.includes(u.undertaking_version_id),
+      }),
       h('span', {}, t('accept_undertaking'))),
     h('span', { class: 'field-error', hidden: true })));
 }
 
-/** Step 3 for a new inquiry: request type, its undertakings; creates the inquiry. */
+/**
+ * Step 3 for a new inquiry: request type, its undertakings; creates the inquiry. No type is
+ * chosen for the person unless the address names one (`?type=`, from "start" on a type).
+ */
 export function chooseType(types, preselected, next) {
   const active = types.filter((x) => x.active !== false);
   const select = h('select', { name: 'request_type_code', required: true },
+    h('option', { value: '' }, t('choose_type_placeholder')),
     active.map((x) => h('option', { value: x.code, selected: x.code === preselected }, localized(x.name))));
   const boxes = h('div');
   const drawBoxes = () => boxes.replaceChildren(...undertakingBoxes(active.find((x) => x.code === select.value) || {}));
@@ -53,20 +69,21 @@ export function chooseType(types, preselected, next) {
   return h('div', {},
     h('h2', {}, t('choose_type')),
     stepForm([field('request_type_code', t('choose_type'), { input: select }), h('h3', {}, t('undertakings')), boxes], t('next'), async (v) => {
-      const ids = Object.keys(v).filter((k) => k.startsWith('accept:') && v[k]).map((k) => k.slice(7));
       const created = await post('/api/v1/inquiries', { request_type_code: v.request_type_code, client_request_id: requestId() });
       const inquiry = await put(`${base(created)}/undertakings`, {
-        expected_version: created.version, client_request_id: requestId(), undertaking_version_ids: ids,
+        expected_version: created.version, client_request_id: requestId(), undertaking_version_ids: accepted(v),
       });
-      next(inquiry);
+      next(inquiry, active.find((x) => x.code === v.request_type_code) || {});
     }));
 }
 
 function undertakingsStep(inquiry, type, next) {
+  const before = (inquiry.undertakings && inquiry.undertakings.undertaking_version_ids) || [];
   return h('div', {}, h('h2', {}, t('undertakings')),
-    stepForm(undertakingBoxes(type), t('next'), async (v) => {
-      const ids = Object.keys(v).filter((k) => k.startsWith('accept:') && v[k]).map((k) => k.slice(7));
-      next(await put(`${base(inquiry)}/undertakings`, { expected_version: inquiry.version, client_request_id: requestId(), undertaking_version_ids: ids }));
+    stepForm(undertakingBoxes(type, before), t('next'), async (v) => {
+      const ids = accepted(v);
+      if (inquiry.state !== 'draft' && sameSet(ids, before)) return next(inquiry);
+      return next(await put(`${base(inquiry)}/undertakings`, { expected_version: inquiry.version, client_request_id: requestId(), undertaking_version_ids: ids }));
     }));
 }
 
@@ -74,6 +91,7 @@ function undertakingsStep(inquiry, type, next) {
 const PICK_ZOOM = 18;
 
 function propertyStep(inquiry, next) {
+  const before = inquiry.property || {};
   let by = 'code';
   let picked = null;
   const where = h('div');
@@ -82,13 +100,22 @@ function propertyStep(inquiry, next) {
   const drawWhere = async () => {
     if (map) { map.destroy(); map = null; }
     if (by === 'code') {
-      where.replaceChildren(field('renovation_code', t('renovation_code'), { digits: true, required: true, hint: t('renovation_code_hint') }));
+      where.replaceChildren(field('renovation_code', t('renovation_code'), {
+        digits: true, required: true, hint: t('renovation_code_hint'), value: before.renovation_code,
+      }));
       return;
     }
     const container = h('div', { class: 'map map-small', dir: 'ltr' });
-    where.replaceChildren(h('div', { class: 'field', dataset: { field: 'picked_point' } }, container, pickedText, h('span', { class: 'field-error', hidden: true })));
+    const own = await ownParcels();
+    const finder = parcelFinder(() => map, own);
+    where.replaceChildren(finder, h('div', { class: 'field', dataset: { field: 'picked_point' } }, container, pickedText, h('span', { class: 'field-error', hidden: true })));
     map = await parcelMap(container, {
       zoom: PICK_ZOOM,
+      own: new Set(own.map((p) => p.renovation_code)),
+      onMiss: () => {
+        picked = null;
+        pickedText.replaceChildren(h('span', { 'data-missed': true }, t('map_tap_inside')));
+      },
       onParcel: (feature, latlng) => {
         picked = { lat: latlng.lat, lon: latlng.lng };
         const code = (feature.properties && feature.properties.renovation_code) || feature.id || '';
@@ -108,13 +135,21 @@ function propertyStep(inquiry, next) {
   const tabs = h('div', { class: 'tabs', role: 'tablist' }, tab('code', t('property_by_code')), tab('map', t('property_by_map')));
   drawWhere();
   return h('div', {}, h('h2', {}, t('step4')),
-    stepForm([tabs, where, field('request_number', t('request_number'), { digits: true, inputmode: 'numeric', required: true, hint: t('request_number_hint') })], t('next'), async (v) => {
+    stepForm([tabs, where, field('request_number', t('request_number'), {
+      digits: true, inputmode: 'numeric', required: true, hint: t('request_number_hint'), value: before.request_number,
+    })], t('next'), async (v) => {
+      const unchanged = by === 'code' && before.renovation_code && v.renovation_code === before.renovation_code
+        && v.request_number === before.request_number;
+      if (unchanged) {
+        if (map) map.destroy();
+        return next(inquiry);
+      }
       const body = { expected_version: inquiry.version, client_request_id: requestId(), request_number: v.request_number };
       if (by === 'code') body.renovation_code = v.renovation_code;
       else body.picked_point = picked;
       const updated = await put(`${base(inquiry)}/property`, body);
       if (map) map.destroy();
-      next(updated);
+      return next(updated);
     }));
 }
 
@@ -130,14 +165,19 @@ async function authoritySelect() {
 }
 
 async function letterStep(inquiry, next) {
+  const before = inquiry.letter || {};
   const authority = await authoritySelect();
+  if (before.authority_organization_id) authority.value = before.authority_organization_id;
   return h('div', {}, h('h2', {}, t('letter')),
     stepForm([
-      field('letter_number', t('letter_number'), { required: true }),
+      field('letter_number', t('letter_number'), { required: true, value: before.letter_number }),
       field('letter_date_jalali', t('letter_date'), { input: jalaliPicker('letter_date_jalali') }),
       field('authority_organization_id', t('authority'), { input: authority, hint: t('authority_hint') }),
     ], t('next'), async (v) => {
-      next(await put(`${base(inquiry)}/letter`, {
+      const unchanged = before.letter_number && v.letter_number === before.letter_number
+        && v.letter_date_jalali === before.letter_date_jalali && v.authority_organization_id === before.authority_organization_id;
+      if (unchanged) return next(inquiry);
+      return next(await put(`${base(inquiry)}/letter`, {
         expected_version: inquiry.version, client_request_id: requestId(),
         letter_number: v.letter_number, letter_date_jalali: v.letter_date_jalali, authority_organization_id: v.authority_organization_id,
       }));
@@ -145,16 +185,44 @@ async function letterStep(inquiry, next) {
 }
 
 /**
- * The documents uploaded for an inquiry at a version, by kind: `{document_id, name}`. Kept
- * outside the form so that drawing the step again (a language switch) keeps the uploads; a
- * file input cannot be refilled by a script.
+ * The documents uploaded for an inquiry, by kind: `{document_id, name}`. Kept outside the
+ * form, in this tab's session storage, so that drawing the step again (a language switch,
+ * Back, a reload) keeps the uploads; a file input cannot be refilled by a script. Documents
+ * already attached to the inquiry count as uploaded too.
  */
-const uploads = new Map();
+const UPLOADS_KEY = 'estelam.uploads.';
 
 function uploadsOf(inquiry) {
-  const key = `${inquiry.inquiry_id}@${inquiry.version}`;
-  if (!uploads.has(key)) uploads.set(key, {});
-  return uploads.get(key);
+  let kept = {};
+  try {
+    kept = JSON.parse(sessionStorage.getItem(UPLOADS_KEY + inquiry.inquiry_id) || '{}') || {};
+  } catch {
+    kept = {};
+  }
+  for (const doc of (inquiry.documents && inquiry.documents.documents) || []) {
+    kept[doc.kind] ??= { document_id: doc.document_id, name: doc.original_filename };
+  }
+  // Writes go through to storage as the form changes the record.
+  return new Proxy(kept, {
+    set(target, key, value) {
+      target[key] = value;
+      saveUploads(inquiry, target);
+      return true;
+    },
+    deleteProperty(target, key) {
+      delete target[key];
+      saveUploads(inquiry, target);
+      return true;
+    },
+  });
+}
+
+function saveUploads(inquiry, record) {
+  try {
+    sessionStorage.setItem(UPLOADS_KEY + inquiry.inquiry_id, JSON.stringify(record));
+  } catch {
+    // Storage refused (private mode): the uploads last for this page only.
+  }
 }
 
 function uploadRow(kind, uploaded) {
@@ -209,8 +277,11 @@ function documentsStep(inquiry, type, next) {
         const text = t('upload_required');
         throw { problem: { errors: missing.map((k) => ({ field: k, detail: text, detail_fa: text })) } };
       }
-      next(await put(`${base(inquiry)}/documents`, {
-        expected_version: inquiry.version, client_request_id: requestId(), document_ids: Object.values(uploaded).map((u) => u.document_id),
+      const ids = kinds.map((k) => uploaded[k].document_id);
+      const before = ((inquiry.documents && inquiry.documents.documents) || []).map((d) => d.document_id);
+      if (inquiry.documents && sameSet(ids, before)) return next(inquiry);
+      return next(await put(`${base(inquiry)}/documents`, {
+        expected_version: inquiry.version, client_request_id: requestId(), document_ids: ids,
       }));
     }));
 }
@@ -221,8 +292,10 @@ function applicantStep(inquiry, next) {
   const account = (session.current() || {}).account || {};
   const ownName = [account.first_name, account.last_name].filter(Boolean).join(' ');
   const locked = !inquiry.filed_by_organization_id && Boolean(account.national_code);
-  const select = h('select', { name: 'ownership_type', required: true }, OWNERSHIP.map((o) => h('option', { value: o }, t(`own_${o}`))));
-  const nameField = field('full_name', t('full_name'), { required: true, value: ownName });
+  const before = (inquiry.applicant && !inquiry.applicant.representation) ? inquiry.applicant : null;
+  const select = h('select', { name: 'ownership_type', required: true },
+    OWNERSHIP.map((o) => h('option', { value: o, selected: before ? before.ownership_type === o : false }, t(`own_${o}`))));
+  const nameField = field('full_name', t('full_name'), { required: true, value: before ? before.full_name : ownName });
   // A citizen files only as themselves: their own inquiry's applicant is the person
   // logged in, so the code comes from the session and cannot be typed over — unless they
   // say they act as the owner's representative (وکیل), with a power of attorney a clerk
@@ -253,6 +326,9 @@ function applicantStep(inquiry, next) {
       field('ownership_type', t('ownership_type'), { input: select }),
       repBox,
     ].filter(Boolean), t('next'), async (v) => {
+      const unchanged = before && !v.as_representative && v.full_name === before.full_name
+        && v.national_code === before.national_code && v.ownership_type === before.ownership_type;
+      if (unchanged) return next(inquiry);
       const body = {
         expected_version: inquiry.version, client_request_id: requestId(),
         full_name: v.full_name, national_code: v.national_code, ownership_type: v.ownership_type,
@@ -263,7 +339,7 @@ function applicantStep(inquiry, next) {
           power_of_attorney_document_id: (uploaded.power_of_attorney || {}).document_id || '',
         };
       }
-      next(await put(`${base(inquiry)}/applicant`, body));
+      return next(await put(`${base(inquiry)}/applicant`, body));
     }));
 }
 
@@ -277,92 +353,15 @@ function representationWaiting(inquiry) {
       h('dt', {}, t('representative_name')), h('dd', {}, rep.representative_full_name || '—')));
 }
 
-function billTable(bill) {
-  return h('table', { class: 'bill' },
-    h('thead', {}, h('tr', {}, h('th', {}, t('bill_item')), h('th', {}, t('bill_year')), h('th', { class: 'amount' }, t('bill_amount')))),
-    h('tbody', {}, (bill.lines || []).map((line) => h('tr', {},
-      h('td', {}, localized(line.description)),
-      h('td', {}, line.jalali_year ? digits(String(line.jalali_year)) : ''),
-      h('td', { class: 'amount' }, rial(line.total_rials || 0))))),
-    h('tfoot', {}, h('tr', {}, h('td', { colspan: 2 }, t('bill_total')), h('td', { class: 'amount' }, rial(bill.total_rials || 0)))));
-}
-
-function submitStep(inquiry, next) {
-  return h('div', {}, h('h2', {}, t('step7')),
-    stepForm([], t('submit_inquiry'), async () => {
-      const result = await post(`${base(inquiry)}/submit`, { expected_version: inquiry.version, client_request_id: requestId() });
-      next(result.inquiry);
-    }));
-}
-
-async function paymentStep(inquiry) {
-  const box = h('div', {}, h('h2', {}, t('bill')));
-  try {
-    const bill = await get(`${base(inquiry)}/bill`);
-    box.append(bill.total_rials ? billTable(bill) : h('p', {}, t('no_debt')));
-    box.append(h('p', { class: 'muted small' }, t('pay_sandbox_note')),
-      stepForm([], t('pay'), async () => {
-        const payment = await post(`${base(inquiry)}/payments`, {
-          expected_version: inquiry.version, client_request_id: requestId(), return_url: `/inquiries/${encodeURIComponent(inquiry.inquiry_id)}`,
-        });
-        window.location.assign(payment.redirect_url);
-      }));
-  } catch (err) {
-    box.append(problemNotice(err.problem));
-  }
-  return box;
-}
-
-/** Fetches an answer rendering with the access token and offers it as a download. */
-async function download(inquiry, ext) {
-  const response = await fetch(`${base(inquiry)}/answer.${ext}?lang=${lang()}`, {
-    headers: { authorization: `Bearer ${session.accessToken()}` },
-  });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  const url = URL.createObjectURL(await response.blob());
-  const a = h('a', { href: url, download: `estelam-${inquiry.inquiry_number}.${ext}` });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-async function answerStep(inquiry) {
-  const box = h('div', {}, h('h2', {}, t('answer')));
-  if (inquiry.state !== 'issued') return box;
-  try {
-    const answer = await get(`${base(inquiry)}/answer`);
-    const facts = answer.facts || {};
-    const pdf = h('button', { class: 'button', type: 'button' }, t('answer_download_pdf'));
-    const html = h('button', { class: 'button secondary', type: 'button' }, t('answer_open_html'));
-    pdf.addEventListener('click', () => busy(pdf, () => download(inquiry, 'pdf').catch(() => {})));
-    html.addEventListener('click', () => busy(html, () => download(inquiry, 'html').catch(() => {})));
-    box.append(
-      h('dl', { class: 'facts' },
-        h('dt', {}, t('verification_code')), h('dd', { class: 'ltr' }, h('a', { href: `/verify/${answer.verification_code}`, 'data-link': true }, digits(answer.verification_code))),
-        h('dt', {}, t('tracking_code')), h('dd', { class: 'ltr' }, digits(facts.tracking_code || '—')),
-        h('dt', {}, t('issued_at')), h('dd', {}, issuedText(facts)),
-        h('dt', {}, t('valid_until')), h('dd', {}, validText(facts))),
-      h('div', { class: 'actions' }, pdf, html));
-  } catch (err) {
-    box.append(problemNotice(err.problem));
-  }
-  return box;
-}
-
-/** The form of `step` for `inquiry` of request type `type`. */
-export async function forStep(step, inquiry, type, next) {
-  switch (step) {
-    case 3: return undertakingsStep(inquiry, type, next);
-    case 4: return propertyStep(inquiry, next);
-    case 5: return inquiry.state === 'property_verified' && type.letter_required !== false
-      ? letterStep(inquiry, next)
-      : documentsStep(inquiry, type, next);
-    case 6: return inquiry.state === 'awaiting_representation_approval'
+/** The form of wizard page `page` (see wizard.js) for `inquiry` of request type `type`. */
+export async function forPage(page, inquiry, type, next) {
+  switch (page) {
+    case 'undertakings': return undertakingsStep(inquiry, type, next);
+    case 'property': return propertyStep(inquiry, next);
+    case 'letter': return letterStep(inquiry, next);
+    case 'documents': return documentsStep(inquiry, type, next);
+    default: return inquiry.state === 'awaiting_representation_approval'
       ? representationWaiting(inquiry)
       : applicantStep(inquiry, next);
-    case 7: return submitStep(inquiry, next);
-    case 8: return paymentStep(inquiry);
-    default: return answerStep(inquiry);
   }
 }
