@@ -95,6 +95,9 @@ pub mod routing_keys {
     /// [`crate::events::v1::RepresentationChanged`]: an inquiry was filed in an
     /// owner's name by a representative, or its representation was decided.
     pub const REPRESENTATION_CHANGED: &str = "inquiry.representation.changed";
+    /// [`crate::events::v1::BatchFinished`]: every item of an authority's batch
+    /// has its outcome.
+    pub const BATCH_FINISHED: &str = "inquiry.batch.finished";
 
     /// Every routing key, for binding a queue to all of them or checking a
     /// configuration.
@@ -105,6 +108,7 @@ pub mod routing_keys {
         ANSWER_ISSUED,
         ANSWER_REVOKED,
         REPRESENTATION_CHANGED,
+        BATCH_FINISHED,
     ];
 }
 

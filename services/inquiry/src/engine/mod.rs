@@ -25,6 +25,9 @@
 //! on [`crate::model::Inquiry`].
 
 mod answers;
+mod batches;
+mod batches_errors;
+mod batches_worker;
 mod cancel;
 mod certificate;
 mod create;
@@ -59,6 +62,8 @@ use crate::render::Letterhead;
 use crate::request_types::RequestTypeDef;
 use crate::store;
 
+pub use batches::MAX_ITEMS as BATCH_MAX_ITEMS;
+pub use batches_worker::CONCURRENCY as BATCH_CONCURRENCY;
 pub use queries::BULK_STATUS_LIMIT;
 
 /// The inquiry service's use cases over its store and the other services' [`Ports`].
@@ -73,6 +78,8 @@ pub struct Engine {
     /// Request-type versions already read: a stored version never changes (an edit makes a
     /// new one), so each step of each inquiry need not read and parse it again.
     type_versions: Mutex<HashMap<(String, i64), RequestTypeDef>>,
+    /// Woken when a batch is stored, so this process's batch worker starts on it at once.
+    batch_wake: tokio::sync::Notify,
 }
 
 impl Engine {
@@ -96,6 +103,7 @@ impl Engine {
             seal,
             letterhead: std::sync::Arc::new(letterhead),
             type_versions: Mutex::new(HashMap::new()),
+            batch_wake: tokio::sync::Notify::new(),
         }
     }
 
