@@ -94,7 +94,8 @@ impl Engine {
             for item in claimed {
                 let me = self.clone();
                 running.spawn(async move {
-                    if let Err(e) = me.work_item(item).await {
+                    // Boxed: an item's future holds every step's, too large for the stack.
+                    if let Err(e) = Box::pin(me.work_item(item)).await {
                         // The lease runs out and the item is tried again.
                         tracing::warn!(error = %e, "batch item left for a later attempt");
                     }
