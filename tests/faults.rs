@@ -496,3 +496,23 @@ async fn fault_proxy_between_services_and_their_servers() {
     drop(db);
     drop(bus);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "fault suite: cargo test --test faults -- --ignored"]
+async fn inquiry_killed_mid_batch_files_every_item_exactly_once() {
+    let pg = PrivatePostgres::start();
+    let rabbit = PrivateRabbit::start();
+    let (mut cluster, _psp) = Cluster::start(
+        std::path::PathBuf::from(env!("CARGO_BIN_EXE_estelam")),
+        pg.url(),
+        rabbit.url(),
+    )
+    .await;
+    // A 200-parcel batch at least (issue 17), more in the full run.
+    let r =
+        fault_support::batches::inquiry_killed_mid_batch(&mut cluster, payments().max(200)).await;
+    r.assert_clean();
+    drop(cluster);
+    drop(rabbit);
+    drop(pg);
+}

@@ -2,7 +2,8 @@
 //! limit answers with problem+json in both languages, never a bare status.
 //!
 //! Bodies: small for JSON (`gateway.json_body_limit_bytes`), larger for the one streamed
-//! upload route (`POST /api/v1/documents`, `gateway.upload_body_limit_bytes`). A declared
+//! upload route (`POST /api/v1/documents`, `gateway.upload_body_limit_bytes`), and up to
+//! 1 MiB for a batch of 1,000 parcels (`POST /api/v1/batches`). A declared
 //! `Content-Length` over the limit is refused at once; an undeclared (chunked) body is cut
 //! off where it crosses the limit, and the extractor reading it answers 413.
 
@@ -20,6 +21,10 @@ use crate::problem::ApiError;
 
 /// The one route that takes a large, streamed body.
 pub const UPLOAD_PATH: &str = "/api/v1/documents";
+/// The bulk-filing route, whose JSON body holds up to 1,000 parcels.
+pub const BATCH_PATH: &str = "/api/v1/batches";
+/// Largest bulk-filing body: 1,000 items of about half a kilobyte each, with room to spare.
+pub const BATCH_BODY_BYTES: usize = 1024 * 1024;
 
 /// Body and time limits per kind of route.
 #[derive(Debug, Clone, Copy)]
@@ -54,6 +59,8 @@ impl RouteLimits {
     fn for_request(&self, request: &Request) -> (usize, Duration) {
         if Self::is_upload(request) {
             (self.upload_bytes, self.upload_timeout)
+        } else if request.method() == Method::POST && request.uri().path() == BATCH_PATH {
+            (self.json_bytes.max(BATCH_BODY_BYTES), self.timeout)
         } else {
             (self.json_bytes, self.timeout)
         }

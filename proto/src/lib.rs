@@ -99,6 +99,10 @@ pub mod routing_keys {
     /// its bill to be paid.
     pub const AWAITING_PAYMENT: &str = "inquiry.awaiting_payment";
 
+    /// [`crate::events::v1::BatchFinished`]: every item of an authority's batch
+    /// has its outcome.
+    pub const BATCH_FINISHED: &str = "inquiry.batch.finished";
+
     /// Every routing key, for binding a queue to all of them or checking a
     /// configuration.
     pub const ALL: &[&str] = &[
@@ -109,6 +113,7 @@ pub mod routing_keys {
         ANSWER_REVOKED,
         REPRESENTATION_CHANGED,
         AWAITING_PAYMENT,
+        BATCH_FINISHED,
     ];
 }
 

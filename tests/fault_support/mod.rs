@@ -3,6 +3,7 @@
 //! that drives inquiries to payment and issue, the per-fault report, and the `estelam serve`
 //! child processes.
 
+pub mod batches;
 pub mod postgres;
 pub mod processes;
 pub mod proxy;

@@ -123,6 +123,9 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
             | "ListWebhookDeliveries"
             | "ReplayWebhookDeliveries",
         ) => Only(&[Authority, Admin]),
+
+        // An organisation's own batches; which batch each may see is checked per object.
+        ("inquiry", "CreateBatch" | "GetBatch" | "ListBatchItems") => Only(&[Authority]),
         // Every caller reaches these; which inquiries each may see or change is checked per
         // object (see `other_citizens_objects_do_not_exist`).
         (
@@ -181,6 +184,10 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "POST /api/v1/inquiries/{id}/representation/decision" => Only(STAFF),
         "POST /api/v1/inquiries" => Only(&[Citizen, OtherCitizen]),
         "POST /api/v1/inquiries/on-behalf" => Only(&[Authority]),
+
+        "POST /api/v1/batches" | "GET /api/v1/batches/{id}" | "GET /api/v1/batches/{id}/items" => {
+            Only(&[Authority])
+        }
         r if r.contains(" /api/v1/inquiries") => SignedIn,
         _ => return None,
     })

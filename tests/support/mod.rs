@@ -11,5 +11,6 @@
 )]
 
 pub mod accounts;
+pub mod batch;
 pub mod nine_steps;
 pub mod system;

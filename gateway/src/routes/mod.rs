@@ -8,6 +8,7 @@
 
 pub mod answer_keys;
 pub mod auth;
+pub mod batches;
 pub mod certificate;
 pub mod clerk;
 pub mod clients;
@@ -37,6 +38,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(oauth::routes())
         .merge(clients::routes())
         .merge(inquiries::routes())
+        .merge(batches::routes())
         .merge(documents::routes())
         .merge(parcels::routes())
         .merge(features::routes())

@@ -394,4 +394,33 @@ impl InquiryService for Api {
             .await?;
         ok(pb::ReplayWebhookDeliveriesResponse { replayed })
     }
+
+    async fn create_batch(
+        &self,
+        request: Request<pb::CreateBatchRequest>,
+    ) -> R<pb::CreateBatchResponse> {
+        let who = caller(&request)?.clone();
+        let batch = self.engine.create_batch(&who, request.into_inner()).await?;
+        ok(pb::CreateBatchResponse { batch: Some(batch) })
+    }
+
+    async fn get_batch(&self, request: Request<pb::GetBatchRequest>) -> R<pb::GetBatchResponse> {
+        let who = caller(&request)?.clone();
+        let batch = self
+            .engine
+            .get_batch(&who, &request.get_ref().batch_id)
+            .await?;
+        ok(pb::GetBatchResponse { batch: Some(batch) })
+    }
+
+    async fn list_batch_items(
+        &self,
+        request: Request<pb::ListBatchItemsRequest>,
+    ) -> R<pb::ListBatchItemsResponse> {
+        let who = caller(&request)?.clone();
+        ok(self
+            .engine
+            .list_batch_items(&who, request.into_inner())
+            .await?)
+    }
 }

@@ -1,9 +1,10 @@
 //! The events the inquiry service takes part in: it consumes `fees.debt.cleared` (the
 //! payment that lets a waiting inquiry be issued) and publishes `inquiry.answer.issued`
 //! and `inquiry.answer.revoked` through its outbox, in the transaction that issues or
-//! revokes, `inquiry.awaiting_payment` in Submit's when something is owed, and
-//! `inquiry.representation.changed` in the transaction that files an inquiry
-//! in an owner's name or decides its representation.
+//! revokes, `inquiry.awaiting_payment` in Submit's when something is owed,
+//! `inquiry.representation.changed` in the transaction that files an inquiry in an owner's
+//! name or decides its representation, and `inquiry.batch.finished` in the transaction that
+//! settles a batch's last item.
 
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ use sqlx::{Any, Transaction};
 
 use crate::engine::Engine;
 use crate::model::Inquiry;
-use crate::store::{AnswerRow, DebtClearedRecord};
+use crate::store::{AnswerRow, BatchRow, Counts, DebtClearedRecord};
 
 /// The consumer's name in the inbox; stable across releases.
 pub const CONSUMER: &str = "inquiry.debt-cleared";
@@ -202,6 +203,32 @@ pub fn representation_changed(
     event(
         routing_keys::REPRESENTATION_CHANGED,
         "estelam.events.v1.RepresentationChanged",
+        |id| {
+            let mut e = payload.clone();
+            e.event_id = id.to_owned();
+            e.encode_to_vec()
+        },
+    )
+}
+
+/// `inquiry.batch.finished`: every item of an authority's batch has its outcome; the
+/// authority (by webhook, or a municipal system on the bus) may collect the results.
+pub fn batch_finished(batch: &BatchRow, c: Counts, at_us: i64) -> Event {
+    let n = |v: i64| i32::try_from(v).unwrap_or(i32::MAX);
+    let payload = epb::BatchFinished {
+        event_id: String::new(),
+        occurred_at: Some(timestamp(at_us)),
+        batch_id: batch.id.clone(),
+        client_batch_id: batch.client_batch_id.clone(),
+        organization_id: batch.organization_id.clone(),
+        total: n(batch.total),
+        issued: n(c.issued),
+        awaiting_payment: n(c.awaiting_payment),
+        refused: n(c.refused),
+    };
+    event(
+        routing_keys::BATCH_FINISHED,
+        "estelam.events.v1.BatchFinished",
         |id| {
             let mut e = payload.clone();
             e.event_id = id.to_owned();

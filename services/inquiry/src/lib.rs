@@ -75,7 +75,8 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<GrpcServer> {
 
 /// Builds the service over the given ports: prepares the store (seeded request types,
 /// signing key), subscribes to `fees.debt.cleared`, starts the outbox relay, the webhook
-/// delivery worker and the recovery sweep (one runs now), all stopping with `ctx.shutdown`.
+/// delivery worker, the recovery sweep (one runs now) and the batch worker, all stopping
+/// with `ctx.shutdown`.
 pub async fn build_with(ctx: &ServiceContext, ports: Ports) -> anyhow::Result<GrpcServer> {
     metrics::register();
     let relay = ctx.start_outbox_relay();
@@ -119,6 +120,7 @@ pub async fn build_with(ctx: &ServiceContext, ports: Ports) -> anyhow::Result<Gr
         Duration::from_secs(settings.recovery_interval_secs.max(1)),
         ctx.shutdown.clone(),
     ));
+    tokio::spawn(engine.clone().run_batches(ctx.shutdown.clone()));
     let routes = tonic::service::Routes::new(InquiryServiceServer::new(api::Api::new(engine)));
     Ok(GrpcServer::new(
         SERVICE,

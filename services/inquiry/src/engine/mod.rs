@@ -25,6 +25,9 @@
 //! on [`crate::model::Inquiry`].
 
 mod answers;
+mod batches;
+mod batches_errors;
+mod batches_worker;
 mod cancel;
 mod certificate;
 mod create;
@@ -59,6 +62,8 @@ use crate::render::Letterhead;
 use crate::request_types::RequestTypeDef;
 use crate::store;
 
+pub use batches::MAX_ITEMS as BATCH_MAX_ITEMS;
+pub use batches_worker::CONCURRENCY as BATCH_CONCURRENCY;
 pub use queries::BULK_STATUS_LIMIT;
 
 /// The inquiry service's use cases over its store and the other services' [`Ports`].
@@ -75,6 +80,9 @@ pub struct Engine {
     type_versions: Mutex<HashMap<(String, i64), RequestTypeDef>>,
     /// Wakes the webhook worker after a commit that may have written deliveries.
     webhook_wake: std::sync::Arc<tokio::sync::Notify>,
+
+    /// Woken when a batch is stored, so this process's batch worker starts on it at once.
+    batch_wake: tokio::sync::Notify,
 }
 
 impl Engine {
@@ -99,6 +107,8 @@ impl Engine {
             letterhead: std::sync::Arc::new(letterhead),
             type_versions: Mutex::new(HashMap::new()),
             webhook_wake: std::sync::Arc::new(tokio::sync::Notify::new()),
+
+            batch_wake: tokio::sync::Notify::new(),
         }
     }
 

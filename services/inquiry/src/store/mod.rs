@@ -1,5 +1,5 @@
 //! SQL, nothing else: one file per aggregate (request types, inquiries, idempotency
-//! records, debt clearances, answers, signing keys, the verification audit, webhook
+//! records, debt clearances, batches, answers, signing keys, the verification audit, webhook
 //! endpoints and deliveries), in portable
 //! SQL over sqlx `Any` so one store serves SQLite and PostgreSQL.
 //!
@@ -8,6 +8,7 @@
 //! internal `ServiceError` whose cause goes to the log only.
 
 mod answers;
+mod batches;
 mod certificate;
 mod debt_cleared;
 mod idempotency;
@@ -19,6 +20,10 @@ pub mod webhooks;
 
 pub use answers::{
     AnswerRow, answer, answer_by_code, has_valid_answer, insert_answer, revoke_answer,
+};
+pub use batches::{
+    BatchRow, Counts, ItemRow, batch, batch_by_client_id, claim_items, counts, finish_batch,
+    insert_batch, insert_item, items, lock_batch, release_item, settle_item,
 };
 pub use certificate::{install_trust_root, status_bits, status_slot, trust_root};
 pub use debt_cleared::{DebtClearedRecord, debt_cleared, record_debt_cleared, waiting_but_cleared};

@@ -118,6 +118,22 @@ pub fn of_event(event: &Event, public_base_url: &str) -> Option<Outgoing> {
                 ),
             })
         }
+        routing_keys::BATCH_FINISHED => {
+            let e = epb::BatchFinished::decode(event.payload.as_slice()).ok()?;
+            Some(batch_finished(
+                &e.organization_id,
+                &e.batch_id,
+                at,
+                json!({
+                    "batch_id": e.batch_id,
+                    "client_batch_id": e.client_batch_id,
+                    "total": e.total,
+                    "issued": e.issued,
+                    "awaiting_payment": e.awaiting_payment,
+                    "refused": e.refused,
+                }),
+            ))
+        }
         _ => None,
     }
 }

@@ -138,4 +138,19 @@ catalogue! {
     WEBHOOK_REPLAY_TARGET_REQUIRED,
     /// A replay of a delivery that is still pending, or not the endpoint's.
     WEBHOOK_DELIVERY_NOT_REPLAYABLE,
+
+    /// CreateBatch without the caller's own id for the batch (its retry key).
+    CLIENT_BATCH_ID_REQUIRED,
+    /// CreateBatch with no items.
+    BATCH_ITEMS_REQUIRED,
+    /// CreateBatch with more items than one batch may hold.
+    BATCH_ITEMS_TOO_MANY,
+    /// A batch item with a field longer than allowed or too many documents.
+    BATCH_ITEM_INVALID,
+    /// A batch item's inquiry was filed and then rejected at Submit (the applicant no
+    /// longer owns the parcel, …); the message says why.
+    BATCH_ITEM_REJECTED,
+    /// A batch item that could not be filed after repeated attempts while a service it
+    /// needs was unavailable.
+    BATCH_ITEM_UNFINISHED,
 }
