@@ -62,6 +62,12 @@ generated!(
     "estelam.inquiry.v1.rs"
 );
 generated!(
+    /// `estelam.notifications.v1`: per-person notification preferences and
+    /// the audit of the SMS and e-mails sent.
+    notifications,
+    "estelam.notifications.v1.rs"
+);
+generated!(
     /// `estelam.events.v1`: messages published on the `estelam.events`
     /// exchange; see [`routing_keys`] for where each one goes.
     events,
@@ -95,6 +101,8 @@ pub mod routing_keys {
     /// [`crate::events::v1::RepresentationChanged`]: an inquiry was filed in an
     /// owner's name by a representative, or its representation was decided.
     pub const REPRESENTATION_CHANGED: &str = "inquiry.representation.changed";
+    /// [`crate::events::v1::SessionStarted`]: somebody logged in to an account.
+    pub const SESSION_STARTED: &str = "identity.session.started";
 
     /// Every routing key, for binding a queue to all of them or checking a
     /// configuration.
@@ -105,6 +113,7 @@ pub mod routing_keys {
         ANSWER_ISSUED,
         ANSWER_REVOKED,
         REPRESENTATION_CHANGED,
+        SESSION_STARTED,
     ];
 }
 
