@@ -11,12 +11,14 @@ mod common;
 mod fees;
 mod identity;
 pub mod inquiry;
+mod notifications;
 mod property;
 pub mod representation;
 
 pub use common::{AuditStamp, GeoPoint, LocalizedText, stamp, text};
 pub use fees::{Bill, BillLine, Payment};
 pub use identity::{Account, Tokens};
+pub use notifications::NotificationPreferences;
 pub use property::{Owner, Parcel, RegistryPlate};
 
 use crate::errors;

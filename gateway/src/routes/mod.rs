@@ -14,6 +14,7 @@ pub mod clients;
 pub mod docs;
 pub mod documents;
 pub mod inquiries;
+pub mod notifications;
 pub mod oauth;
 pub mod offline_page;
 pub mod ops;
@@ -35,6 +36,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(oauth::routes())
         .merge(clients::routes())
         .merge(inquiries::routes())
+        .merge(notifications::routes())
         .merge(documents::routes())
         .merge(parcels::routes())
         .merge(psp::routes())
