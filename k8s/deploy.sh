@@ -36,7 +36,7 @@ fi
 
 echo "==> 3/3 rollout"
 "${kubectl[@]}" apply -f "$manifests" -l estelam.io/phase=rollout
-for d in identity property documents fees inquiry gateway; do
+for d in identity property documents fees inquiry notifications gateway; do
   "${kubectl[@]}" -n "$namespace" rollout status "deployment/$d" --timeout=10m
 done
 echo "Estelam ($overlay) is up."

@@ -1,7 +1,7 @@
 //! Where the launcher listens, and what a person is told when a port is taken.
 //!
 //! Every process binds all of its ports before it makes any outbound connection (store,
-//! event bus, another service). The conventional gRPC ports 50051–50055 lie inside Linux's
+//! event bus, another service). The conventional gRPC ports 50051–50056 lie inside Linux's
 //! ephemeral range (32768–60999), so an outbound connection made first can be given one of
 //! them as its local port, and the listener that comes after is refused "address in use".
 //! Binding first also means a port that really is taken stops the start before anything was
@@ -14,14 +14,14 @@ use anyhow::Context as _;
 /// How a person moves the ports of `estelam run`; named in every message about one of them.
 pub const MOVE_RUN_PORTS: &str = "start on other ports with `estelam run --base-port N` \
      (or ESTELAM_RUN_BASE_PORT=N): the gateway on N, the admin port on N+1, the gRPC ports on \
-     N+2 to N+6; `--base-port 0` lets the system choose free ports";
+     N+2 to N+7; `--base-port 0` lets the system choose free ports";
 
 /// Where to listen when starting the whole system.
 #[derive(Debug, Clone)]
 pub struct SystemAddrs {
     /// gRPC listen address per service, in `SERVICES` order (identity, property,
-    /// documents, fees, inquiry).
-    pub grpc: [SocketAddr; 5],
+    /// documents, fees, inquiry, notifications).
+    pub grpc: [SocketAddr; 6],
     /// The gateway's HTTP address (the portal and the JSON API).
     pub http: SocketAddr,
     /// The admin port (`/healthz`, `/readyz`, `/metrics`).
@@ -29,7 +29,7 @@ pub struct SystemAddrs {
 }
 
 impl SystemAddrs {
-    /// Loopback, the conventional ports: gRPC 50051–50055, HTTP 8080, admin 9090. They are
+    /// Loopback, the conventional ports: gRPC 50051–50056, HTTP 8080, admin 9090. They are
     /// the ports the README and a stock gRPC client expect, so they stay the default even
     /// though the gRPC ones are in the ephemeral range: the system binds them before it
     /// connects anywhere (module docs), and another program holding one gets a message
@@ -37,14 +37,21 @@ impl SystemAddrs {
     pub fn conventional() -> Self {
         let lo = |port| SocketAddr::from(([127, 0, 0, 1], port));
         Self {
-            grpc: [lo(50051), lo(50052), lo(50053), lo(50054), lo(50055)],
+            grpc: [
+                lo(50051),
+                lo(50052),
+                lo(50053),
+                lo(50054),
+                lo(50055),
+                lo(50056),
+            ],
             http: lo(8080),
             admin: lo(9090),
         }
     }
 
     /// Loopback from `base`: the gateway on `base`, the admin port on `base + 1`, the
-    /// services' gRPC ports on `base + 2` to `base + 6` (in `SERVICES` order). Base 0 lets
+    /// services' gRPC ports on `base + 2` to `base + 7` (in `SERVICES` order). Base 0 lets
     /// the OS choose every port, so several systems (or a test's) can run side by side;
     /// `estelam run --base-port` uses it.
     pub fn from_base_port(base: u16) -> anyhow::Result<Self> {
@@ -53,14 +60,14 @@ impl SystemAddrs {
         }
         let lo = |offset: u16| -> anyhow::Result<SocketAddr> {
             let port = base.checked_add(offset).with_context(|| {
-                format!("base port {base} leaves no room for the 7 ports (use at most 65529)")
+                format!("base port {base} leaves no room for the 8 ports (use at most 65528)")
             })?;
             Ok(SocketAddr::from(([127, 0, 0, 1], port)))
         };
         Ok(Self {
             http: lo(0)?,
             admin: lo(1)?,
-            grpc: [lo(2)?, lo(3)?, lo(4)?, lo(5)?, lo(6)?],
+            grpc: [lo(2)?, lo(3)?, lo(4)?, lo(5)?, lo(6)?, lo(7)?],
         })
     }
 
@@ -68,7 +75,7 @@ impl SystemAddrs {
     pub fn ephemeral() -> Self {
         let lo = SocketAddr::from(([127, 0, 0, 1], 0));
         Self {
-            grpc: [lo; 5],
+            grpc: [lo; 6],
             http: lo,
             admin: lo,
         }
@@ -120,11 +127,11 @@ mod tests {
 
     #[test]
     fn a_base_port_lays_out_every_port_from_it_and_zero_lets_the_os_choose() {
-        let addrs = SystemAddrs::from_base_port(18080).expect("room for 7 ports");
+        let addrs = SystemAddrs::from_base_port(18080).expect("room for 8 ports");
         assert_eq!(addrs.http.port(), 18080);
         assert_eq!(addrs.admin.port(), 18081);
         let grpc: Vec<u16> = addrs.grpc.iter().map(|a| a.port()).collect();
-        assert_eq!(grpc, [18082, 18083, 18084, 18085, 18086]);
+        assert_eq!(grpc, [18082, 18083, 18084, 18085, 18086, 18087]);
         assert!(addrs.http.ip().is_loopback());
 
         let any = SystemAddrs::from_base_port(0).expect("OS-chosen");
@@ -132,7 +139,7 @@ mod tests {
         assert!(any.grpc.iter().all(|a| a.port() == 0));
 
         let err = SystemAddrs::from_base_port(65533).expect_err("no room above it");
-        assert!(err.to_string().contains("65529"), "{err}");
+        assert!(err.to_string().contains("65528"), "{err}");
     }
 
     #[tokio::test]

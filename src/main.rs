@@ -72,9 +72,9 @@ enum Command {
 /// Where `estelam run` listens and tells it.
 #[derive(clap::Args)]
 struct RunArgs {
-    /// The gateway's port; the admin port is the next one, the five gRPC ports follow.
+    /// The gateway's port; the admin port is the next one, the six gRPC ports follow.
     /// 0 lets the OS choose every port (print them, or write them with --urls-file).
-    /// Without it: gateway 8080, admin 9090, gRPC 50051-50055.
+    /// Without it: gateway 8080, admin 9090, gRPC 50051-50056.
     #[arg(long, env = "ESTELAM_RUN_BASE_PORT")]
     base_port: Option<u16>,
     /// Once everything listens (and the demo people exist), write the addresses here as

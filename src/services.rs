@@ -1,4 +1,4 @@
-//! The one place that names the five service crates: how each is migrated and built. A new
+//! The one place that names the service crates: how each is migrated and built. A new
 //! service is added here and in `estelam_runtime::config::SERVICES`, and every command that
 //! hosts or migrates services picks it up.
 
@@ -16,6 +16,7 @@ pub fn migrations_of(service: &str) -> anyhow::Result<Migrations> {
         "documents" => estelam_documents::migrations(),
         "fees" => estelam_fees::migrations(),
         "inquiry" => estelam_inquiry::migrations(),
+        "notifications" => estelam_notifications::migrations(),
         other => anyhow::bail!("unknown service {other:?}; known: {}", SERVICES.join(", ")),
     })
 }
@@ -31,6 +32,7 @@ pub(crate) async fn build_server(
         "documents" => estelam_documents::build(ctx).await,
         "fees" => estelam_fees::build(ctx).await,
         "inquiry" => estelam_inquiry::build(ctx).await,
+        "notifications" => estelam_notifications::build(ctx).await,
         other => anyhow::bail!("unknown service {other:?}; known: {}", SERVICES.join(", ")),
     }
 }

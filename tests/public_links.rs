@@ -20,15 +20,15 @@ use support::nine_steps::grpc::{
     self, Application, DocumentsClient, Filing, InquiryClient, Letter, Once, PropertyClient,
 };
 
-/// A base port whose seven ports (gateway, admin, five gRPC) are free now.
+/// A base port whose eight ports (gateway, admin, six gRPC) are free now.
 fn free_base_port() -> u16 {
     let start = 20_000 + (std::process::id() % 20_000) as u16;
     (0..200)
-        .map(|i| start.wrapping_add(i * 7))
+        .map(|i| start.wrapping_add(i * 8))
         .find(|base| {
-            (0..7).all(|offset| std::net::TcpListener::bind(("127.0.0.1", base + offset)).is_ok())
+            (0..8).all(|offset| std::net::TcpListener::bind(("127.0.0.1", base + offset)).is_ok())
         })
-        .expect("seven free ports in a row")
+        .expect("eight free ports in a row")
 }
 
 fn channel(endpoint: &str, settings: &Settings) -> tonic::transport::Channel {

@@ -136,7 +136,7 @@ async fn a_taken_port_stops_the_start_before_anything_is_created_and_names_the_f
     assert!(created.is_empty(), "nothing is created: {created:?}");
 }
 
-/// What a person sees: `estelam run --base-port N` with one of its seven ports taken exits
+/// What a person sees: `estelam run --base-port N` with one of its eight ports taken exits
 /// at once with a message naming the flag that moves them.
 #[tokio::test]
 async fn estelam_run_on_a_taken_port_exits_naming_the_flag() {

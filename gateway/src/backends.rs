@@ -4,6 +4,7 @@ use estelam_proto::documents::v1::document_service_client::DocumentServiceClient
 use estelam_proto::fees::v1::fee_service_client::FeeServiceClient;
 use estelam_proto::identity::v1::identity_service_client::IdentityServiceClient;
 use estelam_proto::inquiry::v1::inquiry_service_client::InquiryServiceClient;
+use estelam_proto::notifications::v1::notification_service_client::NotificationServiceClient;
 use estelam_proto::property::v1::property_service_client::PropertyServiceClient;
 use estelam_runtime::config::Settings;
 use tonic::transport::Channel;
@@ -17,6 +18,7 @@ pub struct Backends {
     documents: Channel,
     fees: Channel,
     inquiry: Channel,
+    notifications: Channel,
 }
 
 impl Backends {
@@ -30,6 +32,7 @@ impl Backends {
             documents: channel(&e.documents)?,
             fees: channel(&e.fees)?,
             inquiry: channel(&e.inquiry)?,
+            notifications: channel(&e.notifications)?,
         })
     }
 
@@ -58,6 +61,11 @@ impl Backends {
         InquiryServiceClient::new(self.inquiry.clone())
     }
 
+    /// People's notification preferences.
+    pub fn notifications(&self) -> NotificationServiceClient<Channel> {
+        NotificationServiceClient::new(self.notifications.clone())
+    }
+
     /// Every service and its channel, in start order (for health probes).
     pub fn all(&self) -> impl Iterator<Item = (&'static str, Channel)> + '_ {
         [
@@ -66,6 +74,7 @@ impl Backends {
             ("documents", &self.documents),
             ("fees", &self.fees),
             ("inquiry", &self.inquiry),
+            ("notifications", &self.notifications),
         ]
         .into_iter()
         .map(|(n, c)| (n, c.clone()))

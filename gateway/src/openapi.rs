@@ -32,6 +32,7 @@ use crate::problem::{FieldProblem, PROBLEM_JSON, Problem};
         (name = "documents", description = "Uploading and downloading documents."),
         (name = "parcels", description = "Parcels and the map's features (OGC API – Features)."),
         (name = "inquiries", description = "Request types, the nine steps of an inquiry, its bill, payment and answer."),
+        (name = "notifications", description = "Which events reach a person by SMS or e-mail, and in what language."),
         (name = "clients", description = "Organisations' API clients (OAuth 2.0 client credentials), for admins."),
         (name = "webhooks", description = "Organisations' webhook endpoints (Standard Webhooks: signed, retried, replayable), their deliveries and replay."),
     ),

@@ -43,7 +43,8 @@ import sys
 import yaml
 
 # Each workload's loopback address: NET_PREFIX + "." + this number.
-HOSTS = {"identity": 1, "property": 2, "documents": 3, "fees": 4, "inquiry": 5, "gateway": 6}
+HOSTS = {"identity": 1, "property": 2, "documents": 3, "fees": 4, "inquiry": 5, "gateway": 6,
+         "notifications": 7}
 
 
 def secret(doc: dict, key: str, value: str) -> None:

@@ -133,7 +133,7 @@ python3 k8s/play/smoke.py --net "$NET" --started "$started" --report "${ESTELAM_
 # cgroup counts it and as the process's resident set.
 if [[ -n "${ESTELAM_PLAY_REPORT:-}" ]]; then
   sleep 10
-  for d in identity property documents fees inquiry gateway; do
+  for d in identity property documents fees inquiry notifications gateway; do
     c="$d-pod-0-estelam"
     printf '%s\tcgroup %s\t%s\n' "$d" \
       "$(podman stats --no-stream --format '{{.MemUsage}}' "$c")" \

@@ -29,7 +29,8 @@ import uuid
 import zlib
 from datetime import datetime
 
-HOSTS = {"identity": 1, "property": 2, "documents": 3, "fees": 4, "inquiry": 5, "gateway": 6}
+HOSTS = {"identity": 1, "property": 2, "documents": 3, "fees": 4, "inquiry": 5, "gateway": 6,
+         "notifications": 7}
 OWNER = {"national_code": "0076229645", "first_name": "علی", "last_name": "رضایی",
          "renovation_code": "1-1-1-1-0-0"}
 # The seed's two valid request numbers of that parcel (sequence 1 and 2, Damm check digit).

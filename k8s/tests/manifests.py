@@ -1,15 +1,16 @@
 """Helpers for reading rendered Kubernetes objects."""
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
-SERVICES = ("identity", "property", "documents", "fees", "inquiry")
+SERVICES = ("identity", "property", "documents", "fees", "inquiry", "notifications")
 
 # Who may call whom over gRPC (issue 9; DESIGN.md "Shape"). Everything else is denied.
 CALLERS = {
-    "identity": {"gateway", "property", "documents", "fees", "inquiry"},
+    "identity": {"gateway", "property", "documents", "fees", "inquiry", "notifications"},
     "property": {"gateway", "inquiry", "fees"},
     "documents": {"gateway", "inquiry"},
     "fees": {"gateway", "inquiry"},
-    "inquiry": {"gateway"},
+    "inquiry": {"gateway", "notifications"},
+    "notifications": {"gateway"},
 }
 
 

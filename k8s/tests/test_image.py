@@ -113,7 +113,7 @@ def test_each_pod_listens_on_its_own_address_and_finds_the_others(tmp_path):
         address = configs[ref]["ESTELAM_LISTEN__GRPC"].split(":")[0]
         assert f"{address}\t{d['metadata']['name']}" in hosts
         seen.add(address)
-    assert len(seen) == 6
+    assert len(seen) == 7
     assert "postgres" in hosts.splitlines()[0] and "rabbitmq" in hosts.splitlines()[0]
 
 

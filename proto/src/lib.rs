@@ -62,6 +62,12 @@ generated!(
     "estelam.inquiry.v1.rs"
 );
 generated!(
+    /// `estelam.notifications.v1`: per-person notification preferences and
+    /// the audit of the SMS and e-mails sent.
+    notifications,
+    "estelam.notifications.v1.rs"
+);
+generated!(
     /// `estelam.events.v1`: messages published on the `estelam.events`
     /// exchange; see [`routing_keys`] for where each one goes.
     events,
@@ -98,10 +104,11 @@ pub mod routing_keys {
     /// [`crate::events::v1::InquiryAwaitingPayment`]: a submitted inquiry waits for
     /// its bill to be paid.
     pub const AWAITING_PAYMENT: &str = "inquiry.awaiting_payment";
-
     /// [`crate::events::v1::BatchFinished`]: every item of an authority's batch
     /// has its outcome.
     pub const BATCH_FINISHED: &str = "inquiry.batch.finished";
+    /// [`crate::events::v1::SessionStarted`]: somebody logged in to an account.
+    pub const SESSION_STARTED: &str = "identity.session.started";
 
     /// Every routing key, for binding a queue to all of them or checking a
     /// configuration.
@@ -114,6 +121,7 @@ pub mod routing_keys {
         REPRESENTATION_CHANGED,
         AWAITING_PAYMENT,
         BATCH_FINISHED,
+        SESSION_STARTED,
     ];
 }
 

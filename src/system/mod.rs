@@ -3,7 +3,7 @@
 //! gateway and one admin port. The end-to-end tests in `tests/` start it the same way.
 //!
 //! The order of [`start_except`] is the point of this module:
-//! 1. bind every listener (the five gRPC ports, the gateway, the admin port), before any
+//! 1. bind every listener (the six gRPC ports, the gateway, the admin port), before any
 //!    outbound connection, so none of them can be taken by one (see [`crate::listen`]) and
 //!    a taken port stops the start before anything is created;
 //! 2. give each service its own credentials, connect the event bus, open and migrate each
@@ -104,6 +104,7 @@ pub async fn start_except(
     let mut servers = Vec::new();
     let mut bootstrap_admin = None;
     let mut sms = None;
+    let mut notices = None;
     for (service, listener) in listeners {
         let own = Arc::new(
             per_service
@@ -118,6 +119,10 @@ pub async fn start_except(
             let (server, admin, log) = estelam_identity::build_bootstrapping(&ctx).await?;
             bootstrap_admin = admin;
             sms = Some(log);
+            server
+        } else if service == estelam_notifications::SERVICE {
+            let (server, log) = estelam_notifications::build_with_log(&ctx).await?;
+            notices = Some(log);
             server
         } else {
             crate::services::build_server(service, &ctx).await?
@@ -167,5 +172,6 @@ pub async fn start_except(
         host,
         tasks,
         sms,
+        notices,
     })
 }

@@ -31,6 +31,8 @@ pub struct RunningSystem {
     pub(super) tasks: JoinSet<anyhow::Result<()>>,
     /// The messages identity's log SMS provider sent (no real SMS is sent by `estelam run`).
     pub(super) sms: Option<estelam_identity::LogSms>,
+    /// The messages the notifications service's log providers sent.
+    pub(super) notices: Option<estelam_notifications::LogOutbox>,
 }
 
 impl RunningSystem {
@@ -44,6 +46,18 @@ impl RunningSystem {
     /// hosted here): what the whole-system tests read codes and owners' notices from.
     pub fn sms_sent(&self) -> Vec<estelam_identity::sms::SentSms> {
         self.sms.as_ref().map(|s| s.sent()).unwrap_or_default()
+    }
+
+    /// Every message the notifications service's log providers sent (SMS and e-mail),
+    /// oldest first: what `estelam run` "sends" with nothing installed.
+    pub fn notifications_sent(&self) -> Vec<estelam_notifications::providers::log::Logged> {
+        self.notices.as_ref().map(|s| s.sent()).unwrap_or_default()
+    }
+
+    /// The event bus every service of this process shares: tests publish on it what a
+    /// broker would redeliver.
+    pub fn bus(&self) -> Arc<dyn estelam_runtime::bus::EventBus> {
+        self.host.bus.clone()
     }
 
     /// Starts one more instance of `service` on `listener`, sharing this system's event bus

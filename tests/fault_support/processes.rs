@@ -16,12 +16,13 @@ use estelam_runtime::testing::eventually;
 use super::{free_port, workload};
 
 /// Every process, in start order (identity first: the others fetch its keys).
-pub const PROCESSES: [&str; 6] = [
+pub const PROCESSES: [&str; 7] = [
     "identity",
     "property",
     "documents",
     "fees",
     "inquiry",
+    "notifications",
     "gateway",
 ];
 

@@ -127,6 +127,7 @@ impl World {
             Some("documents") => &e.documents,
             Some("fees") => &e.fees,
             Some("inquiry") => &e.inquiry,
+            Some("notifications") => &e.notifications,
             other => panic!("no service for {method} ({other:?})"),
         }
     }

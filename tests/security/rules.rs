@@ -59,6 +59,8 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
         ("identity", "ListOrganizations" | "GetOrganization") => SignedIn,
         ("identity", "ChangePassword") => Only(PEOPLE),
         ("identity", "VerifyMembershipCode") => Only(&[Authority, Service]),
+        // A person's verified mobile, for the notifications service to text them.
+        ("identity", "GetContact") => Only(SERVICE),
         (
             "identity",
             "CreateStaffAccount"
@@ -134,6 +136,10 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
             | "AttachDocuments" | "SetApplicant" | "Submit" | "GetBill" | "StartPayment"
             | "GetAnswer" | "RenderAnswer" | "CancelInquiry" | "BulkStatus",
         ) => SignedIn,
+        // Each caller reads and sets only their own preferences and messages (staff may
+        // read another account's messages); a machine has nobody to tell.
+        ("notifications", "GetPreferences" | "ListDeliveries") => SignedIn,
+        ("notifications", "UpdatePreferences") => Only(PEOPLE),
         _ => return None,
     })
 }
@@ -155,6 +161,8 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         | "POST /api/v1/clients/{account_id}/revoke" => Only(ADMIN),
         r if r.contains(" /api/v1/organizations/{id}/webhooks") => Only(&[Authority, Admin]),
         "GET /api/v1/me" => SignedIn,
+        "GET /api/v1/me/notification-preferences" => SignedIn,
+        "PUT /api/v1/me/notification-preferences" => Only(PEOPLE),
         "POST /api/v1/me/mobile/code" | "POST /api/v1/me/mobile/verify" => SignedIn,
         "POST /api/v1/me/password" => Only(PEOPLE),
         "POST /api/v1/documents" | "GET /api/v1/documents/{id}" => SignedIn,

@@ -12,12 +12,14 @@ mod fees;
 mod identity;
 pub mod inquiry;
 pub mod institution;
+mod notifications;
 mod property;
 pub mod representation;
 
 pub use common::{AuditStamp, GeoPoint, LocalizedText, stamp, text};
 pub use fees::{Bill, BillLine, Payment};
 pub use identity::{Account, Tokens};
+pub use notifications::NotificationPreferences;
 pub use property::{Owner, Parcel, ParcelList, RegistryPlate};
 
 use crate::errors;

@@ -16,6 +16,7 @@ pub mod docs;
 pub mod documents;
 pub mod features;
 pub mod inquiries;
+pub mod notifications;
 pub mod oauth;
 pub mod offline_page;
 pub mod ops;
@@ -39,6 +40,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(clients::routes())
         .merge(inquiries::routes())
         .merge(batches::routes())
+        .merge(notifications::routes())
         .merge(documents::routes())
         .merge(parcels::routes())
         .merge(features::routes())

@@ -515,6 +515,31 @@ impl IdentityService for Api {
         }))
     }
 
+    async fn get_contact(
+        &self,
+        request: Request<pb::GetContactRequest>,
+    ) -> Reply<pb::GetContactResponse> {
+        // Machines only: a mobile number is personal data a person or clerk reads through
+        // GetMe or GetAccount, not through this lookup.
+        caller(&request)?.require_any(&[Role::Service])?;
+        let r = request.get_ref();
+        let account = self
+            .identity
+            .contact(&r.account_id, &r.national_code)
+            .await?;
+        let active = account.status == store::ACTIVE;
+        Ok(Response::new(pb::GetContactResponse {
+            verified_mobile: if account.mobile_verified {
+                account.mobile.clone()
+            } else {
+                String::new()
+            },
+            account_id: account.account_id,
+            display_name: account.display_name,
+            active,
+        }))
+    }
+
     async fn list_accounts(
         &self,
         request: Request<pb::ListAccountsRequest>,

@@ -49,6 +49,7 @@
 pub mod api;
 mod credentials;
 pub mod errors;
+pub mod events;
 pub mod metrics;
 pub mod password;
 pub mod service;
@@ -188,6 +189,9 @@ async fn build_parts(
         None => None,
     };
     identity.spawn_key_maintenance(ctx.shutdown.clone());
+    // Publishes `identity.session.started` (logins) to the bus; it polls, since a login
+    // notice a fraction of a second late is no loss.
+    ctx.start_outbox_relay();
     service::spawn_owner_notices(
         identity.clone(),
         ctx.bus.clone(),

@@ -119,6 +119,18 @@ impl Identity {
             .ok_or_else(errors::account_not_found)
     }
 
+    /// The account a notification is for, by id or by national code (exactly one given):
+    /// what the notifications service needs to reach a person, and nothing more.
+    pub async fn contact(&self, id: &str, national_code: &str) -> Result<AccountRow, ServiceError> {
+        if national_code.trim().is_empty() {
+            return self.account(id).await;
+        }
+        let code = crate::validate::national_code("national_code", national_code)?;
+        store::account_by_national_code(&mut *self.conn().await?, code.as_str())
+            .await?
+            .ok_or_else(errors::account_not_found)
+    }
+
     /// One page of the accounts matching `filter`, oldest first, and the token of the next
     /// page (empty on the last). A token only resumes the search it came from.
     pub async fn list_accounts(

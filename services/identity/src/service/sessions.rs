@@ -106,6 +106,11 @@ impl Identity {
         )
         .await?;
         let tokens = self.start_session(&mut tx, &account).await?;
+        // In the same transaction as the session: the owner is told of every login that
+        // happened, and of none that did not (the notifications service consumes it).
+        let event =
+            crate::events::session_started(&account.account_id, &origin.source, now_micros());
+        estelam_runtime::outbox::enqueue(&mut tx, &event).await?;
         tx.commit().await?;
         Ok((tokens, account))
     }

@@ -24,6 +24,7 @@ mod gateway;
 mod identity;
 mod inquiry;
 mod links;
+mod notifications;
 mod property;
 
 pub use documents::DocumentsSettings;
@@ -34,11 +35,22 @@ pub use identity::{
     ThrottleSettings,
 };
 pub use inquiry::{InquirySettings, WebhookSettings};
+pub use notifications::{
+    EmailProviderKind, EmailSettings, NotificationsSettings, NotifySmsProviderKind,
+    NotifySmsSettings, SmtpSecurity,
+};
 pub use property::PropertySettings;
 
 /// The services of the system, in start order; also their config keys, schema names and
 /// SQLite file names.
-pub const SERVICES: [&str; 5] = ["identity", "property", "documents", "fees", "inquiry"];
+pub const SERVICES: [&str; 6] = [
+    "identity",
+    "property",
+    "documents",
+    "fees",
+    "inquiry",
+    "notifications",
+];
 
 /// Everything a process reads at start.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -70,6 +82,8 @@ pub struct Settings {
     pub fees: FeesSettings,
     /// Inquiry service settings.
     pub inquiry: InquirySettings,
+    /// Notifications service settings.
+    pub notifications: NotificationsSettings,
     /// HTTP gateway and portal settings.
     pub gateway: GatewaySettings,
 }
@@ -156,6 +170,8 @@ pub struct Endpoints {
     pub fees: String,
     /// Inquiry orchestrator.
     pub inquiry: String,
+    /// Notifications (SMS and e-mail to the people concerned).
+    pub notifications: String,
 }
 
 impl Default for Endpoints {
@@ -166,6 +182,7 @@ impl Default for Endpoints {
             documents: "http://127.0.0.1:50053".into(),
             fees: "http://127.0.0.1:50054".into(),
             inquiry: "http://127.0.0.1:50055".into(),
+            notifications: "http://127.0.0.1:50056".into(),
         }
     }
 }
@@ -179,6 +196,7 @@ impl Endpoints {
             "documents" => Some(&self.documents),
             "fees" => Some(&self.fees),
             "inquiry" => Some(&self.inquiry),
+            "notifications" => Some(&self.notifications),
             _ => None,
         }
     }
@@ -191,6 +209,7 @@ impl Endpoints {
             "documents" => self.documents = endpoint,
             "fees" => self.fees = endpoint,
             "inquiry" => self.inquiry = endpoint,
+            "notifications" => self.notifications = endpoint,
             _ => {}
         }
     }
@@ -328,6 +347,7 @@ impl Default for Settings {
             documents: DocumentsSettings::default(),
             fees: FeesSettings::default(),
             inquiry: InquirySettings::default(),
+            notifications: NotificationsSettings::default(),
             gateway: GatewaySettings::default(),
         }
     }
@@ -355,7 +375,7 @@ fn expose_map<S: serde::Serializer>(
 }
 
 /// Top-level sections, as environment keys spell them (before the first `__`).
-const SECTIONS: [&str; 14] = [
+const SECTIONS: [&str; 15] = [
     "database",
     "bus",
     "listen",
@@ -368,6 +388,7 @@ const SECTIONS: [&str; 14] = [
     "documents",
     "fees",
     "inquiry",
+    "notifications",
     "gateway",
     "data_dir",
 ];
@@ -512,6 +533,7 @@ impl Settings {
             ));
         }
         self.identity.validate().map_err(ConfigError)?;
+        self.notifications.validate().map_err(ConfigError)?;
         Ok(())
     }
 

@@ -73,6 +73,7 @@ pub mod fees;
 pub mod gateway;
 pub mod identity;
 pub mod inquiry;
+pub mod notifications;
 pub mod property;
 
 /// Every reason in the catalogue, part by part.
@@ -85,6 +86,7 @@ pub fn all() -> impl Iterator<Item = Reason> {
         documents::ALL,
         fees::ALL,
         inquiry::ALL,
+        notifications::ALL,
     ]
     .into_iter()
     .flatten()
