@@ -27,6 +27,7 @@
 mod answers;
 mod cancel;
 mod certificate;
+mod code_check;
 mod create;
 mod idempotency;
 mod issue;
