@@ -430,7 +430,7 @@ mod tests {
         let seal = KeySeal::load_rolling(None, None, SETTING, dir.path(), KEK_FILE).unwrap();
         let old = seal.seal("ans-1", &[1; 32]);
         let new_kek = [7u8; 32];
-        let rolled = seal.roll_to(new_kek).unwrap();
+        seal.roll_to(new_kek).unwrap();
         // Both open during the roll; new seals are under the new KEK only.
         assert_eq!(seal.open("ans-1", &old).unwrap(), [1; 32]);
         let fresh = seal.seal("ans-2", &[2; 32]);
@@ -459,7 +459,6 @@ mod tests {
         assert_eq!(after.open("ans-2", &fresh).unwrap(), [2; 32]);
         #[cfg(unix)]
         assert_eq!(mode(&path), 0o600);
-        drop(rolled);
     }
 
     #[test]
