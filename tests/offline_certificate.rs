@@ -4,8 +4,9 @@
 //! text, and checks it offline against the trust list and status list the gateway
 //! publishes — valid; altered when a fact is edited; expired past its validity; unknown key
 //! against another deployment's trust list; still valid after an admin rotates the
-//! signing key; revoked once a clerk revokes it, offline from a fresh status list and
-//! online from the gateway.
+//! signing key; revoked once a clerk revokes it, offline from a fresh status list (which
+//! carries its `ttl`) and online from the gateway. The public API
+//! (`POST /api/v1/answer-codes/check`) gives the same verdicts on the same codes.
 
 use std::path::Path;
 use std::process::Command;
@@ -71,6 +72,49 @@ fn with_renovation_code_edited(text: &str, renovation_code: &str) -> String {
         cwt::PREFIX,
         base45::encode(z.finish().expect("deflate"))
     )
+}
+
+/// `POST /api/v1/answer-codes/check` without a login; returns the status and the body.
+async fn check_code(
+    http: &reqwest::Client,
+    base: &str,
+    qr_text: &str,
+    at: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let mut body = serde_json::json!({ "qr_text": qr_text });
+    if let Some(at) = at {
+        body["at"] = serde_json::json!(at);
+    }
+    let r = http
+        .post(format!("{base}/api/v1/answer-codes/check"))
+        .json(&body)
+        .send()
+        .await
+        .expect("the gateway answers");
+    let status = r.status().as_u16();
+    (status, r.json().await.expect("a JSON body"))
+}
+
+/// The API's verdict on `qr_text`, asserting it answered 200.
+async fn verdict_of(
+    http: &reqwest::Client,
+    base: &str,
+    qr_text: &str,
+    at: Option<&str>,
+) -> serde_json::Value {
+    let (status, body) = check_code(http, base, qr_text, at).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// The payload of a compact JWS, as JSON.
+fn jws_payload(token: &str) -> serde_json::Value {
+    use base64::Engine as _;
+    let payload = token.trim().split('.').nth(1).expect("a compact JWS");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON")
 }
 
 async fn certificate_checks(label: &str, postgres_url: Option<String>) {
@@ -295,6 +339,47 @@ async fn certificate_checks(label: &str, postgres_url: Option<String>) {
         code, 13,
         "{label}: a key not in the trust list is unknown:\n{out}"
     );
+    // The same verdicts through the public API, from the inquiry service's one check.
+    let valid = verdict_of(&http, &base, &text, None).await;
+    assert_eq!(valid["verdict"], "valid", "{label}: {valid}");
+    assert_eq!(
+        valid["claims"]["renovation_code"], owner.renovation_code,
+        "{label}: the signed facts come back: {valid}"
+    );
+    assert_eq!(
+        valid["claims"]["verification_code"],
+        claims.verification_code
+    );
+    assert!(
+        valid["message"]["fa"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+            && valid["message"]["en"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+        "{label}: the verdict in Persian and English: {valid}"
+    );
+    let altered = verdict_of(&http, &base, &edited, None).await;
+    assert_eq!(altered["verdict"], "altered", "{label}: {altered}");
+    assert!(
+        altered["claims"].is_null(),
+        "{label}: nothing of an altered code is vouched for: {altered}"
+    );
+    let expired = verdict_of(&http, &base, &text, Some("2100-01-01T00:00:00Z")).await;
+    assert_eq!(expired["verdict"], "expired", "{label}: {expired}");
+    let foreign_code = cwt::seal(&claims, &KeyPair::generate(0)).expect("seal");
+    let unknown = verdict_of(&http, &base, &foreign_code, None).await;
+    assert_eq!(unknown["verdict"], "unknown_key", "{label}: {unknown}");
+    let (refused, problem) = check_code(&http, &base, "EQ1:not base45 at all!", None).await;
+    assert_eq!(
+        refused, 400,
+        "{label}: unreadable text is refused: {problem}"
+    );
+    assert!(
+        problem["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "{label}: as problem+json: {problem}"
+    );
+
     // A trust list under a root other than the pinned one is refused outright.
     let pinned = trust_list::read(&std::fs::read_to_string(&trust).expect("read"), None)
         .expect("the published trust list reads")
@@ -368,9 +453,40 @@ async fn certificate_checks(label: &str, postgres_url: Option<String>) {
         ))
         .await
         .expect("the clerk revokes the answer");
-    std::fs::write(&status, fetch("/api/v1/answer-status-list").await).expect("write");
+    // The status list is rebuilt on every request, so the revocation is in the very next
+    // one; it says for how long a verifier may cache it (`ttl`, seconds), and the HTTP
+    // cache lifetime is no longer than that.
+    let served = http
+        .get(format!("{base}/api/v1/answer-status-list"))
+        .send()
+        .await
+        .expect("the gateway answers");
+    assert_eq!(
+        header(&served, "cache-control"),
+        "public, max-age=60",
+        "{label}: cached no longer than its ttl"
+    );
+    let served = served.text().await.expect("body");
+    let ttl = jws_payload(&served)["ttl"].as_i64();
+    assert!(
+        ttl.is_some_and(|t| (1..=60).contains(&t)),
+        "{label}: the status list carries a ttl of at most a minute: {ttl:?}"
+    );
+    std::fs::write(&status, served).expect("write");
     let (code, out) = verify(&[&[text.as_str()][..], &offline].concat());
     assert_eq!(code, 11, "{label}: revoked offline:\n{out}");
+    let revoked = verdict_of(&http, &base, &text, None).await;
+    assert_eq!(revoked["verdict"], "revoked", "{label}: {revoked}");
+    assert_eq!(
+        revoked["revocation_reason"], "صادر شده به اشتباه",
+        "{label}: the clerk's reason is told: {revoked}"
+    );
+    assert!(
+        revoked["message"]["en"]
+            .as_str()
+            .is_some_and(|m| m.contains("صادر شده به اشتباه")),
+        "{label}: {revoked}"
+    );
     let (code, out) = verify(&[path(&pdf), "--online", &base]);
     assert_eq!(code, 11, "{label}: revoked online:\n{out}");
 

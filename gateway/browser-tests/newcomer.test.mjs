@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import {
   ARTIFACTS, BASE, VIEWPORTS, axeViolations, eventually, launch, settle, switchLanguage, unexpected, watchedPage,
 } from './support.mjs';
-import { checkOffline, qrTextOf } from './offline.mjs';
+import { checkOffline, checkSavedPage, qrTextOf } from './offline.mjs';
 
 const DEMO = JSON.parse(readFileSync(process.env.DEMO_JSON, 'utf8'));
 
@@ -406,8 +406,17 @@ test('a newcomer registers from a request type, finds their parcel by street and
     await shot('verify');
     await a11y('verify');
 
-    const offline = await checkOffline(context, qrTextOf(join(ARTIFACTS, 'newcomer-answer.html')));
+    // And with no server behind it: the offline page checks the HTML copy's QR text in the
+    // browser, valid, and altered with one character changed.
+    const qrText = qrTextOf(join(ARTIFACTS, 'newcomer-answer.html'));
+    const offline = await checkOffline(context, qrText);
     assert.deepEqual(unexpected(offline), [], 'the offline page: no console errors or CSP violations');
+    // The page saved to a file, checking with the network off: valid, altered, unknown key,
+    // expired, and revoked once a clerk revokes the answer (which ends this answer's use
+    // here, so it comes last).
+    const saved = await checkSavedPage(context, qrText, { clerk: DEMO.clerk, renovationCode: who.renovation_code });
+    const offlineNoise = (p) => /^request failed: .*answer-status-list net::ERR_INTERNET_DISCONNECTED$/.test(p);
+    assert.deepEqual(unexpected(saved.filter((p) => !offlineNoise(p))), [], 'the saved page: no console errors');
 
     // The wrong code and the early resend above are the only refusals.
     const refused = (p) => /^http (4\d\d POST \S+\/api\/v1\/me\/mobile\/verify|429 POST \S+\/api\/v1\/me\/mobile\/code)$/.test(p);

@@ -73,7 +73,8 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
             | "DisableAccount"
             | "EnableAccount"
             | "CreateOrganization"
-            | "ListAuditEvents",
+            | "ListAuditEvents"
+            | "ResealTokenSigningKeys",
         ) => Only(ADMIN),
 
         ("property", "GetParcel" | "PickAt" | "ParcelsInBox") => SignedIn,
@@ -107,7 +108,9 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
         ("inquiry", "ListRequestTypes" | "GetRequestType") => Public,
         ("inquiry", "VerifyAnswer" | "ListAnswerSigningKeys") => Public,
         ("inquiry", "GetAnswerTrustList" | "GetAnswerStatusList") => Public,
+        ("inquiry", "CheckAnswerCode") => Public,
         ("inquiry", "RotateAnswerSigningKey") => Only(ADMIN),
+        ("inquiry", "ResealAnswerSigningKeys") => Only(ADMIN),
         ("inquiry", "PutRequestType") => Only(ADMIN),
         ("inquiry", "RevokeAnswer") => Only(STAFF),
         ("inquiry", "DecideRepresentation") => Only(STAFF),
@@ -185,8 +188,11 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "GET /api/v1/organizations/{id}/account" => Only(&[Clerk, Authority, Admin, Service]),
         "GET /api/v1/answer-signing-keys" => Public,
         "GET /api/v1/answer-trust-list" | "GET /api/v1/answer-status-list" => Public,
+        "POST /api/v1/answer-codes/check" => Public,
         "GET /verify/offline" => Public,
         "POST /api/v1/admin/answer-signing-key/rotate" => Only(ADMIN),
+        "POST /api/v1/admin/answer-signing-keys/reseal"
+        | "POST /api/v1/admin/token-signing-keys/reseal" => Only(ADMIN),
         "POST /api/v1/parcels/{renovation_code}/request-numbers" => Only(STAFF),
         "POST /api/v1/inquiries/{id}/answer/revoke" => Only(STAFF),
         "POST /api/v1/inquiries/{id}/representation/decision" => Only(STAFF),

@@ -17,12 +17,18 @@ use crate::bearer::Bearer;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
+mod code_check;
+mod reseal;
+
 /// This group's routes, merged into [`crate::routes::all`].
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(answer_trust_list))
         .routes(routes!(answer_status_list))
         .routes(routes!(rotate_answer_signing_key))
+        .routes(routes!(code_check::check_answer_code))
+        .routes(routes!(reseal::reseal_answer_signing_keys))
+        .routes(routes!(reseal::reseal_token_signing_keys))
 }
 
 /// The header that repeats the root key's fingerprint, for a person comparing it by eye.
@@ -33,6 +39,12 @@ fn signed_document(body: String, content_type: &'static str, max_age: &'static s
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(max_age));
+    // Public, signed, and fetched without credentials by the offline page saved to a file
+    // (origin `null`) or served elsewhere: any origin may read them.
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     response
 }
 

@@ -690,4 +690,23 @@ impl IdentityService for Api {
             next_page_token: next,
         }))
     }
+
+    async fn reseal_token_signing_keys(
+        &self,
+        request: Request<pb::ResealTokenSigningKeysRequest>,
+    ) -> Reply<pb::ResealTokenSigningKeysResponse> {
+        let (actor, _) = self.admin(&request).await?;
+        let resealed = self
+            .identity
+            .reseal_signing_keys(&request.get_ref().new_key_encryption_key)
+            .await?;
+        tracing::info!(
+            keys = resealed,
+            by = %actor.account_id,
+            "token-signing keys re-sealed under a new key-encryption key"
+        );
+        Ok(Response::new(pb::ResealTokenSigningKeysResponse {
+            resealed,
+        }))
+    }
 }

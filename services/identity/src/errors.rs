@@ -455,6 +455,16 @@ pub fn self_disable_forbidden() -> ServiceError {
     )
 }
 
+/// A re-sealing given a key-encryption key that is not base64 of 32 bytes.
+pub fn key_encryption_key_invalid() -> ServiceError {
+    ServiceError::invalid_field(
+        "new_key_encryption_key",
+        reasons::common::KEY_ENCRYPTION_KEY_INVALID,
+        "کلید رمزگذاری کلیدها باید base64 از ۳۲ بایت تصادفی باشد (مثلاً خروجی openssl rand -base64 32).",
+        "The key-encryption key must be base64 of 32 random bytes (e.g. from openssl rand -base64 32).",
+    )
+}
+
 /// An organisation without its type.
 pub fn type_required() -> ServiceError {
     ServiceError::invalid_field(

@@ -421,6 +421,27 @@ impl InquiryService for Api {
         ok(self
             .engine
             .list_batch_items(&who, request.into_inner())
+
+    async fn reseal_answer_signing_keys(
+        &self,
+        request: Request<pb::ResealAnswerSigningKeysRequest>,
+    ) -> R<pb::ResealAnswerSigningKeysResponse> {
+        let who = caller(&request)?.clone();
+        let resealed = self
+            .engine
+            .reseal_signing_keys(&who, &request.get_ref().new_key_encryption_key)
+            .await?;
+        ok(pb::ResealAnswerSigningKeysResponse { resealed })
+    }
+
+    async fn check_answer_code(
+        &self,
+        request: Request<pb::CheckAnswerCodeRequest>,
+    ) -> R<pb::CheckAnswerCodeResponse> {
+        let who = optional_caller(&request).cloned();
+        ok(self
+            .engine
+            .check_answer_code(who.as_ref(), request.into_inner())
             .await?)
     }
 }

@@ -15,7 +15,13 @@ pub const KEK_FILE: &str = "answer-signing-kek.secret";
 pub const KEK_SETTING: &str = "inquiry.signing_key_encryption_key";
 
 /// The KEK from `inquiry.signing_key_encryption_key`, or else the one in
-/// `<data_dir>/answer-signing-kek.secret`, generated there on first use.
-pub fn load(configured: Option<&SecretString>, data_dir: &Path) -> anyhow::Result<KeySeal> {
-    KeySeal::load(configured, KEK_SETTING, data_dir, KEK_FILE)
+/// `<data_dir>/answer-signing-kek.secret`, generated there on first use; during a roll
+/// also the previous one (`inquiry.signing_key_encryption_key_previous`, or the file's
+/// `.previous` beside it), for opening only.
+pub fn load(
+    configured: Option<&SecretString>,
+    previous: Option<&SecretString>,
+    data_dir: &Path,
+) -> anyhow::Result<KeySeal> {
+    KeySeal::load_rolling(configured, previous, KEK_SETTING, data_dir, KEK_FILE)
 }

@@ -83,6 +83,7 @@ pub async fn build_with(ctx: &ServiceContext, ports: Ports) -> anyhow::Result<Gr
     let settings = ctx.settings.inquiry.clone();
     let seal = key_seal::load(
         settings.signing_key_encryption_key.as_ref(),
+        settings.signing_key_encryption_key_previous.as_ref(),
         &ctx.settings.data_dir,
     )?;
     let letterhead = render::Letterhead::from_settings(

@@ -169,33 +169,75 @@
     const keys = await trustList();
     const key = keys.find((k) => k.kid === kid);
     const iat = claims.get(6);
-    if (!key || (key.nbf !== undefined && iat < key.nbf) || (key.exp !== undefined && iat >= key.exp)) {
-      throw new Verdict('unknown-key', kid);
-    }
+    // The order of `estelam verify` and the API (certificate/check.rs): key known,
+    // signature, key's period, revoked, expired.
+    if (!key) throw new Verdict('unknown-key', kid);
     const ok = await ed25519(base64url(key.x), signature, sigStructure(protectedBytes, payload));
     if (!ok) throw new Verdict('altered', 'signature');
+    if ((key.nbf !== undefined && iat < key.nbf) || (key.exp !== undefined && iat > key.exp)) {
+      throw new Verdict('unknown-key', kid);
+    }
     const facts = factsOf(claims, kid);
-    if (claims.get(4) * 1000 < Date.now()) return { kind: 'expired', facts };
     const status = await revocation(claims, keys);
-    return { kind: status === true ? 'revoked' : 'valid', facts, statusChecked: status !== null };
+    if (status && status.revoked) return { kind: 'revoked', facts, status };
+    if (claims.get(4) * 1000 < Date.now()) return { kind: 'expired', facts, status };
+    return { kind: 'valid', facts, status };
   }
 
-  // The answer's bit in the status list: true revoked, false not, null not checked.
+  // The last status list verified, by its address: kept in memory and, where the browser
+  // allows it, in localStorage, so that a page saved to a file and opened with no network
+  // still knows the revocations it saw when it was last online.
+  const STORE_KEY = 'estelam-status-lists';
+  const remembered = new Map();
+  function recall(uri) {
+    if (remembered.has(uri)) return remembered.get(uri);
+    try { return JSON.parse(localStorage.getItem(STORE_KEY) || '{}')[uri] || null; } catch { return null; }
+  }
+  function remember(uri, token) {
+    remembered.set(uri, token);
+    try {
+      const all = JSON.parse(localStorage.getItem(STORE_KEY) || '{}');
+      all[uri] = token;
+      localStorage.setItem(STORE_KEY, JSON.stringify(all));
+    } catch { /* storage refused: memory only */ }
+  }
+
+  async function readStatusList(token, keys) {
+    const { payload } = await verifyJws(token, async (header) => {
+      if (header.typ !== 'statuslist+jwt') throw new Error('not a status list');
+      const key = keys.find((k) => k.kid === header.kid);
+      if (!key) throw new Error('status list by an unknown key');
+      return base64url(key.x);
+    });
+    if (payload.status_list.bits !== 1) throw new Error('not one bit per answer');
+    return { bits: await inflate(base64url(payload.status_list.lst)), iat: payload.iat };
+  }
+
+  // The answer's status from the status list: { revoked, iat, fresh } — fresh when fetched
+  // now, otherwise the copy last fetched (its `iat` says how old) — or null when no list
+  // covering the answer was ever seen.
   async function revocation(claims, keys) {
     const ref = claims.get(65535)?.get('status_list');
     if (!ref) return null;
-    const url = location.protocol.startsWith('http') ? '/api/v1/answer-status-list' : ref.get('uri');
+    const uri = ref.get('uri');
+    const url = location.protocol.startsWith('http') ? '/api/v1/answer-status-list' : uri;
+    const idx = ref.get('idx');
+    const from = async (token, fresh) => {
+      const { bits, iat } = await readStatusList(token, keys);
+      if ((idx >> 3) >= bits.length) return null;
+      return { revoked: ((bits[idx >> 3] >> (idx & 7)) & 1) === 1, iat, fresh };
+    };
     try {
       const response = await fetch(url, { cache: 'no-store' });
-      if (!response.ok) return null;
-      const { payload } = await verifyJws(await response.text(), async (header) => {
-        const key = keys.find((k) => k.kid === header.kid);
-        if (!key) throw new Error('status list by an unknown key');
-        return base64url(key.x);
-      });
-      const bits = await inflate(base64url(payload.status_list.lst));
-      const idx = ref.get('idx');
-      return ((bits[idx >> 3] >> (idx & 7)) & 1) === 1;
+      if (response.ok) {
+        const token = await response.text();
+        const status = await from(token, true);
+        if (status) { remember(uri, token); return status; }
+      }
+    } catch { /* no network: the copy last fetched, below */ }
+    try {
+      const token = recall(uri);
+      return token ? await from(token, false) : null;
     } catch {
       return null;
     }
@@ -236,7 +278,7 @@
     error: ['بررسی ممکن نشد', 'The check could not be made'],
   };
 
-  function show(kind, facts, statusChecked) {
+  function show(kind, facts, status) {
     const box = $('result');
     box.replaceChildren();
     box.dataset.result = kind;
@@ -247,10 +289,16 @@
     p.className = 'en';
     p.textContent = en;
     box.append(h, p);
-    if (kind === 'valid' && !statusChecked) {
+    if (kind !== 'revoked' && !status && facts) {
       const note = document.createElement('p');
       note.dataset.revocation = 'not-checked';
       note.textContent = 'ابطال بررسی نشد (شبکه در دسترس نیست) — revocation not checked (no network)';
+      box.append(note);
+    } else if (status && !status.fresh) {
+      const note = document.createElement('p');
+      note.dataset.revocation = 'saved-list';
+      const [fa, en] = date(status.iat);
+      note.textContent = `وضعیت ابطال از فهرستی که در ${fa} دریافت شد — revocation as of the status list fetched ${en}`;
       box.append(note);
     }
     if (facts) {
@@ -270,7 +318,7 @@
   async function run() {
     try {
       const r = await check($('qr-text').value);
-      show(r.kind, r.facts, r.statusChecked);
+      show(r.kind, r.facts, r.status);
     } catch (e) {
       show(e instanceof Verdict ? e.kind : 'error');
     }

@@ -67,6 +67,40 @@ impl Identity {
         Ok(kid)
     }
 
+    /// An admin's re-sealing of every stored token-signing key under a new key-encryption
+    /// key, all or none, as inquiry's `reseal_signing_keys` does for the answer-signing
+    /// keys (see there, and `docs/operations.md`): with `new_kek` this replica seals with it
+    /// from now on; empty, every key is re-sealed under the KEK already configured.
+    /// Returns how many keys were re-sealed.
+    pub async fn reseal_signing_keys(&self, new_kek: &str) -> Result<u32, ServiceError> {
+        let new_kek = new_kek.trim();
+        let rolled = if new_kek.is_empty() {
+            None
+        } else {
+            let kek = estelam_runtime::key_seal::parse_kek(new_kek)
+                .map_err(|_| crate::errors::key_encryption_key_invalid())?;
+            Some(self.seal.roll_to(kek).map_err(ServiceError::internal)?)
+        };
+        let resealed = async {
+            let mut tx = self.db.begin().await?;
+            let n = store::reseal_signing_keys(&mut tx, &self.seal).await?;
+            tx.commit().await?;
+            Ok::<_, ServiceError>(n)
+        }
+        .await;
+        let n = match resealed {
+            Ok(n) => n,
+            Err(e) => {
+                if let Some(rolled) = rolled {
+                    self.seal.restore(rolled).map_err(ServiceError::internal)?;
+                }
+                return Err(e);
+            }
+        };
+        self.seal.finish_roll().map_err(ServiceError::internal)?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
     async fn rotate_in(
         &self,
         conn: &mut AnyConnection,

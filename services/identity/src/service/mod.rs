@@ -189,8 +189,12 @@ impl Identity {
         hasher: Hasher,
     ) -> Result<Self, ServiceError> {
         let keys = KeyRing::new(&settings.auth.issuer, &settings.auth.audience);
-        let seal = KeySeal::load(
+        let seal = KeySeal::load_rolling(
             settings.identity.signing_key_encryption_key.as_ref(),
+            settings
+                .identity
+                .signing_key_encryption_key_previous
+                .as_ref(),
             KEK_SETTING,
             &settings.data_dir,
             KEK_FILE,

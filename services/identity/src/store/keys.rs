@@ -99,3 +99,23 @@ pub async fn insert_signing_key(
         .await?;
     Ok(())
 }
+
+/// Re-seals every stored token-signing key under `seal`'s current KEK, opening each with
+/// whichever KEK it opens with (the current or, during a roll, the previous). Run inside
+/// one transaction, so either every key is re-sealed or none is. Returns how many.
+pub async fn reseal_signing_keys(conn: &mut AnyConnection, seal: &KeySeal) -> Result<usize> {
+    let rows = sqlx::query("SELECT kid, secret_key FROM signing_keys")
+        .fetch_all(&mut *conn)
+        .await?;
+    for r in &rows {
+        let kid: String = r.try_get("kid")?;
+        let stored: Vec<u8> = r.try_get("secret_key")?;
+        let secret = open_secret(seal, &kid, &stored)?;
+        sqlx::query("UPDATE signing_keys SET secret_key = $1 WHERE kid = $2")
+            .bind(seal.seal(&kid, &secret).into_bytes())
+            .bind(&kid)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(rows.len())
+}

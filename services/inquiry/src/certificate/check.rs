@@ -49,6 +49,37 @@ impl Verdict {
             Verdict::Unreadable => 14,
         }
     }
+
+    /// What the verdict means to the person holding the paper, Persian then English: the
+    /// same words on the API as the offline page shows.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Verdict::Valid => (
+                "این پاسخ استعلام را شهرداری صادر کرده، دست نخورده و معتبر است.",
+                "This answer was issued by the municipality, is unaltered and valid.",
+            ),
+            Verdict::Altered => (
+                "محتوای این کد با امضای آن نمی‌خواند: دست خورده یا جعلی است؛ به آن اعتماد نکنید.",
+                "This code's content does not match its signature: it was altered or forged; do not rely on it.",
+            ),
+            Verdict::Revoked => (
+                "این پاسخ استعلام را شهرداری باطل کرده است.",
+                "The municipality revoked this answer.",
+            ),
+            Verdict::Expired => (
+                "مدت اعتبار این پاسخ استعلام به پایان رسیده است.",
+                "This answer is past its validity.",
+            ),
+            Verdict::UnknownKey => (
+                "این کد با کلیدی امضا شده که شهرداری آن را نمی‌شناسد؛ به آن اعتماد نکنید.",
+                "This code was signed with a key the municipality does not recognise; do not rely on it.",
+            ),
+            Verdict::Unreadable => (
+                "این متن کد پاسخ استعلام نیست یا خوانا نیست؛ متن کامل را که با EQ1: آغاز می‌شود وارد کنید.",
+                "This text is not an answer's code or cannot be read; paste the whole text, starting EQ1:.",
+            ),
+        }
+    }
 }
 
 /// A check's outcome: the verdict, the claims when the signature held, and whether the

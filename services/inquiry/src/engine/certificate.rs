@@ -92,6 +92,52 @@ impl Engine {
         Ok(kid)
     }
 
+    /// An admin re-seals every stored private key (answer-signing keys and the trust
+    /// list's root) under a new key-encryption key, all or none, with no downtime:
+    ///
+    /// * `new_kek` given (base64 of 32 bytes): this replica seals with it from now on and
+    ///   still opens with the old one; a generated KEK file in the data directory is
+    ///   replaced (0600). The operator then sets `inquiry.signing_key_encryption_key` to it
+    ///   (and `…_previous` to the old one until every replica has restarted).
+    /// * `new_kek` empty: every key is re-sealed under the KEK already configured, which
+    ///   the operator rolled out first with the old one in `…_previous`.
+    ///
+    /// Returns how many keys were re-sealed.
+    pub async fn reseal_signing_keys(
+        &self,
+        caller: &Caller,
+        new_kek: &str,
+    ) -> Result<u32, ServiceError> {
+        caller.require_any(&[Role::Admin])?;
+        let new_kek = new_kek.trim();
+        let rolled = if new_kek.is_empty() {
+            None
+        } else {
+            let kek = estelam_runtime::key_seal::parse_kek(new_kek)
+                .map_err(|_| crate::errors::key_encryption_key_invalid())?;
+            Some(self.seal.roll_to(kek).map_err(ServiceError::internal)?)
+        };
+        let resealed = async {
+            let mut tx = self.db.begin().await?;
+            let n = store::reseal_all(&mut tx, &self.seal).await?;
+            tx.commit().await?;
+            Ok::<_, ServiceError>(n)
+        }
+        .await;
+        let n = match resealed {
+            Ok(n) => n,
+            Err(e) => {
+                if let Some(rolled) = rolled {
+                    self.seal.restore(rolled).map_err(ServiceError::internal)?;
+                }
+                return Err(e);
+            }
+        };
+        self.seal.finish_roll().map_err(ServiceError::internal)?;
+        tracing::info!(keys = n, by = %caller.subject, "answer-signing keys re-sealed under a new key-encryption key");
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
     /// The root key, made by the first start-up (`prepare`): a deployment has one for its
     /// lifetime.
     pub(super) async fn trust_root(

@@ -30,6 +30,7 @@ mod batches_errors;
 mod batches_worker;
 mod cancel;
 mod certificate;
+mod code_check;
 mod create;
 mod idempotency;
 mod issue;

@@ -33,7 +33,7 @@ pub use inquiries::{
     insert_inquiry, list_inquiries, lock_inquiry, lock_inquiry_at, next_counter, update_inquiry,
 };
 pub use request_types::{put_request_type, request_type, request_type_version, request_types};
-pub use signing_keys::{install_signing_key, seal_plaintext_keys, signing_keys};
+pub use signing_keys::{install_signing_key, reseal_all, seal_plaintext_keys, signing_keys};
 pub use verification_audit::{audit_verification, verification_count};
 
 use base64::engine::general_purpose::STANDARD as B64;

@@ -91,3 +91,38 @@ pub async fn install_signing_key(
     .await?;
     Ok(())
 }
+
+/// Re-seals every stored private key — the answer-signing keys and the trust list's root
+/// keys — under `seal`'s current KEK, opening each with whichever KEK it opens with (the
+/// current or, during a roll, the previous). Run inside one transaction, so either every
+/// key is re-sealed or none is. Returns how many keys were re-sealed.
+pub async fn reseal_all(conn: &mut AnyConnection, seal: &KeySeal) -> Result<usize> {
+    let mut resealed = 0;
+    for table in ["signing_keys", "trust_root_keys"] {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT kid, secret FROM {table}"
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in &rows {
+            let kid: String = r.try_get("kid")?;
+            let stored: String = r.try_get("secret")?;
+            let secret = if key_seal::is_sealed(&stored) {
+                seal.open(&kid, &stored)
+                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?
+            } else {
+                plaintext_secret(&stored)?
+            };
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {table} SET secret = $1 WHERE kid = $2 AND secret = $3"
+            )))
+            .bind(seal.seal(&kid, &secret))
+            .bind(&kid)
+            .bind(&stored)
+            .execute(&mut *conn)
+            .await?;
+            resealed += 1;
+        }
+    }
+    Ok(resealed)
+}

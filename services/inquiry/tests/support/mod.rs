@@ -547,6 +547,7 @@ fake_service! {
         create_organization(ipb::CreateOrganizationRequest) -> ipb::CreateOrganizationResponse;
         list_organizations(ipb::ListOrganizationsRequest) -> ipb::ListOrganizationsResponse;
         list_audit_events(ipb::ListAuditEventsRequest) -> ipb::ListAuditEventsResponse;
+        reseal_token_signing_keys(ipb::ResealTokenSigningKeysRequest) -> ipb::ResealTokenSigningKeysResponse;
     }
 }
 
@@ -592,6 +593,10 @@ impl Harness {
     pub fn seal(&self) -> estelam_inquiry::key_seal::KeySeal {
         estelam_inquiry::key_seal::load(
             self.settings.inquiry.signing_key_encryption_key.as_ref(),
+            self.settings
+                .inquiry
+                .signing_key_encryption_key_previous
+                .as_ref(),
             &self.settings.data_dir,
         )
         .unwrap()
@@ -711,6 +716,13 @@ impl Harness {
 
     /// Starts (or starts again) the inquiry service over the same store and bus.
     pub async fn start_inquiry(&mut self) {
+        if let Err(e) = self.try_start_inquiry().await {
+            panic!("the inquiry service starts: {e}");
+        }
+    }
+
+    /// Starts the inquiry service, or says (the whole error chain) why it would not.
+    pub async fn try_start_inquiry(&mut self) -> Result<(), String> {
         let shutdown = tokio_util::sync::CancellationToken::new();
         let ctx = ServiceContext {
             settings: self.settings.clone(),
@@ -724,11 +736,19 @@ impl Harness {
             Arc::new(StaticBearer(self.service_token.clone())),
         )
         .unwrap();
-        let server = estelam_inquiry::build_with(&ctx, ports).await.unwrap();
+        let server = match estelam_inquiry::build_with(&ctx, ports).await {
+            Ok(server) => server,
+            Err(e) => {
+                // Stop what it started before it gave up (the outbox relay).
+                shutdown.cancel();
+                return Err(format!("{e:#}"));
+            }
+        };
         let spawned = testing::spawn_grpc(server).await;
         self.client = InquiryServiceClient::new(spawned.channel());
         self.inquiry = Some(spawned);
         self.inquiry_shutdown = shutdown;
+        Ok(())
     }
 
     /// Stops the inquiry service: its server, consumer, relay and sweep.

@@ -71,6 +71,12 @@ pub struct IdentitySettings {
     /// lasting data directory (`estelam run`).
     #[serde(serialize_with = "super::expose_opt")]
     pub signing_key_encryption_key: Option<SecretString>,
+    /// Base64 of 32 bytes: the KEK before `signing_key_encryption_key`, set only while the
+    /// KEK is rolled (`docs/operations.md`): keys still sealed under it open, nothing is
+    /// sealed with it. Remove it once `POST /api/v1/admin/token-signing-keys/reseal` has
+    /// re-sealed every key under the new one.
+    #[serde(serialize_with = "super::expose_opt")]
+    pub signing_key_encryption_key_previous: Option<SecretString>,
 }
 
 impl Default for IdentitySettings {
@@ -91,6 +97,7 @@ impl Default for IdentitySettings {
             bootstrap_admin: None,
             service_clients: BTreeMap::new(),
             signing_key_encryption_key: None,
+            signing_key_encryption_key_previous: None,
         }
     }
 }

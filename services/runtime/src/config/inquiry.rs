@@ -29,6 +29,12 @@ pub struct InquirySettings {
     /// suits one process with a lasting data directory (`estelam run`).
     #[serde(serialize_with = "super::expose_opt")]
     pub signing_key_encryption_key: Option<SecretString>,
+    /// Base64 of 32 bytes: the KEK before `signing_key_encryption_key`, set only while the
+    /// KEK is rolled (`docs/operations.md`): keys still sealed under it open, nothing is
+    /// sealed with it. Remove it once `POST /api/v1/admin/answer-signing-keys/reseal` has
+    /// re-sealed every key under the new one.
+    #[serde(serialize_with = "super::expose_opt")]
+    pub signing_key_encryption_key_previous: Option<SecretString>,
     /// The municipality's name in Persian, at the head of every printed answer.
     pub municipality_fa: String,
     /// The municipality's name in English, at the head of answers printed in English.
@@ -50,6 +56,7 @@ impl Default for InquirySettings {
             signing_key_rotation_days: 180,
             debt_cleared_queue: "inquiry.debt-cleared".into(),
             signing_key_encryption_key: None,
+            signing_key_encryption_key_previous: None,
             municipality_fa: "شهرداری شاهین‌شهر".into(),
             municipality_en: "Shahin Shahr Municipality".into(),
             emblem_svg_path: None,

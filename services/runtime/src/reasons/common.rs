@@ -27,6 +27,9 @@ catalogue! {
     RENOVATION_CODE_INVALID,
     /// A change that must say why (an adjustment, a tariff, a correction) came without a reason.
     REASON_REQUIRED,
+    /// A re-sealing of the stored signing keys was given a key-encryption key that is not
+    /// base64 of 32 bytes.
+    KEY_ENCRYPTION_KEY_INVALID,
     /// A field the caller must fill was left empty (or only spaces); the field violation
     /// names it.
     FIELD_REQUIRED,

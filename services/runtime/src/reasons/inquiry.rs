@@ -92,6 +92,9 @@ catalogue! {
     ANSWER_NOT_ISSUED,
     /// A verification code whose form or check digit is wrong.
     VERIFICATION_CODE_INVALID,
+    /// CheckAnswerCode was given text that is not an answer's QR code (no `EQ1:` prefix,
+    /// damaged, or too long to be one).
+    ANSWER_CODE_UNREADABLE,
     /// A citizen named someone else as the applicant of their own inquiry: a citizen files
     /// only as themselves (acting for an owner is representation, not a typed national code).
     APPLICANT_NOT_CALLER,
