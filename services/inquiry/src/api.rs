@@ -421,6 +421,8 @@ impl InquiryService for Api {
         ok(self
             .engine
             .list_batch_items(&who, request.into_inner())
+            .await?)
+    }
 
     async fn reseal_answer_signing_keys(
         &self,
