@@ -450,9 +450,9 @@ async fn run(label: &'static str, postgres_url: Option<String>) {
 
 #[tokio::test]
 async fn an_issued_answer_reaches_the_citizen_by_sms_and_email_once() {
-    run("sqlite", None).await;
+    Box::pin(run("sqlite", None)).await;
     match estelam_runtime::testing::postgres_url() {
-        Some(url) => run("postgres", Some(url)).await,
+        Some(url) => Box::pin(run("postgres", Some(url))).await,
         None => println!("skipped: notifications on PostgreSQL (set ESTELAM_TEST_POSTGRES_URL)"),
     }
 }

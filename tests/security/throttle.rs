@@ -85,7 +85,7 @@ fn unknown_national_code(seed: u32) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_logins_are_throttled_per_account_and_per_source() {
-    let world = World::start("throttle", None, Some(tight_throttle)).await;
+    let world = Box::pin(World::start("throttle", None, Some(tight_throttle))).await;
     let people: Value = serde_json::from_str(
         &std::fs::read_to_string(world.settings.data_dir.join("demo.json")).expect("demo.json"),
     )
@@ -209,7 +209,12 @@ async fn http_register(world: &World, national_code: &str) -> (StatusCode, Optio
 /// under the far tighter per-account policy, and the fourth attempt was throttled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_already_registered_answer_counts_once_against_the_address() {
-    let world = World::start("register-throttle", None, Some(tight_throttle)).await;
+    let world = Box::pin(World::start(
+        "register-throttle",
+        None,
+        Some(tight_throttle),
+    ))
+    .await;
     let (taken, _) = world.citizen_login.clone();
     let free = world.settings.identity.throttle.source_free_failures;
     // The attempt that goes over the limit is still answered; the one after it waits.

@@ -117,6 +117,20 @@ impl PropertyService for FakeProperty {
         Err(Status::unimplemented("not in the fake"))
     }
 
+    async fn list_my_parcels(
+        &self,
+        _: Request<prop::ListMyParcelsRequest>,
+    ) -> Result<Response<prop::ListMyParcelsResponse>, Status> {
+        Err(Status::unimplemented("not in the fake"))
+    }
+
+    async fn search_parcels(
+        &self,
+        _: Request<prop::SearchParcelsRequest>,
+    ) -> Result<Response<prop::SearchParcelsResponse>, Status> {
+        Err(Status::unimplemented("not in the fake"))
+    }
+
     async fn pick_at(
         &self,
         _: Request<prop::PickAtRequest>,

@@ -172,7 +172,7 @@ async fn new_inquiry_number(
             .ok_or_else(|| {
                 ServiceError::internal(anyhow::anyhow!("inquiry number prefix {prefix}"))
             })?;
-        if store::inquiry_by_number(&mut **tx, number.as_str())
+        if store::inquiry_by_number(tx, number.as_str())
             .await?
             .is_none()
         {

@@ -309,6 +309,8 @@ fake_service! {
     unimplemented {
         find_parcels_by_registry_plate(ppb::FindParcelsByRegistryPlateRequest) -> ppb::FindParcelsByRegistryPlateResponse;
         find_parcels_by_owner(ppb::FindParcelsByOwnerRequest) -> ppb::FindParcelsByOwnerResponse;
+        list_my_parcels(ppb::ListMyParcelsRequest) -> ppb::ListMyParcelsResponse;
+        search_parcels(ppb::SearchParcelsRequest) -> ppb::SearchParcelsResponse;
         parcels_in_box(ppb::ParcelsInBoxRequest) -> ppb::ParcelsInBoxResponse;
         get_parcel_history(ppb::GetParcelHistoryRequest) -> ppb::GetParcelHistoryResponse;
         upsert_parcel(ppb::UpsertParcelRequest) -> ppb::UpsertParcelResponse;
@@ -442,7 +444,7 @@ fake_service! {
             let inquiry_id = r.into_inner().inquiry_id;
             let charge = self.0.with(|w| {
                 w.account_charges.get_mut(&inquiry_id).map(|c| {
-                    c.reversed_at.get_or_insert_with(|| prost_types::Timestamp { seconds: 1, nanos: 0 });
+                    c.reversed_at.get_or_insert(prost_types::Timestamp { seconds: 1, nanos: 0 });
                     c.clone()
                 })
             });
@@ -526,6 +528,7 @@ fake_service! {
     }
     unimplemented {
         register_citizen(ipb::RegisterCitizenRequest) -> ipb::RegisterCitizenResponse;
+        get_contact(ipb::GetContactRequest) -> ipb::GetContactResponse;
         send_mobile_code(ipb::SendMobileCodeRequest) -> ipb::SendMobileCodeResponse;
         verify_mobile(ipb::VerifyMobileRequest) -> ipb::VerifyMobileResponse;
         login(ipb::LoginRequest) -> ipb::LoginResponse;
