@@ -462,13 +462,20 @@ async fn business_routes_answer_bad_input_with_problems() {
     assert_eq!(body["errors"][0]["field"], "kind");
     // parcels: a bad bounding box, a point off the globe.
     let (status, body) = s
-        .get("/api/v1/collections/parcels/items?bbox=1,2,3", None)
+        .get(
+            "/api/v1/collections/parcels/items?bbox=1,2,3",
+            Some(c.token.as_str()),
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["errors"][0]["field"], "bbox");
-    let (status, body) = s.get("/api/v1/parcels/at?lat=100&lon=51", None).await;
+    let (status, body) = s
+        .get("/api/v1/parcels/at?lat=100&lon=51", Some(c.token.as_str()))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let (status, body) = s.get("/api/v1/parcels/at?lat=x&lon=51", None).await;
+    let (status, body) = s
+        .get("/api/v1/parcels/at?lat=x&lon=51", Some(c.token.as_str()))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["errors"][0]["field"], "lat");
     // answers: an unknown code is not valid.
