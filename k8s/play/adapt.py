@@ -58,7 +58,9 @@ def local_container(c: dict, image: str) -> None:
 
 def hosts_file(prefix: str) -> str:
     lines = ["127.0.0.1\tlocalhost postgres rabbitmq", "::1\tlocalhost"]
-    lines += [f"{prefix}.{n}\t{name}" for name, n in HOSTS.items()]
+    # Both a workload's Service and its headless one (`<name>-headless`, which the other
+    # services' clients resolve to every replica) stand for its one address here.
+    lines += [f"{prefix}.{n}\t{name} {name}-headless" for name, n in HOSTS.items()]
     return "\n".join(lines) + "\n"
 
 

@@ -319,6 +319,8 @@ def test_prod_exports_traces_and_is_scraped():
         labels = svc["metadata"].get("labels", {})
         if labels.get("app.kubernetes.io/part-of") != "estelam":
             continue
+        if svc["spec"].get("clusterIP") == "None":
+            continue  # a headless Service names the same pods for client-side balancing
         ports = {p["name"] for p in svc["spec"]["ports"]}
         hit = [m for m in monitors if selects(m["spec"]["selector"], labels)
                and any(e["port"] in ports for e in m["spec"]["endpoints"])]
