@@ -212,15 +212,27 @@ impl GrpcServer {
 }
 
 /// A channel to another service that connects on first use and reconnects by itself, with
-/// the configured connect and request timeouts.
+/// the configured connect and request timeouts. `endpoint` is one address or several, comma
+/// separated, each an IP address or a DNS name: anything but one IP address gets a channel
+/// that balances each call over every replica (see [`crate::balance`]).
 pub fn channel(endpoint: &str, settings: &GrpcSettings) -> anyhow::Result<Channel> {
-    Ok(Endpoint::from_shared(endpoint.to_owned())?
-        .connect_timeout(settings.connect_timeout())
+    if !crate::balance::is_single_ip(endpoint) {
+        return crate::balance::balanced_channel(endpoint, settings);
+    }
+    let endpoint = Endpoint::from_shared(endpoint.trim().to_owned())?;
+    Ok(configure(endpoint, settings)
         .timeout(settings.request_timeout())
+        .connect_lazy())
+}
+
+/// The connection settings every client endpoint shares: the connect timeout, no Nagle
+/// delay, and HTTP/2 keep-alive pings so a dead peer is noticed on an idle connection.
+pub(crate) fn configure(endpoint: Endpoint, settings: &GrpcSettings) -> Endpoint {
+    endpoint
+        .connect_timeout(settings.connect_timeout())
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(30))
         .keep_alive_while_idle(true)
-        .connect_lazy())
 }
 
 /// Puts the caller's token and the current trace context on an outgoing request.
@@ -245,8 +257,11 @@ pub fn outgoing<T>(message: T, bearer: Option<&str>) -> tonic::Request<T> {
     request
 }
 
-/// Runs an idempotent call, retrying a few times with backoff when the other side is
-/// unreachable (`Unavailable`). Never use it for calls that change state without an
+/// Runs an idempotent call (a read, or a write carrying an idempotency key), retrying a few
+/// times with backoff when it got no answer from the other side ([`unanswered`]): the
+/// replica was unreachable, or went away in the middle of the call. With several replicas
+/// behind the address the retry goes through the balancer again, which has by then taken a
+/// replica that went away out of it. Never use it for calls that change state without an
 /// idempotency key: a retried write could apply twice.
 pub async fn retry_idempotent<T, F, Fut>(mut call: F) -> Result<T, tonic::Status>
 where
@@ -256,7 +271,7 @@ where
     let mut delay = Duration::from_millis(50);
     for _ in 0..3 {
         match call().await {
-            Err(status) if status.code() == tonic::Code::Unavailable => {
+            Err(status) if unanswered(&status) => {
                 let jitter =
                     Duration::from_millis(rand::random_range(0..=delay.as_millis() as u64 / 2));
                 tokio::time::sleep(delay + jitter).await;
@@ -266,6 +281,20 @@ where
         }
     }
     call().await
+}
+
+/// Whether a call failed without an answer from the service: `Unavailable` (nothing was
+/// listening, the connection could not be made, or the server shed the call), or a status
+/// the client made up itself because the connection broke mid-call (it carries the
+/// transport error as its source; a status the server sent has none). A call's own deadline
+/// (`Cancelled`, `DeadlineExceeded`) is not one: retrying would outlive it.
+pub fn unanswered(status: &tonic::Status) -> bool {
+    use std::error::Error as _;
+    match status.code() {
+        tonic::Code::Unavailable => true,
+        tonic::Code::Unknown | tonic::Code::Internal => status.source().is_some(),
+        _ => false,
+    }
 }
 
 /// The standard file name of the health contract. tonic-health compiles it as

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod balance;
 pub mod bus;
 pub mod config;
 pub mod db;

@@ -225,6 +225,10 @@ pub struct GrpcSettings {
     pub concurrency_limit: usize,
     /// Longest a client waits to open a connection.
     pub connect_timeout_ms: u64,
+    /// How often a client looks up again the DNS names in `endpoints.*` (a headless
+    /// Service's name resolves to every ready pod), so that replicas that come and go are
+    /// followed; also done at once when a replica stops answering.
+    pub resolve_interval_ms: u64,
 }
 
 impl Default for GrpcSettings {
@@ -233,6 +237,7 @@ impl Default for GrpcSettings {
             request_timeout_ms: 15_000,
             concurrency_limit: 512,
             connect_timeout_ms: 3_000,
+            resolve_interval_ms: 5_000,
         }
     }
 }
@@ -245,6 +250,10 @@ impl GrpcSettings {
     /// The connect timeout as a duration.
     pub fn connect_timeout(&self) -> Duration {
         Duration::from_millis(self.connect_timeout_ms)
+    }
+    /// The re-resolution period as a duration.
+    pub fn resolve_interval(&self) -> Duration {
+        Duration::from_millis(self.resolve_interval_ms.max(1))
     }
 }
 
@@ -492,15 +501,17 @@ impl Settings {
         }
         for service in SERVICES {
             let endpoint = self.endpoints.of(service).unwrap_or_default();
-            if endpoint
-                .parse::<http::Uri>()
-                .map(|u| u.host().is_none())
-                .unwrap_or(true)
-            {
+            if let Err(problem) = crate::balance::addresses(endpoint) {
                 return Err(ConfigError(format!(
-                    "endpoints.{service} must be a URL like http://host:port"
+                    "endpoints.{service} must be a URL like http://host:port, or several \
+                     separated by commas: {problem}"
                 )));
             }
+        }
+        if !(100..=300_000).contains(&self.grpc.resolve_interval_ms) {
+            return Err(ConfigError(
+                "grpc.resolve_interval_ms must be between 100 and 300000".into(),
+            ));
         }
         if let Some(ms) = self.database.acquire_timeout_ms
             && (ms == 0 || ms >= self.grpc.request_timeout_ms)
