@@ -33,9 +33,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tonic::transport::channel::Change;
 use tonic::transport::{Channel, Endpoint};
+use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
-use tonic_health::pb::HealthCheckRequest;
 
 use crate::config::GrpcSettings;
 
@@ -61,7 +61,9 @@ pub fn addresses(setting: &str) -> Result<Vec<Uri>, String> {
         out.push(uri);
     }
     if out.is_empty() {
-        return Err("no address given (expected http://host:port, or a comma-separated list)".into());
+        return Err(
+            "no address given (expected http://host:port, or a comma-separated list)".into(),
+        );
     }
     Ok(out)
 }
@@ -74,7 +76,11 @@ pub fn is_single_ip(setting: &str) -> bool {
 /// The port of `uri`, or the scheme's default.
 fn port_of(uri: &Uri) -> u16 {
     uri.port_u16()
-        .unwrap_or(if uri.scheme_str() == Some("https") { 443 } else { 80 })
+        .unwrap_or(if uri.scheme_str() == Some("https") {
+            443
+        } else {
+            80
+        })
 }
 
 /// The host of `uri` as an IP address, if it is one (`[::1]` included).
@@ -291,7 +297,14 @@ async fn watch(addr: SocketAddr, endpoint: Endpoint, reports: mpsc::Sender<Healt
                     backoff = WATCH_RETRY_MIN;
                     if last != Some(true) {
                         last = Some(true);
-                        if reports.send(Health { addr, serving: true }).await.is_err() {
+                        if reports
+                            .send(Health {
+                                addr,
+                                serving: true,
+                            })
+                            .await
+                            .is_err()
+                        {
                             return;
                         }
                     }

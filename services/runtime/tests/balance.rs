@@ -63,7 +63,9 @@ impl Replica {
             let stop = stop.clone();
             async move {
                 stop.cancelled().await;
-                reporter.set_service_status("", ServingStatus::NotServing).await;
+                reporter
+                    .set_service_status("", ServingStatus::NotServing)
+                    .await;
             }
         };
         let served = tokio::spawn(async move {
@@ -115,9 +117,11 @@ async fn calls_are_spread_over_every_replica_and_follow_one_that_leaves_and_retu
     let (second, b) = bind().await;
     let one = Replica::start(first);
     let two = Replica::start(second);
-    let channel =
-        estelam_runtime::grpc::channel(&format!("http://{a}, http://{b}"), &GrpcSettings::default())
-            .expect("a channel to both");
+    let channel = estelam_runtime::grpc::channel(
+        &format!("http://{a}, http://{b}"),
+        &GrpcSettings::default(),
+    )
+    .expect("a channel to both");
     let client = HealthClient::new(channel);
 
     for _ in 0..200 {
@@ -135,16 +139,26 @@ async fn calls_are_spread_over_every_replica_and_follow_one_that_leaves_and_retu
     two.stop().await;
     let before = one.checks();
     for _ in 0..100 {
-        check(&client).await.expect("no call fails once a replica has left");
+        check(&client)
+            .await
+            .expect("no call fails once a replica has left");
     }
-    assert_eq!(one.checks(), before + 100, "the first replica took every call");
+    assert_eq!(
+        one.checks(),
+        before + 100,
+        "the first replica took every call"
+    );
 
     // It comes back on the same address, and is given calls again.
     let back = Replica::start(TcpListener::bind(b).await.expect("the same port again"));
-    eventually("the returned replica to be given calls", Duration::from_secs(30), async || {
-        check(&client).await.expect("a call");
-        back.checks() > 0
-    })
+    eventually(
+        "the returned replica to be given calls",
+        Duration::from_secs(30),
+        async || {
+            check(&client).await.expect("a call");
+            back.checks() > 0
+        },
+    )
     .await;
     one.stop().await;
     back.stop().await;
@@ -179,8 +193,11 @@ async fn with_every_replica_gone_a_call_fails_at_once_as_unavailable() {
     let (listener, a) = bind().await;
     drop(listener);
     let client = HealthClient::new(
-        estelam_runtime::grpc::channel(&format!("http://{a},http://localhost:{}", a.port()), &GrpcSettings::default())
-            .expect("a channel"),
+        estelam_runtime::grpc::channel(
+            &format!("http://{a},http://localhost:{}", a.port()),
+            &GrpcSettings::default(),
+        )
+        .expect("a channel"),
     );
     // A hang guard: the call must not wait for its deadline (15 s) for a replica to appear.
     let status = tokio::time::timeout(Duration::from_secs(10), check(&client))
