@@ -23,6 +23,7 @@ use estelam_parcel_geo::parcel::ParcelRecord;
 use estelam_runtime::db::Database;
 use estelam_runtime::error::ServiceError;
 use rstar::AABB;
+use sqlx::{Any, AnyConnection, Transaction};
 use tokio_util::sync::CancellationToken;
 
 use crate::errors::{self, write_failed};
@@ -153,16 +154,24 @@ impl Registry {
     /// advance the applied sequence themselves: a version another process committed with a
     /// lower sequence can never be skipped.
     async fn catch_up_locked(&self) -> Result<usize, ServiceError> {
+        let mut conn = self.db.pool().acquire().await?;
+        self.catch_up_on(&mut conn).await
+    }
+
+    /// Applies every version with a sequence above the applied one, read through `conn`.
+    /// A writer calls it inside its transaction after claiming the change counter
+    /// ([`Registry::claim_changes`]), so it sees every version any replica committed before.
+    async fn catch_up_on(&self, conn: &mut AnyConnection) -> Result<usize, ServiceError> {
         let mut applied = 0;
         loop {
             let from = self.applied_seq.load(Ordering::SeqCst);
-            let rows = store::outlines_changed_since(&self.db, from, CATCH_UP_PAGE).await?;
+            let rows = store::outlines_changed_since(&mut *conn, from, CATCH_UP_PAGE).await?;
             if rows.is_empty() {
                 return Ok(applied);
             }
             for row in &rows {
                 let previous = if row.version > 1 {
-                    store::version_bbox(&self.db, &row.renovation_code, row.version - 1).await?
+                    store::version_bbox(&mut *conn, &row.renovation_code, row.version - 1).await?
                 } else {
                     None
                 };
@@ -175,6 +184,21 @@ impl Registry {
                 applied += 1;
             }
         }
+    }
+
+    /// Claims the next `n` change sequences in `tx` (returns the last) and brings the index
+    /// up to every version committed before them. The counter row stays locked until `tx`
+    /// ends, so writers take turns here across every replica, not only within this process:
+    /// the overlap check that follows sees every parcel another replica wrote, and two
+    /// overlapping outlines written through two replicas can never both be stored.
+    async fn claim_changes(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        n: i64,
+    ) -> Result<i64, ServiceError> {
+        let last = store::next_values(tx, PARCEL_CHANGE, n).await?;
+        self.catch_up_on(tx).await?;
+        Ok(last)
     }
 
     /// Creates a parcel (`expected_version` 0) or replaces its current version, keeping the
@@ -192,15 +216,16 @@ impl Registry {
         if let Some(replayed) = self.replay(actor, client_request_id).await? {
             return Ok(replayed);
         }
-        // Parcels written elsewhere first, so the overlap check sees them.
-        self.catch_up_locked().await?;
+        let mut tx = self.db.begin().await?;
+        // The change sequence first: parcels written elsewhere are then in the index, so
+        // the overlap check sees them, and no other replica's write can slip in before ours.
+        let seq = self.claim_changes(&mut tx, 1).await?;
         let code = record.code;
         let overlaps = self.index.overlapping(&shape, Some(&code));
         if !overlaps.is_empty() {
             return Err(errors::parcel_overlaps(&overlaps));
         }
         let now = self.now();
-        let mut tx = self.db.begin().await?;
         let current = store::current_in(&mut tx, &code).await?;
         let (version, kind, previous) = match (expected_version, &current) {
             (0, None) => (1, ChangeKind::Created, None),
@@ -219,7 +244,6 @@ impl Registry {
                 )
             }
         };
-        let seq = store::next_values(&mut tx, PARCEL_CHANGE, 1).await?;
         let change = Change {
             kind,
             reason: reason.to_owned(),
@@ -265,6 +289,9 @@ impl Registry {
         }
         let now = self.now();
         let mut tx = self.db.begin().await?;
+        // The counter before the parcel's row, in the order every writer locks them, so two
+        // replicas' writes wait for each other rather than deadlock.
+        let seq = store::next_values(&mut tx, PARCEL_CHANGE, 1).await?;
         let current = store::current_in(&mut tx, code)
             .await?
             .ok_or_else(errors::parcel_not_found)?;
@@ -273,7 +300,6 @@ impl Registry {
         {
             return Err(ServiceError::conflict());
         }
-        let seq = store::next_values(&mut tx, PARCEL_CHANGE, 1).await?;
         let mut record = current.record;
         record.ownership = ownership;
         let change = Change {
@@ -331,7 +357,10 @@ impl Registry {
         change: &Change,
     ) -> Result<Result<usize, Vec<BatchProblem>>, ServiceError> {
         let _guard = self.writer.lock().await;
-        self.catch_up_locked().await?;
+        let n = items.len();
+        let mut tx = self.db.begin().await?;
+        // As in `upsert`: the sequences first, so the checks below see every replica's writes.
+        let last = self.claim_changes(&mut tx, n as i64).await?;
         let codes: Vec<String> = items.iter().map(|(r, _)| r.code.to_string()).collect();
         let existing: std::collections::HashSet<String> = store::existing_codes(&self.db, &codes)
             .await?
@@ -357,9 +386,6 @@ impl Registry {
         if !problems.is_empty() {
             return Ok(Err(problems));
         }
-        let n = items.len();
-        let mut tx = self.db.begin().await?;
-        let last = store::next_values(&mut tx, PARCEL_CHANGE, n as i64).await?;
         let first = last - n as i64 + 1;
         let rows: Vec<NewVersion<'_>> = items
             .iter()

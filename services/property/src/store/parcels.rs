@@ -535,17 +535,22 @@ pub struct ChangedOutline {
 
 /// Versions with a change sequence above `after`, in sequence order, at most `limit`: what
 /// other processes wrote since the index last looked.
-pub async fn outlines_changed_since(
-    db: &Database,
+/// Reads through `conn`: the pool, or a writing transaction that holds the change counter
+/// (and so sees every version committed before its own).
+pub async fn outlines_changed_since<'e, E>(
+    conn: E,
     after: i64,
     limit: i64,
-) -> StoreResult<Vec<ChangedOutline>> {
+) -> StoreResult<Vec<ChangedOutline>>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
     let rows = sqlx::query(
         "SELECT renovation_code, version, seq, geometry_geojson FROM parcel_versions WHERE seq > $1 ORDER BY seq LIMIT $2",
     )
     .bind(after)
     .bind(limit)
-    .fetch_all(db.pool())
+    .fetch_all(conn)
     .await?;
     rows.iter()
         .map(|r| {
@@ -561,17 +566,20 @@ pub async fn outlines_changed_since(
 
 /// The bounding box of one version, if it exists: where the index must remove the outline
 /// that a later version replaced.
-pub async fn version_bbox(
-    db: &Database,
+pub async fn version_bbox<'e, E>(
+    conn: E,
     code: &str,
     version: i64,
-) -> StoreResult<Option<AABB<[f64; 2]>>> {
+) -> StoreResult<Option<AABB<[f64; 2]>>>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
     let row = sqlx::query(
         "SELECT min_lon, min_lat, max_lon, max_lat FROM parcel_versions WHERE renovation_code = $1 AND version = $2",
     )
     .bind(code)
     .bind(version)
-    .fetch_optional(db.pool())
+    .fetch_optional(conn)
     .await?;
     row.map(|r| {
         Ok(AABB::from_corners(
