@@ -378,7 +378,8 @@ async fn items_follow_payment(label: &'static str, postgres_url: Option<String>)
         .expect("a demo citizen who owes levies")
         .clone();
     let owes_token = accounts::log_in(&settings, &owes.national_code, &owes.password).await;
-    let property = steps::PropertyClient::new(batch::channel(&settings, &settings.endpoints.property));
+    let property =
+        steps::PropertyClient::new(batch::channel(&settings, &settings.endpoints.property));
     let mut parcels = Vec::new();
     for _ in 0..2 {
         parcels.push(OwnParcel {
@@ -456,7 +457,9 @@ async fn items_follow_payment(label: &'static str, postgres_url: Option<String>)
             .deliveries
             .iter()
             .filter(|d| d.event_type == "batch.finished")
-            .map(|d| serde_json::from_str::<Value>(&d.payload).expect("a JSON payload")["data"].clone())
+            .map(|d| {
+                serde_json::from_str::<Value>(&d.payload).expect("a JSON payload")["data"].clone()
+            })
             .collect();
         out.sort_by_key(|d| d["settled"].as_bool());
         out
@@ -520,7 +523,9 @@ async fn items_follow_payment(label: &'static str, postgres_url: Option<String>)
         .await
         .expect("the items");
     assert!(
-        items.iter().all(|i| !i.bill_id.is_empty() && i.amount_due_rials > 0),
+        items
+            .iter()
+            .all(|i| !i.bill_id.is_empty() && i.amount_due_rials > 0),
         "{label}: each waiting item names its bill: {items:?}"
     );
     let first = eventually(
@@ -532,7 +537,10 @@ async fn items_follow_payment(label: &'static str, postgres_url: Option<String>)
         },
     )
     .await;
-    assert_eq!(first["settled"], false, "{label}: two bills to pay: {first}");
+    assert_eq!(
+        first["settled"], false,
+        "{label}: two bills to pay: {first}"
+    );
     assert_eq!(first["awaiting_payment"], 2, "{label}: {first}");
 
     // The office pays the first item's bill at the (sandbox) bank.
@@ -545,8 +553,7 @@ async fn items_follow_payment(label: &'static str, postgres_url: Option<String>)
                 .clone()
                 .get_inquiry(outgoing(
                     pb::GetInquiryRequest {
-                        inquiry_id: id,
-                        ..Default::default()
+                        key: Some(pb::get_inquiry_request::Key::InquiryId(id)),
                     },
                     Some(&token),
                 ))
@@ -598,7 +605,11 @@ async fn items_follow_payment(label: &'static str, postgres_url: Option<String>)
     let items = batch::all_items(&inquiry, &token, &created.batch_id, 10)
         .await
         .expect("the items");
-    assert_eq!(items[0].outcome, pb::BatchItemOutcome::Issued as i32, "{label}");
+    assert_eq!(
+        items[0].outcome,
+        pb::BatchItemOutcome::Issued as i32,
+        "{label}"
+    );
     assert!(
         !items[0].verification_code.is_empty(),
         "{label}: the issued item names its answer: {:?}",
@@ -623,15 +634,28 @@ async fn items_follow_payment(label: &'static str, postgres_url: Option<String>)
         .unwrap_or_else(|e| panic!("{label}: the office cancels: {e}"));
     let settled = get().await.expect("the batch");
     assert_eq!(
-        (settled.issued, settled.refused, settled.awaiting_payment, settled.pending),
+        (
+            settled.issued,
+            settled.refused,
+            settled.awaiting_payment,
+            settled.pending
+        ),
         (1, 1, 0, 0),
         "{label}: the counts follow the cancellation: {settled:?}"
     );
     let items = batch::all_items(&inquiry, &token, &created.batch_id, 10)
         .await
         .expect("the items");
-    assert_eq!(items[1].outcome, pb::BatchItemOutcome::Refused as i32, "{label}");
-    assert_eq!(items[1].reason, "BATCH_ITEM_CANCELLED", "{label}: {:?}", items[1]);
+    assert_eq!(
+        items[1].outcome,
+        pb::BatchItemOutcome::Refused as i32,
+        "{label}"
+    );
+    assert_eq!(
+        items[1].reason, "BATCH_ITEM_CANCELLED",
+        "{label}: {:?}",
+        items[1]
+    );
     let message = items[1].message.clone().expect("a message");
     assert!(
         message.en.contains("parcel sold before payment") && !message.fa.is_empty(),
@@ -648,7 +672,11 @@ async fn items_follow_payment(label: &'static str, postgres_url: Option<String>)
     .await;
     assert_eq!(events.1["settled"], true, "{label}: {events:?}");
     assert_eq!(
-        (&events.1["issued"], &events.1["refused"], &events.1["awaiting_payment"]),
+        (
+            &events.1["issued"],
+            &events.1["refused"],
+            &events.1["awaiting_payment"]
+        ),
         (&json!(1), &json!(1), &json!(0)),
         "{label}: with the final counts: {events:?}"
     );

@@ -510,7 +510,11 @@ impl ClientKey {
         use ed25519_dalek::Signer as _;
         let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
         let header = serde_json::json!({"alg": "EdDSA", "typ": "JWT", "kid": self.kid});
-        let input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
+        let input = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
         let signature = self.signing.sign(input.as_bytes());
         format!("{input}.{}", b64(&signature.to_bytes()))
     }
@@ -595,9 +599,14 @@ async fn private_key_jwt(w: &World) {
     );
 
     // The admin registers the keys: over HTTP, and over gRPC.
-    let (status, body) = w.register_key_over_http(&a_account, &a_key.public_jwk()).await;
+    let (status, body) = w
+        .register_key_over_http(&a_account, &a_key.public_jwk())
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{label}: {body}");
-    assert_eq!((&body["kid"], &body["alg"]), (&Value::from("a-1"), &Value::from("EdDSA")));
+    assert_eq!(
+        (&body["kid"], &body["alg"]),
+        (&Value::from("a-1"), &Value::from("EdDSA"))
+    );
     for (account, key) in [(&b_account, &b_key), (&c_account, &c_key)] {
         w.identity()
             .register_client_key(outgoing(
@@ -649,7 +658,11 @@ async fn private_key_jwt(w: &World) {
         .send()
         .await
         .expect("sent");
-    assert_eq!(inquiries.status(), StatusCode::OK, "{label}: the token works");
+    assert_eq!(
+        inquiries.status(),
+        StatusCode::OK,
+        "{label}: the token works"
+    );
 
     // Each refusal is invalid_client (three per client stay under the throttle).
     w.assertion_refused(&assertion, "the same assertion again (jti replayed)")
@@ -668,8 +681,11 @@ async fn private_key_jwt(w: &World) {
     .await;
     // Client C's name, client A's key: A's key is not C's.
     let forged = ClientKey::new(11, "c-1");
-    w.assertion_refused(&forged.sign(&claims(&c_id, &aud, 120)), "another client's key")
-        .await;
+    w.assertion_refused(
+        &forged.sign(&claims(&c_id, &aud, 120)),
+        "another client's key",
+    )
+    .await;
 
     // Over gRPC, with the issuer as the audience; a replay is refused there too.
     let issuer = w.settings.auth.issuer.clone();
@@ -679,8 +695,8 @@ async fn private_key_jwt(w: &World) {
         async move {
             identity
                 .client_credentials_token(ipb::ClientCredentialsTokenRequest {
-                    client_assertion_type:
-                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+                    client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+                        .into(),
                     client_assertion: assertion,
                     ..Default::default()
                 })

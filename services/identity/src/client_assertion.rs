@@ -43,7 +43,11 @@ fn member<'a>(o: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
 }
 
 /// A base64url coordinate of exactly `len` bytes.
-fn coordinate(o: &Map<String, Value>, name: &'static str, len: usize) -> Result<String, JwkRefusal> {
+fn coordinate(
+    o: &Map<String, Value>,
+    name: &'static str,
+    len: usize,
+) -> Result<String, JwkRefusal> {
     let v = member(o, name).ok_or(name)?;
     match URL_SAFE_NO_PAD.decode(v) {
         Ok(bytes) if bytes.len() == len => Ok(v.to_owned()),
@@ -67,7 +71,10 @@ pub fn parse_public_jwk(text: &str) -> Result<PublicKey, JwkRefusal> {
         (Some("EC"), Some("P-256")) => {
             let (x, y) = (coordinate(o, "x", 32)?, coordinate(o, "y", 32)?);
             DecodingKey::from_ec_components(&x, &y).map_err(|_| "not a P-256 point")?;
-            ("ES256", json!({"crv": "P-256", "kty": "EC", "x": x, "y": y}))
+            (
+                "ES256",
+                json!({"crv": "P-256", "kty": "EC", "x": x, "y": y}),
+            )
         }
         (Some("OKP"), Some("Ed25519")) => {
             let x = coordinate(o, "x", 32)?;
@@ -83,9 +90,7 @@ pub fn parse_public_jwk(text: &str) -> Result<PublicKey, JwkRefusal> {
     let thumbprint = URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.to_string().as_bytes()));
     let kid = match member(o, "kid") {
         Some(k)
-            if !k.is_empty()
-                && k.len() <= MAX_ID
-                && k.bytes().all(|b| b.is_ascii_graphic()) =>
+            if !k.is_empty() && k.len() <= MAX_ID && k.bytes().all(|b| b.is_ascii_graphic()) =>
         {
             k.to_owned()
         }
@@ -202,7 +207,12 @@ pub fn verify(
 ) -> Result<Verified, Refused> {
     let candidates: Vec<DecodingKey> = keys
         .iter()
-        .filter(|(kid, _)| claimed.kid.as_deref().is_none_or(|want| want == kid.as_str()))
+        .filter(|(kid, _)| {
+            claimed
+                .kid
+                .as_deref()
+                .is_none_or(|want| want == kid.as_str())
+        })
         .filter_map(|(_, jwk)| decoding_key(jwk))
         .filter(|(_, alg)| *alg == claimed.alg)
         .map(|(key, _)| key)
@@ -230,7 +240,11 @@ pub fn verify(
                 if exp > now_s + MAX_LIFETIME_SECS + LEEWAY_SECS.cast_signed() {
                     return Err(Refused::TooLong);
                 }
-                let jti = data.claims.get("jti").and_then(Value::as_str).unwrap_or_default();
+                let jti = data
+                    .claims
+                    .get("jti")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 if jti.is_empty() || jti.len() > MAX_ID {
                     return Err(Refused::NoJti);
                 }
@@ -295,7 +309,10 @@ MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgOpu6pFkN0tnXt0x2
         let k = parse_public_jwk(&ed.to_string()).expect("Ed25519");
         assert_eq!((k.alg, k.kid.as_str()), ("EdDSA", "ed-1"));
         let rsa = json!({"kty": "RSA", "n": "AQAB", "e": "AQAB"});
-        assert!(parse_public_jwk(&rsa.to_string()).is_err(), "RSA is not offered");
+        assert!(
+            parse_public_jwk(&rsa.to_string()).is_err(),
+            "RSA is not offered"
+        );
     }
 
     #[test]
@@ -313,33 +330,53 @@ MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgOpu6pFkN0tnXt0x2
 
     #[test]
     fn a_good_assertion_gives_its_jti() {
-        let v = check(json!({"iss": "desk-1", "sub": "desk-1", "aud": AUD, "exp": 1_000_100, "jti": "j1"}))
-            .expect("accepted");
+        let v = check(
+            json!({"iss": "desk-1", "sub": "desk-1", "aud": AUD, "exp": 1_000_100, "jti": "j1"}),
+        )
+        .expect("accepted");
         assert_eq!(v.jti, "j1");
     }
 
     #[test]
     fn wrong_audience_issuer_expiry_lifetime_or_jti_is_refused() {
-        let base = json!({"iss": "desk-1", "sub": "desk-1", "aud": AUD, "exp": 1_000_100, "jti": "j1"});
+        let base =
+            json!({"iss": "desk-1", "sub": "desk-1", "aud": AUD, "exp": 1_000_100, "jti": "j1"});
         let with = |k: &str, v: Value| {
             let mut c = base.clone();
             c[k] = v;
             c
         };
-        assert!(matches!(check(with("aud", json!("https://elsewhere/oauth/token"))), Err(Refused::Invalid(_))));
-        assert!(matches!(check(with("iss", json!("desk-2"))), Err(Refused::Invalid(_))));
-        assert!(matches!(check(with("sub", json!("desk-2"))), Err(Refused::Invalid(_))));
-        assert!(matches!(check(with("exp", json!(999_000))), Err(Refused::Invalid(_))));
+        assert!(matches!(
+            check(with("aud", json!("https://elsewhere/oauth/token"))),
+            Err(Refused::Invalid(_))
+        ));
+        assert!(matches!(
+            check(with("iss", json!("desk-2"))),
+            Err(Refused::Invalid(_))
+        ));
+        assert!(matches!(
+            check(with("sub", json!("desk-2"))),
+            Err(Refused::Invalid(_))
+        ));
+        assert!(matches!(
+            check(with("exp", json!(999_000))),
+            Err(Refused::Invalid(_))
+        ));
         assert_eq!(check(with("exp", json!(1_000_900))), Err(Refused::TooLong));
         assert_eq!(check(with("jti", json!(""))), Err(Refused::NoJti));
     }
 
     #[test]
     fn another_key_does_not_verify_it() {
-        let a = assertion(json!({"iss": "desk-1", "sub": "desk-1", "aud": AUD, "exp": 1_000_100, "jti": "j"}));
+        let a = assertion(
+            json!({"iss": "desk-1", "sub": "desk-1", "aud": AUD, "exp": 1_000_100, "jti": "j"}),
+        );
         let named = named(&a).expect("named");
         let other = json!({"kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode([9u8; 32]), "kid": "k1"});
-        let keys = vec![("k1".to_owned(), parse_public_jwk(&other.to_string()).expect("key").jwk)];
+        let keys = vec![(
+            "k1".to_owned(),
+            parse_public_jwk(&other.to_string()).expect("key").jwk,
+        )];
         assert_eq!(
             verify(&a, &named, "desk-1", &keys, &[AUD.to_owned()], 1_000_000),
             Err(Refused::NoKey),

@@ -453,7 +453,9 @@ pub fn client_key_invalid(why: &str) -> ServiceError {
         format!(
             "کلید باید کلید عمومی JWK از نوع EC با منحنی P-256 یا OKP با منحنی Ed25519 باشد ({why})."
         ),
-        format!("Send a public JWK: EC with crv P-256 (ES256) or OKP with crv Ed25519 (EdDSA) ({why})."),
+        format!(
+            "Send a public JWK: EC with crv P-256 (ES256) or OKP with crv Ed25519 (EdDSA) ({why})."
+        ),
     )
 }
 

@@ -55,7 +55,10 @@ impl Identity {
             account.client_id.as_deref().unwrap_or_default(),
             &actor.account_id,
             origin,
-            &format!("{} key {} (thumbprint {})", key.alg, key.kid, key.thumbprint),
+            &format!(
+                "{} key {} (thumbprint {})",
+                key.alg, key.kid, key.thumbprint
+            ),
         )
         .await?;
         tx.commit().await?;

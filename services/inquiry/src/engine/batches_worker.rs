@@ -33,7 +33,6 @@ use super::batches_follow::outcome_of_inquiry;
 use crate::events;
 use crate::store::{self, BatchRow, ItemRow};
 
-
 fn micros(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
