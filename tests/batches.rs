@@ -5,12 +5,18 @@
 //! inquiry, and the office lists exactly that many inquiries. Over HTTP the office files a
 //! small batch through `POST /api/v1/batches`, one item of which names a wrong request
 //! number and is refused with the catalogued reason in Persian and English; a citizen may
-//! not read the office's batch. On SQLite and (when `ESTELAM_TEST_POSTGRES_URL` is set)
-//! PostgreSQL.
+//! not read the office's batch. Items that wait for payment follow their inquiry: a batch
+//! of two parcels that owe levies finishes with both awaiting payment (`batch.finished`,
+//! not settled); the office pays one bill and cancels the other inquiry, and the items
+//! become issued and refused (`BATCH_ITEM_CANCELLED`), the counts follow, and a second
+//! `batch.finished`, settled, is delivered with the final counts. On SQLite and (when
+//! `ESTELAM_TEST_POSTGRES_URL` is set) PostgreSQL.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use estelam_documents::inspect::fixtures;
+use estelam_proto::documents::v1 as dpb;
 use estelam_proto::inquiry::v1 as pb;
 use estelam_runtime::grpc::outgoing;
 use estelam_runtime::testing::eventually;
@@ -348,6 +354,333 @@ async fn http_batch(
         StatusCode::FORBIDDEN,
         "{label}: a citizen reads no batch"
     );
+}
+
+on_every_backend!(batch_items_follow_payment_and_cancellation => crate::items_follow_payment);
+
+/// Two mortgage inquiries (which check the parcel's debt; a court's does not) on the parcel
+/// of the demo citizen who owes levies: both end awaiting payment; one bill paid, the other
+/// inquiry cancelled, and the batch follows.
+async fn items_follow_payment(label: &'static str, postgres_url: Option<String>) {
+    let started = system::start_with_demo(label, "batchpay", postgres_url.as_deref(), 50).await;
+    let settings = started.settings.clone();
+    let people = started.people.clone();
+    let clerk = accounts::log_in(
+        &settings,
+        &people.clerk.national_code,
+        &people.clerk.password,
+    )
+    .await;
+    let owes = people
+        .citizens
+        .iter()
+        .find(|c| c.has_debt)
+        .expect("a demo citizen who owes levies")
+        .clone();
+    let owes_token = accounts::log_in(&settings, &owes.national_code, &owes.password).await;
+    let property =
+        steps::PropertyClient::new(batch::channel(&settings, &settings.endpoints.property));
+    let mut parcels = Vec::new();
+    for _ in 0..2 {
+        parcels.push(OwnParcel {
+            renovation_code: owes.renovation_code.clone(),
+            request_number: steps::issue_request_number(
+                &Once,
+                &property,
+                &clerk,
+                &owes.renovation_code,
+                "batch payment test",
+            )
+            .await
+            .expect("the clerk issues a request number"),
+        });
+    }
+    let applicant = Applicant {
+        national_code: owes.national_code.clone(),
+        membership_code: owes.membership_code.clone(),
+        full_name: owes.name.clone(),
+        id_card: batch::upload_id_card(&settings, &owes_token).await,
+    };
+    let office = people
+        .office_client
+        .clone()
+        .expect("the demo office's client");
+    let org = people.authority.organization_id.clone();
+    let token = accounts::service_token(&settings, &office.client_id, &office.client_secret).await;
+    let inquiry = InquiryClient::new(batch::channel(&settings, &settings.endpoints.inquiry));
+
+    // The office's webhook endpoint, switched off: its deliveries wait, listed with their
+    // payloads, so the test reads every batch.finished the office would receive.
+    let endpoint = inquiry
+        .clone()
+        .create_webhook_endpoint(outgoing(
+            pb::CreateWebhookEndpointRequest {
+                organization_id: org.clone(),
+                url: "https://hooks.example.ir/estelam".into(),
+                event_types: vec!["batch.finished".into()],
+                description: "batch payment test".into(),
+            },
+            Some(&token),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: the office subscribes: {e}"))
+        .into_inner()
+        .endpoint
+        .expect("the endpoint");
+    inquiry
+        .clone()
+        .set_webhook_endpoint_enabled(outgoing(
+            pb::SetWebhookEndpointEnabledRequest {
+                organization_id: org.clone(),
+                endpoint_id: endpoint.endpoint_id.clone(),
+                enabled: false,
+            },
+            Some(&token),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: the endpoint is switched off: {e}"));
+    let finished_events = async || -> Vec<Value> {
+        let mut out: Vec<Value> = inquiry
+            .clone()
+            .list_webhook_deliveries(outgoing(
+                pb::ListWebhookDeliveriesRequest {
+                    organization_id: org.clone(),
+                    endpoint_id: endpoint.endpoint_id.clone(),
+                    state: String::new(),
+                    page_size: 50,
+                },
+                Some(&token),
+            ))
+            .await
+            .expect("the endpoint's deliveries")
+            .into_inner()
+            .deliveries
+            .iter()
+            .filter(|d| d.event_type == "batch.finished")
+            .map(|d| {
+                serde_json::from_str::<Value>(&d.payload).expect("a JSON payload")["data"].clone()
+            })
+            .collect();
+        out.sort_by_key(|d| d["settled"].as_bool());
+        out
+    };
+
+    let documents =
+        steps::DocumentsClient::new(batch::channel(&settings, &settings.endpoints.documents));
+    let deed = steps::upload(
+        &Once,
+        &documents,
+        &owes_token,
+        dpb::DocumentKind::OwnershipDeed,
+        "deed.pdf",
+        fixtures::pdf("", 2_000),
+    )
+    .await
+    .expect("the owner's deed uploads");
+    let request_type = steps::request_type(&Once, &inquiry, &token, "mortgage")
+        .await
+        .expect("the request type");
+    let mut request = batch::request("owed-1", &request_type, &applicant, &parcels);
+    for item in &mut request.items {
+        item.document_ids.push(deed.clone());
+    }
+    let created = inquiry
+        .clone()
+        .create_batch(outgoing(request, Some(&token)))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: the batch is accepted: {e}"))
+        .into_inner()
+        .batch
+        .expect("the batch");
+    let get = async || {
+        inquiry
+            .clone()
+            .get_batch(outgoing(
+                pb::GetBatchRequest {
+                    batch_id: created.batch_id.clone(),
+                },
+                Some(&token),
+            ))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.into_inner().batch.ok_or_else(|| "no batch".to_owned()))
+    };
+    let finished = eventually(
+        &format!("{label}: the batch finishes, both items awaiting payment"),
+        Duration::from_secs(120),
+        async || {
+            let b = get().await?;
+            if b.state == pb::BatchState::Finished as i32 {
+                Ok(b)
+            } else {
+                Err(format!("{b:?}"))
+            }
+        },
+    )
+    .await;
+    assert_eq!(finished.awaiting_payment, 2, "{label}: {finished:?}");
+    let items = batch::all_items(&inquiry, &token, &created.batch_id, 10)
+        .await
+        .expect("the items");
+    assert!(
+        items
+            .iter()
+            .all(|i| !i.bill_id.is_empty() && i.amount_due_rials > 0),
+        "{label}: each waiting item names its bill: {items:?}"
+    );
+    let first = eventually(
+        &format!("{label}: the first batch.finished waits for the office"),
+        Duration::from_secs(30),
+        async || match finished_events().await.as_slice() {
+            [one] => Ok(one.clone()),
+            other => Err(format!("{other:?}")),
+        },
+    )
+    .await;
+    assert_eq!(
+        first["settled"], false,
+        "{label}: two bills to pay: {first}"
+    );
+    assert_eq!(first["awaiting_payment"], 2, "{label}: {first}");
+
+    // The office pays the first item's bill at the (sandbox) bank.
+    let paid_id = items[0].inquiry_id.clone();
+    let version = |id: String| {
+        let inquiry = inquiry.clone();
+        let token = token.clone();
+        async move {
+            inquiry
+                .clone()
+                .get_inquiry(outgoing(
+                    pb::GetInquiryRequest {
+                        key: Some(pb::get_inquiry_request::Key::InquiryId(id)),
+                    },
+                    Some(&token),
+                ))
+                .await
+                .expect("the inquiry")
+                .into_inner()
+                .inquiry
+                .expect("the inquiry")
+                .version
+        }
+    };
+    let payment = inquiry
+        .clone()
+        .start_payment(outgoing(
+            pb::StartPaymentRequest {
+                inquiry_id: paid_id.clone(),
+                expected_version: version(paid_id.clone()).await,
+                client_request_id: support::nine_steps::key(),
+                return_url: format!("{}/inquiries/{paid_id}", started.system.gateway_url),
+            },
+            Some(&token),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: the office starts the payment: {e}"))
+        .into_inner()
+        .payment
+        .expect("the payment");
+    support::nine_steps::http::Applicant::new(&started.system.gateway_url, &token)
+        .pay_at_sandbox(&payment.redirect_url)
+        .await;
+    let paid = eventually(
+        &format!("{label}: the paid item is issued"),
+        Duration::from_secs(60),
+        async || {
+            let b = get().await?;
+            if b.issued == 1 {
+                Ok(b)
+            } else {
+                Err(format!("{b:?}"))
+            }
+        },
+    )
+    .await;
+    assert_eq!(
+        (paid.awaiting_payment, paid.refused, paid.pending),
+        (1, 0, 0),
+        "{label}: {paid:?}"
+    );
+    let items = batch::all_items(&inquiry, &token, &created.batch_id, 10)
+        .await
+        .expect("the items");
+    assert_eq!(
+        items[0].outcome,
+        pb::BatchItemOutcome::Issued as i32,
+        "{label}"
+    );
+    assert!(
+        !items[0].verification_code.is_empty(),
+        "{label}: the issued item names its answer: {:?}",
+        items[0]
+    );
+    assert_eq!(finished_events().await.len(), 1, "{label}: not settled yet");
+
+    // The office cancels the other inquiry instead of paying.
+    let cancelled_id = items[1].inquiry_id.clone();
+    inquiry
+        .clone()
+        .cancel_inquiry(outgoing(
+            pb::CancelInquiryRequest {
+                inquiry_id: cancelled_id.clone(),
+                expected_version: version(cancelled_id.clone()).await,
+                client_request_id: support::nine_steps::key(),
+                reason: "parcel sold before payment".into(),
+            },
+            Some(&token),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: the office cancels: {e}"));
+    let settled = get().await.expect("the batch");
+    assert_eq!(
+        (
+            settled.issued,
+            settled.refused,
+            settled.awaiting_payment,
+            settled.pending
+        ),
+        (1, 1, 0, 0),
+        "{label}: the counts follow the cancellation: {settled:?}"
+    );
+    let items = batch::all_items(&inquiry, &token, &created.batch_id, 10)
+        .await
+        .expect("the items");
+    assert_eq!(
+        items[1].outcome,
+        pb::BatchItemOutcome::Refused as i32,
+        "{label}"
+    );
+    assert_eq!(
+        items[1].reason, "BATCH_ITEM_CANCELLED",
+        "{label}: {:?}",
+        items[1]
+    );
+    let message = items[1].message.clone().expect("a message");
+    assert!(
+        message.en.contains("parcel sold before payment") && !message.fa.is_empty(),
+        "{label}: the reason is kept, in both languages: {message:?}"
+    );
+    let events = eventually(
+        &format!("{label}: a settled batch.finished follows the last item"),
+        Duration::from_secs(30),
+        async || match finished_events().await.as_slice() {
+            [a, b] => Ok((a.clone(), b.clone())),
+            other => Err(format!("{other:?}")),
+        },
+    )
+    .await;
+    assert_eq!(events.1["settled"], true, "{label}: {events:?}");
+    assert_eq!(
+        (
+            &events.1["issued"],
+            &events.1["refused"],
+            &events.1["awaiting_payment"]
+        ),
+        (&json!(1), &json!(1), &json!(0)),
+        "{label}: with the final counts: {events:?}"
+    );
+    system::stop(started.system, started.postgres).await;
 }
 
 /// Batch throughput for BENCHMARKS.md: one batch of `ESTELAM_BATCH_PARCELS` parcels

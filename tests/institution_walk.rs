@@ -168,6 +168,7 @@ impl World {
             .client_credentials_token(ipb::ClientCredentialsTokenRequest {
                 client_id: demo.client_id,
                 client_secret: demo.client_secret,
+                ..Default::default()
             })
             .await
             .unwrap_or_else(|e| panic!("{}: the client's gRPC token: {e}", self.label))

@@ -4,8 +4,11 @@
 //! HTTP (`POST /oauth/token`, HTTP Basic or the form) and over gRPC, and files on behalf of
 //! a demo citizen who gave their membership code. A rotated secret overlaps for the time
 //! the admin gave and ends at once with no overlap; a revoked client and a wrong secret are
-//! refused `invalid_client`, and wrong secrets are throttled. On SQLite and (when
-//! `ESTELAM_TEST_POSTGRES_URL` is set) PostgreSQL.
+//! refused `invalid_client`, and wrong secrets are throttled. A client with a registered
+//! Ed25519 key gets its token with a signed assertion instead (`private_key_jwt`, RFC 7523)
+//! over HTTP and gRPC; a replayed jti, a wrong audience, an expired assertion and one signed
+//! with another client's key are `invalid_client`, and a private key is refused at
+//! registration. On SQLite and (when `ESTELAM_TEST_POSTGRES_URL` is set) PostgreSQL.
 
 use estelam::RunningSystem;
 use estelam::demo::DemoPeople;
@@ -114,6 +117,7 @@ impl World {
             .client_credentials_token(ipb::ClientCredentialsTokenRequest {
                 client_id: client_id.into(),
                 client_secret: secret.into(),
+                ..Default::default()
             })
             .await
             .map(|r| r.into_inner().access_token)
@@ -473,4 +477,237 @@ async fn clients_over_http(w: &World) {
     assert_eq!(revoked.status(), StatusCode::OK, "{label}: revoked");
     w.refused(&client_id, second, "a client revoked over HTTP")
         .await;
+}
+
+on_every_backend!(a_client_with_a_key_signs_its_token_requests => crate::private_key_jwt);
+
+/// An Ed25519 key of the test's own and the JWK the admin registers for it.
+struct ClientKey {
+    signing: ed25519_dalek::SigningKey,
+    kid: String,
+}
+
+impl ClientKey {
+    fn new(seed: u8, kid: &str) -> Self {
+        Self {
+            signing: ed25519_dalek::SigningKey::from_bytes(&[seed; 32]),
+            kid: kid.to_owned(),
+        }
+    }
+
+    fn public_jwk(&self) -> Value {
+        use base64::Engine as _;
+        serde_json::json!({
+            "kty": "OKP", "crv": "Ed25519", "kid": self.kid,
+            "x": base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(self.signing.verifying_key().to_bytes()),
+        })
+    }
+
+    /// A compact JWS (EdDSA) of `claims`, as any JWT library would make it.
+    fn sign(&self, claims: &Value) -> String {
+        use base64::Engine as _;
+        use ed25519_dalek::Signer as _;
+        let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+        let header = serde_json::json!({"alg": "EdDSA", "typ": "JWT", "kid": self.kid});
+        let input = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
+        let signature = self.signing.sign(input.as_bytes());
+        format!("{input}.{}", b64(&signature.to_bytes()))
+    }
+}
+
+/// The claims of an assertion by `client_id` for `aud`, expiring `exp_in` seconds from now.
+fn claims(client_id: &str, aud: &str, exp_in: i64) -> Value {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64;
+    serde_json::json!({
+        "iss": client_id, "sub": client_id, "aud": aud,
+        "iat": now, "exp": now + exp_in, "jti": support::nine_steps::key(),
+    })
+}
+
+impl World {
+    /// The token endpoint's public URL: the audience an assertion names.
+    fn token_endpoint(&self) -> String {
+        format!("{}/oauth/token", self.system.gateway_url)
+    }
+
+    /// `POST /oauth/token` with a client assertion: status and JSON body.
+    async fn token_by_assertion(&self, assertion: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(self.token_endpoint())
+            .form(&[
+                ("grant_type", "client_credentials"),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", assertion),
+            ])
+            .send()
+            .await
+            .expect("sent");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn assertion_refused(&self, assertion: &str, what: &str) {
+        let (status, body) = self.token_by_assertion(assertion).await;
+        assert_eq!(
+            (status, &body["error"]),
+            (StatusCode::UNAUTHORIZED, &Value::from("invalid_client")),
+            "{}: {what}: {body}",
+            self.label
+        );
+    }
+
+    /// The admin registers `key` for the client over HTTP.
+    async fn register_key_over_http(&self, account_id: &str, key: &Value) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!(
+                "{}/api/v1/clients/{account_id}/keys",
+                self.system.gateway_url
+            ))
+            .bearer_auth(&self.admin)
+            .json(&serde_json::json!({ "jwk": key }))
+            .send()
+            .await
+            .expect("sent");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+async fn private_key_jwt(w: &World) {
+    let label = w.label;
+    let aud = w.token_endpoint();
+    let (a_account, a_id, _) = w.new_client("desk-with-key").await;
+    let (b_account, b_id, _) = w.new_client("bank-with-key").await;
+    let (c_account, c_id, _) = w.new_client("court-with-key").await;
+    let (a_key, b_key, c_key) = (
+        ClientKey::new(11, "a-1"),
+        ClientKey::new(12, "b-1"),
+        ClientKey::new(13, "c-1"),
+    );
+
+    // The admin registers the keys: over HTTP, and over gRPC.
+    let (status, body) = w
+        .register_key_over_http(&a_account, &a_key.public_jwk())
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{label}: {body}");
+    assert_eq!(
+        (&body["kid"], &body["alg"]),
+        (&Value::from("a-1"), &Value::from("EdDSA"))
+    );
+    for (account, key) in [(&b_account, &b_key), (&c_account, &c_key)] {
+        w.identity()
+            .register_client_key(outgoing(
+                ipb::RegisterClientKeyRequest {
+                    account_id: account.clone(),
+                    jwk: key.public_jwk().to_string(),
+                },
+                Some(&w.admin),
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{label}: the admin registers a key over gRPC: {e}"));
+    }
+    // A private key is refused, saying so, and nothing is stored.
+    let mut private = a_key.public_jwk();
+    private["kid"] = "a-2".into();
+    private["d"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into();
+    let (status, body) = w.register_key_over_http(&a_account, &private).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{label}: {body}");
+    assert!(
+        body.to_string().contains("CLIENT_KEY_INVALID"),
+        "{label}: the refusal is catalogued: {body}"
+    );
+    // A citizen may not register keys.
+    let citizen = w.people.citizens.first().expect("a demo citizen");
+    let citizen_token =
+        accounts::log_in(&w.settings, &citizen.national_code, &citizen.password).await;
+    let refused = w
+        .identity()
+        .register_client_key(outgoing(
+            ipb::RegisterClientKeyRequest {
+                account_id: a_account.clone(),
+                jwk: c_key.public_jwk().to_string(),
+            },
+            Some(&citizen_token),
+        ))
+        .await
+        .expect_err("a citizen registers no key");
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied, "{label}");
+
+    // Over HTTP: the signed assertion buys a token that acts for the office.
+    let assertion = a_key.sign(&claims(&a_id, &aud, 120));
+    let (status, body) = w.token_by_assertion(&assertion).await;
+    assert_eq!(status, StatusCode::OK, "{label}: private_key_jwt: {body}");
+    let token = body["access_token"].as_str().expect("a token").to_owned();
+    let inquiries = w
+        .http
+        .get(format!("{}/api/v1/inquiries", w.system.gateway_url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        inquiries.status(),
+        StatusCode::OK,
+        "{label}: the token works"
+    );
+
+    // Each refusal is invalid_client (three per client stay under the throttle).
+    w.assertion_refused(&assertion, "the same assertion again (jti replayed)")
+        .await;
+    w.assertion_refused(
+        &a_key.sign(&claims(&a_id, "https://elsewhere.example/oauth/token", 120)),
+        "another audience",
+    )
+    .await;
+    w.assertion_refused(&a_key.sign(&claims(&a_id, &aud, -600)), "expired")
+        .await;
+    w.assertion_refused(
+        &c_key.sign(&claims(&c_id, &aud, 3_600)),
+        "an hour ahead: longer than five minutes",
+    )
+    .await;
+    // Client C's name, client A's key: A's key is not C's.
+    let forged = ClientKey::new(11, "c-1");
+    w.assertion_refused(
+        &forged.sign(&claims(&c_id, &aud, 120)),
+        "another client's key",
+    )
+    .await;
+
+    // Over gRPC, with the issuer as the audience; a replay is refused there too.
+    let issuer = w.settings.auth.issuer.clone();
+    let assertion = b_key.sign(&claims(&b_id, &issuer, 120));
+    let by_grpc = |assertion: String| {
+        let mut identity = w.identity();
+        async move {
+            identity
+                .client_credentials_token(ipb::ClientCredentialsTokenRequest {
+                    client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+                        .into(),
+                    client_assertion: assertion,
+                    ..Default::default()
+                })
+                .await
+        }
+    };
+    let reply = by_grpc(assertion.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{label}: private_key_jwt over gRPC: {e}"))
+        .into_inner();
+    assert!(!reply.access_token.is_empty(), "{label}");
+    let replayed = by_grpc(assertion).await.expect_err("a replay over gRPC");
+    assert_eq!(replayed.code(), tonic::Code::Unauthenticated, "{label}");
 }

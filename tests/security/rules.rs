@@ -68,6 +68,7 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
             | "CreateServiceAccount"
             | "CreateOrganizationClient"
             | "RotateClientSecret"
+            | "RegisterClientKey"
             | "GetAccount"
             | "ListAccounts"
             | "DisableAccount"
@@ -161,6 +162,7 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "POST /oauth/token" => BodyCredential,
         "POST /api/v1/organizations/{id}/clients"
         | "POST /api/v1/clients/{account_id}/rotate"
+        | "POST /api/v1/clients/{account_id}/keys"
         | "POST /api/v1/clients/{account_id}/revoke" => Only(ADMIN),
         r if r.contains(" /api/v1/organizations/{id}/webhooks") => Only(&[Authority, Admin]),
         "GET /api/v1/me" => SignedIn,

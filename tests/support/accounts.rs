@@ -63,6 +63,7 @@ pub async fn service_token(settings: &Settings, client_id: &str, secret: &str) -
         .client_credentials_token(ipb::ClientCredentialsTokenRequest {
             client_id: client_id.into(),
             client_secret: secret.into(),
+            ..Default::default()
         })
         .await
         .unwrap_or_else(|e| panic!("{client_id} gets a service token: {e}"))

@@ -1,6 +1,7 @@
 //! Organisations' API clients for admins (`/api/v1/organizations/{id}/clients`,
 //! `/api/v1/clients/{account_id}/…`), over identity: register a client for an organisation,
-//! rotate its secret with an overlap, revoke it. A secret is in the answer only once.
+//! rotate its secret with an overlap, register a public key for `private_key_jwt`, revoke
+//! it. A secret is in the answer only once.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_client))
         .routes(routes!(rotate_secret))
+        .routes(routes!(register_key))
         .routes(routes!(revoke_client))
 }
 
@@ -141,6 +143,67 @@ pub async fn rotate_secret(
         previous_valid_until: dto::instant(r.previous_valid_until),
         account: r.account.ok_or_else(|| dto::missing("account"))?.into(),
     }))
+}
+
+/// The body of `POST /api/v1/clients/{account_id}/keys`: the client's public key.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientKeyBody {
+    /// A public JSON Web Key: `{"kty":"EC","crv":"P-256","x","y"}` (ES256) or
+    /// `{"kty":"OKP","crv":"Ed25519","x"}` (EdDSA); `kid` and `alg` optional. A private key
+    /// (`d`) is refused.
+    #[schema(value_type = Object)]
+    pub jwk: serde_json::Value,
+}
+
+/// A registered client key.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClientKey {
+    /// The key's id (its own `kid`, or its thumbprint).
+    pub kid: String,
+    /// `ES256` or `EdDSA`.
+    pub alg: String,
+    /// RFC 7638 SHA-256 thumbprint, base64url.
+    pub thumbprint: String,
+}
+
+/// Registers a public key with which the client authenticates at `POST /oauth/token` by a
+/// signed client assertion (`private_key_jwt`, RFC 7523) instead of its secret. Admin only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/clients/{account_id}/keys",
+    tag = "clients",
+    params(("account_id" = String, Path, description = "The client's account id.")),
+    request_body = ClientKeyBody,
+    responses((status = 201, description = "The key, registered.", body = ClientKey)),
+    security(("bearer" = []))
+)]
+pub async fn register_key(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(account_id): Path<String>,
+    Json(body): Json<ClientKeyBody>,
+) -> Result<(StatusCode, axum::Json<ClientKey>), ApiError> {
+    let r = state
+        .backends
+        .identity()
+        .register_client_key(outgoing(
+            pb::RegisterClientKeyRequest {
+                account_id,
+                jwk: body.jwk.to_string(),
+            },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ClientKey {
+            kid: r.kid,
+            alg: r.alg,
+            thumbprint: r.thumbprint,
+        }),
+    ))
 }
 
 /// The body of `POST /api/v1/clients/{account_id}/revoke`.

@@ -2,6 +2,8 @@
 //! (RFC 6749 §4.4), as every OAuth client library calls it: a form-encoded body, the client
 //! authenticated by HTTP Basic (§2.3.1) or by `client_id`/`client_secret` in the body, and
 //! refusals as RFC 6749 §5.2 error JSON (`{"error":"invalid_client"}`), not problem+json.
+//! A client with a registered key may instead authenticate with `private_key_jwt`
+//! (RFC 7523 §2.2): `client_assertion_type` and a signed `client_assertion` in the body.
 //! Identity does the work (`ClientCredentialsToken`), so throttling and the audit trail per
 //! client are the same over HTTP and gRPC.
 
@@ -41,6 +43,13 @@ pub struct TokenForm {
     /// Ignored: a client's token carries its account's roles.
     #[serde(default)]
     pub scope: Option<String>,
+    /// With private_key_jwt: `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`.
+    #[serde(default)]
+    pub client_assertion_type: Option<String>,
+    /// With private_key_jwt: the JWT the client signed (iss = sub = client id, aud = this
+    /// endpoint's URL, exp at most 5 minutes ahead, a jti used once).
+    #[serde(default)]
+    pub client_assertion: Option<String>,
 }
 
 /// A successful token response (RFC 6749 §5.1).
@@ -105,16 +114,36 @@ pub async fn token(
             );
         }
     };
-    let (client_id, client_secret) = match (basic, form.client_id, form.client_secret) {
-        (Some(pair), None, None) => pair,
-        (None, Some(id), Some(secret)) => (id, secret),
-        (None, _, _) => return missing_client(),
-        (Some(_), _, _) => {
+    let one_way_only = || {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Use one way to authenticate the client, not both.",
+        )
+    };
+    let assertion = match (form.client_assertion_type, form.client_assertion) {
+        (None, None) => None,
+        (Some(kind), Some(jwt)) if basic.is_none() && form.client_secret.is_none() => {
+            Some((kind, jwt))
+        }
+        (Some(_), Some(_)) => return one_way_only(),
+        _ => {
             return refuse(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
-                "Use one way to authenticate the client, not both.",
+                "Send client_assertion_type and client_assertion together.",
             );
+        }
+    };
+    let (client_id, client_secret) = if assertion.is_some() {
+        // The assertion names the client; a client_id beside it must be the same one.
+        (form.client_id.unwrap_or_default(), String::new())
+    } else {
+        match (basic, form.client_id, form.client_secret) {
+            (Some(pair), None, None) => pair,
+            (None, Some(id), Some(secret)) => (id, secret),
+            (None, _, _) => return missing_client(),
+            (Some(_), _, _) => return one_way_only(),
         }
     };
     if form.grant_type != "client_credentials" {
@@ -124,10 +153,13 @@ pub async fn token(
             "Only grant_type=client_credentials is supported.",
         );
     }
+    let (client_assertion_type, client_assertion) = assertion.unwrap_or_default();
     let mut request = estelam_runtime::grpc::outgoing(
         ClientCredentialsTokenRequest {
             client_id,
             client_secret,
+            client_assertion_type,
+            client_assertion,
         },
         None,
     );
@@ -212,7 +244,8 @@ fn missing_client() -> Response {
     refuse(
         StatusCode::UNAUTHORIZED,
         "invalid_client",
-        "Authenticate with HTTP Basic, or client_id and client_secret in the body.",
+        "Authenticate with HTTP Basic, client_id and client_secret in the body, or a \
+         client_assertion (private_key_jwt).",
     )
 }
 

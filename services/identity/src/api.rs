@@ -357,10 +357,21 @@ impl IdentityService for Api {
     ) -> Reply<pb::ClientCredentialsTokenResponse> {
         let origin = self.origin(&request);
         let r = request.get_ref();
-        let (token, exp) = self
-            .identity
-            .client_credentials(&origin, &r.client_id, &r.client_secret)
-            .await?;
+        // A client assertion (private_key_jwt) when one is sent; else the secret.
+        let (token, exp) = if r.client_assertion.is_empty() && r.client_assertion_type.is_empty() {
+            self.identity
+                .client_credentials(&origin, &r.client_id, &r.client_secret)
+                .await?
+        } else {
+            self.identity
+                .client_assertion_token(
+                    &origin,
+                    &r.client_id,
+                    &r.client_assertion_type,
+                    &r.client_assertion,
+                )
+                .await?
+        };
         Ok(Response::new(pb::ClientCredentialsTokenResponse {
             access_token: token,
             expires_at: Some(timestamp_from_secs(exp)),
@@ -501,6 +512,23 @@ impl IdentityService for Api {
             account: Some(account_pb(&account)),
             client_secret: secret,
             previous_valid_until: Some(timestamp(valid_until)),
+        }))
+    }
+
+    async fn register_client_key(
+        &self,
+        request: Request<pb::RegisterClientKeyRequest>,
+    ) -> Reply<pb::RegisterClientKeyResponse> {
+        let (actor, origin) = self.admin(&request).await?;
+        let r = request.get_ref();
+        let key = self
+            .identity
+            .register_client_key(&actor, &origin, &r.account_id, &r.jwk)
+            .await?;
+        Ok(Response::new(pb::RegisterClientKeyResponse {
+            kid: key.kid,
+            alg: key.alg.to_owned(),
+            thumbprint: key.thumbprint,
         }))
     }
 

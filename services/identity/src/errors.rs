@@ -435,6 +435,40 @@ pub fn organization_client_not_found() -> ServiceError {
     ServiceError::not_found("کارخواه سازمان", "The organization client")
 }
 
+/// A token request with a client assertion of another type than RFC 7523's JWT bearer.
+pub fn client_assertion_type_unsupported() -> ServiceError {
+    ServiceError::invalid_field(
+        "client_assertion_type",
+        r::CLIENT_ASSERTION_TYPE_UNSUPPORTED,
+        "نوع ادعای کارخواه باید urn:ietf:params:oauth:client-assertion-type:jwt-bearer باشد.",
+        "Set client_assertion_type to urn:ietf:params:oauth:client-assertion-type:jwt-bearer.",
+    )
+}
+
+/// A client key that is not a public EC P-256 or Ed25519 JWK; `why` says what is wrong.
+pub fn client_key_invalid(why: &str) -> ServiceError {
+    ServiceError::invalid_field(
+        "jwk",
+        r::CLIENT_KEY_INVALID,
+        format!(
+            "کلید باید کلید عمومی JWK از نوع EC با منحنی P-256 یا OKP با منحنی Ed25519 باشد ({why})."
+        ),
+        format!(
+            "Send a public JWK: EC with crv P-256 (ES256) or OKP with crv Ed25519 (EdDSA) ({why})."
+        ),
+    )
+}
+
+/// A client key whose kid the client already has.
+pub fn client_key_taken() -> ServiceError {
+    ServiceError::new(
+        ErrorCode::AlreadyExists,
+        r::CLIENT_KEY_TAKEN,
+        "این کارخواه کلیدی با همین شناسه (kid) دارد؛ شناسهٔ دیگری بدهید.",
+        "This client already has a key with this kid; give the new key another kid.",
+    )
+}
+
 /// A client id that exists already.
 pub fn client_id_taken() -> ServiceError {
     ServiceError::new(
@@ -514,6 +548,9 @@ mod tests {
             password_unchanged(),
             credentials_wrong(),
             client_credentials_wrong(),
+            client_assertion_type_unsupported(),
+            client_key_invalid("d"),
+            client_key_taken(),
             account_disabled(),
             own_organization_disabled(),
             session_invalid(),

@@ -47,6 +47,7 @@
 //! reason code is in `errors.rs`; the signing-key gauge in `metrics.rs`.
 
 pub mod api;
+pub mod client_assertion;
 mod credentials;
 pub mod errors;
 pub mod events;

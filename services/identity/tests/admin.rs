@@ -420,6 +420,7 @@ async fn admins_manage_organizations_staff_authorities_service_accounts_and_stat
             .client_credentials_token(pb::ClientCredentialsTokenRequest {
                 client_id: svc.client_id.clone(),
                 client_secret: svc.client_secret.clone(),
+                ..Default::default()
             })
             .await
             .expect("client credentials")
@@ -430,6 +431,7 @@ async fn admins_manage_organizations_staff_authorities_service_accounts_and_stat
             .client_credentials_token(pb::ClientCredentialsTokenRequest {
                 client_id: svc.client_id.clone(),
                 client_secret: "wrong".into(),
+                ..Default::default()
             })
             .await
             .unwrap_err();

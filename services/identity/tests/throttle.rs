@@ -247,6 +247,7 @@ async fn wrong_membership_codes_are_counted_per_organisation_and_citizen() {
             .client_credentials_token(pb::ClientCredentialsTokenRequest {
                 client_id: FEES_CLIENT_ID.into(),
                 client_secret: FEES_SECRET.into(),
+                ..Default::default()
             })
             .await
             .unwrap()

@@ -212,7 +212,9 @@ pub fn representation_changed(
 }
 
 /// `inquiry.batch.finished`: every item of an authority's batch has its outcome; the
-/// authority (by webhook, or a municipal system on the bus) may collect the results.
+/// authority (by webhook, or a municipal system on the bus) may collect the results. Sent
+/// again, `settled`, when the last item awaiting payment reaches its final outcome
+/// ([`crate::engine`]'s `batches_follow`).
 pub fn batch_finished(batch: &BatchRow, c: Counts, at_us: i64) -> Event {
     let n = |v: i64| i32::try_from(v).unwrap_or(i32::MAX);
     let payload = epb::BatchFinished {
@@ -225,6 +227,7 @@ pub fn batch_finished(batch: &BatchRow, c: Counts, at_us: i64) -> Event {
         issued: n(c.issued),
         awaiting_payment: n(c.awaiting_payment),
         refused: n(c.refused),
+        settled: c.pending == 0 && c.awaiting_payment == 0,
     };
     event(
         routing_keys::BATCH_FINISHED,

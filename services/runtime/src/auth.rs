@@ -705,6 +705,7 @@ impl ServiceTokenSource {
         let request = ClientCredentialsTokenRequest {
             client_id: self.inner.client_id.clone(),
             client_secret: self.inner.client_secret.expose_secret().to_owned(),
+            ..Default::default()
         };
         let mut client = self.inner.client.clone();
         let response = client

@@ -47,34 +47,61 @@ impl Identity {
             .map(|a| a.account_id.clone())
             .unwrap_or_default();
         let Some(account) = account.filter(|_| ok) else {
-            let mut conn = self.conn().await?;
-            self.audit(
-                &mut conn,
-                AuditEventKind::ClientTokenFailed,
-                &account_id,
-                client_id,
-                "",
-                origin,
-                "",
-            )
-            .await?;
-            return Err(
-                match self
-                    .record_failure(&mut conn, &subject_key, &account_id, client_id, origin)
-                    .await?
-                {
-                    Some(wait) => errors::throttled(wait),
-                    None => errors::client_credentials_wrong(),
-                },
-            );
+            return Err(self
+                .refuse_client(origin, &subject_key, &account_id, client_id, "")
+                .await?);
         };
-        // A revoked (disabled) client, or an organisation client whose organisation was
-        // disabled, gets no token: the same rule as a person's login.
-        self.ensure_may_log_in(&account).await?;
+        self.issue_client_token(origin, &account, client_id, "")
+            .await
+    }
+
+    /// A refused client authentication: audited (with `why`, for the audit trail only) and
+    /// counted per client and source; the refusal to send, throttled after too many.
+    pub(super) async fn refuse_client(
+        &self,
+        origin: &Origin,
+        subject_key: &str,
+        account_id: &str,
+        client_id: &str,
+        why: &str,
+    ) -> Result<ServiceError, ServiceError> {
+        let mut conn = self.conn().await?;
+        self.audit(
+            &mut conn,
+            AuditEventKind::ClientTokenFailed,
+            account_id,
+            client_id,
+            "",
+            origin,
+            why,
+        )
+        .await?;
+        Ok(
+            match self
+                .record_failure(&mut conn, subject_key, account_id, client_id, origin)
+                .await?
+            {
+                Some(wait) => errors::throttled(wait),
+                None => errors::client_credentials_wrong(),
+            },
+        )
+    }
+
+    /// The access token of an authenticated client; (token, expiry s). A revoked
+    /// (disabled) client, or an organisation client whose organisation was disabled, gets
+    /// none: the same rule as a person's login. `how` goes to the audit trail.
+    pub(super) async fn issue_client_token(
+        &self,
+        origin: &Origin,
+        account: &AccountRow,
+        client_id: &str,
+        how: &str,
+    ) -> Result<(String, u64), ServiceError> {
+        self.ensure_may_log_in(account).await?;
         let ttl = Duration::from_secs(self.settings.identity.service_token_ttl_secs);
         let (token, jti, exp) =
             self.keys
-                .issue(&Self::subject_of(&account, None), ttl, now_secs())?;
+                .issue(&Self::subject_of(account, None), ttl, now_secs())?;
         self.audit(
             &mut *self.conn().await?,
             AuditEventKind::ClientTokenIssued,
@@ -82,7 +109,7 @@ impl Identity {
             client_id,
             "",
             origin,
-            &format!("jti {jti}"),
+            &format!("jti {jti}{how}"),
         )
         .await?;
         Ok((token, exp))

@@ -9,6 +9,7 @@
 
 mod admin;
 mod bootstrap;
+mod client_keys;
 mod guard;
 mod keys;
 mod machines;

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod audit;
+mod client_keys;
 mod client_secrets;
 mod keys;
 mod mobile_codes;
@@ -14,6 +15,7 @@ mod throttle;
 
 pub use accounts::*;
 pub use audit::*;
+pub use client_keys::*;
 pub use client_secrets::*;
 pub use keys::*;
 pub use mobile_codes::*;

@@ -66,3 +66,24 @@ pub fn item_unfinished() -> ServiceError {
          unavailable. Send it again in a new batch.",
     )
 }
+
+/// An item whose inquiry waited for its bill and was cancelled, with the canceller's reason.
+pub fn item_cancelled(fa: &str, en: &str) -> ServiceError {
+    ServiceError::new(
+        ErrorCode::FailedPrecondition,
+        r::BATCH_ITEM_CANCELLED,
+        format!("استعلام این ملک پیش از پرداخت صورت‌حساب لغو شد: {fa}"),
+        format!("This parcel's inquiry was cancelled before its bill was paid: {en}"),
+    )
+}
+
+/// An item whose inquiry waited for its bill until its time ran out.
+pub fn item_expired() -> ServiceError {
+    ServiceError::new(
+        ErrorCode::FailedPrecondition,
+        r::BATCH_ITEM_EXPIRED,
+        "صورت‌حساب استعلام این ملک در مهلت پرداخت نشد و استعلام بسته شد؛ آن را در دسته‌ای تازه دوباره بفرستید.",
+        "This parcel's bill was not paid in time and its inquiry was closed; send it again \
+         in a new batch.",
+    )
+}

@@ -2,7 +2,8 @@
 //! engine calls an authority's software would make one by one (file on behalf, undertakings,
 //! property, letter, documents, applicant, Submit), as the account that sent the batch.
 //!
-//! * **Leases**: an item is claimed for [`LEASE`]; a worker that dies mid-item loses only its
+//! * **Leases**: an item is claimed for a lease (`inquiry.batches.lease_secs`, 30 s); a
+//!   worker that dies mid-item loses only its
 //!   claim, and the item is claimed again once the lease runs out (on this process after a
 //!   restart, or another replica).
 //! * **Exactly once**: every call carries the idempotency key `batch:<batch id>:<index>:<step>`,
@@ -10,7 +11,8 @@
 //!   step left it) and runs only the rest; the item's outcome is written only while it is
 //!   still pending, in the transaction that also finishes the batch after its last item and
 //!   enqueues `inquiry.batch.finished`.
-//! * **Bounded**: at most [`CONCURRENCY`] items per process are in flight, so a batch of a
+//! * **Bounded**: at most `inquiry.batches.concurrency` (4) items per process are in
+//!   flight, so a batch of a
 //!   thousand parcels never takes the database pool or the other services away from the
 //!   people filing interactively.
 
@@ -27,18 +29,9 @@ use tokio_util::sync::CancellationToken;
 use super::Engine;
 use super::batches::{BatchSpec, ItemSpec};
 use super::batches_errors as berr;
+use super::batches_follow::outcome_of_inquiry;
 use crate::events;
 use crate::store::{self, BatchRow, ItemRow};
-
-/// Items one process files at a time.
-pub const CONCURRENCY: usize = 4;
-/// How long a claim holds: longer than an item takes, short enough that a dead worker's
-/// items are soon taken up again.
-const LEASE: Duration = Duration::from_secs(30);
-/// How often an idle worker looks for items another replica's request stored.
-const POLL: Duration = Duration::from_secs(2);
-/// Attempts before an item that keeps meeting an unavailable service is refused.
-const MAX_ATTEMPTS: i64 = 12;
 
 fn micros(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
@@ -67,8 +60,9 @@ enum Filed {
 }
 
 impl Engine {
-    /// Works batches until `shutdown`: claims up to [`CONCURRENCY`] items, files them side
-    /// by side, and looks again; idle, it waits for a new batch or [`POLL`].
+    /// Works batches until `shutdown`: claims up to `inquiry.batches.concurrency` items,
+    /// files them side by side, and looks again; idle, it waits for a new batch or the
+    /// poll interval.
     pub async fn run_batches(self: Arc<Self>, shutdown: CancellationToken) {
         let owner = uuid::Uuid::now_v7().to_string();
         loop {
@@ -86,7 +80,9 @@ impl Engine {
                 tokio::select! {
                     () = shutdown.cancelled() => return,
                     () = self.batch_wake.notified() => {}
-                    () = tokio::time::sleep(POLL) => {}
+                    () = tokio::time::sleep(Duration::from_millis(
+                        self.settings().batches.poll_interval_ms.max(1),
+                    )) => {}
                 }
                 continue;
             }
@@ -108,8 +104,10 @@ impl Engine {
     async fn claim(&self, owner: &str) -> Result<Vec<ItemRow>, ServiceError> {
         let now = now_micros();
         let mut tx = self.db.begin().await?;
-        let limit = i64::try_from(CONCURRENCY).unwrap_or(1);
-        let items = store::claim_items(&mut tx, owner, now, now + micros(LEASE), limit).await?;
+        let batches = &self.settings().batches;
+        let limit = i64::try_from(batches.concurrency.max(1)).unwrap_or(1);
+        let lease = Duration::from_secs(batches.lease_secs.max(1));
+        let items = store::claim_items(&mut tx, owner, now, now + micros(lease), limit).await?;
         tx.commit().await?;
         Ok(items)
     }
@@ -133,7 +131,7 @@ impl Engine {
         let keys = Keys(format!("batch:{}:{}", batch.id, item.index));
         let filed = match self.file_item(&caller, &batch, &spec, &input, &keys).await {
             Ok(filed) => filed,
-            Err(e) if item.attempts >= MAX_ATTEMPTS => {
+            Err(e) if item.attempts >= i64::from(self.settings().batches.max_attempts.max(1)) => {
                 tracing::warn!(batch = %batch.id, index = item.index, error = %e, "batch item given up");
                 Filed::Refused(None, berr::item_unfinished())
             }
@@ -277,7 +275,10 @@ impl Engine {
 
     /// Writes the item's outcome (only while it is still pending) and, when it was the
     /// batch's last, finishes the batch and enqueues `inquiry.batch.finished`, all in one
-    /// transaction.
+    /// transaction. A submitted item's outcome is read from its inquiry under the inquiry's
+    /// row lock (taken before the batch's, in the order every inquiry save takes them): a
+    /// bill paid while the item was being written down is either seen here (issued) or
+    /// finds the item awaiting payment and moves it on ([`super::batches_follow`]).
     async fn settle_item(
         &self,
         batch: &BatchRow,
@@ -299,36 +300,39 @@ impl Engine {
             row.message_fa = fa;
             row.message_en = en;
         };
+        let now = now_micros();
+        let mut tx = self.db.begin().await?;
         let inquiry = match &filed {
             Filed::Refused(inq, e) => {
                 refuse(&mut row, e);
                 inq.as_ref()
+                    .map(|i| (i.inquiry_id.clone(), i.inquiry_number.clone()))
             }
             Filed::Submitted(inq) => {
-                match pb::InquiryState::try_from(inq.state) {
-                    Ok(pb::InquiryState::Issued) => {
-                        row.outcome = "issued".into();
-                        row.verification_code = inq.verification_code.clone();
+                store::lock_inquiry(&mut tx, &inq.inquiry_id).await?;
+                let now_state = store::inquiry(&mut tx, &inq.inquiry_id).await?;
+                match now_state.as_ref().and_then(outcome_of_inquiry) {
+                    Some(o) => {
+                        row.outcome = o.outcome;
+                        row.verification_code = o.verification_code;
+                        row.bill_id = o.bill_id;
+                        row.amount_due_rials = o.amount_due_rials;
+                        row.reason = o.reason;
+                        row.message_fa = o.message_fa;
+                        row.message_en = o.message_en;
                     }
-                    Ok(pb::InquiryState::AwaitingPayment) => {
-                        row.outcome = "awaiting_payment".into();
-                        row.bill_id = inq.bill_id.clone();
-                        row.amount_due_rials = inq.amount_due_rials;
-                    }
-                    _ => {
+                    None => {
                         let why = inq.state_reason.clone().unwrap_or_default();
                         refuse(&mut row, &berr::item_rejected(&why.fa, &why.en));
                     }
                 }
-                Some(inq)
+                Some((inq.inquiry_id.clone(), inq.inquiry_number.clone()))
             }
         };
-        if let Some(inq) = inquiry {
-            row.inquiry_id = inq.inquiry_id.clone();
-            row.inquiry_number = inq.inquiry_number.clone();
+        if let Some((id, number)) = inquiry {
+            row.inquiry_id = id;
+            row.inquiry_number = number;
         }
-        let now = now_micros();
-        let mut tx = self.db.begin().await?;
         store::lock_batch(&mut tx, &batch.id).await?;
         if !store::settle_item(&mut tx, &row, now).await? {
             // Another claim of this item settled it first, with the same inquiry.
@@ -338,6 +342,8 @@ impl Engine {
         let counts = store::counts(&mut tx, &batch.id).await?;
         let finished = counts.pending == 0 && store::finish_batch(&mut tx, &batch.id, now).await?;
         if finished {
+            // Settled when no item waits for payment; otherwise a second, settled event
+            // follows the last payment.
             let event = events::batch_finished(batch, counts, now);
             // On the bus and, in the same transaction, to the organisation's webhooks.
             self.publish(&mut tx, &event).await?;

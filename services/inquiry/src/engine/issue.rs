@@ -79,6 +79,10 @@ impl Engine {
             return Err(ServiceError::conflict());
         }
         self.publish(conn, &event).await?;
+        // A batch item that waited for this bill is issued with it.
+        if let Some(settled) = self.follow_batch_item(conn, &inq).await? {
+            self.publish(conn, &settled).await?;
+        }
         Ok(Some(inq))
     }
 

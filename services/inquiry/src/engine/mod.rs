@@ -27,6 +27,7 @@
 mod answers;
 mod batches;
 mod batches_errors;
+mod batches_follow;
 mod batches_worker;
 mod cancel;
 mod certificate;
@@ -64,7 +65,6 @@ use crate::request_types::RequestTypeDef;
 use crate::store;
 
 pub use batches::MAX_ITEMS as BATCH_MAX_ITEMS;
-pub use batches_worker::CONCURRENCY as BATCH_CONCURRENCY;
 pub use queries::BULK_STATUS_LIMIT;
 
 /// The inquiry service's use cases over its store and the other services' [`Ports`].

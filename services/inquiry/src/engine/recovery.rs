@@ -98,6 +98,10 @@ impl Engine {
                 );
                 inq.version += 1;
                 store::update_inquiry(&mut tx, &inq, expected).await?;
+                // A batch item that waited for its bill ends with it.
+                if let Some(settled) = self.follow_batch_item(&mut tx, &inq).await? {
+                    self.publish(&mut tx, &settled).await?;
+                }
             }
             tx.commit().await?;
         }

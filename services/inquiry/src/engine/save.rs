@@ -69,7 +69,7 @@ impl Engine {
         let expected = inq.version;
         inq.version += 1;
         let mut tx = self.db.begin().await?;
-        let decided = match then {
+        let mut decided = match then {
             Then::Nothing => Decided::default(),
             then => {
                 // The row lock before reading what the decision depends on: the debt-cleared
@@ -84,6 +84,12 @@ impl Engine {
         if !store::update_inquiry(&mut tx, &inq, expected).await? {
             tx.rollback().await?;
             return Err(ServiceError::conflict());
+        }
+        // A batch item waiting on this inquiry's payment takes its final outcome with it.
+        if inq.state.is_final()
+            && let Some(settled) = self.follow_batch_item(&mut tx, &inq).await?
+        {
+            decided.events.push(settled);
         }
         let response = respond(&inq)?;
         if !first.record(&mut tx, &response).await? {

@@ -350,3 +350,30 @@ pub async fn finish_batch(conn: &mut AnyConnection, batch_id: &str, now_us: i64)
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Gives the item that filed `inquiry_id`, if it is still awaiting payment, the final
+/// outcome in `item` (its outcome, verification code, reason and messages); returns the
+/// item's batch id when one was changed. Only an awaiting item moves, so an item settles its
+/// final outcome once however often its inquiry's final save is retried.
+pub async fn follow_item(
+    conn: &mut AnyConnection,
+    inquiry_id: &str,
+    item: &ItemRow,
+    now_us: i64,
+) -> Result<Option<String>> {
+    let row = sqlx::query(
+        "UPDATE batch_items SET outcome = $2, verification_code = $3, reason = $4, \
+         message_fa = $5, message_en = $6, updated_at_us = $7 \
+         WHERE inquiry_id = $1 AND outcome = 'awaiting_payment' RETURNING batch_id",
+    )
+    .bind(inquiry_id)
+    .bind(&item.outcome)
+    .bind(&item.verification_code)
+    .bind(&item.reason)
+    .bind(&item.message_fa)
+    .bind(&item.message_en)
+    .bind(now_us)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| r.try_get("batch_id")).transpose()
+}

@@ -23,7 +23,7 @@ pub use answers::{
 };
 pub use batches::{
     BatchRow, Counts, ItemRow, batch, batch_by_client_id, claim_items, counts, finish_batch,
-    insert_batch, insert_item, items, lock_batch, release_item, settle_item,
+    follow_item, insert_batch, insert_item, items, lock_batch, release_item, settle_item,
 };
 pub use certificate::{install_trust_root, status_bits, status_slot, trust_root};
 pub use debt_cleared::{DebtClearedRecord, debt_cleared, record_debt_cleared, waiting_but_cleared};

@@ -131,6 +131,7 @@ pub fn of_event(event: &Event, public_base_url: &str) -> Option<Outgoing> {
                     "issued": e.issued,
                     "awaiting_payment": e.awaiting_payment,
                     "refused": e.refused,
+                    "settled": e.settled,
                 }),
             ))
         }

@@ -543,6 +543,7 @@ fake_service! {
         create_service_account(ipb::CreateServiceAccountRequest) -> ipb::CreateServiceAccountResponse;
         create_organization_client(ipb::CreateOrganizationClientRequest) -> ipb::CreateOrganizationClientResponse;
         rotate_client_secret(ipb::RotateClientSecretRequest) -> ipb::RotateClientSecretResponse;
+        register_client_key(ipb::RegisterClientKeyRequest) -> ipb::RegisterClientKeyResponse;
         get_account(ipb::GetAccountRequest) -> ipb::GetAccountResponse;
         list_accounts(ipb::ListAccountsRequest) -> ipb::ListAccountsResponse;
         disable_account(ipb::DisableAccountRequest) -> ipb::DisableAccountResponse;

@@ -45,6 +45,8 @@ pub struct InquirySettings {
     pub emblem_svg_path: Option<PathBuf>,
     /// Webhook deliveries to organisations' endpoints (`[inquiry.webhooks]`).
     pub webhooks: WebhookSettings,
+    /// How batches are worked in the background (`[inquiry.batches]`).
+    pub batches: BatchSettings,
 }
 
 impl Default for InquirySettings {
@@ -61,6 +63,38 @@ impl Default for InquirySettings {
             municipality_en: "Shahin Shahr Municipality".into(),
             emblem_svg_path: None,
             webhooks: WebhookSettings::default(),
+            batches: BatchSettings::default(),
+        }
+    }
+}
+
+/// The `[inquiry.batches]` section: how each inquiry process works authorities' batches
+/// in the background. The defaults keep a large batch from taking the database pool or the
+/// other services away from people filing interactively; a value of 0 counts as 1.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BatchSettings {
+    /// Items one process files at a time.
+    pub concurrency: usize,
+    /// Seconds a worker's claim on an item holds: longer than an item takes, short enough
+    /// that a dead worker's items are soon taken up again (by this process after a
+    /// restart, or another replica).
+    pub lease_secs: u64,
+    /// Milliseconds between an idle worker's looks for items another replica stored (a
+    /// batch stored by this process wakes it at once).
+    pub poll_interval_ms: u64,
+    /// Attempts before an item that keeps meeting an unavailable service is refused
+    /// (`BATCH_ITEM_UNFINISHED`); the delay between attempts doubles, up to 64 s.
+    pub max_attempts: u32,
+}
+
+impl Default for BatchSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            lease_secs: 30,
+            poll_interval_ms: 2_000,
+            max_attempts: 12,
         }
     }
 }

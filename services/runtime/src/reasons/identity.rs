@@ -70,4 +70,10 @@ catalogue! {
     ORGANIZATION_EXISTS,
     /// A client secret rotation asked for an overlap longer than 30 days.
     ROTATION_OVERLAP_TOO_LONG,
+    /// A token request whose client_assertion_type is not the JWT bearer type.
+    CLIENT_ASSERTION_TYPE_UNSUPPORTED,
+    /// A client public key that is not an EC P-256 or Ed25519 public JWK.
+    CLIENT_KEY_INVALID,
+    /// A client public key whose kid the client already has.
+    CLIENT_KEY_TAKEN,
 }

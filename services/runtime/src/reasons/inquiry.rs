@@ -156,4 +156,8 @@ catalogue! {
     /// A batch item that could not be filed after repeated attempts while a service it
     /// needs was unavailable.
     BATCH_ITEM_UNFINISHED,
+    /// A batch item's inquiry, waiting for its bill, was cancelled before it was paid.
+    BATCH_ITEM_CANCELLED,
+    /// A batch item's inquiry, waiting for its bill, ran out of time unpaid.
+    BATCH_ITEM_EXPIRED,
 }
