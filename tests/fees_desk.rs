@@ -120,7 +120,13 @@ async fn staff_desk(w: &World) {
         &clerk_login.password,
     )
     .await;
-    let owner = w.people.citizens.first().expect("a demo citizen");
+    // The demo owner whose parcel owes levies since 1402: this year's are on its bill.
+    let owner = w
+        .people
+        .citizens
+        .iter()
+        .find(|c| c.has_debt)
+        .expect("a demo citizen who owes");
     let citizen = accounts::log_in(&w.settings, &owner.national_code, &owner.password).await;
     let code = owner.renovation_code.clone();
     let (status, parcel) = w
