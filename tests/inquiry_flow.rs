@@ -856,6 +856,7 @@ async fn run_everything(w: &mut World) {
                 reason: "e2e: a levy correction after the transfer inquiry".into(),
                 corrects_ledger_entry_id: String::new(),
                 client_request_id: key(),
+                kind: fpb::AdjustmentKind::Correction.into(),
             },
             Some(&w.clerk),
         ))

@@ -35,6 +35,7 @@ use crate::problem::{FieldProblem, PROBLEM_JSON, Problem};
         (name = "notifications", description = "Which events reach a person by SMS or e-mail, and in what language."),
         (name = "clients", description = "Organisations' API clients (OAuth 2.0 client credentials), for admins."),
         (name = "webhooks", description = "Organisations' webhook endpoints (Standard Webhooks: signed, retried, replayable), their deliveries and replay."),
+        (name = "fees", description = "Tariff versions with a bill preview, a parcel's ledger and levy adjustments with a second approver, for municipal staff."),
     ),
     components(schemas(Problem, FieldProblem)),
 )]

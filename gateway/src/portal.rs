@@ -29,6 +29,7 @@ pub const PAGES: &[&str] = &[
     "/verify",
     "/verify/*",
     "/clerk",
+    "/clerk/fees",
     "/me/mobile",
     "/me/password",
 ];

@@ -313,6 +313,7 @@ impl DemoPorts for GrpcDemoPorts {
                     reason: "عوارض پرداخت‌نشدهٔ نمونه / demo unpaid levies".into(),
                     corrects_ledger_entry_id: String::new(),
                     client_request_id: format!("demo-debt-{renovation_code}"),
+                    kind: fpb::AdjustmentKind::Correction.into(),
                 },
                 Some(&token),
             ))

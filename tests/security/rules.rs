@@ -100,6 +100,9 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
         ("fees", "GetLedger" | "ListTariffs" | "GetTariff") => Only(STAFF),
         ("fees", "AddAdjustment") => Only(&[Clerk]),
         ("fees", "PutTariff") => Only(ADMIN),
+        // Staff draft tariffs and work the second-approver queue (never their own proposal:
+        // checked per proposal).
+        ("fees", "PreviewTariff" | "ListAdjustmentProposals" | "DecideAdjustment") => Only(STAFF),
         // Only the inquiry service charges an authority's inquiry fee; staff read accounts.
         ("fees", "ChargeAccount" | "ReverseAccountCharge") => Only(SERVICE),
         // An office's users and clients read their own organisation's account (another
@@ -196,6 +199,16 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "POST /api/v1/admin/answer-signing-keys/reseal"
         | "POST /api/v1/admin/token-signing-keys/reseal" => Only(ADMIN),
         "POST /api/v1/parcels/{renovation_code}/request-numbers" => Only(STAFF),
+        // The staff desk's tariffs and levy adjustments: staff read, preview and decide;
+        // admins publish tariffs; clerks adjust.
+        "GET /api/v1/tariffs" | "GET /api/v1/tariffs/{tariff_id}" => Only(STAFF),
+        "POST /api/v1/tariffs/preview" => Only(STAFF),
+        "POST /api/v1/tariffs" => Only(ADMIN),
+        "GET /api/v1/parcels/{renovation_code}/ledger" => Only(STAFF),
+        "POST /api/v1/parcels/{renovation_code}/adjustments" => Only(&[Clerk]),
+        "GET /api/v1/adjustments" | "POST /api/v1/adjustments/{proposal_id}/decision" => {
+            Only(STAFF)
+        }
         "POST /api/v1/inquiries/{id}/answer/revoke" => Only(STAFF),
         "POST /api/v1/inquiries/{id}/representation/decision" => Only(STAFF),
         "POST /api/v1/inquiries" => Only(&[Citizen, OtherCitizen]),

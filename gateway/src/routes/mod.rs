@@ -6,6 +6,7 @@
 //! `pub fn routes() -> OpenApiRouter<AppState>` and `#[utoipa::path]` handlers returning
 //! `Result<_, ApiError>`, then merge it below.
 
+pub mod adjustments;
 pub mod answer_keys;
 pub mod auth;
 pub mod batches;
@@ -24,6 +25,7 @@ pub mod organizations;
 pub mod parcels;
 pub mod psp;
 pub mod status;
+pub mod tariffs;
 pub mod webhooks;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -51,4 +53,6 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(certificate::routes())
         .merge(offline_page::routes())
         .merge(webhooks::routes())
+        .merge(tariffs::routes())
+        .merge(adjustments::routes())
 }

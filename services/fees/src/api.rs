@@ -17,8 +17,11 @@ use crate::assess::LineKind;
 use crate::codes;
 use crate::errors;
 use crate::psp::SandboxTxn;
-use crate::service::{AssessArgs, Fees, NewTariff, effective_bill_status};
+use crate::service::{
+    Adjusted, AdjustmentArgs, AssessArgs, Decided, Fees, NewTariff, effective_bill_status,
+};
 use crate::store::accounts::AccountCharge;
+use crate::store::adjustments::Proposal;
 use crate::store::bills::Bill;
 use crate::store::ledger::Entry;
 use crate::store::payments::Payment;
@@ -39,6 +42,9 @@ mod roles {
     pub const STAFF_READ: &[Role] = &[Role::Clerk, Role::Admin];
     /// AddAdjustment: a clerk's decision, audited under their name.
     pub const ADJUST: &[Role] = &[Role::Clerk];
+    /// ListAdjustmentProposals, DecideAdjustment: the second approver is any staff member
+    /// but the proposer (checked per proposal); PreviewTariff: staff drafting a tariff.
+    pub const STAFF: &[Role] = &[Role::Clerk, Role::Admin];
     /// PutTariff: tariffs are the council's figures, entered by an admin.
     pub const TARIFF_WRITE: &[Role] = &[Role::Admin];
     /// ReconcilePayments: an admin asking now, or a scheduler's service account.
@@ -298,6 +304,31 @@ fn tariff_from_pb(t: pb::Tariff) -> Result<NewTariff, ServiceError> {
     })
 }
 
+fn stamp(actor: &str, at_us: i64) -> Option<AuditStamp> {
+    Some(AuditStamp {
+        actor_account_id: actor.to_owned(),
+        actor_display_name: String::new(),
+        at: Some(timestamp(at_us)),
+    })
+}
+
+fn proposal_to_pb(p: &Proposal) -> pb::AdjustmentProposal {
+    pb::AdjustmentProposal {
+        proposal_id: p.proposal_id.clone(),
+        renovation_code: p.renovation_code.clone(),
+        kind: i32::try_from(p.kind).unwrap_or(0),
+        amount_rials: p.amount,
+        jalali_year: p.jalali_year,
+        reason: p.reason.clone(),
+        corrects_ledger_entry_id: p.corrects.clone(),
+        status: i32::try_from(p.status).unwrap_or(0),
+        proposed: stamp(&p.proposed_by, p.proposed_at_us),
+        decided: p.decided_at_us.and_then(|at| stamp(&p.decided_by, at)),
+        decision_reason: p.decision_reason.clone(),
+        ledger_entry_id: p.ledger_entry_id.clone(),
+    }
+}
+
 fn charge_to_pb(c: &AccountCharge) -> pb::AccountCharge {
     pb::AccountCharge {
         charge_id: c.charge_id.clone(),
@@ -353,6 +384,7 @@ impl FeeService for Api {
                     preview: r.preview,
                     client_request_id: r.client_request_id,
                     kinds,
+                    draft: None,
                 },
             )
             .await?;
@@ -449,22 +481,97 @@ impl FeeService for Api {
         request: Request<pb::AddAdjustmentRequest>,
     ) -> Result<Response<pb::AddAdjustmentResponse>, Status> {
         let actor = allow(&request, roles::ADJUST)?;
-        let r = request.get_ref();
-        let (entry, balance) = self
+        let r = request.into_inner();
+        let adjusted = self
             .fees
             .add_adjustment(
                 &actor,
-                &r.renovation_code,
-                r.amount_rials,
-                r.jalali_year,
-                &r.reason,
-                r.corrects_ledger_entry_id.trim(),
-                r.client_request_id.trim(),
+                AdjustmentArgs {
+                    renovation_code: r.renovation_code,
+                    kind: r.kind,
+                    amount: r.amount_rials,
+                    jalali_year: r.jalali_year,
+                    reason: r.reason,
+                    corrects: r.corrects_ledger_entry_id,
+                    client_request_id: r.client_request_id,
+                },
             )
             .await?;
-        Ok(Response::new(pb::AddAdjustmentResponse {
-            entry: Some(entry_to_pb(&entry)),
+        Ok(Response::new(match adjusted {
+            Adjusted::Applied(entry, balance) => pb::AddAdjustmentResponse {
+                entry: Some(entry_to_pb(&entry)),
+                balance_rials: balance,
+                proposal: None,
+            },
+            Adjusted::Proposed(p) => {
+                let (_, balance) = self.fees.ledger(&p.renovation_code, 1, "").await?;
+                pb::AddAdjustmentResponse {
+                    entry: None,
+                    balance_rials: balance,
+                    proposal: Some(proposal_to_pb(&p)),
+                }
+            }
+        }))
+    }
+
+    async fn list_adjustment_proposals(
+        &self,
+        request: Request<pb::ListAdjustmentProposalsRequest>,
+    ) -> Result<Response<pb::ListAdjustmentProposalsResponse>, Status> {
+        allow(&request, roles::STAFF)?;
+        let r = request.get_ref();
+        let page = self
+            .fees
+            .adjustment_proposals(r.status, &r.renovation_code, r.page_size, &r.page_token)
+            .await?;
+        Ok(Response::new(pb::ListAdjustmentProposalsResponse {
+            proposals: page.items.iter().map(proposal_to_pb).collect(),
+            next_page_token: page.next_page_token,
+        }))
+    }
+
+    async fn decide_adjustment(
+        &self,
+        request: Request<pb::DecideAdjustmentRequest>,
+    ) -> Result<Response<pb::DecideAdjustmentResponse>, Status> {
+        let actor = allow(&request, roles::STAFF)?;
+        let r = request.get_ref();
+        let Decided {
+            proposal,
+            entry,
+            balance,
+        } = self
+            .fees
+            .decide_adjustment(&actor, &r.proposal_id, r.approve, &r.reason)
+            .await?;
+        Ok(Response::new(pb::DecideAdjustmentResponse {
+            proposal: Some(proposal_to_pb(&proposal)),
+            entry: entry.as_ref().map(entry_to_pb),
             balance_rials: balance,
+        }))
+    }
+
+    async fn preview_tariff(
+        &self,
+        request: Request<pb::PreviewTariffRequest>,
+    ) -> Result<Response<pb::PreviewTariffResponse>, Status> {
+        let actor = allow(&request, roles::STAFF)?;
+        let r = request.into_inner();
+        let tariff = r.tariff.ok_or_else(errors::tariff_required)?;
+        let (with_draft, current) = self
+            .fees
+            .preview_tariff(
+                &actor,
+                tariff_from_pb(tariff)?,
+                &r.renovation_code,
+                &r.request_type_code,
+            )
+            .await?;
+        let now = self.fees.now_us();
+        Ok(Response::new(pb::PreviewTariffResponse {
+            bill: Some(bill_to_pb(&with_draft.bill, now)),
+            current: Some(bill_to_pb(&current.bill, now)),
+            balance_rials: with_draft.balance_before,
         }))
     }
 

@@ -91,6 +91,30 @@ stored! {
     }
 }
 
+stored! {
+    /// Every stored `AdjustmentKind` (unspecified is stored as a correction).
+    ADJUSTMENT_KINDS: pb::AdjustmentKind {
+        /// A correction of a recorded amount, either sign.
+        ADJ_CORRECTION = Correction,
+        /// A discount granted: a credit.
+        ADJ_DISCOUNT = Discount,
+        /// A write-off of debt that will not be collected: a credit.
+        ADJ_WRITE_OFF = WriteOff,
+    }
+}
+
+stored! {
+    /// Every stored `AdjustmentProposalStatus`.
+    PROPOSAL_STATUSES: pb::AdjustmentProposalStatus {
+        /// Waiting for a second staff member.
+        PROPOSAL_PENDING = Pending,
+        /// Approved and written to the ledger.
+        PROPOSAL_APPROVED = Approved,
+        /// Refused; the ledger never saw it.
+        PROPOSAL_REFUSED = Refused,
+    }
+}
+
 /// A bill line's kind on the wire.
 pub fn bill_item_kind(kind: LineKind) -> pb::BillItemKind {
     match kind {
@@ -251,6 +275,20 @@ mod tests {
             PAYMENT_STATUSES,
             "PAY_",
             "PAYMENT_STATUS_",
+            |v| v.as_str_name(),
+            |v| v as i64,
+        );
+        same_as_proto::<pb::AdjustmentKind>(
+            ADJUSTMENT_KINDS,
+            "ADJ_",
+            "ADJUSTMENT_KIND_",
+            |v| v.as_str_name(),
+            |v| v as i64,
+        );
+        same_as_proto::<pb::AdjustmentProposalStatus>(
+            PROPOSAL_STATUSES,
+            "PROPOSAL_",
+            "ADJUSTMENT_PROPOSAL_STATUS_",
             |v| v.as_str_name(),
             |v| v as i64,
         );

@@ -192,7 +192,75 @@ pub fn corrected_entry_unknown() -> ServiceError {
     )
 }
 
+/// An adjustment of a kind the contract does not know, or a discount or write-off that is
+/// not a credit.
+pub fn adjustment_kind_invalid() -> ServiceError {
+    ServiceError::invalid_field(
+        "kind",
+        reasons::fees::ADJUSTMENT_KIND_INVALID,
+        "نوع اصلاحیه نادرست است؛ تخفیف و بخشودگی با مبلغ منفی (بستانکار) ثبت می‌شوند.",
+        "The adjustment kind is not valid; a discount or write-off is a credit, entered as a \
+         negative amount.",
+    )
+}
+
+/// A proposal filter naming no proposal status.
+pub fn adjustment_status_invalid() -> ServiceError {
+    ServiceError::invalid_field(
+        "status",
+        reasons::fees::ADJUSTMENT_STATUS_INVALID,
+        "وضعیت پیشنهاد اصلاحیه نادرست است.",
+        "The proposal status is not valid.",
+    )
+}
+
+/// No proposed adjustment has that id.
+pub fn proposal_not_found() -> ServiceError {
+    ServiceError::not_found("پیشنهاد اصلاحیه", "The proposed adjustment")
+}
+
+/// The proposer deciding their own proposal: the second approver must be someone else.
+pub fn adjustment_self_approval() -> ServiceError {
+    precondition(
+        reasons::fees::ADJUSTMENT_SELF_APPROVAL,
+        "پیشنهاددهندهٔ اصلاحیه نمی‌تواند خودش آن را تأیید یا رد کند؛ کارمند دیگری باید تصمیم بگیرد."
+            .into(),
+        "The proposer of an adjustment cannot approve or refuse it; another staff member must \
+         decide it."
+            .into(),
+    )
+}
+
+/// A proposal decided already.
+pub fn adjustment_already_decided() -> ServiceError {
+    precondition(
+        reasons::fees::ADJUSTMENT_ALREADY_DECIDED,
+        "دربارهٔ این اصلاحیه پیش‌تر تصمیم گرفته شده است.".into(),
+        "This adjustment was already approved or refused.".into(),
+    )
+}
+
+/// A refusal without a reason.
+pub fn decision_reason_required() -> ServiceError {
+    ServiceError::invalid_field(
+        "reason",
+        reasons::common::REASON_REQUIRED,
+        "دلیل رد اصلاحیه را بنویسید؛ پیشنهاددهنده آن را می‌بیند.",
+        "Give the reason for refusing the adjustment; its proposer sees it.",
+    )
+}
+
 // ---- tariffs ----
+
+/// PreviewTariff without a parcel.
+pub fn preview_parcel_required() -> ServiceError {
+    ServiceError::invalid_field(
+        "renovation_code",
+        reasons::fees::PREVIEW_PARCEL_REQUIRED,
+        "کد نوسازی ملکی را که صورت‌حسابش را می‌خواهید ببینید بنویسید.",
+        "Give the renovation code of the parcel whose bill to preview.",
+    )
+}
 
 /// PutTariff without a tariff.
 pub fn tariff_required() -> ServiceError {
@@ -219,13 +287,23 @@ pub fn tariff_reason_required() -> ServiceError {
     )
 }
 
-/// A tariff for no land use the contract knows, or a negative zone.
+/// A tariff for no land use the property service's contract knows (`LandUse`).
 pub fn tariff_scope_invalid() -> ServiceError {
     ServiceError::invalid_field(
         "tariff.land_use",
         reasons::fees::TARIFF_SCOPE_INVALID,
-        "کاربری یا منطقه نادرست است.",
-        "The land use or zone is not valid.",
+        "کاربری نادرست است؛ یکی از کاربری‌های ثبت املاک را برگزینید یا همه را.",
+        "The land use is not valid; choose one the property records use, or all.",
+    )
+}
+
+/// A tariff zone no renovation code can name (zones are 1 to 99,999; 0 for all zones).
+pub fn tariff_zone_invalid() -> ServiceError {
+    ServiceError::invalid_field(
+        "tariff.zone",
+        reasons::fees::TARIFF_SCOPE_INVALID,
+        "منطقه باید عددی از ۱ تا ۹۹۹۹۹ باشد، یا ۰ برای همهٔ مناطق.",
+        "The zone must be a number from 1 to 99,999, or 0 for all zones.",
     )
 }
 

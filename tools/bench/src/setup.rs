@@ -447,6 +447,7 @@ async fn parcel(
                 reason: why.into(),
                 corrects_ledger_entry_id: String::new(),
                 client_request_id: format!("bench-ledger-{renovation_code}"),
+                kind: fpb::AdjustmentKind::Correction.into(),
             },
             clerk,
         ))

@@ -14,6 +14,7 @@ use crate::events;
 use crate::store::bills::{self, Bill};
 use crate::store::ledger::{self, NewEntry};
 use crate::store::{payments, tariffs};
+use crate::tariff::Tariff;
 
 /// A stored assessment may be for "now" give or take this much clock skew; other instants
 /// are for previews only (a stored bill as of the past would dodge penalties).
@@ -36,6 +37,9 @@ pub struct AssessArgs {
     pub client_request_id: String,
     /// Only lines of these kinds; empty for all.
     pub kinds: Vec<LineKind>,
+    /// A tariff version not yet published, counted as if it were (PreviewTariff); only
+    /// with `preview`, which it implies.
+    pub draft: Option<Tariff>,
 }
 
 /// A bill and the ledger balance it was computed from.
@@ -84,11 +88,12 @@ impl Fees {
         let key = code.to_string();
         let now = self.now_us();
         let as_of = a.as_of_us.unwrap_or(now);
-        if !a.preview && (as_of - now).abs() > AS_OF_SKEW_US {
+        let preview = a.preview || a.draft.is_some();
+        if !preview && (as_of - now).abs() > AS_OF_SKEW_US {
             return Err(errors::as_of_only_for_preview());
         }
         let request_key =
-            (!a.preview && !a.client_request_id.is_empty()).then(|| a.client_request_id.clone());
+            (!preview && !a.client_request_id.is_empty()).then(|| a.client_request_id.clone());
         if let Some(id) = &request_key
             && let Some(bill) = bills::bill_by_request(&mut *self.conn().await?, id).await?
         {
@@ -112,7 +117,8 @@ impl Fees {
         let account = ledger::lock_account(&mut tx, &key)
             .await?
             .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("account vanished")))?;
-        let tariffs = tariffs::all_tariffs(&mut tx).await?;
+        let mut tariffs = tariffs::all_tariffs(&mut tx).await?;
+        tariffs.extend(a.draft.clone());
         let settled = ledger::settled(&mut tx, &key).await?;
         let charged = ledger::unsettled_charges(&mut tx, &key).await?;
         let balance = ledger::balance(&mut tx, &key).await?;
@@ -153,7 +159,7 @@ impl Fees {
             tracking_code: String::new(),
             paid_at_us: None,
         };
-        if a.preview {
+        if preview {
             tx.rollback().await?;
             return Ok(Assessed {
                 bill,

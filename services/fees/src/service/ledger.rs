@@ -1,19 +1,17 @@
-//! A parcel's ledger: reading it a page at a time, clerk adjustments, and what settling a
-//! bill writes to it.
+//! A parcel's ledger: reading it a page at a time, and what settling a bill writes to it
+//! (clerk adjustments are in `adjustments`).
 
-use estelam_runtime::db::is_unique_violation;
 use estelam_runtime::error::ServiceError;
 use estelam_runtime::paging::Paging;
 use sqlx::AnyConnection;
 
 use super::{Fees, PAGE_SIZES, Page, parse_code};
-use crate::assess::{LineKind, jalali_at};
+use crate::assess::LineKind;
 use crate::codes::{
-    BILL_PAID, ENTRY_ADJUSTMENT, ENTRY_CHARGE, ENTRY_DISCOUNT, ENTRY_PAYMENT, ITEM_ADJUSTMENT,
-    ITEM_DISCOUNT, ITEM_INQUIRY_FEE, ITEM_PENALTY,
+    BILL_PAID, ENTRY_CHARGE, ENTRY_DISCOUNT, ENTRY_PAYMENT, ITEM_DISCOUNT, ITEM_INQUIRY_FEE,
+    ITEM_PENALTY,
 };
 use crate::errors;
-use crate::store::audit::{self, Audit};
 use crate::store::bills::{self, Bill};
 use crate::store::ledger::{self, Entry, NewEntry};
 use crate::store::payments::Payment;
@@ -139,101 +137,5 @@ impl Fees {
             },
             balance,
         ))
-    }
-
-    /// Adds a clerk adjustment (a charge or a credit, with a reason) to a parcel's ledger,
-    /// once per `client_request_id`; the parcel's open bills no longer match its ledger and
-    /// are superseded. Returns the entry and the balance after it.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn add_adjustment(
-        &self,
-        actor: &str,
-        code: &str,
-        amount: i64,
-        jalali_year: i32,
-        reason: &str,
-        corrects: &str,
-        client_request_id: &str,
-    ) -> Result<(Entry, i64), ServiceError> {
-        let key = parse_code("renovation_code", code)?.to_string();
-        let reason = errors::clean(errors::ADJUSTMENT_REASON, "reason", reason)?;
-        if reason.is_empty() {
-            return Err(errors::adjustment_reason_required());
-        }
-        if amount == 0 {
-            return Err(errors::adjustment_amount_zero());
-        }
-        if jalali_year != 0 && !(1300..=1999).contains(&jalali_year) {
-            return Err(errors::adjustment_year_invalid());
-        }
-        let request_key = (!client_request_id.is_empty()).then(|| client_request_id.to_owned());
-        if let Some(id) = &request_key
-            && let Some((_, entry)) = ledger::entry_by_request(&mut *self.conn().await?, id).await?
-        {
-            let balance = ledger::balance(&mut *self.conn().await?, &key).await?;
-            return Ok((entry, balance));
-        }
-        let now = self.now_us();
-        let year_now = jalali_at(now).map_err(errors::computation)?.year();
-        let mut tx = self.db.begin().await?;
-        ledger::open_account(&mut tx, &key, year_now, "opened by a clerk adjustment", now).await?;
-        ledger::lock_account(&mut tx, &key).await?;
-        if !corrects.is_empty() && ledger::entry(&mut tx, &key, corrects).await?.is_none() {
-            return Err(errors::corrected_entry_unknown());
-        }
-        let result = ledger::append_entry(
-            &mut tx,
-            &key,
-            &NewEntry {
-                kind: ENTRY_ADJUSTMENT,
-                item_kind: ITEM_ADJUSTMENT,
-                jalali_year,
-                amount,
-                description_fa: "اصلاحیهٔ کارشناس".into(),
-                description_en: "Clerk adjustment".into(),
-                reason: reason.clone(),
-                corrects: corrects.to_owned(),
-                actor_id: actor.to_owned(),
-                client_request_id: request_key.clone(),
-                ..NewEntry::default()
-            },
-            now,
-        )
-        .await;
-        let entry = match result {
-            Ok(entry) => entry,
-            Err(e) if is_unique_violation(&e) && request_key.is_some() => {
-                tx.rollback().await?;
-                let id = request_key.as_deref().unwrap_or_default();
-                let (_, entry) = ledger::entry_by_request(&mut *self.conn().await?, id)
-                    .await?
-                    .ok_or_else(|| ServiceError::internal(e))?;
-                let balance = ledger::balance(&mut *self.conn().await?, &key).await?;
-                return Ok((entry, balance));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        ledger::bump_ledger_version(&mut tx, &key).await?;
-        bills::supersede_open_bills(&mut tx, &key, "").await?;
-        audit::audit(
-            &mut tx,
-            &Audit {
-                at_us: now,
-                actor_id: actor.to_owned(),
-                action: "ledger.adjustment".into(),
-                subject: key.clone(),
-                outcome: "accepted".into(),
-                detail: serde_json::json!({
-                    "ledger_entry_id": entry.ledger_entry_id,
-                    "amount_rials": amount,
-                    "reason": reason,
-                })
-                .to_string(),
-            },
-        )
-        .await?;
-        let balance = ledger::balance(&mut tx, &key).await?;
-        tx.commit().await?;
-        Ok((entry, balance))
     }
 }

@@ -11,11 +11,14 @@
 //! One module per use-case group, each adding its operations to [`Fees`]:
 //! * `assess`: bills and clearance.
 //! * `payments`: starting payments, provider callbacks, settling, reconciliation.
-//! * `ledger`: reading the ledger, clerk adjustments, and what settling a bill writes.
-//! * `tariffs`: listing, reading and adding tariff versions.
+//! * `ledger`: reading the ledger, and what settling a bill writes.
+//! * `adjustments`: clerk adjustments, and those above the limit proposed to a second
+//!   approver.
+//! * `tariffs`: listing, reading, previewing and adding tariff versions.
 //! * `accounts`: inquiry fees charged to an inquiring authority's account.
 
 mod accounts;
+mod adjustments;
 mod assess;
 mod ledger;
 mod payments;
@@ -33,6 +36,7 @@ use estelam_runtime::outbox::RelayHandle;
 use estelam_runtime::paging::PageSizes;
 use sqlx::Any;
 
+pub use self::adjustments::{Adjusted, AdjustmentArgs, Decided};
 pub use self::assess::{AssessArgs, Assessed, ClearanceFacts, effective_bill_status};
 pub use self::payments::Reconciled;
 pub use self::tariffs::NewTariff;

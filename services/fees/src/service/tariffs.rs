@@ -1,13 +1,14 @@
-//! Tariffs as data: listing and reading the stored versions, and adding a new version,
-//! which applies from its effective date and never rewrites the past.
+//! Tariffs as data: listing and reading the stored versions, previewing the bill a draft
+//! version would give a parcel, and adding a new version, which applies from its effective
+//! date and never rewrites the past.
 
-use estelam_domain::JalaliDate;
+use estelam_domain::{JalaliDate, RenovationCode};
 use estelam_proto::property::v1::LandUse;
 use estelam_runtime::db::is_unique_violation;
 use estelam_runtime::error::ServiceError;
 use estelam_runtime::paging::Paging;
 
-use super::{Fees, PAGE_SIZES, Page};
+use super::{AssessArgs, Assessed, Fees, PAGE_SIZES, Page};
 use crate::assess::{self, jalali_at};
 use crate::errors;
 use crate::store::audit::{self, Audit};
@@ -67,6 +68,86 @@ impl Fees {
             .ok_or_else(errors::tariff_not_found)
     }
 
+    /// What publishing `t` would be refused for, the reason aside: its rules, its land use
+    /// (one of the property service's `LandUse`s, or 0 for all), its zone (one a renovation
+    /// code can name, or 0 for all) and an effective date before today.
+    fn check_draft(&self, t: &NewTariff, now: i64) -> Result<(), ServiceError> {
+        tariff::validate(t.jalali_year, &t.rules).map_err(errors::tariff_invalid)?;
+        if LandUse::try_from(t.land_use).is_err() {
+            return Err(errors::tariff_scope_invalid());
+        }
+        if u32::try_from(t.zone)
+            .ok()
+            .is_none_or(|z| z > RenovationCode::MAX_PART)
+        {
+            return Err(errors::tariff_zone_invalid());
+        }
+        let today = jalali_at(now).map_err(errors::computation)?;
+        if t.effective_from < today {
+            return Err(errors::tariff_effective_in_past());
+        }
+        Ok(())
+    }
+
+    /// The bill the parcel `code` would get with the draft `t` published now, and the bill
+    /// under the published tariffs, both as of the later of now and the draft's effective
+    /// day, storing nothing. The draft is checked as [`Self::put_tariff`] checks it (its
+    /// reason may still be empty) and counts as the newest version of its scope; lines it
+    /// computes carry the tariff id `draft`.
+    pub async fn preview_tariff(
+        &self,
+        actor: &str,
+        t: NewTariff,
+        code: &str,
+        request_type_code: &str,
+    ) -> Result<(Assessed, Assessed), ServiceError> {
+        if code.trim().is_empty() {
+            return Err(errors::preview_parcel_required());
+        }
+        let now = self.now_us();
+        self.check_draft(&t, now)?;
+        let reason = errors::clean(errors::TARIFF_REASON, "tariff.reason", &t.reason)?;
+        let latest = tariffs::latest_tariff_version(
+            &mut *self.conn().await?,
+            t.jalali_year,
+            t.land_use,
+            t.zone,
+        )
+        .await?;
+        let effective_from_us = assess::start_of_day_us(t.effective_from);
+        let draft = Tariff {
+            tariff_id: "draft".to_owned(),
+            jalali_year: t.jalali_year,
+            effective_from_us,
+            effective_from: t.effective_from,
+            land_use: t.land_use,
+            zone: t.zone,
+            version: latest + 1,
+            rules: t.rules,
+            reason,
+            actor_id: actor.to_owned(),
+            created_at_us: now,
+        };
+        let args = AssessArgs {
+            renovation_code: code.to_owned(),
+            as_of_us: Some(now.max(effective_from_us)),
+            request_type_code: request_type_code.to_owned(),
+            preview: true,
+            ..AssessArgs::default()
+        };
+        let current = self.assess(actor, args.clone()).await?;
+        let with_draft = self
+            .assess(
+                actor,
+                AssessArgs {
+                    draft: Some(draft),
+                    ..args
+                },
+            )
+            .await?;
+        Ok((with_draft, current))
+    }
+
     /// Adds a tariff version of (year, land use, zone), once per `client_request_id`, if
     /// `expected_version` is still the latest (ABORTED otherwise: someone else changed it
     /// first). Audited.
@@ -77,18 +158,11 @@ impl Fees {
         expected_version: i64,
         client_request_id: &str,
     ) -> Result<Tariff, ServiceError> {
-        tariff::validate(t.jalali_year, &t.rules).map_err(errors::tariff_invalid)?;
+        let now = self.now_us();
+        self.check_draft(&t, now)?;
         let reason = errors::clean(errors::TARIFF_REASON, "tariff.reason", &t.reason)?;
         if reason.is_empty() {
             return Err(errors::tariff_reason_required());
-        }
-        if LandUse::try_from(t.land_use).is_err() || t.zone < 0 {
-            return Err(errors::tariff_scope_invalid());
-        }
-        let now = self.now_us();
-        let today = jalali_at(now).map_err(errors::computation)?;
-        if t.effective_from < today {
-            return Err(errors::tariff_effective_in_past());
         }
         let request_key = (!client_request_id.is_empty()).then(|| client_request_id.to_owned());
         if let Some(id) = &request_key

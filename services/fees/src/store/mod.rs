@@ -4,6 +4,7 @@
 //! enums are their protobuf numbers ([`crate::codes`]), rules and bill lines are JSON text.
 
 pub mod accounts;
+pub mod adjustments;
 pub mod audit;
 pub mod bills;
 pub mod ledger;

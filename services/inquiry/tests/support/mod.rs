@@ -484,6 +484,9 @@ fake_service! {
         get_sandbox_payment(fpb::GetSandboxPaymentRequest) -> fpb::GetSandboxPaymentResponse;
         decide_sandbox_payment(fpb::DecideSandboxPaymentRequest) -> fpb::DecideSandboxPaymentResponse;
         get_account_statement(fpb::GetAccountStatementRequest) -> fpb::GetAccountStatementResponse;
+        preview_tariff(fpb::PreviewTariffRequest) -> fpb::PreviewTariffResponse;
+        list_adjustment_proposals(fpb::ListAdjustmentProposalsRequest) -> fpb::ListAdjustmentProposalsResponse;
+        decide_adjustment(fpb::DecideAdjustmentRequest) -> fpb::DecideAdjustmentResponse;
     }
 }
 

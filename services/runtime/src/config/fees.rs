@@ -35,6 +35,11 @@ pub struct FeesSettings {
     pub reconcile_batch: u32,
     /// Load the demo tariffs (and the demo parcels' arrears) on start when none exist.
     pub seed_demo_data: bool,
+    /// A clerk adjustment (correction, discount or write-off) whose size in rials is above
+    /// this is only proposed: it takes effect when a second staff member, not its proposer,
+    /// approves it. Default 100,000,000 rials (ten million toman); 0 sends every adjustment
+    /// to a second approver.
+    pub adjustment_second_approval_above_rials: i64,
 }
 
 impl Default for FeesSettings {
@@ -49,6 +54,7 @@ impl Default for FeesSettings {
             reconcile_pending_after_secs: 15 * 60,
             reconcile_batch: 100,
             seed_demo_data: true,
+            adjustment_second_approval_above_rials: 100_000_000,
         }
     }
 }

@@ -66,4 +66,16 @@ catalogue! {
     PSP_AMOUNT_MISMATCH,
     /// The sandbox payment page was submitted without choosing pay or cancel.
     CHOICE_REQUIRED,
+    /// An adjustment's kind is not an `AdjustmentKind`, or a discount or write-off is not a
+    /// credit (a negative amount).
+    ADJUSTMENT_KIND_INVALID,
+    /// A staff member tried to approve or refuse the adjustment they proposed themselves;
+    /// another staff member must decide it.
+    ADJUSTMENT_SELF_APPROVAL,
+    /// The proposed adjustment was approved or refused already; it is decided once.
+    ADJUSTMENT_ALREADY_DECIDED,
+    /// A proposal filter names a status that is not an `AdjustmentProposalStatus`.
+    ADJUSTMENT_STATUS_INVALID,
+    /// PreviewTariff came without the parcel to bill.
+    PREVIEW_PARCEL_REQUIRED,
 }

@@ -6,7 +6,7 @@
 // (`GET /api/v1/inquiries?state=awaiting_representation_approval`). The services decide who
 // may: a citizen who opens this page sees their refusals.
 
-import { t, digits, latinDigits, date, inquiryNumber } from '../i18n.js';
+import { t, lang, digits, latinDigits, date, inquiryNumber } from '../i18n.js';
 import { h, field, showProblem, busy, clearErrors, problemNotice } from '../dom.js';
 import { get, post, requestId } from '../api.js';
 import * as session from '../session.js';
@@ -190,5 +190,7 @@ export async function render(main) {
     navigate('/login?next=/clerk', { replace: true });
     return;
   }
-  main.append(h('h1', {}, t('clerk_title')), findParcel(), await inquiries());
+  main.append(h('h1', {}, t('clerk_title')),
+    h('p', {}, h('a', { href: '/clerk/fees', 'data-link': true }, lang() === 'fa' ? 'تعرفه‌ها و اصلاحیه‌های عوارض' : 'Tariffs and levy adjustments')),
+    findParcel(), await inquiries());
 }
