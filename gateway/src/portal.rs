@@ -29,6 +29,7 @@ pub const PAGES: &[&str] = &[
     "/verify",
     "/verify/*",
     "/clerk",
+    "/statistics",
     "/me/mobile",
     "/me/password",
 ];

@@ -18,6 +18,7 @@ const ROUTES = [
   ['/verify', () => import('./views/verify.js')],
   ['/verify/:code', () => import('./views/verify.js')],
   ['/clerk', () => import('./views/clerk.js')],
+  ['/statistics', () => import('./views/statistics.js')],
   ['/me/mobile', () => import('./views/mobile.js')],
   ['/me/password', () => import('./views/password.js')],
 ];

@@ -17,6 +17,7 @@
 
 mod accounts;
 mod assess;
+pub mod audit;
 mod ledger;
 mod payments;
 mod tariffs;

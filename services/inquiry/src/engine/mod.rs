@@ -25,11 +25,13 @@
 //! on [`crate::model::Inquiry`].
 
 mod answers;
+mod audit;
 mod batches;
 mod batches_errors;
 mod batches_worker;
 mod cancel;
 mod certificate;
+mod clock;
 mod code_check;
 mod create;
 mod idempotency;

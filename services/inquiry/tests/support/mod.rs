@@ -317,6 +317,7 @@ fake_service! {
         update_ownership(ppb::UpdateOwnershipRequest) -> ppb::UpdateOwnershipResponse;
         issue_request_number(ppb::IssueRequestNumberRequest) -> ppb::IssueRequestNumberResponse;
         list_request_numbers(ppb::ListRequestNumbersRequest) -> ppb::ListRequestNumbersResponse;
+        list_audit_records(ppb::ListAuditRecordsRequest) -> ppb::ListAuditRecordsResponse;
     }
 }
 
@@ -348,6 +349,7 @@ fake_service! {
     unimplemented {
         list_documents(dpb::ListDocumentsRequest) -> dpb::ListDocumentsResponse;
         get_quota(dpb::GetQuotaRequest) -> dpb::GetQuotaResponse;
+        list_audit_records(dpb::ListAuditRecordsRequest) -> dpb::ListAuditRecordsResponse;
     }
 }
 
@@ -484,6 +486,7 @@ fake_service! {
         get_sandbox_payment(fpb::GetSandboxPaymentRequest) -> fpb::GetSandboxPaymentResponse;
         decide_sandbox_payment(fpb::DecideSandboxPaymentRequest) -> fpb::DecideSandboxPaymentResponse;
         get_account_statement(fpb::GetAccountStatementRequest) -> fpb::GetAccountStatementResponse;
+        list_audit_records(fpb::ListAuditRecordsRequest) -> fpb::ListAuditRecordsResponse;
     }
 }
 
