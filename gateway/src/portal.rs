@@ -30,6 +30,7 @@ pub const PAGES: &[&str] = &[
     "/verify/*",
     "/clerk",
     "/clerk/fees",
+    "/statistics",
     "/me/mobile",
     "/me/password",
 ];

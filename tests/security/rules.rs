@@ -90,6 +90,8 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
 
         ("documents", "UploadDocument" | "DownloadDocument" | "GetDocumentInfo") => SignedIn,
         ("documents", "ListDocuments" | "GetQuota") => SignedIn,
+        // Each service's audit trail, on the staff desk.
+        ("documents" | "inquiry" | "property" | "fees", "ListAuditRecords") => Only(STAFF),
 
         ("fees", "Assess" | "GetBill" | "StartPayment" | "GetPayment") => Only(&[Clerk, Service]),
         ("fees", "GetClearance") => Only(STAFF_OR_SERVICE),
@@ -113,6 +115,9 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
         ("inquiry", "VerifyAnswer" | "ListAnswerSigningKeys") => Public,
         ("inquiry", "GetAnswerTrustList" | "GetAnswerStatusList") => Public,
         ("inquiry", "CheckAnswerCode") => Public,
+        // How fast the municipality answers, for anyone; what is due, for the desk.
+        ("inquiry", "GetAnswerTimeStatistics") => Public,
+        ("inquiry", "ListDueInquiries") => Only(STAFF),
         ("inquiry", "RotateAnswerSigningKey") => Only(ADMIN),
         ("inquiry", "ResealAnswerSigningKeys") => Only(ADMIN),
         ("inquiry", "PutRequestType") => Only(ADMIN),
@@ -210,6 +215,10 @@ pub fn http_rule(route: &str) -> Option<Rule> {
             Only(STAFF)
         }
         "POST /api/v1/inquiries/{id}/answer/revoke" => Only(STAFF),
+        // Every service's audit trail (identity's, admins: its service decides per source).
+        "GET /api/v1/audit" => Only(STAFF),
+        "GET /api/v1/desk/deadlines" => Only(STAFF),
+        "GET /api/v1/statistics/answer-times" => Public,
         "POST /api/v1/inquiries/{id}/representation/decision" => Only(STAFF),
         "POST /api/v1/inquiries" => Only(&[Citizen, OtherCitizen]),
         "POST /api/v1/inquiries/on-behalf" => Only(&[Authority]),

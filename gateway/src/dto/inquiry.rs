@@ -182,6 +182,13 @@ pub struct Inquiry {
     pub issued_at: Option<String>,
     /// Answer valid until (RFC 3339).
     pub expires_at: Option<String>,
+    /// The statutory deadline (RFC 3339): ten calendar days after `submitted_at`; absent
+    /// before Submit.
+    pub answer_due_at: Option<String>,
+    /// Where it stands against that deadline now: `on_time`, `near` (two days or less
+    /// left), `overdue`, `answered_in_time`, `answered_late`; `unspecified` before Submit
+    /// and when closed without an answer.
+    pub deadline_standing: String,
 }
 
 fn state_name(n: i32) -> String {
@@ -267,6 +274,13 @@ impl From<pb::Inquiry> for Inquiry {
                 .collect(),
             created_at: instant(i.created_at),
             updated_at: instant(i.updated_at),
+            deadline_standing: enum_name(
+                pb::DeadlineStanding::try_from(i.deadline_standing)
+                    .unwrap_or_default()
+                    .as_str_name(),
+                "DEADLINE_STANDING_",
+            ),
+            answer_due_at: instant(i.answer_due_at),
             submitted_at: instant(i.submitted_at),
             issued_at: instant(i.issued_at),
             expires_at: instant(i.expires_at),

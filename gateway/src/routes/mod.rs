@@ -8,11 +8,13 @@
 
 pub mod adjustments;
 pub mod answer_keys;
+pub mod audit;
 pub mod auth;
 pub mod batches;
 pub mod certificate;
 pub mod clerk;
 pub mod clients;
+pub mod clock;
 pub mod docs;
 pub mod documents;
 pub mod features;
@@ -49,6 +51,8 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(psp::routes())
         .merge(organizations::routes())
         .merge(clerk::routes())
+        .merge(audit::routes())
+        .merge(clock::routes())
         .merge(answer_keys::routes())
         .merge(certificate::routes())
         .merge(offline_page::routes())

@@ -4,6 +4,7 @@
 
 use estelam_proto::documents::v1 as pb;
 use estelam_proto::documents::v1::document_service_server::DocumentService;
+use estelam_runtime::audit::AuditQuery;
 use estelam_runtime::auth;
 use estelam_runtime::time::timestamp;
 use futures::StreamExt;
@@ -196,6 +197,25 @@ impl DocumentService for Api {
             used_bytes: quota.used_bytes,
             max_bytes: quota.max_bytes,
             max_document_bytes: quota.max_document_bytes,
+        }))
+    }
+
+    async fn list_audit_records(
+        &self,
+        request: Request<pb::ListAuditRecordsRequest>,
+    ) -> Result<Response<pb::ListAuditRecordsResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        let req = request.get_ref();
+        let q = AuditQuery::parse(
+            req.filter.as_ref(),
+            req.page_size,
+            &req.page_token,
+            errors::audit_filter_text,
+        )?;
+        let (records, next_page_token) = self.service.access_audit(caller, &q).await?;
+        Ok(Response::new(pb::ListAuditRecordsResponse {
+            records,
+            next_page_token,
         }))
     }
 }

@@ -312,3 +312,21 @@ impl From<Refusal> for ServiceError {
         }
     }
 }
+
+/// A `ListAuditRecords` filter value, cleaned as every free text is (the refusal names the
+/// filter field in Persian and English).
+pub fn audit_filter_text(path: &'static str, input: &str) -> Result<String, ServiceError> {
+    use estelam_domain::text::{TextField, clean_text};
+    clean_text(
+        TextField::new(path, "فیلتر گزارش رویدادها", "audit filter"),
+        input,
+    )
+    .map_err(|e| {
+        ServiceError::invalid_field(
+            path,
+            reasons::common::TEXT_CHARACTERS_REFUSED,
+            e.message_fa(),
+            e.to_string(),
+        )
+    })
+}

@@ -8,6 +8,7 @@ use estelam_domain::JalaliDate;
 use estelam_proto::common::v1::{AuditStamp, LocalizedText};
 use estelam_proto::fees::v1 as pb;
 use estelam_proto::fees::v1::fee_service_server::FeeService;
+use estelam_runtime::audit::AuditQuery;
 use estelam_runtime::auth::{Role, caller};
 use estelam_runtime::error::ServiceError;
 use estelam_runtime::time::{micros_of_field, timestamp};
@@ -777,6 +778,25 @@ impl FeeService for Api {
                 balance_rials: balance,
             },
             None => pb::ReverseAccountChargeResponse::default(),
+        }))
+    }
+
+    async fn list_audit_records(
+        &self,
+        request: Request<pb::ListAuditRecordsRequest>,
+    ) -> Result<Response<pb::ListAuditRecordsResponse>, Status> {
+        allow(&request, roles::STAFF_READ)?;
+        let req = request.get_ref();
+        let q = AuditQuery::parse(
+            req.filter.as_ref(),
+            req.page_size,
+            &req.page_token,
+            crate::service::audit::filter_text,
+        )?;
+        let (records, next_page_token) = self.fees.audit_records(&q).await?;
+        Ok(Response::new(pb::ListAuditRecordsResponse {
+            records,
+            next_page_token,
         }))
     }
 }

@@ -446,4 +446,36 @@ impl InquiryService for Api {
             .check_answer_code(who.as_ref(), request.into_inner())
             .await?)
     }
+
+    async fn list_audit_records(
+        &self,
+        request: Request<pb::ListAuditRecordsRequest>,
+    ) -> R<pb::ListAuditRecordsResponse> {
+        let who = caller(&request)?.clone();
+        ok(self
+            .engine
+            .list_audit_records(&who, request.get_ref())
+            .await?)
+    }
+
+    async fn list_due_inquiries(
+        &self,
+        request: Request<pb::ListDueInquiriesRequest>,
+    ) -> R<pb::ListDueInquiriesResponse> {
+        let who = caller(&request)?.clone();
+        ok(self
+            .engine
+            .list_due_inquiries(&who, request.get_ref())
+            .await?)
+    }
+
+    async fn get_answer_time_statistics(
+        &self,
+        request: Request<pb::GetAnswerTimeStatisticsRequest>,
+    ) -> R<pb::GetAnswerTimeStatisticsResponse> {
+        ok(self
+            .engine
+            .answer_time_statistics(request.get_ref())
+            .await?)
+    }
 }

@@ -437,6 +437,16 @@ pub fn letter_number_required() -> ServiceError {
     )
 }
 
+/// Answer-time statistics for a year the calendar does not cover.
+pub fn jalali_year_invalid() -> ServiceError {
+    invalid(
+        "jalali_year",
+        r::STATISTICS_YEAR_INVALID,
+        "سال خورشیدی نادرست است؛ سالی مانند ۱۴۰۵ بفرستید، یا ۰ برای امسال.",
+        "The Jalali year is not valid; send a year such as 1405, or 0 for this year.",
+    )
+}
+
 /// A letter date that is not a Jalali date.
 pub fn letter_date_invalid(e: &DomainError) -> ServiceError {
     invalid_value("letter_date_jalali", r::LETTER_DATE_INVALID, e)

@@ -29,6 +29,7 @@ pub mod access;
 pub mod answer;
 pub mod api;
 pub mod certificate;
+pub mod clock;
 pub mod dates;
 pub mod engine;
 pub mod errors;

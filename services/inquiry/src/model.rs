@@ -189,8 +189,17 @@ pub struct Inquiry {
     pub verification_code: String,
     /// Why the inquiry was rejected, cancelled or expired, for the person who sees it stop.
     pub state_reason: Option<Text>,
-    /// Every state change, oldest first.
+    /// Every state change, oldest first. Kept as append-only rows (`inquiry_events`), not in
+    /// the stored document: the store fills it when it loads the inquiry and appends the
+    /// changes past [`Inquiry::history_stored`] in the transaction that writes the inquiry.
+    /// (Documents written before those rows existed still carry it; it is read, then
+    /// replaced by the rows the migration made of it.)
+    #[serde(default, skip_serializing)]
     pub history: Vec<Change>,
+    /// How many of `history`'s changes are already rows: the ones after are written with
+    /// the next save.
+    #[serde(skip)]
+    pub history_stored: usize,
     /// When it was created, µs; lists page by (created, id).
     pub created_at_us: i64,
     /// When it last changed, µs.
@@ -273,9 +282,35 @@ impl Inquiry {
         }
     }
 
-    /// The inquiry as the contract shows it; its bytes are also what a retried write is
+    /// The statutory deadline ([`crate::clock`]): ten calendar days after Submit; `None`
+    /// before.
+    pub fn answer_due_at_us(&self) -> Option<i64> {
+        self.submitted_at_us.map(crate::clock::answer_due)
+    }
+
+    /// Where the inquiry stands against its deadline at `now_us`; `None` before Submit and
+    /// for one closed without an answer.
+    pub fn deadline_standing(&self, now_us: i64) -> Option<crate::clock::Standing> {
+        let due = self.answer_due_at_us()?;
+        if self.issued_at_us.is_none()
+            && matches!(
+                self.state,
+                State::Rejected | State::Cancelled | State::Expired
+            )
+        {
+            return None;
+        }
+        Some(crate::clock::Standing::of(due, self.issued_at_us, now_us))
+    }
+
+    /// The inquiry as the contract shows it now; its bytes are also what a retried write is
     /// answered with.
     pub fn to_proto(&self) -> pb::Inquiry {
+        self.to_proto_at(estelam_runtime::db::now_micros())
+    }
+
+    /// The inquiry as the contract shows it, its deadline standing as at `now_us`.
+    pub fn to_proto_at(&self, now_us: i64) -> pb::Inquiry {
         pb::Inquiry {
             inquiry_id: self.id.clone(),
             inquiry_number: self.number.clone(),
@@ -348,6 +383,22 @@ impl Inquiry {
             submitted_at: optional_timestamp(self.submitted_at_us),
             issued_at: optional_timestamp(self.issued_at_us),
             expires_at: optional_timestamp(self.expires_at_us),
+            answer_due_at: optional_timestamp(self.answer_due_at_us()),
+            deadline_standing: self
+                .deadline_standing(now_us)
+                .map_or(pb::DeadlineStanding::Unspecified, standing_to_proto)
+                as i32,
         }
+    }
+}
+
+fn standing_to_proto(s: crate::clock::Standing) -> pb::DeadlineStanding {
+    use crate::clock::Standing;
+    match s {
+        Standing::OnTime => pb::DeadlineStanding::OnTime,
+        Standing::Near => pb::DeadlineStanding::Near,
+        Standing::Overdue => pb::DeadlineStanding::Overdue,
+        Standing::AnsweredInTime => pb::DeadlineStanding::AnsweredInTime,
+        Standing::AnsweredLate => pb::DeadlineStanding::AnsweredLate,
     }
 }

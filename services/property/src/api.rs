@@ -24,6 +24,7 @@ use estelam_parcel_geo::parcel::{GeometryInput, ParcelInput, RegistryPlate};
 use estelam_proto::common::v1 as common;
 use estelam_proto::property::v1 as pb;
 use estelam_proto::property::v1::property_service_server::PropertyService;
+use estelam_runtime::audit::AuditQuery;
 use estelam_runtime::auth::{Caller, Role, caller};
 use estelam_runtime::error::ServiceError;
 use estelam_runtime::time::timestamp;
@@ -515,6 +516,25 @@ impl PropertyService for Api {
         Ok(Response::new(pb::SearchParcelsResponse {
             parcels: parcels_to_proto(&parcels, full),
             kind: kind as i32,
+        }))
+    }
+
+    async fn list_audit_records(
+        &self,
+        request: Request<pb::ListAuditRecordsRequest>,
+    ) -> Result<Response<pb::ListAuditRecordsResponse>, Status> {
+        caller(&request)?.require_any(&STAFF)?;
+        let req = request.get_ref();
+        let q = AuditQuery::parse(
+            req.filter.as_ref(),
+            req.page_size,
+            &req.page_token,
+            crate::service::audit::filter_text,
+        )?;
+        let (records, next_page_token) = self.service.audit_records(&q).await?;
+        Ok(Response::new(pb::ListAuditRecordsResponse {
+            records,
+            next_page_token,
         }))
     }
 }

@@ -4,6 +4,7 @@
 //! and HTTP.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod balance;
 pub mod bus;

@@ -3,6 +3,7 @@
 // Persian mode, Latin digits and Gregorian dates in English mode.
 
 import { WIZARD_STRINGS } from './strings-wizard.js';
+import { DESK_STRINGS } from './strings-desk.js';
 
 const STRINGS = {
   fa: {
@@ -426,6 +427,8 @@ const STRINGS = {
 };
 Object.assign(STRINGS.fa, WIZARD_STRINGS.fa);
 Object.assign(STRINGS.en, WIZARD_STRINGS.en);
+Object.assign(STRINGS.fa, DESK_STRINGS.fa);
+Object.assign(STRINGS.en, DESK_STRINGS.en);
 
 const STORAGE_KEY = 'estelam.lang';
 let current = 'fa';

@@ -4,6 +4,7 @@
 
 use bytes::{Bytes, BytesMut};
 use estelam_runtime::auth::Caller;
+use estelam_runtime::error::ServiceError;
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -14,7 +15,10 @@ use super::{Archive, storage_error};
 use crate::errors;
 use crate::metrics;
 use crate::storage::StorageError;
-use crate::store::DocumentRow;
+use crate::store::{self, AccessRow, DocumentRow};
+
+/// The audit's action for a download of a document's content.
+pub const DOWNLOADED: &str = "document.downloaded";
 
 /// Size of download chunks.
 const DOWNLOAD_CHUNK: usize = 64 * 1024;
@@ -51,6 +55,7 @@ impl Archive {
                 .inc();
             return Err(errors::stored_damaged());
         }
+        self.record_access(caller, &doc).await?;
         let (tx, rx) = mpsc::channel(DOWNLOAD_QUEUE);
         let expected = doc.clone();
         tokio::spawn(async move {
@@ -96,5 +101,31 @@ impl Archive {
             }
         });
         Ok((doc, ReceiverStream::new(rx)))
+    }
+
+    /// Records a download by anyone but the document's owner before the first byte leaves:
+    /// a staff member's (or an office's, or a service's) read of someone's ID card or deed
+    /// is always in the audit, and a download whose record cannot be written does not
+    /// happen. The owner's own downloads are not audited.
+    async fn record_access(&self, caller: &Caller, doc: &DocumentRow) -> Result<(), Status> {
+        if caller.subject == doc.owner_account_id {
+            return Ok(());
+        }
+        let roles: Vec<&str> = caller.roles.iter().map(|r| r.as_str()).collect();
+        let row = AccessRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            at_us: estelam_runtime::db::now_micros(),
+            actor_account_id: caller.subject.clone(),
+            actor_roles: roles.join(","),
+            actor_organization_id: caller.organization.clone().unwrap_or_default(),
+            action: DOWNLOADED.to_owned(),
+            document_id: doc.id.clone(),
+            owner_account_id: doc.owner_account_id.clone(),
+            kind: doc.kind.clone(),
+            inquiry_id: doc.inquiry_id.clone(),
+        };
+        store::record_access(&self.db, &row)
+            .await
+            .map_err(|e| Status::from(ServiceError::from(e)))
     }
 }

@@ -1,9 +1,12 @@
-//! SQL for the documents service, one file per aggregate: [`documents`] (metadata) and
-//! [`usage`] (quota), portable over SQLite and PostgreSQL.
+//! SQL for the documents service, one file per aggregate: [`documents`] (metadata),
+//! [`usage`] (quota) and [`access_audit`] (who read whose document), portable over SQLite
+//! and PostgreSQL.
 
+pub mod access_audit;
 pub mod documents;
 pub mod usage;
 
+pub use access_audit::*;
 pub use documents::*;
 pub use usage::*;
 

@@ -20,6 +20,7 @@
 mod accounts;
 mod adjustments;
 mod assess;
+pub mod audit;
 mod ledger;
 mod payments;
 mod tariffs;

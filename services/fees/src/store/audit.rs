@@ -1,6 +1,8 @@
 //! The audit log: who tried what, on what, and what came of it (tariff changes, clerk
-//! adjustments, every provider callback, accepted or refused). Append-only.
+//! adjustments, every provider callback, accepted or refused). Append-only in the database
+//! itself (migration 0050: UPDATE and DELETE are refused).
 
+use estelam_runtime::audit::AuditQuery;
 use sqlx::{AnyConnection, Row};
 
 /// One audit record.
@@ -57,6 +59,48 @@ pub async fn audit_of(conn: &mut AnyConnection, subject: &str) -> Result<Vec<Aud
                 outcome: r.try_get("outcome")?,
                 detail: r.try_get("detail")?,
             })
+        })
+        .collect()
+}
+
+/// One page of the audit log for the staff desk, newest first, for the filter and after
+/// the cursor of `q`, each with its id. The subject matches the record's subject (a payment
+/// or bill id, a tariff, a parcel's renovation code).
+pub async fn audit_page(
+    conn: &mut AnyConnection,
+    q: &AuditQuery,
+) -> Result<Vec<(String, Audit)>, sqlx::Error> {
+    let (cur_at, cur_id) = q.cursor();
+    let rows = sqlx::query(
+        "SELECT audit_id, at_us, actor_id, action, subject, outcome, detail FROM audit_log \
+         WHERE ($1 = '' OR actor_id = $1) AND ($2 = '' OR action = $2) \
+         AND ($3 = '' OR subject = $3) AND at_us >= $4 AND at_us < $5 \
+         AND (at_us < $6 OR (at_us = $6 AND audit_id < $7)) \
+         ORDER BY at_us DESC, audit_id DESC LIMIT $8",
+    )
+    .bind(&q.actor)
+    .bind(&q.action)
+    .bind(&q.subject)
+    .bind(q.since_us)
+    .bind(q.until_us)
+    .bind(cur_at)
+    .bind(cur_id)
+    .bind(q.paging.fetch_limit())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("audit_id")?,
+                Audit {
+                    at_us: r.try_get("at_us")?,
+                    actor_id: r.try_get("actor_id")?,
+                    action: r.try_get("action")?,
+                    subject: r.try_get("subject")?,
+                    outcome: r.try_get("outcome")?,
+                    detail: r.try_get("detail")?,
+                },
+            ))
         })
         .collect()
 }

@@ -194,6 +194,13 @@ impl PropertyService for FakeProperty {
         Err(Status::unimplemented("not in the fake"))
     }
 
+    async fn list_audit_records(
+        &self,
+        _: Request<prop::ListAuditRecordsRequest>,
+    ) -> Result<Response<prop::ListAuditRecordsResponse>, Status> {
+        Err(Status::unimplemented("not in the fake"))
+    }
+
     async fn check_applicant(
         &self,
         _: Request<prop::CheckApplicantRequest>,

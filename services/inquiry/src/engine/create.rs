@@ -139,6 +139,7 @@ impl Engine {
             verification_code: String::new(),
             state_reason: None,
             history: Vec::new(),
+            history_stored: 0,
             created_at_us: now,
             updated_at_us: now,
             submitted_at_us: None,

@@ -25,12 +25,14 @@
 //! on [`crate::model::Inquiry`].
 
 mod answers;
+mod audit;
 mod batches;
 mod batches_errors;
 mod batches_follow;
 mod batches_worker;
 mod cancel;
 mod certificate;
+mod clock;
 mod code_check;
 mod create;
 mod idempotency;

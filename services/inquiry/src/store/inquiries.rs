@@ -1,8 +1,10 @@
 //! Inquiries: one JSON document per inquiry beside the columns lists filter on, written
-//! only over the version it was read at; and the counter inquiry numbers come from.
+//! only over the version it was read at, with its new state changes appended as rows in the
+//! same transaction (`inquiry_events`); and the counter inquiry numbers come from.
 
 use sqlx::{AnyConnection, Row};
 
+use super::inquiry_events::{append_history, load_history};
 use super::{Result, json_err};
 use crate::model::Inquiry;
 use crate::workflow::State;
@@ -27,8 +29,10 @@ pub async fn insert_inquiry(conn: &mut AnyConnection, inq: &Inquiry) -> Result<(
         "INSERT INTO inquiries (id, inquiry_number, request_type_code, state, version, \
          applicant_account_id, filed_by_account_id, filed_by_organization_id, \
          applicant_national_code, renovation_code, bill_id, created_at_us, updated_at_us, \
-         expires_at_us, doc, letter_organization_id, letter_number) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+         expires_at_us, doc, letter_organization_id, letter_number, submitted_at_us, \
+         issued_at_us, answer_due_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18, $19, $20)",
     )
     .bind(&inq.id)
     .bind(&inq.number)
@@ -47,13 +51,17 @@ pub async fn insert_inquiry(conn: &mut AnyConnection, inq: &Inquiry) -> Result<(
     .bind(doc)
     .bind(inq.letter_organization_id())
     .bind(inq.letter_number())
-    .execute(conn)
+    .bind(inq.submitted_at_us)
+    .bind(inq.issued_at_us)
+    .bind(inq.answer_due_at_us())
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    append_history(conn, inq).await
 }
 
 /// Writes `inq` (whose `version` is already the new one) over the stored row, only if the
-/// stored version is `expected_version`. Returns false on a version mismatch.
+/// stored version is `expected_version`, and appends its new state changes as rows. Returns
+/// false on a version mismatch (nothing written).
 pub async fn update_inquiry(
     conn: &mut AnyConnection,
     inq: &Inquiry,
@@ -63,7 +71,8 @@ pub async fn update_inquiry(
     let done = sqlx::query(
         "UPDATE inquiries SET state = $1, version = $2, applicant_national_code = $3, \
          renovation_code = $4, bill_id = $5, updated_at_us = $6, expires_at_us = $7, doc = $8, \
-         letter_organization_id = $11, letter_number = $12 WHERE id = $9 AND version = $10",
+         letter_organization_id = $11, letter_number = $12, submitted_at_us = $13, \
+         issued_at_us = $14, answer_due_at_us = $15 WHERE id = $9 AND version = $10",
     )
     .bind(inq.state.as_str())
     .bind(inq.version)
@@ -77,9 +86,16 @@ pub async fn update_inquiry(
     .bind(expected_version)
     .bind(inq.letter_organization_id())
     .bind(inq.letter_number())
-    .execute(conn)
+    .bind(inq.submitted_at_us)
+    .bind(inq.issued_at_us)
+    .bind(inq.answer_due_at_us())
+    .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    append_history(conn, inq).await?;
+    Ok(true)
 }
 
 /// Takes the row lock of an inquiry (PostgreSQL) inside a transaction, so that two
@@ -121,22 +137,33 @@ fn row_to_inquiry(row: &sqlx::any::AnyRow) -> Result<Inquiry> {
     serde_json::from_str(&doc).map_err(json_err)
 }
 
+/// The inquiry of a row, with its history read from its rows.
+async fn loaded(
+    conn: &mut AnyConnection,
+    row: Option<sqlx::any::AnyRow>,
+) -> Result<Option<Inquiry>> {
+    let Some(row) = row else { return Ok(None) };
+    let mut inq = row_to_inquiry(&row)?;
+    load_history(conn, &mut inq).await?;
+    Ok(Some(inq))
+}
+
 /// An inquiry by id.
 pub async fn inquiry(conn: &mut AnyConnection, id: &str) -> Result<Option<Inquiry>> {
     let row = sqlx::query("SELECT doc FROM inquiries WHERE id = $1")
         .bind(id)
-        .fetch_optional(conn)
+        .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(row_to_inquiry).transpose()
+    loaded(conn, row).await
 }
 
 /// An inquiry by inquiry number.
 pub async fn inquiry_by_number(conn: &mut AnyConnection, number: &str) -> Result<Option<Inquiry>> {
     let row = sqlx::query("SELECT doc FROM inquiries WHERE inquiry_number = $1")
         .bind(number)
-        .fetch_optional(conn)
+        .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(row_to_inquiry).transpose()
+    loaded(conn, row).await
 }
 
 /// Filters of a list; empty strings match everything.
@@ -203,9 +230,15 @@ pub async fn list_inquiries(
     .bind(&f.letter_organization_id)
     .bind(&f.visible_to_organization_id)
     .bind(&f.letter_number)
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(row_to_inquiry).collect()
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        if let Some(inq) = loaded(conn, Some(row)).await? {
+            out.push(inq);
+        }
+    }
+    Ok(out)
 }
 
 /// Ids of inquiries in `state` last changed before `before_us`, oldest first.

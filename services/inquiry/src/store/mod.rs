@@ -1,5 +1,5 @@
 //! SQL, nothing else: one file per aggregate (request types, inquiries, idempotency
-//! records, debt clearances, batches, answers, signing keys, the verification audit, webhook
+//! records, an inquiry's append-only step history, debt clearances, batches, answers, signing keys, the verification audit, webhook
 //! endpoints and deliveries), in portable
 //! SQL over sqlx `Any` so one store serves SQLite and PostgreSQL.
 //!
@@ -10,9 +10,11 @@
 mod answers;
 mod batches;
 mod certificate;
+mod clock;
 mod debt_cleared;
 mod idempotency;
 mod inquiries;
+mod inquiry_events;
 mod request_types;
 mod signing_keys;
 mod verification_audit;
@@ -26,12 +28,14 @@ pub use batches::{
     follow_item, insert_batch, insert_item, items, lock_batch, release_item, settle_item,
 };
 pub use certificate::{install_trust_root, status_bits, status_slot, trust_root};
+pub use clock::{answer_times, due_inquiries};
 pub use debt_cleared::{DebtClearedRecord, debt_cleared, record_debt_cleared, waiting_but_cleared};
 pub use idempotency::{idempotent_response, record_response};
 pub use inquiries::{
     ListFilter, expired_unfinished, inquiry, inquiry_by_number, inquiry_ids_in_state,
     insert_inquiry, list_inquiries, lock_inquiry, lock_inquiry_at, next_counter, update_inquiry,
 };
+pub use inquiry_events::{AuditRow, append_history, list_audit, load_history};
 pub use request_types::{put_request_type, request_type, request_type_version, request_types};
 pub use signing_keys::{install_signing_key, reseal_all, seal_plaintext_keys, signing_keys};
 pub use verification_audit::{audit_verification, verification_count};

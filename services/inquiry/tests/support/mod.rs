@@ -317,6 +317,7 @@ fake_service! {
         update_ownership(ppb::UpdateOwnershipRequest) -> ppb::UpdateOwnershipResponse;
         issue_request_number(ppb::IssueRequestNumberRequest) -> ppb::IssueRequestNumberResponse;
         list_request_numbers(ppb::ListRequestNumbersRequest) -> ppb::ListRequestNumbersResponse;
+        list_audit_records(ppb::ListAuditRecordsRequest) -> ppb::ListAuditRecordsResponse;
     }
 }
 
@@ -348,6 +349,7 @@ fake_service! {
     unimplemented {
         list_documents(dpb::ListDocumentsRequest) -> dpb::ListDocumentsResponse;
         get_quota(dpb::GetQuotaRequest) -> dpb::GetQuotaResponse;
+        list_audit_records(dpb::ListAuditRecordsRequest) -> dpb::ListAuditRecordsResponse;
     }
 }
 
@@ -487,6 +489,7 @@ fake_service! {
         preview_tariff(fpb::PreviewTariffRequest) -> fpb::PreviewTariffResponse;
         list_adjustment_proposals(fpb::ListAdjustmentProposalsRequest) -> fpb::ListAdjustmentProposalsResponse;
         decide_adjustment(fpb::DecideAdjustmentRequest) -> fpb::DecideAdjustmentResponse;
+        list_audit_records(fpb::ListAuditRecordsRequest) -> fpb::ListAuditRecordsResponse;
     }
 }
 

@@ -8,6 +8,7 @@
 //! service's rules rather than the wire's.
 
 pub mod applicants;
+pub mod audit;
 pub mod import;
 pub mod map;
 pub mod parcels;

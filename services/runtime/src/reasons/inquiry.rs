@@ -142,6 +142,9 @@ catalogue! {
     /// A replay of a delivery that is still pending, or not the endpoint's.
     WEBHOOK_DELIVERY_NOT_REPLAYABLE,
 
+    /// Answer-time statistics asked for a Jalali year outside the calendar's range.
+    STATISTICS_YEAR_INVALID,
+
     /// CreateBatch without the caller's own id for the batch (its retry key).
     CLIENT_BATCH_ID_REQUIRED,
     /// CreateBatch with no items.

@@ -4,7 +4,9 @@
 // and revoke its answer (`POST …/answer/revoke`); approve or refuse a representative's power
 // of attorney (`POST …/representation/decision`) for the inquiries waiting for it
 // (`GET /api/v1/inquiries?state=awaiting_representation_approval`). The services decide who
-// may: a citizen who opens this page sees their refusals.
+// may: a citizen who opens this page sees their refusals. Below them, the audit trail
+// (`views/desk-audit.js`); above the waiting representations, what is near or past its
+// statutory deadline (`views/desk-clock.js`).
 
 import { t, lang, digits, latinDigits, date, inquiryNumber } from '../i18n.js';
 import { h, field, showProblem, busy, clearErrors, problemNotice } from '../dom.js';
@@ -12,6 +14,8 @@ import { get, post, requestId } from '../api.js';
 import * as session from '../session.js';
 import { navigate } from '../router.js';
 import { stateBadge } from './inquiries.js';
+import { auditSection } from './desk-audit.js';
+import { deadlinesSection } from './desk-clock.js';
 
 /** A form with one submit button whose handler gets the form's trimmed values. */
 function deskForm(children, label, work) {
@@ -181,7 +185,7 @@ async function inquiries() {
     await open(f.elements.inquiry_id.value.trim());
   });
   return h('section', {}, h('h2', {}, t('clerk_inquiries')), h('div', { class: 'card narrow' }, form), shown,
-    await waitingRepresentations(open), await recentInquiries(open));
+    await deadlinesSection(open), await waitingRepresentations(open), await recentInquiries(open));
 }
 
 /** Draws the clerk desk (after a login). */
@@ -192,5 +196,5 @@ export async function render(main) {
   }
   main.append(h('h1', {}, t('clerk_title')),
     h('p', {}, h('a', { href: '/clerk/fees', 'data-link': true }, lang() === 'fa' ? 'تعرفه‌ها و اصلاحیه‌های عوارض' : 'Tariffs and levy adjustments')),
-    findParcel(), await inquiries());
+    findParcel(), await inquiries(), auditSection());
 }

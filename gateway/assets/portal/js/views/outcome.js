@@ -2,7 +2,7 @@
 // payment (which parcel, how much in rials and tomans, until when), the answer issued (what
 // it means and what to do with it), or why it stopped (refused, cancelled, expired) and
 // what to do next. Below each, the inquiry's timeline: every step and when it happened, in
-// Jalali dates in Persian. "Print" prints this page on the print stylesheet (portal.css
+// Jalali dates in Persian, and the date the law says the municipality must answer by. "Print" prints this page on the print stylesheet (portal.css
 // `@media print`), which leaves out everything but the answer.
 
 import { t, digits, localized, num, tomans, lang, date, dateTime, issuedText, validText } from '../i18n.js';
@@ -150,5 +150,15 @@ export function timeline(inquiry) {
   }
   return h('section', { class: 'card timeline-card', 'aria-labelledby': 'timeline-title' },
     h('h2', { id: 'timeline-title' }, t('timeline_title')),
-    h('ol', { class: 'timeline' }, items));
+    h('ol', { class: 'timeline' }, items),
+    deadline(inquiry));
+}
+
+/** The statutory deadline, once submitted: the date the municipality must answer by, and
+ *  whether it did (or still can) in time. */
+function deadline(inquiry) {
+  if (!inquiry.answer_due_at) return null;
+  const standing = inquiry.deadline_standing && inquiry.deadline_standing !== 'unspecified' ? inquiry.deadline_standing : '';
+  return h('p', { class: 'muted small', 'data-answer-due': inquiry.answer_due_at, dataset: { standing } },
+    t('clock_due_by', { date: dateTime(inquiry.answer_due_at) }), standing ? ` — ${t(`clock_${standing}`)}` : '');
 }

@@ -1,0 +1,30 @@
+-- An inquiry's step history as append-only rows: one row per state change, written in the
+-- same transaction as the change itself (store::update_inquiry), numbered from 0 per
+-- inquiry. The timeline (GetInquiry's `history`) is read from these rows; the inquiry's
+-- document no longer carries it, so no step can rewrite what an earlier step recorded.
+CREATE TABLE IF NOT EXISTS inquiry_events (
+    inquiry_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    at_us BIGINT NOT NULL,
+    actor_account_id TEXT NOT NULL,
+    from_state TEXT NOT NULL,
+    to_state TEXT NOT NULL,
+    change TEXT NOT NULL,                      -- the change as JSON: who, when, why
+    PRIMARY KEY (inquiry_id, seq)
+);
+CREATE INDEX IF NOT EXISTS inquiry_events_by_time ON inquiry_events (at_us);
+CREATE INDEX IF NOT EXISTS inquiry_events_by_actor ON inquiry_events (actor_account_id, at_us);
+
+-- The history inquiries already carry in their documents becomes rows, in order.
+INSERT INTO inquiry_events (inquiry_id, seq, at_us, actor_account_id, from_state, to_state, change)
+SELECT i.id, h.ord - 1, (h.c -> 'changed' ->> 'at_us')::BIGINT, h.c -> 'changed' ->> 'actor',
+       h.c ->> 'from', h.c ->> 'to', h.c::TEXT
+FROM inquiries i, jsonb_array_elements(i.doc::jsonb -> 'history') WITH ORDINALITY AS h(c, ord)
+ON CONFLICT (inquiry_id, seq) DO NOTHING;
+
+DROP TRIGGER IF EXISTS inquiry_events_append_only ON inquiry_events;
+CREATE TRIGGER inquiry_events_append_only BEFORE UPDATE OR DELETE ON inquiry_events
+    FOR EACH ROW EXECUTE FUNCTION estelam_append_only();
+DROP TRIGGER IF EXISTS inquiry_events_no_truncate ON inquiry_events;
+CREATE TRIGGER inquiry_events_no_truncate BEFORE TRUNCATE ON inquiry_events
+    FOR EACH STATEMENT EXECUTE FUNCTION estelam_append_only();
