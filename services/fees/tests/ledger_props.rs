@@ -13,7 +13,7 @@ use estelam_fees::clock::{Clock, ManualClock};
 use estelam_fees::codes;
 use estelam_fees::parcels::{Facts, ParcelFacts};
 use estelam_fees::psp::{Choice, SandboxPsp};
-use estelam_fees::service::{AssessArgs, Fees};
+use estelam_fees::service::{AdjustmentArgs, AssessArgs, Fees};
 use estelam_fees::store::{bills, ledger};
 use estelam_runtime::config::FeesSettings;
 use estelam_runtime::db::Database;
@@ -218,9 +218,17 @@ async fn run(db: &Database, ops: Vec<Op>) {
                 assert_eq!(failed.status, codes::PAY_FAILED, "{ctx}");
             }
             Op::Adjust { amount } => {
-                fees.add_adjustment("clerk", &code, *amount, 0, "proptest", "", "")
-                    .await
-                    .expect("adjust");
+                fees.add_adjustment(
+                    "clerk",
+                    AdjustmentArgs {
+                        renovation_code: code.clone(),
+                        amount: *amount,
+                        reason: "proptest".into(),
+                        ..AdjustmentArgs::default()
+                    },
+                )
+                .await
+                .expect("adjust");
             }
             Op::Wait { days } => clock.advance(days * DAY_US),
         }
