@@ -14,7 +14,7 @@ use super::{LocalizedText, enum_name, instant, text};
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
     /// Inquiry numbers (Persian or Arabic-Indic digits are accepted), at most 1,000.
-    #[schema(max_items = 1000)]
+    #[schema(value_type = Vec<crate::openapi::formats::InquiryNumber>, min_items = 1, max_items = 1000)]
     pub inquiry_numbers: Vec<String>,
 }
 
