@@ -11,6 +11,8 @@ rules as the domain crate (services/domain/src/national_code.rs, check_code.rs, 
 from hypothesis import strategies as st
 
 import schemathesis
+from schemathesis.core.file_samples import FILE_SAMPLES
+from schemathesis.transport.serialization import Binary
 
 DAMM_TABLE = (
     (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
@@ -85,3 +87,29 @@ schemathesis.openapi.format("jalali-date", jalali_dates())
 # Page tokens are opaque: only the token of a previous page (or none) is valid, and a
 # generated request has no previous page, so it asks for the first.
 schemathesis.openapi.format("page-token", st.just(""))
+
+
+@st.composite
+def bboxes(draw) -> str:
+    """A box around Shahin Shahr (the demo city), minimum before maximum."""
+    lons = sorted(draw(st.floats(51.40, 51.70)) for _ in range(2))
+    lats = sorted(draw(st.floats(32.75, 32.95)) for _ in range(2))
+    return f"{lons[0]:.5f},{lats[0]:.5f},{lons[1]:.5f},{lats[1]:.5f}"
+
+
+schemathesis.openapi.format("bbox", bboxes())
+
+# An upload's file must be a PDF, JPEG or PNG by its bytes: the smallest well-formed ones
+# Schemathesis ships.
+schemathesis.openapi.format(
+    "document-file",
+    st.sampled_from([FILE_SAMPLES["pdf"], FILE_SAMPLES["jpg"], FILE_SAMPLES["png"]]).map(Binary),
+)
+
+# A new password no list of common ones holds: letters of both cases and digits, 12 to 40.
+schemathesis.openapi.format(
+    "new-password",
+    st.text(alphabet="abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", min_size=10, max_size=38)
+    .map(lambda s: "Q7" + s),
+)
+

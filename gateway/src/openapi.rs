@@ -102,11 +102,15 @@ fn complete(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         "PropertyBody",
         &["renovation_code", "picked_point"],
     );
-    if let Some(preferences) = components.schemas.remove("NotificationPreferences") {
-        components.schemas.insert(
-            "NotificationPreferences".into(),
-            formats::email_needs_address(preferences),
-        );
+    let across_fields: [(&str, Rule); 3] = [
+        ("NotificationPreferences", formats::email_needs_address),
+        ("RepresentationDecisionBody", formats::refusal_needs_reason),
+        ("ReplayBody", formats::one_delivery_or_all_dead),
+    ];
+    for (name, rule) in across_fields {
+        if let Some(derived) = components.schemas.remove(name) {
+            components.schemas.insert(name.into(), rule(derived));
+        }
     }
     for item in doc.paths.paths.values_mut() {
         let operations = [
@@ -131,6 +135,9 @@ fn complete(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     }
     doc
 }
+
+/// Adds a rule across a body's fields to its derived schema.
+type Rule = fn(RefOr<Schema>) -> RefOr<Schema>;
 
 /// Makes the schema `name` require exactly one of `fields` (`allOf` the derived object and a
 /// `oneOf` of one `required` each): derived schemas can only say that each is optional.

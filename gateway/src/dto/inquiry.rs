@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::openapi::formats::{
-    ClientRequestId, FullName, Id, InquiryState, JalaliDate, Language, LetterNumber, NationalCode,
-    OwnershipType, RenovationCode, RequestNumber, RequestTypeCode,
+    ClientRequestId, FullName, Id, JalaliDate, Language, LetterNumber, NationalCode, OwnershipType,
+    RenovationCode, RequestNumber, RequestTypeCode,
 };
 
 use super::{AuditStamp, Bill, GeoPoint, LocalizedText, Owner, enum_name, instant, stamp, text};
@@ -558,7 +558,7 @@ pub struct CreateInquiryBody {
 pub struct ListInquiriesQuery {
     /// Only this state (e.g. `awaiting_payment`).
     #[serde(default)]
-    #[param(value_type = Option<InquiryState>)]
+    #[param(schema_with = crate::openapi::formats::inquiry_state_filter)]
     pub state: Option<String>,
     /// Only this request type.
     #[serde(default)]
@@ -566,13 +566,13 @@ pub struct ListInquiriesQuery {
     pub request_type_code: Option<String>,
     /// Only this parcel.
     #[serde(default)]
-    #[param(value_type = Option<RenovationCode>)]
+    #[param(schema_with = crate::openapi::formats::renovation_code_filter)]
     pub renovation_code: Option<String>,
     /// Only inquiries whose letter names this organisation: an office's user passes their
     /// own organisation's id to list what citizens addressed to it (readable, not charged
     /// to its account).
     #[serde(default)]
-    #[param(value_type = Option<Id>)]
+    #[param(schema_with = crate::openapi::formats::id_filter)]
     pub letter_organization_id: Option<String>,
     /// Only inquiries whose letter has this number, as written on the letter.
     #[serde(default)]
@@ -585,9 +585,9 @@ pub struct ListInquiriesQuery {
     #[serde(default)]
     #[param(format = DateTime)]
     pub created_before: Option<String>,
-    /// Page size (default chosen by the service).
+    /// Page size (0 or absent: the service's default; not negative).
     #[serde(default)]
-    #[param(minimum = 1, maximum = 100)]
+    #[param(minimum = 0)]
     pub page_size: Option<i32>,
     /// `next_page_token` of the previous page.
     #[serde(default)]

@@ -19,11 +19,11 @@
 use std::borrow::Cow;
 
 use serde_json::json;
-use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{
-    AdditionalProperties, AllOfBuilder, AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema,
-    SchemaFormat, Type,
+    AdditionalProperties, AllOfBuilder, AnyOfBuilder, ArrayBuilder, ObjectBuilder, OneOfBuilder,
+    Schema, SchemaFormat, Type,
 };
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
 /// One decimal digit as the parsers read it: ASCII, Persian (۰–۹) or Arabic-Indic (٠–٩).
@@ -204,7 +204,7 @@ named_schema!(
             "^[ \\u200C]*{NAME_CHAR}[ \\u200C{NAME_CLASS}]{{0,49}}$",
         ),
         None,
-        (Some(1), Some(50)),
+        (None, None),
         "A given or family name as the registry writes it: letters (Persian, Arabic or \
          Latin), spaces, the zero-width non-joiner (نیم‌فاصله), `-`, `'`, `.`, tatweel and \
          Arabic diacritics; 1–50 characters. Arabic ي, ك and ة are stored as Persian ی, ک \
@@ -300,11 +300,12 @@ named_schema!(
     /// A new password.
     Password => string(
         "^[^\\u0000-\\u001F\\u007F-\\u009F]{8,64}$".to_owned(),
-        None,
+        Some("new-password"),
         (Some(8), Some(64)),
         "A new password: 8 to 64 characters (Persian digits count as their ASCII ones), no \
          control characters; a common password, or one equal to the national code or the \
-         mobile number, is refused (`PASSWORD_TOO_COMMON`, `PASSWORD_PERSONAL`).",
+         mobile number, is refused (`PASSWORD_TOO_COMMON`, `PASSWORD_PERSONAL`): format \
+         `new-password`.",
         "a long enough passphrase",
     )
 );
@@ -338,12 +339,10 @@ named_schema!(
     /// A request type's code.
     RequestTypeCode => ObjectBuilder::new()
         .schema_type(Type::String)
-        .min_length(Some(1))
-        .max_length(Some(64))
         .description(Some(
             "A request type's code, as `GET /api/v1/request-types` lists them (request types \
              are data: new ones appear without a new release). An unknown code is 404 \
-             `REQUEST_TYPE_NOT_FOUND`.",
+             `REQUEST_TYPE_NOT_FOUND`; empty, a citizen files the default type.",
         ))
         .examples([json!("clearance")])
         .into()
@@ -402,7 +401,6 @@ pub fn notice_channels() -> Schema {
                 .schema_type(Type::String)
                 .enum_values(Some(channels)),
         )
-        .max_items(Some(2))
         .build();
     proto_enum("NOTICE_KIND_", |k: NoticeKind| k.as_str_name())
         .into_iter()
@@ -467,7 +465,7 @@ named_schema!(
         .schema_type(Type::String)
         .format(Some(SchemaFormat::Custom("uri".to_owned())))
         .pattern(Some(
-            "^https://[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$",
+            "^https://[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}(:[1-9][0-9]{0,3})?(/([A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})*)*$",
         ))
         .max_length(Some(2000))
         .description(Some(
@@ -542,5 +540,122 @@ pub fn all() -> Vec<(String, RefOr<Schema>)> {
         named::<PspChoice>(),
         named::<CollectionId>(),
         named::<PageToken>(),
+        named::<Bbox>(),
+        named::<SearchText>(),
+        named::<Description>(),
+        named::<ClientBatchId>(),
+        named::<crate::routes::webhooks::DeliveryState>(),
     ]
+}
+
+named_schema!(
+    /// A box on the map.
+    Bbox => string(
+        "^-?[0-9]{1,3}(\\.[0-9]+)?(,-?[0-9]{1,3}(\\.[0-9]+)?){3}$".to_owned(),
+        Some("bbox"),
+        (Some(7), Some(200)),
+        "A box on the map, `minLon,minLat,maxLon,maxLat` in degrees (WGS 84): four numbers, \
+         each minimum not above its maximum, latitudes within ±90 (format `bbox`).",
+        "51.54,32.85,51.56,32.87",
+    )
+);
+
+named_schema!(
+    /// An office's own id for a batch.
+    ClientBatchId => text(
+        100,
+        true,
+        "Your system's id for the batch (1–100 characters): sending the same batch again with \
+         the same id files nothing twice.",
+    )
+);
+
+/// `RepresentationDecisionBody` (`derived`) with its rule across fields: a refusal gives its
+/// reason (`REASON_REQUIRED`).
+pub fn refusal_needs_reason(derived: RefOr<Schema>) -> RefOr<Schema> {
+    let approves = ObjectBuilder::new().property(
+        "approve",
+        ObjectBuilder::new()
+            .schema_type(Type::Boolean)
+            .enum_values(Some([true])),
+    );
+    let with_reason = ObjectBuilder::new().required("reason").property(
+        "reason",
+        text(500, true, "Why the power of attorney is refused."),
+    );
+    AllOfBuilder::new()
+        .item(derived)
+        .item(AnyOfBuilder::new().item(approves).item(with_reason))
+        .into()
+}
+
+/// `ReplayBody` (`derived`) with its rule across fields: one delivery's id, or `all_dead`,
+/// not both (`WEBHOOK_REPLAY_TARGET_REQUIRED`).
+pub fn one_delivery_or_all_dead(derived: RefOr<Schema>) -> RefOr<Schema> {
+    let flag = |on: bool| {
+        ObjectBuilder::new()
+            .schema_type(Type::Boolean)
+            .enum_values(Some([on]))
+    };
+    let one = ObjectBuilder::new()
+        .required("delivery_id")
+        .property("delivery_id", ObjectBuilder::new().min_length(Some(1)))
+        .property("all_dead", flag(false));
+    let all = ObjectBuilder::new()
+        .required("all_dead")
+        .property("all_dead", flag(true))
+        .property(
+            "delivery_id",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(0)),
+        );
+    AllOfBuilder::new()
+        .item(derived)
+        .item(OneOfBuilder::new().item(one).item(all))
+        .into()
+}
+
+named_schema!(
+    /// Free text to search by.
+    SearchText => text(100, false, "What to look for (at most 100 characters).")
+);
+
+named_schema!(
+    /// What something is for.
+    Description => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(text_pattern(false)))
+        .description(Some(
+            "What it is for, for the people who manage it (may be empty). Free text, cleaned \
+             before it is stored; control characters and bidi overrides are refused.",
+        ))
+        .into()
+);
+
+/// `schema`, or the empty string that a filter or an optional id takes as "none".
+fn or_empty(schema: RefOr<Schema>) -> Schema {
+    OneOfBuilder::new()
+        .item(schema)
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(0)),
+        )
+        .into()
+}
+
+/// A state to filter by, or empty for all.
+pub fn inquiry_state_filter() -> Schema {
+    or_empty(Ref::from_schema_name("InquiryState").into())
+}
+
+/// A parcel to filter by, or empty for all.
+pub fn renovation_code_filter() -> Schema {
+    or_empty(Ref::from_schema_name("RenovationCode").into())
+}
+
+/// An id, or empty for none.
+pub fn id_filter() -> Schema {
+    or_empty(Ref::from_schema_name("Id").into())
 }

@@ -239,6 +239,7 @@ pub async fn login(
 #[serde(deny_unknown_fields)]
 pub struct RefreshBody {
     /// The refresh token of the session.
+    #[schema(min_length = 1, max_length = 4096)]
     pub refresh_token: String,
 }
 

@@ -65,7 +65,7 @@ pub struct BatchItemBody {
 pub struct NewBatchBody {
     /// Your system's id for this batch (1–100 characters): sending the same batch again
     /// with the same id files nothing twice and answers with the batch first stored.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(value_type = crate::openapi::formats::ClientBatchId)]
     pub client_batch_id: String,
     /// The request type every item files (one open to authorities, e.g. `mortgage`).
     #[schema(value_type = crate::openapi::formats::RequestTypeCode)]

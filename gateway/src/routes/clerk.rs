@@ -30,8 +30,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueRequestNumberBody {
-    /// Days it stays valid (the service's default when absent).
+    /// Days it stays valid, 1–365 (absent or 0: the service's default).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 365)]
     pub validity_days: i32,
     /// What it is for.
     #[serde(default)]

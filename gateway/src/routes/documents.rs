@@ -90,10 +90,11 @@ pub struct UploadForm {
     kind: String,
     /// Optional, before `file`: an office filing on behalf of an applicant names the
     /// inquiry; the document is then the applicant's, and only that inquiry may attach it.
-    #[schema(value_type = crate::openapi::formats::Id)]
+    #[schema(value_type = crate::openapi::formats::Id, required = false)]
     inquiry_id: Option<String>,
-    /// The file (PDF, JPEG or PNG).
-    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    /// The file: a PDF, JPEG or PNG (what its bytes are, whatever its name says), within
+    /// the size limit the 413 names.
+    #[schema(value_type = String, format = "document-file", content_media_type = "application/octet-stream")]
     file: Vec<u8>,
 }
 

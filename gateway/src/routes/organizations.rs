@@ -54,7 +54,7 @@ impl From<pb::Organization> for Organization {
 #[into_params(parameter_in = Query)]
 pub struct OrganizationsQuery {
     /// Free text matched against names and the registry number.
-    #[param(max_length = 200)]
+    #[param(value_type = Option<crate::openapi::formats::SearchText>)]
     pub query: Option<String>,
     /// At most this many (1–100; 50 when absent).
     #[param(minimum = 1, maximum = 100)]

@@ -70,7 +70,6 @@ pub struct SearchQuery {
     pub q: String,
     /// Most parcels to return (the server caps it at 20).
     #[serde(default)]
-    #[param(minimum = 1, maximum = 20)]
     pub limit: Option<i32>,
 }
 
@@ -181,9 +180,11 @@ pub async fn parcel_at(
 #[into_params(parameter_in = Query)]
 pub struct ItemsQuery {
     /// `minLon,minLat,maxLon,maxLat` (WGS 84).
+    #[param(value_type = crate::openapi::formats::Bbox)]
     pub bbox: String,
-    /// Most features in this page (the server caps it).
+    /// Most features in this page, at least 1 (the server caps it).
     #[serde(default)]
+    #[param(minimum = 1)]
     pub limit: Option<i32>,
     /// Continues a previous page (from its `next` link).
     #[serde(default)]

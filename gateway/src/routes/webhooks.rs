@@ -70,7 +70,7 @@ pub struct NewEndpointBody {
     pub event_types: Vec<WebhookEventType>,
     /// What it is for (at most 200 characters).
     #[serde(default)]
-    #[schema(value_type = crate::openapi::formats::OptionalReason)]
+    #[schema(value_type = crate::openapi::formats::Description)]
     pub description: String,
 }
 
@@ -345,8 +345,8 @@ pub enum DeliveryState {
 pub struct DeliveriesQuery {
     /// Only this state.
     pub state: Option<DeliveryState>,
-    /// At most this many, newest first (1–200; 50 when absent).
-    #[param(minimum = 1, maximum = 200)]
+    /// At most this many, newest first (50 when absent or 0; more than 200 is read as 200).
+    #[param(format = Int64, minimum = 0, maximum = 4_294_967_295_i64)]
     pub limit: Option<u32>,
 }
 
@@ -446,7 +446,7 @@ pub async fn list_deliveries(
 pub struct ReplayBody {
     /// The delivery to send again (delivered or dead); leave out with `all_dead`.
     #[serde(default)]
-    #[schema(value_type = crate::openapi::formats::Id)]
+    #[schema(schema_with = crate::openapi::formats::id_filter)]
     pub delivery_id: Option<String>,
     /// Send every dead delivery of the endpoint again.
     #[serde(default)]

@@ -168,7 +168,7 @@ pub async fn bulk_status(
 pub struct StatementQuery {
     /// Page size (default chosen by the service).
     #[serde(default)]
-    #[param(minimum = 1, maximum = 100)]
+    #[param(minimum = 0)]
     pub page_size: Option<i32>,
     /// `next_page_token` of the previous page.
     #[serde(default)]

@@ -30,6 +30,7 @@ pub struct RepresentationDecisionBody {
     /// Why; required when refusing. The representative sees it on the inquiry and the
     /// owner is sent it.
     #[serde(default)]
+    #[schema(value_type = crate::openapi::formats::OptionalReason)]
     pub reason: String,
 }
 
