@@ -576,14 +576,15 @@ pub struct ListInquiriesQuery {
     pub letter_organization_id: Option<String>,
     /// Only inquiries whose letter has this number, as written on the letter.
     #[serde(default)]
+    #[param(value_type = Option<crate::openapi::formats::TextFilter>)]
     pub letter_number: Option<String>,
     /// Only inquiries created at or after this instant (RFC 3339).
     #[serde(default)]
-    #[param(format = DateTime)]
+    #[param(schema_with = crate::openapi::formats::instant_filter)]
     pub created_after: Option<String>,
     /// Only inquiries created before this instant (RFC 3339).
     #[serde(default)]
-    #[param(format = DateTime)]
+    #[param(schema_with = crate::openapi::formats::instant_filter)]
     pub created_before: Option<String>,
     /// Page size (0 or absent: the service's default; not negative).
     #[serde(default)]

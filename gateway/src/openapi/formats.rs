@@ -543,6 +543,7 @@ pub fn all() -> Vec<(String, RefOr<Schema>)> {
         named::<Bbox>(),
         named::<SearchText>(),
         named::<Description>(),
+        named::<TextFilter>(),
         named::<ClientBatchId>(),
         named::<crate::routes::webhooks::DeliveryState>(),
     ]
@@ -599,16 +600,25 @@ pub fn one_delivery_or_all_dead(derived: RefOr<Schema>) -> RefOr<Schema> {
     };
     let one = ObjectBuilder::new()
         .required("delivery_id")
-        .property("delivery_id", ObjectBuilder::new().min_length(Some(1)))
+        .property(
+            "delivery_id",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1)),
+        )
         .property("all_dead", flag(false));
     let all = ObjectBuilder::new()
         .required("all_dead")
         .property("all_dead", flag(true))
         .property(
             "delivery_id",
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .max_length(Some(0)),
+            AnyOfBuilder::new()
+                .item(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .max_length(Some(0)),
+                )
+                .item(ObjectBuilder::new().schema_type(Type::Null)),
         );
     AllOfBuilder::new()
         .item(derived)
@@ -658,4 +668,41 @@ pub fn renovation_code_filter() -> Schema {
 /// An id, or empty for none.
 pub fn id_filter() -> Schema {
     or_empty(Ref::from_schema_name("Id").into())
+}
+
+named_schema!(
+    /// Free text to filter by.
+    TextFilter => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(text_pattern(false)))
+        .description(Some(
+            "Text to filter by, compared after the same cleaning as what is stored; empty for \
+             no filter. Control characters and bidi overrides are refused.",
+        ))
+        .into()
+);
+
+/// An RFC 3339 instant to filter by, or empty for none.
+pub fn instant_filter() -> Schema {
+    or_empty(
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::DateTime,
+            )))
+            .into(),
+    )
+}
+
+/// An id that may be left out: absent, `null` or empty.
+pub fn optional_id() -> Schema {
+    OneOfBuilder::new()
+        .item(Ref::from_schema_name("Id"))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(0)),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .into()
 }

@@ -252,7 +252,9 @@ pub async fn upload(
     path = "/api/v1/documents/{id}",
     tag = "documents",
     params(("id" = crate::openapi::formats::Id, Path, description = "The document id.")),
-    responses((status = 200, description = "The content, streamed; `Content-Disposition` carries the original file name as `filename*=UTF-8''…` (RFC 6266) with an ASCII `filename` fallback.", content_type = "application/octet-stream")),
+    responses((status = 200, description = "The content, streamed; `Content-Disposition` carries the original file name as `filename*=UTF-8''…` (RFC 6266) with an ASCII `filename` fallback; the type is what the file's bytes are.", content(
+        ("application/pdf"), ("image/jpeg"), ("image/png"), ("application/octet-stream")
+    ))),
     security(("bearer" = []))
 )]
 pub async fn download(

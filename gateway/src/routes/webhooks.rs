@@ -446,7 +446,7 @@ pub async fn list_deliveries(
 pub struct ReplayBody {
     /// The delivery to send again (delivered or dead); leave out with `all_dead`.
     #[serde(default)]
-    #[schema(schema_with = crate::openapi::formats::id_filter)]
+    #[schema(schema_with = crate::openapi::formats::optional_id)]
     pub delivery_id: Option<String>,
     /// Send every dead delivery of the endpoint again.
     #[serde(default)]
