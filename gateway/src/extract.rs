@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use bytes::Bytes;
 use estelam_runtime::error::ServiceError;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::errors;
@@ -75,17 +76,40 @@ where
             .await
             .map_err(|rejection| body_unreadable(rejection.status()))?;
         let mut de = serde_json::Deserializer::from_slice(&bytes);
-        let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-            let message = err.inner().to_string();
-            let syntax = err.inner().is_syntax() || err.inner().is_eof();
-            if syntax {
-                errors::body_not_json(&message)
-            } else {
-                errors::field_invalid(&field_of(err.path(), &message, "body"), &message)
-            }
-        })?;
+        let mut json = serde_json::Value::deserialize(&mut de)
+            .map_err(|err| errors::body_not_json(&err.to_string()))?;
         de.end().map_err(|_| errors::body_trailing_characters())?;
+        whole_numbers_as_integers(&mut json);
+        let value = serde_path_to_error::deserialize(json).map_err(|err| {
+            let message = err.inner().to_string();
+            errors::field_invalid(&field_of(err.path(), &message, "body"), &message)
+        })?;
         Ok(Self(value))
+    }
+}
+
+/// Writes every number with no fractional part (`3.0`, `1e3`) as an integer, so that a field
+/// the document types `integer` takes it: JSON Schema (and so the OpenAPI document, and the
+/// clients generated from it) counts `3.0` as the integer 3, where serde would refuse it.
+/// A number with a fraction, or beyond what an integer field holds, is left for the field's
+/// own refusal.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    /// 2^63: the first whole `f64` beyond `i64`.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(x) = n.as_f64()
+                && x.fract() == 0.0
+                && (-LIMIT..LIMIT).contains(&x)
+            {
+                // In range and whole, so the conversion is exact.
+                *n = serde_json::Number::from(x as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
     }
 }
 
@@ -156,6 +180,17 @@ mod tests {
         assert!(is_json(Some("application/merge-patch+json")));
         assert!(!is_json(Some("text/plain")));
         assert!(!is_json(None));
+    }
+
+    #[test]
+    fn whole_numbers_become_integers_and_fractions_stay() {
+        let mut v = serde_json::json!({"a": 3.0, "b": [1e3, -0.0], "c": 2.5, "d": 7, "e": 1e300});
+        whole_numbers_as_integers(&mut v);
+        assert_eq!(v["a"], serde_json::json!(3));
+        assert_eq!(v["b"], serde_json::json!([1000, 0]));
+        assert_eq!(v["c"], serde_json::json!(2.5));
+        assert_eq!(v["d"], serde_json::json!(7));
+        assert!(v["e"].is_f64());
     }
 
     #[test]

@@ -3,9 +3,12 @@
 //! completed so that every operation documents its errors as problem+json and the bearer
 //! token scheme is declared.
 
+pub mod formats;
+
 use std::sync::OnceLock;
 
 use utoipa::OpenApi;
+use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, OneOfBuilder, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{
     ContentBuilder, Ref, RefOr, ResponseBuilder, header::HeaderBuilder, schema::Type,
@@ -87,6 +90,31 @@ fn complete(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 .build(),
         )),
     );
+    for (name, schema) in formats::all() {
+        components.schemas.entry(name).or_insert(schema);
+    }
+    // Bodies that take one of two ways to name something: exactly one, as the handlers
+    // refuse both or neither (`LOGIN_IDENTIFIER_REQUIRED`, `PROPERTY_LOCATION_REQUIRED`).
+    exactly_one_of(
+        components,
+        "LoginBody",
+        &["national_code", "membership_code"],
+    );
+    exactly_one_of(
+        components,
+        "PropertyBody",
+        &["renovation_code", "picked_point"],
+    );
+    let across_fields: [(&str, Rule); 3] = [
+        ("NotificationPreferences", formats::email_needs_address),
+        ("RepresentationDecisionBody", formats::refusal_needs_reason),
+        ("ReplayBody", formats::one_delivery_or_all_dead),
+    ];
+    for (name, rule) in across_fields {
+        if let Some(derived) = components.schemas.remove(name) {
+            components.schemas.insert(name.into(), rule(derived));
+        }
+    }
     for item in doc.paths.paths.values_mut() {
         let operations = [
             &mut item.get,
@@ -109,6 +137,29 @@ fn complete(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         }
     }
     doc
+}
+
+/// Adds a rule across a body's fields to its derived schema.
+type Rule = fn(RefOr<Schema>) -> RefOr<Schema>;
+
+/// Makes the schema `name` require exactly one of `fields` (`allOf` the derived object and a
+/// `oneOf` of one `required` each): derived schemas can only say that each is optional.
+fn exactly_one_of(components: &mut utoipa::openapi::Components, name: &str, fields: &[&str]) {
+    let Some(derived) = components.schemas.remove(name) else {
+        return;
+    };
+    let one_of = fields.iter().fold(OneOfBuilder::new(), |one_of, field| {
+        one_of.item(ObjectBuilder::new().required(*field))
+    });
+    let description = match &derived {
+        RefOr::T(Schema::Object(o)) => o.description.clone(),
+        _ => None,
+    };
+    let combined = AllOfBuilder::new()
+        .item(derived)
+        .item(one_of)
+        .description(description);
+    components.schemas.insert(name.to_owned(), combined.into());
 }
 
 /// The complete document, built once.

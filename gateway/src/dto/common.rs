@@ -31,8 +31,10 @@ pub fn text(t: Option<common::LocalizedText>) -> LocalizedText {
 #[serde(deny_unknown_fields)]
 pub struct GeoPoint {
     /// Latitude in degrees.
+    #[schema(minimum = -90, maximum = 90)]
     pub lat: f64,
     /// Longitude in degrees.
+    #[schema(minimum = -180, maximum = 180)]
     pub lon: f64,
 }
 

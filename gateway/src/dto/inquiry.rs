@@ -16,6 +16,11 @@ use estelam_proto::inquiry::v1 as pb;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::openapi::formats::{
+    ClientRequestId, FullName, Id, JalaliDate, Language, LetterNumber, NationalCode, OwnershipType,
+    RenovationCode, RequestNumber, RequestTypeCode,
+};
+
 use super::{AuditStamp, Bill, GeoPoint, LocalizedText, Owner, enum_name, instant, stamp, text};
 
 // ---------------------------------------------------------------------------------------
@@ -552,9 +557,11 @@ pub struct Verification {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateInquiryBody {
-    /// The request type's code.
+    /// The request type's code (`GET /api/v1/request-types`).
+    #[schema(value_type = RequestTypeCode)]
     pub request_type_code: String,
     /// Idempotency key: a retry with the same key creates nothing new.
+    #[schema(value_type = ClientRequestId)]
     pub client_request_id: String,
 }
 
@@ -565,34 +572,41 @@ pub struct CreateInquiryBody {
 pub struct ListInquiriesQuery {
     /// Only this state (e.g. `awaiting_payment`).
     #[serde(default)]
+    #[param(schema_with = crate::openapi::formats::inquiry_state_filter)]
     pub state: Option<String>,
     /// Only this request type.
     #[serde(default)]
+    #[param(value_type = Option<RequestTypeCode>)]
     pub request_type_code: Option<String>,
     /// Only this parcel.
     #[serde(default)]
+    #[param(schema_with = crate::openapi::formats::renovation_code_filter)]
     pub renovation_code: Option<String>,
     /// Only inquiries whose letter names this organisation: an office's user passes their
     /// own organisation's id to list what citizens addressed to it (readable, not charged
     /// to its account).
     #[serde(default)]
+    #[param(schema_with = crate::openapi::formats::id_filter)]
     pub letter_organization_id: Option<String>,
     /// Only inquiries whose letter has this number, as written on the letter.
     #[serde(default)]
+    #[param(value_type = Option<crate::openapi::formats::TextFilter>)]
     pub letter_number: Option<String>,
     /// Only inquiries created at or after this instant (RFC 3339).
     #[serde(default)]
-    #[param(format = DateTime)]
+    #[param(schema_with = crate::openapi::formats::instant_filter)]
     pub created_after: Option<String>,
     /// Only inquiries created before this instant (RFC 3339).
     #[serde(default)]
-    #[param(format = DateTime)]
+    #[param(schema_with = crate::openapi::formats::instant_filter)]
     pub created_before: Option<String>,
-    /// Page size (default chosen by the service).
+    /// Page size (0 or absent: the service's default; not negative).
     #[serde(default)]
+    #[param(minimum = 0)]
     pub page_size: Option<i32>,
     /// `next_page_token` of the previous page.
     #[serde(default)]
+    #[param(value_type = Option<crate::openapi::formats::PageToken>)]
     pub page_token: Option<String>,
 }
 
@@ -602,11 +616,14 @@ pub struct ListInquiriesQuery {
 pub struct UndertakingsBody {
     /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
     /// is refused with 409 instead of being overwritten.
+    #[schema(minimum = 0)]
     pub expected_version: i64,
     /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
     /// twice and gets the first answer.
+    #[schema(value_type = ClientRequestId)]
     pub client_request_id: String,
     /// Every undertaking version of the request type.
+    #[schema(value_type = Vec<Id>, min_items = 1, max_items = 50)]
     pub undertaking_version_ids: Vec<String>,
 }
 
@@ -616,18 +633,23 @@ pub struct UndertakingsBody {
 pub struct PropertyBody {
     /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
     /// is refused with 409 instead of being overwritten.
+    #[schema(minimum = 0)]
     pub expected_version: i64,
     /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
     /// twice and gets the first answer.
+    #[schema(value_type = ClientRequestId)]
     pub client_request_id: String,
-    /// The parcel's renovation code (or give `picked_point`).
+    /// The parcel's renovation code (or give `picked_point`, not both).
     #[serde(default)]
+    #[schema(value_type = RenovationCode)]
     pub renovation_code: Option<String>,
-    /// A point inside the parcel (or give `renovation_code`).
+    /// A point inside the parcel (or give `renovation_code`, not both).
     #[serde(default)]
+    #[schema(value_type = GeoPoint)]
     pub picked_point: Option<GeoPoint>,
     /// The request number from the municipality, when the request type needs one.
     #[serde(default)]
+    #[schema(value_type = RequestNumber)]
     pub request_number: String,
 }
 
@@ -637,16 +659,21 @@ pub struct PropertyBody {
 pub struct LetterBody {
     /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
     /// is refused with 409 instead of being overwritten.
+    #[schema(minimum = 0)]
     pub expected_version: i64,
     /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
     /// twice and gets the first answer.
+    #[schema(value_type = ClientRequestId)]
     pub client_request_id: String,
     /// The authority's letter number.
+    #[schema(value_type = LetterNumber)]
     pub letter_number: String,
-    /// Its date, `YYYY/MM/DD` (Jalali).
+    /// Its date, `YYYY/MM/DD` (Jalali), not after today.
+    #[schema(value_type = JalaliDate)]
     pub letter_date_jalali: String,
-    /// The authority that wrote it.
+    /// The authority that wrote it (`GET /api/v1/organizations`).
     #[serde(default)]
+    #[schema(value_type = Id)]
     pub authority_organization_id: String,
 }
 
@@ -656,11 +683,14 @@ pub struct LetterBody {
 pub struct DocumentsBody {
     /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
     /// is refused with 409 instead of being overwritten.
+    #[schema(minimum = 0)]
     pub expected_version: i64,
     /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
     /// twice and gets the first answer.
+    #[schema(value_type = ClientRequestId)]
     pub client_request_id: String,
     /// Documents uploaded with `POST /api/v1/documents`.
+    #[schema(value_type = Vec<Id>, max_items = 20)]
     pub document_ids: Vec<String>,
 }
 
@@ -670,19 +700,24 @@ pub struct DocumentsBody {
 pub struct ApplicantBody {
     /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
     /// is refused with 409 instead of being overwritten.
+    #[schema(minimum = 0)]
     pub expected_version: i64,
     /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
     /// twice and gets the first answer.
+    #[schema(value_type = ClientRequestId)]
     pub client_request_id: String,
-    /// Applicant's full name.
+    /// Applicant's full name, as on the deed.
+    #[schema(value_type = FullName)]
     pub full_name: String,
     /// Applicant's national code. Optional: a citizen's own inquiry is always in the name of
     /// the person logged in (the code comes from their login), and one on behalf is in the
     /// name of the consenting citizen; a code sent that is not that person's is refused
     /// (`APPLICANT_NOT_CALLER`, `CONSENTING_APPLICANT_MISMATCH`).
     #[serde(default)]
+    #[schema(value_type = NationalCode)]
     pub national_code: String,
     /// `full`, `shared`, `endowment`, `state`, `leasehold`.
+    #[schema(value_type = OwnershipType)]
     pub ownership_type: String,
     /// Set when the caller acts as the owner's representative (وکیل): `national_code` and
     /// `full_name` are then the owner's, and the inquiry waits for a clerk to approve the
@@ -697,9 +732,11 @@ pub struct ApplicantBody {
 pub struct SubmitBody {
     /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
     /// is refused with 409 instead of being overwritten.
+    #[schema(minimum = 0)]
     pub expected_version: i64,
     /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
     /// twice and gets the first answer.
+    #[schema(value_type = ClientRequestId)]
     pub client_request_id: String,
 }
 
@@ -709,9 +746,11 @@ pub struct SubmitBody {
 pub struct PaymentBody {
     /// The inquiry's `version` as last read: a change made meanwhile (another tab, a clerk)
     /// is refused with 409 instead of being overwritten.
+    #[schema(minimum = 0)]
     pub expected_version: i64,
     /// Idempotency key: a retry with the same key (after a lost answer) changes nothing
     /// twice and gets the first answer.
+    #[schema(value_type = ClientRequestId)]
     pub client_request_id: String,
     /// Where the browser comes back after paying: a path on the portal starting with a
     /// single `/` (`/inquiries/{id}`; not `//`, no scheme or host, no backslashes, spaces or
@@ -720,7 +759,10 @@ pub struct PaymentBody {
     /// `RETURN_URL_NOT_ALLOWED` (`RETURN_URL_INVALID` for the forbidden characters). Left
     /// out, the payer returns to this inquiry's page on the portal.
     #[serde(default)]
-    #[schema(example = "/inquiries/0190c5e2-5a1b-7c3d-9e4f-0a1b2c3d4e5f")]
+    #[schema(
+        example = "/inquiries/0190c5e2-5a1b-7c3d-9e4f-0a1b2c3d4e5f",
+        max_length = 2000
+    )]
     pub return_url: String,
 }
 
@@ -731,5 +773,6 @@ pub struct PaymentBody {
 pub struct RenderQuery {
     /// `fa` (default) or `en`.
     #[serde(default)]
+    #[param(value_type = Option<Language>)]
     pub lang: Option<String>,
 }

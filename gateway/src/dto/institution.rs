@@ -13,7 +13,9 @@ use super::{LocalizedText, enum_name, instant, text};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
-    /// Inquiry numbers (Persian or Arabic-Indic digits are accepted), at most 1,000.
+    /// Inquiry numbers (Persian or Arabic-Indic digits are accepted), at most 1,000; one
+    /// that names no inquiry the caller may see (or is no number at all) is answered
+    /// `found: false`.
     #[schema(max_items = 1000)]
     pub inquiry_numbers: Vec<String>,
 }

@@ -17,12 +17,15 @@ pub struct NotificationPreferences {
     /// `answer_issued`, `answer_revoked`, `filed_in_your_name`, `new_login`; channels:
     /// `sms`, `email`. A kind left out keeps the default (SMS); an empty list means none.
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::formats::notice_channels)]
     pub channels: BTreeMap<String, Vec<String>>,
-    /// Where e-mails go; empty for no e-mail.
+    /// Where e-mails go; empty for no e-mail (then no kind may choose `email`).
     #[serde(default)]
+    #[schema(value_type = crate::openapi::formats::Email)]
     pub email: String,
     /// `fa` (Persian, the default) or `en`.
     #[serde(default)]
+    #[schema(value_type = crate::openapi::formats::Language)]
     pub language: String,
 }
 

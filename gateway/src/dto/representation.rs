@@ -13,8 +13,10 @@ use super::{AuditStamp, enum_name, stamp};
 #[serde(deny_unknown_fields)]
 pub struct RepresentationClaimBody {
     /// The representative's own full name, as the answer will state it («به وکالت»).
+    #[schema(value_type = crate::openapi::formats::FullName)]
     pub representative_full_name: String,
     /// A document of kind `power_of_attorney` the representative uploaded.
+    #[schema(value_type = crate::openapi::formats::Id)]
     pub power_of_attorney_document_id: String,
 }
 

@@ -25,6 +25,9 @@ use crate::client_ip::ClientIp;
 use crate::dto::{self, Account, Tokens};
 use crate::errors;
 use crate::extract::Json;
+use crate::openapi::formats::{
+    MembershipCode, Mobile, MobileCode, NationalCode, Password, PersonName,
+};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -102,14 +105,20 @@ fn forwarded<T>(
 #[serde(deny_unknown_fields)]
 pub struct RegisterBody {
     /// National code, 10 digits.
+    #[schema(value_type = NationalCode)]
     pub national_code: String,
     /// First name.
+    #[schema(value_type = PersonName)]
     pub first_name: String,
     /// Last name.
+    #[schema(value_type = PersonName)]
     pub last_name: String,
     /// Mobile number (`09…`).
+    #[schema(value_type = Mobile)]
     pub mobile: String,
-    /// Password, at least 8 characters.
+    /// Password, 8 to 64 characters, not a common password, not the national code or the
+    /// mobile number.
+    #[schema(value_type = Password)]
     pub password: String,
 }
 
@@ -168,11 +177,14 @@ pub async fn register(
 pub struct LoginBody {
     /// National code (or give `membership_code`).
     #[serde(default)]
+    #[schema(value_type = NationalCode)]
     pub national_code: Option<String>,
     /// Membership code (or give `national_code`).
     #[serde(default)]
+    #[schema(value_type = MembershipCode)]
     pub membership_code: Option<String>,
     /// The account's password (sent only over TLS; never logged).
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
 }
 
@@ -227,6 +239,7 @@ pub async fn login(
 #[serde(deny_unknown_fields)]
 pub struct RefreshBody {
     /// The refresh token of the session.
+    #[schema(min_length = 1, max_length = 4096)]
     pub refresh_token: String,
 }
 
@@ -303,9 +316,11 @@ pub async fn me(State(state): State<AppState>, bearer: Bearer) -> Result<axum::J
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordBody {
     /// The password now in use (the one-time password, for an account that must change it).
+    #[schema(min_length = 1, max_length = 1024)]
     pub current_password: String,
-    /// The new password, under the same rules as at registration (at least 8 characters,
-    /// not the national code or mobile number).
+    /// The new password, under the same rules as at registration (8 to 64 characters, not
+    /// a common password, not the national code or mobile number).
+    #[schema(value_type = Password)]
     pub new_password: String,
 }
 
@@ -383,6 +398,7 @@ pub async fn send_mobile_code(
 #[serde(deny_unknown_fields)]
 pub struct VerifyMobileBody {
     /// The six-digit code received by SMS, in any digit set.
+    #[schema(value_type = MobileCode)]
     pub code: String,
 }
 

@@ -32,28 +32,30 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct BatchItemBody {
     /// The parcel's renovation code (کد نوسازی), six parts with `-` or `/`.
-    #[schema(example = "1-2-3-4-0-0", max_length = 200)]
+    #[schema(value_type = crate::openapi::formats::RenovationCode)]
     pub renovation_code: String,
     /// The request number the municipality issued for the parcel.
-    #[schema(max_length = 200)]
+    #[schema(value_type = crate::openapi::formats::RequestNumber)]
     pub request_number: String,
     /// The applicant's national code (10 digits): an owner of the parcel.
-    #[schema(example = "0012345679", max_length = 200)]
+    #[schema(value_type = crate::openapi::formats::NationalCode)]
     pub applicant_national_code: String,
     /// The applicant's membership code, as their consent to the filing.
-    #[schema(max_length = 200)]
+    #[schema(value_type = crate::openapi::formats::MembershipCode)]
     pub applicant_membership_code: String,
     /// The applicant's full name, as on the deed.
+    #[schema(value_type = crate::openapi::formats::FullName)]
     pub applicant_full_name: String,
     /// `full`, `shared`, `endowment`, `state`, `leasehold`.
-    #[schema(example = "full")]
+    #[schema(value_type = crate::openapi::formats::OwnershipType)]
     pub ownership_type: String,
     /// The applicant's uploaded documents the request type requires (at most 20).
     #[serde(default)]
-    #[schema(max_items = 20)]
+    #[schema(value_type = Vec<crate::openapi::formats::Id>, max_items = 20)]
     pub document_ids: Vec<String>,
     /// This item's own letter number, when it differs from the batch's.
     #[serde(default)]
+    #[schema(value_type = crate::openapi::formats::LetterNumber)]
     pub letter_number: String,
 }
 
@@ -63,20 +65,23 @@ pub struct BatchItemBody {
 pub struct NewBatchBody {
     /// Your system's id for this batch (1–100 characters): sending the same batch again
     /// with the same id files nothing twice and answers with the batch first stored.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(value_type = crate::openapi::formats::ClientBatchId)]
     pub client_batch_id: String,
     /// The request type every item files (one open to authorities, e.g. `mortgage`).
+    #[schema(value_type = crate::openapi::formats::RequestTypeCode)]
     pub request_type_code: String,
     /// The authority's letter number, for every item that gives none of its own.
     #[serde(default)]
+    #[schema(value_type = crate::openapi::formats::LetterNumber)]
     pub letter_number: String,
-    /// The letter's Jalali date, `YYYY/MM/DD`.
+    /// The letter's Jalali date, `YYYY/MM/DD`, not after today.
     #[serde(default)]
-    #[schema(example = "1403/05/01")]
+    #[schema(value_type = crate::openapi::formats::JalaliDate)]
     pub letter_date_jalali: String,
     /// The undertaking texts accepted for every item: the request type's current ones
-    /// (`GET /api/v1/request-types/{code}`).
+    /// (`GET /api/v1/request-types`).
     #[serde(default)]
+    #[schema(value_type = Vec<crate::openapi::formats::Id>, max_items = 50)]
     pub undertaking_version_ids: Vec<String>,
     /// The parcels, 1 to 1,000.
     #[schema(min_items = 1, max_items = 1000)]
@@ -188,6 +193,7 @@ pub struct BatchItemPage {
 pub struct ItemsQuery {
     /// Only items with this outcome: `pending`, `issued`, `awaiting_payment`, `refused`.
     #[serde(default)]
+    #[param(value_type = Option<crate::openapi::formats::BatchOutcome>)]
     pub outcome: Option<String>,
     /// Items per page (default 100, at most 1,000).
     #[serde(default)]
@@ -195,6 +201,7 @@ pub struct ItemsQuery {
     pub page_size: Option<i32>,
     /// From the previous page's `next_page_token`.
     #[serde(default)]
+    #[param(value_type = Option<crate::openapi::formats::PageToken>)]
     pub page_token: Option<String>,
 }
 
@@ -258,7 +265,7 @@ pub async fn create_batch(
     get,
     path = "/api/v1/batches/{id}",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The batch id.")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The batch id.")),
     responses((status = 200, description = "The batch.", body = Batch)),
     security(("bearer" = []))
 )]
@@ -285,7 +292,7 @@ pub async fn get_batch(
     get,
     path = "/api/v1/batches/{id}/items",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The batch id."), ItemsQuery),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The batch id."), ItemsQuery),
     responses((status = 200, description = "A page of the batch's items.", body = BatchItemPage)),
     security(("bearer" = []))
 )]

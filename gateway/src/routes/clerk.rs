@@ -30,13 +30,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueRequestNumberBody {
-    /// Days it stays valid (the service's default when absent).
+    /// Days it stays valid, 1–365 (absent or 0: the service's default).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 365)]
     pub validity_days: i32,
     /// What it is for.
     #[serde(default)]
+    #[schema(value_type = crate::openapi::formats::OptionalReason)]
     pub note: String,
     /// Idempotency key: a retry with the same key returns the same number.
+    #[schema(value_type = crate::openapi::formats::ClientRequestId)]
     pub client_request_id: String,
 }
 
@@ -72,7 +75,7 @@ impl From<ppb::RequestNumber> for RequestNumber {
     post,
     path = "/api/v1/parcels/{renovation_code}/request-numbers",
     tag = "parcels",
-    params(("renovation_code" = String, Path, description = "The parcel's renovation code.")),
+    params(("renovation_code" = crate::openapi::formats::RenovationCode, Path, description = "The parcel's renovation code.")),
     request_body = IssueRequestNumberBody,
     responses((status = 201, description = "The new request number.", body = RequestNumber)),
     security(("bearer" = []))
@@ -108,10 +111,13 @@ pub async fn issue_request_number(
 #[serde(deny_unknown_fields)]
 pub struct RevokeBody {
     /// The inquiry's `version` as last read.
+    #[schema(minimum = 0)]
     pub expected_version: i64,
     /// Idempotency key.
+    #[schema(value_type = crate::openapi::formats::ClientRequestId)]
     pub client_request_id: String,
     /// Why; shown to everyone who verifies the answer afterwards.
+    #[schema(value_type = crate::openapi::formats::Reason)]
     pub reason: String,
 }
 
@@ -120,7 +126,7 @@ pub struct RevokeBody {
     post,
     path = "/api/v1/inquiries/{id}/answer/revoke",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The inquiry id.")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The inquiry id.")),
     request_body = RevokeBody,
     responses((status = 200, description = "The answer, now revoked.", body = Answer)),
     security(("bearer" = []))

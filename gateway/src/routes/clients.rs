@@ -36,6 +36,7 @@ pub struct NewClientBody {
     pub name: String,
     /// What the client is for.
     #[serde(default)]
+    #[schema(value_type = crate::openapi::formats::OptionalReason)]
     pub description: String,
 }
 
@@ -55,7 +56,7 @@ pub struct ClientWithSecret {
     post,
     path = "/api/v1/organizations/{id}/clients",
     tag = "clients",
-    params(("id" = String, Path, description = "The organisation id.")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The organisation id.")),
     request_body = NewClientBody,
     responses((status = 201, description = "The client, with its secret (shown once).", body = ClientWithSecret)),
     security(("bearer" = []))
@@ -115,7 +116,7 @@ pub struct RotatedSecret {
     post,
     path = "/api/v1/clients/{account_id}/rotate",
     tag = "clients",
-    params(("account_id" = String, Path, description = "The client's account id.")),
+    params(("account_id" = crate::openapi::formats::Id, Path, description = "The client's account id.")),
     request_body = RotateClientBody,
     responses((status = 200, description = "The new secret (shown once).", body = RotatedSecret)),
     security(("bearer" = []))
@@ -211,6 +212,7 @@ pub async fn register_key(
 #[serde(deny_unknown_fields)]
 pub struct RevokeClientBody {
     /// Why, for the audit trail.
+    #[schema(value_type = crate::openapi::formats::Reason)]
     pub reason: String,
 }
 
@@ -220,7 +222,7 @@ pub struct RevokeClientBody {
     post,
     path = "/api/v1/clients/{account_id}/revoke",
     tag = "clients",
-    params(("account_id" = String, Path, description = "The client's account id.")),
+    params(("account_id" = crate::openapi::formats::Id, Path, description = "The client's account id.")),
     request_body = RevokeClientBody,
     responses((status = 200, description = "The revoked client's account.", body = Account)),
     security(("bearer" = []))

@@ -86,12 +86,15 @@ impl From<pb::Document> for Document {
 #[allow(dead_code)]
 pub struct UploadForm {
     /// `national_id_card`, `ownership_deed`, `authority_letter`, `power_of_attorney` or `other`; before `file`.
+    #[schema(value_type = crate::openapi::formats::DocumentKind)]
     kind: String,
     /// Optional, before `file`: an office filing on behalf of an applicant names the
     /// inquiry; the document is then the applicant's, and only that inquiry may attach it.
+    #[schema(value_type = crate::openapi::formats::Id, required = false)]
     inquiry_id: Option<String>,
-    /// The file (PDF, JPEG or PNG).
-    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    /// The file: a PDF, JPEG or PNG (what its bytes are, whatever its name says), within
+    /// the size limit the 413 names.
+    #[schema(value_type = String, format = "document-file", content_media_type = "application/octet-stream")]
     file: Vec<u8>,
 }
 
@@ -248,8 +251,10 @@ pub async fn upload(
     get,
     path = "/api/v1/documents/{id}",
     tag = "documents",
-    params(("id" = String, Path, description = "The document id.")),
-    responses((status = 200, description = "The content, streamed; `Content-Disposition` carries the original file name as `filename*=UTF-8''…` (RFC 6266) with an ASCII `filename` fallback.", content_type = "application/octet-stream")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The document id.")),
+    responses((status = 200, description = "The content, streamed; `Content-Disposition` carries the original file name as `filename*=UTF-8''…` (RFC 6266) with an ASCII `filename` fallback; the type is what the file's bytes are.", content(
+        ("application/pdf"), ("image/jpeg"), ("image/png"), ("application/octet-stream")
+    ))),
     security(("bearer" = []))
 )]
 pub async fn download(

@@ -120,7 +120,7 @@ pub async fn collections() -> Response {
     get,
     path = "/api/v1/collections/{collection_id}",
     tag = "parcels",
-    params(("collection_id" = String, Path, description = "`parcels`, the only collection.")),
+    params(("collection_id" = crate::openapi::formats::CollectionId, Path, description = "`parcels`, the only collection.")),
     responses((status = 200, description = "The collection.", body = Object)),
     security(())
 )]

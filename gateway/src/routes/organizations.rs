@@ -54,8 +54,10 @@ impl From<pb::Organization> for Organization {
 #[into_params(parameter_in = Query)]
 pub struct OrganizationsQuery {
     /// Free text matched against names and the registry number.
+    #[param(value_type = Option<crate::openapi::formats::SearchText>)]
     pub query: Option<String>,
     /// At most this many (1–100; 50 when absent).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i32>,
 }
 

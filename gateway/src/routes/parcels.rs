@@ -35,7 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     get,
     path = "/api/v1/parcels/{renovation_code}",
     tag = "parcels",
-    params(("renovation_code" = String, Path, description = "`-` or `/` separated, any digits.")),
+    params(("renovation_code" = crate::openapi::formats::RenovationCode, Path, description = "`-` or `/` separated, any digits.")),
     responses((status = 200, description = "The parcel.", body = Parcel)),
     security(("bearer" = []))
 )]
@@ -66,6 +66,7 @@ pub async fn get_parcel(
 pub struct SearchQuery {
     /// A renovation code, a registry plate (`123/45`), or a street and plate number
     /// (`خیابان فردوسی پلاک ۱۲`); any digits.
+    #[param(min_length = 1, max_length = 200)]
     pub q: String,
     /// Most parcels to return (the server caps it at 20).
     #[serde(default)]
@@ -131,8 +132,10 @@ pub async fn my_parcels(
 #[into_params(parameter_in = Query)]
 pub struct AtQuery {
     /// Latitude (WGS 84).
+    #[param(minimum = -90, maximum = 90)]
     pub lat: f64,
     /// Longitude (WGS 84).
+    #[param(minimum = -180, maximum = 180)]
     pub lon: f64,
 }
 
@@ -177,12 +180,15 @@ pub async fn parcel_at(
 #[into_params(parameter_in = Query)]
 pub struct ItemsQuery {
     /// `minLon,minLat,maxLon,maxLat` (WGS 84).
+    #[param(value_type = crate::openapi::formats::Bbox)]
     pub bbox: String,
-    /// Most features in this page (the server caps it).
+    /// Most features in this page, at least 1 (the server caps it).
     #[serde(default)]
+    #[param(minimum = 1)]
     pub limit: Option<i32>,
     /// Continues a previous page (from its `next` link).
     #[serde(default)]
+    #[param(value_type = Option<crate::openapi::formats::PageToken>)]
     pub page_token: Option<String>,
 }
 

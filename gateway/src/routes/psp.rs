@@ -43,6 +43,7 @@ pub struct DecideForm {
     /// The sandbox payment's token.
     pub token: String,
     /// `pay` or `cancel`.
+    #[schema(value_type = crate::openapi::formats::PspChoice)]
     pub choice: String,
 }
 

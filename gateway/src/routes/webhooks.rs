@@ -63,14 +63,14 @@ impl WebhookEventType {
 #[serde(deny_unknown_fields)]
 pub struct NewEndpointBody {
     /// Where deliveries are POSTed: https, on a public address.
-    #[schema(example = "https://hooks.example.ir/estelam", max_length = 2000)]
+    #[schema(value_type = crate::openapi::formats::WebhookUrl)]
     pub url: String,
     /// The events it receives (at least one).
     #[schema(min_items = 1)]
     pub event_types: Vec<WebhookEventType>,
-    /// What it is for.
+    /// What it is for (at most 200 characters).
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(value_type = crate::openapi::formats::Description)]
     pub description: String,
 }
 
@@ -135,7 +135,7 @@ fn endpoint_of(e: Option<pb::WebhookEndpoint>) -> Result<WebhookEndpoint, ApiErr
     post,
     path = "/api/v1/organizations/{id}/webhooks",
     tag = "webhooks",
-    params(("id" = String, Path, description = "The organisation id.")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The organisation id.")),
     request_body = NewEndpointBody,
     responses((status = 201, description = "The endpoint, with its secret (shown once).", body = EndpointWithSecret)),
     security(("bearer" = []))
@@ -178,7 +178,7 @@ pub async fn create_endpoint(
     get,
     path = "/api/v1/organizations/{id}/webhooks",
     tag = "webhooks",
-    params(("id" = String, Path, description = "The organisation id.")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The organisation id.")),
     responses((status = 200, description = "The endpoints (never their secrets).", body = EndpointList)),
     security(("bearer" = []))
 )]
@@ -209,8 +209,8 @@ pub async fn list_endpoints(
     path = "/api/v1/organizations/{id}/webhooks/{endpoint_id}",
     tag = "webhooks",
     params(
-        ("id" = String, Path, description = "The organisation id."),
-        ("endpoint_id" = String, Path, description = "The endpoint id."),
+        ("id" = crate::openapi::formats::Id, Path, description = "The organisation id."),
+        ("endpoint_id" = crate::openapi::formats::Id, Path, description = "The endpoint id."),
     ),
     responses((status = 204, description = "Removed.")),
     security(("bearer" = []))
@@ -248,8 +248,8 @@ pub struct EnabledBody {
     path = "/api/v1/organizations/{id}/webhooks/{endpoint_id}/enabled",
     tag = "webhooks",
     params(
-        ("id" = String, Path, description = "The organisation id."),
-        ("endpoint_id" = String, Path, description = "The endpoint id."),
+        ("id" = crate::openapi::formats::Id, Path, description = "The organisation id."),
+        ("endpoint_id" = crate::openapi::formats::Id, Path, description = "The endpoint id."),
     ),
     request_body = EnabledBody,
     responses((status = 200, description = "The endpoint as it is now.", body = WebhookEndpoint)),
@@ -295,8 +295,8 @@ pub struct RotateBody {
     path = "/api/v1/organizations/{id}/webhooks/{endpoint_id}/rotate",
     tag = "webhooks",
     params(
-        ("id" = String, Path, description = "The organisation id."),
-        ("endpoint_id" = String, Path, description = "The endpoint id."),
+        ("id" = crate::openapi::formats::Id, Path, description = "The organisation id."),
+        ("endpoint_id" = crate::openapi::formats::Id, Path, description = "The endpoint id."),
     ),
     request_body = RotateBody,
     responses((status = 200, description = "The new secret (shown once).", body = EndpointWithSecret)),
@@ -345,8 +345,8 @@ pub enum DeliveryState {
 pub struct DeliveriesQuery {
     /// Only this state.
     pub state: Option<DeliveryState>,
-    /// At most this many, newest first (1–200; 50 when absent).
-    #[param(minimum = 1, maximum = 200)]
+    /// At most this many, newest first (50 when absent or 0; more than 200 is read as 200).
+    #[param(format = Int64, minimum = 0, maximum = 4_294_967_295_i64)]
     pub limit: Option<u32>,
 }
 
@@ -388,8 +388,8 @@ pub struct DeliveryList {
     path = "/api/v1/organizations/{id}/webhooks/{endpoint_id}/deliveries",
     tag = "webhooks",
     params(
-        ("id" = String, Path, description = "The organisation id."),
-        ("endpoint_id" = String, Path, description = "The endpoint id."),
+        ("id" = crate::openapi::formats::Id, Path, description = "The organisation id."),
+        ("endpoint_id" = crate::openapi::formats::Id, Path, description = "The endpoint id."),
         DeliveriesQuery,
     ),
     responses((status = 200, description = "The deliveries.", body = DeliveryList)),
@@ -446,6 +446,7 @@ pub async fn list_deliveries(
 pub struct ReplayBody {
     /// The delivery to send again (delivered or dead); leave out with `all_dead`.
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::formats::optional_id)]
     pub delivery_id: Option<String>,
     /// Send every dead delivery of the endpoint again.
     #[serde(default)]
@@ -466,8 +467,8 @@ pub struct Replayed {
     path = "/api/v1/organizations/{id}/webhooks/{endpoint_id}/replay",
     tag = "webhooks",
     params(
-        ("id" = String, Path, description = "The organisation id."),
-        ("endpoint_id" = String, Path, description = "The endpoint id."),
+        ("id" = crate::openapi::formats::Id, Path, description = "The organisation id."),
+        ("endpoint_id" = crate::openapi::formats::Id, Path, description = "The endpoint id."),
     ),
     request_body = ReplayBody,
     responses((status = 200, description = "How many are queued again.", body = Replayed)),

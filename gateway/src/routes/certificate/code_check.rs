@@ -22,6 +22,7 @@ pub struct CheckAnswerCodeBody {
     pub qr_text: String,
     /// Optional RFC 3339 instant to judge the answer's validity at (e.g. the day a deed
     /// was signed) instead of now; revocation is always as of now.
+    #[schema(format = DateTime)]
     pub at: Option<String>,
 }
 

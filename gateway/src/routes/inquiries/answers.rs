@@ -20,7 +20,7 @@ use crate::state::AppState;
     get,
     path = "/api/v1/inquiries/{id}/answer",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The inquiry id.")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The inquiry id.")),
     responses((status = 200, description = "The answer.", body = Answer)),
     security(("bearer" = []))
 )]
@@ -90,7 +90,7 @@ async fn render(
     get,
     path = "/api/v1/inquiries/{id}/answer.html",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The inquiry id."), RenderQuery),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The inquiry id."), RenderQuery),
     responses((status = 200, description = "The answer page.", content_type = "text/html")),
     security(("bearer" = []))
 )]
@@ -108,7 +108,7 @@ pub async fn get_answer_html(
     get,
     path = "/api/v1/inquiries/{id}/answer.pdf",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The inquiry id."), RenderQuery),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The inquiry id."), RenderQuery),
     responses((status = 200, description = "The answer as PDF.", content_type = "application/pdf")),
     security(("bearer" = []))
 )]
@@ -126,7 +126,7 @@ pub async fn get_answer_pdf(
     get,
     path = "/api/v1/answers/{verification_code}",
     tag = "inquiries",
-    params(("verification_code" = String, Path, description = "The code printed on the answer.")),
+    params(("verification_code" = crate::openapi::formats::VerificationCode, Path, description = "The code printed on the answer.")),
     responses((status = 200, description = "The outcome.", body = Verification)),
     security(())
 )]

@@ -140,7 +140,7 @@ fn rfc3339(field: &str, value: Option<&str>) -> Result<Option<prost_types::Times
     get,
     path = "/api/v1/inquiries/{id}",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The inquiry id.")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The inquiry id.")),
     responses((status = 200, description = "The inquiry.", body = Inquiry)),
     security(("bearer" = []))
 )]
@@ -168,7 +168,7 @@ pub async fn get_inquiry(
     put,
     path = "/api/v1/inquiries/{id}/undertakings",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The inquiry id.")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The inquiry id.")),
     request_body = UndertakingsBody,
     responses((status = 200, description = "The updated inquiry.", body = Inquiry)),
     security(("bearer" = []))
@@ -201,7 +201,7 @@ pub async fn accept_undertakings(
     put,
     path = "/api/v1/inquiries/{id}/property",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The inquiry id.")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The inquiry id.")),
     request_body = PropertyBody,
     responses((status = 200, description = "The updated inquiry.", body = Inquiry)),
     security(("bearer" = []))
@@ -241,7 +241,7 @@ pub async fn set_property(
     put,
     path = "/api/v1/inquiries/{id}/letter",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The inquiry id.")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The inquiry id.")),
     request_body = LetterBody,
     responses((status = 200, description = "The updated inquiry.", body = Inquiry)),
     security(("bearer" = []))
@@ -276,7 +276,7 @@ pub async fn set_letter(
     put,
     path = "/api/v1/inquiries/{id}/documents",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The inquiry id.")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The inquiry id.")),
     request_body = DocumentsBody,
     responses((status = 200, description = "The updated inquiry.", body = Inquiry)),
     security(("bearer" = []))
@@ -308,7 +308,7 @@ pub async fn attach_documents(
     put,
     path = "/api/v1/inquiries/{id}/applicant",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The inquiry id.")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The inquiry id.")),
     request_body = ApplicantBody,
     responses((status = 200, description = "The updated inquiry.", body = Inquiry)),
     security(("bearer" = []))
@@ -349,7 +349,7 @@ pub async fn set_applicant(
     post,
     path = "/api/v1/inquiries/{id}/submit",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The inquiry id.")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The inquiry id.")),
     request_body = SubmitBody,
     responses((status = 200, description = "The inquiry and its bill.", body = Submitted)),
     security(("bearer" = []))

@@ -27,14 +27,18 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct OnBehalfBody {
     /// The request type's code.
+    #[schema(value_type = crate::openapi::formats::RequestTypeCode)]
     pub request_type_code: String,
     /// The applicant's national code (کد ملی), ten digits; Persian or Arabic-Indic digits
     /// are accepted.
+    #[schema(value_type = crate::openapi::formats::NationalCode)]
     pub applicant_national_code: String,
     /// The applicant's membership code (کد عضویت), which they gave the office as their
     /// consent to this filing.
+    #[schema(value_type = crate::openapi::formats::MembershipCode)]
     pub applicant_membership_code: String,
     /// Idempotency key: a retry with the same key files nothing new.
+    #[schema(value_type = crate::openapi::formats::ClientRequestId)]
     pub client_request_id: String,
 }
 
@@ -78,11 +82,14 @@ pub async fn file_on_behalf(
 #[serde(deny_unknown_fields)]
 pub struct CancelBody {
     /// The inquiry's `version` as last read.
+    #[schema(minimum = 0)]
     pub expected_version: i64,
     /// Idempotency key.
+    #[schema(value_type = crate::openapi::formats::ClientRequestId)]
     pub client_request_id: String,
     /// Why, shown on the inquiry; may be empty ("on request").
     #[serde(default)]
+    #[schema(value_type = crate::openapi::formats::OptionalReason)]
     pub reason: String,
 }
 
@@ -93,7 +100,7 @@ pub struct CancelBody {
     post,
     path = "/api/v1/inquiries/{id}/cancel",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The inquiry id.")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The inquiry id.")),
     request_body = CancelBody,
     responses(
         (status = 200, description = "The inquiry, cancelled.", body = Inquiry),
@@ -161,10 +168,11 @@ pub async fn bulk_status(
 pub struct StatementQuery {
     /// Page size (default chosen by the service).
     #[serde(default)]
-    #[param(minimum = 1, maximum = 100)]
+    #[param(minimum = 0)]
     pub page_size: Option<i32>,
     /// `next_page_token` of the previous page.
     #[serde(default)]
+    #[param(value_type = Option<crate::openapi::formats::PageToken>)]
     pub page_token: Option<String>,
 }
 
@@ -175,7 +183,7 @@ pub struct StatementQuery {
     get,
     path = "/api/v1/organizations/{id}/account",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The organisation id."), StatementQuery),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The organisation id."), StatementQuery),
     responses((status = 200, description = "A page of the account.", body = AccountStatement)),
     security(("bearer" = []))
 )]

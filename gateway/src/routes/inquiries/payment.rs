@@ -19,7 +19,7 @@ use crate::state::AppState;
     get,
     path = "/api/v1/inquiries/{id}/bill",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The inquiry id.")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The inquiry id.")),
     responses((status = 200, description = "The bill.", body = Bill)),
     security(("bearer" = []))
 )]
@@ -47,7 +47,7 @@ pub async fn get_bill(
     post,
     path = "/api/v1/inquiries/{id}/payments",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The inquiry id.")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The inquiry id.")),
     request_body = PaymentBody,
     responses((status = 201, description = "The payment, pending.", body = Payment)),
     security(("bearer" = []))

@@ -20,14 +20,17 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct RepresentationDecisionBody {
     /// The inquiry's `version` as last read.
+    #[schema(minimum = 0)]
     pub expected_version: i64,
     /// Idempotency key.
+    #[schema(value_type = crate::openapi::formats::ClientRequestId)]
     pub client_request_id: String,
     /// `true` approves the power of attorney, `false` refuses it.
     pub approve: bool,
     /// Why; required when refusing. The representative sees it on the inquiry and the
     /// owner is sent it.
     #[serde(default)]
+    #[schema(value_type = crate::openapi::formats::OptionalReason)]
     pub reason: String,
 }
 
@@ -38,7 +41,7 @@ pub struct RepresentationDecisionBody {
     post,
     path = "/api/v1/inquiries/{id}/representation/decision",
     tag = "inquiries",
-    params(("id" = String, Path, description = "The inquiry id.")),
+    params(("id" = crate::openapi::formats::Id, Path, description = "The inquiry id.")),
     request_body = RepresentationDecisionBody,
     responses(
         (status = 200, description = "The inquiry, applicant_verified or rejected.", body = Inquiry),
