@@ -810,7 +810,7 @@ async fn webhook_latency() {
     } else {
         "sqlite"
     };
-    let w = World::start(label, postgres).await;
+    let w = Box::pin(World::start(label, postgres)).await;
     let n: usize = std::env::var("ESTELAM_WEBHOOK_BENCH_N")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod client_secrets;
+mod code_sends;
 mod keys;
 mod mobile_codes;
 mod organizations;
@@ -15,6 +16,7 @@ mod throttle;
 pub use accounts::*;
 pub use audit::*;
 pub use client_secrets::*;
+pub use code_sends::*;
 pub use keys::*;
 pub use mobile_codes::*;
 pub use organizations::*;
