@@ -5,6 +5,7 @@
 //! Integers are read as `i64` whatever the column width (the `Any` driver widens), and
 //! INTEGER columns are bound as `i32` so PostgreSQL sees matching types.
 
+pub mod labels;
 pub mod parcels;
 pub mod request_numbers;
 pub mod search;
@@ -13,6 +14,7 @@ use sqlx::{Any, Transaction};
 
 use estelam_runtime::db::Database;
 
+pub use labels::*;
 pub use parcels::*;
 pub use request_numbers::*;
 pub use search::*;
