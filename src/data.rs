@@ -108,6 +108,23 @@ pub async fn import_parcels(
     Ok(result?)
 }
 
+/// Imports the city's label layer (street names, block numbers, landmarks) from a GeoJSON
+/// file into the property store, replacing the layer there was; all or nothing. Returns
+/// how many labels were imported.
+pub async fn import_labels(settings: &Settings, file: &Path) -> anyhow::Result<usize> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let db = open_store(
+        settings,
+        estelam_property::SERVICE,
+        &estelam_property::migrations(),
+    )
+    .await?;
+    let result = estelam_property::import::import_labels(&db, &text).await;
+    db.close().await;
+    Ok(result?)
+}
+
 /// Reads every stored document and checks it against its SHA-256; an error when anything
 /// is damaged or missing (listed above it on the terminal), so a scheduled job fails loudly.
 pub async fn verify_documents(settings: &Settings) -> anyhow::Result<()> {

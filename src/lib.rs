@@ -24,7 +24,7 @@ mod services;
 pub mod system;
 pub mod verify;
 
-pub use data::{import_parcels, migrate, seed};
+pub use data::{import_labels, import_parcels, migrate, seed};
 pub use demo::create_demo_people;
 pub use listen::SystemAddrs;
 pub use login::log_in;

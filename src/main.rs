@@ -126,6 +126,13 @@ enum ImportCommand {
         #[arg(long, default_value = "import of the municipal GIS layer")]
         reason: String,
     },
+    /// The city's label layer the map draws (street names along their lines, block numbers
+    /// and landmarks at their points), a GeoJSON FeatureCollection (estelam_parcel_geo::labels);
+    /// replaces the layer there was, all or nothing.
+    Labels {
+        /// The GeoJSON file.
+        file: PathBuf,
+    },
 }
 
 /// mimalloc rather than glibc's malloc: glibc keeps each freed 19 MiB argon2id working area
@@ -242,6 +249,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let n = estelam::import_parcels(&settings, &file, &reason).await?;
             println!("Imported {n} parcels from {}.", file.display());
+            Ok(())
+        }
+        Command::Import {
+            what: ImportCommand::Labels { file },
+        } => {
+            let n = estelam::import_labels(&settings, &file).await?;
+            println!("Imported {n} labels from {}.", file.display());
             Ok(())
         }
         // main handles `verify` before any of this.

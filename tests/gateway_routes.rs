@@ -767,6 +767,37 @@ async fn a_person_finds_their_parcel_by_address_and_in_their_own_list_and_gis_cl
     assert_eq!(items["type"], "FeatureCollection");
     let (status, body) = s.get("/api/v1/collections/roads", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+
+    // The city's label layer: the demo city's street names along their lines and block
+    // numbers at their points, what the map draws with no tile server.
+    let labels = &collections["collections"][1];
+    assert_eq!(labels["id"], "labels", "{collections}");
+    let (status, body) = s.get(&href(labels, "self"), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let items_url = format!("{}?bbox=51.545,32.855,51.555,32.865", href(labels, "items"));
+    let (status, items) = s.get(&items_url, t).await;
+    assert_eq!(status, StatusCode::OK, "{items}");
+    let features = items["features"].as_array().expect("the labels");
+    assert!(
+        features.iter().any(|f| f["properties"]["kind"] == "street"
+            && f["geometry"]["type"] == "LineString"
+            && f["properties"]["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("خیابان "))),
+        "{items}"
+    );
+    assert!(
+        features
+            .iter()
+            .any(|f| f["properties"]["kind"] == "block" && f["geometry"]["type"] == "Point"),
+        "{items}"
+    );
+    let (status, body) = s.get(&items_url, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (status, body) = s
+        .get("/api/v1/collections/labels/items?bbox=1,2,3", t)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }
 
 /// Text for a URL's query: UTF-8, percent-encoded byte by byte.

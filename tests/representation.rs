@@ -162,15 +162,18 @@ impl World {
         me.mobile
     }
 
-    /// Waits until an SMS to `mobile` contains every one of `words`; returns its text.
+    /// Waits until an SMS to `mobile` (from the notifications service's log provider)
+    /// contains every one of `words`; returns its text.
     async fn told(&self, mobile: &str, words: &[&str]) -> String {
         estelam_runtime::testing::eventually("the owner's SMS", TOLD_WITHIN, async || {
             let sent: Vec<String> = self
                 .system
-                .sms_sent()
+                .notifications_sent()
                 .into_iter()
-                .filter(|m| m.mobile == mobile)
-                .map(|m| m.text)
+                .filter(|m| {
+                    m.channel == estelam_notifications::rules::Channel::Sms && m.to == mobile
+                })
+                .map(|m| m.body)
                 .collect();
             sent.iter()
                 .find(|t| words.iter().all(|w| t.contains(w)))
@@ -338,10 +341,10 @@ async fn approved_over_grpc_refused_over_http(w: &World) {
     let filed = w
         .told(
             &owner_mobile,
-            &[number.as_str(), REPRESENTATIVE_NAME, "Municipality"],
+            &[number.as_str(), REPRESENTATIVE_NAME, "شهرداری"],
         )
         .await;
-    assert!(filed.contains("filed in your name"), "{label}: {filed}");
+    assert!(filed.contains("به نام شما"), "{label}: {filed}");
 
     // A citizen cannot approve; a clerk finds it in the waiting list and approves.
     let refused = w
@@ -378,7 +381,7 @@ async fn approved_over_grpc_refused_over_http(w: &World) {
         pb::InquiryState::ApplicantVerified as i32,
         "{label}"
     );
-    w.told(&owner_mobile, &[number.as_str(), "approved"]).await;
+    w.told(&owner_mobile, &[number.as_str(), "تأیید شد"]).await;
 
     // The representative submits; the answer names the owner, and the representative.
     f.refresh().await.expect("read back");

@@ -160,8 +160,8 @@ pub fn collection_not_found() -> ApiError {
     ApiError::new(
         ErrorCode::NotFound,
         reasons::COLLECTION_NOT_FOUND,
-        "چنین مجموعه‌ای نیست؛ تنها مجموعهٔ این رابط \u{2066}parcels\u{2069} است.",
-        "There is no such collection; the only one is parcels.",
+        "چنین مجموعه‌ای نیست؛ مجموعه‌های این رابط \u{2066}parcels\u{2069} و \u{2066}labels\u{2069} هستند.",
+        "There is no such collection; the collections are parcels and labels.",
     )
 }
 

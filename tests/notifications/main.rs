@@ -9,10 +9,17 @@
 //!   clearance, the answer is issued, and then exactly one e-mail (subject and body in
 //!   English, naming the inquiry number and the verification code) and one SMS reach them,
 //!   the audit (`ListDeliveries`) saying each took three attempts.
+//! * The SMS gateway then reports the answer's SMS delivered, and the audit says so.
+//! * A representative files in the citizen's name (the inquiry service's event): the
+//!   notifications service texts the owner (no longer identity); the gateway takes the
+//!   text but its answer is lost, and the retry asks the gateway about the delivery's
+//!   `localid` instead of texting again — one SMS; the gateway later reports it expired
+//!   (the phone was off), and the audit says so.
 //! * The whole system restarts on the same stores; the answer-issued event is delivered
 //!   again (as a broker redelivers after a lost acknowledgement), and no second message
 //!   goes out.
 
+mod codes;
 mod sms_gateway;
 mod smtp_server;
 #[path = "../support/mod.rs"]
@@ -91,6 +98,7 @@ fn settings_for(
     n.retry_min_ms = 20;
     n.retry_max_ms = 200;
     n.poll_interval_ms = 50;
+    n.status_check_min_ms = 20;
     settings.property.demo_parcels = 200;
     accounts::bootstrap_admin(&mut settings);
     settings
@@ -377,6 +385,83 @@ async fn run(label: &'static str, postgres_url: Option<String>) {
     }
     let event_id = answered[0].event_id.clone();
 
+    // The gateway reports the answer's SMS on the phone.
+    sms.report_status("was issued", 10);
+    settled(
+        label,
+        &mut notifications,
+        &token,
+        npb::NoticeKind::AnswerIssued,
+        npb::DeliveryStatus::Delivered,
+    )
+    .await;
+
+    // Filed in the citizen's name: the SMS comes from notifications; the gateway takes it
+    // but the answer is lost, and the retry asks about the localid rather than texting again.
+    sms.lose_answers(1, "filed in your name");
+    let represented = epb::RepresentationChanged {
+        event_id: uuid::Uuid::now_v7().to_string(),
+        inquiry_id: uuid::Uuid::now_v7().to_string(),
+        inquiry_number: "0999000111".into(),
+        owner_national_code: citizen.national_code.clone(),
+        representative_full_name: "رضا وکیلی".into(),
+        stage: epb::RepresentationStage::Filed as i32,
+        ..Default::default()
+    };
+    let mut event = Event::new(
+        estelam_proto::routing_keys::REPRESENTATION_CHANGED,
+        "estelam.events.v1.RepresentationChanged",
+        represented.encode_to_vec(),
+    );
+    event.id = represented.event_id.clone();
+    system.bus().publish(&event).await.expect("published");
+    let filed = settled(
+        label,
+        &mut notifications,
+        &token,
+        npb::NoticeKind::FiledInYourName,
+        npb::DeliveryStatus::Sent,
+    )
+    .await;
+    let filed_texts: Vec<_> = sms
+        .accepted()
+        .into_iter()
+        .filter(|m| m.receptor == mobile && m.message.contains("0999000111"))
+        .collect();
+    assert_eq!(
+        filed_texts.len(),
+        1,
+        "{label}: one text, the lost answer notwithstanding: {filed_texts:?}"
+    );
+    assert!(
+        filed_texts[0]
+            .message
+            .contains("was filed in your name by رضا وکیلی"),
+        "{label}: {}",
+        filed_texts[0].message
+    );
+    assert_eq!(sms.lost(), 1, "{label}");
+    assert!(
+        sms.local_id_calls() >= 1,
+        "{label}: the retry asked about the localid"
+    );
+    assert_eq!(filed.attempts, 2, "{label}: {filed:?}");
+    assert_eq!(
+        filed.provider_message_id,
+        filed_texts[0].message_id.to_string(),
+        "{label}"
+    );
+    sms.report_status("0999000111", 11);
+    let expired = settled(
+        label,
+        &mut notifications,
+        &token,
+        npb::NoticeKind::FiledInYourName,
+        npb::DeliveryStatus::Expired,
+    )
+    .await;
+    assert!(expired.settled_at.is_some(), "{label}: {expired:?}");
+
     // Restart on the same stores; the answer-issued event comes again, as a broker
     // redelivers after a lost acknowledgement.
     system.stop().await.expect("the system stops");
@@ -446,6 +531,38 @@ async fn run(label: &'static str, postgres_url: Option<String>) {
             .await
             .expect("the run's database is dropped");
     }
+}
+
+/// Waits until the citizen's SMS of `kind` has `status` in the audit; returns it.
+async fn settled(
+    label: &str,
+    notifications: &mut NotificationsClient,
+    token: &str,
+    kind: npb::NoticeKind,
+    status: npb::DeliveryStatus,
+) -> npb::Delivery {
+    eventually(
+        &format!("{label}: the {kind:?} SMS to be {status:?}"),
+        TOLD_WITHIN,
+        async || {
+            let audit = notifications
+                .list_deliveries(outgoing(npb::ListDeliveriesRequest::default(), Some(token)))
+                .await
+                .map_err(|e| e.to_string())?
+                .into_inner()
+                .deliveries;
+            let sms = audit
+                .into_iter()
+                .find(|d| d.kind == kind as i32 && d.channel == npb::Channel::Sms as i32)
+                .ok_or_else(|| "no such delivery".to_owned())?;
+            if sms.status == status as i32 {
+                Ok(sms)
+            } else {
+                Err(format!("{sms:?}"))
+            }
+        },
+    )
+    .await
 }
 
 #[tokio::test]

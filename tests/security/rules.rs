@@ -78,7 +78,7 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
             | "ResealTokenSigningKeys",
         ) => Only(ADMIN),
 
-        ("property", "GetParcel" | "PickAt" | "ParcelsInBox") => SignedIn,
+        ("property", "GetParcel" | "PickAt" | "ParcelsInBox" | "ListMapLabels") => SignedIn,
         ("property", "FindParcelsByRegistryPlate") => SignedIn,
         ("property", "ListMyParcels" | "SearchParcels") => SignedIn,
         ("property", "FindParcelsByOwner" | "GetParcelHistory") => Only(STAFF_OR_SERVICE),
@@ -183,7 +183,8 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "GET /api/v1/answers/{verification_code}" => Public,
         "GET /api/v1/parcels/{renovation_code}"
         | "GET /api/v1/parcels/at"
-        | "GET /api/v1/collections/parcels/items" => SignedIn,
+        | "GET /api/v1/collections/parcels/items"
+        | "GET /api/v1/collections/labels/items" => SignedIn,
         "GET /api/v1/parcels/search" | "GET /api/v1/me/parcels" => SignedIn,
         // OGC API – Features metadata (landing page, conformance, collections): public, so
         // a GIS client can discover the parcels layer before it is given a token.

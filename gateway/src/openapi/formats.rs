@@ -487,7 +487,7 @@ named_schema!(
 
 named_schema!(
     /// The map's feature collections.
-    CollectionId => one_of(vec!["parcels".to_owned()], "`parcels`, the only collection.")
+    CollectionId => one_of(vec!["parcels".to_owned(), "labels".to_owned()], "`parcels` or `labels` (the street names and block numbers).")
 );
 
 named_schema!(

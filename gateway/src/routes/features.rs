@@ -1,6 +1,7 @@
 //! OGC API – Features, the parts a GIS client reads before the parcels themselves: the
 //! landing page (`/api/v1`), the conformance classes (`/api/v1/conformance`), the collections
-//! (`/api/v1/collections`) and the parcels collection (`/api/v1/collections/parcels`). With
+//! (`/api/v1/collections`) and each collection (`/api/v1/collections/parcels`, and the
+//! city's label layer, `/api/v1/collections/labels`). With
 //! them QGIS, ArcGIS Pro or GDAL open the parcels layer from the API's address alone; the
 //! items themselves stay at `/api/v1/collections/parcels/items` (routes/parcels.rs) and need
 //! a token. Links are relative to the API, as the items' `next` links are.
@@ -25,8 +26,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(collection))
 }
 
-/// The one collection: the municipality's parcels.
+/// The municipality's parcels.
 const PARCELS: &str = "parcels";
+/// The city's label layer (street names, block numbers, landmarks).
+const LABELS: &str = "labels";
 
 /// The conformance classes the parcels' routes meet: Core (items with bbox/limit and
 /// `next` links) and GeoJSON.
@@ -62,6 +65,23 @@ fn parcels_collection() -> Value {
         "links": [
             link("/api/v1/collections/parcels", "self", "application/json", "This collection"),
             link("/api/v1/collections/parcels/items", "items", "application/geo+json", "The parcels (a token is needed)"),
+        ],
+    })
+}
+
+/// The labels collection's description.
+fn labels_collection() -> Value {
+    json!({
+        "id": LABELS,
+        "title": "Labels (نام معابر و بلوک‌ها)",
+        "description": "The city's street names along their lines, block numbers and landmarks \
+                        at their points, as the municipality's own label layer gives them.",
+        "itemType": "feature",
+        "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
+        "extent": { "spatial": { "bbox": [[-180.0, -90.0, 180.0, 90.0]] } },
+        "links": [
+            link("/api/v1/collections/labels", "self", "application/json", "This collection"),
+            link("/api/v1/collections/labels/items", "items", "application/geo+json", "The labels (a token and a bbox are needed)"),
         ],
     })
 }
@@ -111,7 +131,7 @@ pub async fn conformance() -> Response {
 pub async fn collections() -> Response {
     json_response(json!({
         "links": [link("/api/v1/collections", "self", "application/json", "The collections")],
-        "collections": [parcels_collection()],
+        "collections": [parcels_collection(), labels_collection()],
     }))
 }
 
@@ -120,13 +140,14 @@ pub async fn collections() -> Response {
     get,
     path = "/api/v1/collections/{collection_id}",
     tag = "parcels",
-    params(("collection_id" = crate::openapi::formats::CollectionId, Path, description = "`parcels`, the only collection.")),
+    params(("collection_id" = crate::openapi::formats::CollectionId, Path, description = "`parcels` or `labels`.")),
     responses((status = 200, description = "The collection.", body = Object)),
     security(())
 )]
 pub async fn collection(Path(id): Path<String>) -> Result<Response, ApiError> {
-    if id != PARCELS {
-        return Err(errors::collection_not_found());
+    match id.as_str() {
+        PARCELS => Ok(json_response(parcels_collection())),
+        LABELS => Ok(json_response(labels_collection())),
+        _ => Err(errors::collection_not_found()),
     }
-    Ok(json_response(parcels_collection()))
 }

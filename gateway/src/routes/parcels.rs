@@ -1,5 +1,6 @@
 //! Parcels (`/api/v1/parcels/…`) and the map's features
-//! (`/api/v1/collections/parcels/items`, OGC API – Features, GeoJSON), over the property
+//! (`/api/v1/collections/parcels/items`, OGC API – Features, GeoJSON), and the city's label
+//! layer the map draws over them (`/api/v1/collections/labels/items`), over the property
 //! service.
 
 use axum::extract::State;
@@ -28,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(my_parcels))
         .routes(routes!(get_parcel))
         .routes(routes!(parcel_items))
+        .routes(routes!(label_items))
 }
 
 /// One parcel by its renovation code.
@@ -280,6 +282,50 @@ pub async fn parcel_items(
         obj.entry("numberReturned")
             .or_insert(serde_json::json!(r.number_returned));
     }
+    let mut response = axum::Json(collection).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/geo+json"),
+    );
+    Ok(response)
+}
+
+/// Where the city's labels are asked for.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LabelsQuery {
+    /// `minLon,minLat,maxLon,maxLat` in WGS84.
+    pub bbox: String,
+}
+
+/// The city's labels in a box — street names along their lines, block numbers and
+/// landmarks at their points — as a GeoJSON FeatureCollection (OGC API – Features), for the
+/// map to draw with no tile server. Empty when the city has no label layer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/collections/labels/items",
+    tag = "parcels",
+    params(LabelsQuery),
+    responses((status = 200, description = "A GeoJSON FeatureCollection of labels (properties `kind`: street, block or place; `name`).", content_type = "application/geo+json", body = Object)),
+    security(("bearer" = []))
+)]
+pub async fn label_items(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Query(q): Query<LabelsQuery>,
+) -> Result<Response, ApiError> {
+    let bbox = parse_bbox(&q.bbox)?;
+    let r = state
+        .backends
+        .property()
+        .list_map_labels(outgoing(
+            pb::ListMapLabelsRequest { bbox: Some(bbox) },
+            bearer.token(),
+        ))
+        .await?
+        .into_inner();
+    let collection: serde_json::Value = serde_json::from_str(&r.feature_collection_geojson)
+        .map_err(|_| dto::missing("valid GeoJSON"))?;
     let mut response = axum::Json(collection).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

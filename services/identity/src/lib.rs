@@ -29,12 +29,17 @@
 //!   The source is the peer address, or `x-forwarded-for` when the peer is a trusted proxy
 //!   (`identity.trusted_proxies`, the gateway's addresses). A refusal with no account to
 //!   blame (registration's "already registered") counts once, against the source only.
+//! * **One-time codes leave through an outbox** (`mobile_code_sends`): queued sealed in the
+//!   transaction that stores the code's hash, sent by a background task with retries until
+//!   the provider takes them or they expire, the send's id going as the provider's
+//!   `localid` (`service::code_outbox`, [`sms`]).
 //! * Every authentication and account event is appended to `audit_events`, which the store
 //!   refuses to update or delete.
 //! * **Owners are told** when a representative files an inquiry in their name and when a
-//!   clerk approves or refuses the representation: identity consumes the inquiry service's
-//!   `inquiry.representation.changed` and sends an SMS to the owner's verified mobile, or
-//!   records that the owner could not be told (`owner_notices`).
+//!   clerk approves or refuses the representation — by the notifications service, which
+//!   sends every message to a person; identity consumes the same
+//!   `inquiry.representation.changed` and records whether the owner could be texted at all
+//!   (`owner_notices`: no account, no verified mobile, or handed to notifications).
 //!
 //! The crate exposes [`SERVICE`], its [`migrations`] and [`build`], which the launcher uses to
 //! host it, [`build_with`] for tests that read the SMS outbox, and [`service_credentials`] for
@@ -71,7 +76,7 @@ use secrecy::SecretString;
 
 pub use credentials::{SERVICE_CREDENTIALS_FILE, service_credentials};
 pub use service::Identity;
-pub use sms::{LogSms, SmsProvider};
+pub use sms::{HttpSms, LogSms, SmsProvider};
 
 /// The service's name: config key, schema, SQLite file and log field.
 pub const SERVICE: &str = "identity";
@@ -92,6 +97,7 @@ pub fn migrations() -> Migrations {
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<GrpcServer> {
     let sms: Arc<dyn SmsProvider> = match ctx.settings.identity.sms.provider {
         SmsProviderKind::Log => Arc::new(LogSms::new()),
+        SmsProviderKind::Http => Arc::new(HttpSms::new(&ctx.settings.identity.sms)?),
     };
     Ok(build_with(ctx, sms).await?.0)
 }
@@ -133,13 +139,14 @@ pub struct BootstrapAdmin {
 }
 
 /// [`build`], also returning the first admin's login when this start generated it, and
-/// the log provider's messages (what the whole-system tests read an owner's SMS from).
+/// the log provider's messages (what the whole-system tests read one-time codes from).
 pub async fn build_bootstrapping(
     ctx: &ServiceContext,
 ) -> anyhow::Result<(GrpcServer, Option<BootstrapAdmin>, LogSms)> {
     let log = LogSms::new();
     let sms: Arc<dyn SmsProvider> = match ctx.settings.identity.sms.provider {
         SmsProviderKind::Log => Arc::new(log.clone()),
+        SmsProviderKind::Http => Arc::new(HttpSms::new(&ctx.settings.identity.sms)?),
     };
     let (server, _, admin) = build_parts(ctx, sms).await?;
     Ok((server, admin, log))
@@ -190,6 +197,9 @@ async fn build_parts(
         None => None,
     };
     identity.spawn_key_maintenance(ctx.shutdown.clone());
+    // Codes queued before a restart (the provider was down, or the process stopped before
+    // sending) go now.
+    identity.spawn_code_sender(ctx.shutdown.clone());
     // Publishes `identity.session.started` (logins) to the bus; it polls, since a login
     // notice a fraction of a second late is no loss.
     ctx.start_outbox_relay();

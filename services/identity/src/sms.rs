@@ -1,14 +1,73 @@
-//! Sending one-time codes by SMS, behind a trait so a real provider plugs in by config.
+//! Sending one-time codes by SMS, behind a trait so a real provider plugs in by config:
+//! the log provider ([`LogSms`], `estelam run` and tests) or an HTTP SMS gateway
+//! ([`HttpSms`], Kavenegar-style). Codes reach a provider only from the outbox of
+//! `service::code_outbox`, which retries until the provider takes them.
 
 use std::sync::{Arc, Mutex};
 
-use estelam_runtime::error::ServiceError;
+use estelam_runtime::sms_gateway::{GatewayAccount, GatewayError, SmsGateway};
 
-/// Sends a text message to a mobile number.
+/// Sends one-time codes to mobile numbers (every other message to a person goes from the
+/// notifications service).
 #[async_trait::async_trait]
 pub trait SmsProvider: Send + Sync + 'static {
-    /// Sends `text` to `mobile` (canonical `09…`). An error means it was not sent.
-    async fn send(&self, mobile: &str, text: &str) -> Result<(), ServiceError>;
+    /// Sends the one-time `code` to `mobile` under our `local_id` (the same on every
+    /// attempt). `retry` says an earlier attempt may have reached the provider: a provider
+    /// that can tell asks about `local_id` first and does not text the person twice.
+    async fn send_code(
+        &self,
+        mobile: &str,
+        code: &str,
+        local_id: &str,
+        retry: bool,
+    ) -> Result<(), GatewayError>;
+}
+
+/// The words of a code's SMS, both languages (the log provider's text; a gateway keeps its
+/// own copy as the template).
+pub fn code_text(code: &str) -> String {
+    format!("استعلام شهرداری — کد تأیید شما: {code}\nEstelam verification code: {code}")
+}
+
+/// Codes through an HTTP SMS gateway's template call ([`SmsGateway::send_code`]).
+pub struct HttpSms {
+    gateway: SmsGateway,
+}
+
+impl HttpSms {
+    /// The provider of `identity.sms`.
+    pub fn new(settings: &estelam_runtime::config::SmsSettings) -> anyhow::Result<Self> {
+        let api_key = settings
+            .api_key
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("identity.sms.api_key is not set"))?;
+        Ok(Self {
+            gateway: SmsGateway::new(GatewayAccount {
+                base_url: settings.base_url.clone(),
+                api_key,
+                sender: String::new(),
+                code_template: settings.code_template.clone(),
+            })?,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl SmsProvider for HttpSms {
+    async fn send_code(
+        &self,
+        mobile: &str,
+        code: &str,
+        local_id: &str,
+        retry: bool,
+    ) -> Result<(), GatewayError> {
+        if retry && self.gateway.by_local_id(local_id).await?.is_some() {
+            // The provider took the earlier attempt; the answer was lost on the way back.
+            return Ok(());
+        }
+        self.gateway.send_code(mobile, code, local_id).await?;
+        Ok(())
+    }
 }
 
 /// One message the [`LogSms`] provider "sent".
@@ -51,7 +110,14 @@ impl LogSms {
 
 #[async_trait::async_trait]
 impl SmsProvider for LogSms {
-    async fn send(&self, mobile: &str, text: &str) -> Result<(), ServiceError> {
+    async fn send_code(
+        &self,
+        mobile: &str,
+        code: &str,
+        _local_id: &str,
+        _retry: bool,
+    ) -> Result<(), GatewayError> {
+        let text = code_text(code);
         tracing::info!(to = %mobile, text = %text, "SMS (log provider; not really sent)");
         if let Ok(mut sent) = self.sent.lock() {
             if sent.len() >= Self::KEEP {
@@ -59,7 +125,7 @@ impl SmsProvider for LogSms {
             }
             sent.push(SentSms {
                 mobile: mobile.to_owned(),
-                text: text.to_owned(),
+                text,
             });
         }
         Ok(())

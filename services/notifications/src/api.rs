@@ -75,6 +75,8 @@ fn status_pb(status: &str) -> pb::DeliveryStatus {
         store::SENT => pb::DeliveryStatus::Sent,
         store::FAILED => pb::DeliveryStatus::Failed,
         store::UNREACHABLE => pb::DeliveryStatus::Unreachable,
+        store::DELIVERED => pb::DeliveryStatus::Delivered,
+        store::EXPIRED => pb::DeliveryStatus::Expired,
         _ => pb::DeliveryStatus::Unspecified,
     }
 }
@@ -136,6 +138,7 @@ impl NotificationService for Api {
                     recipient: mask_recipient(&d.recipient),
                     attempts: i32::try_from(d.attempts).unwrap_or(i32::MAX),
                     created_at: Some(timestamp(d.created_at_us)),
+                    settled_at: (d.settled_at_us > 0).then(|| timestamp(d.settled_at_us)),
                     summary: d.subject,
                     delivery_id: d.delivery_id,
                     event_id: d.event_id,

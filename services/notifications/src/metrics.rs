@@ -4,8 +4,9 @@ use std::sync::LazyLock;
 
 use crate::rules::Channel;
 
-/// Provider calls by channel and outcome (`sent`, `retry`, `failed`): a growing `retry`
-/// means a provider is down; `failed` means messages people will not get.
+/// Provider calls by channel and outcome (`sent`, `retry`, `failed`, and `undelivered`
+/// for a sent message the provider later reported failed or expired): a growing `retry`
+/// means a provider is down; `failed` and `undelivered` mean messages people will not get.
 static SENDS: LazyLock<prometheus::IntCounterVec> = LazyLock::new(|| {
     let counter = prometheus::IntCounterVec::new(
         prometheus::Opts::new(

@@ -5,6 +5,7 @@
 //! * [`parcel`]: a parcel's record and [`parcel::validate`], which checks every field at once.
 //! * [`index`]: the in-memory R-tree of outlines behind map picks and overlap checks.
 //! * [`import_check`]: the checks a GeoJSON parcel layer must pass before it is imported.
+//! * [`labels`]: the city's label layer (street names, block numbers): its file's checks.
 //!
 //! Errors here are plain values naming a field and saying what is wrong in Persian and
 //! English; the property service turns them into its gRPC errors at its edge.
@@ -14,5 +15,6 @@ pub mod geometry;
 pub mod identifiers;
 pub mod import_check;
 pub mod index;
+pub mod labels;
 pub mod ownership;
 pub mod parcel;

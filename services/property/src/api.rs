@@ -302,6 +302,24 @@ impl PropertyService for Api {
         }))
     }
 
+    async fn list_map_labels(
+        &self,
+        request: Request<pb::ListMapLabelsRequest>,
+    ) -> Result<Response<pb::ListMapLabelsResponse>, Status> {
+        caller(&request)?;
+        let b = request
+            .get_ref()
+            .bbox
+            .as_ref()
+            .ok_or_else(errors::bbox_invalid)?;
+        let bbox = BoundingBox::new(b.min_lon, b.min_lat, b.max_lon, b.max_lat)?;
+        let page = self.service.labels_in_box(bbox).await?;
+        Ok(Response::new(pb::ListMapLabelsResponse {
+            feature_collection_geojson: page.feature_collection_geojson,
+            number_returned: i32::try_from(page.number_returned).unwrap_or(i32::MAX),
+        }))
+    }
+
     async fn get_parcel_history(
         &self,
         request: Request<pb::GetParcelHistoryRequest>,

@@ -195,6 +195,9 @@ pub async fn seed_city(
         }
         written += batch.len() as u64;
         if parcels.peek().is_none() {
+            // The city's label layer (street names, block numbers) with its last parcels,
+            // so a seeded city is never without one.
+            store::replace_labels(&mut tx, &City.labels(n), now).await?;
             store::audit(
                 &mut tx,
                 now,

@@ -23,6 +23,7 @@ pub mod reasons;
 pub mod revocations;
 pub mod shed;
 pub mod shutdown;
+pub mod sms_gateway;
 pub mod telemetry;
 pub mod testing;
 pub mod time;

@@ -1,9 +1,11 @@
 // Loads the vendored Leaflet (script and stylesheet) once, on the first page that needs a
 // map, and draws parcels from the OGC API – Features route as GeoJSON. A base map is drawn
 // only when one is configured (`gateway.tile_url`); otherwise the city's own data is the
-// map: parcel outlines, and labels made from the parcels' addresses and codes (street names
-// along each street, block numbers in each block), so a person can find their street with
-// no tile server. A tap must land inside a parcel: one on a street selects nothing.
+// map: parcel outlines, and the city's label layer (`/api/v1/collections/labels/items`:
+// street lines with their names, block numbers, landmarks) — or, for a city that has no
+// label layer, labels made from the parcels' addresses and codes (street names along each
+// street, block numbers in each block) — so a person can find their street with no tile
+// server. A tap must land inside a parcel: one on a street selects nothing.
 
 import { get } from './api.js';
 import { digits, lang } from './i18n.js';
@@ -77,6 +79,32 @@ export function inside(geometry, lon, lat) {
   return false;
 }
 
+/**
+ * Where a label of the city's layer is written: a point at itself, a street at the middle
+ * of its line (of its longest part, for a MultiLineString). `[lat, lon]`, or null.
+ */
+export function labelAnchor(geometry) {
+  if (!geometry) return null;
+  if (geometry.type === 'Point') return [geometry.coordinates[1], geometry.coordinates[0]];
+  const lines = geometry.type === 'LineString' ? [geometry.coordinates]
+    : geometry.type === 'MultiLineString' ? geometry.coordinates : [];
+  const length = (line) => line.slice(1).reduce((a, p, i) => a + Math.hypot(p[0] - line[i][0], p[1] - line[i][1]), 0);
+  const line = lines.reduce((best, l) => (!best || length(l) > length(best) ? l : best), null);
+  if (!line || line.length < 2) return null;
+  // Walk half the line's length.
+  let left = length(line) / 2;
+  for (let i = 1; i < line.length; i += 1) {
+    const [a, b] = [line[i - 1], line[i]];
+    const step = Math.hypot(b[0] - a[0], b[1] - a[1]);
+    if (step >= left && step > 0) {
+      const t = left / step;
+      return [a[1] + (b[1] - a[1]) * t, a[0] + (b[0] - a[0]) * t];
+    }
+    left -= step;
+  }
+  return [line[0][1], line[0][0]];
+}
+
 /** A text label on the map (a DOM element, no markup from data). */
 function label(L, latlng, text, kind) {
   const el = document.createElement('span');
@@ -140,12 +168,39 @@ export async function parcelMap(container, { onParcel, onStatus, onMiss, zoom, o
     layer.resetStyle();
     if (onMiss) onMiss(event.latlng);
   });
+  // The city's street lines, under the parcels and never in the way of a tap.
+  const streets = L.layerGroup().addTo(map);
   const labels = L.layerGroup().addTo(map);
-  // Street names and block numbers from the parcels in view: each street's name at the
-  // middle of its parcels, each block's number at the middle of its parcels.
-  const drawLabels = (features) => {
+  const blockText = (block) => `${lang() === 'fa' ? 'بلوک' : 'Block'} ${digits(block)}`;
+  // The city's own label layer: street names at the middle of their lines, block numbers
+  // and landmarks at their points.
+  const drawCityLabels = (cityLabels) => {
+    for (const f of cityLabels) {
+      const p = f.properties || {};
+      const g = f.geometry;
+      if (g && (g.type === 'LineString' || g.type === 'MultiLineString')) {
+        const parts = g.type === 'LineString' ? [g.coordinates] : g.coordinates;
+        for (const part of parts) {
+          streets.addLayer(L.polyline(part.map(([lon, lat]) => [lat, lon]), { color: '#90a4ae', weight: 3, opacity: 0.8, interactive: false, className: 'street-line' }));
+        }
+      }
+      const at = labelAnchor(g);
+      if (!at || !p.name) continue;
+      const kind = p.kind === 'block' ? 'block-label' : p.kind === 'street' ? 'street-label' : 'place-label';
+      labels.addLayer(label(L, at, p.kind === 'block' ? blockText(p.name) : digits(p.name), `${kind} city-label`));
+    }
+  };
+  // Street names and block numbers: from the city's label layer when it has one, else from
+  // the parcels in view (each street's name at the middle of its parcels, each block's
+  // number at the middle of its parcels).
+  const drawLabels = (features, cityLabels) => {
     labels.clearLayers();
+    streets.clearLayers();
     if (map.getZoom() < MIN_LABEL_ZOOM) return;
+    if (cityLabels && cityLabels.length > 0) {
+      drawCityLabels(cityLabels);
+      return;
+    }
     const groups = { street: new Map(), block: new Map() };
     for (const f of features) {
       const p = f.properties || {};
@@ -161,7 +216,7 @@ export async function parcelMap(container, { onParcel, onStatus, onMiss, zoom, o
       points.reduce((a, p) => a + p[1], 0) / points.length,
     ];
     for (const [name, points] of groups.street) labels.addLayer(label(L, middle(points), name, 'street-label'));
-    for (const [block, points] of groups.block) labels.addLayer(label(L, middle(points), `${lang() === 'fa' ? 'بلوک' : 'Block'} ${digits(block)}`, 'block-label'));
+    for (const [block, points] of groups.block) labels.addLayer(label(L, middle(points), blockText(block), 'block-label'));
   };
   let generation = 0;
   let destroyed = false;
@@ -176,12 +231,19 @@ export async function parcelMap(container, { onParcel, onStatus, onMiss, zoom, o
     const b = map.getBounds();
     const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(6)).join(',');
     try {
-      const collection = await get(`/api/v1/collections/parcels/items?bbox=${bbox}&limit=500`);
+      // The labels are an extra: a city without them, or a failed load, falls back to the
+      // parcels' own addresses.
+      const [collection, cityLabels] = await Promise.all([
+        get(`/api/v1/collections/parcels/items?bbox=${bbox}&limit=500`),
+        map.getZoom() >= MIN_LABEL_ZOOM
+          ? get(`/api/v1/collections/labels/items?bbox=${bbox}`).then((c) => c.features || [], () => [])
+          : Promise.resolve([]),
+      ]);
       if (destroyed || mine !== generation) return;
       layer.clearLayers();
       shapes.clear();
       layer.addData(collection);
-      drawLabels(collection.features || []);
+      drawLabels(collection.features || [], cityLabels);
       if (pending && shapes.has(pending)) {
         const { feature, shape } = shapes.get(pending);
         pending = null;

@@ -145,6 +145,13 @@ impl PropertyService for FakeProperty {
         Err(Status::unimplemented("not in the fake"))
     }
 
+    async fn list_map_labels(
+        &self,
+        _: Request<prop::ListMapLabelsRequest>,
+    ) -> Result<Response<prop::ListMapLabelsResponse>, Status> {
+        Err(Status::unimplemented("not in the fake"))
+    }
+
     async fn get_parcel_history(
         &self,
         _: Request<prop::GetParcelHistoryRequest>,

@@ -10,6 +10,7 @@
 mod admin;
 mod bootstrap;
 mod client_keys;
+mod code_outbox;
 mod guard;
 mod keys;
 mod machines;
@@ -18,7 +19,7 @@ mod owner_notices;
 mod registration;
 mod sessions;
 
-pub use owner_notices::{notice_text, spawn_owner_notices};
+pub use owner_notices::{TOLD_BY_NOTIFICATIONS, spawn_owner_notices};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,9 +1,11 @@
-//! Telling an owner that a representative (وکیل) filed an inquiry in their name, and what a
-//! clerk decided about the power of attorney: identity consumes
-//! `inquiry.representation.changed` (the inquiry service's outbox) through the inbox, finds
-//! the owner's account by national code and sends an SMS to its verified mobile. An owner
-//! with no account, or whose mobile is not verified, cannot be told: that is recorded
-//! (`owner_notices`), never a reason to fail anything — the filing is already committed.
+//! Keeping the record of whether an owner could be told that a representative (وکیل) filed
+//! an inquiry in their name, and what a clerk decided about the power of attorney: identity
+//! consumes `inquiry.representation.changed` (the inquiry service's outbox) through the
+//! inbox and looks the owner up by national code. The message itself goes from the
+//! notifications service, which consumes the same event — one place for every message to a
+//! person, with their preferences and the delivery audit. What only identity knows is kept
+//! here (`owner_notices`): that the owner has no account, or no verified mobile, so nobody
+//! could text them — never a reason to fail anything, the filing is already committed.
 
 use std::sync::Arc;
 
@@ -22,43 +24,20 @@ use crate::store::{self, OwnerNoticeRow};
 /// The consumer's name in the inbox; stable across releases.
 pub const CONSUMER: &str = "identity.owner-notices";
 
-/// The SMS an owner is sent for `event`, both languages; `None` for a stage this release
-/// does not know (nothing is sent rather than something wrong).
-pub fn notice_text(event: &RepresentationChanged) -> Option<String> {
-    let number = &event.inquiry_number;
-    let who = &event.representative_full_name;
-    let text = match RepresentationStage::try_from(event.stage).ok()? {
-        RepresentationStage::Filed => format!(
-            "شهرداری: استعلام ملک {number} به نام شما، به وکالت {who} ثبت شد و پس از بررسی وکالت‌نامه ادامه می‌یابد. اگر وکالت نداده‌اید با شهرداری تماس بگیرید.\n\
-             Municipality: inquiry {number} was filed in your name by {who} as your representative; it goes on once the power of attorney is checked. If you gave no power of attorney, contact the municipality."
-        ),
-        RepresentationStage::Approved => format!(
-            "شهرداری: وکالت {who} برای استعلام {number} به نام شما تأیید شد.\n\
-             Municipality: {who}'s power of attorney for inquiry {number} in your name was approved."
-        ),
-        RepresentationStage::Refused => format!(
-            "شهرداری: وکالت {who} برای استعلام {number} به نام شما پذیرفته نشد و استعلام بسته شد. علت: {reason}\n\
-             Municipality: {who}'s power of attorney for inquiry {number} in your name was refused and the inquiry closed. Reason: {reason}",
-            reason = event.reason
-        ),
-        RepresentationStage::Unspecified => return None,
-    };
-    Some(text)
-}
+/// The outcome recorded when the owner can be texted: the notifications service sends it.
+pub const TOLD_BY_NOTIFICATIONS: &str = "notifications";
 
-fn stage_name(stage: i32) -> &'static str {
+fn stage_name(stage: i32) -> Option<&'static str> {
     match RepresentationStage::try_from(stage) {
-        Ok(RepresentationStage::Filed) => "filed",
-        Ok(RepresentationStage::Approved) => "approved",
-        Ok(RepresentationStage::Refused) => "refused",
-        _ => "unknown",
+        Ok(RepresentationStage::Filed) => Some("filed"),
+        Ok(RepresentationStage::Approved) => Some("approved"),
+        Ok(RepresentationStage::Refused) => Some("refused"),
+        _ => None,
     }
 }
 
-/// Applies each `inquiry.representation.changed` inside the inbox transaction.
-struct OwnerNotices {
-    identity: Identity,
-}
+/// Records each `inquiry.representation.changed` inside the inbox transaction.
+struct OwnerNotices;
 
 #[async_trait]
 impl EventHandler for OwnerNotices {
@@ -68,7 +47,7 @@ impl EventHandler for OwnerNotices {
         event: &Event,
     ) -> Result<(), HandlerError> {
         let changed = RepresentationChanged::decode(event.payload.as_slice())?;
-        let Some(text) = notice_text(&changed) else {
+        let Some(stage) = stage_name(changed.stage) else {
             return Err(HandlerError::permanent(anyhow::anyhow!(
                 "representation event {} has no known stage",
                 event.id
@@ -82,15 +61,19 @@ impl EventHandler for OwnerNotices {
             Some(a) if !a.mobile_verified || a.mobile.is_empty() => {
                 (a.account_id.clone(), String::new(), "mobile_unverified")
             }
-            Some(a) => (a.account_id.clone(), a.mobile.clone(), "sent"),
+            Some(a) => (
+                a.account_id.clone(),
+                a.mobile.clone(),
+                TOLD_BY_NOTIFICATIONS,
+            ),
         };
         let row = OwnerNoticeRow {
             inquiry_id: changed.inquiry_id.clone(),
-            stage: stage_name(changed.stage).to_owned(),
+            stage: stage.to_owned(),
             inquiry_number: changed.inquiry_number.clone(),
             owner_national_code: changed.owner_national_code.clone(),
             account_id,
-            mobile: mobile.clone(),
+            mobile,
             outcome: outcome.to_owned(),
             event_id: event.id.clone(),
             created_at_us: now_micros(),
@@ -98,18 +81,9 @@ impl EventHandler for OwnerNotices {
         let first = store::insert_owner_notice(tx, &row)
             .await
             .map_err(HandlerError::from)?;
-        if !first {
-            return Ok(());
+        if first && outcome != TOLD_BY_NOTIFICATIONS {
+            tracing::info!(inquiry = %row.inquiry_id, stage = %row.stage, outcome, "owner cannot be texted about a representation");
         }
-        if mobile.is_empty() {
-            tracing::info!(inquiry = %row.inquiry_id, stage = %row.stage, outcome, "owner could not be told of a representation");
-            return Ok(());
-        }
-        // Sent before the commit: should the commit fail, the redelivery sends it again
-        // (at least once), rather than an owner never being told.
-        self.identity.sms.send(&mobile, &text).await.map_err(|e| {
-            HandlerError::transient(anyhow::anyhow!("sending the owner's notice: {e}"))
-        })?;
         Ok(())
     }
 }
@@ -127,48 +101,7 @@ pub async fn spawn_owner_notices(
     let mut spec = QueueSpec::new(queue, [estelam_proto::routing_keys::REPRESENTATION_CHANGED]);
     spec.prefetch = prefetch.max(1);
     spec.delivery_limit = delivery_limit;
-    let db = identity.db.clone();
-    let consumer = Consumer::new(db, bus, spec, CONSUMER, OwnerNotices { identity });
+    let consumer = Consumer::new(identity.db.clone(), bus, spec, CONSUMER, OwnerNotices);
     consumer.spawn(shutdown).await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_stage_says_who_and_which_inquiry_in_both_languages() {
-        for stage in [
-            RepresentationStage::Filed,
-            RepresentationStage::Approved,
-            RepresentationStage::Refused,
-        ] {
-            let event = RepresentationChanged {
-                inquiry_number: "1234567890".into(),
-                representative_full_name: "رضا وکیلی".into(),
-                stage: stage as i32,
-                reason: "امضا ندارد".into(),
-                ..Default::default()
-            };
-            let text = notice_text(&event).expect("a known stage");
-            assert!(
-                text.contains("1234567890") && text.contains("رضا وکیلی"),
-                "{text}"
-            );
-            assert!(text.contains("Municipality:"), "{text}");
-            assert_eq!(
-                text.contains("امضا ندارد"),
-                stage == RepresentationStage::Refused,
-                "{text}"
-            );
-            // No six-digit run a code reader could mistake for a one-time code.
-            assert_eq!(crate::sms::code_in(&text), None, "{text}");
-        }
-        assert_eq!(
-            notice_text(&RepresentationChanged::default()),
-            None,
-            "an unknown stage sends nothing"
-        );
-    }
 }

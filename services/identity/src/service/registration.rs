@@ -14,7 +14,7 @@ use sqlx::AnyConnection;
 use super::{Identity, Origin, PersonInput, Violations, micros, validated_without_value};
 use crate::errors;
 use crate::password;
-use crate::store::{self, ACTIVE, AccountRow};
+use crate::store::{self, ACTIVE, AccountRow, CodeSendRow};
 use crate::tokens;
 use crate::validate;
 
@@ -85,8 +85,8 @@ impl Identity {
                 "",
             )
             .await?;
-        let (code, expires_at) = self
-            .new_mobile_code(&mut tx, &account.account_id, now)
+        let (expires_at, queued) = self
+            .new_mobile_code(&mut tx, &account.account_id, &account.mobile, now)
             .await?;
         self.audit(
             &mut tx,
@@ -102,7 +102,7 @@ impl Identity {
             Err(e) if is_unique_violation(&e) => return Err(errors::already_registered()),
             other => other?,
         }
-        self.send_code(&account.mobile, &code).await;
+        self.send_code_now(&queued).await;
         Ok((account, expires_at))
     }
 
@@ -183,12 +183,16 @@ impl Identity {
         tokens::secret_hash(&format!("{account_id}:{code}"))
     }
 
+    /// Makes a new code for the account, stores its hash and queues the code itself for
+    /// the SMS outbox, all in the caller's transaction; returns when it expires and the
+    /// queued row, for [`Identity::send_code_now`] after the commit.
     async fn new_mobile_code(
         &self,
         conn: &mut AnyConnection,
         account_id: &str,
+        mobile: &str,
         now: i64,
-    ) -> Result<(String, i64), ServiceError> {
+    ) -> Result<(i64, CodeSendRow), ServiceError> {
         let code = format!("{:06}", rand::random_range(0..1_000_000u32));
         let expires_at = now
             + micros(Duration::from_secs(
@@ -202,16 +206,10 @@ impl Identity {
             expires_at,
         )
         .await?;
-        Ok((code, expires_at))
-    }
-
-    async fn send_code(&self, mobile: &str, code: &str) {
-        let text =
-            format!("استعلام شهرداری — کد تأیید شما: {code}\nEstelam verification code: {code}");
-        if let Err(err) = self.sms.send(mobile, &text).await {
-            // The account exists either way; the person can ask for another code.
-            tracing::warn!(error = %err, cause = ?err.cause, "could not send the mobile code");
-        }
+        let queued = self
+            .queue_code(conn, account_id, mobile, &code, expires_at, now)
+            .await?;
+        Ok((expires_at, queued))
     }
 
     /// Sends a new one-time code to the caller's mobile; returns (expires, resend after), µs.
@@ -236,11 +234,11 @@ impl Identity {
                 Duration::from_micros(u64::try_from(pending.sent_at + resend - now).unwrap_or(0));
             return Err(errors::mobile_code_resend_too_soon(wait));
         }
-        let (code, expires_at) = self
-            .new_mobile_code(&mut tx, &account.account_id, now)
+        let (expires_at, queued) = self
+            .new_mobile_code(&mut tx, &account.account_id, &account.mobile, now)
             .await?;
         tx.commit().await?;
-        self.send_code(&account.mobile, &code).await;
+        self.send_code_now(&queued).await;
         Ok((expires_at, now + resend))
     }
 

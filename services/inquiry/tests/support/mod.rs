@@ -312,6 +312,7 @@ fake_service! {
         list_my_parcels(ppb::ListMyParcelsRequest) -> ppb::ListMyParcelsResponse;
         search_parcels(ppb::SearchParcelsRequest) -> ppb::SearchParcelsResponse;
         parcels_in_box(ppb::ParcelsInBoxRequest) -> ppb::ParcelsInBoxResponse;
+        list_map_labels(ppb::ListMapLabelsRequest) -> ppb::ListMapLabelsResponse;
         get_parcel_history(ppb::GetParcelHistoryRequest) -> ppb::GetParcelHistoryResponse;
         upsert_parcel(ppb::UpsertParcelRequest) -> ppb::UpsertParcelResponse;
         update_ownership(ppb::UpdateOwnershipRequest) -> ppb::UpdateOwnershipResponse;

@@ -5,8 +5,13 @@
 //! A provider is told the delivery's id with each message and passes it on as the
 //! provider-side idempotency key (the SMS gateway's `localid`, the e-mail's `Message-ID`):
 //! if the process dies after the provider accepted a message but before the audit says
-//! "sent", the retry carries the same id and the provider, or the reader's mail client,
-//! recognises the duplicate.
+//! "sent", the retry carries the same id and says it is a retry; the SMS gateway is asked
+//! about that id before anything is sent again, and the reader's mail client recognises a
+//! duplicate e-mail by its `Message-ID`.
+//!
+//! A provider that can tell what became of a message after it took it (the SMS gateway:
+//! delivered to the phone, failed, expired) says so through [`Provider::delivery_states`];
+//! the sender records it in the audit.
 
 pub mod log;
 pub mod sms_http;
@@ -16,6 +21,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use estelam_runtime::config::{EmailProviderKind, NotificationsSettings, NotifySmsProviderKind};
+pub use estelam_runtime::sms_gateway::DeliveryState;
 
 use crate::rules::{Channel, Language};
 
@@ -32,6 +38,10 @@ pub struct Outgoing {
     pub body: String,
     /// The language it is written in (the e-mail's `Content-Language`).
     pub language: Language,
+    /// An earlier attempt may have reached the provider (its answer was lost, or the
+    /// process stopped before recording it): a provider that can ask about
+    /// `delivery_id` does so before sending again.
+    pub retry: bool,
 }
 
 /// What the provider said when it accepted a message.
@@ -62,6 +72,19 @@ pub trait Provider: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     /// Hands `message` to the provider.
     async fn send(&self, message: &Outgoing) -> Result<Accepted, SendError>;
+
+    /// Whether the provider reports what became of a message it took.
+    fn tracks_delivery(&self) -> bool {
+        false
+    }
+
+    /// What became of the messages the provider calls `provider_message_ids`, in order.
+    async fn delivery_states(
+        &self,
+        provider_message_ids: &[&str],
+    ) -> Result<Vec<DeliveryState>, SendError> {
+        Ok(vec![DeliveryState::Pending; provider_message_ids.len()])
+    }
 }
 
 /// The providers of one process, one per channel.

@@ -12,8 +12,16 @@
 //!    after `max_attempts` or a permanent refusal. A message is never lost (it stays
 //!    pending until a provider accepts it) and never sent twice by this service (one
 //!    claim per attempt; a crash between the provider's acceptance and the "sent" mark is
-//!    the one window, which the provider-side idempotency key covers — see
+//!    the one window, which the provider-side idempotency key covers: a retry says so, and
+//!    the SMS gateway is asked about the delivery's id before it is sent again — see
 //!    [`crate::providers`]).
+//! 3. **Settle** each sent SMS: ask the gateway, at growing pauses, what became of it, and
+//!    record delivered, failed or expired in the audit. A message the operator could not
+//!    deliver is not sent again: the gateway charges for each try and a blocked or
+//!    switched-off phone would most likely refuse the second as well; the audit
+//!    (`ListDeliveries`) shows the person and the municipality that it did not arrive,
+//!    the log warns and `estelam_notifications_sends_total{outcome="undelivered"}` counts
+//!    it for the operator.
 
 use std::time::Duration;
 
@@ -22,8 +30,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::Notifications;
 use crate::directory::{Contact, LookupError};
-use crate::providers::{Outgoing, SendError};
-use crate::rules::{self, Channel, Facts, Kind, Preferences};
+use crate::providers::{DeliveryState, Outgoing, SendError};
+use crate::rules::{self, Channel, Facts, Preferences};
 use crate::store::{self, DeliveryRow, NoticeRow};
 
 /// Rows one pass reads at most.
@@ -31,6 +39,10 @@ const BATCH: i64 = 50;
 /// How long a claimed delivery is held before another pass may try it again (longer than
 /// any provider call may take).
 const LEASE: Duration = Duration::from_secs(120);
+/// Questions about a sent message's fate before the audit keeps "sent".
+const MAX_STATUS_CHECKS: i64 = 12;
+/// The longest pause between two such questions, ms.
+const MAX_STATUS_PAUSE_MS: u64 = 60 * 60 * 1000;
 
 impl Notifications {
     /// Runs the sender until `shutdown`: a pass whenever woken or every poll interval.
@@ -73,8 +85,9 @@ impl Notifications {
         for delivery in &deliveries {
             self.send(delivery).await?;
         }
-        let full = i64::try_from(notices.len().max(deliveries.len())).unwrap_or(i64::MAX) >= BATCH;
-        Ok(full)
+        let settled = self.settle(Channel::Sms).await?;
+        let most = notices.len().max(deliveries.len()).max(settled);
+        Ok(i64::try_from(most).unwrap_or(i64::MAX) >= BATCH)
     }
 
     fn retry_at(&self, attempts: i64) -> i64 {
@@ -167,6 +180,7 @@ impl Notifications {
             subject: d.subject.clone(),
             body: d.body.clone(),
             language: d.language,
+            retry: d.attempts > 0,
         };
         let result = provider.send(&outgoing).await;
         let mut conn = self.db.pool().acquire().await?;
@@ -174,11 +188,14 @@ impl Notifications {
             Ok(accepted) => {
                 tracing::info!(delivery_id = %d.delivery_id, event_id = %d.event_id, channel = d.channel.as_str(), provider = provider.name(), attempts, "notification sent");
                 crate::metrics::sent(d.channel, "sent");
+                let now = now_micros();
+                let first_check = now.saturating_add(self.status_pause_us(1));
                 store::mark_sent(
                     &mut conn,
                     &d.delivery_id,
                     &accepted.provider_message_id,
-                    now_micros(),
+                    now,
+                    first_check,
                 )
                 .await
             }
@@ -195,6 +212,70 @@ impl Notifications {
                 store::mark_failed_attempt(&mut conn, &d.delivery_id, &why, next).await
             }
         }
+    }
+
+    fn status_pause_us(&self, checks: i64) -> i64 {
+        let n = u32::try_from(checks.max(1)).unwrap_or(u32::MAX);
+        rules::backoff_us(
+            n,
+            self.settings.status_check_min_ms,
+            MAX_STATUS_PAUSE_MS.max(self.settings.status_check_min_ms),
+        )
+    }
+
+    /// Asks `channel`'s provider what became of the sent messages due a question, and
+    /// records the answers; how many were asked about.
+    async fn settle(&self, channel: Channel) -> Result<usize, sqlx::Error> {
+        let provider = self.providers.of(channel);
+        if !provider.tracks_delivery() {
+            return Ok(0);
+        }
+        let due = {
+            let mut conn = self.db.pool().acquire().await?;
+            store::unsettled(&mut conn, channel, now_micros(), MAX_STATUS_CHECKS, BATCH).await?
+        };
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<&str> = due.iter().map(|u| u.provider_message_id.as_str()).collect();
+        let states = match provider.delivery_states(&ids).await {
+            Ok(states) => states,
+            Err(error) => {
+                // Asked again at the next pass; the messages themselves went out.
+                tracing::warn!(%error, channel = channel.as_str(), "asking the provider what became of sent messages failed");
+                return Ok(0);
+            }
+        };
+        let mut conn = self.db.pool().acquire().await?;
+        let now = now_micros();
+        for (u, state) in due.iter().zip(states) {
+            let settled = match state {
+                DeliveryState::Delivered => Some((store::DELIVERED, "")),
+                DeliveryState::Failed => Some((
+                    store::FAILED,
+                    "the operator did not deliver it (refused, blocked or cancelled)",
+                )),
+                DeliveryState::Expired => Some((
+                    store::EXPIRED,
+                    "the phone was unreachable until the message expired",
+                )),
+                DeliveryState::Pending | DeliveryState::Unknown => None,
+            };
+            match settled {
+                Some((status, note)) => {
+                    if status != store::DELIVERED {
+                        tracing::warn!(delivery_id = %u.delivery_id, channel = channel.as_str(), status, "a sent notification did not arrive");
+                        crate::metrics::sent(channel, "undelivered");
+                    }
+                    store::settle(&mut conn, &u.delivery_id, status, note, now).await?;
+                }
+                None => {
+                    let next = now.saturating_add(self.status_pause_us(u.status_checks + 2));
+                    store::defer_status_check(&mut conn, &u.delivery_id, next).await?;
+                }
+            }
+        }
+        Ok(due.len())
     }
 }
 
@@ -217,9 +298,6 @@ pub fn deliveries_for(
     preferences
         .channels_for(notice.kind)
         .into_iter()
-        // Identity still texts an owner about a representation (its owner notices, which
-        // also record owners it could not reach); this service adds the e-mail.
-        .filter(|c| !(notice.kind == Kind::FiledInYourName && *c == Channel::Sms))
         .map(|channel| {
             let recipient = match channel {
                 Channel::Sms => contact.mobile.clone(),
@@ -249,6 +327,7 @@ pub fn deliveries_for(
                 provider_message_id: String::new(),
                 last_error: String::new(),
                 created_at_us: now,
+                settled_at_us: 0,
             }
         })
         .collect()

@@ -14,6 +14,10 @@ pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
 /// Nowhere to send it (no verified mobile, no e-mail address).
 pub const UNREACHABLE: &str = "unreachable";
+/// The provider says it reached the person's phone.
+pub const DELIVERED: &str = "delivered";
+/// The provider took it, but the phone was unreachable until it expired.
+pub const EXPIRED: &str = "expired";
 
 /// One message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +40,8 @@ pub struct DeliveryRow {
     pub subject: String,
     /// The text.
     pub body: String,
-    /// [`PENDING`], [`SENT`], [`FAILED`] or [`UNREACHABLE`].
+    /// [`PENDING`], [`SENT`], [`FAILED`], [`UNREACHABLE`], and after [`SENT`] what the
+    /// provider reported: [`DELIVERED`], [`FAILED`] or [`EXPIRED`].
     pub status: String,
     /// Attempts so far.
     pub attempts: i64,
@@ -48,6 +53,8 @@ pub struct DeliveryRow {
     pub last_error: String,
     /// When it was made.
     pub created_at_us: i64,
+    /// When the provider said what became of it; 0 until then.
+    pub settled_at_us: i64,
 }
 
 /// Stores `d`; `false` when its event already has a delivery on that channel (the unique
@@ -81,7 +88,8 @@ pub async fn insert_delivery(conn: &mut AnyConnection, d: &DeliveryRow) -> Resul
 }
 
 const COLUMNS: &str = "delivery_id, event_id, kind, channel, account_id, recipient, language, \
-     subject, body, status, attempts, next_attempt_us, provider_message_id, last_error, created_at_us";
+     subject, body, status, attempts, next_attempt_us, provider_message_id, last_error, created_at_us, \
+     COALESCE(settled_at_us, 0) AS settled_at";
 
 fn delivery(row: &sqlx::any::AnyRow) -> Result<Option<DeliveryRow>> {
     let kind: String = row.try_get("kind")?;
@@ -106,6 +114,7 @@ fn delivery(row: &sqlx::any::AnyRow) -> Result<Option<DeliveryRow>> {
         provider_message_id: row.try_get("provider_message_id")?,
         last_error: row.try_get("last_error")?,
         created_at_us: row.try_get("created_at_us")?,
+        settled_at_us: row.try_get("settled_at")?,
     }))
 }
 
@@ -153,20 +162,107 @@ pub async fn claim_delivery(
     Ok(done.rows_affected() == 1)
 }
 
-/// Records that the provider accepted `delivery_id`.
+/// Records that the provider accepted `delivery_id`; its fate is first asked about at
+/// `first_check_us`.
 pub async fn mark_sent(
     conn: &mut AnyConnection,
     delivery_id: &str,
     provider_id: &str,
     now_us: i64,
+    first_check_us: i64,
 ) -> Result<()> {
     sqlx::query(
         "UPDATE deliveries SET status = $1, provider_message_id = $2, sent_at_us = $3, \
-         last_error = '' WHERE delivery_id = $4",
+         last_error = '', next_status_check_us = $4 WHERE delivery_id = $5",
     )
     .bind(SENT)
     .bind(provider_id)
     .bind(now_us)
+    .bind(first_check_us)
+    .bind(delivery_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A sent message whose fate is still to be asked about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsettled {
+    /// Ours.
+    pub delivery_id: String,
+    /// The provider's.
+    pub provider_message_id: String,
+    /// Times asked so far.
+    pub status_checks: i64,
+}
+
+/// Up to `limit` messages sent on `channel` whose fate is due to be asked about by
+/// `now_us`, asked fewer than `max_checks` times.
+pub async fn unsettled(
+    conn: &mut AnyConnection,
+    channel: Channel,
+    now_us: i64,
+    max_checks: i64,
+    limit: i64,
+) -> Result<Vec<Unsettled>> {
+    let rows = sqlx::query(
+        "SELECT delivery_id, provider_message_id, status_checks FROM deliveries \
+         WHERE status = $1 AND channel = $2 AND next_status_check_us <= $3 \
+         AND status_checks < $4 AND provider_message_id <> '' \
+         ORDER BY next_status_check_us, delivery_id LIMIT $5",
+    )
+    .bind(SENT)
+    .bind(channel.as_str())
+    .bind(now_us)
+    .bind(max_checks)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Unsettled {
+                delivery_id: r.try_get("delivery_id")?,
+                provider_message_id: r.try_get("provider_message_id")?,
+                status_checks: r.try_get("status_checks")?,
+            })
+        })
+        .collect()
+}
+
+/// Records what the provider said became of sent message `delivery_id`: `status` is
+/// [`DELIVERED`], [`FAILED`] or [`EXPIRED`], `note` why (empty when delivered).
+pub async fn settle(
+    conn: &mut AnyConnection,
+    delivery_id: &str,
+    status: &str,
+    note: &str,
+    now_us: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE deliveries SET status = $1, last_error = $2, settled_at_us = $3, \
+         status_checks = status_checks + 1 WHERE delivery_id = $4 AND status = $5",
+    )
+    .bind(status)
+    .bind(note)
+    .bind(now_us)
+    .bind(delivery_id)
+    .bind(SENT)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Counts one question about `delivery_id` that had no final answer; the next at `next_us`.
+pub async fn defer_status_check(
+    conn: &mut AnyConnection,
+    delivery_id: &str,
+    next_us: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE deliveries SET status_checks = status_checks + 1, next_status_check_us = $1 \
+         WHERE delivery_id = $2",
+    )
+    .bind(next_us)
     .bind(delivery_id)
     .execute(conn)
     .await?;

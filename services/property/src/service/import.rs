@@ -1,5 +1,6 @@
-//! Loads a municipality's own GIS layer: a GeoJSON FeatureCollection of parcels
-//! (`estelam import parcels FILE.geojson`).
+//! Loads a municipality's own GIS layers: a GeoJSON FeatureCollection of parcels
+//! (`estelam import parcels FILE.geojson`), and beside it the label layer the map draws
+//! (`estelam import labels FILE.geojson`: street names, block numbers, landmarks).
 //!
 //! All or nothing: every feature is checked — its fields, its outline (closed rings, no
 //! self-intersection, WGS84 range), its code (new, and unique in the file), overlaps with the
@@ -11,6 +12,8 @@
 //! dependencies); this module adds the store's checks and the write.
 
 use estelam_parcel_geo::import_check::{FeatureProblem, check_collection};
+use estelam_parcel_geo::labels::check_labels;
+use estelam_runtime::db::{Database, now_micros};
 use estelam_runtime::error::ServiceError;
 
 use crate::registry::Registry;
@@ -58,4 +61,18 @@ pub async fn import_geojson(
         )),
         Err(e) => Err(ImportError::Store(e)),
     }
+}
+
+/// Imports the city's label layer (street names, block numbers, landmarks: a GeoJSON
+/// FeatureCollection, see [`estelam_parcel_geo::labels`]) beside its parcels, replacing the
+/// layer there was; all or nothing. Returns how many labels were imported.
+pub async fn import_labels(db: &Database, geojson_text: &str) -> Result<usize, ImportError> {
+    let labels = check_labels(geojson_text).map_err(ImportError::Refused)?;
+    let store_failed = |e: sqlx::Error| ImportError::Store(ServiceError::from(e));
+    let mut tx = db.begin().await.map_err(store_failed)?;
+    crate::store::replace_labels(&mut tx, &labels, now_micros())
+        .await
+        .map_err(store_failed)?;
+    tx.commit().await.map_err(store_failed)?;
+    Ok(labels.len())
 }

@@ -122,6 +122,39 @@ impl Property {
     }
 }
 
+/// The most labels one box answers: far more than a screen can show at street zoom.
+pub const MAX_LABELS_IN_BOX: i64 = 2000;
+
+impl Property {
+    /// The city's labels (street names, block numbers, landmarks) whose box meets `bbox`,
+    /// as an OGC API – Features `items` document of the `labels` collection. Empty when
+    /// the city has no label layer; the map then labels streets from parcels' addresses.
+    pub async fn labels_in_box(&self, bbox: BoundingBox) -> Result<BoxPage, ServiceError> {
+        let labels = store::labels_in_box(self.registry.db(), bbox.0, MAX_LABELS_IN_BOX).await?;
+        let features: Vec<serde_json::Value> = labels
+            .iter()
+            .map(|l| {
+                estelam_parcel_geo::labels::Label::feature(
+                    &l.label_id,
+                    &l.kind,
+                    &l.name,
+                    &l.geometry,
+                )
+            })
+            .collect();
+        let document = serde_json::json!({
+            "type": "FeatureCollection",
+            "features": features,
+            "numberReturned": features.len(),
+        });
+        Ok(BoxPage {
+            feature_collection_geojson: document.to_string(),
+            number_returned: labels.len(),
+            next_page_token: String::new(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -143,12 +143,35 @@ impl Default for ThrottleSettings {
     }
 }
 
-/// The SMS provider.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+/// Where one-time codes leave (`[identity.sms]`). Codes stay inside identity: it keeps
+/// each one sealed in its own outbox until the provider takes it, and texts it itself.
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SmsSettings {
     /// Which provider sends the messages.
     pub provider: SmsProviderKind,
+    /// The HTTP gateway's base URL (provider `http`), e.g. `https://api.kavenegar.com/v1`.
+    pub base_url: String,
+    /// The gateway account's API key (a Secret on Kubernetes).
+    #[serde(serialize_with = "expose_opt")]
+    pub api_key: Option<SecretString>,
+    /// The provider-side template codes are sent with (the "verify/lookup" call).
+    pub code_template: String,
+    /// First pause after the provider failed to take a code, in milliseconds; it doubles
+    /// per attempt (up to a minute) until the code expires.
+    pub retry_min_ms: u64,
+}
+
+impl Default for SmsSettings {
+    fn default() -> Self {
+        Self {
+            provider: SmsProviderKind::Log,
+            base_url: String::new(),
+            api_key: None,
+            code_template: "estelam-code".into(),
+            retry_min_ms: 1000,
+        }
+    }
 }
 
 /// The SMS providers built in.
@@ -158,6 +181,9 @@ pub enum SmsProviderKind {
     /// Writes each message to the log and keeps it in memory (development, tests, demos).
     #[default]
     Log,
+    /// An HTTP SMS gateway in the style of Iranian providers; codes go through its
+    /// template call with the send's id as `localid`.
+    Http,
 }
 
 /// The first admin account.
@@ -265,6 +291,17 @@ impl IdentitySettings {
         }
         if self.mobile_code_ttl_secs == 0 || self.mobile_code_max_attempts == 0 {
             return Err("identity.mobile_code_ttl_secs and identity.mobile_code_max_attempts must be at least 1".into());
+        }
+        if self.sms.provider == SmsProviderKind::Http
+            && (self.sms.base_url.is_empty() || self.sms.api_key.is_none())
+        {
+            return Err(
+                "identity.sms.provider = \"http\" needs identity.sms.base_url and identity.sms.api_key"
+                    .into(),
+            );
+        }
+        if self.sms.retry_min_ms == 0 {
+            return Err("identity.sms.retry_min_ms must be at least 1".into());
         }
         let t = &self.throttle;
         if t.account_lockout_failures <= t.account_free_failures

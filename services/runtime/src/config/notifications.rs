@@ -22,6 +22,9 @@ pub struct NotificationsSettings {
     pub max_attempts: u32,
     /// How often the sender looks for due messages when nothing woke it, in milliseconds.
     pub poll_interval_ms: u64,
+    /// First pause before the SMS gateway is asked what became of a sent message, in
+    /// milliseconds; it doubles per question (at most an hour), twelve questions at most.
+    pub status_check_min_ms: u64,
 }
 
 impl Default for NotificationsSettings {
@@ -34,6 +37,7 @@ impl Default for NotificationsSettings {
             retry_max_ms: 5 * 60 * 1000,
             max_attempts: 12,
             poll_interval_ms: 1000,
+            status_check_min_ms: 30_000,
         }
     }
 }
@@ -154,6 +158,9 @@ impl NotificationsSettings {
                 "notifications.email.provider = \"smtp\" needs notifications.email.smtp_host"
                     .into(),
             );
+        }
+        if self.status_check_min_ms == 0 {
+            return Err("notifications.status_check_min_ms must be at least 1".into());
         }
         if self.max_attempts == 0 || self.retry_min_ms == 0 || self.retry_max_ms < self.retry_min_ms
         {
