@@ -146,7 +146,7 @@ pub struct Ledger {
     get,
     path = "/api/v1/parcels/{renovation_code}/ledger",
     tag = "fees",
-    params(("renovation_code" = String, Path, description = "`-` or `/` separated, any digits."), LedgerQuery),
+    params(("renovation_code" = crate::openapi::formats::RenovationCode, Path, description = "`-` or `/` separated, any digits."), LedgerQuery),
     responses((status = 200, description = "A page of the ledger.", body = Ledger)),
     security(("bearer" = []))
 )]
@@ -195,6 +195,7 @@ pub struct AdjustmentBody {
     #[serde(default)]
     pub corrects_ledger_entry_id: String,
     /// Idempotency key: a retry with the same key has the first one's outcome.
+    #[schema(value_type = crate::openapi::formats::ClientRequestId)]
     pub client_request_id: String,
 }
 
@@ -217,7 +218,7 @@ pub struct AdjustmentOutcome {
     post,
     path = "/api/v1/parcels/{renovation_code}/adjustments",
     tag = "fees",
-    params(("renovation_code" = String, Path, description = "`-` or `/` separated, any digits.")),
+    params(("renovation_code" = crate::openapi::formats::RenovationCode, Path, description = "`-` or `/` separated, any digits.")),
     request_body = AdjustmentBody,
     responses(
         (status = 201, description = "Applied: the entry and the balance after it.", body = AdjustmentOutcome),
@@ -278,6 +279,7 @@ pub struct ProposalsQuery {
     /// `pending`, `approved` or `refused`; absent for all.
     pub status: Option<String>,
     /// Only this parcel's.
+    #[param(value_type = Option<crate::openapi::formats::RenovationCode>)]
     pub renovation_code: Option<String>,
     /// Page size (the service's default when absent).
     pub page_size: Option<i32>,

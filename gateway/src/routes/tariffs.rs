@@ -89,6 +89,7 @@ pub struct TariffItemBody {
     pub amount_rials: i64,
     /// For an inquiry fee: the request type it applies to.
     #[serde(default)]
+    #[schema(value_type = crate::openapi::formats::RequestTypeCode)]
     pub request_type_code: String,
 }
 
@@ -393,6 +394,7 @@ pub struct PublishTariffBody {
     #[serde(default)]
     pub expected_version: i64,
     /// Idempotency key: a retry with the same key returns the same version.
+    #[schema(value_type = crate::openapi::formats::ClientRequestId)]
     pub client_request_id: String,
 }
 
@@ -435,9 +437,11 @@ pub struct PreviewTariffBody {
     /// The draft version.
     pub tariff: TariffDraft,
     /// The parcel to bill, any separator and digits.
+    #[schema(value_type = crate::openapi::formats::RenovationCode)]
     pub renovation_code: String,
     /// A request type whose inquiry fee to include; absent for none.
     #[serde(default)]
+    #[schema(value_type = crate::openapi::formats::RequestTypeCode)]
     pub request_type_code: String,
 }
 
