@@ -62,6 +62,13 @@ def test_inquiry_egress_outside_is_https_only(docs, port):
     assert not egress_to_address(docs, _pod(docs, "inquiry"), PUBLIC[0], port), port
 
 
-@pytest.mark.parametrize("app", ["gateway", "identity", "property", "documents", "fees"])
+# Notifications (e-mail relay, SMS gateway) and identity (the one-time codes it texts) have
+# egress rules of their own; every other service stays inside the cluster.
+@pytest.mark.parametrize("app", ["gateway", "property", "documents", "fees"])
 def test_no_other_service_leaves_the_cluster(docs, app):
     assert not egress_to_address(docs, _pod(docs, app), PUBLIC[0], 443), app
+
+
+def test_identity_texts_its_codes_over_https_only(docs):
+    assert egress_to_address(docs, _pod(docs, "identity"), PUBLIC[0], 443)
+    assert not egress_to_address(docs, _pod(docs, "identity"), PUBLIC[0], 80)
