@@ -82,8 +82,10 @@ pub async fn due_inquiries(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AnswerTimesQuery {
-    /// The Jalali year, e.g. `1405` (any digits); the current year in Iran when absent.
+    /// The Jalali year, `1000` to `1899`, e.g. `1405` (any digits); the current year in Iran
+    /// when absent or empty.
     #[serde(default)]
+    #[param(pattern = "^([1۱١][0-8۰-۸٠-٨][0-9۰-۹٠-٩]{2})?$", example = "1405")]
     pub jalali_year: Option<String>,
 }
 

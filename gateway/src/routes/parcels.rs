@@ -295,6 +295,7 @@ pub async fn parcel_items(
 #[into_params(parameter_in = Query)]
 pub struct LabelsQuery {
     /// `minLon,minLat,maxLon,maxLat` in WGS84.
+    #[param(value_type = crate::openapi::formats::Bbox)]
     pub bbox: String,
 }
 

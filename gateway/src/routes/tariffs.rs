@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::bearer::Bearer;
-use crate::dto::{self, AuditStamp, Bill, LocalizedText, enum_name, instant, stamp};
+use crate::dto::{self, AuditStamp, Bill, enum_name, instant, stamp};
 use crate::extract::{Json, Path, Query};
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -76,7 +76,6 @@ pub struct TariffItemBody {
     /// `renewal_levy`, `waste_fee` or `inquiry_fee`.
     pub kind: String,
     /// The name printed on bills.
-    #[schema(value_type = LocalizedText)]
     pub description: TariffText,
     /// `assessed_value` (rate_ppm of the assessed value), `land_area` or `built_area`
     /// (amount_rials per m²) or `fixed` (amount_rials).
@@ -93,8 +92,8 @@ pub struct TariffItemBody {
     pub request_type_code: String,
 }
 
-/// Persian and English text, read and written.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// Persian and English text, read and written; nothing else (an unknown key is refused).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TariffText {
     /// In Persian.
@@ -138,7 +137,6 @@ pub struct PenaltyRuleBody {
 #[serde(deny_unknown_fields)]
 pub struct DiscountRuleBody {
     /// The name printed on bills.
-    #[schema(value_type = LocalizedText)]
     pub description: TariffText,
     /// The levy it reduces: `renewal_levy`, `waste_fee`.
     pub applies_to: String,
