@@ -133,11 +133,21 @@ pub async fn answer_times(
     State(state): State<AppState>,
     Query(q): Query<AnswerTimesQuery>,
 ) -> Result<axum::Json<AnswerTimes>, ApiError> {
-    let jalali_year = match q.jalali_year.as_deref().map(str::trim) {
+    // Exactly what the document's pattern says: four digits (any script), 1000 to 1899.
+    let jalali_year = match q.jalali_year.as_deref() {
         None | Some("") => 0,
-        Some(y) => latin_digits(y).parse().map_err(|_| {
-            crate::errors::query_parameter_invalid("jalali_year", "a Jalali year such as 1405")
-        })?,
+        Some(y) => {
+            let digits = latin_digits(y);
+            match digits.parse::<i32>() {
+                Ok(year) if digits.len() == 4 && (1000..=1899).contains(&year) => year,
+                _ => {
+                    return Err(crate::errors::query_parameter_invalid(
+                        "jalali_year",
+                        "a Jalali year such as 1405",
+                    ));
+                }
+            }
+        }
     };
     let r = state
         .backends
