@@ -364,20 +364,37 @@ async fn run(label: &'static str, postgres_url: Option<String>) {
     // The audit: both sent, on the third attempt, with the providers' ids.
     let mut notifications =
         NotificationsClient::new(channel(&running.endpoints.notifications, &running));
-    let audit = notifications
-        .list_deliveries(outgoing(
-            npb::ListDeliveriesRequest::default(),
-            Some(&token),
-        ))
-        .await
-        .unwrap_or_else(|e| panic!("{label}: the citizen's messages: {e}"))
-        .into_inner()
-        .deliveries;
-    let answered: Vec<_> = audit
-        .iter()
-        .filter(|d| d.kind == npb::NoticeKind::AnswerIssued as i32)
-        .collect();
-    assert_eq!(answered.len(), 2, "{label}: {audit:?}");
+    // A provider's acceptance is recorded just after the provider answers, so the row can
+    // trail the message the test server already holds: wait for both rows to say so.
+    let answered: Vec<npb::Delivery> = eventually(
+        &format!("{label}: both answer notices recorded as sent"),
+        TOLD_WITHIN,
+        async || {
+            let audit = notifications
+                .list_deliveries(outgoing(
+                    npb::ListDeliveriesRequest::default(),
+                    Some(&token),
+                ))
+                .await
+                .map_err(|e| e.to_string())?
+                .into_inner()
+                .deliveries;
+            let answered: Vec<_> = audit
+                .into_iter()
+                .filter(|d| d.kind == npb::NoticeKind::AnswerIssued as i32)
+                .collect();
+            let all_sent = answered.len() == 2
+                && answered
+                    .iter()
+                    .all(|d| d.status == npb::DeliveryStatus::Sent as i32);
+            if all_sent {
+                Ok(answered)
+            } else {
+                Err(format!("{answered:?}"))
+            }
+        },
+    )
+    .await;
     for d in &answered {
         assert_eq!(d.status, npb::DeliveryStatus::Sent as i32, "{label}: {d:?}");
         assert_eq!(d.attempts, 3, "{label}: {d:?}");
