@@ -217,7 +217,10 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "POST /api/v1/parcels/{renovation_code}/request-numbers" => Only(STAFF),
         // The staff desk's tariffs and levy adjustments: staff read, preview and decide;
         // admins publish tariffs; clerks adjust.
-        "GET /api/v1/tariffs" | "GET /api/v1/tariffs/{tariff_id}" => Only(STAFF),
+        "GET /api/v1/tariffs/{tariff_id}" => Only(STAFF),
+        // A service account lists tariffs as over gRPC (the inquiry service checks a new
+        // e-service's fee items against them).
+        "GET /api/v1/tariffs" => Only(STAFF_OR_SERVICE),
         "POST /api/v1/tariffs/preview" => Only(STAFF),
         "POST /api/v1/tariffs" => Only(ADMIN),
         "GET /api/v1/parcels/{renovation_code}/ledger" => Only(STAFF),
