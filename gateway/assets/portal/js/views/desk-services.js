@@ -171,8 +171,8 @@ function editor(base, onPublished) {
   const shown = h('div', { 'aria-live': 'polite' });
   const count = (t.undertakings || []).length + 1;
   const publish = h('button', { class: 'button', type: 'button' }, w('publish'));
-  const flag = (name, on) => h('label', { class: 'check' },
-    h('input', { type: 'checkbox', name: `request_type.${name}`, checked: Boolean(on) }), ' ', w(name));
+  const flag = (name, on, label = name) => h('label', { class: 'check' },
+    h('input', { type: 'checkbox', name: `request_type.${name}`, checked: Boolean(on) }), ' ', w(label));
   const form = h('form', { novalidate: true, 'data-editor': t.code || 'new' },
     t.code ? null : field('request_type.code', w('code'), { required: true, hint: w('code_hint'), dir: 'ltr' }),
     field('request_type.name.fa', w('name_fa'), { required: true, value: localizedOf(t.name, 'fa') }),
@@ -192,8 +192,8 @@ function editor(base, onPublished) {
     field('request_type.answer_statements', w('statements_fa'), { input: area('request_type.answer_statements.fa', (t.answer_statements || []).map((s) => s.fa).join('\n')) }),
     field('request_type.answer_statements.en', w('statements_en'), { input: area('request_type.answer_statements.en', (t.answer_statements || []).map((s) => s.en).join('\n')) }),
     field('request_type.answer_validity_days', w('validity'), { digits: true, inputmode: 'numeric', required: true, value: String(t.answer_validity_days || 30) }),
-    flag('repeat_free_within_validity', t.repeat_free_within_validity),
-    flag('active', t.code ? t.active : true),
+    flag('repeat_free_within_validity', t.repeat_free_within_validity, 'repeat_free'),
+    flag('active', t.code ? t.active : true, 'is_active'),
     field('request_type.active_from', w('active_from'), { type: 'date', value: day(t.active_from), hint: w('window_hint') }),
     field('request_type.active_until', w('active_until'), { type: 'date', value: day(t.active_until) }),
     field('reason', w('reason'), { required: true }),
