@@ -145,6 +145,16 @@ pub fn enum_value_unknown(field: &str) -> ApiError {
     )
 }
 
+/// An instant that is not RFC 3339 (`2026-03-21T00:00:00Z`).
+pub fn instant_invalid(field: &str) -> ApiError {
+    field_error(
+        field,
+        common::TIMESTAMP_INVALID,
+        "زمان واردشده نادرست است؛ آن را به شکل 2026-03-21T00:00:00Z بنویسید.",
+        "The instant is not valid; write it as 2026-03-21T00:00:00Z.",
+    )
+}
+
 /// `404` for a path under `/api` that names no route.
 pub fn route_not_found() -> ApiError {
     ApiError::new(

@@ -30,6 +30,7 @@ pub const PAGES: &[&str] = &[
     "/verify/*",
     "/clerk",
     "/clerk/fees",
+    "/clerk/services",
     "/statistics",
     "/me/mobile",
     "/me/password",

@@ -99,7 +99,10 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
             Only(SERVICE)
         }
         ("fees", "ReconcilePayments") => Only(&[Admin, Service]),
-        ("fees", "GetLedger" | "ListTariffs" | "GetTariff") => Only(STAFF),
+        ("fees", "GetLedger" | "GetTariff") => Only(STAFF),
+        // The inquiry service reads this year's tariffs when an admin publishes a request
+        // type, to refuse one whose fee items no tariff prices.
+        ("fees", "ListTariffs") => Only(STAFF_OR_SERVICE),
         ("fees", "AddAdjustment") => Only(&[Clerk]),
         ("fees", "PutTariff") => Only(ADMIN),
         // Staff draft tariffs and work the second-approver queue (never their own proposal:
@@ -121,6 +124,8 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
         ("inquiry", "RotateAnswerSigningKey") => Only(ADMIN),
         ("inquiry", "ResealAnswerSigningKeys") => Only(ADMIN),
         ("inquiry", "PutRequestType") => Only(ADMIN),
+        // The e-service editor's preview of the wizard: staff.
+        ("inquiry", "PreviewRequestType") => Only(STAFF),
         ("inquiry", "RevokeAnswer") => Only(STAFF),
         ("inquiry", "DecideRepresentation") => Only(STAFF),
         ("inquiry", "CreateInquiry") => Only(&[Citizen, OtherCitizen]),
@@ -180,6 +185,11 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "POST /api/v1/me/password" => Only(PEOPLE),
         "POST /api/v1/documents" | "GET /api/v1/documents/{id}" => SignedIn,
         "GET /api/v1/request-types" => Public,
+        // The e-service editor: anyone reads a type (the portal shows it before login),
+        // staff preview its wizard, admins publish.
+        "GET /api/v1/request-types/{code}" => Public,
+        "GET /api/v1/request-types/{code}/preview" => Only(STAFF),
+        "PUT /api/v1/request-types/{code}" => Only(ADMIN),
         "GET /api/v1/answers/{verification_code}" => Public,
         "GET /api/v1/parcels/{renovation_code}"
         | "GET /api/v1/parcels/at"
@@ -207,7 +217,10 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "POST /api/v1/parcels/{renovation_code}/request-numbers" => Only(STAFF),
         // The staff desk's tariffs and levy adjustments: staff read, preview and decide;
         // admins publish tariffs; clerks adjust.
-        "GET /api/v1/tariffs" | "GET /api/v1/tariffs/{tariff_id}" => Only(STAFF),
+        "GET /api/v1/tariffs/{tariff_id}" => Only(STAFF),
+        // A service account lists tariffs as over gRPC (the inquiry service checks a new
+        // e-service's fee items against them).
+        "GET /api/v1/tariffs" => Only(STAFF_OR_SERVICE),
         "POST /api/v1/tariffs/preview" => Only(STAFF),
         "POST /api/v1/tariffs" => Only(ADMIN),
         "GET /api/v1/parcels/{renovation_code}/ledger" => Only(STAFF),

@@ -29,7 +29,7 @@ use super::{AuditStamp, Bill, GeoPoint, LocalizedText, Owner, enum_name, instant
 /// The list of request types.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RequestTypes {
-    /// The active request types.
+    /// The request types open now (every one, for staff asking `include_inactive`).
     pub request_types: Vec<RequestType>,
 }
 
@@ -64,6 +64,22 @@ pub struct RequestType {
     pub active: bool,
     /// The definition's version; an inquiry keeps the version it was filed under.
     pub version: i64,
+    /// Who pays the inquiry fee: `on_bill` or `on_account` (the inquiring authority's).
+    pub inquiry_fee_settlement: String,
+    /// The answer's layout: `standard` or `clearance`.
+    pub answer_template: String,
+    /// The title printed on the answer; empty for the layout's own.
+    pub answer_title: LocalizedText,
+    /// Plain-language sentences printed on the answer, in order.
+    pub answer_statements: Vec<LocalizedText>,
+    /// Whether a repeat within an earlier answer's validity is free of the inquiry fee.
+    pub repeat_free_within_validity: bool,
+    /// RFC 3339: filing opens then; absent for no start.
+    pub active_from: Option<String>,
+    /// RFC 3339: filing closes then; absent for no end.
+    pub active_until: Option<String>,
+    /// Who published this version and when.
+    pub changed: Option<AuditStamp>,
 }
 
 impl From<pb::RequestType> for RequestType {
@@ -102,6 +118,19 @@ impl From<pb::RequestType> for RequestType {
             answer_validity_days: t.answer_validity_days,
             active: t.active,
             version: t.version,
+            inquiry_fee_settlement: match pb::InquiryFeeSettlement::try_from(
+                t.inquiry_fee_settlement,
+            ) {
+                Ok(pb::InquiryFeeSettlement::OnAccount) => "on_account".into(),
+                _ => "on_bill".into(),
+            },
+            answer_template: t.answer_template,
+            answer_title: text(t.answer_title),
+            answer_statements: t.answer_statements.into_iter().map(Into::into).collect(),
+            repeat_free_within_validity: t.repeat_free_within_validity,
+            active_from: instant(t.active_from),
+            active_until: instant(t.active_until),
+            changed: stamp(t.changed),
         }
     }
 }
@@ -470,6 +499,8 @@ impl From<pb::Answer> for Answer {
                 valid_until_jalali: f.valid_until_jalali,
                 representative_full_name: f.representative_full_name,
                 representative_national_code: f.representative_national_code,
+                answer_title: text(f.answer_title),
+                answer_statements: f.answer_statements.into_iter().map(Into::into).collect(),
             }),
             signing_key_id: a.signing_key_id,
             signature_algorithm: a.signature_algorithm,
@@ -533,6 +564,10 @@ pub struct AnswerFacts {
     pub representative_full_name: String,
     /// Their national code; else empty.
     pub representative_national_code: String,
+    /// The title the e-service's version gave its answers; empty for the layout's own.
+    pub answer_title: LocalizedText,
+    /// The plain-language statements the e-service's version prints on its answers.
+    pub answer_statements: Vec<LocalizedText>,
 }
 
 /// The outcome of checking an answer.

@@ -26,6 +26,7 @@ pub mod ops;
 pub mod organizations;
 pub mod parcels;
 pub mod psp;
+pub mod request_types;
 pub mod status;
 pub mod tariffs;
 pub mod webhooks;
@@ -58,5 +59,6 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(offline_page::routes())
         .merge(webhooks::routes())
         .merge(tariffs::routes())
+        .merge(request_types::routes())
         .merge(adjustments::routes())
 }

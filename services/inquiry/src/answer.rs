@@ -26,7 +26,9 @@
 //!   `facts_checked_at` and `facts_checked_at_jalali`; version 3 added `inquired_by` (the
 //!   organisation filed, or the applicant filed and addressed the answer to the office
 //!   their letter names). Answers signed before lack the newer members and still verify,
-//!   since the signature is over the stored bytes.
+//!   since the signature is over the stored bytes. Members that are left out when empty
+//!   (`representative_…`, `answer_title`, `answer_statements`: the words an e-service's
+//!   version prints) need no new format: an answer without them signs as before.
 //!
 //! Anyone can check an answer with the public key from `ListAnswerSigningKeys` whose `kid`
 //! is the answer's `signing_key_id`: `Ed25519.verify(public_key, signed_payload,
@@ -242,6 +244,14 @@ pub struct Facts {
     /// Their national code; masked in public views like the applicant's.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub representative_national_code: String,
+    /// The title the request type version gives its answers. Left out of the payload when
+    /// empty, so answers of types without one sign as before.
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub answer_title: Text,
+    /// The plain-language sentences the request type version prints on its answers, in
+    /// order. Left out of the payload when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answer_statements: Vec<Text>,
 }
 
 /// Writes `value` as canonical JSON (see the module docs).
@@ -389,6 +399,8 @@ impl Facts {
             } else {
                 nc(&self.representative_national_code)
             },
+            answer_title: (!self.answer_title.is_empty()).then(|| self.answer_title.to_proto()),
+            answer_statements: self.answer_statements.iter().map(Text::to_proto).collect(),
         }
     }
 }

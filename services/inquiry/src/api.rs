@@ -71,6 +71,17 @@ impl InquiryService for Api {
         })
     }
 
+    async fn preview_request_type(
+        &self,
+        request: Request<pb::PreviewRequestTypeRequest>,
+    ) -> R<pb::PreviewRequestTypeResponse> {
+        let who = caller(&request)?.clone();
+        ok(self
+            .engine
+            .preview_request_type(&who, &request.get_ref().code)
+            .await?)
+    }
+
     async fn create_inquiry(
         &self,
         request: Request<pb::CreateInquiryRequest>,

@@ -10,7 +10,8 @@
 //!   other services are reached only through the [`ports`].
 //! * Rules with no I/O: [`workflow`] (the state machine and why a state changed),
 //!   [`access`] (who may see and act), [`request_types`] (request types as data, with the
-//!   seeded four), [`answer`] (the facts, their canonical JSON and Ed25519 signature, and a
+//!   seeded four), [`request_type_publish`] (what publishing one checks against this
+//!   year's tariffs), [`wizard`] (what the editor previews of a type), [`answer`] (the facts, their canonical JSON and Ed25519 signature, and a
 //!   verification's verdict), [`dates`] (the instants an answer states).
 //! * [`errors`]: every refusal, with its reason and what to do, in Persian and English.
 //! * [`model`]: the inquiry as stored; [`store`]: SQL, one file per aggregate.
@@ -40,9 +41,11 @@ pub mod model;
 pub mod ports;
 pub mod render;
 pub mod representation;
+pub mod request_type_publish;
 pub mod request_types;
 pub mod store;
 pub mod webhooks;
+pub mod wizard;
 pub mod workflow;
 
 use std::sync::Arc;

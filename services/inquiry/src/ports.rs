@@ -17,6 +17,7 @@
 //! | property | `MarkRequestNumberUsed` | Submit (idempotent per inquiry id) |
 //! | documents | `GetDocumentInfo` | step 5b (owner and kind of each document) |
 //! | fees | `Assess` | Submit (idempotent: `client_request_id = inquiry:<id>:v<version>`) |
+//! | fees | `ListTariffs` | PutRequestType of an active type (is there a tariff this year for each fee item?) |
 //! | fees | `ChargeAccount` | Submit, for types whose inquiry fee goes on the authority's account (once per inquiry) |
 //! | fees | `GetBill` | GetBill, a retried Submit (the bill as it is now), and the recovery sweep (was a waiting bill paid?) |
 //! | fees | `StartPayment` | StartPayment (idempotent per key derived from the inquiry) |
@@ -102,6 +103,9 @@ pub trait FeesPort: Send + Sync {
     ) -> Result<fpb::AccountCharge, ServiceError>;
     /// Reverses the charge taken for an inquiry, if any (once; asking again is harmless).
     async fn reverse_account_charge(&self, inquiry_id: &str) -> Result<(), ServiceError>;
+    /// The tariffs published for a Jalali year (the current version of each land use and
+    /// zone), every page.
+    async fn tariffs_of_year(&self, jalali_year: i32) -> Result<Vec<fpb::Tariff>, ServiceError>;
 }
 
 /// Identity, as the engine uses it.
@@ -404,6 +408,38 @@ impl FeesPort for GrpcFees {
         .await
         .map_err(|s| dependency("fees", &s))?;
         Ok(())
+    }
+
+    async fn tariffs_of_year(&self, jalali_year: i32) -> Result<Vec<fpb::Tariff>, ServiceError> {
+        let token = self.bearer.bearer().await?;
+        let mut tariffs = Vec::new();
+        let mut page_token = String::new();
+        // A year has one current version per land use and zone: a handful of pages at most,
+        // bounded so that a misbehaving peer cannot keep the publisher waiting for ever.
+        for _ in 0..64 {
+            let page = retry_idempotent(|| {
+                let mut c = self.client.clone();
+                let req = outgoing(
+                    fpb::ListTariffsRequest {
+                        jalali_year,
+                        page_size: 100,
+                        page_token: page_token.clone(),
+                        ..Default::default()
+                    },
+                    Some(&token),
+                );
+                async move { c.list_tariffs(req).await }
+            })
+            .await
+            .map_err(|s| dependency("fees", &s))?
+            .into_inner();
+            tariffs.extend(page.tariffs);
+            if page.next_page_token.is_empty() {
+                return Ok(tariffs);
+            }
+            page_token = page.next_page_token;
+        }
+        Ok(tariffs)
     }
 }
 

@@ -4,12 +4,14 @@
 //! e-service is a new row (admins send `PutRequestType`), not a release. The four types the
 //! seed implies are written here once and stored on first start ([`seeds`]).
 
+use estelam_domain::{TextField, clean_text};
 use estelam_proto::common::v1::LocalizedText;
 use estelam_proto::documents::v1::DocumentKind;
 use estelam_proto::fees::v1::BillItemKind;
 use estelam_proto::identity::v1::Role as PbRole;
 use estelam_proto::inquiry::v1 as pb;
 use estelam_runtime::error::ServiceError;
+use estelam_runtime::time::{micros_of_field, optional_timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::errors;
@@ -146,6 +148,35 @@ pub struct RequestTypeDef {
     /// Who pays the inquiry fee; stored types from before this field read as on the bill.
     #[serde(default)]
     pub inquiry_fee_settlement: FeeSettlement,
+    /// The title printed on the answer; empty for the template's (the type's name).
+    #[serde(default)]
+    pub answer_title: Text,
+    /// Plain-language sentences printed on the answer after its outcome, in order.
+    #[serde(default)]
+    pub answer_statements: Vec<Text>,
+    /// From when new inquiries may be filed, µs; `None` for no start.
+    #[serde(default)]
+    pub active_from_us: Option<i64>,
+    /// Until when (exclusive) new inquiries may be filed, µs; `None` for no end.
+    #[serde(default)]
+    pub active_until_us: Option<i64>,
+}
+
+impl RequestTypeDef {
+    /// Whether a new inquiry of this version may be filed at `now_us`: active, and inside
+    /// its window. Inquiries already started finish under their version either way.
+    pub fn open_at(&self, now_us: i64) -> bool {
+        self.active
+            && self.active_from_us.is_none_or(|from| from <= now_us)
+            && self.active_until_us.is_none_or(|until| now_us < until)
+    }
+}
+
+impl Text {
+    /// Whether neither language has any text.
+    pub fn is_empty(&self) -> bool {
+        self.fa.is_empty() && self.en.is_empty()
+    }
 }
 
 /// The current version of a request type with who made it, as admins see it.
@@ -201,6 +232,10 @@ impl StoredRequestType {
             repeat_free_within_validity: d.repeat_free_within_validity,
             active: d.active,
             inquiry_fee_settlement: d.inquiry_fee_settlement.to_proto() as i32,
+            answer_title: Some(d.answer_title.to_proto()),
+            answer_statements: d.answer_statements.iter().map(Text::to_proto).collect(),
+            active_from: optional_timestamp(d.active_from_us),
+            active_until: optional_timestamp(d.active_until_us),
             version: self.version,
             changed: Some(
                 Stamp {
@@ -211,6 +246,23 @@ impl StoredRequestType {
                 .to_proto(),
             ),
         }
+    }
+}
+
+/// Whether a required document kind exists. Document kinds are the documents contract's
+/// enum today; when they become data, this is the one place that asks.
+pub fn document_kind_known(kind: i32) -> bool {
+    matches!(DocumentKind::try_from(kind), Ok(k) if k != DocumentKind::Unspecified)
+}
+
+/// A document kind's name as people read it.
+pub fn document_kind_name(kind: i32) -> Text {
+    match DocumentKind::try_from(kind) {
+        Ok(DocumentKind::NationalIdCard) => Text::new("کارت ملی", "national ID card"),
+        Ok(DocumentKind::OwnershipDeed) => Text::new("سند مالکیت", "ownership deed"),
+        Ok(DocumentKind::AuthorityLetter) => Text::new("نامهٔ مرجع", "authority letter"),
+        Ok(DocumentKind::PowerOfAttorney) => Text::new("وکالت‌نامه", "power of attorney"),
+        _ => Text::new("سایر مدارک", "other document"),
     }
 }
 
@@ -259,9 +311,9 @@ pub fn from_proto(rt: &pb::RequestType) -> Result<RequestTypeDef, ServiceError> 
             text,
         });
     }
-    for k in &rt.required_documents {
-        if !matches!(DocumentKind::try_from(*k), Ok(k) if k != DocumentKind::Unspecified) {
-            return Err(errors::document_kind_invalid());
+    for (i, k) in rt.required_documents.iter().enumerate() {
+        if !document_kind_known(*k) {
+            return Err(errors::document_kind_unknown(i + 1));
         }
     }
     for k in &rt.fee_items {
@@ -285,6 +337,38 @@ pub fn from_proto(rt: &pb::RequestType) -> Result<RequestTypeDef, ServiceError> 
     if inquiry_fee_settlement == FeeSettlement::OnAccount && !rt.letter_required {
         return Err(errors::on_account_needs_letter());
     }
+    let answer_title = clean_pair(errors::ANSWER_TITLE, rt.answer_title.as_ref())?;
+    let answer_statements = rt
+        .answer_statements
+        .iter()
+        .map(|t| clean_pair(errors::ANSWER_STATEMENT, Some(t)))
+        .filter(|t| !matches!(t, Ok(t) if t.is_empty()))
+        .collect::<Result<Vec<_>, _>>()?;
+    if answer_statements.len() > MAX_ANSWER_STATEMENTS
+        || answer_statements
+            .iter()
+            .any(|t| t.fa.is_empty() || t.fa.chars().count() > MAX_STATEMENT_CHARS)
+    {
+        return Err(errors::answer_statements_invalid());
+    }
+    if !answer_title.en.is_empty() && answer_title.fa.is_empty() {
+        return Err(errors::answer_title_persian_required());
+    }
+    let active_from_us = rt
+        .active_from
+        .as_ref()
+        .map(|t| micros_of_field(t, "request_type.active_from"))
+        .transpose()?;
+    let active_until_us = rt
+        .active_until
+        .as_ref()
+        .map(|t| micros_of_field(t, "request_type.active_until"))
+        .transpose()?;
+    if let (Some(from), Some(until)) = (active_from_us, active_until_us)
+        && from >= until
+    {
+        return Err(errors::active_window_invalid());
+    }
     let template = if rt.answer_template.trim().is_empty() {
         "standard".to_owned()
     } else {
@@ -307,6 +391,24 @@ pub fn from_proto(rt: &pb::RequestType) -> Result<RequestTypeDef, ServiceError> 
         repeat_free_within_validity: rt.repeat_free_within_validity,
         active: rt.active,
         inquiry_fee_settlement,
+        answer_title,
+        answer_statements,
+        active_from_us,
+        active_until_us,
+    })
+}
+
+/// Most statements one answer prints: a page, not a pamphlet.
+const MAX_ANSWER_STATEMENTS: usize = 12;
+/// Longest statement, in characters.
+const MAX_STATEMENT_CHARS: usize = 600;
+
+/// A text pair as an admin sent it, each language cleaned (it is printed and signed).
+fn clean_pair(field: TextField, t: Option<&LocalizedText>) -> Result<Text, ServiceError> {
+    let t = Text::from_proto(t);
+    Ok(Text {
+        fa: clean_text(field, &t.fa).map_err(errors::text_refused)?,
+        en: clean_text(field, &t.en).map_err(errors::text_refused)?,
     })
 }
 
@@ -409,6 +511,10 @@ pub fn seeds() -> Vec<RequestTypeDef> {
             active: true,
             // The letter names the authority; its fee is the authority's, not the parcel's.
             inquiry_fee_settlement: FeeSettlement::OnAccount,
+            answer_title: Text::default(),
+            answer_statements: Vec::new(),
+            active_from_us: None,
+            active_until_us: None,
         },
         RequestTypeDef {
             code: "mortgage".into(),
@@ -431,6 +537,10 @@ pub fn seeds() -> Vec<RequestTypeDef> {
             active: true,
             // The letter names the authority; its fee is the authority's, not the parcel's.
             inquiry_fee_settlement: FeeSettlement::OnAccount,
+            answer_title: Text::default(),
+            answer_statements: Vec::new(),
+            active_from_us: None,
+            active_until_us: None,
         },
         RequestTypeDef {
             code: "court".into(),
@@ -453,6 +563,10 @@ pub fn seeds() -> Vec<RequestTypeDef> {
             active: true,
             // The letter names the authority; its fee is the authority's, not the parcel's.
             inquiry_fee_settlement: FeeSettlement::OnAccount,
+            answer_title: Text::default(),
+            answer_statements: Vec::new(),
+            active_from_us: None,
+            active_until_us: None,
         },
         RequestTypeDef {
             code: "clearance".into(),
@@ -475,6 +589,10 @@ pub fn seeds() -> Vec<RequestTypeDef> {
             repeat_free_within_validity: false,
             active: true,
             inquiry_fee_settlement: FeeSettlement::OnBill,
+            answer_title: Text::default(),
+            answer_statements: Vec::new(),
+            active_from_us: None,
+            active_until_us: None,
         },
     ]
 }

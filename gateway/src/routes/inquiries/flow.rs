@@ -21,24 +21,36 @@ use crate::extract::{Json, Path, Query};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-/// The kinds of request a citizen can file, with their undertakings and documents.
+/// `?include_inactive=`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RequestTypesQuery {
+    /// Staff: also the inactive types and those outside their active window (the
+    /// e-service editor's list). Refused (403) for anyone else.
+    pub include_inactive: Option<bool>,
+}
+
+/// The kinds of request a citizen can file, with their undertakings and documents; staff
+/// ask for every one with `include_inactive=true`.
 #[utoipa::path(
     get,
     path = "/api/v1/request-types",
     tag = "inquiries",
+    params(RequestTypesQuery),
     responses((status = 200, description = "The request types.", body = RequestTypes)),
     security((), ("bearer" = []))
 )]
 pub async fn list_request_types(
     State(state): State<AppState>,
     bearer: Bearer,
+    Query(q): Query<RequestTypesQuery>,
 ) -> Result<axum::Json<RequestTypes>, ApiError> {
     let r = state
         .backends
         .inquiry()
         .list_request_types(outgoing(
             pb::ListRequestTypesRequest {
-                include_inactive: false,
+                include_inactive: q.include_inactive.unwrap_or_default(),
             },
             bearer.token(),
         ))

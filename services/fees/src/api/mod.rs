@@ -41,6 +41,9 @@ mod roles {
     pub const PSP: &[Role] = &[Role::Service];
     /// Ledger and tariff reads: staff only, a parcel's ledger is not public.
     pub const STAFF_READ: &[Role] = &[Role::Clerk, Role::Admin];
+    /// ListTariffs: staff, and the inquiry service checking, when an admin publishes a
+    /// request type, that this year's tariffs price each of its fee items.
+    pub const TARIFF_LIST: &[Role] = &[Role::Clerk, Role::Admin, Role::Service];
     /// AddAdjustment: a clerk's decision, audited under their name.
     pub const ADJUST: &[Role] = &[Role::Clerk];
     /// ListAdjustmentProposals, DecideAdjustment: the second approver is any staff member
@@ -308,7 +311,7 @@ impl FeeService for Api {
         &self,
         request: Request<pb::ListTariffsRequest>,
     ) -> Result<Response<pb::ListTariffsResponse>, Status> {
-        allow(&request, roles::STAFF_READ)?;
+        allow(&request, roles::TARIFF_LIST)?;
         let r = request.get_ref();
         let filter = TariffFilter {
             jalali_year: r.jalali_year,

@@ -103,6 +103,9 @@ impl Engine {
             .await?
             .filter(|t| t.def.active)
             .ok_or_else(errors::request_type_not_found)?;
+        if !rt.def.open_at(now_micros()) {
+            return Err(errors::request_type_outside_window());
+        }
         if !rt.def.allowed.contains(&applicant.filer) {
             return Err(errors::request_type_not_allowed());
         }

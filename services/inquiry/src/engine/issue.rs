@@ -228,6 +228,9 @@ fn facts(inq: &Inquiry, def: &RequestTypeDef, paid: bool, issued_s: i64, valid_s
         representative_national_code: approved_representative(applicant)
             .map(|r| r.representative_national_code.clone())
             .unwrap_or_default(),
+        // The words of the version the inquiry was filed under, cleaned when published.
+        answer_title: def.answer_title.clone(),
+        answer_statements: def.answer_statements.clone(),
     }
 }
 

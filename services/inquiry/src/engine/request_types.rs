@@ -1,7 +1,7 @@
 //! Request types: listing what a caller may file, admins' edits (each a new version), and
 //! the cached versions inquiries follow.
 
-use estelam_domain::clean_text;
+use estelam_domain::{JalaliDate, clean_text};
 use estelam_proto::inquiry::v1 as pb;
 use estelam_runtime::auth::{Caller, Role};
 use estelam_runtime::db::now_micros;
@@ -12,24 +12,28 @@ use super::Engine;
 use super::idempotency::Idempotency;
 use crate::errors;
 use crate::model::Inquiry;
+use crate::request_type_publish;
 use crate::request_types::{self, Filer, RequestTypeDef, StoredRequestType};
 use crate::store;
+use crate::wizard;
 
 impl Engine {
-    /// The request types a caller may file, by Persian name; admins may ask for inactive
-    /// ones too. Without a caller (the portal before login) every active type is listed.
+    /// The request types a caller may file, by Persian name; staff may ask for inactive
+    /// ones (and those outside their active window) too, for the e-service editor. Without
+    /// a caller (the portal before login) every type open now is listed.
     pub async fn list_request_types(
         &self,
         caller: Option<&Caller>,
         include_inactive: bool,
     ) -> Result<Vec<pb::RequestType>, ServiceError> {
-        let admin = caller.is_some_and(|c| c.has(Role::Admin));
-        if include_inactive && !admin {
+        let staff = caller.is_some_and(Caller::is_staff);
+        if include_inactive && !staff {
             return Err(ServiceError::permission_denied());
         }
         let mut conn = self.conn().await?;
         let mut types = store::request_types(&mut conn).await?;
-        types.retain(|t| t.def.active || include_inactive);
+        let now = now_micros();
+        types.retain(|t| include_inactive || t.def.open_at(now));
         if let Some(c) = caller
             && !c.is_staff()
             && !c.has(Role::Service)
@@ -69,6 +73,7 @@ impl Engine {
                     .as_ref()
                     .ok_or_else(errors::request_type_definition_required)?;
                 let def = request_types::from_proto(rt)?;
+                self.check_tariffs(&def).await?;
                 let reason = clean_text(errors::REQUEST_TYPE_CHANGE_REASON, &req.reason)
                     .map_err(errors::text_refused)?;
                 let mut tx = self.db.begin().await?;
@@ -107,6 +112,63 @@ impl Engine {
             })
             .await?;
         Ok(done.response)
+    }
+
+    /// The wizard a citizen will see for a type's current version, with its fee lines as
+    /// this Jalali year's tariffs price them now (staff, for the e-service editor).
+    pub async fn preview_request_type(
+        &self,
+        caller: &Caller,
+        code: &str,
+    ) -> Result<pb::PreviewRequestTypeResponse, ServiceError> {
+        caller.require_any(&[Role::Clerk, Role::Admin])?;
+        let stored = store::request_type(&mut *self.conn().await?, code.trim())
+            .await?
+            .ok_or_else(errors::request_type_not_found)?;
+        let def = &stored.def;
+        let now = now_micros();
+        let year = current_jalali_year(now)?;
+        let tariffs = if def.fee_items.is_empty() {
+            Vec::new()
+        } else {
+            self.ports.fees.tariffs_of_year(year).await?
+        };
+        Ok(pb::PreviewRequestTypeResponse {
+            request_type: Some(stored.to_proto()),
+            steps: wizard::steps(def),
+            documents: wizard::documents(def)
+                .into_iter()
+                .map(|(kind, name)| pb::WizardDocument {
+                    kind,
+                    name: Some(name.to_proto()),
+                })
+                .collect(),
+            checks: wizard::texts(&wizard::checks(def)),
+            fee_lines: wizard::fee_lines(def, &tariffs, now),
+            jalali_year: year,
+            answer_title: Some(wizard::title_of(def).to_proto()),
+            answer_statements: wizard::texts(&def.answer_statements),
+            open_now: def.open_at(now),
+        })
+    }
+
+    /// Refuses an active type charging a fee item that no tariff of the current Jalali year
+    /// prices now, asked of fees before any transaction opens.
+    async fn check_tariffs(&self, def: &RequestTypeDef) -> Result<(), ServiceError> {
+        if !request_type_publish::needs_tariffs(def) {
+            return Ok(());
+        }
+        let now = now_micros();
+        let year = current_jalali_year(now)?;
+        let tariffs = self.ports.fees.tariffs_of_year(year).await?;
+        match request_type_publish::unpriced_fee_item(def, &tariffs, now) {
+            Some(kind) => Err(errors::request_type_tariff_missing(
+                &request_type_publish::fee_item_name(kind),
+                &def.code,
+                year,
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Stores the seeded request types an installation does not have yet; an admin's edits
@@ -171,4 +233,13 @@ impl Engine {
             .get(&(inq.request_type_code.clone(), inq.request_type_version))
             .cloned()
     }
+}
+
+/// The Jalali year in Iran at `now_us`, whose tariffs price what is filed now.
+fn current_jalali_year(now_us: i64) -> Result<i32, ServiceError> {
+    Ok(
+        JalaliDate::from_unix_seconds_in_iran(now_us.div_euclid(1_000_000))
+            .map_err(ServiceError::internal)?
+            .year(),
+    )
 }

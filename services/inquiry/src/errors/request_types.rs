@@ -1,7 +1,10 @@
 //! Refusals of an admin's request-type definitions (`PutRequestType`) and of filing a
 //! type the caller may not file.
 
+use estelam_runtime::error::FieldViolation;
+
 use super::*;
+use crate::request_types::Text;
 
 // ---- request types -----------------------------------------------------------------------
 
@@ -111,14 +114,47 @@ pub fn undertaking_changed_without_version(code: &str) -> ServiceError {
     )
 }
 
-/// A required document kind the contract does not know.
-pub fn document_kind_invalid() -> ServiceError {
+/// A required document kind that does not exist (or is left unspecified), named by its
+/// place in the list (1 for the first): a name the client could not map arrives as no
+/// kind at all, so the place is what both the client and the admin can find.
+pub fn document_kind_unknown(position: usize) -> ServiceError {
+    let fa_position = estelam_domain::to_persian_digits(&position.to_string());
     invalid(
         "request_type.required_documents",
-        reasons::common::DOCUMENT_KIND_INVALID,
-        "نوع مدرک نامعتبر است.",
-        "Unknown document kind.",
+        r::REQUEST_TYPE_DOCUMENT_KIND_UNKNOWN,
+        format!(
+            "مدرک شمارهٔ {fa_position} فهرست مدارک لازم نوع شناخته‌شده‌ای نیست؛ یکی از انواع مدرک (کارت ملی، سند مالکیت، نامهٔ مرجع، وکالت‌نامه یا سایر) را برگزینید."
+        ),
+        format!(
+            "Required document {position} is not a known document kind; choose one of the document kinds (national ID card, ownership deed, authority letter, power of attorney or other)."
+        ),
     )
+}
+
+/// An active request type charging a fee item that no tariff of the current Jalali year
+/// prices: every applicant's Submit would fail, so it is refused when published.
+pub fn request_type_tariff_missing(item: &Text, code: &str, jalali_year: i32) -> ServiceError {
+    let year_fa = estelam_domain::to_persian_digits(&jalali_year.to_string());
+    let fa = format!(
+        "برای «{}» نوع درخواست «{code}» در تعرفه‌های سال {year_fa} مبلغی تعیین نشده است؛ نخست تعرفهٔ سال را با این ردیف منتشر کنید، یا نوع درخواست را غیرفعال ذخیره کنید.",
+        item.fa
+    );
+    let en = format!(
+        "No tariff of Jalali year {jalali_year} prices the {} of request type {code:?}; publish this year's tariff with that item first, or save the request type inactive.",
+        item.en
+    );
+    ServiceError::new(
+        ErrorCode::FailedPrecondition,
+        r::REQUEST_TYPE_TARIFF_MISSING,
+        fa.clone(),
+        en.clone(),
+    )
+    .with_field(FieldViolation {
+        field: "request_type.fee_items".into(),
+        reason: r::REQUEST_TYPE_TARIFF_MISSING.to_string(),
+        message_fa: fa,
+        message_en: en,
+    })
 }
 
 /// A fee item kind the contract does not know.
@@ -158,5 +194,54 @@ pub fn on_account_needs_letter() -> ServiceError {
         r::ON_ACCOUNT_NEEDS_LETTER,
         "هزینهٔ استعلام فقط وقتی به حساب مرجع استعلام منظور می‌شود که نامهٔ مرجع الزامی باشد.",
         "The inquiry fee can go to the inquiring authority's account only when the authority's letter is required.",
+    )
+}
+
+/// The title printed on a request type's answers, signed with them.
+pub const ANSWER_TITLE: TextField =
+    TextField::new("request_type.answer_title", "عنوان پاسخ", "answer title");
+/// A sentence printed on a request type's answers, signed with them.
+pub const ANSWER_STATEMENT: TextField = TextField::new(
+    "request_type.answer_statements",
+    "جملهٔ پاسخ",
+    "answer statement",
+);
+
+/// Answer statements beyond what one page holds, or one without its Persian text.
+pub fn answer_statements_invalid() -> ServiceError {
+    invalid(
+        "request_type.answer_statements",
+        r::REQUEST_TYPE_ANSWER_STATEMENTS_INVALID,
+        "هر جملهٔ پاسخ باید متن فارسی داشته باشد و بیش از ۶۰۰ نویسه نباشد؛ حداکثر ۱۲ جمله بنویسید.",
+        "Every answer statement needs its Persian text and at most 600 characters; write at most 12 statements.",
+    )
+}
+
+/// An answer title given in English only.
+pub fn answer_title_persian_required() -> ServiceError {
+    invalid(
+        "request_type.answer_title.fa",
+        r::REQUEST_TYPE_ANSWER_TITLE_PERSIAN_MISSING,
+        "عنوان فارسی پاسخ را هم وارد کنید؛ پاسخ نخست به فارسی خوانده می‌شود.",
+        "Give the answer title in Persian too; the answer is read in Persian first.",
+    )
+}
+
+/// An active window that ends before (or when) it starts.
+pub fn active_window_invalid() -> ServiceError {
+    invalid(
+        "request_type.active_until",
+        r::REQUEST_TYPE_ACTIVE_WINDOW_INVALID,
+        "پایان دورهٔ فعال بودن باید پس از آغاز آن باشد.",
+        "The end of the active window must come after its start.",
+    )
+}
+
+/// A new inquiry of a type outside its active window.
+pub fn request_type_outside_window() -> ServiceError {
+    precondition(
+        r::REQUEST_TYPE_OUTSIDE_ACTIVE_WINDOW,
+        "این خدمت اکنون پذیرای درخواست تازه نیست؛ در دورهٔ اعلام‌شده دوباره تلاش کنید.",
+        "This e-service is not taking new requests now; try again within its announced period.",
     )
 }

@@ -27,6 +27,7 @@ use crate::answer::Facts;
 use crate::request_types::Text;
 
 pub use html::html;
+pub use page::answer_title;
 pub use pdf::{VAZIRMATN_BOLD, VAZIRMATN_REGULAR, pdf};
 
 /// The emblem printed when the settings name none: a neutral mark drawn for Estelam
@@ -303,6 +304,39 @@ mod tests {
             text.contains("This property's debt of 1,250,000 rials was paid in full on 1 Farvardin 1403 with tracking code 482910375526."),
             "{text}"
         );
+    }
+
+    #[test]
+    fn an_e_services_title_and_statements_are_printed_in_each_language() {
+        // Without them, the signed payload is what it was before e-services had words.
+        let plain = String::from_utf8(no_debt().canonical_bytes()).unwrap();
+        assert!(!plain.contains("answer_title") && !plain.contains("answer_statements"));
+        let mut f = no_debt();
+        f.answer_title = Text::new("رسید پرداخت عوارض نوسازی", "Renewal levy payment receipt");
+        f.answer_statements = vec![
+            Text::new(
+                "این رسید جای مفاصاحساب را نمی‌گیرد.",
+                "This receipt does not replace a clearance certificate.",
+            ),
+            Text::new("پرداخت در دفاتر شهرداری ثبت شد.", ""),
+        ];
+        let letterhead = Letterhead::default();
+        let fa = visible_text(&html(&view(&f, &letterhead), Lang::Fa).unwrap());
+        assert!(fa.contains("رسید پرداخت عوارض نوسازی"), "{fa}");
+        assert!(fa.contains("این رسید جای مفاصاحساب را نمی‌گیرد."), "{fa}");
+        let en = visible_text(&html(&view(&f, &letterhead), Lang::En).unwrap());
+        assert!(en.contains("Renewal levy payment receipt"), "{en}");
+        assert!(!en.contains("Answer: Property transfer inquiry"), "{en}");
+        assert!(
+            en.contains("This receipt does not replace a clearance certificate."),
+            "{en}"
+        );
+        // A statement with no English prints in Persian rather than not at all.
+        assert!(en.contains("پرداخت در دفاتر شهرداری ثبت شد."), "{en}");
+        assert!(pdf(&view(&f, &letterhead), Lang::Fa).is_ok());
+        let signed = String::from_utf8(f.canonical_bytes()).unwrap();
+        assert!(signed.contains(r#""answer_title":{"en":"Renewal levy payment receipt""#));
+        assert_eq!(Facts::decode(signed.as_bytes()).unwrap(), f);
     }
 
     #[test]

@@ -66,11 +66,26 @@ fn name(lang: Lang, text: &Text) -> String {
     }
 }
 
-/// The certificate's title: a clearance certificate says so; any other type is the
-/// answer to that inquiry, named as the request type is.
+/// The certificate's title: the one the e-service published, if any; else a clearance
+/// certificate says so, and any other type is the answer to that inquiry, named as the
+/// request type is.
 fn title(view: &AnswerView<'_>, lang: Lang) -> String {
-    let type_name = name(lang, &view.facts.request_type_name);
-    if view.template == "clearance" {
+    answer_title(
+        &view.facts.answer_title,
+        &view.facts.request_type_name,
+        view.template,
+        lang,
+    )
+}
+
+/// The title an answer carries, from the e-service's own title, its name and template:
+/// what the certificate prints and what the e-service editor's preview shows.
+pub fn answer_title(own: &Text, type_name: &Text, template: &str, lang: Lang) -> String {
+    let type_name = name(lang, type_name);
+    if !own.is_empty() {
+        // The e-service's own title, as its version published and the answer signed it.
+        name(lang, own)
+    } else if template == "clearance" {
         t(
             lang,
             "گواهی مفاصاحساب عوارض ملک",
@@ -88,7 +103,8 @@ fn title(view: &AnswerView<'_>, lang: Lang) -> String {
     }
 }
 
-/// The outcome in one sentence a reader needs no table for. The property is named by the
+/// The outcome in one sentence a reader needs no table for (the e-service's own statements
+/// follow it, as its version published and the answer signed them). The property is named by the
 /// facts right below it; the sentence keeps to words, dates and plain numbers, so it reads
 /// (and is read back from the PDF) in one direction.
 pub(super) fn statement(f: &Facts, lang: Lang) -> String {
@@ -456,7 +472,10 @@ pub(super) fn page(view: &AnswerView<'_>, lang: Lang) -> Page {
         ],
         notice: notice(view, lang),
         statement_title: t(lang, "نتیجهٔ استعلام", "Outcome"),
-        statement: statement(f, lang),
+        statement: std::iter::once(statement(f, lang))
+            .chain(f.answer_statements.iter().map(|s| name(lang, s)))
+            .collect::<Vec<_>>()
+            .join(" "),
         sections: vec![property_section(f, lang), inquiry_section(view, lang)],
         owners: owners(f, lang),
         fees: fees(f, lang),

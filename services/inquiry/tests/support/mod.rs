@@ -76,6 +76,8 @@ pub struct WorldState {
     pub next_bill_id: Option<String>,
     /// Inquiry fees charged to authority accounts: inquiry id → charge.
     pub account_charges: HashMap<String, fpb::AccountCharge>,
+    /// The tariffs fees has published (ListTariffs filters them by year).
+    pub tariffs: Vec<fpb::Tariff>,
     /// Every call, `Service.Method`.
     pub calls: Vec<String>,
     /// Calls (`Service.Method`) held until as many of them are in flight as the barrier
@@ -125,6 +127,12 @@ impl World {
                     .insert(request_number(100 + i as u64), ((*code).into(), None));
             }
             w.debts.insert(PARCEL_DEBT.into(), DEBT_RIALS);
+            w.tariffs.push(this_years_tariff(&[
+                "property-transfer",
+                "mortgage",
+                "court",
+                "building-permit-check",
+            ]));
             w.organizations.insert(
                 ORG_ID.into(),
                 ipb::Organization {
@@ -166,6 +174,49 @@ impl World {
             );
         });
         world
+    }
+}
+
+/// The current Jalali year in Iran.
+pub fn this_jalali_year() -> i32 {
+    estelam_domain::JalaliDate::today_in_iran(std::time::SystemTime::now())
+        .unwrap()
+        .year()
+}
+
+/// A tariff of the current Jalali year in force since its first day: the yearly levies and
+/// an inquiry fee for each of `inquiry_fee_codes`.
+pub fn this_years_tariff(inquiry_fee_codes: &[&str]) -> fpb::Tariff {
+    let year = this_jalali_year();
+    let start = estelam_domain::JalaliDate::new(year, 1, 1)
+        .unwrap()
+        .start_in_iran_unix_seconds();
+    let item = |kind: fpb::TariffItemKind, code: &str| fpb::TariffItem {
+        kind: kind as i32,
+        basis: fpb::TariffBasis::Fixed as i32,
+        amount_rials: FEE_RIALS,
+        request_type_code: code.into(),
+        ..Default::default()
+    };
+    let mut items = vec![
+        item(fpb::TariffItemKind::RenewalLevy, ""),
+        item(fpb::TariffItemKind::WasteFee, ""),
+    ];
+    items.extend(
+        inquiry_fee_codes
+            .iter()
+            .map(|c| item(fpb::TariffItemKind::InquiryFee, c)),
+    );
+    fpb::Tariff {
+        tariff_id: uuid::Uuid::now_v7().to_string(),
+        jalali_year: year,
+        effective_from: Some(prost_types::Timestamp {
+            seconds: start,
+            nanos: 0,
+        }),
+        items,
+        version: 1,
+        ..Default::default()
     }
 }
 
@@ -453,6 +504,15 @@ fake_service! {
             });
             Ok(Response::new(fpb::ReverseAccountChargeResponse { charge, balance_rials: 0 }))
         }
+        async fn list_tariffs(&self, r: Request<fpb::ListTariffsRequest>) -> Result<Response<fpb::ListTariffsResponse>, Status> {
+            service_caller(&r)?;
+            self.0.log("Fees.ListTariffs");
+            let year = r.get_ref().jalali_year;
+            let tariffs = self.0.with(|w| {
+                w.tariffs.iter().filter(|t| year == 0 || t.jalali_year == year).cloned().collect()
+            });
+            Ok(Response::new(fpb::ListTariffsResponse { tariffs, next_page_token: String::new() }))
+        }
         async fn start_payment(&self, r: Request<fpb::StartPaymentRequest>) -> Result<Response<fpb::StartPaymentResponse>, Status> {
             service_caller(&r)?;
             self.0.log("Fees.StartPayment");
@@ -479,7 +539,6 @@ fake_service! {
         get_payment(fpb::GetPaymentRequest) -> fpb::GetPaymentResponse;
         get_ledger(fpb::GetLedgerRequest) -> fpb::GetLedgerResponse;
         add_adjustment(fpb::AddAdjustmentRequest) -> fpb::AddAdjustmentResponse;
-        list_tariffs(fpb::ListTariffsRequest) -> fpb::ListTariffsResponse;
         get_tariff(fpb::GetTariffRequest) -> fpb::GetTariffResponse;
         put_tariff(fpb::PutTariffRequest) -> fpb::PutTariffResponse;
         get_clearance(fpb::GetClearanceRequest) -> fpb::GetClearanceResponse;

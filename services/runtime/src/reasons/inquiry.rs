@@ -47,6 +47,19 @@ catalogue! {
     /// An inquiry fee settled on the authority's account for a type with no letter naming
     /// the authority.
     ON_ACCOUNT_NEEDS_LETTER,
+    /// An active request type with a fee item (the inquiry fee, a levy) that no tariff of
+    /// the current Jalali year prices.
+    REQUEST_TYPE_TARIFF_MISSING,
+    /// A request type asking for a document kind that does not exist.
+    REQUEST_TYPE_DOCUMENT_KIND_UNKNOWN,
+    /// A request type's answer statements: too many, too long, or one without Persian.
+    REQUEST_TYPE_ANSWER_STATEMENTS_INVALID,
+    /// A request type's answer title in English only.
+    REQUEST_TYPE_ANSWER_TITLE_PERSIAN_MISSING,
+    /// A request type whose active window ends before it starts.
+    REQUEST_TYPE_ACTIVE_WINDOW_INVALID,
+    /// A new inquiry of a request type outside its active window.
+    REQUEST_TYPE_OUTSIDE_ACTIVE_WINDOW,
     /// A membership code whose form or check digit is wrong.
     MEMBERSHIP_CODE_INVALID,
     /// The national code and membership code given for on-behalf filing do not belong to

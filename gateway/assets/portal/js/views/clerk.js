@@ -196,5 +196,6 @@ export async function render(main) {
   }
   main.append(h('h1', {}, t('clerk_title')),
     h('p', {}, h('a', { href: '/clerk/fees', 'data-link': true }, lang() === 'fa' ? 'تعرفه‌ها و اصلاحیه‌های عوارض' : 'Tariffs and levy adjustments')),
+    h('p', {}, h('a', { href: '/clerk/services', 'data-link': true }, lang() === 'fa' ? 'خدمات الکترونیکی (انواع درخواست)' : 'E-services (request types)')),
     findParcel(), await inquiries(), auditSection());
 }
