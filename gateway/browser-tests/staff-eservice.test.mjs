@@ -80,6 +80,10 @@ test('an admin publishes an e-service on the desk and sees what a citizen will s
     assert.match(await page.textContent('main [data-statement]'), /جای سند مالکیت/);
     assert.ok(await page.$('main tr[data-type="browser-extract"]'), 'listed after publishing');
     await shot('published');
+    // The form now holds version 1: publishing again makes version 2.
+    await page.fill('main input[name="reason"]', 'نسخهٔ دوم');
+    await page.click('main form[data-editor="browser-extract"] .actions button');
+    await page.waitForFunction(() => /۲|2/.test(document.querySelector('main [data-published="browser-extract"]')?.textContent || ''));
 
     // The refusal was a 422 the page showed; nothing else went wrong.
     const rest = unexpected(problems).filter((p) => !/^http 422 PUT \S+\/api\/v1\/request-types\/browser-extract$/.test(p));
