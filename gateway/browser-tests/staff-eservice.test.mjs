@@ -3,14 +3,14 @@
 // asks, opens /clerk/services, tries to publish a new e-service whose inquiry fee no tariff
 // of this year prices — the refusal appears next to the fee items, in Persian — then
 // publishes it without the fee and sees the wizard a citizen will see, with the answer's
-// title and statements. Run by run.sh, which starts the whole system and sets PORTAL_URL,
+// title and statements; axe-core finds nothing on the page. Run by run.sh, which starts the whole system and sets PORTAL_URL,
 // ARTIFACTS and ESTELAM_LOG.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACTS, BASE, VIEWPORTS, eventually, launch, settle, unexpected, watchedPage } from './support.mjs';
+import { ARTIFACTS, BASE, VIEWPORTS, axeViolations, eventually, launch, settle, unexpected, watchedPage } from './support.mjs';
 
 /** The first admin's membership code and one-time password, as `estelam run` printed them. */
 async function firstAdmin() {
@@ -80,6 +80,12 @@ test('an admin publishes an e-service on the desk and sees what a citizen will s
     assert.match(await page.textContent('main [data-statement]'), /جای سند مالکیت/);
     assert.ok(await page.$('main tr[data-type="browser-extract"]'), 'listed after publishing');
     await shot('published');
+    // The editor with its preview meets WCAG 2.1 A/AA as the other pages do.
+    assert.deepEqual(await axeViolations(page), [], 'axe-core finds nothing on /clerk/services');
+    // The form now holds version 1: publishing again makes version 2.
+    await page.fill('main input[name="reason"]', 'نسخهٔ دوم');
+    await page.click('main form[data-editor="browser-extract"] .actions button');
+    await page.waitForFunction(() => /۲|2/.test(document.querySelector('main [data-published="browser-extract"]')?.textContent || ''));
 
     // The refusal was a 422 the page showed; nothing else went wrong.
     const rest = unexpected(problems).filter((p) => !/^http 422 PUT \S+\/api\/v1\/request-types\/browser-extract$/.test(p));

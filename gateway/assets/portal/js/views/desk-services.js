@@ -166,9 +166,11 @@ function draftOf(form, count) {
   };
 }
 
-function editor(base, onPublished) {
+/** The form for a new version of `base` (a new e-service when null); `notice` says what
+ * the last publication did. */
+function editor(base, onPublished, notice = null) {
   const t = base || {};
-  const shown = h('div', { 'aria-live': 'polite' });
+  const shown = h('div', { 'aria-live': 'polite' }, notice);
   const count = (t.undertakings || []).length + 1;
   const publish = h('button', { class: 'button', type: 'button' }, w('publish'));
   const flag = (name, on, label = name) => h('label', { class: 'check' },
@@ -209,8 +211,7 @@ function editor(base, onPublished) {
           request_type: draftOf(form, count), expected_version: t.version || 0,
           reason: val(form, 'reason'), client_request_id: requestId(),
         });
-        shown.replaceChildren(h('p', { class: 'notice notice-ok', 'data-published': stored.code }, w('published', { v: String(stored.version), code: stored.code })));
-        onPublished(stored);
+        await onPublished(stored, h('p', { class: 'notice notice-ok', 'data-published': stored.code }, w('published', { v: String(stored.version), code: stored.code })));
       } catch (err) {
         if (err && err.problem) showProblem(form, err.problem);
         else throw err;
@@ -288,12 +289,15 @@ export async function render(main) {
       list.replaceChildren(problemNotice(err.problem));
     }
   };
-  const open = (t) => {
-    editBox.replaceChildren(editor(t, async (stored) => {
+  // After a publication the form holds the version just published, so the next one
+  // replaces it (and names it as the expected version).
+  const open = (t, notice = null) => {
+    editBox.replaceChildren(editor(t, async (stored, done) => {
+      open(stored, done);
       await draw();
       await showPreview(stored.code);
-    }));
-    editBox.querySelector('input')?.focus();
+    }, notice));
+    if (!notice) editBox.querySelector('input')?.focus();
   };
   const create = h('button', { class: 'button', type: 'button', 'data-create': true }, w('create'));
   create.addEventListener('click', () => open(null));
