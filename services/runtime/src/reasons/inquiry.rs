@@ -117,6 +117,11 @@ catalogue! {
     REPRESENTATION_PENDING,
     /// DecideRepresentation on an inquiry that is not waiting for that decision.
     REPRESENTATION_NOT_PENDING,
+    /// A step or Submit while a clerk has still to review the applicant's name or
+    /// ownership-type mismatch.
+    REVIEW_PENDING,
+    /// DecideReview on an inquiry that is not in the clerks' review queue.
+    REVIEW_NOT_PENDING,
     /// A webhook endpoint URL that is not an absolute http(s) URL with a host, or carries
     /// credentials or a fragment.
     WEBHOOK_URL_INVALID,
