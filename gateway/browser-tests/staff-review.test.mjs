@@ -1,7 +1,7 @@
 // The staff walk of the review queue, in headless Chromium against the whole system (run.sh):
 // the demo citizen who owes nothing files a clearance through the HTTP API under a name
 // otherwise than on their deed, so that it waits for a municipal clerk; the citizen's page
-// says so; the demo clerk logs in, opens the queue at /clerk/reviews, opens the review —
+// says so (on a phone); the demo clerk logs in, opens the queue at /clerk/reviews, opens the review —
 // what the applicant gave beside what the records say, the deed to download — and approves
 // it; the queue no longer holds it and the citizen's inquiry goes on. Screenshots go to
 // $ARTIFACTS.
@@ -89,10 +89,35 @@ async function fileWithAnotherName(who) {
   return { citizen, inquiry };
 }
 
+/** The citizen's own page of the inquiry says a municipal clerk is checking it (phone). */
+async function theApplicantSeesItWaits(who, inquiry) {
+  const context = await launch();
+  try {
+    const { page, problems } = await watchedPage(context, VIEWPORTS.phone);
+    await page.goto(`${BASE}/login?next=/inquiries/${inquiry.inquiry_id}`);
+    await settle(page);
+    await page.fill('main input[name="national_code"]', who.national_code);
+    await page.fill('main input[name="password"]', who.password);
+    await page.click('main form button[type="submit"]');
+    await page.waitForSelector('main [data-waiting="review"]', { timeout: 20_000 });
+    await settle(page);
+    assert.match(await page.textContent('main [data-waiting="review"]'), /کارشناس شهرداری/);
+    assert.equal(await page.$('main form button[type="submit"]'), null, 'nothing to change while it waits');
+    await page.screenshot({ path: join(ARTIFACTS, 'staff-review-00-applicant-waits.png'), fullPage: true });
+    const violations = await axeViolations(page);
+    assert.deepEqual(violations, [], `axe-core on the waiting inquiry: ${violations.join('; ')}`);
+    const left = unexpected(problems);
+    assert.deepEqual(left, [], `no console errors, failed requests or CSP violations: ${left.join('; ')}`);
+  } finally {
+    await context.close();
+  }
+}
+
 test('a clerk opens the review queue and approves a name mismatch (desktop, Persian)', async () => {
   const who = DEMO.citizens.find((c) => !c.has_debt);
   assert.ok(who, 'demo.json has a citizen who owes nothing');
   const { citizen, inquiry } = await fileWithAnotherName(who);
+  await theApplicantSeesItWaits(who, inquiry);
   const context = await launch();
   try {
     const { page, problems } = await watchedPage(context, VIEWPORTS.desktop);
@@ -110,7 +135,8 @@ test('a clerk opens the review queue and approves a name mismatch (desktop, Pers
     await page.waitForSelector(row);
     assert.equal(await page.getAttribute(row, 'data-kind'), 'applicant_name_mismatch');
     await shot('queue');
-    assert.deepEqual(await axeViolations(page), [], 'axe-core on the review queue');
+    let violations = await axeViolations(page);
+    assert.deepEqual(violations, [], `axe-core on the review queue: ${violations.join('; ')}`);
 
     // One review: the applicant's name beside the one on record, and the deed to read.
     await page.click(`${row} button`);
@@ -120,7 +146,8 @@ test('a clerk opens the review queue and approves a name mismatch (desktop, Pers
     assert.equal((await page.textContent(`${card} [data-recorded="full_name"]`)).trim(), who.name);
     assert.equal(await page.$$eval(`${card} [data-review-documents] li`, (items) => items.length), 2, 'the card and the deed');
     await shot('review-opened');
-    assert.deepEqual(await axeViolations(page), [], 'axe-core on an opened review');
+    violations = await axeViolations(page);
+    assert.deepEqual(violations, [], `axe-core on an opened review: ${violations.join('; ')}`);
 
     await page.click(`${card} [data-approve]`);
     await page.waitForSelector('main [data-decided="applicant_verified"]');
@@ -131,7 +158,8 @@ test('a clerk opens the review queue and approves a name mismatch (desktop, Pers
     const after = await citizen.get(`/api/v1/inquiries/${inquiry.inquiry_id}`);
     assert.equal(after.state, 'applicant_verified', 'the citizen goes on to submit');
     assert.equal(after.review.status, 'approved');
-    assert.deepEqual(unexpected(problems), [], 'no console errors, failed requests or CSP violations');
+    const left = unexpected(problems);
+    assert.deepEqual(left, [], `no console errors, failed requests or CSP violations: ${left.join('; ')}`);
   } finally {
     await context.close();
   }
