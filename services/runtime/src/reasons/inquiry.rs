@@ -76,9 +76,11 @@ catalogue! {
     DOCUMENT_NOT_FOUND,
     /// A document the request type requires was not attached.
     REQUIRED_DOCUMENT_MISSING,
-    /// The declared ownership type differs from the parcel's record.
+    /// The declared ownership type differs from the parcel's record, at a representative's
+    /// applicant step (anyone else's waits for a clerk's review instead).
     OWNERSHIP_TYPE_MISMATCH,
-    /// The applicant's name differs from the owner's on record.
+    /// The applicant's name differs from the owner's on record, at a representative's
+    /// applicant step (anyone else's waits for a clerk's review instead).
     APPLICANT_NAME_MISMATCH,
     /// No owner of the parcel has the applicant's national code.
     APPLICANT_NOT_OWNER,
