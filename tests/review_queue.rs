@@ -225,6 +225,16 @@ async fn approved_then_refused(w: &World) {
         approved["state"], "applicant_verified",
         "{label}: {approved}"
     );
+    let approval = approved["history"]
+        .as_array()
+        .and_then(|h| h.last())
+        .unwrap_or_else(|| panic!("{label}: the timeline: {approved}"));
+    assert!(
+        approval["changed"]["actor_display_name"]
+            .as_str()
+            .is_some_and(|n| !n.trim().is_empty()),
+        "{label}: the clerk's name is on the timeline: {approval}"
+    );
     let again = c
         .post(&decision, body)
         .await
