@@ -79,7 +79,7 @@ failed=0
 # Logging out (`all_sessions`) ends the token a pass runs with: it gets a pass of its own, last.
 pass_as citizen --exclude-path /api/v1/auth/logout || failed=1
 pass_as clerk \
-  --include-path-regex '/request-numbers$|/answer/revoke$|/representation/decision$' || failed=1
+  --include-path-regex '/request-numbers$|/answer/revoke$|/representation/decision$|/review/decision$|/desk/reviews$' || failed=1
 pass_as authority \
   --include-path-regex '/on-behalf$|/batches|/inquiries/status$|/organizations/\{id\}/(account|webhooks)' ||
   failed=1

@@ -31,6 +31,7 @@ pub const PAGES: &[&str] = &[
     "/clerk",
     "/clerk/fees",
     "/clerk/services",
+    "/clerk/reviews",
     "/statistics",
     "/me/mobile",
     "/me/password",

@@ -128,6 +128,8 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
         ("inquiry", "PreviewRequestType") => Only(STAFF),
         ("inquiry", "RevokeAnswer") => Only(STAFF),
         ("inquiry", "DecideRepresentation") => Only(STAFF),
+        ("inquiry", "ListReviews") => Only(STAFF),
+        ("inquiry", "DecideReview") => Only(STAFF),
         ("inquiry", "CreateInquiry") => Only(&[Citizen, OtherCitizen]),
         ("inquiry", "FileInquiryOnBehalf") => Only(&[Authority]),
         // An organisation's users and clients manage their own organisation's webhooks (for
@@ -234,6 +236,9 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "GET /api/v1/desk/deadlines" => Only(STAFF),
         "GET /api/v1/statistics/answer-times" => Public,
         "POST /api/v1/inquiries/{id}/representation/decision" => Only(STAFF),
+        // The clerks' review queue: mismatches and representations, and the decision.
+        "GET /api/v1/desk/reviews" => Only(STAFF),
+        "POST /api/v1/inquiries/{id}/review/decision" => Only(STAFF),
         "POST /api/v1/inquiries" => Only(&[Citizen, OtherCitizen]),
         "POST /api/v1/inquiries/on-behalf" => Only(&[Authority]),
 

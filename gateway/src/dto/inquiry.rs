@@ -172,7 +172,8 @@ pub struct Inquiry {
     pub request_type_version: i64,
     /// `draft`, `undertakings_accepted`, `property_verified`, `letter_recorded`,
     /// `documents_attached`, `applicant_verified`, `assessed`, `awaiting_payment`, `issued`,
-    /// `rejected`, `cancelled`, `expired`, `awaiting_representation_approval`.
+    /// `rejected`, `cancelled`, `expired`, `awaiting_representation_approval`,
+    /// `awaiting_review` (a municipal clerk checks a name or ownership-type mismatch).
     pub state: String,
     /// Send as `expected_version` with the next change.
     pub version: i64,
@@ -204,6 +205,8 @@ pub struct Inquiry {
     pub verification_code: String,
     /// Why it is in its state (rejections).
     pub state_reason: Option<LocalizedText>,
+    /// A municipal clerk's review of a name or ownership-type mismatch, when there was one.
+    pub review: Option<super::review::Review>,
     /// Every change of state.
     pub history: Vec<StateChange>,
     /// Created (RFC 3339).
@@ -296,6 +299,7 @@ impl From<pb::Inquiry> for Inquiry {
             tracking_code: i.tracking_code,
             verification_code: i.verification_code,
             state_reason: i.state_reason.map(Into::into),
+            review: i.review.map(Into::into),
             history: i
                 .history
                 .into_iter()

@@ -15,6 +15,7 @@ pub mod institution;
 mod notifications;
 mod property;
 pub mod representation;
+pub mod review;
 
 pub use common::{AuditStamp, GeoPoint, LocalizedText, stamp, text};
 pub use fees::{Bill, BillLine, Payment};

@@ -268,6 +268,26 @@ impl InquiryService for Api {
         ok(pb::DecideRepresentationResponse { inquiry: Some(inq) })
     }
 
+    async fn list_reviews(
+        &self,
+        request: Request<pb::ListReviewsRequest>,
+    ) -> R<pb::ListReviewsResponse> {
+        let who = caller(&request)?.clone();
+        ok(self.engine.list_reviews(&who, request.get_ref()).await?)
+    }
+
+    async fn decide_review(
+        &self,
+        request: Request<pb::DecideReviewRequest>,
+    ) -> R<pb::DecideReviewResponse> {
+        let who = caller(&request)?.clone();
+        let inq = self
+            .engine
+            .decide_review(&who, request.into_inner())
+            .await?;
+        ok(pb::DecideReviewResponse { inquiry: Some(inq) })
+    }
+
     async fn file_inquiry_on_behalf(
         &self,
         request: Request<pb::FileInquiryOnBehalfRequest>,

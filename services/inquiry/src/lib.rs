@@ -13,6 +13,8 @@
 //!   seeded four), [`request_type_publish`] (what publishing one checks against this
 //!   year's tariffs), [`wizard`] (what the editor previews of a type), [`answer`] (the facts, their canonical JSON and Ed25519 signature, and a
 //!   verification's verdict), [`dates`] (the instants an answer states).
+//! * [`review`]: the clerks' review of a name or ownership-type mismatch at the applicant
+//!   step, and the one queue it shares with representatives' filings.
 //! * [`errors`]: every refusal, with its reason and what to do, in Persian and English.
 //! * [`model`]: the inquiry as stored; [`store`]: SQL, one file per aggregate.
 //! * [`events`]: `fees.debt.cleared` through the runtime inbox issues waiting answers;
@@ -43,6 +45,7 @@ pub mod render;
 pub mod representation;
 pub mod request_type_publish;
 pub mod request_types;
+pub mod review;
 pub mod store;
 pub mod webhooks;
 pub mod wizard;

@@ -189,6 +189,11 @@ pub struct Inquiry {
     pub verification_code: String,
     /// Why the inquiry was rejected, cancelled or expired, for the person who sees it stop.
     pub state_reason: Option<Text>,
+    /// The clerk's review of a name or ownership-type mismatch at step 6, when there was
+    /// one; the registry's data in it is for clerks only. Boxed: most inquiries have none,
+    /// and every step's future holds an inquiry or two.
+    #[serde(default)]
+    pub review: Option<Box<crate::review::Review>>,
     /// Every state change, oldest first. Kept as append-only rows (`inquiry_events`), not in
     /// the stored document: the store fills it when it loads the inquiry and appends the
     /// changes past [`Inquiry::history_stored`] in the transaction that writes the inquiry.
@@ -246,6 +251,7 @@ impl Inquiry {
         }
         if state < State::ApplicantVerified {
             self.applicant = None;
+            self.review = None;
         }
     }
 
@@ -368,6 +374,7 @@ impl Inquiry {
             tracking_code: self.tracking_code.clone(),
             verification_code: self.verification_code.clone(),
             state_reason: self.state_reason.as_ref().map(Text::to_proto),
+            review: self.review.as_deref().map(crate::review::Review::to_proto),
             history: self
                 .history
                 .iter()

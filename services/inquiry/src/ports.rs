@@ -23,6 +23,7 @@
 //! | fees | `StartPayment` | StartPayment (idempotent per key derived from the inquiry) |
 //! | identity | `GetOrganization` | step 5a (the inquiring authority) |
 //! | identity | `VerifyMembershipCode` | FileInquiryOnBehalf (the citizen's consent) |
+//! | identity | `GetContact` | DecideReview (the clerk's name on the timeline) |
 
 use std::sync::Arc;
 
@@ -124,6 +125,11 @@ pub trait IdentityPort: Send + Sync {
         national_code: &str,
         membership_code: &str,
     ) -> Result<ipb::VerifyMembershipCodeResponse, ServiceError>;
+    /// The name to show for an account (a clerk's, on the timeline of what they decided);
+    /// `None` when identity does not know it. Implementations that cannot ask say `None`.
+    async fn display_name(&self, _account_id: &str) -> Result<Option<String>, ServiceError> {
+        Ok(None)
+    }
 }
 
 /// Every dependency of the engine, one port each.
@@ -489,5 +495,24 @@ impl IdentityPort for GrpcIdentity {
         .await
         .map(tonic::Response::into_inner)
         .map_err(|s| dependency("identity", &s))
+    }
+
+    async fn display_name(&self, account_id: &str) -> Result<Option<String>, ServiceError> {
+        let token = self.bearer.bearer().await?;
+        let result = retry_idempotent(|| {
+            let mut c = self.client.clone();
+            let req = outgoing(
+                ipb::GetContactRequest {
+                    account_id: account_id.to_owned(),
+                    ..Default::default()
+                },
+                Some(&token),
+            );
+            async move { c.get_contact(req).await }
+        })
+        .await;
+        Ok(not_found_is_none("identity", result)?
+            .map(|r| r.display_name)
+            .filter(|n| !n.trim().is_empty()))
     }
 }

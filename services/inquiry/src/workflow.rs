@@ -35,6 +35,10 @@ pub enum State {
     /// power of attorney, which moves it (back) to [`State::ApplicantVerified`]. Not
     /// editable, so the data the clerk reads cannot change under them.
     AwaitingRepresentation,
+    /// Step 6's applicant differs from the parcel's record by name or ownership type: a
+    /// clerk reviews it ([`crate::review`]), which moves it (back) to
+    /// [`State::ApplicantVerified`] or rejects it. Not editable, like the representation.
+    AwaitingReview,
     /// Submitted and assessed.
     Assessed,
     /// Waiting for the bill to be paid.
@@ -51,7 +55,7 @@ pub enum State {
 
 impl State {
     /// Every state, in order.
-    pub const ALL: [State; 13] = [
+    pub const ALL: [State; 14] = [
         State::Draft,
         State::UndertakingsAccepted,
         State::PropertyVerified,
@@ -59,6 +63,7 @@ impl State {
         State::DocumentsAttached,
         State::ApplicantVerified,
         State::AwaitingRepresentation,
+        State::AwaitingReview,
         State::Assessed,
         State::AwaitingPayment,
         State::Issued,
@@ -77,6 +82,7 @@ impl State {
             State::DocumentsAttached => "documents_attached",
             State::ApplicantVerified => "applicant_verified",
             State::AwaitingRepresentation => "awaiting_representation",
+            State::AwaitingReview => "awaiting_review",
             State::Assessed => "assessed",
             State::AwaitingPayment => "awaiting_payment",
             State::Issued => "issued",
@@ -101,6 +107,7 @@ impl State {
             State::DocumentsAttached => Pb::DocumentsAttached,
             State::ApplicantVerified => Pb::ApplicantVerified,
             State::AwaitingRepresentation => Pb::AwaitingRepresentationApproval,
+            State::AwaitingReview => Pb::AwaitingReview,
             State::Assessed => Pb::Assessed,
             State::AwaitingPayment => Pb::AwaitingPayment,
             State::Issued => Pb::Issued,
@@ -138,6 +145,7 @@ impl State {
             State::DocumentsAttached => "پیوست مدارک",
             State::ApplicantVerified => "تأیید متقاضی",
             State::AwaitingRepresentation => "در انتظار تأیید وکالت",
+            State::AwaitingReview => "در انتظار بررسی کارشناس شهرداری",
             State::Assessed => "محاسبهٔ عوارض",
             State::AwaitingPayment => "در انتظار پرداخت",
             State::Issued => "صادرشده",
@@ -241,6 +249,8 @@ pub enum Refusal {
     NoLetterForType,
     /// A clerk has still to approve the representation; nothing may change meanwhile.
     RepresentationPending,
+    /// A clerk has still to review the applicant's mismatch; nothing may change meanwhile.
+    ReviewPending,
 }
 
 impl Refusal {
@@ -251,6 +261,7 @@ impl Refusal {
             Refusal::TooEarly { .. } => reasons::inquiry::STEP_OUT_OF_ORDER,
             Refusal::NoLetterForType => reasons::inquiry::LETTER_NOT_REQUIRED,
             Refusal::RepresentationPending => reasons::inquiry::REPRESENTATION_PENDING,
+            Refusal::ReviewPending => reasons::inquiry::REVIEW_PENDING,
         }
     }
 
@@ -268,6 +279,9 @@ impl Refusal {
             Refusal::RepresentationPending => {
                 "وکالت‌نامهٔ این استعلام در انتظار بررسی کارشناس شهرداری است؛ پس از تأیید می‌توانید ادامه دهید.".into()
             }
+            Refusal::ReviewPending => {
+                "مشخصات متقاضی این استعلام با سوابق ملک یکی نیست و در انتظار بررسی کارشناس شهرداری است؛ پس از تأیید می‌توانید ادامه دهید.".into()
+            }
         }
     }
 
@@ -282,6 +296,7 @@ impl Refusal {
             }
             Refusal::NoLetterForType => "This request type needs no letter.".into(),
             Refusal::RepresentationPending => "A municipal clerk has still to review this inquiry's power of attorney; go on once it is approved.".into(),
+            Refusal::ReviewPending => "The applicant's details differ from the property's record and wait for a municipal clerk's review; go on once it is approved.".into(),
         }
     }
 }
@@ -293,6 +308,9 @@ impl Refusal {
 pub fn take(state: State, step: Step, letter_required: bool) -> Result<State, Refusal> {
     if state == State::AwaitingRepresentation {
         return Err(Refusal::RepresentationPending);
+    }
+    if state == State::AwaitingReview {
+        return Err(Refusal::ReviewPending);
     }
     if !state.is_editable() {
         return Err(Refusal::NotEditable(state));
@@ -338,6 +356,37 @@ pub fn representation_refused(reason: &str) -> Text {
     Text {
         fa: format!("کارشناس شهرداری وکالت را نپذیرفت: {reason}"),
         en: format!("A municipal clerk refused the representation: {reason}"),
+    }
+}
+
+/// Whether a clerk's decision on a mismatch review may be taken in `state`.
+pub fn may_decide_review(state: State) -> bool {
+    state == State::AwaitingReview
+}
+
+/// Why the inquiry went on after a mismatch: a clerk checked it against the deed.
+pub fn review_approved(kind: crate::review::Kind) -> Text {
+    match kind {
+        crate::review::Kind::NameMismatch => Text::new(
+            "کارشناس شهرداری نام متقاضی را با سند بررسی و تأیید کرد.",
+            "A municipal clerk checked the applicant's name against the deed and approved it.",
+        ),
+        crate::review::Kind::OwnershipTypeMismatch => Text::new(
+            "کارشناس شهرداری نوع مالکیت را با سند بررسی و تأیید کرد.",
+            "A municipal clerk checked the ownership type against the deed and approved it.",
+        ),
+    }
+}
+
+/// Why a clerk refused the applicant after a mismatch: their own words, which the
+/// applicant is shown.
+pub fn review_refused(reason: &Text) -> Text {
+    Text {
+        fa: format!("کارشناس شهرداری مشخصات متقاضی را نپذیرفت: {}", reason.fa),
+        en: format!(
+            "A municipal clerk refused the applicant's details: {}",
+            reason.en
+        ),
     }
 }
 
@@ -463,6 +512,22 @@ mod tests {
         assert!(may_decide_representation(State::AwaitingRepresentation));
         assert!(!may_decide_representation(State::ApplicantVerified));
         assert!(may_cancel(State::AwaitingRepresentation));
+    }
+
+    #[test]
+    fn nothing_moves_while_a_clerk_reviews() {
+        for step in Step::ALL {
+            assert_eq!(
+                take(State::AwaitingReview, step, true),
+                Err(Refusal::ReviewPending)
+            );
+        }
+        assert!(may_decide_review(State::AwaitingReview));
+        assert!(!may_decide_review(State::AwaitingRepresentation));
+        assert!(!State::AwaitingReview.is_editable());
+        assert!(may_cancel(State::AwaitingReview));
+        let why = review_refused(&Text::new("سند دیگری است", "another deed"));
+        assert!(why.fa.contains("سند دیگری است") && why.en.contains("another deed"));
     }
 
     #[test]

@@ -848,22 +848,14 @@ async fn wrong_inputs_are_refused_at_their_own_step_in_both_languages() {
             .inquiry
             .unwrap();
 
-        // Someone else named (a citizen files only as themselves), and the wrong ownership
-        // type.
-        for (nc, ownership, reason, code) in [
-            (
-                OTHER_NC,
-                ppb::OwnershipType::Full,
-                "APPLICANT_NOT_CALLER",
-                Code::PermissionDenied,
-            ),
-            (
-                OWNER_NC,
-                ppb::OwnershipType::Shared,
-                "OWNERSHIP_TYPE_MISMATCH",
-                Code::InvalidArgument,
-            ),
-        ] {
+        // Someone else named: a citizen files only as themselves. (The wrong ownership
+        // type goes to a clerk instead: tests/review.rs.)
+        for (nc, ownership, reason, code) in [(
+            OTHER_NC,
+            ppb::OwnershipType::Full,
+            "APPLICANT_NOT_CALLER",
+            Code::PermissionDenied,
+        )] {
             let err = c
                 .set_applicant(with_token(
                     pb::SetApplicantRequest {

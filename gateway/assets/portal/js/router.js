@@ -20,6 +20,7 @@ const ROUTES = [
   ['/clerk', () => import('./views/clerk.js')],
   ['/clerk/fees', () => import('./views/desk-fees.js')],
   ['/clerk/services', () => import('./views/desk-services.js')],
+  ['/clerk/reviews', () => import('./views/desk-reviews.js')],
   ['/statistics', () => import('./views/statistics.js')],
   ['/me/mobile', () => import('./views/mobile.js')],
   ['/me/password', () => import('./views/password.js')],

@@ -10,6 +10,7 @@ pub mod flow;
 pub mod institution;
 pub mod payment;
 pub mod representation;
+pub mod review;
 
 use std::future::Future;
 
@@ -44,6 +45,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(answers::get_answer_pdf))
         .routes(routes!(answers::verify_answer))
         .routes(routes!(representation::decide_representation))
+        .routes(routes!(review::list_reviews))
+        .routes(routes!(review::decide_review))
         .routes(routes!(institution::file_on_behalf))
         .routes(routes!(institution::cancel))
         .routes(routes!(institution::bulk_status))
@@ -75,6 +78,7 @@ carries_inquiry!(
     pb::AttachDocumentsResponse,
     pb::SetApplicantResponse,
     pb::DecideRepresentationResponse,
+    pb::DecideReviewResponse,
     pb::FileInquiryOnBehalfResponse,
     pb::CancelInquiryResponse,
 );

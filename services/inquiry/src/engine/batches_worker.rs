@@ -129,7 +129,8 @@ impl Engine {
             password_change_required: false,
         };
         let keys = Keys(format!("batch:{}:{}", batch.id, item.index));
-        let filed = match self.file_item(&caller, &batch, &spec, &input, &keys).await {
+        // Boxed: filing walks every step, whose futures together are large.
+        let filed = match Box::pin(self.file_item(&caller, &batch, &spec, &input, &keys)).await {
             Ok(filed) => filed,
             Err(e) if item.attempts >= i64::from(self.settings().batches.max_attempts.max(1)) => {
                 tracing::warn!(batch = %batch.id, index = item.index, error = %e, "batch item given up");

@@ -141,6 +141,7 @@ impl Engine {
             amount_paid_rials: 0,
             verification_code: String::new(),
             state_reason: None,
+            review: None,
             history: Vec::new(),
             history_stored: 0,
             created_at_us: now,

@@ -43,6 +43,7 @@ mod queries;
 mod recovery;
 mod representation;
 mod request_types;
+mod review;
 mod save;
 mod steps;
 mod submit;

@@ -9,11 +9,12 @@ use estelam_proto::inquiry::v1 as pb;
 use estelam_runtime::auth::{Caller, Role};
 use estelam_runtime::error::ServiceError;
 
+use super::Engine;
 use super::idempotency::Idempotency;
 use super::save::Then;
-use super::{Engine, stamp_of};
 use crate::errors;
 use crate::events;
+use crate::metrics;
 use crate::model::Inquiry;
 use crate::representation::{self, Representation, Status};
 use crate::workflow::{self, State};
@@ -105,7 +106,11 @@ impl Engine {
                 if !workflow::may_decide_representation(inq.state) {
                     return Err(errors::representation_not_pending());
                 }
-                let by = stamp_of(caller);
+                let by = self.clerk_stamp(caller).await?;
+                let entered_at_us = inq
+                    .applicant
+                    .as_ref()
+                    .map_or(inq.updated_at_us, |a| a.recorded.at_us);
                 let rep = inq
                     .applicant
                     .as_mut()
@@ -131,6 +136,10 @@ impl Engine {
                         |i| Ok(i.to_proto()),
                     )
                     .await?;
+                metrics::observe_review_wait(
+                    pb::ReviewKind::Representation.as_str_name(),
+                    by.at_us - entered_at_us,
+                );
                 Ok((out, ()))
             })
             .await?;

@@ -26,6 +26,7 @@ use crate::model::{
     ApplicantStep, Attached, DocumentsStep, Inquiry, LetterStep, PropertyStep, UndertakingsStep,
 };
 use crate::request_types::{RequestTypeDef, Text};
+use crate::review::Kind;
 use crate::workflow::{self, State, Step};
 
 /// Most documents one inquiry may hold.
@@ -73,6 +74,10 @@ pub(crate) enum Outcome {
     /// and the inquiry waits for a clerk to approve the power of attorney; the owner is
     /// told through the outbox in the same transaction.
     AwaitsRepresentation(Inquiry),
+    /// The applicant's name or ownership type differs from the parcel's record: the step's
+    /// data and the review ([`crate::review`]) are kept, and the inquiry waits in the
+    /// clerks' queue.
+    AwaitsReview(Inquiry),
 }
 
 impl Engine {
@@ -127,6 +132,13 @@ impl Engine {
                         .and_then(|a| a.representation.as_ref())
                         .map(|r| events::representation_changed(&inq, r, by.at_us));
                     (inq, Then::Events(notice.into_iter().collect()))
+                }
+                Outcome::AwaitsReview(mut inq) => {
+                    let why = workflow::is_correction(inq.state, step)
+                        .then(|| workflow::step_redone(step));
+                    inq.clear_after(step.reaches());
+                    inq.transition(State::AwaitingReview, &by, why);
+                    (inq, Then::Nothing)
                 }
             };
             let response = self.save(&first, inq, then, |i| Ok(i.to_proto())).await?;
@@ -463,6 +475,7 @@ impl Engine {
             numerator: 0,
             denominator: 1,
         };
+        let mut review = None;
         if def.check_ownership {
             let check = self
                 .ports
@@ -476,8 +489,18 @@ impl Engine {
                 .await?;
             let result = ppb::ApplicantCheckResult::try_from(check.result)
                 .unwrap_or(ppb::ApplicantCheckResult::Unspecified);
-            if let Some(refusal) = errors::applicant_refused(result) {
-                return Err(refusal);
+            // A name or ownership type otherwise than on record goes to a clerk, who has
+            // the deed; a representation's mismatch is refused (the clerk's decision on it
+            // is about the power of attorney).
+            match Kind::of_verdict(result) {
+                Some(kind) if representation.is_none() => {
+                    review = Some(Box::new(self.open_review(&inq, &national, kind).await?));
+                }
+                _ => {
+                    if let Some(refusal) = errors::applicant_refused(result) {
+                        return Err(refusal);
+                    }
+                }
             }
             if let Some(s) = check.share {
                 share = Share {
@@ -494,8 +517,13 @@ impl Engine {
             recorded: stamp_of(caller),
             representation: representation.clone(),
         });
+        let awaits_review = review.is_some();
+        inq.review = review;
         if representation.is_some() {
             return Ok(Outcome::AwaitsRepresentation(inq));
+        }
+        if awaits_review {
+            return Ok(Outcome::AwaitsReview(inq));
         }
         Ok(Outcome::Recorded(inq))
     }

@@ -124,10 +124,12 @@ pub fn page_token_invalid() -> ServiceError {
 mod answers;
 mod filing;
 mod request_types;
+mod review;
 
 pub use answers::*;
 pub use filing::*;
 pub use request_types::*;
+pub use review::*;
 
 // ---- acting for an owner (representation) -------------------------------------------------
 
@@ -292,6 +294,9 @@ mod tests {
             representation_not_pending(),
             representation_reason_required(),
             refused(&Refusal::RepresentationPending),
+            refused(&Refusal::ReviewPending),
+            review_not_pending(),
+            review_reason_required(),
         ];
         for err in all {
             assert!(reasons::is_declared(&err.reason), "{}", err.reason);

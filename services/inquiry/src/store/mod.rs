@@ -1,5 +1,5 @@
 //! SQL, nothing else: one file per aggregate (request types, inquiries, idempotency
-//! records, an inquiry's append-only step history, debt clearances, batches, answers, signing keys, the verification audit, webhook
+//! records, the clerks' review queue, an inquiry's append-only step history, debt clearances, batches, answers, signing keys, the verification audit, webhook
 //! endpoints and deliveries), in portable
 //! SQL over sqlx `Any` so one store serves SQLite and PostgreSQL.
 //!
@@ -16,6 +16,7 @@ mod idempotency;
 mod inquiries;
 mod inquiry_events;
 mod request_types;
+mod reviews;
 mod signing_keys;
 mod verification_audit;
 pub mod webhooks;
@@ -37,6 +38,7 @@ pub use inquiries::{
 };
 pub use inquiry_events::{AuditRow, append_history, list_audit, load_history};
 pub use request_types::{put_request_type, request_type, request_type_version, request_types};
+pub use reviews::review_queue;
 pub use signing_keys::{install_signing_key, reseal_all, seal_plaintext_keys, signing_keys};
 pub use verification_audit::{audit_verification, verification_count};
 

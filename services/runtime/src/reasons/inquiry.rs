@@ -89,9 +89,11 @@ catalogue! {
     DOCUMENT_NOT_FOUND,
     /// A document the request type requires was not attached.
     REQUIRED_DOCUMENT_MISSING,
-    /// The declared ownership type differs from the parcel's record.
+    /// The declared ownership type differs from the parcel's record, at a representative's
+    /// applicant step (anyone else's waits for a clerk's review instead).
     OWNERSHIP_TYPE_MISMATCH,
-    /// The applicant's name differs from the owner's on record.
+    /// The applicant's name differs from the owner's on record, at a representative's
+    /// applicant step (anyone else's waits for a clerk's review instead).
     APPLICANT_NAME_MISMATCH,
     /// No owner of the parcel has the applicant's national code.
     APPLICANT_NOT_OWNER,
@@ -130,6 +132,11 @@ catalogue! {
     REPRESENTATION_PENDING,
     /// DecideRepresentation on an inquiry that is not waiting for that decision.
     REPRESENTATION_NOT_PENDING,
+    /// A step or Submit while a clerk has still to review the applicant's name or
+    /// ownership-type mismatch.
+    REVIEW_PENDING,
+    /// DecideReview on an inquiry that is not in the clerks' review queue.
+    REVIEW_NOT_PENDING,
     /// A webhook endpoint URL that is not an absolute http(s) URL with a host, or carries
     /// credentials or a fragment.
     WEBHOOK_URL_INVALID,

@@ -6,7 +6,8 @@
 // (`GET /api/v1/inquiries?state=awaiting_representation_approval`). The services decide who
 // may: a citizen who opens this page sees their refusals. Below them, the audit trail
 // (`views/desk-audit.js`); above the waiting representations, what is near or past its
-// statutory deadline (`views/desk-clock.js`).
+// statutory deadline (`views/desk-clock.js`). The review queue of mismatches and
+// representations has its own page, `/clerk/reviews` (`views/desk-reviews.js`).
 
 import { t, lang, digits, latinDigits, date, inquiryNumber } from '../i18n.js';
 import { h, field, showProblem, busy, clearErrors, problemNotice } from '../dom.js';
@@ -71,7 +72,7 @@ function findParcel() {
 }
 
 /** Fetches a document with the access token and offers it as a download. */
-async function downloadDocument(doc) {
+export async function downloadDocument(doc) {
   const response = await fetch(`/api/v1/documents/${encodeURIComponent(doc.document_id)}`, {
     headers: { authorization: `Bearer ${session.accessToken()}` },
   });
@@ -101,6 +102,7 @@ function inquiryCard(inquiry, redraw) {
       return h('li', {}, h('span', {}, t(`doc_${d.kind}`), ' ', h('span', { class: 'muted small' }, d.original_filename)), button);
     })) : h('p', { class: 'muted' }, '—'));
   if (inquiry.state === 'awaiting_representation_approval') card.append(representationDesk(inquiry, redraw));
+  if (inquiry.state === 'awaiting_review') card.append(h('p', {}, h('a', { href: '/clerk/reviews', 'data-link': true }, t('review_link'))));
   if (inquiry.state === 'issued' && inquiry.verification_code) {
     card.append(h('h4', {}, t('revoke_answer')), deskForm([field('reason', t('revoke_reason'), { required: true })], t('revoke_answer'), async (form) => {
       await post(`/api/v1/inquiries/${encodeURIComponent(inquiry.inquiry_id)}/answer/revoke`, {
@@ -197,5 +199,6 @@ export async function render(main) {
   main.append(h('h1', {}, t('clerk_title')),
     h('p', {}, h('a', { href: '/clerk/fees', 'data-link': true }, lang() === 'fa' ? 'تعرفه‌ها و اصلاحیه‌های عوارض' : 'Tariffs and levy adjustments')),
     h('p', {}, h('a', { href: '/clerk/services', 'data-link': true }, lang() === 'fa' ? 'خدمات الکترونیکی (انواع درخواست)' : 'E-services (request types)')),
+    h('p', {}, h('a', { href: '/clerk/reviews', 'data-link': true, 'data-review-link': true }, t('review_link'))),
     findParcel(), await inquiries(), auditSection());
 }

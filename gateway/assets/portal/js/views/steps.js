@@ -353,6 +353,16 @@ function representationWaiting(inquiry) {
       h('dt', {}, t('representative_name')), h('dd', {}, rep.representative_full_name || '—')));
 }
 
+/** Step 6's name or ownership type differs from the record: a municipal clerk reviews it. */
+function reviewWaiting(inquiry) {
+  const applicant = inquiry.applicant || {};
+  return h('div', {}, h('h2', {}, t('applicant')),
+    h('p', { class: 'notice', 'data-waiting': 'review' }, t('review_waiting_applicant')),
+    h('dl', { class: 'facts' },
+      h('dt', {}, t('full_name')), h('dd', {}, applicant.full_name || '—'),
+      h('dt', {}, t('ownership_type')), h('dd', {}, applicant.ownership_type ? t(`own_${applicant.ownership_type}`) : '—')));
+}
+
 /** The form of wizard page `page` (see wizard.js) for `inquiry` of request type `type`. */
 export async function forPage(page, inquiry, type, next) {
   switch (page) {
@@ -360,8 +370,9 @@ export async function forPage(page, inquiry, type, next) {
     case 'property': return propertyStep(inquiry, next);
     case 'letter': return letterStep(inquiry, next);
     case 'documents': return documentsStep(inquiry, type, next);
-    default: return inquiry.state === 'awaiting_representation_approval'
-      ? representationWaiting(inquiry)
-      : applicantStep(inquiry, next);
+    default:
+      if (inquiry.state === 'awaiting_representation_approval') return representationWaiting(inquiry);
+      if (inquiry.state === 'awaiting_review') return reviewWaiting(inquiry);
+      return applicantStep(inquiry, next);
   }
 }

@@ -31,6 +31,9 @@ const ENTRY = [
 ];
 const NUMBER = Object.fromEntries([...ENTRY, ['bill', 8], ['outcome', 9]]);
 
+/** The states in which the inquiry waits for a municipal clerk and nothing can be changed. */
+const WAITING_FOR_CLERK = new Set(['awaiting_representation_approval', 'awaiting_review']);
+
 /** The pages a request type walks through (the letter only where the type asks for one). */
 function entryPages(type) {
   return ENTRY.map(([key]) => key).filter((key) => key !== 'letter' || type.letter_required !== false);
@@ -44,6 +47,7 @@ export function pageOf(state, type = {}) {
     case 'property_verified': return type.letter_required !== false ? 'letter' : 'documents';
     case 'letter_recorded': return 'documents';
     case 'documents_attached':
+    case 'awaiting_review':
     case 'awaiting_representation_approval': return 'applicant';
     case 'applicant_verified': return 'check';
     case 'assessed':
@@ -154,7 +158,7 @@ function cancelBox(inquiry) {
 function pageToShow(inquiry, type, asked) {
   const here = pageOf(inquiry.state, type);
   const pages = entryPages(type);
-  const editable = pages.includes(here) && inquiry.state !== 'awaiting_representation_approval';
+  const editable = pages.includes(here) && !WAITING_FOR_CLERK.has(inquiry.state);
   if (editable && pages.includes(asked) && pages.indexOf(asked) <= pages.indexOf(here)) return asked;
   return here;
 }
@@ -190,7 +194,7 @@ export async function render(main, params, query) {
       h('h1', {}, t('wizard_title'), ' ', h('span', { class: 'ltr muted' }, inquiryNumber(inquiry.inquiry_number))),
       progress(NUMBER[page]), content,
     ];
-    if (entry && inquiry.state !== 'awaiting_representation_approval') parts.push(cancelBox(inquiry));
+    if (entry && !WAITING_FOR_CLERK.has(inquiry.state)) parts.push(cancelBox(inquiry));
     if (!entry) parts.push(timeline(inquiry));
     frame.replaceChildren(...parts);
     if (inquiry.state === 'awaiting_payment' || inquiry.state === 'assessed') watch(inquiry);
