@@ -30,6 +30,7 @@ pub const PAGES: &[&str] = &[
     "/verify/*",
     "/clerk",
     "/clerk/fees",
+    "/clerk/people",
     "/statistics",
     "/me/mobile",
     "/me/password",

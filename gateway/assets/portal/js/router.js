@@ -19,6 +19,7 @@ const ROUTES = [
   ['/verify/:code', () => import('./views/verify.js')],
   ['/clerk', () => import('./views/clerk.js')],
   ['/clerk/fees', () => import('./views/desk-fees.js')],
+  ['/clerk/people', () => import('./views/desk-people.js')],
   ['/statistics', () => import('./views/statistics.js')],
   ['/me/mobile', () => import('./views/mobile.js')],
   ['/me/password', () => import('./views/password.js')],

@@ -196,5 +196,6 @@ export async function render(main) {
   }
   main.append(h('h1', {}, t('clerk_title')),
     h('p', {}, h('a', { href: '/clerk/fees', 'data-link': true }, lang() === 'fa' ? 'تعرفه‌ها و اصلاحیه‌های عوارض' : 'Tariffs and levy adjustments')),
+    (session.current().account?.roles || []).includes('admin') ? h('p', {}, h('a', { href: '/clerk/people', 'data-link': true }, t('people_link'))) : null,
     findParcel(), await inquiries(), auditSection());
 }
