@@ -37,6 +37,7 @@ use crate::problem::{FieldProblem, PROBLEM_JSON, Problem};
         (name = "inquiries", description = "Request types, the nine steps of an inquiry, its bill, payment and answer."),
         (name = "notifications", description = "Which events reach a person by SMS or e-mail, and in what language."),
         (name = "clients", description = "Organisations' API clients (OAuth 2.0 client credentials), for admins."),
+        (name = "people", description = "Accounts and organisations on the staff desk, for admins: staff accounts and roles, organisations with their users and clients, disabling, password resets."),
         (name = "statistics", description = "How fast the municipality answers: public figures per Jalali month, no login."),
         (name = "audit", description = "Every service's append-only audit trail, for the staff desk."),
         (name = "webhooks", description = "Organisations' webhook endpoints (Standard Webhooks: signed, retried, replayable), their deliveries and replay."),

@@ -32,6 +32,7 @@ pub const PAGES: &[&str] = &[
     "/clerk/fees",
     "/clerk/services",
     "/clerk/reviews",
+    "/clerk/people",
     "/statistics",
     "/me/mobile",
     "/me/password",

@@ -69,6 +69,11 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
             | "CreateOrganizationClient"
             | "RotateClientSecret"
             | "RegisterClientKey"
+            | "ListClientKeys"
+            | "RevokeClientKey"
+            | "ResetPassword"
+            | "DisableOrganization"
+            | "EnableOrganization"
             | "GetAccount"
             | "ListAccounts"
             | "DisableAccount"
@@ -179,6 +184,19 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         | "POST /api/v1/clients/{account_id}/rotate"
         | "POST /api/v1/clients/{account_id}/keys"
         | "POST /api/v1/clients/{account_id}/revoke" => Only(ADMIN),
+        // The people desk: accounts, organisations with their users and clients' keys.
+        "GET /api/v1/accounts"
+        | "POST /api/v1/accounts/staff"
+        | "POST /api/v1/accounts/{account_id}/disable"
+        | "POST /api/v1/accounts/{account_id}/enable"
+        | "POST /api/v1/accounts/{account_id}/password-reset"
+        | "GET /api/v1/desk/organizations"
+        | "POST /api/v1/desk/organizations"
+        | "POST /api/v1/organizations/{id}/disable"
+        | "POST /api/v1/organizations/{id}/enable"
+        | "POST /api/v1/organizations/{id}/users"
+        | "GET /api/v1/clients/{account_id}/keys"
+        | "POST /api/v1/clients/{account_id}/keys/{kid}/revoke" => Only(ADMIN),
         r if r.contains(" /api/v1/organizations/{id}/webhooks") => Only(&[Authority, Admin]),
         "GET /api/v1/me" => SignedIn,
         "GET /api/v1/me/notification-preferences" => SignedIn,

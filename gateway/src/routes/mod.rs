@@ -23,8 +23,10 @@ pub mod notifications;
 pub mod oauth;
 pub mod offline_page;
 pub mod ops;
+pub mod org_desk;
 pub mod organizations;
 pub mod parcels;
+pub mod people;
 pub mod psp;
 pub mod request_types;
 pub mod status;
@@ -43,6 +45,8 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(auth::routes())
         .merge(oauth::routes())
         .merge(clients::routes())
+        .merge(people::routes())
+        .merge(org_desk::routes())
         .merge(inquiries::routes())
         .merge(batches::routes())
         .merge(notifications::routes())

@@ -3,20 +3,22 @@
 
 use std::net::IpAddr;
 
-use estelam_proto::common::v1::{AuditStamp, LocalizedText};
 use estelam_proto::identity::v1 as pb;
 use estelam_proto::identity::v1::identity_service_server::IdentityService;
 use estelam_runtime::auth::{Caller, Role, caller, optional_caller};
 use estelam_runtime::config::Cidr;
-use estelam_runtime::error::ServiceError;
-use estelam_runtime::time::{micros_of_field, timestamp, timestamp_from_secs};
+use estelam_runtime::time::{timestamp, timestamp_from_secs};
 use tonic::{Request, Response, Status};
 
 use crate::errors;
-use crate::service::{Identity, IssuedTokens, LoginName, OrganizationInput, Origin, PersonInput};
-use crate::store::{self, AccountRow, AuditRow, OrganizationRow};
+use crate::service::{Identity, LoginName, OrganizationInput, Origin, PersonInput};
+use crate::store::{self, AccountRow};
 use crate::tokens::public_key_pem;
 use crate::validate;
+use crate::wire::{
+    account_pb, audit_pb, client_key_pb, optional_micros, organization_pb, tokens_pb,
+};
+pub use crate::wire::{role_from_pb, role_to_pb};
 
 /// The tonic service: an [`Identity`] plus what reading a request needs beyond its
 /// message (which proxies to believe about the source address).
@@ -82,104 +84,6 @@ impl Api {
         let actor = self.identity.require_admin(caller).await?;
         Ok((actor, self.origin(request)))
     }
-}
-
-/// A protobuf role as the runtime's role; `None` for unspecified or unknown numbers, which
-/// every caller must refuse rather than guess.
-pub fn role_from_pb(role: i32) -> Option<Role> {
-    match pb::Role::try_from(role).ok()? {
-        pb::Role::Citizen => Some(Role::Citizen),
-        pb::Role::Clerk => Some(Role::Clerk),
-        pb::Role::Admin => Some(Role::Admin),
-        pb::Role::Authority => Some(Role::Authority),
-        pb::Role::Service => Some(Role::Service),
-        pb::Role::Unspecified => None,
-    }
-}
-
-/// The runtime's role (what tokens carry) as a protobuf role.
-pub fn role_to_pb(role: Role) -> pb::Role {
-    match role {
-        Role::Citizen => pb::Role::Citizen,
-        Role::Clerk => pb::Role::Clerk,
-        Role::Admin => pb::Role::Admin,
-        Role::Authority => pb::Role::Authority,
-        Role::Service => pb::Role::Service,
-    }
-}
-
-fn account_pb(a: &AccountRow) -> pb::Account {
-    pb::Account {
-        account_id: a.account_id.clone(),
-        roles: a.roles.iter().map(|r| role_to_pb(*r) as i32).collect(),
-        status: if a.is_active() {
-            pb::AccountStatus::Active
-        } else {
-            pb::AccountStatus::Disabled
-        } as i32,
-        national_code: a.national_code.clone().unwrap_or_default(),
-        membership_code: a.membership_code.clone().unwrap_or_default(),
-        first_name: a.first_name.clone(),
-        last_name: a.last_name.clone(),
-        display_name: a.display_name.clone(),
-        mobile: a.mobile.clone(),
-        mobile_verified: a.mobile_verified,
-        organization_id: a.organization_id.clone().unwrap_or_default(),
-        client_id: a.client_id.clone().unwrap_or_default(),
-        password_change_required: a.password_change_required,
-        created_at: Some(timestamp(a.created_at)),
-        last_changed: Some(AuditStamp {
-            actor_account_id: a.changed_by.clone(),
-            actor_display_name: a.changed_by_name.clone(),
-            at: Some(timestamp(a.changed_at)),
-        }),
-    }
-}
-
-fn organization_pb(o: &OrganizationRow) -> pb::Organization {
-    pb::Organization {
-        organization_id: o.organization_id.clone(),
-        r#type: o.kind,
-        name: Some(LocalizedText {
-            fa: o.name_fa.clone(),
-            en: o.name_en.clone(),
-        }),
-        registry_number: o.registry_number.clone(),
-        city: o.city.clone(),
-        address: o.address.clone(),
-        phone: o.phone.clone(),
-        active: o.active,
-        created_at: Some(timestamp(o.created_at)),
-    }
-}
-
-fn tokens_pb(t: &IssuedTokens) -> pb::Tokens {
-    pb::Tokens {
-        access_token: t.access_token.clone(),
-        access_token_expires_at: Some(timestamp_from_secs(t.access_expires_at)),
-        refresh_token: t.refresh_token.clone(),
-        refresh_token_expires_at: Some(timestamp(t.refresh_expires_at)),
-        token_type: "Bearer".into(),
-    }
-}
-
-fn audit_pb(e: &AuditRow) -> pb::AuditEvent {
-    pb::AuditEvent {
-        audit_event_id: e.audit_event_id.clone(),
-        kind: e.kind,
-        account_id: e.account_id.clone(),
-        presented_identifier: e.presented_identifier.clone(),
-        actor_account_id: e.actor_account_id.clone(),
-        source_address: e.source_address.clone(),
-        user_agent: e.user_agent.clone(),
-        detail: e.detail.clone(),
-        occurred_at: Some(timestamp(e.occurred_at)),
-    }
-}
-
-/// A bound of a time range, in µs; unset is 0, which the store reads as "no bound".
-fn optional_micros(t: Option<&prost_types::Timestamp>, field: &str) -> Result<i64, ServiceError> {
-    t.map_or(Ok(0), |t| micros_of_field(t, field))
 }
 
 fn require_caller<T>(request: &Request<T>) -> Result<Caller, Status> {
@@ -532,6 +436,51 @@ impl IdentityService for Api {
         }))
     }
 
+    async fn list_client_keys(
+        &self,
+        request: Request<pb::ListClientKeysRequest>,
+    ) -> Reply<pb::ListClientKeysResponse> {
+        self.admin(&request).await?;
+        let keys = self
+            .identity
+            .list_client_keys(&request.get_ref().account_id)
+            .await?;
+        Ok(Response::new(pb::ListClientKeysResponse {
+            keys: keys.iter().map(client_key_pb).collect(),
+        }))
+    }
+
+    async fn revoke_client_key(
+        &self,
+        request: Request<pb::RevokeClientKeyRequest>,
+    ) -> Reply<pb::RevokeClientKeyResponse> {
+        let (actor, origin) = self.admin(&request).await?;
+        let r = request.get_ref();
+        let key = self
+            .identity
+            .revoke_client_key(&actor, &origin, &r.account_id, &r.kid, &r.reason)
+            .await?;
+        Ok(Response::new(pb::RevokeClientKeyResponse {
+            key: Some(client_key_pb(&key)),
+        }))
+    }
+
+    async fn reset_password(
+        &self,
+        request: Request<pb::ResetPasswordRequest>,
+    ) -> Reply<pb::ResetPasswordResponse> {
+        let (actor, origin) = self.admin(&request).await?;
+        let r = request.get_ref();
+        let (account, temporary_password) = self
+            .identity
+            .reset_password(&actor, &origin, &r.account_id, &r.reason)
+            .await?;
+        Ok(Response::new(pb::ResetPasswordResponse {
+            account: Some(account_pb(&account)),
+            temporary_password,
+        }))
+    }
+
     async fn get_account(
         &self,
         request: Request<pb::GetAccountRequest>,
@@ -651,6 +600,36 @@ impl IdentityService for Api {
             .create_organization(&actor, &origin, &input)
             .await?;
         Ok(Response::new(pb::CreateOrganizationResponse {
+            organization: Some(organization_pb(&org)),
+        }))
+    }
+
+    async fn disable_organization(
+        &self,
+        request: Request<pb::DisableOrganizationRequest>,
+    ) -> Reply<pb::DisableOrganizationResponse> {
+        let (actor, origin) = self.admin(&request).await?;
+        let r = request.get_ref();
+        let org = self
+            .identity
+            .set_organization_active(&actor, &origin, &r.organization_id, &r.reason, false)
+            .await?;
+        Ok(Response::new(pb::DisableOrganizationResponse {
+            organization: Some(organization_pb(&org)),
+        }))
+    }
+
+    async fn enable_organization(
+        &self,
+        request: Request<pb::EnableOrganizationRequest>,
+    ) -> Reply<pb::EnableOrganizationResponse> {
+        let (actor, origin) = self.admin(&request).await?;
+        let r = request.get_ref();
+        let org = self
+            .identity
+            .set_organization_active(&actor, &origin, &r.organization_id, &r.reason, true)
+            .await?;
+        Ok(Response::new(pb::EnableOrganizationResponse {
             organization: Some(organization_pb(&org)),
         }))
     }

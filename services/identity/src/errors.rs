@@ -519,6 +519,31 @@ pub fn organization_exists() -> ServiceError {
     )
 }
 
+/// A password reset of a citizen or a machine client.
+pub fn password_reset_not_allowed() -> ServiceError {
+    ServiceError::new(
+        ErrorCode::FailedPrecondition,
+        r::PASSWORD_RESET_NOT_ALLOWED,
+        "گذرواژهٔ کارکنان و کاربران سازمان‌ها را می‌توان بازنشانی کرد؛ شهروند گذرواژه‌اش را با تلفن همراه خود بازیابی می‌کند و برای کارخواه رمز تازه بسازید.",
+        "Only staff and authority users' passwords can be reset; a citizen recovers theirs with their mobile, and a client gets a new secret (rotate it).",
+    )
+}
+
+/// A client key id the client has no key under.
+pub fn client_key_not_found() -> ServiceError {
+    ServiceError::not_found("کلید کارخواه", "The client key")
+}
+
+/// A client key revoked a second time.
+pub fn client_key_revoked() -> ServiceError {
+    ServiceError::new(
+        ErrorCode::FailedPrecondition,
+        r::CLIENT_KEY_REVOKED,
+        "این کلید پیش‌تر باطل شده است؛ برای کارخواه کلید تازه‌ای ثبت کنید.",
+        "This key is already revoked; register a new key for the client if it needs one.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -571,6 +596,9 @@ mod tests {
             self_disable_forbidden(),
             type_required(),
             organization_exists(),
+            password_reset_not_allowed(),
+            client_key_not_found(),
+            client_key_revoked(),
         ];
         for e in all {
             assert!(

@@ -45,8 +45,9 @@
 //! host it, [`build_with`] for tests that read the SMS outbox, and [`service_credentials`] for
 //! the launcher's generated service secrets.
 //!
-//! Where things are: `api.rs` translates gRPC to the use cases in `service/` (one module
-//! per group: keys, guard, registration, sessions, machines, admin, bootstrap), which apply
+//! Where things are: `api.rs` translates gRPC (the wire forms in `wire.rs`) to the use cases
+//! in `service/` (one module per group: keys, guard, registration, sessions, machines,
+//! org_clients, client_keys, admin, password_reset, org_status, bootstrap), which apply
 //! the I/O-free rules of `password.rs`, `throttle.rs`, `tokens.rs` and `validate.rs` and
 //! keep their rows through `store/` (one file per table group). Every refusal and its
 //! reason code is in `errors.rs`; the signing-key gauge in `metrics.rs`.
@@ -64,6 +65,7 @@ pub mod store;
 pub mod throttle;
 pub mod tokens;
 pub mod validate;
+mod wire;
 
 use std::sync::Arc;
 

@@ -44,6 +44,10 @@ impl Identity {
             thumbprint: key.thumbprint.clone(),
             created_at: now_micros(),
             created_by: actor.account_id.clone(),
+            revoked_at: None,
+            revoked_by: String::new(),
+            revoked_by_name: String::new(),
+            revoke_reason: String::new(),
         };
         if !store::insert_client_key(&mut tx, &row).await? {
             return Err(errors::client_key_taken());
@@ -63,6 +67,91 @@ impl Identity {
         .await?;
         tx.commit().await?;
         Ok(key)
+    }
+
+    /// Every key registered for an organisation client, revoked ones too, oldest first.
+    pub async fn list_client_keys(
+        &self,
+        account_id: &str,
+    ) -> Result<Vec<ClientKeyRow>, ServiceError> {
+        let account_id = validate::id(
+            "account_id",
+            account_id,
+            errors::organization_client_not_found,
+        )?;
+        let mut conn = self.conn().await?;
+        store::account_by_id(&mut conn, &account_id)
+            .await?
+            .filter(|a| a.client_id.is_some() && a.organization_id.is_some())
+            .ok_or_else(errors::organization_client_not_found)?;
+        Ok(store::client_keys(&mut conn, &account_id).await?)
+    }
+
+    /// Revokes one of an organisation client's keys: assertions it signs are refused from
+    /// now on, the client's other keys and secret are untouched. Returns the key as now
+    /// stored.
+    pub async fn revoke_client_key(
+        &self,
+        actor: &AccountRow,
+        origin: &Origin,
+        account_id: &str,
+        kid: &str,
+        reason: &str,
+    ) -> Result<ClientKeyRow, ServiceError> {
+        let account_id = validate::id(
+            "account_id",
+            account_id,
+            errors::organization_client_not_found,
+        )?;
+        let reason = validate::required_text("reason", reason, 500)?;
+        let kid = kid.trim();
+        let now = now_micros();
+        let mut tx = self.db.begin().await?;
+        let account = store::account_by_id(&mut tx, &account_id)
+            .await?
+            .filter(|a| a.client_id.is_some() && a.organization_id.is_some())
+            .ok_or_else(errors::organization_client_not_found)?;
+        let Some(key) = store::client_keys(&mut tx, &account_id)
+            .await?
+            .into_iter()
+            .find(|k| k.kid == kid)
+        else {
+            tx.rollback().await?;
+            return Err(errors::client_key_not_found());
+        };
+        if !key.in_use()
+            || !store::revoke_client_key(
+                &mut tx,
+                &account_id,
+                kid,
+                now,
+                &actor.account_id,
+                &actor.display_name,
+                &reason,
+            )
+            .await?
+        {
+            tx.rollback().await?;
+            return Err(errors::client_key_revoked());
+        }
+        self.audit(
+            &mut tx,
+            AuditEventKind::ClientKeyRevoked,
+            &account.account_id,
+            account.client_id.as_deref().unwrap_or_default(),
+            &actor.account_id,
+            origin,
+            &format!("{} key {} revoked: {reason}", key.alg, key.kid),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ClientKeyRow {
+            revoked_at: Some(now),
+            revoked_by: actor.account_id.clone(),
+            revoked_by_name: actor.display_name.clone(),
+            revoke_reason: reason,
+            ..key
+        })
     }
 
     /// A token for the organisation client that signed `assertion`; (token, expiry s).
@@ -98,9 +187,11 @@ impl Identity {
         };
         let checked = match (&account, &named) {
             (Some(a), Some(n)) if n.client_id == client_id => {
+                // A revoked key verifies nothing.
                 let keys: Vec<(String, String)> = store::client_keys(&mut conn, &a.account_id)
                     .await?
                     .into_iter()
+                    .filter(ClientKeyRow::in_use)
                     .map(|k| (k.kid, k.jwk))
                     .collect();
                 let audiences = self.assertion_audiences();

@@ -1,7 +1,9 @@
 //! The identity use cases, one module per group: signing keys (`keys`), the audit trail
 //! and brute-force throttle every use case goes through (`guard`), registration and the
 //! mobile number (`registration`), logging in and sessions (`sessions`), machine callers
-//! (`machines`), organisations' API clients (`org_clients`), administration (`admin`) and what a start creates (`bootstrap`).
+//! (`machines`), organisations' API clients (`org_clients`, their keys in `client_keys`),
+//! administration (`admin`; an admin's password reset in `password_reset`, an organisation's
+//! disabling in `org_status`) and what a start creates (`bootstrap`).
 //!
 //! Nothing here knows protobuf: `api.rs` translates requests into these calls and the
 //! answers back. The rules with no I/O live in `password.rs`, `throttle.rs`, `validate.rs`
@@ -15,7 +17,9 @@ mod guard;
 mod keys;
 mod machines;
 mod org_clients;
+mod org_status;
 mod owner_notices;
+mod password_reset;
 mod registration;
 mod sessions;
 

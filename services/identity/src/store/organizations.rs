@@ -136,3 +136,29 @@ pub async fn list_organizations(
         .await?;
     rows.iter().map(organization).collect()
 }
+
+/// Marks an organisation active (1) or disabled (0).
+pub async fn set_organization_active(
+    conn: &mut AnyConnection,
+    id: &str,
+    active: bool,
+) -> Result<()> {
+    sqlx::query("UPDATE organizations SET active = $1 WHERE organization_id = $2")
+        .bind(i32::from(active))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The ids of every account acting for the organisation (its people and its clients),
+/// whatever their status: disabling the organisation revokes them all.
+pub async fn organization_account_ids(conn: &mut AnyConnection, id: &str) -> Result<Vec<String>> {
+    sqlx::query("SELECT account_id FROM accounts WHERE organization_id = $1 ORDER BY account_id")
+        .bind(id)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get("account_id"))
+        .collect()
+}

@@ -610,11 +610,16 @@ fake_service! {
         create_organization_client(ipb::CreateOrganizationClientRequest) -> ipb::CreateOrganizationClientResponse;
         rotate_client_secret(ipb::RotateClientSecretRequest) -> ipb::RotateClientSecretResponse;
         register_client_key(ipb::RegisterClientKeyRequest) -> ipb::RegisterClientKeyResponse;
+        list_client_keys(ipb::ListClientKeysRequest) -> ipb::ListClientKeysResponse;
+        revoke_client_key(ipb::RevokeClientKeyRequest) -> ipb::RevokeClientKeyResponse;
+        reset_password(ipb::ResetPasswordRequest) -> ipb::ResetPasswordResponse;
         get_account(ipb::GetAccountRequest) -> ipb::GetAccountResponse;
         list_accounts(ipb::ListAccountsRequest) -> ipb::ListAccountsResponse;
         disable_account(ipb::DisableAccountRequest) -> ipb::DisableAccountResponse;
         enable_account(ipb::EnableAccountRequest) -> ipb::EnableAccountResponse;
         create_organization(ipb::CreateOrganizationRequest) -> ipb::CreateOrganizationResponse;
+        disable_organization(ipb::DisableOrganizationRequest) -> ipb::DisableOrganizationResponse;
+        enable_organization(ipb::EnableOrganizationRequest) -> ipb::EnableOrganizationResponse;
         list_organizations(ipb::ListOrganizationsRequest) -> ipb::ListOrganizationsResponse;
         list_audit_events(ipb::ListAuditEventsRequest) -> ipb::ListAuditEventsResponse;
         reseal_token_signing_keys(ipb::ResealTokenSigningKeysRequest) -> ipb::ResealTokenSigningKeysResponse;

@@ -76,4 +76,9 @@ catalogue! {
     CLIENT_KEY_INVALID,
     /// A client public key whose kid the client already has.
     CLIENT_KEY_TAKEN,
+    /// An admin tried to reset the password of a citizen or a machine client: citizens
+    /// reset theirs by their mobile, clients get a new secret instead.
+    PASSWORD_RESET_NOT_ALLOWED,
+    /// The client key is revoked already.
+    CLIENT_KEY_REVOKED,
 }
