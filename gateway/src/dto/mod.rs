@@ -15,6 +15,7 @@ pub mod institution;
 mod notifications;
 mod property;
 pub mod representation;
+pub mod request_types;
 pub mod review;
 
 pub use common::{AuditStamp, GeoPoint, LocalizedText, stamp, text};
