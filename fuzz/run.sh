@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the cargo-fuzz targets for a bounded time each: `fuzz/run.sh [seconds-per-target]`
 # (default 15, what CI uses; e.g. `fuzz/run.sh 600` for a longer local run). Every target runs:
-# the domain parsers (services/domain) and the GeoJSON parcel outlines and import checks
-# (services/parcel-geo, which has no database, RPC or runtime dependencies, so its instrumented
-# build stays short). A target that panics or breaks one of its properties stops the run;
+# the domain parsers (services/domain), the GeoJSON parcel outlines and import checks, and the
+# outlines' stored bytes (`outline_bytes`: decoding never panics and is canonical), all in
+# services/parcel-geo, which has no database, RPC or runtime dependencies, so its instrumented
+# build stays short. A target that panics or breaks one of its properties stops the run;
 # libFuzzer writes the crashing input under fuzz/artifacts/<target>/ and prints the command
 # that replays it. The corpus grows in fuzz/corpus/<target>/ (not committed) and is reused by
 # later runs on the same machine.

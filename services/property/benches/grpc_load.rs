@@ -5,8 +5,10 @@
 //! random parcel, so each answer is a full parcel read from the store.
 //!
 //! The store: `ESTELAM_BENCH_STORE=/path/property.sqlite` reuses one made by
-//! `estelam seed --parcels 1000000`; otherwise `ESTELAM_BENCH_PARCELS` (default 100000)
-//! parcels are seeded into a temporary SQLite file first.
+//! `estelam seed --parcels 1000000` (or by an earlier run: a store without parcels is seeded
+//! with `ESTELAM_BENCH_PARCELS` first and kept); otherwise `ESTELAM_BENCH_PARCELS` (default
+//! 100000) parcels are seeded into a temporary SQLite file first. The line "service up with
+//! … in …" is the service's start-up: building it loads the map index from the store.
 //!
 //! Run: `cargo bench -p estelam-property --bench grpc_load`.
 
@@ -41,22 +43,23 @@ async fn run() -> anyhow::Result<()> {
     let concurrency: usize = env("ESTELAM_BENCH_CONCURRENCY", 64);
     let seconds: u64 = env("ESTELAM_BENCH_SECONDS", 10);
     let dir = tempfile::tempdir()?;
-    let (target, n) = match std::env::var("ESTELAM_BENCH_STORE") {
-        Ok(path) => {
-            let target = DatabaseTarget {
-                url: format!("sqlite://{path}"),
-                schema: None,
-                max_connections: 8,
-            };
-            (target, 0)
-        }
-        Err(_) => (
-            DatabaseTarget::sqlite_file(dir.path(), "property"),
-            env("ESTELAM_BENCH_PARCELS", 100_000u64),
-        ),
+    let target = match std::env::var("ESTELAM_BENCH_STORE") {
+        Ok(path) => DatabaseTarget {
+            url: format!("sqlite://{path}?mode=rwc"),
+            schema: None,
+            max_connections: 8,
+        },
+        Err(_) => DatabaseTarget::sqlite_file(dir.path(), "property"),
     };
     let db = Database::connect(&target).await?;
+    let started = Instant::now();
     db.migrate(&estelam_property::migrations()).await?;
+    println!("store migrated in {:.1?}", started.elapsed());
+    let n = if estelam_property::store::parcel_count(&db).await? == 0 {
+        env("ESTELAM_BENCH_PARCELS", 100_000u64)
+    } else {
+        0
+    };
     if n > 0 {
         let started = Instant::now();
         estelam_property::seed::seed_city(&db, n, &mut |_| {}).await?;

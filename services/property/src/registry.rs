@@ -18,16 +18,20 @@ use std::time::Duration;
 use estelam_domain::RenovationCode;
 use estelam_parcel_geo::geometry::Shape;
 use estelam_parcel_geo::index::{IndexedParcel, ParcelIndex};
+use estelam_parcel_geo::outline_bytes;
 use estelam_parcel_geo::ownership::Ownership;
 use estelam_parcel_geo::parcel::ParcelRecord;
 use estelam_runtime::db::Database;
 use estelam_runtime::error::ServiceError;
+use futures::TryStreamExt as _;
 use rstar::AABB;
 use sqlx::{Any, AnyConnection, Transaction};
 use tokio_util::sync::CancellationToken;
 
 use crate::errors::{self, write_failed};
-use crate::store::{self, Actor, Change, ChangeKind, NewVersion, StoredParcel};
+use crate::store::{
+    self, Actor, Change, ChangeKind, NewVersion, OutlineRow, StoredOutline, StoredParcel,
+};
 
 /// The time source, in µs since the epoch; tests substitute a clock they control.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -66,8 +70,56 @@ impl std::fmt::Debug for Registry {
     }
 }
 
-/// Current outlines read per query while loading the index.
-const LOAD_PAGE: i64 = 50_000;
+/// The shape of a stored outline: decoded from its bytes, or parsed from its text where an
+/// older build wrote no bytes. `None` when the bytes cannot be read by this build (a format
+/// from a newer one, or a damaged row): the caller then reads the version's text instead.
+fn decode_outline(row: &OutlineRow) -> anyhow::Result<Option<Shape>> {
+    match &row.outline {
+        StoredOutline::Bytes(bytes) => match outline_bytes::decode(bytes) {
+            Ok(shape) => Ok(Some(shape)),
+            Err(err) => {
+                tracing::warn!(
+                    parcel = %row.renovation_code,
+                    version = row.version,
+                    error = %err,
+                    "outline bytes unreadable; the map index uses the outline's GeoJSON text"
+                );
+                Ok(None)
+            }
+        },
+        StoredOutline::Text(text) => Shape::parse_trusted(text).map(Some).map_err(|e| {
+            anyhow::anyhow!(
+                "stored outline of {} version {}: {e}",
+                row.renovation_code,
+                row.version
+            )
+        }),
+    }
+}
+
+/// The shape of one version read from its GeoJSON text (see [`decode_outline`]).
+async fn text_shape<'e, E>(conn: E, row: &OutlineRow) -> anyhow::Result<Shape>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let text = store::outline_text(conn, &row.renovation_code, row.version)
+        .await?
+        .unwrap_or_default();
+    Shape::parse_trusted(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "stored outline of {} version {}: {e}",
+            row.renovation_code,
+            row.version
+        )
+    })
+}
+
+/// The bytes stored beside an outline's text; only a coordinate outside WGS84, which no
+/// validated outline has, makes it fail.
+fn encode_outline(shape: &Shape) -> Result<Vec<u8>, ServiceError> {
+    outline_bytes::encode(shape).map_err(ServiceError::internal)
+}
+
 /// Versions read per query while catching up with other writers.
 const CATCH_UP_PAGE: i64 = 10_000;
 /// The counter that orders parcel changes (see the module docs).
@@ -78,18 +130,16 @@ impl Registry {
     pub async fn open(db: Database, clock: Clock) -> anyhow::Result<Self> {
         let applied = store::counter(&db, PARCEL_CHANGE).await?;
         let mut entries = Vec::new();
-        let mut after = String::new();
-        loop {
-            let page = store::current_outlines(&db, &after, LOAD_PAGE).await?;
-            let Some((last, _)) = page.last() else { break };
-            after = last.clone();
-            for (code, text) in &page {
-                let code = RenovationCode::parse(code)?;
-                let shape = Shape::parse_trusted(text)
-                    .map_err(|e| anyhow::anyhow!("stored outline of {code}: {e}"))?;
-                entries.push(IndexedParcel::new(code, shape));
-            }
+        let mut rows = store::current_outlines(&db);
+        while let Some(row) = rows.try_next().await? {
+            let code = RenovationCode::parse(&row.renovation_code)?;
+            let shape = match decode_outline(&row)? {
+                Some(shape) => shape,
+                None => text_shape(db.pool(), &row).await?,
+            };
+            entries.push(IndexedParcel::new(code, shape));
         }
+        drop(rows);
         tracing::info!(parcels = entries.len(), "map index loaded");
         Ok(Self {
             db,
@@ -177,8 +227,12 @@ impl Registry {
                 };
                 let parsed = RenovationCode::parse(&row.renovation_code)
                     .map_err(|e| ServiceError::internal(anyhow::anyhow!("{e}")))?;
-                let shape =
-                    Shape::parse_trusted(&row.geometry_geojson).map_err(ServiceError::internal)?;
+                let shape = match decode_outline(row).map_err(ServiceError::internal)? {
+                    Some(shape) => shape,
+                    None => text_shape(&mut *conn, row)
+                        .await
+                        .map_err(ServiceError::internal)?,
+                };
                 self.index.put(IndexedParcel::new(parsed, shape), previous);
                 self.note_applied(row.seq);
                 applied += 1;
@@ -258,6 +312,7 @@ impl Registry {
                 version,
                 seq,
                 change: &change,
+                outline: encode_outline(&shape)?,
             }],
         )
         .await
@@ -310,6 +365,9 @@ impl Registry {
             at: now,
         };
         let version = expected_version + 1;
+        // The outline is the current version's; its bytes are written again with it.
+        let shape =
+            Shape::parse_trusted(&record.geometry_geojson).map_err(ServiceError::internal)?;
         store::insert_versions(
             &mut tx,
             &[NewVersion {
@@ -317,6 +375,7 @@ impl Registry {
                 version,
                 seq,
                 change: &change,
+                outline: encode_outline(&shape)?,
             }],
         )
         .await
@@ -387,16 +446,19 @@ impl Registry {
             return Ok(Err(problems));
         }
         let first = last - n as i64 + 1;
-        let rows: Vec<NewVersion<'_>> = items
+        let rows = items
             .iter()
             .enumerate()
-            .map(|(i, (record, _))| NewVersion {
-                record,
-                version: 1,
-                seq: first + i as i64,
-                change,
+            .map(|(i, (record, shape))| {
+                Ok(NewVersion {
+                    record,
+                    version: 1,
+                    seq: first + i as i64,
+                    change,
+                    outline: encode_outline(shape)?,
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>, ServiceError>>()?;
         store::insert_versions(&mut tx, &rows)
             .await
             .map_err(write_failed)?;

@@ -9,6 +9,7 @@
 use std::time::{Duration, Instant};
 
 use estelam_domain::{CheckCode, CodeKind};
+use estelam_parcel_geo::outline_bytes;
 use estelam_runtime::db::{Database, now_micros};
 
 use crate::city::{City, DEMO_CITIZENS, DEMO_CO_OWNER, DEMO_PARCELS, DemoCitizen};
@@ -87,6 +88,9 @@ pub enum SeedError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] sqlx::Error),
+    /// A generated outline could not be written as bytes (a defect of the generator).
+    #[error("a generated outline cannot be stored: {0}")]
+    Outline(#[from] estelam_parcel_geo::outline_bytes::OutlineBytesError),
 }
 
 /// A request number the seed issues: parcel, issued at, expires at, (used by, used at), note.
@@ -126,16 +130,19 @@ pub async fn seed_city(
         let mut tx = db.begin().await?;
         let last = store::next_values(&mut tx, "parcel_change", batch.len() as i64).await?;
         let first = last - batch.len() as i64 + 1;
-        let rows: Vec<NewVersion<'_>> = batch
+        let rows = batch
             .iter()
             .enumerate()
-            .map(|(i, p)| NewVersion {
-                record: &p.record,
-                version: 1,
-                seq: first + i as i64,
-                change: &change,
+            .map(|(i, p)| {
+                Ok(NewVersion {
+                    record: &p.record,
+                    version: 1,
+                    seq: first + i as i64,
+                    change: &change,
+                    outline: outline_bytes::encode(&p.shape())?,
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>, SeedError>>()?;
         store::insert_versions(&mut tx, &rows).await?;
         let mut issued: Vec<ToIssue> = Vec::new();
         if first_batch {

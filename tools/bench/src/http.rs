@@ -7,6 +7,7 @@ use std::time::Instant;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 
+use super::statements::StatementCounter;
 use super::stats::{Failure, Stats};
 
 /// A client of one gateway.
@@ -14,6 +15,8 @@ use super::stats::{Failure, Stats};
 pub struct Api {
     http: reqwest::Client,
     base: String,
+    /// When counting SQL statements per step: told after every call.
+    statements: Option<std::sync::Arc<StatementCounter>>,
 }
 
 impl Api {
@@ -29,7 +32,17 @@ impl Api {
         Ok(Self {
             http,
             base: base.trim_end_matches('/').to_owned(),
+            statements: None,
         })
+    }
+
+    /// The same client, telling `counter` after each call so it counts the SQL statements
+    /// each step caused (`--statements-per-step`).
+    pub fn counting_statements(&self, counter: std::sync::Arc<StatementCounter>) -> Self {
+        Self {
+            statements: Some(counter),
+            ..self.clone()
+        }
     }
 
     /// The absolute URL of `path` on this gateway.
@@ -65,6 +78,12 @@ impl Api {
             return Err(Failure::new(step, problem_reason(status, &body)));
         }
         stats.record(step, took);
+        if let Some(counter) = &self.statements {
+            counter
+                .step_done(step)
+                .await
+                .map_err(|e| Failure::new(step, format!("pg_stat_statements: {e:#}")))?;
+        }
         Ok(body)
     }
 

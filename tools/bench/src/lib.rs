@@ -14,7 +14,8 @@
 //! through the system's own APIs), [`flow`] (one applicant's inquiry), [`scenarios`]
 //! (focused calls), [`drive`] (closed-loop workers), [`stats`] (histograms, failures),
 //! [`progress`] (the once-a-second line on stderr), [`cpu`] (CPU time a phase used,
-//! in-process runs), [`report`] (markdown).
+//! in-process runs), [`report`] (markdown), [`statements`] (SQL statements per step from
+//! `pg_stat_statements`, `--statements-per-step`).
 
 pub mod cpu;
 pub mod drive;
@@ -24,6 +25,7 @@ pub mod progress;
 pub mod report;
 pub mod scenarios;
 pub mod setup;
+pub mod statements;
 pub mod stats;
 pub mod target;
 
@@ -65,6 +67,9 @@ pub struct BenchOptions {
     pub flows_only: bool,
     /// Also write the report here (it always goes to stdout).
     pub markdown: Option<PathBuf>,
+    /// Instead of the load: one applicant's flow without and with debt, one call at a time,
+    /// counting the SQL statements of each step (PostgreSQL with `pg_stat_statements`).
+    pub statements_per_step: bool,
     /// The command line, quoted in the report.
     pub command: String,
 }
@@ -96,7 +101,11 @@ pub async fn run(settings: Settings, options: &BenchOptions) -> anyhow::Result<B
             Target::in_process(settings, options.parcels).await?
         }
     };
-    let result = measure(&target, options, load_before).await;
+    let result = if options.statements_per_step {
+        statements_per_step(&target, options).await
+    } else {
+        measure(&target, options, load_before).await
+    };
     let stopped = target.stop().await;
     let report = result?;
     stopped?;
@@ -255,6 +264,77 @@ async fn measure(
         completed: phases.iter().map(|p| p.stats.ok_count()).sum(),
         failed: phases.iter().map(|p| p.stats.failed_count()).sum(),
         flows_completed,
+    })
+}
+
+/// `--statements-per-step`: one applicant files one inquiry on a parcel without debt and one
+/// on a parcel with debt, one call at a time; after each call the counter waits for the
+/// system to fall quiet and counts what the run's database executed (see [`statements`]).
+async fn statements_per_step(
+    target: &Target,
+    options: &BenchOptions,
+) -> anyhow::Result<BenchReport> {
+    let (admin_url, database) = target.run_database().context(
+        "--statements-per-step needs the in-process system on PostgreSQL (ESTELAM_DATABASE_URL)",
+    )?;
+    let api = http::Api::new(&target.gateway_url)?;
+    let clients = Clients::new(&target.settings)?;
+    let run_seed = 1;
+    eprintln!("estelam-bench: setting up staff, one applicant and two parcels …");
+    let staff = setup::staff(&clients, &target.admin_token, run_seed).await?;
+    let mut flows = Vec::new();
+    for (label, first, debt) in [("no debt", 0, false), ("with debt", 1, true)] {
+        let plan = Plan {
+            run_seed,
+            first,
+            applicants: 1,
+            flows_each: 1,
+            debt,
+        };
+        let applicants = setup::applicants(&api, &clients, &staff, plan, 1, &|| {}).await?;
+        flows.push((label, applicants));
+    }
+    let counter = Arc::new(statements::StatementCounter::connect(admin_url, database).await?);
+    eprintln!(
+        "estelam-bench: watching the idle system for {} s …",
+        statements::IDLE_WINDOW.as_secs()
+    );
+    let idle = counter.learn_pollers().await?;
+    let ctx = FlowContext {
+        api: api.counting_statements(counter.clone()),
+        organization_id: staff.organization_id.clone(),
+        request_type_code: staff.request_type_code.clone(),
+        id_card: estelam_documents::inspect::fixtures::png(320, 200),
+        deed: estelam_documents::inspect::fixtures::pdf("", 2_000),
+        issue_deadline: Duration::from_secs(60),
+    };
+    let stats = Stats::default();
+    let mut completed = 0;
+    for (label, applicants) in &flows {
+        for applicant in applicants {
+            for parcel in &applicant.parcels {
+                eprintln!("estelam-bench: counting the statements of a flow ({label}) …");
+                counter.set_flow(&format!("{label}: "));
+                flow::run(&ctx, &stats, applicant, parcel)
+                    .await
+                    .map_err(|f| anyhow::anyhow!("the flow ({label}) failed: {f:?}"))?;
+                completed += 1;
+            }
+        }
+    }
+    let rows = counter.rows();
+    counter.close().await;
+    let markdown = format!(
+        "# SQL statements per step\n\nCommand: `{}`; {}.\n\n{}",
+        options.command,
+        target.backends,
+        statements::markdown(&rows, idle)
+    );
+    Ok(BenchReport {
+        markdown,
+        completed,
+        failed: 0,
+        flows_completed: completed,
     })
 }
 

@@ -50,6 +50,11 @@ struct Args {
     /// Also write the markdown report to this file.
     #[arg(long)]
     markdown: Option<PathBuf>,
+    /// Instead of the load: one applicant's flow without and with debt, one call at a time,
+    /// with the SQL statements, distinct statements and transactions of each step from
+    /// pg_stat_statements (PostgreSQL that preloads it; tools/statements-per-step.sh).
+    #[arg(long)]
+    statements_per_step: bool,
 }
 
 /// The allocator of the `estelam` binary (see its src/main.rs for why), so an in-process
@@ -100,6 +105,7 @@ async fn bench() -> anyhow::Result<()> {
         no_debt_only: args.no_debt_only,
         flows_only: args.flows_only,
         markdown: args.markdown,
+        statements_per_step: args.statements_per_step,
         command: std::env::args().collect::<Vec<_>>().join(" "),
     };
     let report = Box::pin(run(settings, &options)).await?;

@@ -137,6 +137,13 @@ impl Target {
         })
     }
 
+    /// The PostgreSQL database made for an in-process run: the URL of the database it was
+    /// made beside, and its name.
+    pub fn run_database(&self) -> Option<(&str, &str)> {
+        let fresh = self.running.as_ref()?.1.as_ref()?;
+        Some((fresh.admin_url.as_str(), fresh.name.as_str()))
+    }
+
     /// Stops what [`Target::in_process`] started and drops its database.
     pub async fn stop(self) -> anyhow::Result<()> {
         if let Some((system, fresh, _data)) = self.running {

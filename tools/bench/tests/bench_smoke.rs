@@ -30,6 +30,7 @@ async fn a_few_applicants_complete_every_flow_and_scenario_and_the_report_is_wri
         no_debt_only: false,
         flows_only: false,
         markdown: Some(path.clone()),
+        statements_per_step: false,
         command: "estelam-bench (smoke test)".into(),
     };
     let report = Box::pin(run(settings, &options))

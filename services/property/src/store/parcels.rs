@@ -2,6 +2,7 @@
 //! the current version (`valid_to`) and inserts the next, so the history is the table.
 
 use estelam_domain::RenovationCode;
+use futures::stream::{BoxStream, StreamExt};
 use rstar::AABB;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
@@ -77,7 +78,6 @@ const VERSION_COLS: &str = "renovation_code, version, seq, zone, district, plate
     building_value_rials_per_m2, geometry_geojson, min_lon, min_lat, max_lon, max_lat, label_lon, label_lat, \
     ownership_type, deed_number, change_kind, reason, actor_account_id, actor_display_name, client_request_id, \
     valid_from, valid_to";
-const VERSION_COL_COUNT: usize = 32;
 const OWNER_COLS: &str = "renovation_code, version, ordinal, kind, national_code, full_name, share_numerator, share_denominator, deed_number";
 const OWNER_COL_COUNT: usize = 9;
 
@@ -91,7 +91,19 @@ pub struct NewVersion<'a> {
     pub seq: i64,
     /// Who changed what, when and why.
     pub change: &'a Change,
+    /// The outline as compact bytes ([`estelam_parcel_geo::outline_bytes::encode`] of the
+    /// shape whose text is `record.geometry_geojson`): what the map index loads at start.
+    pub outline: Vec<u8>,
 }
+
+/// The columns written per version: the read columns plus the outline's bytes, which only
+/// the index loader and the catch-up read.
+const INSERT_COLS: &str = "renovation_code, version, seq, zone, district, plate_main, plate_sub, plate_section, \
+    address, postal_code, land_use, land_area_dm2, built_area_dm2, floors, land_value_rials_per_m2, \
+    building_value_rials_per_m2, geometry_geojson, min_lon, min_lat, max_lon, max_lat, label_lon, label_lat, \
+    ownership_type, deed_number, change_kind, reason, actor_account_id, actor_display_name, client_request_id, \
+    valid_from, valid_to, outline_bin";
+const INSERT_COL_COUNT: usize = 33;
 
 /// Inserts versions and their owners, many rows per statement.
 pub async fn insert_versions(
@@ -101,8 +113,8 @@ pub async fn insert_versions(
     let sqlite = is_sqlite(tx);
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let sql = format!(
-            "INSERT INTO parcel_versions ({VERSION_COLS}) VALUES {}",
-            placeholders(sqlite, chunk.len(), VERSION_COL_COUNT)
+            "INSERT INTO parcel_versions ({INSERT_COLS}) VALUES {}",
+            placeholders(sqlite, chunk.len(), INSERT_COL_COUNT)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for v in chunk {
@@ -139,7 +151,8 @@ pub async fn insert_versions(
                 .bind(v.change.actor.display_name.clone())
                 .bind(v.change.client_request_id.clone())
                 .bind(v.change.at)
-                .bind(None::<i64>);
+                .bind(None::<i64>)
+                .bind(v.outline.clone());
         }
         q.execute(&mut **tx).await?;
     }
@@ -472,28 +485,67 @@ pub async fn codes_by_owner(
     .await
 }
 
-/// Every current outline, for building the index: `(code, geometry text)` in pages.
-pub async fn current_outlines(
-    db: &Database,
-    after: &str,
-    limit: i64,
-) -> StoreResult<Vec<(String, String)>> {
-    let rows = sqlx::query(
-        "SELECT renovation_code, geometry_geojson FROM parcel_versions WHERE valid_to IS NULL AND renovation_code > $1 \
-         ORDER BY renovation_code LIMIT $2",
+/// A stored outline as the index reads it: its compact bytes, or, for a row an older build
+/// wrote without them, its GeoJSON text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredOutline {
+    /// [`estelam_parcel_geo::outline_bytes`], format 1 or later.
+    Bytes(Vec<u8>),
+    /// The GeoJSON text (the bytes column is NULL).
+    Text(String),
+}
+
+fn stored_outline(row: &AnyRow) -> StoreResult<StoredOutline> {
+    match row.try_get::<Option<Vec<u8>>, _>("outline_bin")? {
+        Some(bytes) => Ok(StoredOutline::Bytes(bytes)),
+        None => Ok(StoredOutline::Text(
+            row.try_get::<Option<String>, _>("geometry_geojson")?
+                .unwrap_or_default(),
+        )),
+    }
+}
+
+/// The outline's bytes, or its text only where the bytes are missing (so a load moves no
+/// JSON it does not need).
+const OUTLINE_COLS: &str =
+    "outline_bin, CASE WHEN outline_bin IS NULL THEN geometry_geojson END AS geometry_geojson";
+
+fn outline_row(r: &AnyRow) -> StoreResult<OutlineRow> {
+    Ok(OutlineRow {
+        renovation_code: r.try_get("renovation_code")?,
+        version: r.try_get("version")?,
+        seq: r.try_get("seq")?,
+        outline: stored_outline(r)?,
+    })
+}
+
+/// Every current outline, for building the index, in table order as one stream: a scan of
+/// the table rather than pages along the code index, so a million rows are read in order
+/// of storage without a lookup per row.
+pub fn current_outlines(db: &Database) -> BoxStream<'_, StoreResult<OutlineRow>> {
+    sqlx::query(
+        "SELECT renovation_code, version, seq, outline_bin, \
+         CASE WHEN outline_bin IS NULL THEN geometry_geojson END AS geometry_geojson \
+         FROM parcel_versions WHERE valid_to IS NULL",
     )
-    .bind(after)
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("renovation_code")?,
-                r.try_get("geometry_geojson")?,
-            ))
-        })
-        .collect()
+    .fetch(db.pool())
+    .map(|row| outline_row(&row?))
+    .boxed()
+}
+
+/// The GeoJSON text of one version's outline: what the index falls back to when the
+/// version's bytes are in a format this build cannot read.
+pub async fn outline_text<'e, E>(conn: E, code: &str, version: i64) -> StoreResult<Option<String>>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    sqlx::query_scalar::<_, String>(
+        "SELECT geometry_geojson FROM parcel_versions WHERE renovation_code = $1 AND version = $2",
+    )
+    .bind(code)
+    .bind(version)
+    .fetch_optional(conn)
+    .await
 }
 
 /// How many parcels exist (current versions).
@@ -520,17 +572,17 @@ pub async fn existing_codes(db: &Database, codes: &[String]) -> StoreResult<Vec<
     Ok(out)
 }
 
-/// A version written by a change, as the map index needs it.
+/// A version's outline, as the map index reads it (at start, and catching up with writes).
 #[derive(Debug, Clone)]
-pub struct ChangedOutline {
+pub struct OutlineRow {
     /// The parcel's renovation code, canonical.
     pub renovation_code: String,
-    /// The version written; above 1, the index drops the outline of the one before.
+    /// The version; above 1, the index drops the outline of the one before.
     pub version: i64,
     /// Its place in the global change order.
     pub seq: i64,
-    /// The outline as stored (GeoJSON).
-    pub geometry_geojson: String,
+    /// The outline as stored.
+    pub outline: StoredOutline,
 }
 
 /// Versions with a change sequence above `after`, in sequence order, at most `limit`: what
@@ -541,27 +593,19 @@ pub async fn outlines_changed_since<'e, E>(
     conn: E,
     after: i64,
     limit: i64,
-) -> StoreResult<Vec<ChangedOutline>>
+) -> StoreResult<Vec<OutlineRow>>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
-    let rows = sqlx::query(
-        "SELECT renovation_code, version, seq, geometry_geojson FROM parcel_versions WHERE seq > $1 ORDER BY seq LIMIT $2",
-    )
-    .bind(after)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(ChangedOutline {
-                renovation_code: r.try_get("renovation_code")?,
-                version: r.try_get("version")?,
-                seq: r.try_get("seq")?,
-                geometry_geojson: r.try_get("geometry_geojson")?,
-            })
-        })
-        .collect()
+    let sql = format!(
+        "SELECT renovation_code, version, seq, {OUTLINE_COLS} FROM parcel_versions WHERE seq > $1 ORDER BY seq LIMIT $2"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(outline_row).collect()
 }
 
 /// The bounding box of one version, if it exists: where the index must remove the outline
