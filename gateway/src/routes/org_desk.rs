@@ -108,6 +108,7 @@ pub struct DeskOrganizationsQuery {
     pub query: Option<String>,
     /// Page size (default 50, at most 500).
     #[serde(default)]
+    #[param(minimum = 0)]
     pub page_size: Option<i32>,
     /// `next_page_token` of the previous page.
     #[serde(default)]

@@ -27,6 +27,7 @@ use crate::state::AppState;
 pub struct ReviewsQuery {
     /// Page size (default 50, at most 200).
     #[serde(default)]
+    #[param(minimum = 0)]
     pub page_size: Option<i32>,
     /// `next_page_token` of the previous page.
     #[serde(default)]
