@@ -137,9 +137,11 @@ pub struct RequestTypeDraft {
     pub active: bool,
     /// RFC 3339: filing opens then; absent for now.
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub active_from: Option<String>,
     /// RFC 3339: filing closes then; absent for never.
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub active_until: Option<String>,
 }
 

@@ -31,6 +31,7 @@ pub struct ReviewsQuery {
     pub page_size: Option<i32>,
     /// `next_page_token` of the previous page.
     #[serde(default)]
+    #[param(value_type = Option<crate::openapi::formats::PageToken>)]
     pub page_token: Option<String>,
 }
 
