@@ -101,6 +101,7 @@ fn type_number(name: &str) -> Option<i32> {
 pub struct DeskOrganizationsQuery {
     /// Only this type: `notary_office`, `bank`, `court`, `registry`, `other`.
     #[serde(default)]
+    #[param(schema_with = organization_type_schema)]
     pub r#type: Option<String>,
     /// Free text matched against names and the registry number.
     #[serde(default)]

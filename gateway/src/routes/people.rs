@@ -99,6 +99,7 @@ pub fn desk_account(a: Option<pb::Account>) -> Result<DeskAccount, ApiError> {
 pub struct AccountsQuery {
     /// Only accounts with this role: `citizen`, `clerk`, `admin`, `authority`, `service`.
     #[serde(default)]
+    #[param(schema_with = role_filter_schema)]
     pub role: Option<String>,
     /// Only the users and clients of this organisation.
     #[serde(default)]
@@ -106,6 +107,7 @@ pub struct AccountsQuery {
     pub organization_id: Option<String>,
     /// Only `active` or only `disabled` accounts.
     #[serde(default)]
+    #[param(schema_with = status_filter_schema)]
     pub status: Option<String>,
     /// Free text matched against names, national code, membership code and client id.
     #[serde(default)]
@@ -176,6 +178,33 @@ pub async fn list_accounts(
         accounts: r.accounts.into_iter().map(Into::into).collect(),
         next_page_token: r.next_page_token,
     }))
+}
+
+/// The values an enum filter takes, read off the proto enum's names (blank: no filter), so
+/// that the schema promises exactly what [`parse_enum`] accepts.
+fn enum_filter_schema(
+    names: impl Iterator<Item = &'static str>,
+    prefix: &str,
+    description: &str,
+) -> utoipa::openapi::Object {
+    let mut values: Vec<String> = names.map(|n| enum_name(n, prefix)).collect();
+    values.push(String::new());
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(values))
+        .description(Some(description))
+        .build()
+}
+
+fn role_filter_schema() -> utoipa::openapi::Object {
+    let names = (1..16).filter_map(|n| pb::Role::try_from(n).ok().map(|r| r.as_str_name()));
+    enum_filter_schema(names, "ROLE_", "Only accounts with this role.")
+}
+
+fn status_filter_schema() -> utoipa::openapi::Object {
+    let names =
+        (1..16).filter_map(|n| pb::AccountStatus::try_from(n).ok().map(|s| s.as_str_name()));
+    enum_filter_schema(names, "ACCOUNT_STATUS_", "Only accounts in this state.")
 }
 
 /// A filter's value, `None` when absent or blank.
