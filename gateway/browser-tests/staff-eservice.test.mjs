@@ -8,22 +8,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACTS, BASE, VIEWPORTS, axeViolations, eventually, launch, settle, unexpected, watchedPage } from './support.mjs';
-
-/** The first admin's membership code and one-time password, as `estelam run` printed them. */
-async function firstAdmin() {
-  const log = process.env.ESTELAM_LOG;
-  assert.ok(log, 'run.sh passes ESTELAM_LOG');
-  let found = null;
-  await eventually(() => {
-    const m = /membership code (\d+) and the one-time password (\S+)/.exec(readFileSync(log, 'utf8'));
-    if (m) found = { membership: m[1], password: m[2] };
-    return found !== null;
-  }, 'the first admin\'s one-time password in the log');
-  return found;
-}
+import {
+  ADMIN_PASSPHRASE, ARTIFACTS, BASE, VIEWPORTS, axeViolations, firstAdmin, launch, settle, unexpected, watchedPage,
+} from './support.mjs';
 
 test('an admin publishes an e-service on the desk and sees what a citizen will see', async () => {
   const admin = await firstAdmin();
@@ -42,7 +30,7 @@ test('an admin publishes an e-service on the desk and sees what a citizen will s
     await page.waitForURL(/\/me\/password/);
     await settle(page);
     await page.fill('main input[name="current_password"]', admin.password);
-    await page.fill('main input[name="new_password"]', 'desk-admin-passphrase-1405');
+    await page.fill('main input[name="new_password"]', ADMIN_PASSPHRASE);
     await page.click('main form button[type="submit"]');
     await page.waitForURL(/\/clerk\/services$/);
     await settle(page);

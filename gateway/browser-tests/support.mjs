@@ -82,6 +82,52 @@ export async function switchLanguage(page, language) {
 }
 
 /** Polls `condition` until it holds or `ms` pass (then fails with `what`). */
+/** The first admin's password once it has been changed from the one-time password. */
+export const ADMIN_PASSPHRASE = 'desk-admin-passphrase-1405';
+
+/** The first admin's membership code and one-time password, as `estelam run` printed them. */
+export async function firstAdmin() {
+  const log = process.env.ESTELAM_LOG;
+  if (!log) throw new Error('run.sh passes ESTELAM_LOG');
+  let found = null;
+  await eventually(() => {
+    const m = /membership code (\d+) and the one-time password (\S+)/.exec(readFileSync(log, 'utf8'));
+    if (m) found = { membership: m[1], password: m[2] };
+    return found !== null;
+  }, 'the first admin\'s one-time password in the log');
+  return found;
+}
+
+/**
+ * The first admin's current password: the one-time password is changed to ADMIN_PASSPHRASE
+ * over the API here unless a test before this one (they run in file-name order) already did
+ * so on the page.
+ */
+export async function firstAdminPassword() {
+  const admin = await firstAdmin();
+  const login = await fetch(`${BASE}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ membership_code: admin.membership, password: admin.password }),
+  });
+  if (login.status !== 200) return { membership: admin.membership, password: ADMIN_PASSPHRASE };
+  const { tokens } = await login.json();
+  const changed = await fetch(`${BASE}/api/v1/me/password`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.access_token}` },
+    body: JSON.stringify({ current_password: admin.password, new_password: ADMIN_PASSPHRASE }),
+  });
+  if (changed.status !== 200) throw new Error(`changing the first admin's password: ${changed.status} ${await changed.text()}`);
+  return { membership: admin.membership, password: ADMIN_PASSPHRASE };
+}
+
+/** A valid national code (its check digit computed) that no demo person has, from `seed`. */
+export function nationalCode(seed) {
+  const body = String(700000000 + (seed % 99999999)).padStart(9, '0').slice(-9);
+  const sum = [...body].reduce((acc, d, i) => acc + Number(d) * (10 - i), 0) % 11;
+  return body + String(sum < 2 ? sum : 11 - sum);
+}
+
 export async function eventually(condition, what, ms = 10_000) {
   const deadline = Date.now() + ms;
   for (;;) {
