@@ -45,7 +45,7 @@ pub struct RepresentationDecisionBody {
     request_body = RepresentationDecisionBody,
     responses(
         (status = 200, description = "The inquiry, applicant_verified or rejected.", body = Inquiry),
-        (status = 412, description = "The inquiry is not waiting for this decision (REPRESENTATION_NOT_PENDING)."),
+        (status = 422, description = "The inquiry is not waiting for this decision (REPRESENTATION_NOT_PENDING)."),
     ),
     security(("bearer" = []))
 )]
