@@ -8,6 +8,7 @@
 mod support;
 
 use std::time::SystemTime;
+use support::on_every_backend;
 
 use estelam::demo::DemoPeople;
 use estelam_domain::JalaliDate;
@@ -303,29 +304,6 @@ async fn staff_desk(w: &World) {
         "{ctx}: {approved}"
     );
     assert_eq!(ledger(clerk.clone()).await, before - 150_000_000, "{ctx}");
-}
-
-macro_rules! on_every_backend {
-    ($name:ident => $check:path) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                let world = super::World::start("sqlite", None).await;
-                $check(&world).await;
-                world.stop().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgresql() {
-                let Some(url) = estelam_runtime::testing::postgres_url() else {
-                    return;
-                };
-                let world = super::World::start("postgres", Some(url)).await;
-                $check(&world).await;
-                world.stop().await;
-            }
-        }
-    };
 }
 
 on_every_backend!(tariffs_and_adjustments_on_the_desk => crate::staff_desk);

@@ -36,6 +36,7 @@ use support::nine_steps::grpc::{
     self, DocumentsClient, FeesClient, Filing, InquiryClient, Letter, Once, PropertyClient,
 };
 use support::nine_steps::{LETTER_DATE, LETTER_NUMBER, http, key};
+use support::on_every_backend;
 
 fn channel(endpoint: &str, settings: &Settings) -> Channel {
     estelam_runtime::grpc::channel(endpoint, &settings.grpc).expect("endpoint")
@@ -251,30 +252,6 @@ impl World {
             .unwrap_or_else(|e| panic!("{}: the office reads its own account: {e}", self.label))
             .into_inner()
     }
-}
-
-/// Runs `check` on a system of its own on SQLite, then (when configured) on PostgreSQL.
-macro_rules! on_every_backend {
-    ($name:ident => $check:path) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                let world = super::World::start("sqlite", None).await;
-                $check(&world).await;
-                world.stop().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgresql() {
-                let Some(url) = estelam_runtime::testing::postgres_url() else {
-                    return;
-                };
-                let world = super::World::start("postgres", Some(url)).await;
-                $check(&world).await;
-                world.stop().await;
-            }
-        }
-    };
 }
 
 on_every_backend!(an_office_walks_an_inquiry_over_grpc => crate::walk_over_grpc);

@@ -23,6 +23,7 @@ use tonic::transport::Channel;
 
 mod support;
 
+use support::on_every_backend;
 use support::{accounts, system};
 
 struct World {
@@ -143,29 +144,6 @@ impl World {
         assert!(body["expires_in"].as_u64().is_some_and(|s| s > 0), "{body}");
         body["access_token"].as_str().expect("a token").to_owned()
     }
-}
-
-macro_rules! on_every_backend {
-    ($name:ident => $check:path) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                let world = super::World::start("sqlite", None).await;
-                $check(&world).await;
-                world.stop().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgresql() {
-                let Some(url) = estelam_runtime::testing::postgres_url() else {
-                    return;
-                };
-                let world = super::World::start("postgres", Some(url)).await;
-                $check(&world).await;
-                world.stop().await;
-            }
-        }
-    };
 }
 
 on_every_backend!(an_office_client_files_on_behalf => crate::files_on_behalf);

@@ -34,6 +34,7 @@ mod support;
 
 use support::nine_steps::grpc::{self, DocumentsClient, Filing, InquiryClient, Once};
 use support::nine_steps::{http, key};
+use support::on_every_backend;
 use support::{accounts, system};
 
 /// A valid national code no demo person has: the representative.
@@ -221,30 +222,6 @@ impl World {
         .await
         .map(|r| r.into_inner().inquiry.expect("the decided inquiry"))
     }
-}
-
-/// Runs `check` on a system of its own on SQLite, then (when configured) on PostgreSQL.
-macro_rules! on_every_backend {
-    ($name:ident => $check:path) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                let world = super::World::start("sqlite", None).await;
-                $check(&world).await;
-                world.stop().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgresql() {
-                let Some(url) = estelam_runtime::testing::postgres_url() else {
-                    return;
-                };
-                let world = super::World::start("postgres", Some(url)).await;
-                $check(&world).await;
-                world.stop().await;
-            }
-        }
-    };
 }
 
 on_every_backend!(a_representative_files_for_the_owner => crate::approved_over_grpc_refused_over_http);

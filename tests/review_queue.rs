@@ -29,6 +29,7 @@ mod support;
 
 use support::nine_steps::grpc::{self, DocumentsClient, Filing, InquiryClient, Once};
 use support::nine_steps::{http, key};
+use support::on_every_backend;
 use support::{accounts, system};
 
 /// A name no owner is recorded under.
@@ -105,34 +106,6 @@ impl World {
     async fn queue(&self, token: &str) -> http::Reply {
         self.http(token).get("/api/v1/desk/reviews").await
     }
-}
-
-/// Runs `check` on a system of its own on SQLite, then (when configured) on PostgreSQL.
-macro_rules! on_every_backend {
-    ($name:ident => $check:path) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                let world = super::World::start("sqlite", None).await;
-                $check(&world).await;
-                world.stop().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgresql() {
-                let Some(url) = estelam_runtime::testing::postgres_url() else {
-                    eprintln!(
-                        "skipped: {} on PostgreSQL (set ESTELAM_TEST_POSTGRES_URL)",
-                        stringify!($name)
-                    );
-                    return;
-                };
-                let world = super::World::start("postgres", Some(url)).await;
-                $check(&world).await;
-                world.stop().await;
-            }
-        }
-    };
 }
 
 on_every_backend!(a_mismatch_goes_to_a_clerk => crate::approved_then_refused);

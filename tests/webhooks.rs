@@ -49,6 +49,7 @@ use support::nine_steps::grpc::{
     self, Application, DocumentsClient, Filing, InquiryClient, Letter, Once,
 };
 use support::nine_steps::key;
+use support::on_every_backend;
 
 /// A hang guard for what the worker does in the background, not a timing assertion.
 const WITHIN: Duration = Duration::from_secs(60);
@@ -445,30 +446,6 @@ impl World {
             .expect("a demo citizen")
             .clone()
     }
-}
-
-macro_rules! on_every_backend {
-    ($name:ident => $check:path) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                let world = super::World::start("sqlite", None).await;
-                $check(&world).await;
-                world.stop().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgresql_and_rabbitmq() {
-                let Some(url) = estelam_runtime::testing::postgres_url() else {
-                    eprintln!("skipped: webhooks on PostgreSQL (set ESTELAM_TEST_POSTGRES_URL)");
-                    return;
-                };
-                let world = super::World::start("postgres", Some(url)).await;
-                $check(&world).await;
-                world.stop().await;
-            }
-        }
-    };
 }
 
 on_every_backend!(an_office_receives_signed_retried_ordered_webhooks => crate::everything);
