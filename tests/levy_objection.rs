@@ -140,18 +140,32 @@ async fn objection(w: &World) {
 
     // Another citizen does not learn the inquiry exists; a reason is required.
     let hidden = stranger
-        .post(&path, json!({"line_indexes": [index], "reason": "not mine"}))
+        .post(
+            &path,
+            json!({"line_indexes": [index], "reason": "not mine"}),
+        )
         .await;
     assert_eq!(hidden.status, StatusCode::NOT_FOUND, "{label}: {hidden}");
     let no_reason = o
         .post(&path, json!({"line_indexes": [index], "reason": "   "}))
         .await;
-    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST, "{label}: {no_reason}");
-    assert_eq!(no_reason.body["reason"], "REASON_REQUIRED", "{label}: {no_reason}");
+    assert_eq!(
+        no_reason.status,
+        StatusCode::BAD_REQUEST,
+        "{label}: {no_reason}"
+    );
+    assert_eq!(
+        no_reason.body["reason"], "REASON_REQUIRED",
+        "{label}: {no_reason}"
+    );
     let no_line = o
         .post(&path, json!({"line_indexes": [lines.len()], "reason": "x"}))
         .await;
-    assert_eq!(no_line.status, StatusCode::BAD_REQUEST, "{label}: {no_line}");
+    assert_eq!(
+        no_line.status,
+        StatusCode::BAD_REQUEST,
+        "{label}: {no_line}"
+    );
     assert_eq!(
         no_line.body["reason"], "DISPUTE_LINES_INVALID",
         "{label}: {no_line}"
@@ -240,9 +254,8 @@ async fn objection(w: &World) {
         .unwrap_or_else(|r| panic!("{label}: the queue: {r}"));
     let listed = queue["disputes"].as_array().cloned().unwrap_or_default();
     assert!(
-        listed
-            .iter()
-            .any(|d| d["dispute_id"] == dispute_id.as_str() && d["deposit_receipt_code"] == receipt.as_str()),
+        listed.iter().any(|d| d["dispute_id"] == dispute_id.as_str()
+            && d["deposit_receipt_code"] == receipt.as_str()),
         "{label}: {queue}"
     );
 
@@ -256,19 +269,35 @@ async fn objection(w: &World) {
         .await
         .success()
         .unwrap_or_else(|r| panic!("{label}: decide: {r}"));
-    assert_eq!(decided["dispute"]["status"], "dismissed", "{label}: {decided}");
+    assert_eq!(
+        decided["dispute"]["status"], "dismissed",
+        "{label}: {decided}"
+    );
     assert_eq!(decided["balance_rials"], 0, "{label}: {decided}");
     let again = clerk
-        .post(&decision, json!({"decision": "uphold", "reason": "second thoughts"}))
+        .post(
+            &decision,
+            json!({"decision": "uphold", "reason": "second thoughts"}),
+        )
         .await;
-    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}: {again}");
-    assert_eq!(again.body["reason"], "DISPUTE_ALREADY_DECIDED", "{label}: {again}");
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{label}: {again}"
+    );
+    assert_eq!(
+        again.body["reason"], "DISPUTE_ALREADY_DECIDED",
+        "{label}: {again}"
+    );
     let seen = o
         .get(&filing.path("bill"))
         .await
         .success()
         .unwrap_or_else(|r| panic!("{label}: the bill after: {r}"));
-    assert_eq!(seen["disputes"][0]["status"], "dismissed", "{label}: {seen}");
+    assert_eq!(
+        seen["disputes"][0]["status"], "dismissed",
+        "{label}: {seen}"
+    );
     assert_eq!(
         seen["disputes"][0]["decision_reason"], "بازدید محلی مساحت را تأیید کرد",
         "{label}: {seen}"

@@ -150,11 +150,10 @@ pub async fn list_disputes(
 ) -> Result<axum::Json<Disputes>, ApiError> {
     let status = match q.status.as_deref().map(str::trim).unwrap_or_default() {
         "" => 0,
-        s => fpb::DisputeStatus::from_str_name(&format!(
-            "DISPUTE_STATUS_{}",
-            s.to_ascii_uppercase()
-        ))
-        .map_or(-1, |v| v as i32),
+        s => {
+            fpb::DisputeStatus::from_str_name(&format!("DISPUTE_STATUS_{}", s.to_ascii_uppercase()))
+                .map_or(-1, |v| v as i32)
+        }
     };
     let r = state
         .backends

@@ -200,7 +200,11 @@ async fn filing_is_checked_idempotent_and_only_for_the_bills_inquiry() {
             (vec![-1], "x", "DISPUTE_LINES_INVALID"),
             (vec![], "x", "DISPUTE_LINES_INVALID"),
             (vec![lines[0]], "   ", "REASON_REQUIRED"),
-            (vec![lines[0]], "area \u{202E}wrong", "TEXT_CHARACTERS_REFUSED"),
+            (
+                vec![lines[0]],
+                "area \u{202E}wrong",
+                "TEXT_CHARACTERS_REFUSED",
+            ),
         ] {
             let refused = client
                 .file_dispute(auth(filing(&bill, "inq-a", lines, why), &h.tokens.service))
@@ -213,7 +217,12 @@ async fn filing_is_checked_idempotent_and_only_for_the_bills_inquiry() {
         // Filed: the amount is the chosen lines' sum and the reason is cleaned.
         let first = client
             .file_dispute(auth(
-                filing(&bill, "inq-a", vec![lines[1], lines[0], lines[0]], "  مساحت  اشتباه  است "),
+                filing(
+                    &bill,
+                    "inq-a",
+                    vec![lines[1], lines[0], lines[0]],
+                    "  مساحت  اشتباه  است ",
+                ),
                 &h.tokens.service,
             ))
             .await
@@ -227,7 +236,11 @@ async fn filing_is_checked_idempotent_and_only_for_the_bills_inquiry() {
             .sum();
         assert_eq!(first.disputed_rials, sum, "{ctx}");
         assert_eq!(first.reason, "مساحت اشتباه است", "{ctx}");
-        assert_eq!(first.status, pb::DisputeStatus::AwaitingDeposit as i32, "{ctx}");
+        assert_eq!(
+            first.status,
+            pb::DisputeStatus::AwaitingDeposit as i32,
+            "{ctx}"
+        );
         assert_eq!(first.items.len(), 2, "{ctx}");
         assert_eq!(
             first.filed.as_ref().map(|s| s.actor_account_id.as_str()),
@@ -275,9 +288,12 @@ async fn filing_is_checked_idempotent_and_only_for_the_bills_inquiry() {
             .await
             .expect_err("no deposit yet");
         assert_eq!(reason(&early), "DISPUTE_DEPOSIT_MISSING", "{ctx}");
-        let audit = audit_of(&mut *h.db.pool().acquire().await.expect("conn"), &bill.renovation_code)
-            .await
-            .expect("audit");
+        let audit = audit_of(
+            &mut *h.db.pool().acquire().await.expect("conn"),
+            &bill.renovation_code,
+        )
+        .await
+        .expect("audit");
         assert!(
             audit.iter().any(|a| a.action == "dispute.filed"),
             "{ctx}: filing audited"
@@ -439,9 +455,14 @@ async fn a_deposit_clears_and_each_decision_balances_the_ledger() {
                 let cleared = clearance(&h, &code).await.expect("still cleared");
                 assert!(cleared.pending_disputes.is_empty(), "{ctx}");
                 // A second decision is refused and changes nothing.
-                let twice = decide(&h, &dispute.dispute_id, pb::DisputeDecision::Dismiss, "again")
-                    .await
-                    .expect_err("decided once");
+                let twice = decide(
+                    &h,
+                    &dispute.dispute_id,
+                    pb::DisputeDecision::Dismiss,
+                    "again",
+                )
+                .await
+                .expect_err("decided once");
                 assert_eq!(twice.code(), Code::FailedPrecondition, "{ctx}");
                 assert_eq!(reason(&twice), "DISPUTE_ALREADY_DECIDED", "{ctx}");
                 assert_eq!(

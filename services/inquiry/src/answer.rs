@@ -798,7 +798,10 @@ mod tests {
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert!(text.contains("\"receipt_code\":\"913572468024\""), "{text}");
         assert_eq!(Facts::decode(&bytes).unwrap(), with);
-        assert_eq!(Facts::decode(plain.as_bytes()).unwrap().disputes, Vec::new());
+        assert_eq!(
+            Facts::decode(plain.as_bytes()).unwrap().disputes,
+            Vec::new()
+        );
         assert_eq!(with.to_proto(true).disputes[0].deposit_rials, 1_250_000);
     }
 

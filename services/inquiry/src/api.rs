@@ -199,10 +199,7 @@ impl InquiryService for Api {
         request: Request<pb::DisputeBillRequest>,
     ) -> R<pb::DisputeBillResponse> {
         let who = caller(&request)?.clone();
-        let dispute = self
-            .engine
-            .dispute_bill(&who, request.into_inner())
-            .await?;
+        let dispute = self.engine.dispute_bill(&who, request.into_inner()).await?;
         ok(pb::DisputeBillResponse {
             dispute: Some(dispute),
         })

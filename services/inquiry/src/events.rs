@@ -18,9 +18,9 @@ use estelam_runtime::time::{micros, timestamp};
 use prost::Message;
 use sqlx::{Any, Transaction};
 
+use crate::answer::DisputeFact;
 use crate::engine::Engine;
 use crate::model::Inquiry;
-use crate::answer::DisputeFact;
 use crate::request_types::Text;
 use crate::store::{AnswerRow, BatchRow, Counts, DebtClearedRecord};
 

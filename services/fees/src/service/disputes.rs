@@ -238,7 +238,11 @@ impl Fees {
         self.view(&mut conn, d).await
     }
 
-    async fn view(&self, conn: &mut AnyConnection, d: Dispute) -> Result<DisputeView, ServiceError> {
+    async fn view(
+        &self,
+        conn: &mut AnyConnection,
+        d: Dispute,
+    ) -> Result<DisputeView, ServiceError> {
         let lines = bills::bill(conn, &d.bill_id)
             .await?
             .map(|b| lines_of(&b, &d))

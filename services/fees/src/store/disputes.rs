@@ -100,12 +100,14 @@ pub async fn insert(conn: &mut AnyConnection, d: &Dispute) -> Result<(), sqlx::E
     .execute(&mut *conn)
     .await?;
     for line in &d.line_indexes {
-        sqlx::query("INSERT INTO dispute_items (bill_id, line_index, dispute_id) VALUES ($1, $2, $3)")
-            .bind(&d.bill_id)
-            .bind(i64::try_from(*line).unwrap_or(i64::MAX))
-            .bind(&d.dispute_id)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO dispute_items (bill_id, line_index, dispute_id) VALUES ($1, $2, $3)",
+        )
+        .bind(&d.bill_id)
+        .bind(i64::try_from(*line).unwrap_or(i64::MAX))
+        .bind(&d.dispute_id)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -144,11 +146,12 @@ pub async fn any_line_disputed(
     lines: &[usize],
 ) -> Result<bool, sqlx::Error> {
     for line in lines {
-        let found = sqlx::query("SELECT 1 FROM dispute_items WHERE bill_id = $1 AND line_index = $2")
-            .bind(bill_id)
-            .bind(i64::try_from(*line).unwrap_or(i64::MAX))
-            .fetch_optional(&mut *conn)
-            .await?;
+        let found =
+            sqlx::query("SELECT 1 FROM dispute_items WHERE bill_id = $1 AND line_index = $2")
+                .bind(bill_id)
+                .bind(i64::try_from(*line).unwrap_or(i64::MAX))
+                .fetch_optional(&mut *conn)
+                .await?;
         if found.is_some() {
             return Ok(true);
         }
@@ -210,10 +213,7 @@ pub async fn list(
 }
 
 /// Records the deposit a confirmed payment holds for a dispute still awaiting it.
-pub async fn mark_deposited(
-    conn: &mut AnyConnection,
-    d: &Dispute,
-) -> Result<bool, sqlx::Error> {
+pub async fn mark_deposited(conn: &mut AnyConnection, d: &Dispute) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE disputes SET status = $1, deposit_rials = $2, deposit_receipt_code = $3, \
          deposit_payment_id = $4, deposited_at_us = $5 WHERE dispute_id = $6 AND status = $7",

@@ -539,7 +539,9 @@ pub(crate) mod tests {
             panic!("claims are a map");
         };
         assert!(
-            !plain.iter().any(|(k, _)| *k == Value::Integer(key::DEPOSITS.into())),
+            !plain
+                .iter()
+                .any(|(k, _)| *k == Value::Integer(key::DEPOSITS.into())),
             "no deposits claim without an objection"
         );
     }

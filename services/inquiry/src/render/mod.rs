@@ -453,6 +453,10 @@ mod tests {
         // Without an objection the page says nothing of one.
         let plain = visible_text(&html(&view(&paid(), &letterhead), Lang::En).unwrap());
         assert!(!plain.contains("objection"), "{plain}");
-        assert!(pdf(&view(&f, &letterhead), Lang::Fa).unwrap().starts_with(b"%PDF-"));
+        assert!(
+            pdf(&view(&f, &letterhead), Lang::Fa)
+                .unwrap()
+                .starts_with(b"%PDF-")
+        );
     }
 }
