@@ -1,7 +1,8 @@
 //! The events this service publishes, built as outbox [`Event`]s whose id is the protobuf
 //! message's `event_id` (consumers deduplicate on either).
 
-use estelam_proto::events::v1::{DebtAssessed, DebtCleared, DepositedDispute, PaymentReceived};
+use estelam_proto::events::v1::debt_cleared::DepositedDispute;
+use estelam_proto::events::v1::{DebtAssessed, DebtCleared, PaymentReceived};
 use estelam_proto::routing_keys;
 use estelam_runtime::bus::Event;
 use estelam_runtime::time::timestamp;

@@ -289,7 +289,7 @@ async fn filing_is_checked_idempotent_and_only_for_the_bills_inquiry() {
             .expect_err("no deposit yet");
         assert_eq!(reason(&early), "DISPUTE_DEPOSIT_MISSING", "{ctx}");
         let audit = audit_of(
-            &mut *h.db.pool().acquire().await.expect("conn"),
+            &mut h.db.pool().acquire().await.expect("conn"),
             &bill.renovation_code,
         )
         .await
