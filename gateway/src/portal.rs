@@ -32,6 +32,7 @@ pub const PAGES: &[&str] = &[
     "/clerk/fees",
     "/clerk/services",
     "/clerk/reviews",
+    "/clerk/disputes",
     "/clerk/people",
     "/statistics",
     "/me/mobile",

@@ -233,6 +233,7 @@ mod tests {
             tracking_code: "1234567890".into(),
             amount_rials: 12_500_000,
             balance_rials: 0,
+            disputes: Vec::new(),
         };
         let decoded =
             events::v1::DebtCleared::decode(event.encode_to_vec().as_slice()).expect("decodes");

@@ -113,6 +113,10 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
         // Staff draft tariffs and work the second-approver queue (never their own proposal:
         // checked per proposal).
         ("fees", "PreviewTariff" | "ListAdjustmentProposals" | "DecideAdjustment") => Only(STAFF),
+        // Objections to levies: the inquiry service files for the applicant it checked (or
+        // staff at the counter); staff work the queue and decide.
+        ("fees", "FileDispute" | "GetDispute") => Only(STAFF_OR_SERVICE),
+        ("fees", "ListDisputes" | "DecideDispute") => Only(STAFF),
         // Only the inquiry service charges an authority's inquiry fee; staff read accounts.
         ("fees", "ChargeAccount" | "ReverseAccountCharge") => Only(SERVICE),
         // An office's users and clients read their own organisation's account (another
@@ -158,7 +162,7 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
             "inquiry",
             "GetInquiry" | "ListInquiries" | "AcceptUndertakings" | "SetProperty" | "SetLetter"
             | "AttachDocuments" | "SetApplicant" | "Submit" | "GetBill" | "StartPayment"
-            | "GetAnswer" | "RenderAnswer" | "CancelInquiry" | "BulkStatus",
+            | "DisputeBill" | "GetAnswer" | "RenderAnswer" | "CancelInquiry" | "BulkStatus",
         ) => SignedIn,
         // Each caller reads and sets only their own preferences and messages (staff may
         // read another account's messages); a machine has nobody to tell.
@@ -248,6 +252,10 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "GET /api/v1/adjustments" | "POST /api/v1/adjustments/{proposal_id}/decision" => {
             Only(STAFF)
         }
+        // Objections to levies: the desk's queue and a clerk's decision.
+        "GET /api/v1/disputes" | "POST /api/v1/disputes/{dispute_id}/decision" => Only(STAFF),
+        // Whoever may act on the inquiry objects to its bill (checked per object).
+        "POST /api/v1/inquiries/{id}/bill/disputes" => SignedIn,
         "POST /api/v1/inquiries/{id}/answer/revoke" => Only(STAFF),
         // Every service's audit trail (identity's, admins: its service decides per source).
         "GET /api/v1/audit" => Only(STAFF),

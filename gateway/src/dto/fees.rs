@@ -5,7 +5,7 @@ use estelam_proto::fees::v1 as fees;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{LocalizedText, enum_name, instant, text};
+use super::{AuditStamp, LocalizedText, enum_name, instant, stamp, text};
 
 /// One line of a bill.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -53,25 +53,103 @@ pub struct Bill {
     pub tracking_code: String,
     /// When it was paid (RFC 3339).
     pub paid_at: Option<String>,
+    /// Objections filed to its lines, oldest first, with their outcome.
+    pub disputes: Vec<Dispute>,
+}
+
+impl From<fees::BillLine> for BillLine {
+    fn from(l: fees::BillLine) -> Self {
+        Self {
+            kind: enum_name(l.kind().as_str_name(), "BILL_ITEM_KIND_"),
+            jalali_year: l.jalali_year,
+            description: text(l.description),
+            base_rials: l.base_rials,
+            penalty_rials: l.penalty_rials,
+            total_rials: l.total_rials,
+            months_late: l.months_late,
+        }
+    }
+}
+
+/// A disputed line of a bill.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DisputedItem {
+    /// The line's position in the bill's `lines`, from 0.
+    pub line_index: i32,
+    /// The line as the bill states it.
+    pub line: Option<BillLine>,
+}
+
+/// An objection (اعتراض) to lines of a bill. Paying the bill holds the disputed amount as a
+/// deposit (note to article 74 of the Municipalities Law), whose receipt counts as
+/// clearance; a clerk then upholds it (the lines are written off and the deposit refunded)
+/// or dismisses it (the deposit pays the lines).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Dispute {
+    /// The dispute's id.
+    pub dispute_id: String,
+    /// The bill whose lines it disputes.
+    pub bill_id: String,
+    /// The parcel.
+    pub renovation_code: String,
+    /// The inquiry the bill belongs to.
+    pub inquiry_id: String,
+    /// The disputed lines.
+    pub items: Vec<DisputedItem>,
+    /// Sum of the disputed lines: the deposit to hold.
+    pub disputed_rials: i64,
+    /// The applicant's reason.
+    pub reason: String,
+    /// `awaiting_deposit`, `deposited`, `upheld`, `dismissed`.
+    pub status: String,
+    /// Who filed it and when.
+    pub filed: Option<AuditStamp>,
+    /// The deposit held; 0 until the bill is paid.
+    pub deposit_rials: i64,
+    /// The deposit's receipt code; empty until deposited.
+    pub deposit_receipt_code: String,
+    /// When the deposit was confirmed (RFC 3339).
+    pub deposited_at: Option<String>,
+    /// Who decided it and when; absent until decided.
+    pub decided: Option<AuditStamp>,
+    /// The clerk's reason, shown to the applicant.
+    pub decision_reason: String,
+}
+
+impl From<fees::Dispute> for Dispute {
+    fn from(d: fees::Dispute) -> Self {
+        Self {
+            status: enum_name(d.status().as_str_name(), "DISPUTE_STATUS_"),
+            dispute_id: d.dispute_id,
+            bill_id: d.bill_id,
+            renovation_code: d.renovation_code,
+            inquiry_id: d.inquiry_id,
+            items: d
+                .items
+                .into_iter()
+                .map(|i| DisputedItem {
+                    line_index: i.line_index,
+                    line: i.line.map(Into::into),
+                })
+                .collect(),
+            disputed_rials: d.disputed_rials,
+            reason: d.reason,
+            filed: stamp(d.filed),
+            deposit_rials: d.deposit_rials,
+            deposit_receipt_code: d.deposit_receipt_code,
+            deposited_at: instant(d.deposited_at),
+            decided: stamp(d.decided),
+            decision_reason: d.decision_reason,
+        }
+    }
 }
 
 impl From<fees::Bill> for Bill {
     fn from(b: fees::Bill) -> Self {
         Self {
             status: enum_name(b.status().as_str_name(), "BILL_STATUS_"),
-            lines: b
-                .lines
-                .into_iter()
-                .map(|l| BillLine {
-                    kind: enum_name(l.kind().as_str_name(), "BILL_ITEM_KIND_"),
-                    jalali_year: l.jalali_year,
-                    description: text(l.description),
-                    base_rials: l.base_rials,
-                    penalty_rials: l.penalty_rials,
-                    total_rials: l.total_rials,
-                    months_late: l.months_late,
-                })
-                .collect(),
+            lines: b.lines.into_iter().map(Into::into).collect(),
+            disputes: b.disputes.into_iter().map(Into::into).collect(),
             bill_id: b.bill_id,
             renovation_code: b.renovation_code,
             inquiry_id: b.inquiry_id,

@@ -379,6 +379,16 @@ impl From<pb::Answer> for Answer {
                 representative_national_code: f.representative_national_code,
                 answer_title: text(f.answer_title),
                 answer_statements: f.answer_statements.into_iter().map(Into::into).collect(),
+                disputes: f
+                    .disputes
+                    .into_iter()
+                    .map(|d| AnswerDispute {
+                        dispute_id: d.dispute_id,
+                        items: d.items.into_iter().map(Into::into).collect(),
+                        deposit_rials: d.deposit_rials,
+                        receipt_code: d.receipt_code,
+                    })
+                    .collect(),
             }),
             signing_key_id: a.signing_key_id,
             signature_algorithm: a.signature_algorithm,
@@ -446,6 +456,22 @@ pub struct AnswerFacts {
     pub answer_title: LocalizedText,
     /// The plain-language statements the e-service's version prints on its answers.
     pub answer_statements: Vec<LocalizedText>,
+    /// Objections to levies whose disputed amount was deposited (note to article 74 of the
+    /// Municipalities Law): the debt is cleared with these pending.
+    pub disputes: Vec<AnswerDispute>,
+}
+
+/// An objection to levies an answer records.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnswerDispute {
+    /// The dispute's id.
+    pub dispute_id: String,
+    /// The items under objection, as the bill described them.
+    pub items: Vec<LocalizedText>,
+    /// The deposit held, rials.
+    pub deposit_rials: i64,
+    /// The deposit's receipt code.
+    pub receipt_code: String,
 }
 
 /// The outcome of checking an answer.

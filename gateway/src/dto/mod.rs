@@ -19,7 +19,7 @@ pub mod request_types;
 pub mod review;
 
 pub use common::{AuditStamp, GeoPoint, LocalizedText, stamp, text};
-pub use fees::{Bill, BillLine, Payment};
+pub use fees::{Bill, BillLine, Dispute, Payment};
 pub use identity::{Account, Tokens};
 pub use notifications::NotificationPreferences;
 pub use property::{Owner, Parcel, ParcelList, RegistryPlate};

@@ -35,7 +35,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct LedgerEntry {
     /// The entry's id.
     pub ledger_entry_id: String,
-    /// `charge`, `payment`, `adjustment`, `discount`.
+    /// `charge`, `payment`, `adjustment`, `discount`, `deposit` (held for an objection, or
+    /// released), `refund` (of an upheld objection's deposit).
     pub kind: String,
     /// The Jalali year it is for; 0 when none.
     pub jalali_year: i32,

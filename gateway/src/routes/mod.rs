@@ -15,6 +15,7 @@ pub mod certificate;
 pub mod clerk;
 pub mod clients;
 pub mod clock;
+pub mod disputes;
 pub mod docs;
 pub mod documents;
 pub mod features;
@@ -65,4 +66,5 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(tariffs::routes())
         .merge(request_types::routes())
         .merge(adjustments::routes())
+        .merge(disputes::routes())
 }

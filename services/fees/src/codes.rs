@@ -57,6 +57,24 @@ stored! {
         ENTRY_ADJUSTMENT = Adjustment,
         /// A discount earned; lowers what the parcel owes.
         ENTRY_DISCOUNT = Discount,
+        /// A deposit held against disputed items (negative), or its release (positive).
+        ENTRY_DEPOSIT = Deposit,
+        /// A deposit refunded after an upheld dispute.
+        ENTRY_REFUND = Refund,
+    }
+}
+
+stored! {
+    /// Every stored `DisputeStatus`.
+    DISPUTE_STATUSES: pb::DisputeStatus {
+        /// Filed; its bill is not paid yet.
+        DISPUTE_AWAITING_DEPOSIT = AwaitingDeposit,
+        /// The deposit is held; waiting for a clerk.
+        DISPUTE_DEPOSITED = Deposited,
+        /// Upheld: lines written off, deposit refunded.
+        DISPUTE_UPHELD = Upheld,
+        /// Dismissed: the deposit paid the lines.
+        DISPUTE_DISMISSED = Dismissed,
     }
 }
 
@@ -289,6 +307,13 @@ mod tests {
             PROPOSAL_STATUSES,
             "PROPOSAL_",
             "ADJUSTMENT_PROPOSAL_STATUS_",
+            |v| v.as_str_name(),
+            |v| v as i64,
+        );
+        same_as_proto::<pb::DisputeStatus>(
+            DISPUTE_STATUSES,
+            "DISPUTE_",
+            "DISPUTE_STATUS_",
             |v| v.as_str_name(),
             |v| v as i64,
         );

@@ -250,6 +250,118 @@ pub fn decision_reason_required() -> ServiceError {
     )
 }
 
+// ---- disputes ----
+
+/// An applicant's objection, kept on the dispute and shown to the clerk who decides it.
+pub const DISPUTE_REASON: TextField =
+    TextField::new("reason", "علت اعتراض", "reason for the objection");
+/// A clerk's reason for deciding a dispute, shown to the applicant.
+pub const DISPUTE_DECISION_REASON: TextField =
+    TextField::new("reason", "علت رأی", "reason for the decision");
+
+/// No dispute has that id (or the caller may not see it).
+pub fn dispute_not_found() -> ServiceError {
+    ServiceError::not_found("اعتراض", "The objection")
+}
+
+/// A dispute without a reason.
+pub fn dispute_reason_required() -> ServiceError {
+    ServiceError::invalid_field(
+        "reason",
+        reasons::common::REASON_REQUIRED,
+        "علت اعتراض به این اقلام را بنویسید.",
+        "Give the reason for objecting to these items.",
+    )
+}
+
+/// A dispute's reason over `max` characters.
+pub fn dispute_reason_too_long(max: usize) -> ServiceError {
+    ServiceError::invalid_field(
+        "reason",
+        reasons::fees::DISPUTE_REASON_TOO_LONG,
+        format!("علت اعتراض حداکثر {max} نویسه است؛ کوتاه‌ترش کنید."),
+        format!("The reason may be at most {max} characters; shorten it."),
+    )
+}
+
+/// FileDispute naming no line, or a line that is not there or has nothing to dispute.
+pub fn dispute_lines_invalid() -> ServiceError {
+    ServiceError::invalid_field(
+        "line_indexes",
+        reasons::fees::DISPUTE_LINES_INVALID,
+        "دست‌کم یک ردیف از صورت‌حساب را که مبلغی دارد برای اعتراض برگزینید.",
+        "Choose at least one line of the bill that has an amount to object to.",
+    )
+}
+
+/// A line under another dispute.
+pub fn dispute_item_already_disputed() -> ServiceError {
+    precondition(
+        reasons::fees::DISPUTE_ITEM_ALREADY_DISPUTED,
+        "به یکی از این ردیف‌ها پیش‌تر اعتراض شده است؛ ردیف‌های دیگری برگزینید یا نتیجهٔ همان اعتراض را ببینید."
+            .into(),
+        "One of these lines is already under an objection; choose other lines or follow that          objection."
+            .into(),
+    )
+}
+
+/// Disputing a bill that is paid, superseded or expired.
+pub fn dispute_bill_closed() -> ServiceError {
+    precondition(
+        reasons::fees::DISPUTE_BILL_CLOSED,
+        "فقط به صورت‌حسابی که هنوز پرداخت نشده و معتبر است می‌توان اعتراض کرد.".into(),
+        "Only a bill that is still open and unpaid can be objected to.".into(),
+    )
+}
+
+/// A decision that is neither uphold nor dismiss.
+pub fn dispute_decision_invalid() -> ServiceError {
+    ServiceError::invalid_field(
+        "decision",
+        reasons::fees::DISPUTE_DECISION_INVALID,
+        "رأی را مشخص کنید: پذیرش اعتراض یا رد آن.",
+        "Choose the decision: uphold the objection or dismiss it.",
+    )
+}
+
+/// A list filter naming no dispute status.
+pub fn dispute_status_invalid() -> ServiceError {
+    ServiceError::invalid_field(
+        "status",
+        reasons::fees::DISPUTE_STATUS_INVALID,
+        "وضعیت اعتراض نادرست است.",
+        "The objection status is not valid.",
+    )
+}
+
+/// Deciding a dispute whose deposit is not held yet.
+pub fn dispute_deposit_missing() -> ServiceError {
+    precondition(
+        reasons::fees::DISPUTE_DEPOSIT_MISSING,
+        "سپردهٔ این اعتراض هنوز پرداخت نشده است؛ پس از پرداخت صورت‌حساب رأی بدهید.".into(),
+        "The deposit for this objection is not paid yet; decide it once the bill is paid.".into(),
+    )
+}
+
+/// A dispute decided already.
+pub fn dispute_already_decided() -> ServiceError {
+    precondition(
+        reasons::fees::DISPUTE_ALREADY_DECIDED,
+        "دربارهٔ این اعتراض پیش‌تر رأی داده شده است.".into(),
+        "This objection has already been decided.".into(),
+    )
+}
+
+/// A decision without a reason.
+pub fn dispute_decision_reason_required() -> ServiceError {
+    ServiceError::invalid_field(
+        "reason",
+        reasons::common::REASON_REQUIRED,
+        "علت رأی را بنویسید؛ معترض آن را می‌بیند.",
+        "Give the reason for the decision; the applicant sees it.",
+    )
+}
+
 // ---- tariffs ----
 
 /// PreviewTariff without a parcel.

@@ -1,12 +1,15 @@
 //! The events this service publishes, built as outbox [`Event`]s whose id is the protobuf
 //! message's `event_id` (consumers deduplicate on either).
 
+use estelam_proto::events::v1::debt_cleared::DepositedDispute;
 use estelam_proto::events::v1::{DebtAssessed, DebtCleared, PaymentReceived};
 use estelam_proto::routing_keys;
 use estelam_runtime::bus::Event;
 use estelam_runtime::time::timestamp;
 use prost::Message;
 
+use crate::assess::Line;
+use crate::service::DisputeView;
 use crate::store::bills::Bill;
 use crate::store::payments::Payment;
 
@@ -62,9 +65,28 @@ pub fn payment_received(bill: &Bill, payment: &Payment, at_us: i64) -> Event {
     )
 }
 
+/// A disputed line as the answer names it: its description, with its year when it has one.
+pub fn line_label(line: &Line) -> (String, String) {
+    if line.year == 0 {
+        (line.description_fa.clone(), line.description_en.clone())
+    } else {
+        (
+            format!("{} سال {}", line.description_fa, line.year),
+            format!("{} {}", line.description_en, line.year),
+        )
+    }
+}
+
 /// `fees.debt.cleared` for a bill its payment settled: exactly one per bill, because it is
-/// written in the transaction that moves the bill from open to paid.
-pub fn debt_cleared(bill: &Bill, payment: &Payment, balance_after: i64, at_us: i64) -> Event {
+/// written in the transaction that moves the bill from open to paid. `deposits` are the
+/// disputes whose deposit the payment held: the debt is cleared with them pending.
+pub fn debt_cleared(
+    bill: &Bill,
+    payment: &Payment,
+    balance_after: i64,
+    deposits: &[DisputeView],
+    at_us: i64,
+) -> Event {
     let id = uuid::Uuid::now_v7().to_string();
     let message = DebtCleared {
         event_id: id.clone(),
@@ -76,6 +98,19 @@ pub fn debt_cleared(bill: &Bill, payment: &Payment, balance_after: i64, at_us: i
         tracking_code: payment.tracking_code.clone(),
         amount_rials: payment.amount,
         balance_rials: balance_after,
+        disputes: deposits
+            .iter()
+            .map(|v| {
+                let (items_fa, items_en) = v.lines.iter().map(|(_, l)| line_label(l)).unzip();
+                DepositedDispute {
+                    dispute_id: v.dispute.dispute_id.clone(),
+                    items_fa,
+                    items_en,
+                    deposit_rials: v.dispute.deposit,
+                    receipt_code: v.dispute.deposit_receipt_code.clone(),
+                }
+            })
+            .collect(),
     };
     event(
         routing_keys::DEBT_CLEARED,

@@ -46,6 +46,7 @@ fn claims() -> QrClaims {
             },
         ],
         owner_count: 2,
+        deposits: Vec::new(),
     }
 }
 

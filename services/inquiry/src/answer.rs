@@ -28,7 +28,8 @@
 //!   their letter names). Answers signed before lack the newer members and still verify,
 //!   since the signature is over the stored bytes. Members that are left out when empty
 //!   (`representative_…`, `answer_title`, `answer_statements`: the words an e-service's
-//!   version prints) need no new format: an answer without them signs as before.
+//!   version prints; `disputes`, the objections to levies whose amount was deposited)
+//!   need no new format: an answer without them signs as before.
 //!
 //! Anyone can check an answer with the public key from `ListAnswerSigningKeys` whose `kid`
 //! is the answer's `signing_key_id`: `Ed25519.verify(public_key, signed_payload,
@@ -252,6 +253,25 @@ pub struct Facts {
     /// order. Left out of the payload when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub answer_statements: Vec<Text>,
+    /// Objections to levies whose disputed amount was deposited: the debt is cleared with
+    /// these pending (note to article 74 of the Municipalities Law). Left out of the
+    /// payload when there are none, so answers without one sign as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disputes: Vec<DisputeFact>,
+}
+
+/// An objection to levies as the answer records it: which items are under objection and
+/// the deposit held for them, with its receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DisputeFact {
+    /// The dispute id at the fees service.
+    pub dispute_id: String,
+    /// The disputed items as the bill described them.
+    pub items: Vec<Text>,
+    /// The deposit held, rials.
+    pub deposit_rials: i64,
+    /// The deposit's receipt code.
+    pub receipt_code: String,
 }
 
 /// Writes `value` as canonical JSON (see the module docs).
@@ -401,6 +421,16 @@ impl Facts {
             },
             answer_title: (!self.answer_title.is_empty()).then(|| self.answer_title.to_proto()),
             answer_statements: self.answer_statements.iter().map(Text::to_proto).collect(),
+            disputes: self
+                .disputes
+                .iter()
+                .map(|d| pb::AnswerDispute {
+                    dispute_id: d.dispute_id.clone(),
+                    items: d.items.iter().map(Text::to_proto).collect(),
+                    deposit_rials: d.deposit_rials,
+                    receipt_code: d.receipt_code.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -749,6 +779,30 @@ mod tests {
             assert!(clean_text(APPLICANT_NAME, "علی\u{202E}کریمی").is_err());
             assert!(clean_text(LETTER_NUMBER, "۱۲۳\0").is_err());
         }
+    }
+
+    #[test]
+    fn an_answer_without_an_objection_signs_as_before_and_one_with_it_says_so() {
+        let plain = String::from_utf8(sample().canonical_bytes()).unwrap();
+        assert!(!plain.contains("disputes"), "{plain}");
+        let with = Facts {
+            disputes: vec![DisputeFact {
+                dispute_id: "d-1".into(),
+                items: vec![Text::new("عوارض نوسازی سال 1402", "Renewal levy 1402")],
+                deposit_rials: 1_250_000,
+                receipt_code: "913572468024".into(),
+            }],
+            ..sample()
+        };
+        let bytes = with.canonical_bytes();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.contains("\"receipt_code\":\"913572468024\""), "{text}");
+        assert_eq!(Facts::decode(&bytes).unwrap(), with);
+        assert_eq!(
+            Facts::decode(plain.as_bytes()).unwrap().disputes,
+            Vec::new()
+        );
+        assert_eq!(with.to_proto(true).disputes[0].deposit_rials, 1_250_000);
     }
 
     #[test]

@@ -194,6 +194,17 @@ impl InquiryService for Api {
         })
     }
 
+    async fn dispute_bill(
+        &self,
+        request: Request<pb::DisputeBillRequest>,
+    ) -> R<pb::DisputeBillResponse> {
+        let who = caller(&request)?.clone();
+        let dispute = self.engine.dispute_bill(&who, request.into_inner()).await?;
+        ok(pb::DisputeBillResponse {
+            dispute: Some(dispute),
+        })
+    }
+
     async fn get_answer(&self, request: Request<pb::GetAnswerRequest>) -> R<pb::GetAnswerResponse> {
         let who = caller(&request)?.clone();
         let answer = self

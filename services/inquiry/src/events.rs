@@ -18,8 +18,10 @@ use estelam_runtime::time::{micros, timestamp};
 use prost::Message;
 use sqlx::{Any, Transaction};
 
+use crate::answer::DisputeFact;
 use crate::engine::Engine;
 use crate::model::Inquiry;
+use crate::request_types::Text;
 use crate::store::{AnswerRow, BatchRow, Counts, DebtClearedRecord};
 
 /// The consumer's name in the inbox; stable across releases.
@@ -65,6 +67,21 @@ impl EventHandler for DebtClearedHandler {
                 .as_ref()
                 .and_then(micros)
                 .unwrap_or_else(now_micros),
+            disputes: cleared
+                .disputes
+                .iter()
+                .map(|d| DisputeFact {
+                    dispute_id: d.dispute_id.clone(),
+                    items: d
+                        .items_fa
+                        .iter()
+                        .zip(d.items_en.iter())
+                        .map(|(fa, en)| Text::new(fa, en))
+                        .collect(),
+                    deposit_rials: d.deposit_rials,
+                    receipt_code: d.receipt_code.clone(),
+                })
+                .collect(),
         };
         match self.engine.apply_debt_cleared(tx, &record).await {
             Ok(Some(inq)) => {

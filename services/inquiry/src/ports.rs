@@ -21,6 +21,7 @@
 //! | fees | `ChargeAccount` | Submit, for types whose inquiry fee goes on the authority's account (once per inquiry) |
 //! | fees | `GetBill` | GetBill, a retried Submit (the bill as it is now), and the recovery sweep (was a waiting bill paid?) |
 //! | fees | `StartPayment` | StartPayment (idempotent per key derived from the inquiry) |
+//! | fees | `FileDispute` | DisputeBill, for the applicant (idempotent: the same lines are the same dispute) |
 //! | identity | `GetOrganization` | step 5a (the inquiring authority) |
 //! | identity | `VerifyMembershipCode` | FileInquiryOnBehalf (the citizen's consent) |
 //! | identity | `GetContact` | DecideReview (the clerk's name on the timeline) |
@@ -97,6 +98,12 @@ pub trait FeesPort: Send + Sync {
         &self,
         request: fpb::StartPaymentRequest,
     ) -> Result<fpb::Payment, ServiceError>;
+    /// Files an objection to lines of a bill for an inquiry's applicant (the same lines
+    /// again return the same dispute).
+    async fn file_dispute(
+        &self,
+        request: fpb::FileDisputeRequest,
+    ) -> Result<fpb::Dispute, ServiceError>;
     /// Charges an inquiry fee to an authority's account, once per inquiry.
     async fn charge_account(
         &self,
@@ -378,6 +385,24 @@ impl FeesPort for GrpcFees {
         .into_inner()
         .payment
         .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("fees returned no payment")))
+    }
+
+    async fn file_dispute(
+        &self,
+        request: fpb::FileDisputeRequest,
+    ) -> Result<fpb::Dispute, ServiceError> {
+        let token = self.bearer.bearer().await?;
+        // The same lines again are the same dispute, so a retry files nothing twice.
+        retry_idempotent(|| {
+            let mut c = self.client.clone();
+            let req = outgoing(request.clone(), Some(&token));
+            async move { c.file_dispute(req).await }
+        })
+        .await
+        .map_err(|s| dependency("fees", &s))?
+        .into_inner()
+        .dispute
+        .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("fees returned no dispute")))
     }
 
     async fn charge_account(

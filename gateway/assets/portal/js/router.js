@@ -21,6 +21,7 @@ const ROUTES = [
   ['/clerk/fees', () => import('./views/desk-fees.js')],
   ['/clerk/services', () => import('./views/desk-services.js')],
   ['/clerk/reviews', () => import('./views/desk-reviews.js')],
+  ['/clerk/disputes', () => import('./views/desk-disputes.js')],
   ['/clerk/people', () => import('./views/desk-people.js')],
   ['/statistics', () => import('./views/statistics.js')],
   ['/me/mobile', () => import('./views/mobile.js')],

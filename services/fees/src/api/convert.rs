@@ -24,20 +24,7 @@ pub(super) fn bill_to_pb(b: &Bill, now_us: i64) -> pb::Bill {
         inquiry_id: b.inquiry_id.clone(),
         request_type_code: b.request_type_code.clone(),
         status: i32::try_from(effective_bill_status(b, now_us)).unwrap_or(0),
-        lines: b
-            .lines
-            .iter()
-            .map(|l| pb::BillLine {
-                jalali_year: l.year,
-                kind: codes::bill_item_kind(l.kind).into(),
-                description: text(&l.description_fa, &l.description_en),
-                base_rials: l.base,
-                penalty_rials: l.penalty,
-                total_rials: l.total,
-                months_late: l.months_late,
-                tariff_id: l.tariff_id.clone(),
-            })
-            .collect(),
+        lines: b.lines.iter().map(line_to_pb).collect(),
         total_base_rials: b.total_base,
         total_penalty_rials: b.total_penalty,
         total_rials: b.total,
@@ -48,6 +35,56 @@ pub(super) fn bill_to_pb(b: &Bill, now_us: i64) -> pb::Bill {
         payment_id: b.payment_id.clone(),
         tracking_code: b.tracking_code.clone(),
         paid_at: b.paid_at_us.map(timestamp),
+        disputes: Vec::new(),
+    }
+}
+
+pub(super) fn line_to_pb(l: &Line) -> pb::BillLine {
+    pb::BillLine {
+        jalali_year: l.year,
+        kind: codes::bill_item_kind(l.kind).into(),
+        description: text(&l.description_fa, &l.description_en),
+        base_rials: l.base,
+        penalty_rials: l.penalty,
+        total_rials: l.total,
+        months_late: l.months_late,
+        tariff_id: l.tariff_id.clone(),
+    }
+}
+
+pub(super) fn dispute_to_pb(v: &DisputeView) -> pb::Dispute {
+    let d = &v.dispute;
+    pb::Dispute {
+        dispute_id: d.dispute_id.clone(),
+        bill_id: d.bill_id.clone(),
+        renovation_code: d.renovation_code.clone(),
+        inquiry_id: d.inquiry_id.clone(),
+        items: v
+            .lines
+            .iter()
+            .map(|(i, l)| pb::DisputedItem {
+                line_index: i32::try_from(*i).unwrap_or(i32::MAX),
+                line: Some(line_to_pb(l)),
+            })
+            .collect(),
+        disputed_rials: d.disputed,
+        reason: d.reason.clone(),
+        status: i32::try_from(d.status).unwrap_or(0),
+        filed: stamp(&d.filed_by, d.filed_at_us),
+        deposit_rials: d.deposit,
+        deposit_receipt_code: d.deposit_receipt_code.clone(),
+        deposit_payment_id: d.deposit_payment_id.clone(),
+        deposited_at: d.deposited_at_us.map(timestamp),
+        decided: d.decided_at_us.and_then(|at| stamp(&d.decided_by, at)),
+        decision_reason: d.decision_reason.clone(),
+    }
+}
+
+pub(super) fn decision_from_pb(d: i32) -> Option<Decision> {
+    match pb::DisputeDecision::try_from(d).ok()? {
+        pb::DisputeDecision::Uphold => Some(Decision::Uphold),
+        pb::DisputeDecision::Dismiss => Some(Decision::Dismiss),
+        pb::DisputeDecision::Unspecified => None,
     }
 }
 

@@ -14,12 +14,13 @@ use estelam_runtime::error::ServiceError;
 use estelam_runtime::time::{micros_of_field, timestamp};
 use tonic::{Request, Response, Status};
 
-use crate::assess::LineKind;
+use crate::assess::{Line, LineKind};
 use crate::codes;
 use crate::errors;
 use crate::psp::SandboxTxn;
 use crate::service::{
-    Adjusted, AdjustmentArgs, AssessArgs, Decided, Fees, NewTariff, effective_bill_status,
+    Adjusted, AdjustmentArgs, AssessArgs, Decided, Decision, DisputeArgs, DisputeView, Fees,
+    NewTariff, effective_bill_status,
 };
 use crate::store::accounts::AccountCharge;
 use crate::store::adjustments::Proposal;
@@ -62,6 +63,11 @@ mod roles {
     pub const ANY_ACCOUNT_READ: &[Role] = &[Role::Service, Role::Clerk, Role::Admin];
     /// GetClearance: the inquiry service, or staff.
     pub const CLEARANCE: &[Role] = &[Role::Service, Role::Clerk, Role::Admin];
+    /// FileDispute, GetDispute: the inquiry service for its applicant (who never calls fees
+    /// directly), or staff filing for them at the counter.
+    pub const DISPUTE: &[Role] = &[Role::Service, Role::Clerk, Role::Admin];
+    /// ListDisputes, DecideDispute: staff, under their own name.
+    pub const DISPUTE_DESK: &[Role] = &[Role::Clerk, Role::Admin];
 }
 
 /// The FeeService gRPC handlers.
@@ -132,9 +138,15 @@ impl FeeService for Api {
     ) -> Result<Response<pb::GetBillResponse>, Status> {
         allow(&request, roles::BILLING)?;
         let bill = self.fees.bill(&request.get_ref().bill_id).await?;
-        Ok(Response::new(pb::GetBillResponse {
-            bill: Some(bill_to_pb(&bill, self.fees.now_us())),
-        }))
+        let mut out = bill_to_pb(&bill, self.fees.now_us());
+        out.disputes = self
+            .fees
+            .disputes_of_bill(&bill)
+            .await?
+            .iter()
+            .map(dispute_to_pb)
+            .collect();
+        Ok(Response::new(pb::GetBillResponse { bill: Some(out) }))
     }
 
     async fn start_payment(
@@ -383,6 +395,7 @@ impl FeeService for Api {
                     .map(|p| p.0.clone())
                     .unwrap_or_default(),
                 last_paid_at: c.last_payment.map(|p| timestamp(p.1)),
+                pending_disputes: c.pending_disputes.iter().map(dispute_to_pb).collect(),
             }),
         }))
     }
@@ -528,6 +541,86 @@ impl FeeService for Api {
         Ok(Response::new(pb::ListAuditRecordsResponse {
             records,
             next_page_token,
+        }))
+    }
+
+    async fn file_dispute(
+        &self,
+        request: Request<pb::FileDisputeRequest>,
+    ) -> Result<Response<pb::FileDisputeResponse>, Status> {
+        let who = caller(&request)?;
+        who.require_any(roles::DISPUTE)?;
+        // The inquiry service files for the applicant it checked; staff file as themselves.
+        let r = request.get_ref();
+        let filed_for = r.filed_for_account_id.trim();
+        let filed_by = if who.has(Role::Service) && !filed_for.is_empty() {
+            filed_for.to_owned()
+        } else {
+            who.subject.clone()
+        };
+        let r = request.into_inner();
+        let view = self
+            .fees
+            .file_dispute(
+                &filed_by,
+                DisputeArgs {
+                    bill_id: r.bill_id,
+                    inquiry_id: r.inquiry_id,
+                    line_indexes: r.line_indexes,
+                    reason: r.reason,
+                },
+            )
+            .await?;
+        Ok(Response::new(pb::FileDisputeResponse {
+            dispute: Some(dispute_to_pb(&view)),
+        }))
+    }
+
+    async fn get_dispute(
+        &self,
+        request: Request<pb::GetDisputeRequest>,
+    ) -> Result<Response<pb::GetDisputeResponse>, Status> {
+        allow(&request, roles::DISPUTE)?;
+        let view = self.fees.dispute(&request.get_ref().dispute_id).await?;
+        Ok(Response::new(pb::GetDisputeResponse {
+            dispute: Some(dispute_to_pb(&view)),
+        }))
+    }
+
+    async fn list_disputes(
+        &self,
+        request: Request<pb::ListDisputesRequest>,
+    ) -> Result<Response<pb::ListDisputesResponse>, Status> {
+        allow(&request, roles::DISPUTE_DESK)?;
+        let r = request.get_ref();
+        let page = self
+            .fees
+            .list_disputes(r.status, &r.renovation_code, r.page_size, &r.page_token)
+            .await?;
+        Ok(Response::new(pb::ListDisputesResponse {
+            disputes: page.items.iter().map(dispute_to_pb).collect(),
+            next_page_token: page.next_page_token,
+        }))
+    }
+
+    async fn decide_dispute(
+        &self,
+        request: Request<pb::DecideDisputeRequest>,
+    ) -> Result<Response<pb::DecideDisputeResponse>, Status> {
+        let actor = allow(&request, roles::DISPUTE_DESK)?;
+        let r = request.get_ref();
+        let (view, balance) = self
+            .fees
+            .decide_dispute(
+                &actor,
+                &r.dispute_id,
+                decision_from_pb(r.decision),
+                &r.reason,
+            )
+            .await?;
+        Ok(Response::new(pb::DecideDisputeResponse {
+            dispute: Some(dispute_to_pb(&view)),
+            balance_rials: balance,
         }))
     }
 }

@@ -67,6 +67,9 @@ pub struct ClearanceFacts {
     /// The last payment's tracking code and confirmation time (µs), if the parcel was ever
     /// paid for.
     pub last_payment: Option<(String, i64)>,
+    /// Disputes whose deposit is held and not yet decided: a clearance with these pending
+    /// (note to article 74 of the Municipalities Law).
+    pub pending_disputes: Vec<super::DisputeView>,
 }
 
 /// A bill's status as callers see it: an open bill past its validity reads as expired
@@ -263,6 +266,7 @@ impl Fees {
             as_of_jalali: preview.bill.as_of_jalali,
             settled_through,
             last_payment: payments::last_payment(&mut conn, &key).await?,
+            pending_disputes: self.held_disputes(&mut conn, &key).await?,
         })
     }
 }

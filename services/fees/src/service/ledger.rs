@@ -18,7 +18,7 @@ use crate::store::payments::Payment;
 
 impl Fees {
     /// Charges what a paid bill charges at payment (penalties, discounts, the inquiry fee),
-    /// records the payment, settles the bill's years and marks it paid. The caller holds the
+    /// holds the deposit of its disputed lines, records the payment of the rest, settles the bill's years and marks it paid. The caller holds the
     /// parcel lock and has checked the bill is open at the ledger's version. Returns the
     /// balance after.
     pub(super) async fn apply_settlement(
@@ -78,13 +78,18 @@ impl Fees {
                 ledger::append_entry(tx, &code, &entry, now).await?;
             }
         }
-        if let Some(p) = payment.filter(|p| p.amount != 0) {
+        // The disputed part of a payment is held as the disputes' deposit, not paid.
+        let held = match payment {
+            Some(p) => self.hold_deposits(tx, bill, p, now).await?,
+            None => 0,
+        };
+        if let Some(p) = payment.filter(|p| p.amount - held != 0) {
             ledger::append_entry(
                 tx,
                 &code,
                 &NewEntry {
                     kind: ENTRY_PAYMENT,
-                    amount: -p.amount,
+                    amount: -(p.amount - held),
                     description_fa: format!("پرداخت با کد رهگیری {tracking}"),
                     description_en: format!("Payment, tracking code {tracking}"),
                     tracking_code: tracking.clone(),

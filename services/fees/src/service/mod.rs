@@ -14,6 +14,7 @@
 //! * `ledger`: reading the ledger, and what settling a bill writes.
 //! * `adjustments`: clerk adjustments, and those above the limit proposed to a second
 //!   approver.
+//! * `disputes`: objections to bill lines, their deposit and a clerk's decision.
 //! * `tariffs`: listing, reading, previewing and adding tariff versions.
 //! * `accounts`: inquiry fees charged to an inquiring authority's account.
 
@@ -21,6 +22,7 @@ mod accounts;
 mod adjustments;
 mod assess;
 pub mod audit;
+mod disputes;
 mod ledger;
 mod payments;
 mod tariffs;
@@ -39,6 +41,7 @@ use sqlx::Any;
 
 pub use self::adjustments::{Adjusted, AdjustmentArgs, Decided};
 pub use self::assess::{AssessArgs, Assessed, ClearanceFacts, effective_bill_status};
+pub use self::disputes::{Decision, DisputeArgs, DisputeView};
 pub use self::payments::Reconciled;
 pub use self::tariffs::NewTariff;
 use crate::clock::{Clock, SystemClock};

@@ -330,9 +330,12 @@ impl Fees {
             .apply_settlement(&mut tx, &mut bill, Some(&confirmed), now)
             .await?;
         outbox::enqueue(&mut tx, &events::payment_received(&bill, &confirmed, now)).await?;
+        let deposits = self
+            .deposited_by(&mut tx, &bill, &confirmed.payment_id)
+            .await?;
         outbox::enqueue(
             &mut tx,
-            &events::debt_cleared(&bill, &confirmed, balance_after, now),
+            &events::debt_cleared(&bill, &confirmed, balance_after, &deposits, now),
         )
         .await?;
         tx.commit().await?;

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod adjustments;
 pub mod audit;
 pub mod bills;
+pub mod disputes;
 pub mod ledger;
 pub mod payments;
 pub mod sandbox;

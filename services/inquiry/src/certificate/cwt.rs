@@ -60,6 +60,8 @@ mod key {
     pub const AUTHORITY: i64 = -8;
     pub const OWNERS: i64 = -9;
     pub const OWNER_COUNT: i64 = -10;
+    /// Optional: only in answers issued with a levy objection's deposit held.
+    pub const DEPOSITS: i64 = -11;
 }
 
 /// An owner as the QR code names them: the national code masked.
@@ -109,6 +111,10 @@ pub struct QrClaims {
     /// How many owners the parcel has; those past [`MAX_OWNERS`] are behind the online
     /// check.
     pub owner_count: u32,
+    /// The deposits held for objections to levies (note to article 74 of the
+    /// Municipalities Law): receipt code and rials each. Empty, and left out of the code,
+    /// when nothing was disputed, so codes of answers without one read as before.
+    pub deposits: Vec<(String, i64)>,
 }
 
 impl QrClaims {
@@ -155,6 +161,11 @@ impl QrClaims {
                     share: (o.share.numerator, o.share.denominator),
                 })
                 .collect(),
+            deposits: facts
+                .disputes
+                .iter()
+                .map(|d| (d.receipt_code.clone(), d.deposit_rials))
+                .collect(),
         }
     }
 
@@ -183,7 +194,7 @@ impl QrClaims {
                 ])
             })
             .collect();
-        Value::Map(vec![
+        let mut entries = vec![
             (int(claim::ISS), text(&self.issuer)),
             (int(claim::EXP), int(self.expires_at)),
             (int(claim::IAT), int(self.issued_at)),
@@ -208,7 +219,16 @@ impl QrClaims {
             (int(key::AUTHORITY), text(&self.authority_name)),
             (int(key::OWNERS), Value::Array(owners)),
             (int(key::OWNER_COUNT), int(i64::from(self.owner_count))),
-        ])
+        ];
+        if !self.deposits.is_empty() {
+            let deposits = self
+                .deposits
+                .iter()
+                .map(|(receipt, rials)| Value::Array(vec![text(receipt), int(*rials)]))
+                .collect();
+            entries.push((int(key::DEPOSITS), Value::Array(deposits)));
+        }
+        Value::Map(entries)
     }
 
     fn from_cbor(value: &Value) -> Result<Self, QrError> {
@@ -268,6 +288,20 @@ impl QrClaims {
                             })
                         })
                         .collect::<Result<_, QrError>>()?;
+                }
+                key::DEPOSITS => {
+                    let Value::Array(items) = value else {
+                        return Err(QrError::Claims("deposits is not an array".into()));
+                    };
+                    claims.deposits = items
+                        .iter()
+                        .map(|d| {
+                            let [receipt, rials] = array::<2>(d)?;
+                            Ok((string(receipt)?, int(rials)?))
+                        })
+                        .collect::<Result<_, QrError>>()?;
+                    // Optional: not counted among the required claims.
+                    seen.remove(&k);
                 }
                 // A later minor version may add claims; they are signed, so ignoring them
                 // is safe.
@@ -487,7 +521,29 @@ pub(crate) mod tests {
                     share: (3, 1),
                 },
             ],
+            deposits: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_deposit_held_for_an_objection_is_in_the_code_and_only_then() {
+        let key = KeyPair::generate(0);
+        let with = QrClaims {
+            deposits: vec![("913572468024".into(), 1_250_000)],
+            ..sample()
+        };
+        let opened = open(&seal(&with, &key).unwrap()).unwrap();
+        assert!(opened.verify(&key.public()));
+        assert_eq!(opened.claims, with);
+        let Value::Map(plain) = sample().to_cbor() else {
+            panic!("claims are a map");
+        };
+        assert!(
+            !plain
+                .iter()
+                .any(|(k, _)| *k == Value::Integer(key::DEPOSITS.into())),
+            "no deposits claim without an objection"
+        );
     }
 
     #[test]

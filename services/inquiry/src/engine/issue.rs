@@ -116,7 +116,9 @@ impl Engine {
             inq.tracking_code = p.tracking_code.clone();
             inq.amount_paid_rials = p.amount_rials;
         }
-        let payload = facts(inq, def, paid.is_some(), issued_s, valid_s).canonical_bytes();
+        let mut stated = facts(inq, def, paid.is_some(), issued_s, valid_s);
+        stated.disputes = paid.map(|p| p.disputes.clone()).unwrap_or_default();
+        let payload = stated.canonical_bytes();
         let signature = key.sign(&payload);
         let row = AnswerRow {
             inquiry_id: inq.id.clone(),
@@ -231,6 +233,7 @@ fn facts(inq: &Inquiry, def: &RequestTypeDef, paid: bool, issued_s: i64, valid_s
         // The words of the version the inquiry was filed under, cleaned when published.
         answer_title: def.answer_title.clone(),
         answer_statements: def.answer_statements.clone(),
+        disputes: Vec::new(),
     }
 }
 

@@ -54,6 +54,33 @@ impl Engine {
             })
             .await
     }
+
+    /// Files an objection to lines of the bill of an inquiry waiting for payment, for the
+    /// caller who may act on it (the applicant, a representative, staff at the counter);
+    /// fees checks the lines and the reason, and that the bill is this inquiry's.
+    pub async fn dispute_bill(
+        &self,
+        caller: &Caller,
+        req: pb::DisputeBillRequest,
+    ) -> Result<fpb::Dispute, ServiceError> {
+        let inq = self.load_visible(caller, &req.inquiry_id).await?;
+        if !may_act(caller, &inq) {
+            return Err(ServiceError::permission_denied());
+        }
+        if inq.state != State::AwaitingPayment || inq.bill_id.is_empty() {
+            return Err(errors::inquiry_not_awaiting_payment());
+        }
+        self.ports
+            .fees
+            .file_dispute(fpb::FileDisputeRequest {
+                bill_id: inq.bill_id.clone(),
+                inquiry_id: inq.id.clone(),
+                line_indexes: req.line_indexes,
+                reason: req.reason,
+                filed_for_account_id: caller.subject.clone(),
+            })
+            .await
+    }
 }
 
 /// The caller's return URL, or the inquiry's own page on the portal when there is none:

@@ -74,6 +74,7 @@ impl Engine {
                         .as_ref()
                         .and_then(micros)
                         .unwrap_or_else(now_micros),
+                    disputes: deposited_disputes(&bill),
                 };
                 issued += usize::from(self.apply_recovered(&record).await?);
             }
@@ -131,4 +132,34 @@ impl Engine {
             }
         }
     }
+}
+
+/// The objections whose deposit the payment of `bill` held, as the answer records them
+/// (what the debt-cleared event would have said).
+fn deposited_disputes(bill: &fpb::Bill) -> Vec<crate::answer::DisputeFact> {
+    bill.disputes
+        .iter()
+        .filter(|d| !d.deposit_receipt_code.is_empty() && d.deposit_payment_id == bill.payment_id)
+        .map(|d| crate::answer::DisputeFact {
+            dispute_id: d.dispute_id.clone(),
+            items: d
+                .items
+                .iter()
+                .filter_map(|i| i.line.as_ref())
+                .map(|l| {
+                    let text = l.description.clone().unwrap_or_default();
+                    if l.jalali_year == 0 {
+                        crate::request_types::Text::new(&text.fa, &text.en)
+                    } else {
+                        crate::request_types::Text::new(
+                            &format!("{} سال {}", text.fa, l.jalali_year),
+                            &format!("{} {}", text.en, l.jalali_year),
+                        )
+                    }
+                })
+                .collect(),
+            deposit_rials: d.deposit_rials,
+            receipt_code: d.deposit_receipt_code.clone(),
+        })
+        .collect()
 }

@@ -430,4 +430,33 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn an_answer_with_a_deposited_objection_names_the_items_and_the_receipt() {
+        let f = Facts {
+            disputes: vec![crate::answer::DisputeFact {
+                dispute_id: "d-1".into(),
+                items: vec![Text::new("عوارض نوسازی سال 1402", "Renewal levy 1402")],
+                deposit_rials: 1_250_000,
+                receipt_code: "913572468024".into(),
+            }],
+            ..paid()
+        };
+        let letterhead = Letterhead::default();
+        let en = visible_text(&html(&view(&f, &letterhead), Lang::En).unwrap());
+        assert!(en.contains("Items under objection"), "{en}");
+        assert!(en.contains("Renewal levy 1402"), "{en}");
+        assert!(en.contains("913572468024"), "the receipt: {en}");
+        assert!(en.contains("the objection is pending"), "{en}");
+        let fa = visible_text(&html(&view(&f, &letterhead), Lang::Fa).unwrap());
+        assert!(fa.contains("اقلام مورد اعتراض"), "{fa}");
+        // Without an objection the page says nothing of one.
+        let plain = visible_text(&html(&view(&paid(), &letterhead), Lang::En).unwrap());
+        assert!(!plain.contains("objection"), "{plain}");
+        assert!(
+            pdf(&view(&f, &letterhead), Lang::Fa)
+                .unwrap()
+                .starts_with(b"%PDF-")
+        );
+    }
 }

@@ -129,13 +129,26 @@ pub(super) fn statement(f: &Facts, lang: Lang) -> String {
             let date = jalali_long(lang, &f.issued_at_jalali);
             let amount = rials(lang, f.amount_paid_rials);
             let tracking = digits(lang, &f.tracking_code);
-            match lang {
+            let paid = match lang {
                 Lang::Fa => format!(
                     "بدهی این ملک به مبلغ {amount} در تاریخ {date} با کد رهگیری {tracking} به‌طور کامل پرداخت و تسویه شده است."
                 ),
                 Lang::En => format!(
                     "This property's debt of {amount} was paid in full on {date} with tracking code {tracking}."
                 ),
+            };
+            if f.disputes.is_empty() {
+                paid
+            } else {
+                let deposit = rials(lang, f.disputes.iter().map(|d| d.deposit_rials).sum());
+                match lang {
+                    Lang::Fa => format!(
+                        "{paid} از این مبلغ، {deposit} بابت اقلامی که به آن‌ها اعتراض شده است به‌عنوان سپرده (تبصرهٔ مادهٔ ۷۴ قانون شهرداری‌ها) نگه داشته می‌شود و رسید آن به‌منزلهٔ مفاصاحساب است؛ اعتراض در دست رسیدگی است."
+                    ),
+                    Lang::En => format!(
+                        "{paid} Of this, {deposit} for the items under objection is held as a deposit (note to article 74 of the Municipalities Law), whose receipt counts as clearance; the objection is pending."
+                    ),
+                }
             }
         }
         _ => t(
@@ -287,6 +300,28 @@ fn inquiry_section(view: &AnswerView<'_>, lang: Lang) -> Section {
         rows.push((
             t(lang, "مبلغ پرداخت‌شده", "Amount paid"),
             rials(lang, f.amount_paid_rials),
+        ));
+    }
+    for d in &f.disputes {
+        // Under objection, its deposit held (note to article 74 of the Municipalities Law):
+        // cleared, but not paid, so the reader sees which items and which receipt.
+        let items: Vec<String> = d.items.iter().map(|i| name(lang, i)).collect();
+        rows.push((
+            t(lang, "اقلام مورد اعتراض", "Items under objection"),
+            digits(lang, &items.join("، ")),
+        ));
+        rows.push((
+            t(
+                lang,
+                "سپردهٔ اعتراض (تبصرهٔ مادهٔ ۷۴ قانون شهرداری‌ها)",
+                "Objection deposit (note to article 74 of the Municipalities Law)",
+            ),
+            format!(
+                "{} — {} {}",
+                rials(lang, d.deposit_rials),
+                t(lang, "رسید", "receipt"),
+                digits(lang, &d.receipt_code)
+            ),
         ));
     }
     for fee in &f.fees_charged_to_authority {

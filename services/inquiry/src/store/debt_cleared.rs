@@ -5,6 +5,7 @@ use estelam_runtime::db::now_micros;
 use sqlx::{AnyConnection, Row};
 
 use super::Result;
+use crate::answer::DisputeFact;
 
 /// A `fees.debt.cleared` as recorded: what the answer states about the payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,14 +26,16 @@ pub struct DebtClearedRecord {
     pub event_id: String,
     /// When the debt was cleared, µs.
     pub occurred_at_us: i64,
+    /// Objections whose deposit the payment held: the answer records them.
+    pub disputes: Vec<DisputeFact>,
 }
 
 /// Records a debt clearance once per bill; false when it was recorded before.
 pub async fn record_debt_cleared(conn: &mut AnyConnection, r: &DebtClearedRecord) -> Result<bool> {
     let done = sqlx::query(
         "INSERT INTO debt_cleared (bill_id, inquiry_id, renovation_code, payment_id, tracking_code, \
-         amount_rials, event_id, occurred_at_us, recorded_at_us) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (bill_id) DO NOTHING",
+         amount_rials, event_id, occurred_at_us, recorded_at_us, disputes_json) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (bill_id) DO NOTHING",
     )
     .bind(&r.bill_id)
     .bind(&r.inquiry_id)
@@ -43,6 +46,11 @@ pub async fn record_debt_cleared(conn: &mut AnyConnection, r: &DebtClearedRecord
     .bind(&r.event_id)
     .bind(r.occurred_at_us)
     .bind(now_micros())
+    .bind(if r.disputes.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(&r.disputes).map_err(|e| sqlx::Error::Encode(Box::new(e)))?
+    })
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -55,12 +63,13 @@ pub async fn debt_cleared(
 ) -> Result<Option<DebtClearedRecord>> {
     let row = sqlx::query(
         "SELECT bill_id, inquiry_id, renovation_code, payment_id, tracking_code, amount_rials, \
-         event_id, occurred_at_us FROM debt_cleared WHERE bill_id = $1",
+         event_id, occurred_at_us, disputes_json FROM debt_cleared WHERE bill_id = $1",
     )
     .bind(bill_id)
     .fetch_optional(conn)
     .await?;
     row.map(|r| {
+        let disputes: String = r.try_get("disputes_json")?;
         Ok(DebtClearedRecord {
             bill_id: r.try_get("bill_id")?,
             inquiry_id: r.try_get("inquiry_id")?,
@@ -70,6 +79,11 @@ pub async fn debt_cleared(
             amount_rials: r.try_get("amount_rials")?,
             event_id: r.try_get("event_id")?,
             occurred_at_us: r.try_get("occurred_at_us")?,
+            disputes: if disputes.is_empty() {
+                Vec::new()
+            } else {
+                serde_json::from_str(&disputes).map_err(|e| sqlx::Error::Decode(Box::new(e)))?
+            },
         })
     })
     .transpose()

@@ -550,6 +550,10 @@ fake_service! {
         list_adjustment_proposals(fpb::ListAdjustmentProposalsRequest) -> fpb::ListAdjustmentProposalsResponse;
         decide_adjustment(fpb::DecideAdjustmentRequest) -> fpb::DecideAdjustmentResponse;
         list_audit_records(fpb::ListAuditRecordsRequest) -> fpb::ListAuditRecordsResponse;
+        file_dispute(fpb::FileDisputeRequest) -> fpb::FileDisputeResponse;
+        get_dispute(fpb::GetDisputeRequest) -> fpb::GetDisputeResponse;
+        list_disputes(fpb::ListDisputesRequest) -> fpb::ListDisputesResponse;
+        decide_dispute(fpb::DecideDisputeRequest) -> fpb::DecideDisputeResponse;
     }
 }
 
@@ -874,6 +878,7 @@ impl Harness {
             tracking_code: tracking.into(),
             amount_rials: amount,
             balance_rials: 0,
+            disputes: Vec::new(),
         }
         .encode_to_vec();
         self.bus.publish(&event).await.unwrap();

@@ -78,4 +78,21 @@ catalogue! {
     ADJUSTMENT_STATUS_INVALID,
     /// PreviewTariff came without the parcel to bill.
     PREVIEW_PARCEL_REQUIRED,
+    /// FileDispute names no bill line, or a position that is not a line of the bill, or a
+    /// line with nothing to dispute (a credit, a discount, zero).
+    DISPUTE_LINES_INVALID,
+    /// A bill line is under another dispute already; one dispute per line.
+    DISPUTE_ITEM_ALREADY_DISPUTED,
+    /// Only an open bill (not paid, superseded or expired) can be disputed.
+    DISPUTE_BILL_CLOSED,
+    /// A dispute's reason is longer than its limit.
+    DISPUTE_REASON_TOO_LONG,
+    /// A dispute decision is neither uphold nor dismiss.
+    DISPUTE_DECISION_INVALID,
+    /// A dispute filter names a status that is not a `DisputeStatus`.
+    DISPUTE_STATUS_INVALID,
+    /// The dispute's deposit is not held yet (its bill is unpaid); it is decided after.
+    DISPUTE_DEPOSIT_MISSING,
+    /// The dispute was upheld or dismissed already; it is decided once.
+    DISPUTE_ALREADY_DECIDED,
 }

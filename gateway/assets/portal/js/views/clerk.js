@@ -200,6 +200,7 @@ export async function render(main) {
     h('p', {}, h('a', { href: '/clerk/fees', 'data-link': true }, lang() === 'fa' ? 'تعرفه‌ها و اصلاحیه‌های عوارض' : 'Tariffs and levy adjustments')),
     h('p', {}, h('a', { href: '/clerk/services', 'data-link': true }, lang() === 'fa' ? 'خدمات الکترونیکی (انواع درخواست)' : 'E-services (request types)')),
     h('p', {}, h('a', { href: '/clerk/reviews', 'data-link': true, 'data-review-link': true }, t('review_link'))),
+    h('p', {}, h('a', { href: '/clerk/disputes', 'data-link': true, 'data-dispute-link': true }, t('dispute_link'))),
     (session.current().account?.roles || []).includes('admin') ? h('p', {}, h('a', { href: '/clerk/people', 'data-link': true }, t('people_link'))) : null,
     findParcel(), await inquiries(), auditSection());
 }

@@ -9,6 +9,7 @@ import { t, digits, localized, num, tomans, lang, date, dateTime, issuedText, va
 import { h, busy, problemNotice } from '../dom.js';
 import { get, post, requestId } from '../api.js';
 import * as session from '../session.js';
+import { disputeForm, disputesList } from './objection.js';
 
 const base = (inquiry) => `/api/v1/inquiries/${encodeURIComponent(inquiry.inquiry_id)}`;
 const code = (text) => h('bdi', { dir: 'ltr', class: 'ltr' }, digits(text || ''));
@@ -43,7 +44,9 @@ export async function paymentStep(inquiry) {
           h('strong', { 'data-bill-rials': bill.total_rials }, t('bill_total_rials', { amount: num(bill.total_rials) })), ' ',
           h('span', { 'data-bill-tomans': true }, t('bill_total_tomans', { amount: tomans(bill.total_rials) }))),
         bill.valid_until ? h('p', { 'data-bill-due': true }, t('bill_due', { date: date(bill.valid_until) })) : null,
-        billTable(bill));
+        billTable(bill),
+        disputesList(bill),
+        disputeForm(inquiry, bill, async () => {}));
     } else {
       box.append(h('p', {}, t('no_debt')));
     }
@@ -108,6 +111,11 @@ async function issued(inquiry) {
         h('dt', {}, t('issued_at')), h('dd', {}, issuedText(facts)),
         h('dt', {}, t('valid_until')), h('dd', {}, validText(facts))),
       h('div', { class: 'actions no-print' }, print, pdf, html));
+    // Objections recorded on the answer, and how a clerk has decided them since.
+    if ((facts.disputes || []).length) {
+      const bill = await get(`${base(inquiry)}/bill`).catch(() => null);
+      if (bill) box.append(disputesList(bill));
+    }
   } catch (err) {
     box.append(problemNotice(err.problem));
   }
