@@ -16,6 +16,7 @@ pub mod clerk;
 pub mod clients;
 pub mod clock;
 pub mod docs;
+pub mod document_kinds;
 pub mod documents;
 pub mod features;
 pub mod inquiries;
@@ -51,6 +52,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(batches::routes())
         .merge(notifications::routes())
         .merge(documents::routes())
+        .merge(document_kinds::routes())
         .merge(parcels::routes())
         .merge(features::routes())
         .merge(psp::routes())
