@@ -77,9 +77,9 @@ fn services() -> Vec<(&'static str, Migrations, Vec<Table>)> {
             estelam_documents::migrations(),
             vec![
                 Table {
-                name: "document_access_audit",
-                key: "id",
-                insert: "(id, at_us, actor_account_id, actor_roles, actor_organization_id, action, \
+                    name: "document_access_audit",
+                    key: "id",
+                    insert: "(id, at_us, actor_account_id, actor_roles, actor_organization_id, action, \
                          document_id, owner_account_id, kind, inquiry_id) \
                          VALUES ('row-1', 1, 'clerk', 'clerk', '', 'document.downloaded', 'doc', \
                          'owner', 'national-id-card', '')",

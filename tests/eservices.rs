@@ -467,12 +467,17 @@ async fn a_new_document_kind_needs_no_release(w: &World) {
         "max_size_bytes": 4096,
         "reason": "خدمت رونوشت نقشه",
     });
-    let refused = citizen.put("/api/v1/document-kinds/site_plan", kind.clone()).await;
+    let refused = citizen
+        .put("/api/v1/document-kinds/site_plan", kind.clone())
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{ctx}: {refused}");
     let added = admin.put("/api/v1/document-kinds/site_plan", kind).await;
     assert_eq!(added.status, StatusCode::CREATED, "{ctx}: {added}");
     assert_eq!(added.body["code"], "site_plan", "{ctx}: {added}");
-    assert_eq!(added.body["name"]["fa"], "نقشهٔ تفکیکی", "{ctx}: cleaned: {added}");
+    assert_eq!(
+        added.body["name"]["fa"], "نقشهٔ تفکیکی",
+        "{ctx}: cleaned: {added}"
+    );
     let listed = citizen
         .get("/api/v1/document-kinds")
         .await
@@ -492,7 +497,10 @@ async fn a_new_document_kind_needs_no_release(w: &World) {
     plan["required_documents"] = json!(["national_id_card", "site_plan"]);
     plan["fee_items"] = json!([]);
     let published = admin
-        .put(&format!("/api/v1/request-types/{code}"), publish_body(plan, 0))
+        .put(
+            &format!("/api/v1/request-types/{code}"),
+            publish_body(plan, 0),
+        )
         .await;
     assert_eq!(published.status, StatusCode::CREATED, "{ctx}: {published}");
     assert_eq!(
@@ -505,7 +513,10 @@ async fn a_new_document_kind_needs_no_release(w: &World) {
         .await
         .success()
         .unwrap_or_else(|r| panic!("{ctx}: preview: {r}"));
-    assert_eq!(preview["documents"][1]["kind"], "site_plan", "{ctx}: {preview}");
+    assert_eq!(
+        preview["documents"][1]["kind"], "site_plan",
+        "{ctx}: {preview}"
+    );
     assert_eq!(preview["documents"][1]["name"]["en"], "site plan", "{ctx}");
 
     // The citizen files it: the kind's types and limit hold, the kind is named.
@@ -534,7 +545,10 @@ async fn a_new_document_kind_needs_no_release(w: &World) {
         )
         .await;
     assert_eq!(photo.status, StatusCode::BAD_REQUEST, "{ctx}: {photo}");
-    assert_eq!(photo.body["reason"], "FILE_TYPE_NOT_ACCEPTED_FOR_KIND", "{ctx}");
+    assert_eq!(
+        photo.body["reason"], "FILE_TYPE_NOT_ACCEPTED_FOR_KIND",
+        "{ctx}"
+    );
     assert!(
         photo.body["detail"]
             .as_str()
@@ -551,7 +565,9 @@ async fn a_new_document_kind_needs_no_release(w: &World) {
         .await;
     assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{ctx}: {big}");
     assert!(
-        big.body["detail"].as_str().is_some_and(|d| d.contains("4096")),
+        big.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("4096")),
         "{ctx}: {big}"
     );
     let site_plan = citizen

@@ -2,6 +2,7 @@
 //! delegate to the [`Archive`], translate the answer. Who may do what is decided in
 //! [`crate::service`].
 
+use estelam_proto::common::v1::LocalizedText;
 use estelam_proto::documents::v1 as pb;
 use estelam_proto::documents::v1::document_service_server::DocumentService;
 use estelam_runtime::audit::AuditQuery;
@@ -13,10 +14,9 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::errors;
 use crate::service::Archive;
-use crate::service::upload::UploadMetadata;
 use crate::service::kinds::{KindDraft, named_code};
+use crate::service::upload::UploadMetadata;
 use crate::store::{DocumentRow, KindRow};
-use estelam_proto::common::v1::LocalizedText;
 
 /// The document service's gRPC handlers.
 #[derive(Clone, Debug)]
@@ -171,10 +171,9 @@ impl DocumentService for Api {
         let caller = auth::caller(&request)?;
         let req = request.get_ref();
         let owner = self.service.owner_for(caller, &req.owner_account_id)?;
-        let kind = match named_code(req.kind, &req.kind_code) {
-            Ok(None) => None,
-            Ok(Some(code)) => Some(self.service.any_kind(&code).await?.code),
-            Err(_) => return Err(errors::document_kind_invalid().into()),
+        let kind = match named_code(req.kind, &req.kind_code)? {
+            None => None,
+            Some(code) => Some(self.service.any_kind(&code).await?.code),
         };
         let (rows, next_page_token) = self
             .service

@@ -121,13 +121,8 @@ async fn kinds_are_data_that_admins_add_and_uploads_obey_on_every_backend() {
         let mut settings = (*ctx.settings).clone();
         settings.documents.storage.root = Some(dir.path().join("documents"));
         ctx.settings = std::sync::Arc::new(settings);
-        let server = testing::spawn_grpc(
-            Documents::open(&ctx)
-                .await
-                .expect("open")
-                .into_server(&ctx),
-        )
-        .await;
+        let server =
+            testing::spawn_grpc(Documents::open(&ctx).await.expect("open").into_server(&ctx)).await;
         let client = DocumentServiceClient::new(server.channel());
         let citizen_id = uuid::Uuid::now_v7().to_string();
         let citizen = mint.token(&citizen_id, &[Role::Citizen]);
@@ -149,7 +144,11 @@ async fn kinds_are_data_that_admins_add_and_uploads_obey_on_every_backend() {
             "{label}"
         );
         let card = &seeded[1];
-        assert_eq!(card.kind, pb::DocumentKind::NationalIdCard as i32, "{label}");
+        assert_eq!(
+            card.kind,
+            pb::DocumentKind::NationalIdCard as i32,
+            "{label}"
+        );
         assert_eq!(card.name.as_ref().expect("name").fa, "کارت ملی", "{label}");
         assert_eq!(card.accepted_content_types.len(), 4, "{label}");
 
@@ -169,11 +168,20 @@ async fn kinds_are_data_that_admins_add_and_uploads_obey_on_every_backend() {
         assert_eq!(by_enum.kind_code, "national-id-card", "{label}");
 
         // A kind nobody added is refused by name, and so is an enum that disagrees.
-        let unknown = upload(&client, &citizen, by_code("site-plan", "p.pdf"), fixtures::pdf("", 0))
-            .await
-            .expect_err("no such kind yet");
+        let unknown = upload(
+            &client,
+            &citizen,
+            by_code("site-plan", "p.pdf"),
+            fixtures::pdf("", 0),
+        )
+        .await
+        .expect_err("no such kind yet");
         assert_eq!(reason(&unknown), "DOCUMENT_KIND_UNKNOWN", "{label}");
-        assert!(unknown.message().contains("site-plan"), "{label}: {}", unknown.message());
+        assert!(
+            unknown.message().contains("site-plan"),
+            "{label}: {}",
+            unknown.message()
+        );
         let both = pb::UploadMetadata {
             kind: pb::DocumentKind::OwnershipDeed as i32,
             ..by_code("national-id-card", "p.pdf")
@@ -194,15 +202,26 @@ async fn kinds_are_data_that_admins_add_and_uploads_obey_on_every_backend() {
         let too_big = put(&client, &admin, site_plan(i64::MAX, true), 0)
             .await
             .expect_err("over the service's limit");
-        assert_eq!(reason(&too_big), "DOCUMENT_KIND_SIZE_LIMIT_INVALID", "{label}");
+        assert_eq!(
+            reason(&too_big),
+            "DOCUMENT_KIND_SIZE_LIMIT_INVALID",
+            "{label}"
+        );
 
         // An admin adds one: PDF only, 4 KiB at most; its name is cleaned.
         let added = put(&client, &admin, site_plan(4096, true), 0)
             .await
             .expect("an admin adds a kind");
         assert_eq!(added.version, 1, "{label}");
-        assert_eq!(added.kind, 0, "{label}: a kind added as data has no enum value");
-        assert_eq!(added.name.as_ref().expect("name").fa, "نقشهٔ تفکیکی", "{label}");
+        assert_eq!(
+            added.kind, 0,
+            "{label}: a kind added as data has no enum value"
+        );
+        assert_eq!(
+            added.name.as_ref().expect("name").fa,
+            "نقشهٔ تفکیکی",
+            "{label}"
+        );
         // A retry of the same put answers with the stored kind, not a conflict.
         let again = put(&client, &admin, site_plan(4096, true), 0)
             .await
@@ -217,24 +236,55 @@ async fn kinds_are_data_that_admins_add_and_uploads_obey_on_every_backend() {
         );
 
         // Uploads of it are held to its types and its limit, with the kind and limit named.
-        let photo = upload(&client, &citizen, by_code("site-plan", "plan.png"), fixtures::png(40, 30))
-            .await
-            .expect_err("a photo of a PDF-only kind");
+        let photo = upload(
+            &client,
+            &citizen,
+            by_code("site-plan", "plan.png"),
+            fixtures::png(40, 30),
+        )
+        .await
+        .expect_err("a photo of a PDF-only kind");
         assert_eq!(reason(&photo), "FILE_TYPE_NOT_ACCEPTED_FOR_KIND", "{label}");
         let err = ServiceError::from_status(&photo);
-        assert!(err.message_en.contains("site plan"), "{label}: {}", err.message_en);
-        assert!(err.message_en.contains("application/pdf"), "{label}: {}", err.message_en);
-        let big = upload(&client, &citizen, by_code("site-plan", "plan.pdf"), fixtures::pdf("", 8000))
-            .await
-            .expect_err("over the kind's limit");
+        assert!(
+            err.message_en.contains("site plan"),
+            "{label}: {}",
+            err.message_en
+        );
+        assert!(
+            err.message_en.contains("application/pdf"),
+            "{label}: {}",
+            err.message_en
+        );
+        let big = upload(
+            &client,
+            &citizen,
+            by_code("site-plan", "plan.pdf"),
+            fixtures::pdf("", 8000),
+        )
+        .await
+        .expect_err("over the kind's limit");
         assert_eq!(big.code(), Code::ResourceExhausted, "{label}");
         assert_eq!(reason(&big), "DOCUMENT_TOO_LARGE", "{label}");
         let err = ServiceError::from_status(&big);
-        assert!(err.message_en.contains("4096"), "{label}: {}", err.message_en);
-        assert!(err.message_fa.contains("نقشهٔ تفکیکی"), "{label}: {}", err.message_fa);
-        let plan = upload(&client, &citizen, by_code("site-plan", "plan.pdf"), fixtures::pdf("", 100))
-            .await
-            .expect("a small PDF of the new kind");
+        assert!(
+            err.message_en.contains("4096"),
+            "{label}: {}",
+            err.message_en
+        );
+        assert!(
+            err.message_fa.contains("نقشهٔ تفکیکی"),
+            "{label}: {}",
+            err.message_fa
+        );
+        let plan = upload(
+            &client,
+            &citizen,
+            by_code("site-plan", "plan.pdf"),
+            fixtures::pdf("", 100),
+        )
+        .await
+        .expect("a small PDF of the new kind");
         assert_eq!(plan.kind_code, "site-plan", "{label}");
         assert_eq!(plan.kind, 0, "{label}");
 
@@ -279,9 +329,14 @@ async fn kinds_are_data_that_admins_add_and_uploads_obey_on_every_backend() {
                 .any(|k| k.code == "site-plan" && !k.active),
             "{label}: staff still see it"
         );
-        let late = upload(&client, &citizen, by_code("site-plan", "plan.pdf"), fixtures::pdf("", 100))
-            .await
-            .expect_err("a retired kind");
+        let late = upload(
+            &client,
+            &citizen,
+            by_code("site-plan", "plan.pdf"),
+            fixtures::pdf("", 100),
+        )
+        .await
+        .expect_err("a retired kind");
         assert_eq!(reason(&late), "DOCUMENT_KIND_UNKNOWN", "{label}");
 
         // Each published version is in the append-only audit.

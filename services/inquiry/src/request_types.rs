@@ -294,7 +294,8 @@ pub fn required_codes(rt: &pb::RequestType) -> Result<Vec<String>, ServiceError>
     let mut codes: Vec<String> = Vec::new();
     if rt.required_document_codes.is_empty() {
         for (i, k) in rt.required_documents.iter().enumerate() {
-            let code = DocumentKind::code_of(*k).ok_or_else(|| errors::document_kind_unknown(i + 1))?;
+            let code =
+                DocumentKind::code_of(*k).ok_or_else(|| errors::document_kind_unknown(i + 1))?;
             if !codes.iter().any(|c| c == code) {
                 codes.push(code.to_owned());
             }
@@ -666,7 +667,10 @@ mod tests {
         let mut stored = serde_json::to_value(seeds().remove(0)).unwrap();
         stored["required_documents"] = serde_json::json!([1, 2]);
         let def: RequestTypeDef = serde_json::from_value(stored).unwrap();
-        assert_eq!(def.required_documents, ["national-id-card", "ownership-deed"]);
+        assert_eq!(
+            def.required_documents,
+            ["national-id-card", "ownership-deed"]
+        );
         let again: RequestTypeDef =
             serde_json::from_value(serde_json::to_value(&def).unwrap()).unwrap();
         assert_eq!(again, def);
@@ -680,7 +684,10 @@ mod tests {
         };
         assert_eq!(required_codes(&rt).unwrap(), ["ownership-deed"]);
         rt.required_document_codes = vec!["ownership-deed".into(), "site-plan".into()];
-        assert_eq!(required_codes(&rt).unwrap(), ["ownership-deed", "site-plan"]);
+        assert_eq!(
+            required_codes(&rt).unwrap(),
+            ["ownership-deed", "site-plan"]
+        );
         rt.required_documents = vec![DocumentKind::NationalIdCard as i32];
         assert_eq!(
             required_codes(&rt).unwrap_err().reason,

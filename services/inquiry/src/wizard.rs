@@ -249,7 +249,10 @@ mod tests {
     #[test]
     fn the_steps_follow_what_the_type_asks() {
         let court = seeds().into_iter().find(|d| d.code == "court").unwrap();
-        let names: Vec<String> = steps(&court, &KindNames::new()).into_iter().map(|s| s.step).collect();
+        let names: Vec<String> = steps(&court, &KindNames::new())
+            .into_iter()
+            .map(|s| s.step)
+            .collect();
         assert_eq!(
             names,
             [

@@ -230,10 +230,7 @@ async fn file_as_representative(
     name: &str,
     ownership: ppb::OwnershipType,
 ) -> pb::Inquiry {
-    let docs = [
-        format!("rep-card-{subject}"),
-        format!("rep-deed-{subject}"),
-    ];
+    let docs = [format!("rep-card-{subject}"), format!("rep-deed-{subject}")];
     let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
     let inq = h
         .ready_for_applicant(
@@ -336,7 +333,9 @@ async fn a_representatives_mismatch_waits_for_a_clerk_who_decides_both() {
         );
 
         // Approved: it goes on, and the representation is approved with it.
-        let approved = decide(&h, &h.clerk, &waiting, &key(), true, "").await.unwrap();
+        let approved = decide(&h, &h.clerk, &waiting, &key(), true, "")
+            .await
+            .unwrap();
         assert_eq!(
             approved.state,
             pb::InquiryState::ApplicantVerified as i32,

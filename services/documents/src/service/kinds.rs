@@ -17,9 +17,17 @@ use crate::inspect::FileType;
 use crate::store::{self, KindRow};
 
 /// The Persian name field of a kind.
-const NAME_FA: TextField = TextField::new("kind.name.fa", "نام فارسی نوع مدرک", "document kind's Persian name");
+const NAME_FA: TextField = TextField::new(
+    "kind.name.fa",
+    "نام فارسی نوع مدرک",
+    "document kind's Persian name",
+);
 /// The English name field of a kind.
-const NAME_EN: TextField = TextField::new("kind.name.en", "نام انگلیسی نوع مدرک", "document kind's English name");
+const NAME_EN: TextField = TextField::new(
+    "kind.name.en",
+    "نام انگلیسی نوع مدرک",
+    "document kind's English name",
+);
 /// Why a kind was changed.
 const REASON: TextField = TextField::new("reason", "دلیل تغییر", "reason for the change");
 
@@ -60,7 +68,8 @@ pub fn named_code(kind: i32, code: &str) -> Result<Option<String>, ServiceError>
         0 => None,
         // A number the contract does not define names no kind.
         n => Some(
-            DocumentKind::code_of(n).ok_or_else(|| errors::document_kind_unknown(&n.to_string()))?,
+            DocumentKind::code_of(n)
+                .ok_or_else(|| errors::document_kind_unknown(&n.to_string()))?,
         ),
     };
     match (by_enum, code.is_empty()) {
@@ -246,26 +255,41 @@ mod tests {
         let reason = |d: KindDraft| validate(&d, 10_000).expect_err("refused").reason;
         for code in ["", "a", "Site-plan", "1plan", "site_plan", &"a".repeat(65)] {
             assert_eq!(
-                reason(KindDraft { code: code.into(), ..draft() }),
+                reason(KindDraft {
+                    code: code.into(),
+                    ..draft()
+                }),
                 "DOCUMENT_KIND_CODE_INVALID",
                 "{code}"
             );
         }
         assert_eq!(
-            reason(KindDraft { name_fa: " ".into(), ..draft() }),
+            reason(KindDraft {
+                name_fa: " ".into(),
+                ..draft()
+            }),
             "DOCUMENT_KIND_NAME_INVALID"
         );
         assert_eq!(
-            reason(KindDraft { accepted_content_types: vec![], ..draft() }),
+            reason(KindDraft {
+                accepted_content_types: vec![],
+                ..draft()
+            }),
             "DOCUMENT_KIND_CONTENT_TYPES_INVALID"
         );
         assert_eq!(
-            reason(KindDraft { accepted_content_types: vec!["image/gif".into()], ..draft() }),
+            reason(KindDraft {
+                accepted_content_types: vec!["image/gif".into()],
+                ..draft()
+            }),
             "DOCUMENT_KIND_CONTENT_TYPES_INVALID"
         );
         for max in [0, -1, 10_001] {
             assert_eq!(
-                reason(KindDraft { max_size_bytes: max, ..draft() }),
+                reason(KindDraft {
+                    max_size_bytes: max,
+                    ..draft()
+                }),
                 "DOCUMENT_KIND_SIZE_LIMIT_INVALID"
             );
         }
@@ -274,8 +298,14 @@ mod tests {
     #[test]
     fn the_enum_wins_the_code_serves_otherwise_and_both_must_agree() {
         let deed = DocumentKind::OwnershipDeed as i32;
-        assert_eq!(named_code(deed, "").expect("enum"), Some("ownership-deed".into()));
-        assert_eq!(named_code(0, "site-plan").expect("code"), Some("site-plan".into()));
+        assert_eq!(
+            named_code(deed, "").expect("enum"),
+            Some("ownership-deed".into())
+        );
+        assert_eq!(
+            named_code(0, "site-plan").expect("code"),
+            Some("site-plan".into())
+        );
         assert_eq!(
             named_code(deed, "ownership-deed").expect("agree"),
             Some("ownership-deed".into())

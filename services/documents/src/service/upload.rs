@@ -97,8 +97,8 @@ impl Archive {
         } else {
             self.owner_for_inquiry(caller, &meta.inquiry_id).await?
         };
-        let code = named_code(meta.kind, &meta.kind_code)?
-            .ok_or_else(errors::document_kind_required)?;
+        let code =
+            named_code(meta.kind, &meta.kind_code)?.ok_or_else(errors::document_kind_required)?;
         let kind = self.active_kind(&code).await?;
         let filename =
             names::clean_filename(&meta.original_filename).ok_or_else(errors::filename_required)?;

@@ -56,7 +56,9 @@ fn from_row(row: &AnyRow) -> Result<KindRow, sqlx::Error> {
 
 /// Every kind, ordered by code.
 pub async fn list_kinds(db: &Database) -> Result<Vec<KindRow>, sqlx::Error> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM document_kinds ORDER BY code"));
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM document_kinds ORDER BY code"
+    ));
     let rows = sqlx::query(sql).fetch_all(db.pool()).await?;
     rows.iter().map(from_row).collect()
 }

@@ -14,9 +14,9 @@ use crate::errors;
 use crate::model::Inquiry;
 use crate::request_type_publish;
 use crate::request_types::{self, Filer, RequestTypeDef, StoredRequestType, Text};
-use estelam_proto::documents::v1::DocumentKind;
 use crate::store;
 use crate::wizard;
+use estelam_proto::documents::v1::DocumentKind;
 
 impl Engine {
     /// The request types a caller may file, by Persian name; staff may ask for inactive

@@ -172,9 +172,7 @@ impl Engine {
                     }
                     None => Then::Nothing,
                 };
-                let out = self
-                    .save(&first, inq, then, |i| Ok(i.to_proto()))
-                    .await?;
+                let out = self.save(&first, inq, then, |i| Ok(i.to_proto())).await?;
                 metrics::observe_review_wait(kind.to_proto().as_str_name(), waited);
                 Ok((out, ()))
             })

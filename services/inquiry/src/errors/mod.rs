@@ -273,7 +273,10 @@ mod tests {
             authority_not_own_organization(),
             documents_too_many(20),
             document_not_found("d"),
-            required_documents_missing(&[crate::request_types::Text::new("سند مالکیت", "ownership deed")]),
+            required_documents_missing(&[crate::request_types::Text::new(
+                "سند مالکیت",
+                "ownership deed",
+            )]),
             applicant_name_required(),
             consenting_applicant_mismatch(),
             applicant_not_caller(),

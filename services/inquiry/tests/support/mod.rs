@@ -397,7 +397,6 @@ fake_service! {
                 .map(|d| Response::new(dpb::GetDocumentInfoResponse { document: Some(d) }))
                 .ok_or_else(|| Status::not_found("no such document"))
         }
-    }
         async fn list_document_kinds(&self, r: Request<dpb::ListDocumentKindsRequest>) -> Result<Response<dpb::ListDocumentKindsResponse>, Status> {
             service_caller(&r)?;
             self.0.log("Documents.ListDocumentKinds");
