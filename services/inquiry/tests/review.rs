@@ -200,6 +200,10 @@ fn representative(h: &Harness) -> (String, String) {
     let mut claims = h.mint.claims(&id, &[estelam_runtime::auth::Role::Citizen]);
     claims.nc = Some(OTHER_NC.into());
     h.world.with(|w| {
+        for n in [200, 201] {
+            w.request_numbers
+                .insert(request_number(n), (PARCEL_CLEAN.into(), None));
+        }
         for (doc, kind) in [
             ("rep-card", dpb::DocumentKind::NationalIdCard),
             ("rep-deed", dpb::DocumentKind::OwnershipDeed),
