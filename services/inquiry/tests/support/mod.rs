@@ -1069,22 +1069,20 @@ impl Harness {
         } else {
             inq
         };
-        let inq = c
-            .attach_documents(testing::with_token(
-                pb::AttachDocumentsRequest {
-                    inquiry_id: inq.inquiry_id.clone(),
-                    expected_version: inq.version,
-                    client_request_id: uuid::Uuid::now_v7().to_string(),
-                    document_ids: documents.iter().map(|d| (*d).to_owned()).collect(),
-                },
-                t,
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-            .inquiry
-            .unwrap();
-        inq
+        c.attach_documents(testing::with_token(
+            pb::AttachDocumentsRequest {
+                inquiry_id: inq.inquiry_id.clone(),
+                expected_version: inq.version,
+                client_request_id: uuid::Uuid::now_v7().to_string(),
+                document_ids: documents.iter().map(|d| (*d).to_owned()).collect(),
+            },
+            t,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .inquiry
+        .unwrap()
     }
 
     pub async fn submit(&self, inq: &pb::Inquiry, key: &str) -> Result<pb::SubmitResponse, Status> {
