@@ -75,14 +75,22 @@ fn services() -> Vec<(&'static str, Migrations, Vec<Table>)> {
         (
             "documents",
             estelam_documents::migrations(),
-            vec![Table {
-                name: "document_access_audit",
-                key: "id",
-                insert: "(id, at_us, actor_account_id, actor_roles, actor_organization_id, action, \
+            vec![
+                Table {
+                    name: "document_access_audit",
+                    key: "id",
+                    insert: "(id, at_us, actor_account_id, actor_roles, actor_organization_id, action, \
                          document_id, owner_account_id, kind, inquiry_id) \
                          VALUES ('row-1', 1, 'clerk', 'clerk', '', 'document.downloaded', 'doc', \
-                         'owner', 'national_id_card', '')",
-            }],
+                         'owner', 'national-id-card', '')",
+                },
+                Table {
+                    name: "document_kind_audit",
+                    key: "id",
+                    insert: "(id, at_us, actor_account_id, code, version, reason, kind_json) \
+                             VALUES ('row-1', 1, 'admin', 'site-plan', 1, 'new', '{}')",
+                },
+            ],
         ),
         (
             "inquiry",

@@ -454,10 +454,156 @@ async fn staff_publish_and_citizens_file(w: &World) {
     );
 }
 
+/// Document kinds are data: an admin adds one over HTTP, publishes an e-service requiring
+/// it, and a citizen uploads it (held to its types and limit) and completes the flow — no
+/// code change, no restart.
+async fn a_new_document_kind_needs_no_release(w: &World) {
+    let ctx = w.label;
+    let admin = w.as_holder(&w.admin);
+    let (owner, citizen) = w.citizen(false).await;
+    let kind = json!({
+        "name": text("نقشهٔ تفکیکي", "site plan"),
+        "accepted_content_types": ["application/pdf"],
+        "max_size_bytes": 4096,
+        "reason": "خدمت رونوشت نقشه",
+    });
+    let refused = citizen
+        .put("/api/v1/document-kinds/site_plan", kind.clone())
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{ctx}: {refused}");
+    let added = admin.put("/api/v1/document-kinds/site_plan", kind).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{ctx}: {added}");
+    assert_eq!(added.body["code"], "site_plan", "{ctx}: {added}");
+    assert_eq!(
+        added.body["name"]["fa"], "نقشهٔ تفکیکی",
+        "{ctx}: cleaned: {added}"
+    );
+    let listed = citizen
+        .get("/api/v1/document-kinds")
+        .await
+        .success()
+        .unwrap_or_else(|r| panic!("{ctx}: kinds: {r}"));
+    assert!(
+        listed["kinds"]
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k["code"] == "site_plan")
+                && k.iter().any(|k| k["code"] == "national_id_card")),
+        "{ctx}: {listed}"
+    );
+
+    // An e-service requiring it, published at once.
+    let code = "site-plan-extract";
+    let mut plan = extract("رونوشت نقشهٔ تفکیکی", "Site plan extract");
+    plan["required_documents"] = json!(["national_id_card", "site_plan"]);
+    plan["fee_items"] = json!([]);
+    let published = admin
+        .put(
+            &format!("/api/v1/request-types/{code}"),
+            publish_body(plan, 0),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::CREATED, "{ctx}: {published}");
+    assert_eq!(
+        published.body["required_documents"],
+        json!(["national_id_card", "site_plan"]),
+        "{ctx}: {published}"
+    );
+    let preview = admin
+        .get(&format!("/api/v1/request-types/{code}/preview"))
+        .await
+        .success()
+        .unwrap_or_else(|r| panic!("{ctx}: preview: {r}"));
+    assert_eq!(
+        preview["documents"][1]["kind"], "site_plan",
+        "{ctx}: {preview}"
+    );
+    assert_eq!(preview["documents"][1]["name"]["en"], "site plan", "{ctx}");
+
+    // The citizen files it: the kind's types and limit hold, the kind is named.
+    let rt = citizen.request_type(code).await;
+    let mut f = http::Filing::open(&citizen, &rt).await;
+    f.property(
+        &json!({ "renovation_code": owner.renovation_code }),
+        Some(&owner.request_number),
+    )
+    .await
+    .unwrap_or_else(|r| panic!("{ctx}: property: {r}"));
+    let card = citizen
+        .upload_ok(
+            "national_id_card",
+            "card.png",
+            "image/png",
+            estelam_documents::inspect::fixtures::png(320, 200),
+        )
+        .await;
+    let photo = citizen
+        .upload(
+            "site_plan",
+            "plan.png",
+            "image/png",
+            estelam_documents::inspect::fixtures::png(32, 20),
+        )
+        .await;
+    assert_eq!(photo.status, StatusCode::BAD_REQUEST, "{ctx}: {photo}");
+    assert_eq!(
+        photo.body["reason"], "FILE_TYPE_NOT_ACCEPTED_FOR_KIND",
+        "{ctx}"
+    );
+    assert!(
+        photo.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("site plan") && d.contains("application/pdf")),
+        "{ctx}: {photo}"
+    );
+    let big = citizen
+        .upload(
+            "site_plan",
+            "plan.pdf",
+            "application/pdf",
+            estelam_documents::inspect::fixtures::pdf("", 8000),
+        )
+        .await;
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{ctx}: {big}");
+    assert!(
+        big.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("4096")),
+        "{ctx}: {big}"
+    );
+    let site_plan = citizen
+        .upload_ok(
+            "site_plan",
+            "plan.pdf",
+            "application/pdf",
+            estelam_documents::inspect::fixtures::pdf("", 100),
+        )
+        .await;
+    let missing = f.documents(std::slice::from_ref(&card)).await.unwrap_err();
+    assert_eq!(missing.body["reason"], "REQUIRED_DOCUMENT_MISSING", "{ctx}");
+    assert!(
+        missing.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("site plan")),
+        "{ctx}: the kind is named: {missing}"
+    );
+    f.documents(&[card, site_plan])
+        .await
+        .unwrap_or_else(|r| panic!("{ctx}: documents: {r}"));
+    f.applicant(&owner.name, &owner.national_code, &owner.ownership_type)
+        .await
+        .unwrap_or_else(|r| panic!("{ctx}: applicant: {r}"));
+    f.submit()
+        .await
+        .unwrap_or_else(|r| panic!("{ctx}: submit: {r}"));
+    let facts = answer_of(&citizen, &f).await;
+    assert_eq!(facts["request_type_code"], code, "{ctx}: {facts}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_publish_e_services_that_citizens_complete_on_sqlite() {
     let w = World::start("sqlite", None).await;
     staff_publish_and_citizens_file(&w).await;
+    a_new_document_kind_needs_no_release(&w).await;
     w.stop().await;
 }
 
@@ -468,5 +614,6 @@ async fn staff_publish_e_services_that_citizens_complete_on_postgresql() {
     };
     let w = World::start("postgres", Some(url)).await;
     staff_publish_and_citizens_file(&w).await;
+    a_new_document_kind_needs_no_release(&w).await;
     w.stop().await;
 }

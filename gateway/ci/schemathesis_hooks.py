@@ -113,3 +113,6 @@ schemathesis.openapi.format(
     .map(lambda s: "Q7" + s),
 )
 
+# Document kinds are data; the five every installation has are the ones a request can name.
+schemathesis.openapi.format("document-kind", st.sampled_from(
+    ["national_id_card", "ownership_deed", "authority_letter", "power_of_attorney", "other"]))

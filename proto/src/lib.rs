@@ -74,6 +74,43 @@ generated!(
     "estelam.events.v1.rs"
 );
 
+impl documents::v1::DocumentKind {
+    /// The code of the kind this enum value names (`national-id-card`, …); `None` for
+    /// unspecified. Document kinds are data owned by the documents service; these five
+    /// codes are seeded there and never change, so the enum and the codes always agree.
+    pub fn code(self) -> Option<&'static str> {
+        use documents::v1::DocumentKind as K;
+        match self {
+            K::NationalIdCard => Some("national-id-card"),
+            K::OwnershipDeed => Some("ownership-deed"),
+            K::AuthorityLetter => Some("authority-letter"),
+            K::Other => Some("other"),
+            K::PowerOfAttorney => Some("power-of-attorney"),
+            K::Unspecified => None,
+        }
+    }
+
+    /// The enum value of a kind's code; `None` for kinds added as data (and unknown codes).
+    pub fn from_code(code: &str) -> Option<Self> {
+        use documents::v1::DocumentKind as K;
+        [
+            K::NationalIdCard,
+            K::OwnershipDeed,
+            K::AuthorityLetter,
+            K::Other,
+            K::PowerOfAttorney,
+        ]
+        .into_iter()
+        .find(|k| k.code() == Some(code))
+    }
+
+    /// The code a wire enum number names; `None` for unspecified and for numbers the
+    /// contract does not define.
+    pub fn code_of(number: i32) -> Option<&'static str> {
+        Self::try_from(number).ok().and_then(Self::code)
+    }
+}
+
 /// The encoded `google.protobuf.FileDescriptorSet` of every Estelam `.proto`
 /// file (and the well-known types they import), for `tonic-reflection`:
 /// `tonic_reflection::server::Builder::configure()

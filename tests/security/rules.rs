@@ -95,6 +95,8 @@ pub fn grpc_rule(method: &str) -> Option<Rule> {
 
         ("documents", "UploadDocument" | "DownloadDocument" | "GetDocumentInfo") => SignedIn,
         ("documents", "ListDocuments" | "GetQuota") => SignedIn,
+        ("documents", "ListDocumentKinds") => SignedIn,
+        ("documents", "PutDocumentKind") => Only(ADMIN),
         // Each service's audit trail, on the staff desk.
         ("documents" | "inquiry" | "property" | "fees", "ListAuditRecords") => Only(STAFF),
 
@@ -208,6 +210,8 @@ pub fn http_rule(route: &str) -> Option<Rule> {
         "POST /api/v1/me/mobile/code" | "POST /api/v1/me/mobile/verify" => SignedIn,
         "POST /api/v1/me/password" => Only(PEOPLE),
         "POST /api/v1/documents" | "GET /api/v1/documents/{id}" => SignedIn,
+        "GET /api/v1/document-kinds" => SignedIn,
+        "PUT /api/v1/document-kinds/{code}" => Only(ADMIN),
         "GET /api/v1/request-types" => Public,
         // The e-service editor: anyone reads a type (the portal shows it before login),
         // staff preview its wizard, admins publish.

@@ -153,7 +153,7 @@ impl From<pb::Inquiry> for Inquiry {
                     .documents
                     .into_iter()
                     .map(|d| AttachedDocument {
-                        kind: enum_name(d.kind().as_str_name(), "DOCUMENT_KIND_"),
+                        kind: crate::dto::wire_kind(d.kind, &d.kind_code),
                         document_id: d.document_id,
                         original_filename: d.original_filename,
                     })
@@ -253,7 +253,8 @@ pub struct DocumentsStep {
 pub struct AttachedDocument {
     /// The document.
     pub document_id: String,
-    /// What the document is (`national_id_card`, `ownership_deed`, …).
+    /// What the document is: its kind's code, written with `_` (`national_id_card`, …).
+    #[schema(value_type = crate::openapi::formats::DocumentKind)]
     pub kind: String,
     /// Its file name as uploaded.
     pub original_filename: String,

@@ -27,6 +27,29 @@ pub use property::{Owner, Parcel, ParcelList, RegistryPlate};
 use crate::errors;
 use crate::problem::ApiError;
 
+/// A document kind as the HTTP API writes it: its code with `_` for `-`
+/// (`national_id_card`), as the five kinds the API started with were always written.
+pub fn kind_out(code: &str) -> String {
+    code.replace('-', "_")
+}
+
+/// A document kind as the HTTP API reads it: either spelling (`national_id_card`,
+/// `national-id-card`) gives the code, which never holds `_`.
+pub fn kind_in(name: &str) -> String {
+    name.trim().to_ascii_lowercase().replace('_', "-")
+}
+
+/// The code of a kind on the wire: the code when the service sent one, else the enum's.
+pub fn wire_kind(kind: i32, code: &str) -> String {
+    if code.is_empty() {
+        estelam_proto::documents::v1::DocumentKind::code_of(kind)
+            .map(kind_out)
+            .unwrap_or_default()
+    } else {
+        kind_out(code)
+    }
+}
+
 /// `INQUIRY_STATE_AWAITING_PAYMENT` with prefix `INQUIRY_STATE_` → `awaiting_payment`.
 pub fn enum_name(proto_name: &str, prefix: &str) -> String {
     proto_name

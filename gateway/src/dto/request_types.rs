@@ -1,7 +1,6 @@
 //! The request types' JSON: what a citizen may file and what staff publish, as the inquiry
 //! service describes them. Kept apart from the inquiry flow's shapes, which it outgrew.
 
-use estelam_proto::documents::v1::DocumentKind;
 use estelam_proto::fees::v1::BillItemKind;
 use estelam_proto::identity::v1::Role;
 use estelam_proto::inquiry::v1 as pb;
@@ -73,10 +72,17 @@ impl From<pb::RequestType> for RequestType {
                 .allowed_roles()
                 .map(|r: Role| enum_name(r.as_str_name(), "ROLE_"))
                 .collect(),
-            required_documents: t
-                .required_documents()
-                .map(|k: DocumentKind| enum_name(k.as_str_name(), "DOCUMENT_KIND_"))
-                .collect(),
+            required_documents: if t.required_document_codes.is_empty() {
+                t.required_documents
+                    .iter()
+                    .map(|k| crate::dto::wire_kind(*k, ""))
+                    .collect()
+            } else {
+                t.required_document_codes
+                    .iter()
+                    .map(|c| crate::dto::kind_out(c))
+                    .collect()
+            },
             fee_items: t
                 .fee_items()
                 .map(|k: BillItemKind| enum_name(k.as_str_name(), "BILL_ITEM_KIND_"))

@@ -112,7 +112,7 @@ impl From<pb::ReviewItem> for ReviewItem {
                 .documents
                 .into_iter()
                 .map(|d| AttachedDocument {
-                    kind: enum_name(d.kind().as_str_name(), "DOCUMENT_KIND_"),
+                    kind: crate::dto::wire_kind(d.kind, &d.kind_code),
                     document_id: d.document_id,
                     original_filename: d.original_filename,
                 })

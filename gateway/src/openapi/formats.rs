@@ -280,10 +280,17 @@ named_schema!(
 
 named_schema!(
     /// What an uploaded document is.
-    DocumentKind => one_of(
-        proto_enum("DOCUMENT_KIND_", |e: estelam_proto::documents::v1::DocumentKind| e.as_str_name()),
-        "What a document is: the applicant's national ID card, the ownership deed, the \
-         authority's letter, a power of attorney, or another document.",
+    DocumentKind => string(
+        "^[a-z][a-z0-9_-]{1,63}$".to_owned(),
+        Some("document-kind"),
+        (Some(2), Some(64)),
+        "What a document is. Document kinds are data (`GET /api/v1/document-kinds` lists \
+         them; admins add kinds without a release), named by code, written with `_` for \
+         `-` as the first five always were: `national_id_card`, `ownership_deed`, \
+         `authority_letter`, `power_of_attorney`, `other`; `-` is read as well. A kind \
+         that does not exist or is not active is refused 400 `DOCUMENT_KIND_UNKNOWN`. \
+         Format `document-kind` names that the kind must be one of the listed.",
+        "national_id_card",
     )
 );
 

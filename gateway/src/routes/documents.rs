@@ -20,7 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::bearer::Bearer;
-use crate::dto::{self, enum_name, instant, parse_enum};
+use crate::dto::{self, instant};
 use crate::errors;
 use crate::extract::Path;
 use crate::problem::ApiError;
@@ -41,7 +41,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct Document {
     /// Stable id (attach it with `PUT /api/v1/inquiries/{id}/documents`).
     pub document_id: String,
-    /// `national_id_card`, `ownership_deed`, `authority_letter`, `power_of_attorney`, `other`.
+    /// Its kind: the code, written with `_` (`national_id_card`, …).
+    #[schema(value_type = crate::openapi::formats::DocumentKind)]
     pub kind: String,
     /// The file name as uploaded.
     pub original_filename: String,
@@ -66,7 +67,7 @@ pub struct Document {
 impl From<pb::Document> for Document {
     fn from(d: pb::Document) -> Self {
         Self {
-            kind: enum_name(d.kind().as_str_name(), "DOCUMENT_KIND_"),
+            kind: dto::wire_kind(d.kind, &d.kind_code),
             document_id: d.document_id,
             original_filename: d.original_filename,
             content_type: d.content_type,
@@ -85,7 +86,8 @@ impl From<pb::Document> for Document {
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
 pub struct UploadForm {
-    /// `national_id_card`, `ownership_deed`, `authority_letter`, `power_of_attorney` or `other`; before `file`.
+    /// The document's kind (`GET /api/v1/document-kinds`: `national_id_card`, …, or a kind
+    /// an admin added); before `file`. The kind's accepted types and size limit apply.
     #[schema(value_type = crate::openapi::formats::DocumentKind)]
     kind: String,
     /// Optional, before `file`: an office filing on behalf of an applicant names the
@@ -184,9 +186,8 @@ pub async fn upload(
         match field.name() {
             Some("kind") => {
                 let text = field.text().await.map_err(multipart_error)?;
-                kind = Some(parse_enum("kind", &text, "DOCUMENT_KIND_", |n| {
-                    pb::DocumentKind::from_str_name(n).map(|v| v as i32)
-                })?);
+                // Kinds are data: the code goes as it is, for the service to check.
+                kind = Some(dto::kind_in(&text));
             }
             Some("inquiry_id") => {
                 inquiry_id = field.text().await.map_err(multipart_error)?;
@@ -195,9 +196,9 @@ pub async fn upload(
             _ => {}
         }
     };
-    let kind = kind.ok_or_else(errors::upload_kind_missing)?;
+    let kind_code = kind.ok_or_else(errors::upload_kind_missing)?;
     let metadata = pb::UploadMetadata {
-        kind,
+        kind_code,
         original_filename: field.file_name().unwrap_or_default().to_owned(),
         declared_content_type: field.content_type().unwrap_or_default().to_owned(),
         inquiry_id,

@@ -17,6 +17,7 @@ pub mod clients;
 pub mod clock;
 pub mod disputes;
 pub mod docs;
+pub mod document_kinds;
 pub mod documents;
 pub mod features;
 pub mod inquiries;
@@ -52,6 +53,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(batches::routes())
         .merge(notifications::routes())
         .merge(documents::routes())
+        .merge(document_kinds::routes())
         .merge(parcels::routes())
         .merge(features::routes())
         .merge(psp::routes())

@@ -12,7 +12,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use estelam_proto::common::v1 as common;
-use estelam_proto::documents::v1::DocumentKind;
 use estelam_proto::fees::v1::{BillItemKind, TariffBasis};
 use estelam_proto::identity::v1::Role;
 use estelam_proto::inquiry::v1 as pb;
@@ -93,9 +92,11 @@ pub struct RequestTypeDraft {
     /// The undertakings to accept (step 3).
     #[serde(default)]
     pub undertakings: Vec<UndertakingDraft>,
-    /// Documents to attach: `national_id_card`, `ownership_deed`, `authority_letter`,
-    /// `power_of_attorney`, `other`.
+    /// Documents to attach, by kind (`GET /api/v1/document-kinds`): `national_id_card`,
+    /// `ownership_deed`, …, or any kind an admin added. An unknown or inactive kind is
+    /// refused `REQUEST_TYPE_DOCUMENT_KIND_UNKNOWN`.
     #[serde(default)]
+    #[schema(value_type = Vec<crate::openapi::formats::DocumentKind>)]
     pub required_documents: Vec<String>,
     /// Whether the authority's letter step applies.
     #[serde(default)]
@@ -179,14 +180,11 @@ impl RequestTypeDraft {
                     ..Default::default()
                 })
                 .collect(),
-            required_documents: self
+            // Kinds are data: sent by code, for the inquiry service to check with documents.
+            required_document_codes: self
                 .required_documents
                 .iter()
-                .map(|k| {
-                    number(k, "DOCUMENT_KIND_", |n| {
-                        DocumentKind::from_str_name(n).map(|v| v as i32)
-                    })
-                })
+                .map(|k| crate::dto::kind_in(k))
                 .collect(),
             letter_required: self.letter_required,
             check_request_number: self.check_request_number,
@@ -330,9 +328,10 @@ pub struct WizardStep {
 /// A document to attach.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WizardDocument {
-    /// `national_id_card`, `ownership_deed`, …
+    /// Its kind: the code, written with `_` (`national_id_card`, …).
+    #[schema(value_type = crate::openapi::formats::DocumentKind)]
     pub kind: String,
-    /// Its name.
+    /// Its name, as the documents service names the kind.
     pub name: LocalizedText,
 }
 
@@ -397,9 +396,7 @@ impl From<pb::PreviewRequestTypeResponse> for RequestTypePreview {
                 .documents
                 .into_iter()
                 .map(|d| WizardDocument {
-                    kind: DocumentKind::try_from(d.kind)
-                        .map(|k| enum_name(k.as_str_name(), "DOCUMENT_KIND_"))
-                        .unwrap_or_default(),
+                    kind: crate::dto::wire_kind(d.kind, &d.kind_code),
                     name: text(d.name),
                 })
                 .collect(),

@@ -2,6 +2,7 @@
 //! delegate to the [`Archive`], translate the answer. Who may do what is decided in
 //! [`crate::service`].
 
+use estelam_proto::common::v1::LocalizedText;
 use estelam_proto::documents::v1 as pb;
 use estelam_proto::documents::v1::document_service_server::DocumentService;
 use estelam_runtime::audit::AuditQuery;
@@ -13,8 +14,9 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::errors;
 use crate::service::Archive;
+use crate::service::kinds::{KindDraft, named_code};
 use crate::service::upload::UploadMetadata;
-use crate::store::DocumentRow;
+use crate::store::{DocumentRow, KindRow};
 
 /// The document service's gRPC handlers.
 #[derive(Clone, Debug)]
@@ -29,27 +31,26 @@ impl Api {
     }
 }
 
-/// The stored name of a wire kind; `None` for unspecified and for numbers the contract does
-/// not define.
-fn kind_name(kind: i32) -> Option<&'static str> {
-    match pb::DocumentKind::try_from(kind).ok()? {
-        pb::DocumentKind::NationalIdCard => Some("national_id_card"),
-        pb::DocumentKind::OwnershipDeed => Some("ownership_deed"),
-        pb::DocumentKind::AuthorityLetter => Some("authority_letter"),
-        pb::DocumentKind::Other => Some("other"),
-        pb::DocumentKind::PowerOfAttorney => Some("power_of_attorney"),
-        pb::DocumentKind::Unspecified => None,
-    }
+/// The enum value of a stored kind code; unspecified for kinds added as data.
+fn kind_value(code: &str) -> pb::DocumentKind {
+    pb::DocumentKind::from_code(code).unwrap_or(pb::DocumentKind::Unspecified)
 }
 
-fn kind_value(name: &str) -> pb::DocumentKind {
-    match name {
-        "national_id_card" => pb::DocumentKind::NationalIdCard,
-        "ownership_deed" => pb::DocumentKind::OwnershipDeed,
-        "authority_letter" => pb::DocumentKind::AuthorityLetter,
-        "other" => pb::DocumentKind::Other,
-        "power_of_attorney" => pb::DocumentKind::PowerOfAttorney,
-        _ => pb::DocumentKind::Unspecified,
+/// The wire form of a kind.
+pub fn kind_to_proto(k: &KindRow) -> pb::DocumentKindInfo {
+    pb::DocumentKindInfo {
+        code: k.code.clone(),
+        name: Some(LocalizedText {
+            fa: k.name_fa.clone(),
+            en: k.name_en.clone(),
+        }),
+        accepted_content_types: k.accepted_content_types.clone(),
+        max_size_bytes: k.max_size_bytes,
+        active: k.active,
+        kind: k.enum_value,
+        version: k.version,
+        updated_at: Some(timestamp(k.updated_at_micros)),
+        updated_by_account_id: k.updated_by_account_id.clone(),
     }
 }
 
@@ -59,6 +60,7 @@ pub fn to_proto(doc: &DocumentRow) -> pb::Document {
         document_id: doc.id.clone(),
         owner_account_id: doc.owner_account_id.clone(),
         kind: kind_value(&doc.kind) as i32,
+        kind_code: doc.kind.clone(),
         original_filename: doc.original_filename.clone(),
         content_type: doc.content_type.clone(),
         size_bytes: doc.size_bytes,
@@ -76,7 +78,8 @@ pub fn to_proto(doc: &DocumentRow) -> pb::Document {
 fn upload_metadata(meta: pb::UploadMetadata) -> UploadMetadata {
     UploadMetadata {
         owner_account_id: meta.owner_account_id,
-        kind: kind_name(meta.kind),
+        kind: meta.kind,
+        kind_code: meta.kind_code,
         original_filename: meta.original_filename,
         declared_content_type: meta.declared_content_type,
         expected_sha256: meta.expected_sha256,
@@ -168,13 +171,13 @@ impl DocumentService for Api {
         let caller = auth::caller(&request)?;
         let req = request.get_ref();
         let owner = self.service.owner_for(caller, &req.owner_account_id)?;
-        let kind = match req.kind {
-            0 => None,
-            k => Some(kind_name(k).ok_or_else(errors::document_kind_invalid)?),
+        let kind = match named_code(req.kind, &req.kind_code)? {
+            None => None,
+            Some(code) => Some(self.service.any_kind(&code).await?.code),
         };
         let (rows, next_page_token) = self
             .service
-            .list(&owner, kind, req.page_size, &req.page_token)
+            .list(&owner, kind.as_deref(), req.page_size, &req.page_token)
             .await?;
         Ok(Response::new(pb::ListDocumentsResponse {
             documents: rows.iter().map(to_proto).collect(),
@@ -218,6 +221,45 @@ impl DocumentService for Api {
             next_page_token,
         }))
     }
+
+    async fn list_document_kinds(
+        &self,
+        request: Request<pb::ListDocumentKindsRequest>,
+    ) -> Result<Response<pb::ListDocumentKindsResponse>, Status> {
+        auth::caller(&request)?;
+        let kinds = self
+            .service
+            .kinds(request.get_ref().include_inactive)
+            .await?;
+        Ok(Response::new(pb::ListDocumentKindsResponse {
+            kinds: kinds.iter().map(kind_to_proto).collect(),
+        }))
+    }
+
+    async fn put_document_kind(
+        &self,
+        request: Request<pb::PutDocumentKindRequest>,
+    ) -> Result<Response<pb::PutDocumentKindResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        let req = request.get_ref();
+        let kind = req.kind.clone().unwrap_or_default();
+        let name = kind.name.unwrap_or_default();
+        let draft = KindDraft {
+            code: kind.code,
+            name_fa: name.fa,
+            name_en: name.en,
+            accepted_content_types: kind.accepted_content_types,
+            max_size_bytes: kind.max_size_bytes,
+            active: kind.active,
+        };
+        let row = self
+            .service
+            .put_kind(caller, &draft, req.expected_version, &req.reason)
+            .await?;
+        Ok(Response::new(pb::PutDocumentKindResponse {
+            kind: Some(kind_to_proto(&row)),
+        }))
+    }
 }
 
 #[cfg(test)]
@@ -225,7 +267,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds_round_trip() {
+    fn every_enum_kind_has_a_code_that_maps_back() {
         for k in [
             pb::DocumentKind::NationalIdCard,
             pb::DocumentKind::OwnershipDeed,
@@ -233,9 +275,9 @@ mod tests {
             pb::DocumentKind::Other,
             pb::DocumentKind::PowerOfAttorney,
         ] {
-            assert_eq!(kind_value(kind_name(k as i32).expect("named")), k);
+            assert_eq!(kind_value(k.code().expect("a code")), k);
         }
-        assert_eq!(kind_name(0), None);
-        assert_eq!(kind_name(99), None);
+        assert_eq!(kind_value("site-plan"), pb::DocumentKind::Unspecified);
+        assert_eq!(pb::DocumentKind::code_of(99), None);
     }
 }

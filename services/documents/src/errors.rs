@@ -330,3 +330,118 @@ pub fn audit_filter_text(path: &'static str, input: &str) -> Result<String, Serv
         )
     })
 }
+
+/// The kind names of a document kind, for the refusals that name it.
+pub struct KindName<'a> {
+    /// In Persian.
+    pub fa: &'a str,
+    /// In English.
+    pub en: &'a str,
+}
+
+/// An upload or list naming a kind that does not exist or is not active.
+pub fn document_kind_unknown(code: &str) -> ServiceError {
+    bad_field(
+        "kind_code",
+        reasons::documents::DOCUMENT_KIND_UNKNOWN,
+        &format!(
+            "نوع مدرک «{code}» وجود ندارد یا فعال نیست؛ یکی از انواع فهرست انواع مدرک را انتخاب کنید."
+        ),
+        &format!(
+            "The document kind \"{code}\" does not exist or is not active; choose one from the list of document kinds."
+        ),
+    )
+}
+
+/// The enum and the code of a kind disagree.
+pub fn document_kind_mismatch() -> ServiceError {
+    bad_field(
+        "kind_code",
+        reasons::documents::DOCUMENT_KIND_MISMATCH,
+        "نوع مدرک و کد آن دو نوع متفاوت را نام می‌برند؛ فقط یکی را بفرستید یا هر دو را یکسان کنید.",
+        "The document kind and its code name two different kinds; send only one, or make them agree.",
+    )
+}
+
+/// A kind's code that breaks the code rule.
+pub fn document_kind_code_invalid() -> ServiceError {
+    bad_field(
+        "kind.code",
+        reasons::documents::DOCUMENT_KIND_CODE_INVALID,
+        "کد نوع مدرک باید ۲ تا ۶۴ نویسه از حروف کوچک انگلیسی، رقم و خط تیره باشد و با حرف شروع شود.",
+        "A document kind's code must be 2–64 lower-case letters, digits and hyphens, starting with a letter.",
+    )
+}
+
+/// A kind without a Persian name, or with an over-long name.
+pub fn document_kind_name_invalid(field: &str) -> ServiceError {
+    bad_field(
+        field,
+        reasons::documents::DOCUMENT_KIND_NAME_INVALID,
+        "نام فارسی نوع مدرک را بنویسید (هر نام حداکثر ۲۰۰ نویسه).",
+        "Write the document kind's Persian name (each name at most 200 characters).",
+    )
+}
+
+/// A kind whose accepted media types are empty or unknown.
+pub fn document_kind_content_types_invalid() -> ServiceError {
+    bad_field(
+        "kind.accepted_content_types",
+        reasons::documents::DOCUMENT_KIND_CONTENT_TYPES_INVALID,
+        "دست‌کم یکی از این نوع‌ها را بپذیرید و جز آن‌ها چیزی ننویسید: application/pdf، image/jpeg، image/png، image/webp.",
+        "Accept at least one of these media types and nothing else: application/pdf, image/jpeg, image/png, image/webp.",
+    )
+}
+
+/// A kind whose size limit is out of range.
+pub fn document_kind_size_limit_invalid(max: u64) -> ServiceError {
+    bad_field(
+        "kind.max_size_bytes",
+        reasons::documents::DOCUMENT_KIND_SIZE_LIMIT_INVALID,
+        &format!("سقف حجم نوع مدرک باید بین ۱ و {max} بایت باشد."),
+        &format!("A document kind's size limit must be between 1 and {max} bytes."),
+    )
+}
+
+/// A file larger than its kind accepts (`DOCUMENT_TOO_LARGE`, so the gateway answers 413).
+pub fn too_large_for_kind(kind: &KindName<'_>, max: u64) -> ServiceError {
+    ServiceError::new(
+        ErrorCode::ResourceExhausted,
+        reasons::documents::DOCUMENT_TOO_LARGE,
+        format!(
+            "حجم فایل برای «{}» بیش از سقف {max} بایت است؛ فایل کوچک‌تری بفرستید.",
+            kind.fa
+        ),
+        format!(
+            "The file is larger than the {max}-byte limit for a {}; please send a smaller file.",
+            kind.en
+        ),
+    )
+}
+
+/// A file of a media type its kind does not accept.
+pub fn type_not_accepted_for_kind(kind: &KindName<'_>, accepted: &[String]) -> ServiceError {
+    let list = accepted.join(", ");
+    bad_field(
+        "chunk",
+        reasons::documents::FILE_TYPE_NOT_ACCEPTED_FOR_KIND,
+        &format!(
+            "برای «{}» فقط این نوع فایل‌ها پذیرفته می‌شوند: {list}؛ فایلی از این نوع‌ها بفرستید.",
+            kind.fa
+        ),
+        &format!(
+            "A {} is accepted only as {list}; please send a file of one of these types.",
+            kind.en
+        ),
+    )
+}
+
+/// A kind's name or reason with refused characters.
+pub fn kind_text_refused(e: estelam_domain::text::TextError) -> ServiceError {
+    ServiceError::invalid_field(
+        e.field().path,
+        reasons::common::TEXT_CHARACTERS_REFUSED,
+        e.message_fa(),
+        e.to_string(),
+    )
+}

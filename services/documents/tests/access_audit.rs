@@ -140,7 +140,7 @@ async fn a_staff_download_appears_in_the_audit_and_the_owners_own_does_not() {
             "{label}: whose: {}",
             entry.detail
         );
-        assert!(entry.detail.contains("national_id_card"), "{label}");
+        assert!(entry.detail.contains("national-id-card"), "{label}");
         assert!(entry.at.is_some(), "{label}: when");
         let of_other = audit(
             &client,

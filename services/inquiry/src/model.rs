@@ -82,10 +82,24 @@ pub struct LetterStep {
 pub struct Attached {
     /// The document's id in the documents service.
     pub document_id: String,
-    /// Its kind, as the `documents.v1.DocumentKind` number.
+    /// Its kind, as the `documents.v1.DocumentKind` number (0 for kinds added as data).
     pub kind: i32,
+    /// Its kind's code; inquiries recorded before kinds were data read it from `kind`.
+    #[serde(default)]
+    pub kind_code: String,
     /// The name it was uploaded under, shown back to the applicant.
     pub filename: String,
+}
+
+impl Attached {
+    /// The kind's code, for an inquiry recorded before kinds were data as well.
+    pub fn code(&self) -> &str {
+        if self.kind_code.is_empty() {
+            estelam_proto::documents::v1::DocumentKind::code_of(self.kind).unwrap_or_default()
+        } else {
+            &self.kind_code
+        }
+    }
 }
 
 /// The documents attached at step 5b, all of them the applicant's own uploads.
@@ -353,6 +367,7 @@ impl Inquiry {
                         document_id: a.document_id.clone(),
                         kind: a.kind,
                         original_filename: a.filename.clone(),
+                        kind_code: a.code().to_owned(),
                     })
                     .collect(),
                 recorded: Some(d.recorded.to_proto()),

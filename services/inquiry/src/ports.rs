@@ -80,6 +80,8 @@ pub trait DocumentsPort: Send + Sync {
         &self,
         document_id: &str,
     ) -> Result<Option<dpb::Document>, ServiceError>;
+    /// The active document kinds (the documents service owns them as data).
+    async fn document_kinds(&self) -> Result<Vec<dpb::DocumentKindInfo>, ServiceError>;
 }
 
 /// Fees and debt, as the engine uses it.
@@ -323,6 +325,23 @@ impl DocumentsPort for GrpcDocuments {
         })
         .await;
         Ok(not_found_is_none("documents", result)?.and_then(|r| r.document))
+    }
+
+    async fn document_kinds(&self) -> Result<Vec<dpb::DocumentKindInfo>, ServiceError> {
+        let token = self.bearer.bearer().await?;
+        retry_idempotent(|| {
+            let mut c = self.client.clone();
+            let req = outgoing(
+                dpb::ListDocumentKindsRequest {
+                    include_inactive: false,
+                },
+                Some(&token),
+            );
+            async move { c.list_document_kinds(req).await }
+        })
+        .await
+        .map(|r| r.into_inner().kinds)
+        .map_err(|s| dependency("documents", &s))
     }
 }
 

@@ -124,8 +124,10 @@ pub struct RequestTypeDef {
     pub allowed: Vec<Filer>,
     /// The undertakings step 3 asks the applicant to accept.
     pub undertakings: Vec<UndertakingDef>,
-    /// Document kinds that must be attached (proto enum numbers).
-    pub required_documents: Vec<i32>,
+    /// Document kinds that must be attached, by code (the documents service's data).
+    /// Versions stored before kinds were data hold enum numbers; they read as codes.
+    #[serde(deserialize_with = "kind_codes")]
+    pub required_documents: Vec<String>,
     /// Whether the letter step is required.
     pub letter_required: bool,
     /// Whether the request number is checked with property.
@@ -221,7 +223,12 @@ impl StoredRequestType {
                     text: Some(u.text.to_proto()),
                 })
                 .collect(),
-            required_documents: d.required_documents.clone(),
+            required_documents: d
+                .required_documents
+                .iter()
+                .filter_map(|c| DocumentKind::from_code(c).map(|k| k as i32))
+                .collect(),
+            required_document_codes: d.required_documents.clone(),
             letter_required: d.letter_required,
             check_request_number: d.check_request_number,
             check_ownership: d.check_ownership,
@@ -249,21 +256,68 @@ impl StoredRequestType {
     }
 }
 
-/// Whether a required document kind exists. Document kinds are the documents contract's
-/// enum today; when they become data, this is the one place that asks.
-pub fn document_kind_known(kind: i32) -> bool {
-    matches!(DocumentKind::try_from(kind), Ok(k) if k != DocumentKind::Unspecified)
+/// Reads stored required documents: codes, or the enum numbers versions stored before
+/// document kinds were data hold (each one a known kind, as publishing checked).
+fn kind_codes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Code(String),
+        Number(i32),
+    }
+    Vec::<Stored>::deserialize(d)?
+        .into_iter()
+        .map(|k| match k {
+            Stored::Code(c) => Ok(c),
+            Stored::Number(n) => DocumentKind::code_of(n)
+                .map(str::to_owned)
+                .ok_or_else(|| serde::de::Error::custom(format!("unknown document kind {n}"))),
+        })
+        .collect()
 }
 
-/// A document kind's name as people read it.
-pub fn document_kind_name(kind: i32) -> Text {
-    match DocumentKind::try_from(kind) {
-        Ok(DocumentKind::NationalIdCard) => Text::new("کارت ملی", "national ID card"),
-        Ok(DocumentKind::OwnershipDeed) => Text::new("سند مالکیت", "ownership deed"),
-        Ok(DocumentKind::AuthorityLetter) => Text::new("نامهٔ مرجع", "authority letter"),
-        Ok(DocumentKind::PowerOfAttorney) => Text::new("وکالت‌نامه", "power of attorney"),
-        _ => Text::new("سایر مدارک", "other document"),
+/// Whether a document kind code is well formed (2–64 lower-case letters, digits and
+/// hyphens, starting with a letter); whether it exists is the documents service's to say.
+pub fn document_kind_code_valid(code: &str) -> bool {
+    (2..=64).contains(&code.len())
+        && code.starts_with(|c: char| c.is_ascii_lowercase())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The required documents a request type names, as codes, by the contract's rule: when
+/// `required_document_codes` is set it is the list, and every enum value must be in it;
+/// otherwise the enum values are. A refusal names the place in the list of the first
+/// kind that is unknown.
+pub fn required_codes(rt: &pb::RequestType) -> Result<Vec<String>, ServiceError> {
+    let mut codes: Vec<String> = Vec::new();
+    if rt.required_document_codes.is_empty() {
+        for (i, k) in rt.required_documents.iter().enumerate() {
+            let code =
+                DocumentKind::code_of(*k).ok_or_else(|| errors::document_kind_unknown(i + 1))?;
+            if !codes.iter().any(|c| c == code) {
+                codes.push(code.to_owned());
+            }
+        }
+        return Ok(codes);
     }
+    for (i, c) in rt.required_document_codes.iter().enumerate() {
+        let code = c.trim();
+        if !document_kind_code_valid(code) {
+            return Err(errors::document_kind_unknown(i + 1));
+        }
+        if !codes.iter().any(|have| have == code) {
+            codes.push(code.to_owned());
+        }
+    }
+    for (i, k) in rt.required_documents.iter().enumerate() {
+        match DocumentKind::code_of(*k) {
+            Some(code) if codes.iter().any(|c| c == code) => {}
+            _ => return Err(errors::document_kind_unknown(i + 1)),
+        }
+    }
+    Ok(codes)
 }
 
 /// Validates a request type sent by an admin and turns it into a definition.
@@ -311,11 +365,7 @@ pub fn from_proto(rt: &pb::RequestType) -> Result<RequestTypeDef, ServiceError> 
             text,
         });
     }
-    for (i, k) in rt.required_documents.iter().enumerate() {
-        if !document_kind_known(*k) {
-            return Err(errors::document_kind_unknown(i + 1));
-        }
-    }
+    let required_documents = required_codes(rt)?;
     for k in &rt.fee_items {
         if !matches!(BillItemKind::try_from(*k), Ok(k) if k != BillItemKind::Unspecified) {
             return Err(errors::fee_item_invalid());
@@ -380,7 +430,7 @@ pub fn from_proto(rt: &pb::RequestType) -> Result<RequestTypeDef, ServiceError> 
         description: Text::from_proto(rt.description.as_ref()),
         allowed,
         undertakings,
-        required_documents: rt.required_documents.clone(),
+        required_documents,
         letter_required: rt.letter_required,
         check_request_number: rt.check_request_number,
         check_ownership: rt.check_ownership,
@@ -485,10 +535,7 @@ fn kinds(k: &[BillItemKind]) -> Vec<i32> {
 
 /// The request types every installation starts with.
 pub fn seeds() -> Vec<RequestTypeDef> {
-    let id_and_deed = vec![
-        DocumentKind::NationalIdCard as i32,
-        DocumentKind::OwnershipDeed as i32,
-    ];
+    let id_and_deed = vec!["national-id-card".to_owned(), "ownership-deed".to_owned()];
     vec![
         RequestTypeDef {
             code: "property-transfer".into(),
@@ -551,7 +598,7 @@ pub fn seeds() -> Vec<RequestTypeDef> {
             ),
             allowed: vec![Filer::Citizen, Filer::Authority],
             undertakings: vec![truthful()],
-            required_documents: vec![DocumentKind::NationalIdCard as i32],
+            required_documents: vec!["national-id-card".to_owned()],
             letter_required: true,
             check_request_number: true,
             check_ownership: false,
@@ -613,6 +660,42 @@ mod tests {
             };
             assert_eq!(from_proto(&stored.to_proto()).unwrap(), def);
         }
+    }
+
+    #[test]
+    fn a_version_stored_with_enum_numbers_reads_as_codes() {
+        let mut stored = serde_json::to_value(seeds().remove(0)).unwrap();
+        stored["required_documents"] = serde_json::json!([1, 2]);
+        let def: RequestTypeDef = serde_json::from_value(stored).unwrap();
+        assert_eq!(
+            def.required_documents,
+            ["national-id-card", "ownership-deed"]
+        );
+        let again: RequestTypeDef =
+            serde_json::from_value(serde_json::to_value(&def).unwrap()).unwrap();
+        assert_eq!(again, def);
+    }
+
+    #[test]
+    fn enum_values_and_codes_follow_the_rule() {
+        let mut rt = pb::RequestType {
+            required_documents: vec![DocumentKind::OwnershipDeed as i32],
+            ..Default::default()
+        };
+        assert_eq!(required_codes(&rt).unwrap(), ["ownership-deed"]);
+        rt.required_document_codes = vec!["ownership-deed".into(), "site-plan".into()];
+        assert_eq!(
+            required_codes(&rt).unwrap(),
+            ["ownership-deed", "site-plan"]
+        );
+        rt.required_documents = vec![DocumentKind::NationalIdCard as i32];
+        assert_eq!(
+            required_codes(&rt).unwrap_err().reason,
+            "REQUEST_TYPE_DOCUMENT_KIND_UNKNOWN"
+        );
+        rt.required_documents.clear();
+        rt.required_document_codes = vec!["Site Plan".into()];
+        assert!(required_codes(&rt).is_err());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use estelam_proto::inquiry::v1 as pb;
 
 use crate::render::{Lang, answer_title};
 use crate::request_type_publish::{fee_item_name, tariff_item_of};
-use crate::request_types::{FeeSettlement, RequestTypeDef, Text, document_kind_name};
+use crate::request_types::{FeeSettlement, RequestTypeDef, Text};
 
 fn step(step: &str, title: Text, detail: Text) -> pb::WizardStep {
     pb::WizardStep {
@@ -36,7 +36,7 @@ fn joined(texts: &[Text]) -> Text {
 }
 
 /// The steps, in the order the workflow asks them.
-pub fn steps(def: &RequestTypeDef) -> Vec<pb::WizardStep> {
+pub fn steps(def: &RequestTypeDef, names: &KindNames) -> Vec<pb::WizardStep> {
     let mut out = Vec::new();
     if !def.undertakings.is_empty() {
         let titles: Vec<Text> = def.undertakings.iter().map(|u| u.title.clone()).collect();
@@ -76,7 +76,7 @@ pub fn steps(def: &RequestTypeDef) -> Vec<pb::WizardStep> {
             "documents",
             Text::new("بارگذاری مدارک", "Attach documents"),
             joined(
-                &documents(def)
+                &documents(def, names)
                     .iter()
                     .map(|(_, n)| n.clone())
                     .collect::<Vec<_>>(),
@@ -123,11 +123,23 @@ pub fn steps(def: &RequestTypeDef) -> Vec<pb::WizardStep> {
     out
 }
 
-/// The documents to attach, with their names.
-pub fn documents(def: &RequestTypeDef) -> Vec<(i32, Text)> {
+/// Document kinds' names by code, as the documents service lists them.
+pub type KindNames = std::collections::HashMap<String, Text>;
+
+/// A document kind's name: the documents service's, or the code itself for a kind it no
+/// longer lists.
+pub fn kind_name(names: &KindNames, code: &str) -> Text {
+    names
+        .get(code)
+        .cloned()
+        .unwrap_or_else(|| Text::new(code, code))
+}
+
+/// The documents to attach (codes), with their names.
+pub fn documents(def: &RequestTypeDef, names: &KindNames) -> Vec<(String, Text)> {
     def.required_documents
         .iter()
-        .map(|k| (*k, document_kind_name(*k)))
+        .map(|k| (k.clone(), kind_name(names, k)))
         .collect()
 }
 
@@ -237,7 +249,10 @@ mod tests {
     #[test]
     fn the_steps_follow_what_the_type_asks() {
         let court = seeds().into_iter().find(|d| d.code == "court").unwrap();
-        let names: Vec<String> = steps(&court).into_iter().map(|s| s.step).collect();
+        let names: Vec<String> = steps(&court, &KindNames::new())
+            .into_iter()
+            .map(|s| s.step)
+            .collect();
         assert_eq!(
             names,
             [
@@ -255,7 +270,7 @@ mod tests {
         extract.fee_items.clear();
         extract.check_debt = false;
         extract.answer_title = Text::new("رونوشت پرونده", "Parcel extract");
-        let s = steps(&extract);
+        let s = steps(&extract, &KindNames::new());
         assert!(!s.iter().any(|s| s.step == "letter" || s.step == "payment"));
         let answer = s.last().unwrap();
         assert_eq!(answer.detail.as_ref().unwrap().en, "Parcel extract");

@@ -126,6 +126,15 @@ async fn publishing_is_refused_without_a_tariff_or_with_an_unknown_document_kind
             messages(&put(&h, &odd, 0).await.unwrap_err()).0,
             "REQUEST_TYPE_DOCUMENT_KIND_UNKNOWN"
         );
+        // A kind named by code must be one the documents service has, active.
+        odd.required_documents = vec![];
+        odd.required_document_codes = vec!["national-id-card".into(), "site-plan".into()];
+        let (reason, fa, en) = messages(&put(&h, &odd, 0).await.unwrap_err());
+        assert_eq!(reason, "REQUEST_TYPE_DOCUMENT_KIND_UNKNOWN");
+        assert!(
+            fa.contains("مدرک شمارهٔ ۲") && en.contains("document 2"),
+            "{fa} / {en}"
+        );
 
         // What was already validated still is: no validity, on-account fee with no letter.
         let mut bad = draft(&h, "bad-validity").await;

@@ -1,4 +1,5 @@
-//! The documents service's use cases, free of protobuf: [`upload`] (check, inspect, store),
+//! The documents service's use cases, free of protobuf: [`kinds`] (document kinds as data),
+//! [`upload`] (check, inspect, store),
 //! [`download`] (serve only intact content), [`lists`] (an owner's documents and quota) and
 //! [`verify`] (the store-wide integrity check behind `estelam documents verify`).
 //!
@@ -15,8 +16,10 @@
 //!   applicant's, names the inquiry and the organisation, and that organisation's users and
 //!   clients may read it back; any other organisation is told the inquiry does not exist).
 //! * list documents or see the quota of another owner: clerks, admins and services.
+//! * list document kinds: anyone signed in; publish one: admins.
 
 pub mod download;
+pub mod kinds;
 pub mod lists;
 pub mod upload;
 pub mod verify;

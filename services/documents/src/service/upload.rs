@@ -12,12 +12,13 @@ use futures::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use tonic::Status;
 
+use super::kinds::{kind_name, named_code};
 use super::{Archive, OnBehalf, storage_error};
 use crate::errors;
 use crate::inspect::{Claims, FileType, Inspection, Inspector, strip_metadata};
 use crate::metrics;
 use crate::names;
-use crate::store::{self, DocumentRow};
+use crate::store::{self, DocumentRow, KindRow};
 
 /// Largest chunk message accepted (the contract says at most 1 MiB).
 pub const MAX_CHUNK: usize = 1024 * 1024;
@@ -27,8 +28,11 @@ pub const MAX_CHUNK: usize = 1024 * 1024;
 pub struct UploadMetadata {
     /// Whose document it is; empty for the uploader's own.
     pub owner_account_id: String,
-    /// The kind's stored name, or `None` when the caller named none (or an unknown one).
-    pub kind: Option<&'static str>,
+    /// The kind as the contract's enum number; 0 when not set.
+    pub kind: i32,
+    /// The kind's code; empty when not set (the enum wins when both are set, and they
+    /// must agree).
+    pub kind_code: String,
     /// The filename as the uploader's machine knew it.
     pub original_filename: String,
     /// The media type the uploader declares; may be empty.
@@ -55,7 +59,7 @@ enum Plan {
 struct Upload {
     owner: String,
     uploader: String,
-    kind: &'static str,
+    kind: KindRow,
     filename: String,
     claims: Claims,
     declared_size: u64,
@@ -93,7 +97,9 @@ impl Archive {
         } else {
             self.owner_for_inquiry(caller, &meta.inquiry_id).await?
         };
-        let kind = meta.kind.ok_or_else(errors::document_kind_required)?;
+        let code =
+            named_code(meta.kind, &meta.kind_code)?.ok_or_else(errors::document_kind_required)?;
+        let kind = self.active_kind(&code).await?;
         let filename =
             names::clean_filename(&meta.original_filename).ok_or_else(errors::filename_required)?;
         let extension = names::extension(&filename)
@@ -107,6 +113,16 @@ impl Archive {
         } else {
             Some(FileType::from_mime(declared_raw).ok_or_else(errors::content_type_not_allowed)?)
         };
+        // What the file claims to be must be a type its kind accepts; the content is
+        // checked again once inspected.
+        for claimed in std::iter::once(extension).chain(declared) {
+            if !accepts(&kind, claimed) {
+                return Err(errors::type_not_accepted_for_kind(
+                    &kind_name(&kind),
+                    &kind.accepted_content_types,
+                ));
+            }
+        }
         let expected_sha256 = meta.expected_sha256.trim().to_ascii_lowercase();
         if !expected_sha256.is_empty()
             && (expected_sha256.len() != 64 || hex::decode(&expected_sha256).is_err())
@@ -117,6 +133,12 @@ impl Archive {
             u64::try_from(meta.declared_size_bytes).map_err(|_| errors::size_mismatch())?;
         if declared_size > self.settings.max_document_bytes {
             return Err(errors::too_large(self.settings.max_document_bytes));
+        }
+        if declared_size > kind_limit(&kind) {
+            return Err(errors::too_large_for_kind(
+                &kind_name(&kind),
+                kind_limit(&kind),
+            ));
         }
         let client_request_id = meta.client_request_id.trim().to_owned();
         if client_request_id.len() > 128 {
@@ -170,6 +192,7 @@ impl Archive {
     ) -> Result<DocumentRow, Status> {
         let mut chunks = std::pin::pin!(chunks);
         let max = self.settings.max_document_bytes;
+        let kind_max = kind_limit(&upload.kind);
         let mut inspector = Inspector::new(self.limits(), upload.claims);
         let mut hasher = Sha256::new();
         let mut size = 0u64;
@@ -191,6 +214,9 @@ impl Archive {
             if size > max {
                 return Err(errors::too_large(max).into());
             }
+            if size > kind_max {
+                return Err(errors::too_large_for_kind(&kind_name(&upload.kind), kind_max).into());
+            }
             if upload.declared_size > 0 && size > upload.declared_size {
                 return Err(errors::size_mismatch().into());
             }
@@ -206,6 +232,13 @@ impl Archive {
             return Err(errors::size_mismatch().into());
         }
         let mut inspection = inspector.finish().map_err(ServiceError::from)?;
+        if !accepts(&upload.kind, inspection.file_type) {
+            return Err(errors::type_not_accepted_for_kind(
+                &kind_name(&upload.kind),
+                &upload.kind.accepted_content_types,
+            )
+            .into());
+        }
         let mut sha256 = hex::encode(hasher.finalize());
         // The uploader's checksum is of what was sent.
         if !upload.expected_sha256.is_empty() && upload.expected_sha256 != sha256 {
@@ -275,7 +308,7 @@ impl Upload {
         DocumentRow {
             id: uuid::Uuid::now_v7().to_string(),
             owner_account_id: self.owner,
-            kind: self.kind.to_owned(),
+            kind: self.kind.code,
             original_filename: self.filename,
             content_type: inspection.file_type.mime().to_owned(),
             size_bytes: i64::try_from(size).unwrap_or(i64::MAX),
@@ -290,4 +323,16 @@ impl Upload {
             organization_id: self.on_behalf.organization_id,
         }
     }
+}
+
+/// Whether a kind accepts files of this type.
+fn accepts(kind: &KindRow, file_type: FileType) -> bool {
+    kind.accepted_content_types
+        .iter()
+        .any(|t| t == file_type.mime())
+}
+
+/// A kind's size limit in bytes (never negative: the store checks it on every put).
+fn kind_limit(kind: &KindRow) -> u64 {
+    u64::try_from(kind.max_size_bytes).unwrap_or(0)
 }

@@ -26,7 +26,7 @@ pub struct AccessRow {
     pub document_id: String,
     /// Whose document it is.
     pub owner_account_id: String,
-    /// Its kind (`national_id_card`, `ownership_deed`…).
+    /// Its kind's code (`national-id-card`, `ownership-deed`…; older rows used `_`).
     pub kind: String,
     /// The inquiry it was uploaded for, or empty.
     pub inquiry_id: String,

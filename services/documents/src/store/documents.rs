@@ -12,7 +12,7 @@ pub struct DocumentRow {
     pub id: String,
     /// Account the document belongs to.
     pub owner_account_id: String,
-    /// `national_id_card`, `ownership_deed`, `authority_letter`, `power_of_attorney` or `other`.
+    /// The kind's code (`national-id-card`, …, or a kind added as data).
     pub kind: String,
     /// Cleaned original filename.
     pub original_filename: String,

@@ -1,13 +1,16 @@
 //! SQL for the documents service, one file per aggregate: [`documents`] (metadata),
-//! [`usage`] (quota) and [`access_audit`] (who read whose document), portable over SQLite
+//! [`usage`] (quota), [`access_audit`] (who read whose document) and [`kinds`] (document
+//! kinds as data, with their append-only audit), portable over SQLite
 //! and PostgreSQL.
 
 pub mod access_audit;
 pub mod documents;
+pub mod kinds;
 pub mod usage;
 
 pub use access_audit::*;
 pub use documents::*;
+pub use kinds::*;
 pub use usage::*;
 
 #[cfg(test)]
@@ -79,7 +82,7 @@ mod tests {
                 .expect("list");
             assert_eq!(rest.len(), 1);
             assert!(
-                list(db, "a", Some("ownership_deed"), None, 3)
+                list(db, "a", Some("ownership-deed"), None, 3)
                     .await
                     .expect("list")
                     .is_empty()

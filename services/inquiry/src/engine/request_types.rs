@@ -13,9 +13,10 @@ use super::idempotency::Idempotency;
 use crate::errors;
 use crate::model::Inquiry;
 use crate::request_type_publish;
-use crate::request_types::{self, Filer, RequestTypeDef, StoredRequestType};
+use crate::request_types::{self, Filer, RequestTypeDef, StoredRequestType, Text};
 use crate::store;
 use crate::wizard;
+use estelam_proto::documents::v1::DocumentKind;
 
 impl Engine {
     /// The request types a caller may file, by Persian name; staff may ask for inactive
@@ -73,6 +74,7 @@ impl Engine {
                     .as_ref()
                     .ok_or_else(errors::request_type_definition_required)?;
                 let def = request_types::from_proto(rt)?;
+                self.check_document_kinds(&def).await?;
                 self.check_tariffs(&def).await?;
                 let reason = clean_text(errors::REQUEST_TYPE_CHANGE_REASON, &req.reason)
                     .map_err(errors::text_refused)?;
@@ -128,6 +130,7 @@ impl Engine {
         let def = &stored.def;
         let now = now_micros();
         let year = current_jalali_year(now)?;
+        let names = self.kind_names().await?;
         let tariffs = if def.fee_items.is_empty() {
             Vec::new()
         } else {
@@ -135,12 +138,13 @@ impl Engine {
         };
         Ok(pb::PreviewRequestTypeResponse {
             request_type: Some(stored.to_proto()),
-            steps: wizard::steps(def),
-            documents: wizard::documents(def)
+            steps: wizard::steps(def, &names),
+            documents: wizard::documents(def, &names)
                 .into_iter()
-                .map(|(kind, name)| pb::WizardDocument {
-                    kind,
+                .map(|(code, name)| pb::WizardDocument {
+                    kind: DocumentKind::from_code(&code).map_or(0, |k| k as i32),
                     name: Some(name.to_proto()),
+                    kind_code: code,
                 })
                 .collect(),
             checks: wizard::texts(&wizard::checks(def)),
@@ -150,6 +154,35 @@ impl Engine {
             answer_statements: wizard::texts(&def.answer_statements),
             open_now: def.open_at(now),
         })
+    }
+
+    /// The active document kinds' names by code, as the documents service lists them.
+    pub(crate) async fn kind_names(&self) -> Result<wizard::KindNames, ServiceError> {
+        Ok(self
+            .ports
+            .documents
+            .document_kinds()
+            .await?
+            .into_iter()
+            .map(|k| (k.code, Text::from_proto(k.name.as_ref())))
+            .collect())
+    }
+
+    /// Refuses a type requiring a document kind the documents service does not know or
+    /// has retired, naming its place in the list (asked before any transaction opens).
+    async fn check_document_kinds(&self, def: &RequestTypeDef) -> Result<(), ServiceError> {
+        if def.required_documents.is_empty() {
+            return Ok(());
+        }
+        let known = self.kind_names().await?;
+        match def
+            .required_documents
+            .iter()
+            .position(|code| !known.contains_key(code))
+        {
+            Some(i) => Err(errors::document_kind_unknown(i + 1)),
+            None => Ok(()),
+        }
     }
 
     /// Refuses an active type charging a fee item that no tariff of the current Jalali year

@@ -16,6 +16,7 @@ use super::idempotency::Idempotency;
 use super::save::Then;
 use super::{Engine, stamp_of};
 use crate::errors;
+use crate::events;
 use crate::metrics;
 use crate::model::{Inquiry, Stamp};
 use crate::review::{self, Kind, Recorded, Review};
@@ -79,8 +80,10 @@ impl Engine {
     /// A clerk's decision on an inquiry in the queue. A mismatch approved goes on exactly
     /// as if step 6 had passed (APPLICANT_VERIFIED, the approval on the timeline with the
     /// clerk); refused, it is rejected with the clerk's reason, which the applicant reads.
-    /// A representation is decided by [`Engine::decide_representation`] (its retry key is
-    /// that method's). Replay → load → check → save, as every write.
+    /// A representation alone is decided by [`Engine::decide_representation`] (its retry
+    /// key is that method's); a representative's filing with a mismatch is decided here,
+    /// the representation with it (approved, or refused with the same reason), and the
+    /// owner is told either way. Replay → load → check → save, as every write.
     pub async fn decide_review(
         &self,
         caller: &Caller,
@@ -139,6 +142,17 @@ impl Engine {
                 let reason = reason.unwrap_or_default();
                 let waited = rev.decide(req.approve, &reason, &by);
                 let kind = rev.kind;
+                let notice = match inq
+                    .applicant
+                    .as_mut()
+                    .and_then(|a| a.representation.as_mut())
+                {
+                    Some(rep) => {
+                        rep.decide(req.approve, &reason.fa, &by);
+                        Some(rep.clone())
+                    }
+                    None => None,
+                };
                 if req.approve {
                     inq.transition(
                         State::ApplicantVerified,
@@ -152,9 +166,13 @@ impl Engine {
                         Some(workflow::review_refused(&reason)),
                     );
                 }
-                let out = self
-                    .save(&first, inq, Then::Nothing, |i| Ok(i.to_proto()))
-                    .await?;
+                let then = match notice {
+                    Some(rep) => {
+                        Then::Events(vec![events::representation_changed(&inq, &rep, by.at_us)])
+                    }
+                    None => Then::Nothing,
+                };
+                let out = self.save(&first, inq, then, |i| Ok(i.to_proto())).await?;
                 metrics::observe_review_wait(kind.to_proto().as_str_name(), waited);
                 Ok((out, ()))
             })
@@ -195,6 +213,7 @@ fn review_item(inq: &Inquiry, now_us: i64) -> pb::ReviewItem {
             document_id: a.document_id.clone(),
             kind: a.kind,
             original_filename: a.filename.clone(),
+            kind_code: a.code().to_owned(),
         })
         .collect();
     if let Some(r) = representation
@@ -206,6 +225,10 @@ fn review_item(inq: &Inquiry, now_us: i64) -> pb::ReviewItem {
             document_id: r.power_of_attorney_document_id.clone(),
             kind: DocumentKind::PowerOfAttorney as i32,
             original_filename: String::new(),
+            kind_code: DocumentKind::PowerOfAttorney
+                .code()
+                .unwrap_or_default()
+                .to_owned(),
         });
     }
     let waited = (now_us - entered_at_us).max(0);

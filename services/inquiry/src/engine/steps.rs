@@ -10,6 +10,7 @@ use std::future::Future;
 use std::time::SystemTime;
 
 use estelam_domain::{CheckCode, CodeKind, JalaliDate, NationalCode, RenovationCode, clean_text};
+use estelam_proto::documents::v1::DocumentKind;
 use estelam_proto::inquiry::v1 as pb;
 use estelam_proto::property::v1 as ppb;
 use estelam_runtime::auth::{Caller, Role};
@@ -138,7 +139,14 @@ impl Engine {
                         .then(|| workflow::step_redone(step));
                     inq.clear_after(step.reaches());
                     inq.transition(State::AwaitingReview, &by, why);
-                    (inq, Then::Nothing)
+                    // A representative's filing: the owner is told it was filed in their
+                    // name, whichever queue it waits in.
+                    let notice = inq
+                        .applicant
+                        .as_ref()
+                        .and_then(|a| a.representation.as_ref())
+                        .map(|r| events::representation_changed(&inq, r, by.at_us));
+                    (inq, Then::Events(notice.into_iter().collect()))
                 }
             };
             let response = self.save(&first, inq, then, |i| Ok(i.to_proto())).await?;
@@ -425,15 +433,27 @@ impl Engine {
                 document_id: doc.document_id.clone(),
                 kind: doc.kind,
                 filename: doc.original_filename.clone(),
+                kind_code: if doc.kind_code.is_empty() {
+                    DocumentKind::code_of(doc.kind)
+                        .unwrap_or_default()
+                        .to_owned()
+                } else {
+                    doc.kind_code.clone()
+                },
             });
         }
-        let missing: Vec<i32> = def
+        let missing: Vec<&String> = def
             .required_documents
             .iter()
-            .copied()
-            .filter(|k| !attached.iter().any(|a| a.kind == *k))
+            .filter(|k| !attached.iter().any(|a| a.code() == k.as_str()))
             .collect();
         if !missing.is_empty() {
+            // Named as the documents service names them (a kind added as data included).
+            let names = self.kind_names().await?;
+            let missing: Vec<Text> = missing
+                .into_iter()
+                .map(|code| crate::wizard::kind_name(&names, code))
+                .collect();
             return Err(errors::required_documents_missing(&missing));
         }
         inq.documents = Some(DocumentsStep {
@@ -490,10 +510,10 @@ impl Engine {
             let result = ppb::ApplicantCheckResult::try_from(check.result)
                 .unwrap_or(ppb::ApplicantCheckResult::Unspecified);
             // A name or ownership type otherwise than on record goes to a clerk, who has
-            // the deed; a representation's mismatch is refused (the clerk's decision on it
-            // is about the power of attorney).
+            // the deed — a representative's filing too: the clerk then has the power of
+            // attorney and the mismatch before them, and one decision settles both.
             match Kind::of_verdict(result) {
-                Some(kind) if representation.is_none() => {
+                Some(kind) => {
                     review = Some(Box::new(self.open_review(&inq, &national, kind).await?));
                 }
                 _ => {
@@ -519,11 +539,11 @@ impl Engine {
         });
         let awaits_review = review.is_some();
         inq.review = review;
-        if representation.is_some() {
-            return Ok(Outcome::AwaitsRepresentation(inq));
-        }
         if awaits_review {
             return Ok(Outcome::AwaitsReview(inq));
+        }
+        if representation.is_some() {
+            return Ok(Outcome::AwaitsRepresentation(inq));
         }
         Ok(Outcome::Recorded(inq))
     }

@@ -239,9 +239,9 @@ pub fn document_not_found(id: &str) -> ServiceError {
 }
 
 /// Required documents that were not attached, named in both languages.
-pub fn required_documents_missing(kinds: &[i32]) -> ServiceError {
-    let fa: Vec<&str> = kinds.iter().map(|k| document_kind_names(*k).0).collect();
-    let en: Vec<&str> = kinds.iter().map(|k| document_kind_names(*k).1).collect();
+pub fn required_documents_missing(kinds: &[crate::request_types::Text]) -> ServiceError {
+    let fa: Vec<&str> = kinds.iter().map(|k| k.fa.as_str()).collect();
+    let en: Vec<&str> = kinds.iter().map(|k| k.en.as_str()).collect();
     invalid(
         "document_ids",
         r::REQUIRED_DOCUMENT_MISSING,
@@ -254,16 +254,6 @@ pub fn required_documents_missing(kinds: &[i32]) -> ServiceError {
             en.join(", ")
         ),
     )
-}
-
-fn document_kind_names(kind: i32) -> (&'static str, &'static str) {
-    match DocumentKind::try_from(kind) {
-        Ok(DocumentKind::NationalIdCard) => ("کارت ملی", "national ID card"),
-        Ok(DocumentKind::OwnershipDeed) => ("سند مالکیت", "ownership deed"),
-        Ok(DocumentKind::AuthorityLetter) => ("نامهٔ مرجع", "authority letter"),
-        Ok(DocumentKind::PowerOfAttorney) => ("وکالت‌نامه", "power of attorney"),
-        _ => ("سایر مدارک", "other document"),
-    }
 }
 
 // ---- step 6: the applicant ---------------------------------------------------------------

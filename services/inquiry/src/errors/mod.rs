@@ -8,7 +8,6 @@
 
 use estelam_domain::DomainError;
 use estelam_domain::text::{TextError, TextField};
-use estelam_proto::documents::v1::DocumentKind;
 use estelam_proto::property::v1 as ppb;
 use estelam_runtime::error::{ErrorCode, ServiceError};
 use estelam_runtime::reasons::{self, Reason};
@@ -274,7 +273,10 @@ mod tests {
             authority_not_own_organization(),
             documents_too_many(20),
             document_not_found("d"),
-            required_documents_missing(&[DocumentKind::OwnershipDeed as i32]),
+            required_documents_missing(&[crate::request_types::Text::new(
+                "سند مالکیت",
+                "ownership deed",
+            )]),
             applicant_name_required(),
             consenting_applicant_mismatch(),
             applicant_not_caller(),

@@ -123,10 +123,10 @@ pub fn document_kind_unknown(position: usize) -> ServiceError {
         "request_type.required_documents",
         r::REQUEST_TYPE_DOCUMENT_KIND_UNKNOWN,
         format!(
-            "مدرک شمارهٔ {fa_position} فهرست مدارک لازم نوع شناخته‌شده‌ای نیست؛ یکی از انواع مدرک (کارت ملی، سند مالکیت، نامهٔ مرجع، وکالت‌نامه یا سایر) را برگزینید."
+            "مدرک شمارهٔ {fa_position} فهرست مدارک لازم نوع شناخته‌شده و فعالی نیست؛ یکی از انواع فهرست انواع مدرک را برگزینید یا آن نوع را نخست تعریف کنید."
         ),
         format!(
-            "Required document {position} is not a known document kind; choose one of the document kinds (national ID card, ownership deed, authority letter, power of attorney or other)."
+            "Required document {position} is not a known, active document kind; choose one from the list of document kinds, or define that kind first."
         ),
     )
 }

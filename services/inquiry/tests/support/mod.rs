@@ -397,8 +397,31 @@ fake_service! {
                 .map(|d| Response::new(dpb::GetDocumentInfoResponse { document: Some(d) }))
                 .ok_or_else(|| Status::not_found("no such document"))
         }
+        async fn list_document_kinds(&self, r: Request<dpb::ListDocumentKindsRequest>) -> Result<Response<dpb::ListDocumentKindsResponse>, Status> {
+            service_caller(&r)?;
+            self.0.log("Documents.ListDocumentKinds");
+            // The five kinds the documents service seeds, as it names them.
+            let kinds = [
+                (dpb::DocumentKind::NationalIdCard, "کارت ملی", "national ID card"),
+                (dpb::DocumentKind::OwnershipDeed, "سند مالکیت", "ownership deed"),
+                (dpb::DocumentKind::AuthorityLetter, "نامهٔ مرجع", "authority letter"),
+                (dpb::DocumentKind::Other, "سایر مدارک", "other document"),
+                (dpb::DocumentKind::PowerOfAttorney, "وکالت‌نامه", "power of attorney"),
+            ]
+            .into_iter()
+            .map(|(kind, fa, en)| dpb::DocumentKindInfo {
+                code: kind.code().unwrap_or_default().to_owned(),
+                name: Some(estelam_proto::common::v1::LocalizedText { fa: fa.into(), en: en.into() }),
+                kind: kind as i32,
+                active: true,
+                ..Default::default()
+            })
+            .collect();
+            Ok(Response::new(dpb::ListDocumentKindsResponse { kinds }))
+        }
     }
     unimplemented {
+        put_document_kind(dpb::PutDocumentKindRequest) -> dpb::PutDocumentKindResponse;
         list_documents(dpb::ListDocumentsRequest) -> dpb::ListDocumentsResponse;
         get_quota(dpb::GetQuotaRequest) -> dpb::GetQuotaResponse;
         list_audit_records(dpb::ListAuditRecordsRequest) -> dpb::ListAuditRecordsResponse;
@@ -928,8 +951,47 @@ impl Harness {
         parcel: &str,
         number: &str,
     ) -> pb::Inquiry {
+        let inq = self
+            .ready_for_applicant(
+                &self.citizen,
+                type_code,
+                parcel,
+                number,
+                &["doc-id-card", "doc-deed"],
+            )
+            .await;
+        self.client
+            .clone()
+            .set_applicant(testing::with_token(
+                pb::SetApplicantRequest {
+                    inquiry_id: inq.inquiry_id.clone(),
+                    expected_version: inq.version,
+                    client_request_id: uuid::Uuid::now_v7().to_string(),
+                    full_name: "علي  رضايي".into(),
+                    national_code: "۰۰۷۶۲۲۹۶۴۵".into(),
+                    ownership_type: ppb::OwnershipType::Full as i32,
+                    representation: None,
+                },
+                &self.citizen,
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .inquiry
+            .unwrap()
+    }
+
+    /// Walks a new inquiry of `type_code` through steps 3–5 as the holder of `t`, attaching
+    /// `documents` (theirs); returns it ready for the applicant step.
+    pub async fn ready_for_applicant(
+        &self,
+        t: &str,
+        type_code: &str,
+        parcel: &str,
+        number: &str,
+        documents: &[&str],
+    ) -> pb::Inquiry {
         let mut c = self.client.clone();
-        let t = &self.citizen;
         let inq = c
             .create_inquiry(testing::with_token(
                 pb::CreateInquiryRequest {
@@ -1012,30 +1074,12 @@ impl Harness {
         } else {
             inq
         };
-        let inq = c
-            .attach_documents(testing::with_token(
-                pb::AttachDocumentsRequest {
-                    inquiry_id: inq.inquiry_id.clone(),
-                    expected_version: inq.version,
-                    client_request_id: uuid::Uuid::now_v7().to_string(),
-                    document_ids: vec!["doc-id-card".into(), "doc-deed".into()],
-                },
-                t,
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-            .inquiry
-            .unwrap();
-        c.set_applicant(testing::with_token(
-            pb::SetApplicantRequest {
+        c.attach_documents(testing::with_token(
+            pb::AttachDocumentsRequest {
                 inquiry_id: inq.inquiry_id.clone(),
                 expected_version: inq.version,
                 client_request_id: uuid::Uuid::now_v7().to_string(),
-                full_name: "علي  رضايي".into(),
-                national_code: "۰۰۷۶۲۲۹۶۴۵".into(),
-                ownership_type: ppb::OwnershipType::Full as i32,
-                representation: None,
+                document_ids: documents.iter().map(|d| (*d).to_owned()).collect(),
             },
             t,
         ))

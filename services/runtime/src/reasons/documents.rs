@@ -58,4 +58,18 @@ catalogue! {
     PDF_UNINSPECTABLE,
     /// A broken or incomplete PDF.
     PDF_MALFORMED,
+    /// The upload or list names a document kind that does not exist or is not active.
+    DOCUMENT_KIND_UNKNOWN,
+    /// The enum and the code of a kind name two different kinds.
+    DOCUMENT_KIND_MISMATCH,
+    /// A kind's code is not 2–64 lower-case letters, digits and hyphens starting with a letter.
+    DOCUMENT_KIND_CODE_INVALID,
+    /// A kind without a Persian name, or with a name longer than 200 characters.
+    DOCUMENT_KIND_NAME_INVALID,
+    /// A kind's accepted media types are empty or name one the inspection does not recognise.
+    DOCUMENT_KIND_CONTENT_TYPES_INVALID,
+    /// A kind's size limit is below 1 byte or above the service's own limit.
+    DOCUMENT_KIND_SIZE_LIMIT_INVALID,
+    /// The file is of a media type its document kind does not accept.
+    FILE_TYPE_NOT_ACCEPTED_FOR_KIND,
 }

@@ -5,6 +5,8 @@
 // service decides who may and checks everything — a fee item no tariff of this year
 // prices, an unknown document kind — and its refusals appear next to the field they name
 // (the inputs are named by the service's field paths, such as `request_type.fee_items`).
+// Document kinds are data of the documents service (`GET /api/v1/document-kinds`): the
+// editor offers the active ones by their names, and keeps any a type already requires.
 
 import { lang, digits, latinDigits, rial, dateTime, localized } from '../i18n.js';
 import { h, field, showProblem, busy, clearErrors, problemNotice } from '../dom.js';
@@ -91,7 +93,8 @@ function w(key, params = {}) {
 }
 
 const ROLES = ['citizen', 'authority'];
-const DOCUMENTS = ['national_id_card', 'ownership_deed', 'authority_letter', 'power_of_attorney', 'other'];
+/** The document kinds as the documents service lists them (inactive ones included). */
+let KINDS = [];
 const FEE_ITEMS = ['inquiry_fee', 'renewal_levy', 'waste_fee', 'penalty', 'adjustment', 'discount'];
 const FLAGS = ['letter_required', 'check_request_number', 'check_ownership', 'check_debt'];
 
@@ -104,6 +107,18 @@ function checks(name, label, values, chosen, hint) {
   const boxes = values.map((v) => h('label', { class: 'check' },
     h('input', { type: 'checkbox', name, value: v, checked: chosen.includes(v) }), ' ', w(v)));
   return field(name, label, { input: h('div', { class: 'checks' }, ...boxes), hint });
+}
+
+/** The required-documents checkboxes: the active kinds, and any `chosen` one, by name. */
+function kindChecks(name, label, chosen) {
+  const offered = KINDS.filter((k) => k.active || chosen.includes(k.code));
+  const unknown = chosen.filter((c) => !KINDS.some((k) => k.code === c));
+  const boxes = [
+    ...offered.map((k) => [k.code, localized(k.name)]),
+    ...unknown.map((c) => [c, c]),
+  ].map(([code, shown]) => h('label', { class: 'check' },
+    h('input', { type: 'checkbox', name, value: code, checked: chosen.includes(code) }), ' ', shown));
+  return field(name, label, { input: h('div', { class: 'checks', 'data-kinds': true }, ...boxes) });
 }
 
 function select(name, values, chosen) {
@@ -184,7 +199,7 @@ function editor(base, onPublished, notice = null) {
     checks('request_type.allowed_roles', w('roles'), ROLES, t.allowed_roles || ['citizen']),
     h('fieldset', { class: 'card' }, h('legend', {}, w('undertakings')), h('p', { class: 'muted small' }, w('u_hint')),
       field('request_type.undertakings', '', { input: h('div', {}, ...[...(t.undertakings || []), {}].map((u, i) => undertakingBox(i, u))) })),
-    checks('request_type.required_documents', w('documents'), DOCUMENTS, t.required_documents || []),
+    kindChecks('request_type.required_documents', w('documents'), t.required_documents || []),
     h('fieldset', { class: 'card' }, h('legend', {}, w('checks')), ...FLAGS.map((f) => flag(f, t[f]))),
     checks('request_type.fee_items', w('fee_items'), FEE_ITEMS, t.fee_items || [], w('fee_hint')),
     field('request_type.inquiry_fee_settlement', w('settlement'), { input: select('request_type.inquiry_fee_settlement', ['on_bill', 'on_account'], t.inquiry_fee_settlement || 'on_bill') }),
@@ -299,6 +314,11 @@ export async function render(main) {
     }, notice));
     if (!notice) editBox.querySelector('input')?.focus();
   };
+  try {
+    KINDS = (await get('/api/v1/document-kinds?include_inactive=true')).kinds || [];
+  } catch (err) {
+    KINDS = [];
+  }
   const create = h('button', { class: 'button', type: 'button', 'data-create': true }, w('create'));
   create.addEventListener('click', () => open(null));
   await draw();

@@ -225,16 +225,30 @@ function saveUploads(inquiry, record) {
   }
 }
 
+// Document kinds are data of the documents service: a required document is labelled with
+// its kind's name and offers the media types the kind accepts (`GET /api/v1/document-kinds`,
+// asked once per page).
+let kindsAsked = null;
+function kindInfo(kind) {
+  if (!kindsAsked) kindsAsked = get('/api/v1/document-kinds').then((r) => r.kinds || []).catch(() => []);
+  return kindsAsked.then((kinds) => kinds.find((k) => k.code === kind));
+}
+
 function uploadRow(kind, uploaded) {
   const input = h('input', { type: 'file', name: `file:${kind}`, accept: 'application/pdf,image/jpeg,image/png,image/webp' });
   const bar = h('progress', { max: 1, value: 0, hidden: true });
   const status = h('span', { class: 'small muted', 'aria-live': 'polite' });
   const wrapper = h('div', { class: 'field', dataset: { field: kind } },
-    h('label', { for: `upload-${kind}` }, t(`doc_${kind}`)),
+    h('label', { for: `upload-${kind}` }, t(`doc_${kind}`) === `doc_${kind}` ? kind : t(`doc_${kind}`)),
     h('div', { class: 'upload-row' }, input, bar, status),
     h('span', { class: 'hint' }, t('upload_hint')),
     h('span', { class: 'field-error', hidden: true }));
   input.id = `upload-${kind}`;
+  kindInfo(kind).then((info) => {
+    if (!info) return;
+    wrapper.querySelector('label').textContent = localized(info.name);
+    input.accept = (info.accepted_content_types || []).join(',');
+  });
   if (uploaded[kind]) {
     wrapper.dataset.uploaded = uploaded[kind].document_id;
     status.textContent = t('uploaded', { name: uploaded[kind].name });
