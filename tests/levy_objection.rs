@@ -17,6 +17,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use support::nine_steps::http;
+use support::on_every_backend;
 use support::{accounts, system};
 
 /// One running system with the demo people.
@@ -65,32 +66,6 @@ impl World {
         let token = accounts::log_in(&self.settings, national_code, password).await;
         http::Applicant::new(&self.system.gateway_url, &token)
     }
-}
-
-macro_rules! on_every_backend {
-    ($name:ident => $check:path) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                let world = super::World::start("sqlite", None).await;
-                $check(&world).await;
-                world.stop().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgresql() {
-                let Some(url) = estelam_runtime::testing::postgres_url() else {
-                    eprintln!(
-                        "skipped: levy_objection on PostgreSQL (set ESTELAM_TEST_POSTGRES_URL)"
-                    );
-                    return;
-                };
-                let world = super::World::start("postgres", Some(url)).await;
-                $check(&world).await;
-                world.stop().await;
-            }
-        }
-    };
 }
 
 on_every_backend!(an_objection_is_deposited_recorded_and_decided => crate::objection);

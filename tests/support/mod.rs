@@ -19,7 +19,10 @@ pub mod system;
 /// when `ESTELAM_TEST_POSTGRES_URL` is set (otherwise it says "skipped", so a run without
 /// the server never passes it silently) — each starting the calling file's `World` with
 /// `World::start(label, postgres_url)`, running `$check(&world)` and stopping the world.
-#[allow(unused_macros, reason = "not every test crate starts a world per backend")]
+#[allow(
+    unused_macros,
+    reason = "not every test crate starts a world per backend"
+)]
 macro_rules! on_every_backend {
     ($name:ident => $check:path) => {
         mod $name {
