@@ -9,6 +9,8 @@
 //! with `ESTELAM_BENCH_PARCELS` first and kept); otherwise `ESTELAM_BENCH_PARCELS` (default
 //! 100000) parcels are seeded into a temporary SQLite file first. The line "service up with
 //! … in …" is the service's start-up: building it loads the map index from the store.
+//! With `ESTELAM_BENCH_START_PARTS` set, each part of a start is then timed alone (see
+//! `start_parts`).
 //!
 //! Run: `cargo bench -p estelam-property --bench grpc_load`.
 

@@ -38,36 +38,35 @@ pub async fn each_current_outline(
     db: &Database,
     mut each: impl FnMut(CurrentOutline) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    match db.backend() {
-        Backend::Sqlite => {
-            // The pool's own file, opened once more for this scan only.
-            let url = db.pool().connect_options().database_url.clone();
-            let mut conn = SqliteConnectOptions::from_url(&url)?
-                .read_only(true)
-                .connect()
-                .await?;
-            {
-                let mut rows = sqlx::query_as::<_, (String, i64, Option<Vec<u8>>)>(SELECT_CURRENT)
-                    .fetch(&mut conn);
-                while let Some((renovation_code, version, bytes)) = rows.try_next().await? {
-                    each(CurrentOutline {
-                        renovation_code,
-                        version,
-                        bytes,
-                    })?;
-                }
-            }
-            sqlx::Connection::close(conn).await?;
-        }
-        Backend::Postgres => {
-            let mut rows = sqlx::query(SELECT_CURRENT).fetch(db.pool());
-            while let Some(row) = rows.try_next().await? {
+    // The pool's own file, opened once more for this scan only; an in-memory store (one
+    // per connection) can only be read through the pool.
+    let url = db.pool().connect_options().database_url.clone();
+    let in_memory = url.as_str().contains(":memory:") || url.as_str().contains("mode=memory");
+    if db.backend() == Backend::Sqlite && !in_memory {
+        let mut conn = SqliteConnectOptions::from_url(&url)?
+            .read_only(true)
+            .connect()
+            .await?;
+        {
+            let mut rows = sqlx::query_as::<_, (String, i64, Option<Vec<u8>>)>(SELECT_CURRENT)
+                .fetch(&mut conn);
+            while let Some((renovation_code, version, bytes)) = rows.try_next().await? {
                 each(CurrentOutline {
-                    renovation_code: row.try_get("renovation_code")?,
-                    version: row.try_get("version")?,
-                    bytes: row.try_get("outline_bin")?,
+                    renovation_code,
+                    version,
+                    bytes,
                 })?;
             }
+        }
+        sqlx::Connection::close(conn).await?;
+    } else {
+        let mut rows = sqlx::query(SELECT_CURRENT).fetch(db.pool());
+        while let Some(row) = rows.try_next().await? {
+            each(CurrentOutline {
+                renovation_code: row.try_get("renovation_code")?,
+                version: row.try_get("version")?,
+                bytes: row.try_get("outline_bin")?,
+            })?;
         }
     }
     Ok(())
