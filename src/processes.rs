@@ -151,9 +151,9 @@ pub fn count_calls(metrics: &str) -> u64 {
 
 /// A loopback address no one listens on now.
 pub fn free_addr() -> anyhow::Result<SocketAddr> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")
+    std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
-        .context("a free loopback port")?)
+        .context("a free loopback port")
 }
 
 /// `http://a,http://b`: how callers name a replicated service.

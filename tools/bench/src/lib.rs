@@ -106,7 +106,7 @@ pub async fn run(settings: Settings, options: &BenchOptions) -> anyhow::Result<B
         None => match &options.processes {
             Some(binary) => {
                 eprintln!("estelam-bench: starting the system as separate processes …");
-                Target::processes(settings, options.parcels, binary).await?
+                Box::pin(Target::processes(settings, options.parcels, binary)).await?
             }
             None => {
                 eprintln!("estelam-bench: starting the system in this process …");

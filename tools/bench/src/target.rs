@@ -42,7 +42,7 @@ pub struct Target {
 enum Running {
     /// The whole system in this process.
     InProcess {
-        system: estelam::RunningSystem,
+        system: Box<estelam::RunningSystem>,
         fresh: Option<FreshDatabase>,
         _data: tempfile::TempDir,
     },
@@ -119,7 +119,7 @@ impl Target {
             admin_token,
             backends: p.backends,
             running: Some(Running::InProcess {
-                system,
+                system: Box::new(system),
                 fresh: p.fresh,
                 _data: p.data,
             }),
