@@ -237,7 +237,7 @@ async fn measure(
             let cpu_before = cpu_sample(options, target);
             let outcome =
                 scenarios::run(scenario, &targets, total, options.applicants, &stats).await;
-            let cpu = spent_since(cpu_before);
+            let cpu = spent_since(cpu_before, cpu_sample(options, target));
             drop(progress);
             let (wall, skipped) = match outcome {
                 Ok(wall) => (wall, None),
@@ -418,7 +418,7 @@ async fn flow_phase(
         }
     }
     let wall = started.elapsed();
-    let cpu = spent_since(cpu_before);
+    let cpu = spent_since(cpu_before, cpu_sample(options, target));
     drop(progress);
     for (what, n) in stats.failures() {
         eprintln!("  {name}: {n} × {what}");
@@ -467,6 +467,6 @@ async fn replica_calls(target: &Target) -> anyhow::Result<Vec<report::ReplicaCal
     Ok(out)
 }
 
-fn spent_since(before: Option<cpu::CpuSample>) -> Option<cpu::CpuUse> {
-    Some(before?.until(&cpu::CpuSample::now()?))
+fn spent_since(before: Option<cpu::CpuSample>, now: Option<cpu::CpuSample>) -> Option<cpu::CpuUse> {
+    Some(before?.until(&now?))
 }

@@ -2,12 +2,13 @@
 //! start (a million rows for a city).
 //!
 //! Every other read goes through sqlx's `Any` driver; this one does not on SQLite. `Any`
-//! turns each row the SQLite driver produced into a second row of its own (a copy of every
-//! value, a column description per value) before the store sees it, which for a million
-//! rows costs more than SQLite's scan itself. Here the scan runs on a connection of its own
-//! through the SQLite driver directly, the values decoded straight into the row the index
-//! needs. PostgreSQL keeps the `Any` path: its rows come over the wire in one format, and
-//! its start is not where the time went.
+//! turns each row the SQLite driver produced into a second row of its own (every value
+//! copied again, a column description per value, values found by column name) before the
+//! store sees it: a per-row cost paid a million times at start, where the `sqlite3` shell
+//! scans the same rows in about a second. Here the scan runs on a read-only connection of
+//! its own through the SQLite driver directly, the values decoded straight into the row
+//! the index needs. PostgreSQL keeps the `Any` path. BENCHMARKS.md (Property / GIS) has
+//! how each part of a start is timed.
 
 use futures::TryStreamExt as _;
 use sqlx::sqlite::SqliteConnectOptions;
