@@ -9,6 +9,8 @@
 //! * [`demo`]: the demo people a first `estelam run` creates;
 //! * [`verify`]: `estelam verify`, the offline check of a printed answer's QR code;
 //! * [`listen`]: where the system listens, and the message when a port is taken;
+//! * [`processes`]: the system as separate `estelam serve` processes with replicas on one
+//!   machine (the replicas test and the load generator's multi-process mode);
 //! * `host` (private): the hosting steps all of these share: bus, store, context, server.
 //!
 //! The load generator is not here: it is its own crate (`tools/bench`, binary
@@ -19,6 +21,7 @@ pub mod demo;
 mod host;
 pub mod listen;
 mod login;
+pub mod processes;
 pub mod serve;
 mod services;
 pub mod system;

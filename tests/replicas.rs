@@ -15,35 +15,37 @@
 //!
 //! Replicas share their database, so this runs on PostgreSQL only (SQLite is one file per
 //! machine); without `ESTELAM_TEST_POSTGRES_URL` it says "skipped".
+//!
+//! The load generator's multi-process mode (`estelam-bench --processes`) starts the same
+//! deployment through the same launcher ([`estelam::processes`]) and, with RabbitMQ, the
+//! gateway and notifications too: a bounded run of it completes every flow and scenario and
+//! reports the calls each replica served (never a speed).
 
 mod support;
 
 use std::future::Future;
 use std::io::Write as _;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use estelam::demo::CitizenLogin;
+use estelam::processes::{Deployment, Plan};
 use estelam_documents::inspect::fixtures;
 use estelam_proto::common::v1 as cpb;
 use estelam_proto::documents::v1 as dpb;
 use estelam_proto::inquiry::v1 as pb;
 use estelam_proto::property::v1 as ppb;
-use estelam_runtime::config::{SERVICES, Settings};
+use estelam_runtime::config::Settings;
 use estelam_runtime::grpc::{outgoing, retry_idempotent};
 use estelam_runtime::testing::eventually;
 use futures::StreamExt as _;
 use futures::future::BoxFuture;
-use secrecy::ExposeSecret as _;
 use support::nine_steps::grpc::{
     self, Application, Calls, DocumentsClient, Filing, InquiryClient, Letter, PropertyClient,
 };
 use support::nine_steps::key;
 use support::{accounts, system};
-use tokio::process::{Child, Command};
 use tonic::{Code, Status};
 
 /// The services that run two replicas.
@@ -56,9 +58,8 @@ const AT_ONCE: usize = 4;
 /// bound busiest ≤ 1.2 × least busy is |share − ½| ≤ 1/22, which n ≥ 2,400 keeps 4.5
 /// standard deviations away (a false failure about once in 150,000 runs).
 const READS: usize = 2_400;
-/// How long a process may take to start, a flow to finish, a parcel to reach the other
-/// replica: hang guards, not timings.
-const START: Duration = Duration::from_secs(120);
+/// How long a flow may take to finish, a parcel to reach the other replica: hang guards,
+/// not timings.
 const SETTLE: Duration = Duration::from_secs(60);
 
 /// Each call retried when it got no answer (the replica was gone), with the same request
@@ -73,119 +74,6 @@ impl Calls for Retried {
         Fut: Future<Output = Result<T, Status>> + Send + 'a,
     {
         Box::pin(retry_idempotent(attempt))
-    }
-}
-
-/// One `estelam serve` process.
-struct Process {
-    label: String,
-    grpc: SocketAddr,
-    admin: SocketAddr,
-    child: Child,
-    log: PathBuf,
-}
-
-impl Process {
-    fn endpoint(&self) -> String {
-        format!("http://{}", self.grpc)
-    }
-
-    /// The end of its log, for a failure message.
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(30)..].join("\n")
-    }
-
-    /// The Estelam API calls it has served (its `estelam_grpc_requests_total`, health and
-    /// reflection left out).
-    async fn calls_served(&self, http: &reqwest::Client) -> u64 {
-        let text = http
-            .get(format!("http://{}/metrics", self.admin))
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .unwrap_or_else(|e| panic!("{}: /metrics: {e}", self.label))
-            .text()
-            .await
-            .expect("the metrics text");
-        text.lines()
-            .filter(|l| {
-                l.starts_with("estelam_grpc_requests_total{") && l.contains("service=\"estelam.")
-            })
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .map(|v| v as u64)
-            .sum()
-    }
-
-    /// Waits until `/readyz` answers 200; a process that exits first fails with its log.
-    async fn ready(&mut self, http: &reqwest::Client) {
-        let what = format!("{} to be ready", self.label);
-        let url = format!("http://{}/readyz", self.admin);
-        eventually(&what, START, async || {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("{} exited ({status}):\n{}", self.label, self.log_tail());
-            }
-            match http.get(&url).send().await {
-                Ok(r) if r.status().is_success() => Ok(()),
-                Ok(r) => Err(r.status().to_string()),
-                Err(e) => Err(e.to_string()),
-            }
-        })
-        .await;
-    }
-}
-
-/// A loopback address no one listens on now.
-fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-}
-
-/// The deployment: one process per replica, all reading the same settings from the
-/// environment, as the manifests' ConfigMap gives them.
-struct Deployment {
-    processes: Vec<Process>,
-    env: Vec<(String, String)>,
-    logs: PathBuf,
-}
-
-impl Deployment {
-    fn replicas(&self, service: &str) -> Vec<&Process> {
-        self.processes
-            .iter()
-            .filter(|p| p.label.starts_with(&format!("{service}-")))
-            .collect()
-    }
-
-    fn spawn(&mut self, service: &str, n: usize, grpc: SocketAddr, own: &[(String, String)]) {
-        let label = format!("{service}-{n}");
-        let log = self.logs.join(format!("{label}.log"));
-        let file = std::fs::File::create(&log).expect("a log file");
-        let admin = free_addr();
-        let child = Command::new(env!("CARGO_BIN_EXE_estelam"))
-            .args(["serve", service])
-            .env_remove("ESTELAM_CONFIG")
-            .env_remove("RUST_LOG")
-            .envs(self.env.iter().cloned())
-            .envs(own.iter().cloned())
-            .env("ESTELAM_LISTEN__GRPC", grpc.to_string())
-            .env("ESTELAM_LISTEN__ADMIN", admin.to_string())
-            .env("ESTELAM_LISTEN__HTTP", free_addr().to_string())
-            .stdin(std::process::Stdio::null())
-            .stdout(file.try_clone().expect("the log file"))
-            .stderr(file)
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| panic!("{label} starts: {e}"));
-        self.processes.push(Process {
-            label,
-            grpc,
-            admin,
-            child,
-            log,
-        });
     }
 }
 
@@ -412,11 +300,15 @@ fn report(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "replicas: {line}");
 }
 
+/// One deployment at a time: two at once would each get half of a small machine's cores.
+static ONE_DEPLOYMENT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn replicas_share_the_calls_survive_a_kill_and_keep_one_map() {
     let Some(postgres_url) = estelam_runtime::testing::postgres_url() else {
         return;
     };
+    let _alone = ONE_DEPLOYMENT.lock().await;
     // The first start, in this process, as `estelam run` does it: migrations, the demo city
     // and its people, the service credentials in the data directory. Then every service
     // moves into processes of its own over the same database and data directory.
@@ -434,94 +326,41 @@ async fn replicas_share_the_calls_survive_a_kill_and_keep_one_map() {
         .expect("the first start stops cleanly");
     let database_url = postgres.as_ref().expect("a database").url().to_owned();
 
-    let names: Vec<&str> = SERVICES.iter().copied().chain(["gateway"]).collect();
-    let credentials = estelam_identity::service_credentials(data.path(), &names)
-        .expect("the service credentials of the first start");
-    let mut endpoints: Vec<(String, Vec<SocketAddr>)> = Vec::new();
-    for service in SERVICES {
-        let copies = if REPLICATED.contains(&service) { 2 } else { 1 };
-        endpoints.push((
-            service.to_owned(),
-            (0..copies).map(|_| free_addr()).collect(),
-        ));
-    }
-    let list = |addrs: &[SocketAddr]| {
-        addrs
-            .iter()
-            .map(|a| format!("http://{a}"))
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    let mut env = vec![
-        (
-            "ESTELAM_DATA_DIR".to_owned(),
-            data.path().display().to_string(),
-        ),
-        ("ESTELAM_DATABASE_URL".to_owned(), database_url),
-        (
-            "ESTELAM_TELEMETRY__LOG_FORMAT".to_owned(),
-            "json".to_owned(),
-        ),
-        (
-            "ESTELAM_TELEMETRY__LOG_FILTER".to_owned(),
-            "warn,estelam_runtime::balance=info".to_owned(),
-        ),
-    ];
-    for (service, addrs) in &endpoints {
-        env.push((
-            format!("ESTELAM_ENDPOINTS__{}", service.to_uppercase()),
-            list(addrs),
-        ));
-    }
     let logs = tempfile::tempdir().expect("a log directory");
-    let mut deployment = Deployment {
-        processes: Vec::new(),
-        env,
+    let http = reqwest::Client::new();
+    let plan = Plan {
+        binary: env!("CARGO_BIN_EXE_estelam").into(),
+        data_dir: data.path().to_path_buf(),
+        database_url,
+        amqp_url: None,
+        replicated: REPLICATED.iter().map(|s| (*s).to_owned()).collect(),
+        copies: 2,
+        // Notifications is called by no one here, so it is not started.
+        notifications: false,
+        gateway: false,
+        env: vec![
+            (
+                "ESTELAM_TELEMETRY__LOG_FORMAT".to_owned(),
+                "json".to_owned(),
+            ),
+            (
+                "ESTELAM_TELEMETRY__LOG_FILTER".to_owned(),
+                "warn,estelam_runtime::balance=info".to_owned(),
+            ),
+        ],
         logs: logs.path().to_path_buf(),
     };
-    let secret = |name: &str| {
-        credentials
-            .get(name)
-            .unwrap_or_else(|| panic!("a credential for {name}"))
-            .expose_secret()
-            .to_owned()
-    };
-    let http = reqwest::Client::new();
-    // Identity first: every other service loads its keys from it.
-    let mut identity_env: Vec<(String, String)> = names
-        .iter()
-        .map(|n| {
-            (
-                format!("ESTELAM_IDENTITY__SERVICE_CLIENTS__{}", n.to_uppercase()),
-                secret(n),
-            )
-        })
-        .collect();
-    identity_env.push(("ESTELAM_AUTH__CLIENT_ID".into(), "identity".into()));
-    identity_env.push(("ESTELAM_AUTH__CLIENT_SECRET".into(), secret("identity")));
-    deployment.spawn("identity", 1, endpoints[0].1[0], &identity_env);
-    deployment.processes[0].ready(&http).await;
-    // Notifications is called by no one here, so it is not started.
-    for (service, addrs) in &endpoints[1..] {
-        if service == "notifications" {
-            continue;
-        }
-        let own = [
-            ("ESTELAM_AUTH__CLIENT_ID".to_owned(), service.clone()),
-            ("ESTELAM_AUTH__CLIENT_SECRET".to_owned(), secret(service)),
-        ];
-        for (n, addr) in addrs.iter().enumerate() {
-            deployment.spawn(service, n + 1, *addr, &own);
-        }
-    }
-    for p in &mut deployment.processes {
-        p.ready(&http).await;
-    }
+    let mut deployment = Deployment::start(&plan, &http)
+        .await
+        .unwrap_or_else(|e| panic!("the deployment starts: {e:#}"));
+    let endpoints = deployment.endpoints.clone();
 
     // The test's own clients, as an authority's software: through the same lists.
     let mut client_settings = settings.clone();
     for (service, addrs) in &endpoints {
-        client_settings.endpoints.set(service, list(addrs));
+        client_settings
+            .endpoints
+            .set(service, estelam::processes::endpoint_list(addrs));
     }
     let channel = |service: &str| {
         estelam_runtime::grpc::channel(
@@ -571,10 +410,10 @@ async fn replicas_share_the_calls_survive_a_kill_and_keep_one_map() {
     .expect("an upload to read");
     reads(&world, &document).await;
     for service in REPLICATED {
-        let mut served = Vec::new();
-        for p in deployment.replicas(service) {
-            served.push(p.calls_served(&http).await);
-        }
+        let served = deployment
+            .calls_served(service, &http)
+            .await
+            .unwrap_or_else(|e| panic!("{e:#}"));
         report(&format!("{service} calls served per replica: {served:?}"));
         let (least, most) = (
             *served.iter().min().expect("replicas"),
@@ -594,13 +433,12 @@ async fn replicas_share_the_calls_survive_a_kill_and_keep_one_map() {
         done.load(Ordering::SeqCst) >= FLOWS / 3
     })
     .await;
-    let victim = deployment
-        .processes
-        .iter_mut()
-        .find(|p| p.label == "inquiry-2")
-        .expect("the second inquiry replica");
-    victim.child.start_kill().expect("SIGKILL");
-    let _ = victim.child.wait().await;
+    deployment
+        .process_mut("inquiry-2")
+        .expect("the second inquiry replica")
+        .kill()
+        .await
+        .expect("SIGKILL");
     report(&format!(
         "inquiry-2 killed after {} of {FLOWS} flows",
         done.load(Ordering::SeqCst)
@@ -699,6 +537,75 @@ async fn replicas_share_the_calls_survive_a_kill_and_keep_one_map() {
             .expect("the run's database is dropped");
     }
     drop(logs);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_bench_against_separate_processes_completes_and_counts_calls_per_replica() {
+    let (Some(postgres_url), Some(amqp_url)) = (
+        estelam_runtime::testing::postgres_url(),
+        estelam_runtime::testing::amqp_url(),
+    ) else {
+        report("the multi-process bench needs PostgreSQL and RabbitMQ: skipped");
+        return;
+    };
+    let _alone = ONE_DEPLOYMENT.lock().await;
+    let mut settings = Settings::default();
+    settings.database.url = Some(secrecy::SecretString::from(postgres_url));
+    settings.bus.amqp_url = Some(secrecy::SecretString::from(amqp_url));
+    settings.telemetry.log_filter = "warn".into();
+    let options = estelam_bench::BenchOptions {
+        url: None,
+        admin: None,
+        applicants: 2,
+        flows_each: 1,
+        requests: 12,
+        bulk_size: 5,
+        parcels: 200,
+        no_debt_only: false,
+        flows_only: false,
+        markdown: None,
+        statements_per_step: false,
+        processes: Some(env!("CARGO_BIN_EXE_estelam").into()),
+        command: "estelam-bench --processes (replicas test)".into(),
+    };
+    let result = Box::pin(estelam_bench::run(settings, &options))
+        .await
+        .unwrap_or_else(|e| panic!("the bench runs against the processes: {e:#}"));
+    assert_eq!(result.failed, 0, "{}", result.markdown);
+    assert_eq!(
+        result.flows_completed, 4,
+        "2 applicants × 1 flow × (no debt, debt):\n{}",
+        result.markdown
+    );
+    let services: Vec<&str> = result.replicas.iter().map(|r| r.service.as_str()).collect();
+    assert_eq!(services, REPLICATED, "{}", result.markdown);
+    for r in &result.replicas {
+        report(&format!(
+            "bench: {} calls served per replica: {:?}",
+            r.service, r.served
+        ));
+        assert_eq!(r.served.len(), 2, "{}: two replicas", r.service);
+        assert!(
+            r.served.iter().sum::<u64>() > 0,
+            "{}: the phases' calls are counted: {:?}",
+            r.service,
+            r.served
+        );
+        let served: Vec<String> = r.served.iter().map(u64::to_string).collect();
+        let row = format!("| {} | {} |", r.service, served.join(" / "));
+        assert!(
+            result.markdown.contains(&row),
+            "missing {row:?} in:\n{}",
+            result.markdown
+        );
+    }
+    assert!(
+        result
+            .markdown
+            .contains("CPU of the `estelam serve` processes while it ran"),
+        "{}",
+        result.markdown
+    );
 }
 
 /// A channel to one replica only.

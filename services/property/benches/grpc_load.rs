@@ -9,6 +9,8 @@
 //! with `ESTELAM_BENCH_PARCELS` first and kept); otherwise `ESTELAM_BENCH_PARCELS` (default
 //! 100000) parcels are seeded into a temporary SQLite file first. The line "service up with
 //! … in …" is the service's start-up: building it loads the map index from the store.
+//! With `ESTELAM_BENCH_START_PARTS` set, each part of a start is then timed alone (see
+//! `start_parts`).
 //!
 //! Run: `cargo bench -p estelam-property --bench grpc_load`.
 
@@ -30,6 +32,66 @@ fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// Where a start's time goes, each part timed alone over the same store (after the start,
+/// so the file is as warm as the start left it): the scan through sqlx's `Any` driver as
+/// the service read it before, the scan through the SQLite driver as it reads it now, the
+/// codes and outlines decoded, and the R-tree bulk-loaded.
+async fn start_parts(db: &Database) -> anyhow::Result<()> {
+    use futures::TryStreamExt as _;
+    use sqlx::Row as _;
+    let started = Instant::now();
+    let mut rows = sqlx::query(
+        "SELECT renovation_code, version, seq, outline_bin, \
+         CASE WHEN outline_bin IS NULL THEN geometry_geojson END AS geometry_geojson \
+         FROM parcel_versions WHERE valid_to IS NULL",
+    )
+    .fetch(db.pool());
+    let mut n = 0usize;
+    while let Some(row) = rows.try_next().await? {
+        let code: String = row.try_get("renovation_code")?;
+        let bytes: Option<Vec<u8>> = row.try_get("outline_bin")?;
+        n += code.len() + bytes.map_or(0, |b| b.len());
+    }
+    drop(rows);
+    println!(
+        "  scan through Any, 5 columns: {:.2?} ({n} bytes)",
+        started.elapsed()
+    );
+    let started = Instant::now();
+    let mut read = Vec::new();
+    estelam_property::store::each_current_outline(db, |row| {
+        read.push(row);
+        Ok(())
+    })
+    .await?;
+    println!(
+        "  scan through the SQLite driver, 3 columns: {:.2?} ({} rows)",
+        started.elapsed(),
+        read.len()
+    );
+    let started = Instant::now();
+    let mut entries = Vec::with_capacity(read.len());
+    for row in &read {
+        let code = estelam_domain::RenovationCode::parse(&row.renovation_code)?;
+        let shape =
+            estelam_parcel_geo::outline_bytes::decode(row.bytes.as_deref().unwrap_or_default())?;
+        entries.push(estelam_parcel_geo::index::IndexedParcel::new(code, shape));
+    }
+    println!(
+        "  codes parsed and outlines decoded: {:.2?}",
+        started.elapsed()
+    );
+    drop(read);
+    let started = Instant::now();
+    let index = estelam_parcel_geo::index::ParcelIndex::build(entries);
+    println!(
+        "  R-tree bulk load: {:.2?} ({} parcels)",
+        started.elapsed(),
+        index.len()
+    );
+    Ok(())
 }
 
 fn main() -> anyhow::Result<()> {
@@ -72,11 +134,15 @@ async fn run() -> anyhow::Result<()> {
     let started = Instant::now();
     let mint = TokenMint::new();
     let server =
-        testing::spawn_grpc(estelam_property::build(&testing::context(db, &mint)).await?).await;
+        testing::spawn_grpc(estelam_property::build(&testing::context(db.clone(), &mint)).await?)
+            .await;
     println!(
         "service up with {parcels} parcels in {:.1?} (index loaded from the store)",
         started.elapsed()
     );
+    if std::env::var_os("ESTELAM_BENCH_START_PARTS").is_some() {
+        start_parts(&db).await?;
+    }
 
     // Points strictly inside random parcels (label points are inside by construction).
     let mut rng = ChaCha8Rng::seed_from_u64(3);

@@ -23,7 +23,6 @@ use estelam_parcel_geo::ownership::Ownership;
 use estelam_parcel_geo::parcel::ParcelRecord;
 use estelam_runtime::db::Database;
 use estelam_runtime::error::ServiceError;
-use futures::TryStreamExt as _;
 use rstar::AABB;
 use sqlx::{Any, AnyConnection, Transaction};
 use tokio_util::sync::CancellationToken;
@@ -75,18 +74,7 @@ impl std::fmt::Debug for Registry {
 /// from a newer one, or a damaged row): the caller then reads the version's text instead.
 fn decode_outline(row: &OutlineRow) -> anyhow::Result<Option<Shape>> {
     match &row.outline {
-        StoredOutline::Bytes(bytes) => match outline_bytes::decode(bytes) {
-            Ok(shape) => Ok(Some(shape)),
-            Err(err) => {
-                tracing::warn!(
-                    parcel = %row.renovation_code,
-                    version = row.version,
-                    error = %err,
-                    "outline bytes unreadable; the map index uses the outline's GeoJSON text"
-                );
-                Ok(None)
-            }
-        },
+        StoredOutline::Bytes(bytes) => Ok(decode_bytes(&row.renovation_code, row.version, bytes)),
         StoredOutline::Text(text) => Shape::parse_trusted(text).map(Some).map_err(|e| {
             anyhow::anyhow!(
                 "stored outline of {} version {}: {e}",
@@ -97,21 +85,32 @@ fn decode_outline(row: &OutlineRow) -> anyhow::Result<Option<Shape>> {
     }
 }
 
+/// The shape these bytes hold, or `None` (logged) where this build cannot read them.
+fn decode_bytes(code: &str, version: i64, bytes: &[u8]) -> Option<Shape> {
+    match outline_bytes::decode(bytes) {
+        Ok(shape) => Some(shape),
+        Err(err) => {
+            tracing::warn!(
+                parcel = %code,
+                version,
+                error = %err,
+                "outline bytes unreadable; the map index uses the outline's GeoJSON text"
+            );
+            None
+        }
+    }
+}
+
 /// The shape of one version read from its GeoJSON text (see [`decode_outline`]).
-async fn text_shape<'e, E>(conn: E, row: &OutlineRow) -> anyhow::Result<Shape>
+async fn text_shape<'e, E>(conn: E, code: &str, version: i64) -> anyhow::Result<Shape>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
-    let text = store::outline_text(conn, &row.renovation_code, row.version)
+    let text = store::outline_text(conn, code, version)
         .await?
         .unwrap_or_default();
-    Shape::parse_trusted(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "stored outline of {} version {}: {e}",
-            row.renovation_code,
-            row.version
-        )
-    })
+    Shape::parse_trusted(&text)
+        .map_err(|e| anyhow::anyhow!("stored outline of {code} version {version}: {e}"))
 }
 
 /// The bytes stored beside an outline's text; only a coordinate outside WGS84, which no
@@ -130,16 +129,25 @@ impl Registry {
     pub async fn open(db: Database, clock: Clock) -> anyhow::Result<Self> {
         let applied = store::counter(&db, PARCEL_CHANGE).await?;
         let mut entries = Vec::new();
-        let mut rows = store::current_outlines(&db);
-        while let Some(row) = rows.try_next().await? {
+        // Rows whose bytes this build cannot read: their text is read after the scan.
+        let mut unreadable = Vec::new();
+        store::each_current_outline(&db, |row| {
             let code = RenovationCode::parse(&row.renovation_code)?;
-            let shape = match decode_outline(&row)? {
-                Some(shape) => shape,
-                None => text_shape(db.pool(), &row).await?,
-            };
+            let shape = row
+                .bytes
+                .as_deref()
+                .and_then(|b| decode_bytes(&row.renovation_code, row.version, b));
+            match shape {
+                Some(shape) => entries.push(IndexedParcel::new(code, shape)),
+                None => unreadable.push((code, row)),
+            }
+            Ok(())
+        })
+        .await?;
+        for (code, row) in unreadable {
+            let shape = text_shape(db.pool(), &row.renovation_code, row.version).await?;
             entries.push(IndexedParcel::new(code, shape));
         }
-        drop(rows);
         tracing::info!(parcels = entries.len(), "map index loaded");
         Ok(Self {
             db,
@@ -229,7 +237,7 @@ impl Registry {
                     .map_err(|e| ServiceError::internal(anyhow::anyhow!("{e}")))?;
                 let shape = match decode_outline(row).map_err(ServiceError::internal)? {
                     Some(shape) => shape,
-                    None => text_shape(&mut *conn, row)
+                    None => text_shape(&mut *conn, &row.renovation_code, row.version)
                         .await
                         .map_err(ServiceError::internal)?,
                 };

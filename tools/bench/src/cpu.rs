@@ -1,8 +1,10 @@
 //! CPU spent during a phase, so a throughput figure can be read against what the machine
 //! had: the whole machine's busy time (`/proc/stat`: every process, the database and the
 //! broker included) and this process's own (`/proc/self/stat`: the generator and, when the
-//! system runs in-process, every service). Divided by the flows completed it gives the CPU
-//! one flow costs, which bounds the flows per second two cores can ever carry.
+//! system runs in-process, every service) and, when the system runs as separate
+//! `estelam serve` processes, theirs added up (`/proc/<pid>/stat`). Divided by the flows
+//! completed it gives the CPU one flow costs, which bounds the flows per second two cores
+//! can ever carry.
 
 use std::time::Duration;
 
@@ -14,6 +16,8 @@ const TICKS_PER_SECOND: u64 = 100;
 pub struct CpuSample {
     machine_busy: u64,
     process: u64,
+    /// The system's own processes, when it runs as processes of its own.
+    services: Option<u64>,
 }
 
 /// CPU time spent between two samples.
@@ -23,6 +27,8 @@ pub struct CpuUse {
     pub machine: Duration,
     /// This process's user + system time.
     pub process: Duration,
+    /// The `estelam serve` processes' user + system time, added up (multi-process runs).
+    pub services: Option<Duration>,
 }
 
 impl CpuSample {
@@ -33,7 +39,21 @@ impl CpuSample {
         Some(Self {
             machine_busy: machine_busy_ticks(&stat)?,
             process: process_ticks(&own)?,
+            services: None,
         })
+    }
+
+    /// Reads the counters now, and those of the processes `pids` (the system's, when it
+    /// runs as processes of its own) added up; a process that has exited counts nothing.
+    pub fn with_processes(pids: &[u32]) -> Option<Self> {
+        let mut sample = Self::now()?;
+        sample.services = Some(
+            pids.iter()
+                .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+                .filter_map(|stat| process_ticks(&stat))
+                .sum(),
+        );
+        Some(sample)
     }
 
     /// What was spent from `self` until `later`.
@@ -43,6 +63,7 @@ impl CpuSample {
         CpuUse {
             machine: d(self.machine_busy, later.machine_busy),
             process: d(self.process, later.process),
+            services: self.services.zip(later.services).map(|(a, b)| d(a, b)),
         }
     }
 }
@@ -92,16 +113,19 @@ mod tests {
         let a = CpuSample {
             machine_busy: 1_000,
             process: 300,
+            services: Some(700),
         };
         let b = CpuSample {
             machine_busy: 1_250,
             process: 420,
+            services: Some(760),
         };
         assert_eq!(
             a.until(&b),
             CpuUse {
                 machine: Duration::from_millis(2_500),
-                process: Duration::from_millis(1_200)
+                process: Duration::from_millis(1_200),
+                services: Some(Duration::from_millis(600)),
             }
         );
     }

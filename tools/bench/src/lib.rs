@@ -14,7 +14,7 @@
 //! through the system's own APIs), [`flow`] (one applicant's inquiry), [`scenarios`]
 //! (focused calls), [`drive`] (closed-loop workers), [`stats`] (histograms, failures),
 //! [`progress`] (the once-a-second line on stderr), [`cpu`] (CPU time a phase used,
-//! in-process runs), [`report`] (markdown), [`statements`] (SQL statements per step from
+//! in-process and multi-process runs), [`report`] (markdown), [`statements`] (SQL statements per step from
 //! `pg_stat_statements`, `--statements-per-step`).
 
 pub mod cpu;
@@ -70,6 +70,10 @@ pub struct BenchOptions {
     /// Instead of the load: one applicant's flow without and with debt, one call at a time,
     /// counting the SQL statements of each step (PostgreSQL with `pg_stat_statements`).
     pub statements_per_step: bool,
+    /// Start the system as separate `estelam serve` processes of this `estelam` binary, two
+    /// replicas each of property, documents and inquiry (PostgreSQL and RabbitMQ required),
+    /// instead of in this process.
+    pub processes: Option<PathBuf>,
     /// The command line, quoted in the report.
     pub command: String,
 }
@@ -84,6 +88,9 @@ pub struct BenchReport {
     pub failed: u64,
     /// Flows completed (both flow phases).
     pub flows_completed: u64,
+    /// Calls per replica of each replicated service while the phases ran (multi-process
+    /// runs; empty otherwise).
+    pub replicas: Vec<report::ReplicaCalls>,
 }
 
 /// Runs the benchmark described by `options` against the system `settings` describe.
@@ -96,10 +103,16 @@ pub async fn run(settings: Settings, options: &BenchOptions) -> anyhow::Result<B
             )?;
             Target::remote(url, settings, admin).await?
         }
-        None => {
-            eprintln!("estelam-bench: starting the system in this process …");
-            Target::in_process(settings, options.parcels).await?
-        }
+        None => match &options.processes {
+            Some(binary) => {
+                eprintln!("estelam-bench: starting the system as separate processes …");
+                Box::pin(Target::processes(settings, options.parcels, binary)).await?
+            }
+            None => {
+                eprintln!("estelam-bench: starting the system in this process …");
+                Target::in_process(settings, options.parcels).await?
+            }
+        },
     };
     let result = if options.statements_per_step {
         statements_per_step(&target, options).await
@@ -178,10 +191,11 @@ async fn measure(
         deed: estelam_documents::inspect::fixtures::pdf("", 2_000),
         issue_deadline: Duration::from_secs(60),
     });
+    let replicas_before = replica_calls(target).await?;
     let mut phases = Vec::new();
     let mut issued: Vec<Issued> = Vec::new();
     for (name, applicants) in &groups {
-        let (phase, done) = flow_phase(name, &ctx, applicants, options).await;
+        let (phase, done) = flow_phase(name, &ctx, applicants, options, target).await;
         issued.extend(done);
         phases.push(phase);
     }
@@ -220,10 +234,10 @@ async fn measure(
             };
             let stats = Arc::new(Stats::default());
             let progress = Progress::start(scenario.label().to_owned(), total, stats.clone());
-            let cpu_before = cpu_sample(options);
+            let cpu_before = cpu_sample(options, target);
             let outcome =
                 scenarios::run(scenario, &targets, total, options.applicants, &stats).await;
-            let cpu = spent_since(cpu_before);
+            let cpu = spent_since(cpu_before, cpu_sample(options, target));
             drop(progress);
             let (wall, skipped) = match outcome {
                 Ok(wall) => (wall, None),
@@ -245,6 +259,24 @@ async fn measure(
         }
     }
 
+    let replicas_after = replica_calls(target).await?;
+    let replicas: Vec<report::ReplicaCalls> = replicas_after
+        .into_iter()
+        .map(|after| {
+            let before = replicas_before.iter().find(|b| b.service == after.service);
+            report::ReplicaCalls {
+                served: after
+                    .served
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        n.saturating_sub(before.and_then(|b| b.served.get(i).copied()).unwrap_or(0))
+                    })
+                    .collect(),
+                service: after.service,
+            }
+        })
+        .collect();
     let conditions = Conditions {
         command: options.command.clone(),
         backends: target.backends.clone(),
@@ -253,6 +285,7 @@ async fn measure(
         load_after: report::load_average(),
         applicants: options.applicants,
         parcels: options.parcels,
+        replicas: replicas.clone(),
     };
     let flows_completed = phases
         .iter()
@@ -264,6 +297,7 @@ async fn measure(
         completed: phases.iter().map(|p| p.stats.ok_count()).sum(),
         failed: phases.iter().map(|p| p.stats.failed_count()).sum(),
         flows_completed,
+        replicas,
     })
 }
 
@@ -335,6 +369,7 @@ async fn statements_per_step(
         completed,
         failed: 0,
         flows_completed: completed,
+        replicas: Vec::new(),
     })
 }
 
@@ -344,6 +379,7 @@ async fn flow_phase(
     ctx: &Arc<FlowContext>,
     applicants: &[Applicant],
     options: &BenchOptions,
+    target: &Target,
 ) -> (Phase, Vec<Issued>) {
     let stats = Arc::new(Stats::default());
     let total = applicants.iter().map(|a| a.parcels.len()).sum();
@@ -352,7 +388,7 @@ async fn flow_phase(
         applicants.len()
     );
     let progress = Progress::start(name.to_owned(), total, stats.clone());
-    let cpu_before = cpu_sample(options);
+    let cpu_before = cpu_sample(options, target);
     let started = std::time::Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for a in applicants.iter().cloned() {
@@ -382,7 +418,7 @@ async fn flow_phase(
         }
     }
     let wall = started.elapsed();
-    let cpu = spent_since(cpu_before);
+    let cpu = spent_since(cpu_before, cpu_sample(options, target));
     drop(progress);
     for (what, n) in stats.failures() {
         eprintln!("  {name}: {n} × {what}");
@@ -401,12 +437,36 @@ async fn flow_phase(
     )
 }
 
-/// CPU is only counted when the system runs in this process, on this machine: against a
-/// remote system this machine's counters would hold the generator alone.
-fn cpu_sample(options: &BenchOptions) -> Option<cpu::CpuSample> {
-    options.url.is_none().then(cpu::CpuSample::now).flatten()
+/// CPU is only counted when the system runs on this machine (in this process, or as
+/// processes this run started, whose own CPU is then counted too): against a remote system
+/// this machine's counters would hold the generator alone.
+fn cpu_sample(options: &BenchOptions, target: &Target) -> Option<cpu::CpuSample> {
+    if options.url.is_some() {
+        return None;
+    }
+    match target.deployment() {
+        Some(deployment) => cpu::CpuSample::with_processes(&deployment.pids()),
+        None => cpu::CpuSample::now(),
+    }
 }
 
-fn spent_since(before: Option<cpu::CpuSample>) -> Option<cpu::CpuUse> {
-    Some(before?.until(&cpu::CpuSample::now()?))
+/// The calls each replica of each replicated service has served so far (multi-process runs;
+/// empty otherwise).
+async fn replica_calls(target: &Target) -> anyhow::Result<Vec<report::ReplicaCalls>> {
+    let Some(deployment) = target.deployment() else {
+        return Ok(Vec::new());
+    };
+    let http = reqwest::Client::new();
+    let mut out = Vec::new();
+    for service in target::REPLICATED {
+        out.push(report::ReplicaCalls {
+            service: service.to_owned(),
+            served: deployment.calls_served(service, &http).await?,
+        });
+    }
+    Ok(out)
+}
+
+fn spent_since(before: Option<cpu::CpuSample>, now: Option<cpu::CpuSample>) -> Option<cpu::CpuUse> {
+    Some(before?.until(&now?))
 }

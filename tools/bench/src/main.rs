@@ -55,6 +55,15 @@ struct Args {
     /// pg_stat_statements (PostgreSQL that preloads it; tools/statements-per-step.sh).
     #[arg(long)]
     statements_per_step: bool,
+    /// Start the system as separate `estelam serve` processes, two replicas each of
+    /// property, documents and inquiry behind one address each, as Kubernetes runs it
+    /// (needs ESTELAM_DATABASE_URL and ESTELAM_AMQP_URL); the report adds the calls each
+    /// replica served and the CPU of the processes.
+    #[arg(long, conflicts_with = "url")]
+    processes: bool,
+    /// The `estelam` binary the processes run (default: `estelam` beside this binary).
+    #[arg(long, requires = "processes")]
+    estelam_bin: Option<PathBuf>,
 }
 
 /// The allocator of the `estelam` binary (see its src/main.rs for why), so an in-process
@@ -94,6 +103,14 @@ async fn bench() -> anyhow::Result<()> {
         }
         (None, _) => None,
     };
+    let processes = if args.processes {
+        Some(match args.estelam_bin {
+            Some(path) => path,
+            None => std::env::current_exe()?.with_file_name("estelam"),
+        })
+    } else {
+        None
+    };
     let options = BenchOptions {
         url: args.url,
         admin,
@@ -106,6 +123,7 @@ async fn bench() -> anyhow::Result<()> {
         flows_only: args.flows_only,
         markdown: args.markdown,
         statements_per_step: args.statements_per_step,
+        processes,
         command: std::env::args().collect::<Vec<_>>().join(" "),
     };
     let report = Box::pin(run(settings, &options)).await?;

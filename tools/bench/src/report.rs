@@ -52,7 +52,35 @@ pub struct Conditions {
     pub applicants: usize,
     /// Parcels in the system's city.
     pub parcels: u32,
+    /// When the system ran as separate processes: the calls each replica of each replicated
+    /// service served while the phases ran.
+    pub replicas: Vec<ReplicaCalls>,
 }
+
+/// The calls each replica of one service served (from each process's `/metrics`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicaCalls {
+    /// The service.
+    pub service: String,
+    /// Calls per replica, in replica order.
+    pub served: Vec<u64>,
+}
+
+impl ReplicaCalls {
+    /// Busiest ÷ least busy; infinite when a replica served nothing.
+    pub fn ratio(&self) -> f64 {
+        let most = self.served.iter().copied().max().unwrap_or(0);
+        let least = self.served.iter().copied().min().unwrap_or(0);
+        if least == 0 {
+            f64::INFINITY
+        } else {
+            most as f64 / least as f64
+        }
+    }
+}
+
+/// The bound on how unevenly replicas share calls: busiest ≤ 1.2 × least busy.
+pub const REPLICA_SPREAD: f64 = 1.2;
 
 /// `/proc/loadavg`'s three averages, or `unknown`.
 pub fn load_average() -> String {
@@ -169,6 +197,24 @@ pub fn markdown(c: &Conditions, phases: &[Phase]) -> String {
         }
     }
     let _ = writeln!(out);
+    if !c.replicas.is_empty() {
+        let _ = writeln!(
+            out,
+            "Calls each replica served while the phases ran (`estelam_grpc_requests_total` of each process's `/metrics`, setup left out):\n\n| service | calls per replica | busiest ÷ least busy | target ≤ {REPLICA_SPREAD}× |\n|---|---|---|---|"
+        );
+        for r in &c.replicas {
+            let served: Vec<String> = r.served.iter().map(u64::to_string).collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.2}× | {} |",
+                r.service,
+                served.join(" / "),
+                r.ratio(),
+                verdict(r.ratio() <= REPLICA_SPREAD)
+            );
+        }
+        let _ = writeln!(out);
+    }
     for p in phases {
         if let Some(why) = &p.skipped {
             let _ = writeln!(out, "**{}**: not run: {why}\n", p.name);
@@ -199,6 +245,14 @@ pub fn markdown(c: &Conditions, phases: &[Phase]) -> String {
                 per(cpu.machine),
                 per(cpu.process)
             );
+            if let Some(services) = cpu.services {
+                let _ = writeln!(
+                    out,
+                    "CPU of the `estelam serve` processes while it ran: {:.1} s; per completed unit {:.1} ms\n",
+                    services.as_secs_f64(),
+                    per(services)
+                );
+            }
         }
         let _ = writeln!(
             out,
@@ -248,6 +302,7 @@ mod tests {
             cpu: Some(CpuUse {
                 machine: Duration::from_millis(1_500),
                 process: Duration::from_millis(600),
+                services: Some(Duration::from_millis(800)),
             }),
         }];
         let c = Conditions {
@@ -258,6 +313,16 @@ mod tests {
             load_after: "0.2 0.1 0.1".into(),
             applicants: 1,
             parcels: 10,
+            replicas: vec![
+                ReplicaCalls {
+                    service: "property".into(),
+                    served: vec![100, 130],
+                },
+                ReplicaCalls {
+                    service: "inquiry".into(),
+                    served: vec![100, 110],
+                },
+            ],
         };
         let md = markdown(&c, &phases);
         assert!(
@@ -271,5 +336,14 @@ mod tests {
             md.contains("1.5 s busy over all cores (75% of 2 cores), 0.6 s of it in this process; per completed unit 1500.0 ms"),
             "{md}"
         );
+        assert!(
+            md.contains("CPU of the `estelam serve` processes while it ran: 0.8 s; per completed unit 800.0 ms"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| property | 100 / 130 | 1.30× | **missed** |"),
+            "{md}"
+        );
+        assert!(md.contains("| inquiry | 100 / 110 | 1.10× | met |"), "{md}");
     }
 }

@@ -31,6 +31,7 @@ async fn a_few_applicants_complete_every_flow_and_scenario_and_the_report_is_wri
         flows_only: false,
         markdown: Some(path.clone()),
         statements_per_step: false,
+        processes: None,
         command: "estelam-bench (smoke test)".into(),
     };
     let report = Box::pin(run(settings, &options))

@@ -6,6 +6,7 @@
 //! INTEGER columns are bound as `i32` so PostgreSQL sees matching types.
 
 pub mod audit;
+pub mod index_load;
 pub mod labels;
 pub mod parcels;
 pub mod request_numbers;
@@ -16,6 +17,7 @@ use sqlx::{Any, Transaction};
 use estelam_runtime::db::Database;
 
 pub use audit::*;
+pub use index_load::*;
 pub use labels::*;
 pub use parcels::*;
 pub use request_numbers::*;

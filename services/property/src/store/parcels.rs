@@ -2,7 +2,6 @@
 //! the current version (`valid_to`) and inserts the next, so the history is the table.
 
 use estelam_domain::RenovationCode;
-use futures::stream::{BoxStream, StreamExt};
 use rstar::AABB;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
@@ -517,20 +516,6 @@ fn outline_row(r: &AnyRow) -> StoreResult<OutlineRow> {
         seq: r.try_get("seq")?,
         outline: stored_outline(r)?,
     })
-}
-
-/// Every current outline, for building the index, in table order as one stream: a scan of
-/// the table rather than pages along the code index, so a million rows are read in order
-/// of storage without a lookup per row.
-pub fn current_outlines(db: &Database) -> BoxStream<'_, StoreResult<OutlineRow>> {
-    sqlx::query(
-        "SELECT renovation_code, version, seq, outline_bin, \
-         CASE WHEN outline_bin IS NULL THEN geometry_geojson END AS geometry_geojson \
-         FROM parcel_versions WHERE valid_to IS NULL",
-    )
-    .fetch(db.pool())
-    .map(|row| outline_row(&row?))
-    .boxed()
 }
 
 /// The GeoJSON text of one version's outline: what the index falls back to when the
