@@ -149,7 +149,7 @@ impl Engine {
                     fresh: None,
                 });
             }
-            StepLoad::Inquiry(inq) => inq,
+            StepLoad::Inquiry(inq) => inq.map(|b| *b),
         };
         self.first_attempt(idem, write(FirstAttempt(idem), inq).await)
             .await

@@ -153,8 +153,8 @@ async fn loaded(
 pub enum StepLoad {
     /// The call was answered before: the recorded response's bytes.
     Recorded(Vec<u8>),
-    /// No recorded response; the inquiry, if it exists.
-    Inquiry(Option<Inquiry>),
+    /// No recorded response; the inquiry, if it exists (boxed: it is large).
+    Inquiry(Option<Box<Inquiry>>),
 }
 
 /// The recorded response of `(scope, key)` if there is one, else the inquiry `id` with its
@@ -224,14 +224,14 @@ fn assemble(rows: Vec<sqlx::any::AnyRow>) -> Result<StepLoad> {
     Ok(StepLoad::Inquiry(inq.map(|mut inq| {
         inq.history = history;
         inq.history_stored = inq.history.len();
-        inq
+        Box::new(inq)
     })))
 }
 
 /// The inquiry of a statement without a recorded-response row.
 fn only_inquiry(found: StepLoad) -> Result<Option<Inquiry>> {
     match found {
-        StepLoad::Inquiry(inq) => Ok(inq),
+        StepLoad::Inquiry(inq) => Ok(inq.map(|b| *b)),
         StepLoad::Recorded(_) => Ok(None),
     }
 }
