@@ -230,7 +230,7 @@ impl StatementCounter {
                 None => {
                     rows.push((
                         StepCounts {
-                            step: label,
+                            step: label.clone(),
                             ..StepCounts::default()
                         },
                         HashSet::new(),
@@ -252,7 +252,38 @@ impl StatementCounter {
             );
             row.distinct = ids.len() as u64;
         }
+        if std::env::var_os("ESTELAM_STATEMENTS_DETAIL").is_some() {
+            self.print_statements(&label, &pollers).await?;
+        }
         self.reset().await
+    }
+
+    /// Lists the step's own statements on stderr, most called first (each statement's text
+    /// as `pg_stat_statements` normalised it), for finding which ones a step could do
+    /// without; `tools/statements-per-step.sh` passes `ESTELAM_STATEMENTS_DETAIL` through.
+    async fn print_statements(&self, label: &str, pollers: &HashSet<i64>) -> anyhow::Result<()> {
+        let rows = sqlx::query(
+            "SELECT queryid, calls, query FROM pg_stat_statements \
+             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) ORDER BY calls DESC",
+        )
+        .bind(&self.database)
+        .fetch_all(self.admin.pool())
+        .await?;
+        eprintln!("== {label}");
+        for r in rows {
+            let id: i64 = r.try_get("queryid")?;
+            if pollers.contains(&id) {
+                continue;
+            }
+            let calls: i64 = r.try_get("calls")?;
+            let query: String = r.try_get("query")?;
+            let query: String = query.split_whitespace().collect::<Vec<_>>().join(" ");
+            eprintln!(
+                "{calls:>4}  {}",
+                query.chars().take(160).collect::<String>()
+            );
+        }
+        Ok(())
     }
 
     /// The rows so far, in the order the steps first ran.

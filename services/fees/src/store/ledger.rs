@@ -47,13 +47,22 @@ pub async fn lock_account(
     conn: &mut AnyConnection,
     code: &str,
 ) -> Result<Option<Account>, sqlx::Error> {
-    sqlx::query(
-        "UPDATE parcel_accounts SET ledger_version = ledger_version WHERE renovation_code = $1",
+    // One round trip: the locking update hands back the row it locked.
+    let row = sqlx::query(
+        "UPDATE parcel_accounts SET ledger_version = ledger_version WHERE renovation_code = $1 \
+         RETURNING levy_start_year, ledger_version",
     )
     .bind(code)
-    .execute(&mut *conn)
+    .fetch_optional(conn)
     .await?;
-    account(conn, code).await
+    row.as_ref().map(account_of).transpose()
+}
+
+fn account_of(r: &sqlx::any::AnyRow) -> Result<Account, sqlx::Error> {
+    Ok(Account {
+        levy_start_year: small(r.try_get("levy_start_year")?),
+        ledger_version: r.try_get("ledger_version")?,
+    })
 }
 
 /// Reads the account without locking it; `None` for a parcel the fee records do not know.
@@ -64,25 +73,20 @@ pub async fn account(conn: &mut AnyConnection, code: &str) -> Result<Option<Acco
     .bind(code)
     .fetch_optional(conn)
     .await?;
-    row.map(|r| {
-        Ok(Account {
-            levy_start_year: small(r.try_get("levy_start_year")?),
-            ledger_version: r.try_get("ledger_version")?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(account_of).transpose()
 }
 
 /// Records that the ledger changed, so bills computed before are no longer payable;
 /// returns the new version.
 pub async fn bump_ledger_version(conn: &mut AnyConnection, code: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query(
-        "UPDATE parcel_accounts SET ledger_version = ledger_version + 1 WHERE renovation_code = $1",
+    let version: Option<i64> = sqlx::query_scalar(
+        "UPDATE parcel_accounts SET ledger_version = ledger_version + 1 WHERE renovation_code = $1 \
+         RETURNING ledger_version",
     )
     .bind(code)
-    .execute(&mut *conn)
+    .fetch_optional(conn)
     .await?;
-    Ok(account(conn, code).await?.map_or(0, |a| a.ledger_version))
+    Ok(version.unwrap_or(0))
 }
 
 /// A ledger entry to append; empty strings and zeros where a field does not apply.

@@ -5,19 +5,23 @@ use sqlx::{AnyConnection, Row as _};
 
 use super::Result;
 
-/// The latest `blocked_until` (µs) among `keys`; 0 when none is blocked.
+/// The latest `blocked_until` (µs) among `keys`; 0 when none is blocked. One statement
+/// for all the keys (a login checks the account, the client and the address at once).
 pub async fn blocked_until(conn: &mut AnyConnection, keys: &[&str]) -> Result<i64> {
-    let mut latest = 0;
-    for key in keys {
-        let row = sqlx::query("SELECT blocked_until FROM throttle WHERE key = $1")
-            .bind(*key)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if let Some(r) = row {
-            latest = latest.max(r.try_get::<i64, _>("blocked_until")?);
-        }
+    if keys.is_empty() {
+        return Ok(0);
     }
-    Ok(latest)
+    let params: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT CAST(MAX(blocked_until) AS BIGINT) AS latest FROM throttle WHERE key IN ({})",
+        params.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for key in keys {
+        q = q.bind(*key);
+    }
+    let row = q.fetch_one(conn).await?;
+    Ok(row.try_get::<Option<i64>, _>("latest")?.unwrap_or(0))
 }
 
 /// Counts a failure of `key` at `now` (µs), forgetting failures older than `window_start`;

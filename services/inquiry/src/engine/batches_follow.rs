@@ -34,6 +34,11 @@ impl Engine {
         conn: &mut AnyConnection,
         inq: &Inquiry,
     ) -> Result<Option<Event>, ServiceError> {
+        // Only an organisation files batches (`file_on_behalf` under its users), so an
+        // inquiry without a filing organisation is no batch item: no statement to look.
+        if inq.filed_by_organization_id.is_empty() {
+            return Ok(None);
+        }
         let Some(item) = final_outcome(inq) else {
             return Ok(None);
         };

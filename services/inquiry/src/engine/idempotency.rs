@@ -15,7 +15,8 @@ use prost::Message;
 use sqlx::AnyConnection;
 
 use super::Engine;
-use crate::store;
+use crate::model::Inquiry;
+use crate::store::{self, StepLoad};
 
 /// What makes two calls "the same call": the caller, the method and the caller's
 /// `client_request_id`. An empty id opts out: such a call is never replayed.
@@ -74,6 +75,18 @@ impl FirstAttempt<'_> {
         }
         Ok(store::record_response(conn, &idem.scope, &idem.key, &response.encode_to_vec()).await?)
     }
+
+    /// The record of `response` (its encoded bytes in `buf`) for a write that records it
+    /// in the same statement as its change ([`store::update_inquiry_recorded`]); `None`
+    /// when the call has no key and nothing is recorded.
+    pub(crate) fn record_of<'b>(&'b self, buf: &'b [u8]) -> Option<store::Recorded<'b>> {
+        let idem = self.0;
+        idem.is_keyed().then_some(store::Recorded {
+            scope: &idem.scope,
+            key: &idem.key,
+            response: buf,
+        })
+    }
 }
 
 /// What an idempotent write answered.
@@ -107,7 +120,49 @@ impl Engine {
                 fresh: None,
             });
         }
-        match write(FirstAttempt(idem)).await {
+        self.first_attempt(idem, write(FirstAttempt(idem)).await)
+            .await
+    }
+
+    /// [`Engine::once`] for a write on one inquiry, which every step is: the look for a
+    /// recorded response and the load of the inquiry with its history are one round trip
+    /// ([`store::load_for_step`]). `write` gets the inquiry as read (`None`: there is no
+    /// such inquiry), and the answer is as [`Engine::once`]'s.
+    pub(crate) async fn once_on<'a, T, X, W, Fut>(
+        &self,
+        idem: &'a Idempotency,
+        inquiry_id: &str,
+        write: W,
+    ) -> Result<Answered<T, X>, ServiceError>
+    where
+        T: Message + Default,
+        W: FnOnce(FirstAttempt<'a>, Option<Inquiry>) -> Fut,
+        Fut: Future<Output = Result<(T, X), ServiceError>>,
+    {
+        let loaded =
+            store::load_for_step(&mut *self.conn().await?, inquiry_id, &idem.scope, &idem.key)
+                .await?;
+        let inq = match loaded {
+            StepLoad::Recorded(bytes) => {
+                return Ok(Answered {
+                    response: T::decode(bytes.as_slice()).map_err(ServiceError::internal)?,
+                    fresh: None,
+                });
+            }
+            StepLoad::Inquiry(inq) => inq.map(|b| *b),
+        };
+        self.first_attempt(idem, write(FirstAttempt(idem), inq).await)
+            .await
+    }
+
+    /// What a first attempt answers: its own result, or, when it lost a race to a
+    /// concurrent attempt of the same call, that attempt's recorded response.
+    async fn first_attempt<T: Message + Default, X>(
+        &self,
+        idem: &Idempotency,
+        result: Result<(T, X), ServiceError>,
+    ) -> Result<Answered<T, X>, ServiceError> {
+        match result {
             Ok((response, extra)) => Ok(Answered {
                 response,
                 fresh: Some(extra),

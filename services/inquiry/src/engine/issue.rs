@@ -75,7 +75,7 @@ impl Engine {
             .issue(conn, &mut inq, &def, Some(&paid), &system_stamp())
             .await?;
         inq.version += 1;
-        if !store::update_inquiry(conn, &inq, expected).await? {
+        if !store::update_inquiry_recorded(conn, &inq, expected, None).await? {
             return Err(ServiceError::conflict());
         }
         self.publish(conn, &event).await?;

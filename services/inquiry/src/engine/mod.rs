@@ -172,14 +172,7 @@ impl Engine {
     /// The inquiry `id` if `caller` may see it, else NotFound.
     pub async fn load_visible(&self, caller: &Caller, id: &str) -> Result<Inquiry, ServiceError> {
         let mut conn = self.conn().await?;
-        let inq = store::inquiry(&mut conn, id.trim())
-            .await?
-            .ok_or_else(errors::inquiry_not_found)?;
-        if may_see(caller, &inq) {
-            Ok(inq)
-        } else {
-            Err(errors::inquiry_not_found())
-        }
+        visible(caller, store::inquiry(&mut conn, id.trim()).await?)
     }
 
     /// The inquiry with an inquiry number, if `caller` may see it, else NotFound.
@@ -199,6 +192,14 @@ impl Engine {
         } else {
             Err(errors::inquiry_not_found())
         }
+    }
+}
+
+/// The inquiry as read, if `caller` may see it, else NotFound (also when there is none).
+fn visible(caller: &Caller, inq: Option<Inquiry>) -> Result<Inquiry, ServiceError> {
+    match inq {
+        Some(inq) if may_see(caller, &inq) => Ok(inq),
+        _ => Err(errors::inquiry_not_found()),
     }
 }
 

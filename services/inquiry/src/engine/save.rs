@@ -3,6 +3,7 @@
 //! recorded response and the events; then the outbox relay is woken.
 
 use estelam_runtime::bus::Event;
+use estelam_runtime::db::Backend;
 use estelam_runtime::error::ServiceError;
 use prost::Message;
 use sqlx::AnyConnection;
@@ -56,6 +57,11 @@ impl Engine {
     /// writes the row once at the next version, records `respond`'s response for retries
     /// and enqueues the events; after the commit, wakes the relay.
     ///
+    /// On PostgreSQL the row, its history and the response are one statement
+    /// ([`store::update_inquiry_recorded`]); a change that is that alone (no decision, no
+    /// events, no batch item to settle: every data-entry step) needs no explicit
+    /// transaction at all, with the same outcome.
+    ///
     /// A conflict (the row moved on, or a concurrent attempt of the same call recorded its
     /// response first) rolls everything back; [`Engine::once`] then answers a retry with
     /// the first response.
@@ -68,6 +74,20 @@ impl Engine {
     ) -> Result<R, ServiceError> {
         let expected = inq.version;
         inq.version += 1;
+        if matches!(then, Then::Nothing)
+            && !inq.state.is_final()
+            && self.db.backend() == Backend::Postgres
+        {
+            // The row, its history and the response are the whole change: one statement.
+            let response = respond(&inq)?;
+            if !self
+                .write_recorded(&mut *self.conn().await?, first, &inq, expected, &response)
+                .await?
+            {
+                return Err(ServiceError::conflict());
+            }
+            return Ok(response);
+        }
         let mut tx = self.db.begin().await?;
         let mut decided = match then {
             Then::Nothing => Decided::default(),
@@ -81,7 +101,11 @@ impl Engine {
                 self.decide(&mut tx, &mut inq, then).await?
             }
         };
-        if !store::update_inquiry(&mut tx, &inq, expected).await? {
+        let response = respond(&inq)?;
+        if !self
+            .write_recorded(&mut tx, first, &inq, expected, &response)
+            .await?
+        {
             tx.rollback().await?;
             return Err(ServiceError::conflict());
         }
@@ -90,11 +114,6 @@ impl Engine {
             && let Some(settled) = self.follow_batch_item(&mut tx, &inq).await?
         {
             decided.events.push(settled);
-        }
-        let response = respond(&inq)?;
-        if !first.record(&mut tx, &response).await? {
-            tx.rollback().await?;
-            return Err(ServiceError::conflict());
         }
         for event in &decided.events {
             self.publish(&mut tx, event).await?;
@@ -106,6 +125,24 @@ impl Engine {
             self.wake_relay();
         }
         Ok(response)
+    }
+
+    /// Writes `inq` over `expected_version` with its new history rows and records
+    /// `response` for retries ([`store::update_inquiry_recorded`]: one statement on
+    /// PostgreSQL). False on a conflict; a caller in a transaction rolls it back.
+    async fn write_recorded(
+        &self,
+        conn: &mut AnyConnection,
+        first: &FirstAttempt<'_>,
+        inq: &Inquiry,
+        expected_version: i64,
+        response: &impl Message,
+    ) -> Result<bool, ServiceError> {
+        let bytes = response.encode_to_vec();
+        Ok(
+            store::update_inquiry_recorded(conn, inq, expected_version, first.record_of(&bytes))
+                .await?,
+        )
     }
 
     async fn decide(

@@ -18,7 +18,7 @@ use estelam_runtime::error::ServiceError;
 
 use super::idempotency::{Answered, Idempotency};
 use super::save::Then;
-use super::{Engine, stamp_of, system_stamp};
+use super::{Engine, stamp_of, system_stamp, visible};
 use crate::access::may_act;
 use crate::answer::Share;
 use crate::errors;
@@ -83,7 +83,8 @@ pub(crate) enum Outcome {
 
 impl Engine {
     /// Runs `step` for `call`: a retry gets the first response; otherwise the inquiry is
-    /// loaded for the caller ([`Engine::load_for_step`]), `validate` decides the
+    /// loaded for the caller in the same round trip as the replay
+    /// ([`Engine::once_on`], [`Engine::load_for_step`]), `validate` decides the
     /// [`Outcome`] (calling other services as it needs, outside any transaction), and the
     /// result is saved. `validate` may hand back something beside the outcome (Submit's
     /// bill), which the caller gets in [`Answered::fresh`] when the step ran now.
@@ -98,9 +99,9 @@ impl Engine {
         Fut: Future<Output = Result<(Outcome, X), ServiceError>>,
     {
         let idem = Idempotency::new(call.caller, call.method, call.client_request_id);
-        self.once(&idem, |first| async move {
+        self.once_on(&idem, call.inquiry_id.trim(), |first, read| async move {
             let (inq, def) = self
-                .load_for_step(call.caller, call.inquiry_id, call.expected_version, step)
+                .load_for_step(call.caller, read, call.expected_version, step)
                 .await?;
             let (outcome, extra) = validate(inq, def.clone()).await?;
             let by = stamp_of(call.caller);
@@ -155,16 +156,16 @@ impl Engine {
         .await
     }
 
-    /// Loads an inquiry for `step`: visible to the caller (else NotFound), theirs to act on,
-    /// still at `expected_version`, and at a state where the step may be taken.
+    /// Checks the inquiry as read for `step`: visible to the caller (else NotFound), theirs
+    /// to act on, still at `expected_version`, and at a state where the step may be taken.
     async fn load_for_step(
         &self,
         caller: &Caller,
-        id: &str,
+        read: Option<Inquiry>,
         expected_version: i64,
         step: Step,
     ) -> Result<(Inquiry, RequestTypeDef), ServiceError> {
-        let inq = self.load_visible(caller, id).await?;
+        let inq = visible(caller, read)?;
         if !may_act(caller, &inq) {
             return Err(ServiceError::permission_denied());
         }

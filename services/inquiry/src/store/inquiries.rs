@@ -5,8 +5,8 @@
 use sqlx::{AnyConnection, Row};
 
 use super::inquiry_events::{append_history, load_history};
-use super::{Result, json_err};
-use crate::model::Inquiry;
+use super::{Result, b64_decode, json_err};
+use crate::model::{Change, Inquiry};
 use crate::workflow::State;
 
 /// The next value of a named counter, from 1.
@@ -148,22 +148,92 @@ async fn loaded(
     Ok(Some(inq))
 }
 
-/// An inquiry by id.
-pub async fn inquiry(conn: &mut AnyConnection, id: &str) -> Result<Option<Inquiry>> {
-    let row = sqlx::query("SELECT doc FROM inquiries WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    loaded(conn, row).await
+/// What one round trip found for a step: the response recorded for the call's retry key,
+/// or else the inquiry with its history.
+pub enum StepLoad {
+    /// The call was answered before: the recorded response's bytes.
+    Recorded(Vec<u8>),
+    /// No recorded response; the inquiry, if it exists (boxed: it is large).
+    Inquiry(Option<Box<Inquiry>>),
 }
 
-/// An inquiry by inquiry number.
+/// The recorded response of `(scope, key)` if there is one, else the inquiry `id` with its
+/// history, in one statement (one round trip instead of the three of
+/// [`super::idempotent_response`], the inquiry's row and its history): every step starts
+/// with exactly this.
+pub async fn load_for_step(
+    conn: &mut AnyConnection,
+    id: &str,
+    scope: &str,
+    key: &str,
+) -> Result<StepLoad> {
+    let rows = sqlx::query(
+        "SELECT -2 AS seq, response AS body FROM idempotency \
+           WHERE scope = $2 AND client_request_id = $3 AND $3 <> '' \
+         UNION ALL SELECT -1, doc FROM inquiries WHERE id = $1 \
+         UNION ALL SELECT seq, change FROM inquiry_events WHERE inquiry_id = $1 \
+         ORDER BY 1",
+    )
+    .bind(id)
+    .bind(scope)
+    .bind(key)
+    .fetch_all(conn)
+    .await?;
+    assemble(rows)
+}
+
+/// An inquiry by id, with its history: one statement.
+pub async fn inquiry(conn: &mut AnyConnection, id: &str) -> Result<Option<Inquiry>> {
+    let rows = sqlx::query(
+        "SELECT -1 AS seq, doc AS body FROM inquiries WHERE id = $1 \
+         UNION ALL SELECT seq, change FROM inquiry_events WHERE inquiry_id = $1 ORDER BY 1",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    only_inquiry(assemble(rows)?)
+}
+
+/// An inquiry by inquiry number, with its history: one statement.
 pub async fn inquiry_by_number(conn: &mut AnyConnection, number: &str) -> Result<Option<Inquiry>> {
-    let row = sqlx::query("SELECT doc FROM inquiries WHERE inquiry_number = $1")
-        .bind(number)
-        .fetch_optional(&mut *conn)
-        .await?;
-    loaded(conn, row).await
+    let rows = sqlx::query(
+        "SELECT -1 AS seq, doc AS body FROM inquiries WHERE inquiry_number = $1 \
+         UNION ALL SELECT e.seq, e.change FROM inquiry_events e \
+           JOIN inquiries i ON i.id = e.inquiry_id WHERE i.inquiry_number = $1 ORDER BY 1",
+    )
+    .bind(number)
+    .fetch_all(conn)
+    .await?;
+    only_inquiry(assemble(rows)?)
+}
+
+/// Reads rows `(seq, body)` ordered by `seq`: -2 a recorded response (base64), -1 the
+/// inquiry's document, then its history rows from 0.
+fn assemble(rows: Vec<sqlx::any::AnyRow>) -> Result<StepLoad> {
+    let mut inq: Option<Inquiry> = None;
+    let mut history = Vec::new();
+    for row in rows {
+        let seq: i64 = row.try_get("seq")?;
+        let body: String = row.try_get("body")?;
+        match seq {
+            -2 => return Ok(StepLoad::Recorded(b64_decode(&body)?)),
+            -1 => inq = Some(serde_json::from_str(&body).map_err(json_err)?),
+            _ => history.push(serde_json::from_str::<Change>(&body).map_err(json_err)?),
+        }
+    }
+    Ok(StepLoad::Inquiry(inq.map(|mut inq| {
+        inq.history = history;
+        inq.history_stored = inq.history.len();
+        Box::new(inq)
+    })))
+}
+
+/// The inquiry of a statement without a recorded-response row.
+fn only_inquiry(found: StepLoad) -> Result<Option<Inquiry>> {
+    match found {
+        StepLoad::Inquiry(inq) => Ok(inq.map(|b| *b)),
+        StepLoad::Recorded(_) => Ok(None),
+    }
 }
 
 /// Filters of a list; empty strings match everything.

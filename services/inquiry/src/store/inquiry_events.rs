@@ -10,25 +10,52 @@ use super::{Result, json_err};
 use crate::model::{Change, Inquiry};
 
 /// Appends the changes of `inq`'s history that are not rows yet (those past
-/// `history_stored`), numbered by their place in the history. A number already taken (a
-/// concurrent writer of the same inquiry) fails the transaction.
+/// `history_stored`), numbered by their place in the history, in one statement however many
+/// there are (Submit that issues at once appends two). A number already taken (a concurrent
+/// writer of the same inquiry) fails the transaction.
 pub async fn append_history(conn: &mut AnyConnection, inq: &Inquiry) -> Result<()> {
-    for (seq, change) in inq.history.iter().enumerate().skip(inq.history_stored) {
-        let json = serde_json::to_string(change).map_err(json_err)?;
-        sqlx::query(
-            "INSERT INTO inquiry_events (inquiry_id, seq, at_us, actor_account_id, from_state, \
-             to_state, change) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&inq.id)
-        .bind(i64::try_from(seq).unwrap_or(i64::MAX))
-        .bind(change.changed.at_us)
-        .bind(&change.changed.actor)
-        .bind(change.from.as_str())
-        .bind(change.to.as_str())
-        .bind(json)
-        .execute(&mut *conn)
-        .await?;
+    let new: Vec<(usize, &Change, String)> = inq
+        .history
+        .iter()
+        .enumerate()
+        .skip(inq.history_stored)
+        .map(|(seq, c)| Ok((seq, c, serde_json::to_string(c).map_err(json_err)?)))
+        .collect::<Result<_>>()?;
+    if new.is_empty() {
+        return Ok(());
     }
+    let values: Vec<String> = (0..new.len())
+        .map(|i| {
+            let p = i * 7;
+            format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO inquiry_events (inquiry_id, seq, at_us, actor_account_id, from_state, \
+         to_state, change) VALUES {}",
+        values.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (seq, change, json) in new {
+        q = q
+            .bind(&inq.id)
+            .bind(i64::try_from(seq).unwrap_or(i64::MAX))
+            .bind(change.changed.at_us)
+            .bind(&change.changed.actor)
+            .bind(change.from.as_str())
+            .bind(change.to.as_str())
+            .bind(json);
+    }
+    q.execute(&mut *conn).await?;
     Ok(())
 }
 

@@ -15,6 +15,7 @@ mod debt_cleared;
 mod idempotency;
 mod inquiries;
 mod inquiry_events;
+mod inquiry_write;
 mod request_types;
 mod reviews;
 mod signing_keys;
@@ -33,10 +34,12 @@ pub use clock::{answer_times, due_inquiries};
 pub use debt_cleared::{DebtClearedRecord, debt_cleared, record_debt_cleared, waiting_but_cleared};
 pub use idempotency::{idempotent_response, record_response};
 pub use inquiries::{
-    ListFilter, expired_unfinished, inquiry, inquiry_by_number, inquiry_ids_in_state,
-    insert_inquiry, list_inquiries, lock_inquiry, lock_inquiry_at, next_counter, update_inquiry,
+    ListFilter, StepLoad, expired_unfinished, inquiry, inquiry_by_number, inquiry_ids_in_state,
+    insert_inquiry, list_inquiries, load_for_step, lock_inquiry, lock_inquiry_at, next_counter,
+    update_inquiry,
 };
 pub use inquiry_events::{AuditRow, append_history, list_audit, load_history};
+pub use inquiry_write::{Recorded, update_inquiry_recorded};
 pub use request_types::{put_request_type, request_type, request_type_version, request_types};
 pub use reviews::review_queue;
 pub use signing_keys::{install_signing_key, reseal_all, seal_plaintext_keys, signing_keys};
