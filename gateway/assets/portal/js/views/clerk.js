@@ -17,6 +17,7 @@ import { navigate } from '../router.js';
 import { stateBadge } from './inquiries.js';
 import { auditSection } from './desk-audit.js';
 import { deadlinesSection } from './desk-clock.js';
+import { kindLabel } from '../kinds.js';
 
 /** A form with one submit button whose handler gets the form's trimmed values. */
 function deskForm(children, label, work) {
@@ -99,7 +100,7 @@ function inquiryCard(inquiry, redraw) {
     docs.length ? h('ul', { class: 'list' }, docs.map((d) => {
       const button = h('button', { class: 'button secondary', type: 'button' }, t('download'));
       button.addEventListener('click', () => busy(button, () => downloadDocument(d).catch(() => {})));
-      return h('li', {}, h('span', {}, t(`doc_${d.kind}`), ' ', h('span', { class: 'muted small' }, d.original_filename)), button);
+      return h('li', {}, h('span', {}, kindLabel(d.kind), ' ', h('span', { class: 'muted small' }, d.original_filename)), button);
     })) : h('p', { class: 'muted' }, '—'));
   if (inquiry.state === 'awaiting_representation_approval') card.append(representationDesk(inquiry, redraw));
   if (inquiry.state === 'awaiting_review') card.append(h('p', {}, h('a', { href: '/clerk/reviews', 'data-link': true }, t('review_link'))));

@@ -13,6 +13,7 @@ import * as session from '../session.js';
 import { navigate } from '../router.js';
 import { span } from './statistics.js';
 import { downloadDocument } from './clerk.js';
+import { kindLabel } from '../kinds.js';
 
 const ownership = (type) => (type && type !== 'unspecified' ? t(`own_${type}`) : '—');
 
@@ -41,7 +42,7 @@ function documentsList(item) {
   return h('ul', { class: 'list', 'data-review-documents': true }, docs.map((d) => {
     const button = h('button', { class: 'button secondary', type: 'button', dataset: { document: d.document_id } }, t('download'));
     button.addEventListener('click', () => busy(button, () => downloadDocument(d).catch(() => {})));
-    return h('li', {}, h('span', {}, t(`doc_${d.kind}`), ' ', h('span', { class: 'muted small' }, d.original_filename)), button);
+    return h('li', {}, h('span', {}, kindLabel(d.kind), ' ', h('span', { class: 'muted small' }, d.original_filename)), button);
   }));
 }
 

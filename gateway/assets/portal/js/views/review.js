@@ -5,6 +5,7 @@
 import { t, digits, localized } from '../i18n.js';
 import { h, showProblem, busy } from '../dom.js';
 import { post, requestId } from '../api.js';
+import { kindLabel } from '../kinds.js';
 
 /** The address of wizard page `page` (as wizard.js `pageUrl`). */
 const pageUrl = (inquiry, page) => `/inquiries/${encodeURIComponent(inquiry.inquiry_id)}?step=${page}`;
@@ -42,7 +43,7 @@ export async function reviewStep(inquiry, type, next) {
     rows.push(row(inquiry, t('check_letter'), digits(parts.join(' · ')), 'letter', 'letter'));
   }
   rows.push(
-    row(inquiry, t('check_documents'), h('ul', { class: 'plain' }, documents.map((d) => h('li', {}, `${t(`doc_${d.kind}`)}: `, h('bdi', {}, d.original_filename)))), 'documents', 'documents'),
+    row(inquiry, t('check_documents'), h('ul', { class: 'plain' }, documents.map((d) => h('li', {}, kindLabel(d.kind), ': ', h('bdi', {}, d.original_filename)))), 'documents', 'documents'),
     row(inquiry, t('check_applicant'), h('span', {}, applicant.full_name || '', ' ', code(applicant.national_code)), 'applicant', 'applicant'),
     row(inquiry, t('check_ownership'), applicant.ownership_type ? t(`own_${applicant.ownership_type}`) : '', 'applicant', 'ownership_type'),
   );

@@ -12,6 +12,7 @@ import { jalaliPicker } from '../jalali.js';
 import { parcelMap } from '../leaflet.js';
 import { parcelFinder, ownParcels } from '../finder.js';
 import * as session from '../session.js';
+import { documentKinds } from '../kinds.js';
 
 const base = (inquiry) => `/api/v1/inquiries/${encodeURIComponent(inquiry.inquiry_id)}`;
 
@@ -228,10 +229,8 @@ function saveUploads(inquiry, record) {
 // Document kinds are data of the documents service: a required document is labelled with
 // its kind's name and offers the media types the kind accepts (`GET /api/v1/document-kinds`,
 // asked once per page).
-let kindsAsked = null;
 function kindInfo(kind) {
-  if (!kindsAsked) kindsAsked = get('/api/v1/document-kinds').then((r) => r.kinds || []).catch(() => []);
-  return kindsAsked.then((kinds) => kinds.find((k) => k.code === kind));
+  return documentKinds().then((kinds) => kinds.find((k) => k.code === kind));
 }
 
 function uploadRow(kind, uploaded) {
