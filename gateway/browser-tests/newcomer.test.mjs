@@ -136,7 +136,7 @@ async function submitAndPay(page, shot, a11y) {
   await shot('bill');
   await a11y('bill');
   const total = await page.textContent('main table.bill tfoot .amount');
-  await page.click('main form .actions button[type="submit"]');
+  await page.click('main form[data-pay] .actions button[type="submit"]');
   await page.waitForURL(/\/psp\/pay\?/);
   await page.waitForSelector('button[value="pay"]');
   await shot('psp');

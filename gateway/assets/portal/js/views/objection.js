@@ -94,5 +94,7 @@ export function disputeForm(inquiry, bill, filed) {
       }
     });
   });
-  return form;
+  // Folded away until asked for: most people pay the bill as it is, and the pay button
+  // should not sit below a form they do not need.
+  return h('details', { 'data-dispute-details': true }, h('summary', {}, w('title')), form);
 }

@@ -39,19 +39,21 @@ export async function paymentStep(inquiry) {
     box.append(h('p', { 'data-bill-parcel': renovation }, t('bill_for_parcel'), ' ', code(renovation),
       (inquiry.property && inquiry.property.address) ? ` — ${digits(inquiry.property.address)}` : ''));
     if (bill.total_rials) {
-      box.append(
+      // What has nothing to show (no due date, no objection yet) is left out, not drawn.
+      box.append(...[
         h('p', { class: 'bill-total' },
           h('strong', { 'data-bill-rials': bill.total_rials }, t('bill_total_rials', { amount: num(bill.total_rials) })), ' ',
           h('span', { 'data-bill-tomans': true }, t('bill_total_tomans', { amount: tomans(bill.total_rials) }))),
         bill.valid_until ? h('p', { 'data-bill-due': true }, t('bill_due', { date: date(bill.valid_until) })) : null,
         billTable(bill),
         disputesList(bill),
-        disputeForm(inquiry, bill, async () => {}));
+        disputeForm(inquiry, bill, async () => {}),
+      ].filter(Boolean));
     } else {
       box.append(h('p', {}, t('no_debt')));
     }
     const pay = h('button', { class: 'button', type: 'submit' }, t('pay'));
-    const form = h('form', { novalidate: true }, h('p', { class: 'muted small' }, t('pay_sandbox_note')), h('div', { class: 'actions' }, pay));
+    const form = h('form', { novalidate: true, 'data-pay': true }, h('p', { class: 'muted small' }, t('pay_sandbox_note')), h('div', { class: 'actions' }, pay));
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       busy(pay, async () => {
