@@ -66,7 +66,7 @@ impl MediaType {
 
 /// A document kind.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DocumentKind {
+pub struct DocumentKindInfo {
     /// Its code, with `_` for `-`: what uploads and e-services name it by.
     #[schema(value_type = crate::openapi::formats::DocumentKind)]
     pub code: String,
@@ -85,7 +85,7 @@ pub struct DocumentKind {
     pub updated_at: Option<String>,
 }
 
-impl From<pb::DocumentKindInfo> for DocumentKind {
+impl From<pb::DocumentKindInfo> for DocumentKindInfo {
     fn from(k: pb::DocumentKindInfo) -> Self {
         Self {
             code: dto::kind_out(&k.code),
@@ -107,7 +107,7 @@ impl From<pb::DocumentKindInfo> for DocumentKind {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DocumentKinds {
     /// Ordered by code.
-    pub kinds: Vec<DocumentKind>,
+    pub kinds: Vec<DocumentKindInfo>,
 }
 
 /// `?include_inactive=`.
@@ -189,8 +189,8 @@ pub async fn list_document_kinds(
     params(("code" = crate::openapi::formats::DocumentKind, Path, description = "The kind's code: a lower-case letter, then 1–63 lower-case letters, digits, `-` or `_` (read as `-`).")),
     request_body = PutDocumentKindBody,
     responses(
-        (status = 201, description = "The kind, created.", body = DocumentKind),
-        (status = 200, description = "The new version.", body = DocumentKind),
+        (status = 201, description = "The kind, created.", body = DocumentKindInfo),
+        (status = 200, description = "The new version.", body = DocumentKindInfo),
     ),
     security(("bearer" = []))
 )]
@@ -199,7 +199,7 @@ pub async fn put_document_kind(
     bearer: Bearer,
     Path(code): Path<String>,
     Json(b): Json<PutDocumentKindBody>,
-) -> Result<(StatusCode, axum::Json<DocumentKind>), ApiError> {
+) -> Result<(StatusCode, axum::Json<DocumentKindInfo>), ApiError> {
     let created = b.expected_version == 0;
     let r = state
         .backends
@@ -225,7 +225,7 @@ pub async fn put_document_kind(
         ))
         .await?
         .into_inner();
-    let kind: DocumentKind = r.kind.ok_or_else(|| dto::missing("kind"))?.into();
+    let kind: DocumentKindInfo = r.kind.ok_or_else(|| dto::missing("kind"))?.into();
     let status = if created {
         StatusCode::CREATED
     } else {
